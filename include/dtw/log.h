@@ -1,0 +1,42 @@
+/* dtw/log.h - leveled logging to stderr.
+ *
+ * One line per message: "<ISO time> <LEVEL> <component>: <message>".
+ * Thread-safe (each line is written with one write(2)). Does not allocate.
+ * Tests can install a hook to capture lines (e.g. to fail on any warning). */
+#ifndef DTW_LOG_H
+#define DTW_LOG_H
+
+#include <stdarg.h>
+
+typedef enum {
+  DTW_LOG_DEBUG = 0,
+  DTW_LOG_INFO = 1,
+  DTW_LOG_WARN = 2,
+  DTW_LOG_ERROR = 3,
+  DTW_LOG_OFF = 4
+} dtw_log_level_t;
+
+/* Messages below this level are dropped. Default INFO; DTW_LOG_LEVEL env
+ * (debug|info|warn|error|off) is read by dtw_log_init_from_env(). */
+void dtw_log_set_level(dtw_log_level_t level);
+dtw_log_level_t dtw_log_get_level(void);
+void dtw_log_init_from_env(void);
+/* Parse "debug"/"info"/"warn"/"error"/"off"; returns -1 if unknown. */
+int dtw_log_level_parse(const char *text);
+
+/* Hook called for every emitted line (after level filtering); NULL restores
+ * the default stderr writer. The line has no trailing newline. */
+typedef void (*dtw_log_hook_t)(dtw_log_level_t level, const char *component,
+                               const char *line, void *user);
+void dtw_log_set_hook(dtw_log_hook_t hook, void *user);
+
+void dtw_log(dtw_log_level_t level, const char *component, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void dtw_vlog(dtw_log_level_t level, const char *component, const char *fmt, va_list ap);
+
+#define DTW_DEBUG(comp, ...) dtw_log(DTW_LOG_DEBUG, comp, __VA_ARGS__)
+#define DTW_INFO(comp, ...) dtw_log(DTW_LOG_INFO, comp, __VA_ARGS__)
+#define DTW_WARN(comp, ...) dtw_log(DTW_LOG_WARN, comp, __VA_ARGS__)
+#define DTW_ERROR(comp, ...) dtw_log(DTW_LOG_ERROR, comp, __VA_ARGS__)
+
+#endif /* DTW_LOG_H */

@@ -1,0 +1,1 @@
+/* placeholder */ typedef int dtw__control_placeholder_t;

@@ -1,0 +1,18 @@
+/* Robot description helpers shared by every loader. */
+#include "dtw/robot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void dtw_robot_desc_fini(dtw_robot_desc_t *desc) {
+  free(desc->mjcf);
+  free(desc->base_dir);
+  free(desc->joints);
+  memset(desc, 0, sizeof *desc);
+}
+
+int dtw_robot_joint_index(const dtw_robot_desc_t *desc, const char *name) {
+  for (size_t i = 0; i < desc->n_joints; i++)
+    if (strcmp(desc->joints[i].name, name) == 0) return (int)i;
+  return -1;
+}

@@ -1,0 +1,1 @@
+/* placeholder */ typedef int dtw__sim_placeholder_t;

@@ -1,0 +1,1 @@
+/* placeholder */ typedef int dtw__twin_placeholder_t;
