@@ -1,16 +1,16 @@
 /* dtw/config.h - node settings from a ROS 2 parameter file.
  *
- * File layout (as `ros2 run ... --params-file` expects):
- *
- *   sim:                      # node name
- *     ros__parameters:
- *       physics_rate_hz: 1000.0
- *       qos:                  # nested maps become dotted names: qos.joint_states
- *         joint_states: sensor_data
- *   /**:                      # wildcard: applies to every node that has the parameter
- *     ros__parameters:
- *       ros_domain_id: 0
- *
+ * File layout (as `ros2 run ... --params-file` expects; line comments below
+ * because the wildcard key would open a comment inside a block comment): */
+//   sim:                      # node name
+//     ros__parameters:
+//       physics_rate_hz: 1000.0
+//       qos:                  # nested maps become dotted names: qos.joint_states
+//         joint_states: sensor_data
+//   /**:                      # wildcard: applies to every node that has the parameter
+//     ros__parameters:
+//       ros_domain_id: 0
+/*
  * Each component describes its settings once, as an X-macro list; the list
  * generates the settings struct, the parameter table (name, type, default,
  * range, help), the parser and validation, `dtwin config dump`, and
@@ -30,7 +30,10 @@
  * X(type, name, default_text, min, max, choices, help): type is BOOL, INT
  * (int64_t), DOUBLE, STRING (char[DTW_PARAM_STRING_MAX]) or ENUM
  * (char[DTW_PARAM_ENUM_MAX], one of the '|'-separated choices). min/max apply
- * to INT and DOUBLE (inclusive) and to STRING length; use 0,0 for "no range".
+ * to INT and DOUBLE (inclusive) and to STRING length in bytes; use 0,0 for "no
+ * range". Defaults are text in the file's syntax, but a STRING default is taken
+ * verbatim (no quotes). INT refuses 1.5 and 2.0 alike; DOUBLE accepts ints;
+ * BOOL is true/false only (YAML 1.2: no yes/no/on/off).
  * Nested parameters: a double underscore in the C field name is a dot in the
  * file, so field qos__joint_states is parameter qos.joint_states. */
 #ifndef DTW_CONFIG_H
@@ -95,39 +98,64 @@ typedef struct dtw_param_table {
 
 typedef struct dtw_config dtw_config_t;
 
-/* Allocate an empty configuration. Returns 0 or DTW_ENOMEM. */
+/* Allocate an empty configuration. Returns 0 or DTW_ENOMEM. A config object
+ * is not thread-safe: load/set/register from one thread. */
 int dtw_config_create(dtw_config_t **out);
 /* Free; NULL is fine. */
 void dtw_config_destroy(dtw_config_t *cfg);
 
-/* Make a node's table known. Tables are not copied (use static storage). */
+/* Make a node's table known. Tables are not copied (use static storage).
+ * The table is checked (field sizes, defaults valid and in range, no duplicate
+ * names, no parameter that is also a prefix of another, node not yet
+ * registered); a bad table is DTW_EINVAL, explained in an ERROR log line. */
 int dtw_config_register(dtw_config_t *cfg, const dtw_param_table_t *table);
 
 /* Read a parameter file and validate every entry against the registered
  * tables: unknown node, unknown parameter, wrong type, value out of range or
  * not among the choices. On failure returns DTW_EPARSE/DTW_ERANGE/DTW_ENOENT
  * and err holds every problem found, one "file:line: node.param: ..." per line.
- * The configuration is unchanged after a failure. */
+ * The configuration is unchanged after a failure.
+ * Node keys may be written "sim" or "/sim"; the wildcard key is slash-star-star
+ * (or just "**").
+ * Within one file a node's own entry beats the wildcard; setting the same
+ * parameter twice in one file is an error. Loading several files layers them
+ * (a later file overrides an earlier one); overrides from dtw_config_set
+ * always win. Return codes: the code of the first problem (ENOENT: unknown
+ * name, EPARSE: syntax/type/layout, ERANGE: range/choices/length). */
 int dtw_config_load_file(dtw_config_t *cfg, const char *path, char *err, size_t errlen);
 
+/* Same as dtw_config_load_file for a document in memory; name is used in
+ * messages in place of the file name. */
+int dtw_config_load_buffer(dtw_config_t *cfg, const char *data, size_t len, const char *name,
+                           char *err, size_t errlen);
+
 /* Apply one override "node.param=value" (value in YAML scalar syntax), with
- * the same validation ("--set sim.rtf=abc: expected a number"). */
+ * the same validation ("--set sim.rtf=abc: sim.rtf: 'abc' is not a number
+ * (expected ...)"). node may be the wildcard (slash-star-star): every node
+ * having the parameter.
+ * Unknown names get a "did you mean" hint when one is close. */
 int dtw_config_set(dtw_config_t *cfg, const char *assignment, char *err, size_t errlen);
 
 /* Fill a node's settings struct: table defaults, then the file, then overrides.
  * out must point to a struct of table->struct_size bytes. DTW_ENOENT if the
- * node was not registered. */
+ * node was not registered. Read-only on cfg: may run concurrently with other
+ * gets, not with load/set. */
 int dtw_config_get(const dtw_config_t *cfg, const char *node, void *out, char *err,
                    size_t errlen);
 
 /* Write the effective configuration of every registered node, in the
- * parameter-file layout, each parameter with its help as a comment. */
+ * parameter-file layout, each parameter with its help as a comment
+ * ("# help (default X, range [a, b])"). The output loads back to the same
+ * values. Returns 0 or DTW_EIO. */
 int dtw_config_dump(const dtw_config_t *cfg, FILE *out);
 
-/* Write the Markdown reference (docs/config.md) for these tables. */
+/* Write the Markdown reference (docs/config.md) for these tables: one section
+ * per node with a table name | type | default | range/choices | description.
+ * Returns 0 or DTW_EIO. */
 int dtw_config_write_docs(const dtw_param_table_t *const *tables, size_t n, FILE *out);
 
-/* Fill a struct with a table's defaults only (no config object needed). */
+/* Fill a struct with a table's defaults only (no config object needed).
+ * DTW_EINVAL if a default does not parse (dtw_config_register checks this). */
 int dtw_param_defaults(const dtw_param_table_t *table, void *out);
 
 #endif /* DTW_CONFIG_H */

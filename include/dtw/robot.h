@@ -44,5 +44,7 @@ void dtw_robot_desc_fini(dtw_robot_desc_t *desc);
 
 /* Index of a joint by name, or -1. */
 int dtw_robot_joint_index(const dtw_robot_desc_t *desc, const char *name);
+/* Index of a joint by name in a joint table, or -1. */
+int dtw_robot_joint_index_in(const dtw_joint_desc_t *joints, size_t n, const char *name);
 
 #endif /* DTW_ROBOT_H */

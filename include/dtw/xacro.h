@@ -29,6 +29,10 @@ typedef struct dtw_xacro_opts {
   /* Limits against runaway input: include depth and macro recursion. 0 = defaults (32 / 100). */
   int max_include_depth;
   int max_macro_depth;
+  /* Output size limit against macro bombs: elements + attributes + text nodes; output text
+   * is limited to 64 bytes per node, processing work to 4 steps per node.
+   * 0 = default (1000000). */
+  long max_nodes;
 } dtw_xacro_opts_t;
 
 /* Expand a xacro file (or a plain XML file: it comes back unchanged, minus

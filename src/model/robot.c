@@ -11,8 +11,12 @@ void dtw_robot_desc_fini(dtw_robot_desc_t *desc) {
   memset(desc, 0, sizeof *desc);
 }
 
-int dtw_robot_joint_index(const dtw_robot_desc_t *desc, const char *name) {
-  for (size_t i = 0; i < desc->n_joints; i++)
-    if (strcmp(desc->joints[i].name, name) == 0) return (int)i;
+int dtw_robot_joint_index_in(const dtw_joint_desc_t *joints, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(joints[i].name, name) == 0) return (int)i;
   return -1;
+}
+
+int dtw_robot_joint_index(const dtw_robot_desc_t *desc, const char *name) {
+  return dtw_robot_joint_index_in(desc->joints, desc->n_joints, name);
 }

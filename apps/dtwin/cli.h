@@ -1,0 +1,58 @@
+/* cli.h - shared pieces of the dtwin command line: options every subcommand
+ * takes, the configuration, and the subcommand table. */
+#ifndef DTWIN_CLI_H
+#define DTWIN_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dtw/config.h"
+
+/* Exit codes (documented in docs/cli.md). */
+enum { DTWIN_EXIT_OK = 0, DTWIN_EXIT_FAILURE = 1, DTWIN_EXIT_USAGE = 2 };
+
+typedef struct dtwin_cli {
+  const char *prog;          /* "dtwin" */
+  const char *cmd_name;      /* "sim" */
+  int argc;                  /* subcommand's own arguments: argv[0] is the subcommand */
+  char **argv;
+  dtw_config_t *cfg;         /* registered tables, file and --set applied */
+  const char *config_path;   /* NULL when no --config was given */
+} dtwin_cli_t;
+
+typedef struct dtwin_cmd {
+  const char *name;
+  const char *summary;
+  const char *usage;         /* full help text for `dtwin <cmd> --help` */
+  int (*run)(dtwin_cli_t *cli);
+} dtwin_cmd_t;
+
+/* Every parameter table dtwin knows (config check/dump/docs use them all). */
+extern const dtw_param_table_t *const dtwin_param_tables[];
+extern const size_t dtwin_param_table_count;
+
+/* True if argv holds -h or --help. */
+bool dtwin_wants_help(int argc, char **argv);
+/* Print "dtwin <cmd>: <message>" to stderr and return DTWIN_EXIT_USAGE. */
+int dtwin_usage_error(const dtwin_cli_t *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Read a node's settings, printing the error and returning DTWIN_EXIT_USAGE on failure. */
+int dtwin_get_settings(const dtwin_cli_t *cli, const char *node, void *out);
+
+/* Ctrl-C / SIGTERM handling: install once; dtwin_stop_requested() turns true. */
+void dtwin_install_signal_handlers(void);
+bool dtwin_stop_requested(void);
+void dtwin_request_stop(void);
+
+/* Subcommands. */
+int dtwin_cmd_config(dtwin_cli_t *cli);
+int dtwin_cmd_model(dtwin_cli_t *cli);
+int dtwin_cmd_sim(dtwin_cli_t *cli);
+int dtwin_cmd_demo(dtwin_cli_t *cli);
+
+extern const char dtwin_usage_config[];
+extern const char dtwin_usage_model[];
+extern const char dtwin_usage_sim[];
+extern const char dtwin_usage_demo[];
+
+#endif /* DTWIN_CLI_H */

@@ -1,0 +1,216 @@
+/* dtwin sim / dtwin demo - run the physics twin paced to the wall clock,
+ * optionally following a motion file, printing a status line periodically. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dtw/clock.h"
+#include "dtw/err.h"
+#include "dtw/pacer.h"
+#include "dtw/paths.h"
+#include "dtw/traj_file.h"
+#include "dtw/twin.h"
+
+const char dtwin_usage_sim[] =
+    "usage: dtwin sim [--model FILE] [--world FILE] [--base fixed|floating] [--rtf X]\n"
+    "                 [--duration S] [--trajectory FILE [--loop]] [--status-period S] [--quiet]\n"
+    "\n"
+    "Runs the physics twin: the robot model in MuJoCo at sim.physics_rate_hz, driven by its\n"
+    "joint trajectory controller, paced to the wall clock at --rtf (0 = as fast as possible).\n"
+    "With no options it runs the demo humanoid on its test stand, holding its initial pose.\n"
+    "\n"
+    "  --model FILE        robot description (.urdf, .urdf.xacro, .xacro, MJCF .xml) [sim.model]\n"
+    "  --world FILE        MJCF world merged with a URDF robot [sim.world]\n"
+    "  --base MODE         fixed (test stand) or floating (free joint) [sim.base]\n"
+    "  --rtf X             real-time factor, 0 = unpaced [sim.rtf]\n"
+    "  --duration S        stop after S simulated seconds (default: run until Ctrl-C)\n"
+    "  --trajectory FILE   send this motion (YAML, see config/motions/) to the controller\n"
+    "  --loop              send it again each time it has finished\n"
+    "  --status-period S   seconds of wall time between status lines (default 1, 0 = none)\n"
+    "  --quiet             no status lines, only the summary\n"
+    "\n"
+    "Exit codes: 0 ok, 1 the physics failed, 2 bad options, configuration or model.\n";
+
+const char dtwin_usage_demo[] =
+    "usage: dtwin demo [--duration S] [--rtf X] [--motion FILE] [--base fixed|floating]\n"
+    "\n"
+    "The demo humanoid twin following its demo motion (config/motions/demo.yaml, looped),\n"
+    "with one status line per second: simulated time, achieved real-time factor, physics\n"
+    "step time, controller state and the worst joint's tracking error. Ctrl-C stops it.\n"
+    "Same options as `dtwin sim` (--motion is --trajectory with --loop).\n";
+
+typedef struct run_opts {
+  double duration_s;      /* 0 = until stopped */
+  const char *trajectory; /* NULL = hold */
+  bool loop;
+  double status_period_s;
+} run_opts_t;
+
+/* Map a command-line flag onto its parameter so validation is the config's. */
+static int set_param(dtwin_cli_t *cli, const char *param, const char *value) {
+  char assignment[4200], err[1024];
+  snprintf(assignment, sizeof assignment, "sim.%s=%s", param, value);
+  if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
+    return dtwin_usage_error(cli, "%s", err);
+  return 0;
+}
+
+static int parse_opts(dtwin_cli_t *cli, bool demo, run_opts_t *ro) {
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"world", required_argument, NULL, 'w'},
+                                       {"base", required_argument, NULL, 'b'},
+                                       {"rtf", required_argument, NULL, 'r'},
+                                       {"duration", required_argument, NULL, 'd'},
+                                       {"trajectory", required_argument, NULL, 't'},
+                                       {"motion", required_argument, NULL, 't'},
+                                       {"loop", no_argument, NULL, 'l'},
+                                       {"status-period", required_argument, NULL, 's'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {NULL, 0, NULL, 0}};
+  *ro = (run_opts_t){.duration_s = 0, .status_period_s = 1.0};
+  if (demo) {
+    ro->trajectory = "config/motions/demo.yaml";
+    ro->loop = true;
+  }
+  optind = 1;
+  opterr = 0;
+  int c, rc = 0;
+  char *end;
+  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'm': rc = set_param(cli, "model", optarg); break;
+    case 'w': rc = set_param(cli, "world", optarg); break;
+    case 'b': rc = set_param(cli, "base", optarg); break;
+    case 'r': rc = set_param(cli, "rtf", optarg); break;
+    case 'd':
+      ro->duration_s = strtod(optarg, &end);
+      if (*end != '\0' || !isfinite(ro->duration_s) || ro->duration_s < 0)
+        rc = dtwin_usage_error(cli, "--duration needs seconds >= 0, not '%s'", optarg);
+      break;
+    case 't':
+      ro->trajectory = optarg;
+      if (demo) ro->loop = true;
+      break;
+    case 'l': ro->loop = true; break;
+    case 's':
+      ro->status_period_s = strtod(optarg, &end);
+      if (*end != '\0' || !isfinite(ro->status_period_s) || ro->status_period_s < 0)
+        rc = dtwin_usage_error(cli, "--status-period needs seconds >= 0, not '%s'", optarg);
+      break;
+    case 'q': ro->status_period_s = 0; break;
+    default:
+      rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
+    }
+  }
+  if (rc == 0 && optind < cli->argc)
+    rc = dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
+  return rc;
+}
+
+static void print_status(const dtw_twin_t *twin, const dtw_pacer_t *pacer) {
+  dtw_twin_status_t st;
+  dtw_pacer_stats_t ps;
+  dtw_twin_get_status(twin, &st);
+  dtw_pacer_stats(pacer, &ps);
+  printf("sim time %8.3f s | rtf %5.2f | step %5.1f us (max %6.1f) | controller %-9s | "
+         "max error %.4f rad%s%s%s | trajectories %llu ok %llu refused\n",
+         st.sim_time_s, ps.rtf_achieved, (double)ps.step_mean_ns / 1e3,
+         (double)ps.step_max_ns / 1e3, st.controller_state, st.max_abs_error_rad,
+         st.worst_joint[0] ? " (" : "", st.worst_joint, st.worst_joint[0] ? ")" : "",
+         (unsigned long long)st.trajectories_accepted,
+         (unsigned long long)st.trajectories_refused);
+  fflush(stdout);
+}
+
+static bool motion_finished(const dtw_twin_t *twin) {
+  dtw_twin_status_t st;
+  dtw_twin_get_status(twin, &st);
+  return strcmp(st.controller_state, "active") != 0;
+}
+
+static int run(dtwin_cli_t *cli, bool demo) {
+  run_opts_t ro;
+  dtw_twin_settings_t settings;
+  int rc = parse_opts(cli, demo, &ro);
+  if (rc != 0) return rc;
+  if ((rc = dtwin_get_settings(cli, "sim", &settings)) != 0) return rc;
+
+  char err[2048];
+  dtw_twin_t *twin = NULL;
+  dtw_joint_trajectory_msg_t motion = {0};
+  int exit_code = DTWIN_EXIT_OK;
+  int64_t t0 = dtw_clock_mono_ns();
+  rc = dtw_twin_create(&settings, &twin, err, sizeof err);
+  if (rc < 0) {
+    fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
+    return rc == DTW_ENOMEM ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+  }
+  if (ro.trajectory != NULL) {
+    char path[4096];
+    rc = dtw_path_resolve(ro.trajectory, path, sizeof path, err, sizeof err);
+    if (rc == 0) rc = dtw_traj_msg_init(&motion, (size_t)settings.max_trajectory_points);
+    if (rc == 0) rc = dtw_traj_file_load(path, &motion, err, sizeof err);
+    if (rc == 0) rc = dtw_twin_accept_trajectory(twin, &motion, err, sizeof err);
+    if (rc < 0) {
+      fprintf(stderr, "dtwin %s: %s: %s\n", cli->cmd_name, ro.trajectory, err);
+      exit_code = DTWIN_EXIT_USAGE;
+      goto out;
+    }
+  }
+  const dtw_robot_desc_t *robot = dtw_twin_robot(twin);
+  printf("dtwin %s: robot '%s' (%zu joints, %s) loaded in %.0f ms; physics %.0f Hz, rtf %g%s%s\n",
+         cli->cmd_name, robot->name, robot->n_joints,
+         robot->floating_base ? "floating base" : "on its test stand",
+         (double)(dtw_clock_mono_ns() - t0) / 1e6, 1.0 / dtw_twin_timestep(twin), settings.rtf,
+         ro.trajectory ? ", motion " : "", ro.trajectory ? ro.trajectory : "");
+  fflush(stdout);
+
+  dtwin_install_signal_handlers();
+  dtw_pacer_t pacer;
+  dtw_pacer_init(&pacer, dtw_twin_timestep(twin), settings.rtf);
+  int64_t status_period_ns = (int64_t)(ro.status_period_s * 1e9);
+  int64_t next_status = dtw_clock_mono_ns() + status_period_ns;
+  uint64_t step = 0, sim_failures = 0;
+  /* check the motion about every 100 ms of simulated time, not every step */
+  uint64_t motion_check_every = (uint64_t)fmax(1.0, 0.1 / dtw_twin_timestep(twin));
+  while (!dtwin_stop_requested()) {
+    if (ro.duration_s > 0 && dtw_twin_sim_time(twin) >= ro.duration_s - 1e-9) break;
+    if (ro.loop && step % motion_check_every == 0 && motion_finished(twin)) {
+      if (dtw_twin_accept_trajectory(twin, &motion, err, sizeof err) < 0)
+        fprintf(stderr, "dtwin %s: motion refused: %s\n", cli->cmd_name, err);
+    }
+    dtw_pacer_begin_step(&pacer);
+    if (dtw_twin_step(twin) < 0) sim_failures++;
+    dtw_pacer_end_step(&pacer);
+    dtw_pacer_wait(&pacer);
+    step++;
+    if (status_period_ns > 0 && (step & 63) == 0 && dtw_clock_mono_ns() >= next_status) {
+      print_status(twin, &pacer);
+      next_status += status_period_ns;
+    }
+  }
+
+  dtw_twin_status_t st;
+  dtw_pacer_stats_t ps;
+  dtw_twin_get_status(twin, &st);
+  dtw_pacer_stats(&pacer, &ps);
+  double wall_s = (double)(dtw_clock_mono_ns() - t0) / 1e9;
+  printf("dtwin %s: stopped at sim time %.3f s after %llu steps (%.1f s wall); "
+         "controller %s, max error %.4f rad; %llu trajectories accepted, %llu refused; "
+         "%llu physics failures; %llu pacing overruns\n",
+         cli->cmd_name, st.sim_time_s, (unsigned long long)st.steps, wall_s,
+         st.controller_state, st.max_abs_error_rad, (unsigned long long)st.trajectories_accepted,
+         (unsigned long long)st.trajectories_refused, (unsigned long long)sim_failures,
+         (unsigned long long)ps.overruns);
+  if (sim_failures > 0) exit_code = DTWIN_EXIT_FAILURE;
+out:
+  dtw_traj_msg_fini(&motion);
+  dtw_twin_destroy(twin);
+  return exit_code;
+}
+
+int dtwin_cmd_sim(dtwin_cli_t *cli) { return run(cli, false); }
+int dtwin_cmd_demo(dtwin_cli_t *cli) { return run(cli, true); }

@@ -1,0 +1,112 @@
+/* dtw/sim.h - the physics of the twin: one MuJoCo model and its state.
+ *
+ * This is the only interface to MuJoCo in dtwin (only src/sim includes
+ * mujoco.h). A dtw_sim_t owns a compiled model, its data and the twin's joint
+ * table: the actuated joints, in the order every other module uses
+ * (efforts in, positions/velocities/efforts out).
+ *
+ * Errors: MuJoCo's fatal errors (mju_error) never end the process. The call
+ * that raised one returns DTW_ESIM, the state is then "poisoned" and every
+ * later step returns DTW_ESIM until dtw_sim_reset. MuJoCo warnings are logged
+ * once per kind per instance (component "sim") and counted. A step in which
+ * the state blew up (NaN/Inf or huge qpos, qvel or qacc; MuJoCo resets the
+ * state to qpos0 itself) returns DTW_ESIM too, without poisoning.
+ *
+ * Threads: different instances may be used from different threads at the
+ * same time; one instance must not be used by two threads at once.
+ * dtw_sim_create serialises model compilation internally. */
+#ifndef DTW_SIM_H
+#define DTW_SIM_H
+
+#include <stddef.h>
+
+#include "dtw/robot.h"
+
+typedef struct dtw_sim dtw_sim_t;
+
+/* What the twin knows and a robot usually does not measure. */
+typedef struct dtw_sim_extras {
+  double base_pos[3];          /* world position of the root body (body 1), m */
+  double base_quat[4];         /* its orientation, w x y z */
+  double com[3];               /* centre of mass of the root body's subtree, m */
+  double mass_kg;              /* mass of that subtree (current, after scaling) */
+  int n_contacts;              /* active contacts this step */
+  double contact_normal_force; /* sum of contact normal forces, N */
+} dtw_sim_extras_t;
+
+/* Compile desc->mjcf and build the state and joint table.
+ * Relative asset paths in the MJCF resolve against desc->base_dir (the
+ * current directory if NULL); the text is handed to MuJoCo from memory.
+ * Joint table: if desc->n_joints > 0 it is copied, and every joint must exist
+ * in the compiled model as a hinge or slide joint driven by a motor actuator
+ * (one named like the joint is preferred, else the first motor on it);
+ * otherwise it is derived from the model: every hinge/slide joint driven by a
+ * motor actuator (direct torque/force: fixed gain, no bias, no dynamics),
+ * in actuator order, with range, effort (from forcerange, else gear x
+ * ctrlrange; 0 = unlimited), damping and frictionloss; velocity 0 (unknown).
+ * The initial state (for dtw_sim_reset) is keyframe 0 if the model has one,
+ * else qpos0, at time 0; it is computed (mj_forward) before returning.
+ * Returns 0 and *out, or DTW_EINVAL (NULL/empty input), DTW_ENOMEM,
+ * DTW_EMODEL (MuJoCo rejected the model: its text is in err; or a joint-table
+ * mismatch naming the joint) or DTW_ESIM (engine error while initialising).
+ * Allocates; call at start-up. Free with dtw_sim_destroy. */
+int dtw_sim_create(const dtw_robot_desc_t *desc, dtw_sim_t **out, char *err, size_t errlen);
+
+/* Free everything; NULL is fine. */
+void dtw_sim_destroy(dtw_sim_t *sim);
+
+/* Set the actuator controls of the first n table joints from efforts
+ * (N m or N; divided by the actuator gear, clamped to its ctrlrange), leave
+ * the others as they were, and advance one timestep. No allocation. (An
+ * unclamped control above 1e10 is zeroed by MuJoCo with a warning.)
+ * Returns 0; DTW_EINVAL if n exceeds the joint count or an effort is NaN/Inf
+ * (nothing changed); DTW_ESIM if the state is poisoned, MuJoCo raised an
+ * error (now poisoned) or the state blew up during this step. */
+int dtw_sim_step(dtw_sim_t *sim, const double *effort, size_t n);
+
+/* Simulated time since creation or the last reset, s. */
+double dtw_sim_time(const dtw_sim_t *sim);
+/* Model timestep, s. */
+double dtw_sim_timestep(const dtw_sim_t *sim);
+/* Number of joints in the table, and the table itself (owned by sim, valid
+ * until dtw_sim_destroy). */
+size_t dtw_sim_joint_count(const dtw_sim_t *sim);
+const dtw_joint_desc_t *dtw_sim_joints(const dtw_sim_t *sim);
+
+/* Copy joint positions, velocities and applied actuator efforts (gear x
+ * actuator force) in table order into arrays of dtw_sim_joint_count entries.
+ * Any pointer may be NULL. No allocation. */
+void dtw_sim_get_joint_state(const dtw_sim_t *sim, double *pos, double *vel, double *effort);
+
+/* Teleport n table joints: joint_idx[i] gets pos[i] and vel[i] (pos or vel
+ * may be NULL to keep that part); nothing else changes, then the derived
+ * quantities are recomputed (mj_forward). No allocation.
+ * Returns 0; DTW_EINVAL for an index out of range or a NaN/Inf value (no
+ * change); DTW_ESIM if poisoned or MuJoCo raised an error (now poisoned). */
+int dtw_sim_set_joint_state(dtw_sim_t *sim, const int *joint_idx, const double *pos,
+                            const double *vel, size_t n);
+
+/* Back to the initial state at time 0, controls as in the keyframe (or 0);
+ * clears the poison. Model scaling is kept. Returns 0 or DTW_ESIM. */
+int dtw_sim_reset(dtw_sim_t *sim);
+
+/* 1 if a MuJoCo error poisoned the state (see above), else 0. */
+int dtw_sim_poisoned(const dtw_sim_t *sim);
+/* The last MuJoCo error text of this instance ("" if none); owned by sim. */
+const char *dtw_sim_last_error(const dtw_sim_t *sim);
+/* Number of MuJoCo warnings raised by this instance so far. */
+unsigned long dtw_sim_warning_count(const dtw_sim_t *sim);
+
+/* Fill out (see dtw_sim_extras_t) from the current state. No allocation. */
+void dtw_sim_get_extras(const dtw_sim_t *sim, dtw_sim_extras_t *out);
+
+/* Make the simulated robot differ from its description: body masses and
+ * inertias times mass_scale; geom friction, dof frictionloss and damping times
+ * friction_scale. Always relative to the compiled values, so calling twice
+ * with 2.0 gives 2x, and 1.0 restores. The current state is kept. The joint
+ * table is not changed (it is what the controller believes).
+ * Returns 0; DTW_EINVAL if a scale is not finite and > 0; DTW_ESIM on an
+ * engine error (now poisoned). */
+int dtw_sim_scale_model(dtw_sim_t *sim, double mass_scale, double friction_scale);
+
+#endif /* DTW_SIM_H */

@@ -1,0 +1,99 @@
+/* dtw/twin.h - the physics twin component: a robot model in MuJoCo driven by
+ * the joint trajectory controller. No DDS here: node adapters feed it plain
+ * messages (dtw/msgs.h) and publish what it reports.
+ *
+ * Lifecycle: dtw_twin_create (loads model, compiles it, loads the controller
+ * config; allocates everything) -> dtw_twin_step() many times (no allocation)
+ * -> dtw_twin_destroy. One twin is driven by one thread at a time; different
+ * twins may run on different threads. */
+#ifndef DTW_TWIN_H
+#define DTW_TWIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtw/config.h"
+#include "dtw/msgs.h"
+#include "dtw/robot.h"
+
+/* Settings of a twin (node "sim"; the robot emulator reuses this list). */
+#define DTW_TWIN_PARAMS(X)                                                                   \
+  X(STRING, model, "models/digital_twin_humanoid.urdf.xacro", 0, 0, NULL,                   \
+    "Robot description: URDF, xacro (.urdf.xacro/.xacro) or MJCF (.xml)")                    \
+  X(STRING, world, "models/digital_twin_world.xml", 0, 0, NULL,                              \
+    "MJCF world merged with a URDF robot (floor, lights); empty for none")                  \
+  X(STRING, package_path, "", 0, 0, NULL,                                                    \
+    "Colon-separated directories searched for $(find pkg) and package:// (also "            \
+    "ROS_PACKAGE_PATH)")                                                                     \
+  X(STRING, xacro_args, "", 0, 0, NULL, "xacro arguments, space-separated name:=value")     \
+  X(ENUM, base, "fixed", 0, 0, "fixed|floating",                                             \
+    "fixed: the robot hangs on a test stand (root welded to the world); floating: free "    \
+    "joint, it stands on the floor")                                                        \
+  X(DOUBLE, base_height, "1.05", 0.0, 10.0, NULL, "Root link height above the floor (m)")     \
+  X(DOUBLE, physics_rate_hz, "1000", 100, 20000, NULL, "Physics steps per simulated second") \
+  X(DOUBLE, rtf, "1.0", 0.0, 100.0, NULL,                                                    \
+    "Real-time factor the loop is paced to; 0 runs as fast as possible")                    \
+  X(DOUBLE, armature, "0.01", 0.0, 10.0, NULL,                                                \
+    "Rotor inertia added to every joint (kg m^2); steadies stiff PD at 1 kHz")             \
+  X(STRING, controllers_file, "config/digital_twin_controllers.yaml", 0, 0, NULL,           \
+    "ros2_control-style controller configuration")                                          \
+  X(STRING, controller, "humanoid_joint_trajectory_controller", 1, 128, NULL,               \
+    "Name of the joint trajectory controller in controllers_file")                          \
+  X(INT, max_trajectory_points, "1024", 2, 100000, NULL,                                     \
+    "Largest trajectory accepted (points); sized at start-up")
+
+DTW_PARAM_STRUCT(dtw_twin_settings_t, DTW_TWIN_PARAMS);
+extern const dtw_param_table_t dtw_twin_param_table;
+
+typedef struct dtw_twin dtw_twin_t;
+
+/* Controller status as reported by the twin. */
+typedef struct dtw_twin_status {
+  double sim_time_s;
+  uint64_t steps;
+  double max_abs_error_rad;     /* tracking error (desired - actual), worst joint */
+  const char *worst_joint;      /* name of that joint */
+  const char *controller_state; /* "idle", "active", "succeeded", ... */
+  uint64_t trajectories_accepted, trajectories_refused;
+  uint64_t sim_errors;          /* physics steps that failed (state then reset) */
+  bool paused;
+} dtw_twin_status_t;
+
+/* Create a twin from settings; relative paths are resolved with dtw_path_resolve.
+ * Returns 0, or DTW_ENOENT/DTW_EPARSE/DTW_EMODEL/DTW_ESIM/DTW_EINVAL with a
+ * message naming the file, line and element at fault. */
+int dtw_twin_create(const dtw_twin_settings_t *settings, dtw_twin_t **out, char *err,
+                    size_t errlen);
+void dtw_twin_destroy(dtw_twin_t *twin);
+
+/* Advance one physics step: controller update, then mj_step. Does not
+ * allocate. While paused it does nothing. A physics failure resets the state
+ * to the initial pose and returns DTW_ESIM (counted in status.sim_errors). */
+int dtw_twin_step(dtw_twin_t *twin);
+
+/* Hand a trajectory to the controller (validated first). On refusal the
+ * active trajectory is kept, the refusal counted, and a negative code returned
+ * with the reason in err. */
+int dtw_twin_accept_trajectory(dtw_twin_t *twin, const dtw_joint_trajectory_msg_t *msg,
+                               char *err, size_t errlen);
+
+/* Teleport named joints to positions (and velocities when given); the
+ * controller then holds the new positions. Refuses unknown joints, size
+ * mismatches and non-finite values with no change. */
+int dtw_twin_set_state(dtw_twin_t *twin, const dtw_joint_state_msg_t *msg, char *err,
+                       size_t errlen);
+
+/* Back to the initial pose at time 0; the controller holds it. */
+int dtw_twin_reset(dtw_twin_t *twin);
+void dtw_twin_set_paused(dtw_twin_t *twin, bool paused);
+
+/* Every joint's name, position, velocity and effort; stamp = sim time. */
+void dtw_twin_get_joint_state(const dtw_twin_t *twin, dtw_joint_state_msg_t *out);
+void dtw_twin_get_status(const dtw_twin_t *twin, dtw_twin_status_t *out);
+
+double dtw_twin_sim_time(const dtw_twin_t *twin);
+double dtw_twin_timestep(const dtw_twin_t *twin);
+const dtw_robot_desc_t *dtw_twin_robot(const dtw_twin_t *twin);
+
+#endif /* DTW_TWIN_H */

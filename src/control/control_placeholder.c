@@ -1,1 +1,0 @@
-/* placeholder */ typedef int dtw__control_placeholder_t;

@@ -1,0 +1,1010 @@
+/* Configuration: parameter tables, ROS 2 parameter files, overrides, dump and docs. */
+#include "dtw/config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/log.h"
+#include "dtw/yaml.h"
+
+#define NAME_LEN 256 /* longest dotted parameter name we look up */
+#define MSG_LEN 768  /* one problem's text */
+
+/* One parameter value; strings (STRING and ENUM) are owned. */
+typedef struct {
+  bool set;
+  bool b;
+  int64_t i;
+  double d;
+  char *s;
+} val_t;
+
+typedef struct {
+  const dtw_param_table_t *table;
+  val_t *file; /* from parameter files, n_params */
+  val_t *over; /* from dtw_config_set, n_params */
+} cfg_node_t;
+
+struct dtw_config {
+  cfg_node_t *nodes;
+  size_t n_nodes;
+  size_t cap;
+};
+
+/* A value being staged by a file load: where it was set in this file, and by whom. */
+typedef struct {
+  val_t v;
+  int line; /* 0: not set by this file */
+  bool wild;
+} stage_t;
+
+/* Every problem of one load, one per line in the caller's buffer. */
+typedef struct {
+  char *buf;
+  size_t len;
+  size_t used;
+  int count;
+  int first;
+} problems_t;
+
+static void val_clear(val_t *v) {
+  free(v->s);
+  memset(v, 0, sizeof *v);
+}
+
+static int val_copy(val_t *dst, const val_t *src) {
+  *dst = *src;
+  dst->s = NULL;
+  if (src->s != NULL && (dst->s = strdup(src->s)) == NULL) return DTW_ENOMEM;
+  return 0;
+}
+
+__attribute__((format(printf, 3, 4))) static void problem(problems_t *p, int code,
+                                                           const char *fmt, ...) {
+  if (p->count++ == 0) p->first = code;
+  if (p->buf == NULL || p->len == 0 || p->used + 1 >= p->len) return;
+  if (p->used > 0) {
+    p->buf[p->used++] = '\n';
+    p->buf[p->used] = '\0';
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(p->buf + p->used, p->len - p->used, fmt, ap);
+  va_end(ap);
+  if (n > 0) p->used += (size_t)n < p->len - p->used ? (size_t)n : p->len - p->used - 1;
+}
+
+/* ---- names ---- */
+
+/* C field name -> file name: "qos__joint_states" -> "qos.joint_states". */
+static void dotted_name(const char *cname, char *buf, size_t len) {
+  size_t o = 0;
+  for (const char *p = cname; *p != '\0' && o + 1 < len; p++) {
+    if (p[0] == '_' && p[1] == '_') {
+      buf[o++] = '.';
+      p++;
+    } else {
+      buf[o++] = *p;
+    }
+  }
+  buf[o] = '\0';
+}
+
+static bool name_matches(const char *cname, const char *dotted) {
+  char buf[NAME_LEN];
+  dotted_name(cname, buf, sizeof buf);
+  return strcmp(buf, dotted) == 0;
+}
+
+static int find_param(const dtw_param_table_t *t, const char *dotted) {
+  for (size_t i = 0; i < t->n_params; i++)
+    if (name_matches(t->params[i].name, dotted)) return (int)i;
+  return -1;
+}
+
+static bool is_wildcard(const char *node) { return !strcmp(node, "/**") || !strcmp(node, "**"); }
+
+static int find_node(const dtw_config_t *cfg, const char *name) {
+  if (name[0] == '/') name++;
+  for (size_t i = 0; i < cfg->n_nodes; i++)
+    if (!strcmp(cfg->nodes[i].table->node, name)) return (int)i;
+  return -1;
+}
+
+/* Levenshtein distance for "did you mean"; SIZE_MAX for names too long to bother. */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  size_t row[NAME_LEN + 1];
+  if (la > NAME_LEN || lb > NAME_LEN) return SIZE_MAX;
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+/* True (and best_d updated) if cand is closer to name than before and close
+ * enough to be a typo. */
+static bool closer(const char *name, const char *cand, size_t *best_d) {
+  size_t d = edit_distance(name, cand);
+  size_t len = strlen(name);
+  if (d == SIZE_MAX || d == 0 || d >= len || (d > 2 && d > len / 3) || d >= *best_d)
+    return false;
+  *best_d = d;
+  return true;
+}
+
+/* " (did you mean 'x'?)" or "" */
+static void suggest_node(const dtw_config_t *cfg, const char *name, char *buf, size_t len) {
+  const char *best = NULL;
+  size_t best_d = SIZE_MAX;
+  if (name[0] == '/') name++;
+  for (size_t i = 0; i < cfg->n_nodes; i++)
+    if (closer(name, cfg->nodes[i].table->node, &best_d)) best = cfg->nodes[i].table->node;
+  if (best != NULL)
+    snprintf(buf, len, " (did you mean '%s'?)", best);
+  else
+    buf[0] = '\0';
+}
+
+/* node_idx < 0: look in every node (wildcard). */
+static void suggest_param(const dtw_config_t *cfg, int node_idx, const char *name, char *buf,
+                          size_t len) {
+  char best[NAME_LEN] = "", cand[NAME_LEN];
+  size_t best_d = SIZE_MAX;
+  for (size_t n = 0; n < cfg->n_nodes; n++) {
+    if (node_idx >= 0 && (size_t)node_idx != n) continue;
+    const dtw_param_table_t *t = cfg->nodes[n].table;
+    for (size_t i = 0; i < t->n_params; i++) {
+      dotted_name(t->params[i].name, cand, sizeof cand);
+      if (closer(name, cand, &best_d)) memcpy(best, cand, sizeof best);
+    }
+  }
+  if (best[0] != '\0')
+    snprintf(buf, len, " (did you mean '%s'?)", best);
+  else
+    buf[0] = '\0';
+}
+
+/* ---- values ---- */
+
+static bool has_range(const dtw_param_spec_t *sp) { return !(sp->min == 0 && sp->max == 0); }
+
+static void fmt_num(double v, char *buf, size_t len) { snprintf(buf, len, "%.15g", v); }
+
+static const char *type_name(dtw_param_type_t t) {
+  switch (t) {
+  case DTW_PT_BOOL: return "bool";
+  case DTW_PT_INT: return "int";
+  case DTW_PT_DOUBLE: return "double";
+  case DTW_PT_STRING: return "string";
+  case DTW_PT_ENUM: return "enum";
+  }
+  return "?";
+}
+
+/* "choices" a|b|c written as "a, b, c". */
+static void list_choices(const char *choices, char *buf, size_t len) {
+  size_t o = 0;
+  for (const char *p = choices != NULL ? choices : ""; *p != '\0' && o + 3 < len; p++) {
+    if (*p == '|') {
+      buf[o++] = ',';
+      buf[o++] = ' ';
+    } else {
+      buf[o++] = *p;
+    }
+  }
+  buf[o] = '\0';
+}
+
+/* What a parameter accepts, for "(expected ...)". */
+static void describe_expected(const dtw_param_spec_t *sp, char *buf, size_t len) {
+  char lo[32], hi[32], ch[256];
+  fmt_num(sp->min, lo, sizeof lo);
+  fmt_num(sp->max, hi, sizeof hi);
+  switch (sp->type) {
+  case DTW_PT_BOOL:
+    snprintf(buf, len, "true or false");
+    break;
+  case DTW_PT_INT:
+    if (has_range(sp))
+      snprintf(buf, len, "an integer in [%s, %s]", lo, hi);
+    else
+      snprintf(buf, len, "an integer");
+    break;
+  case DTW_PT_DOUBLE:
+    if (has_range(sp))
+      snprintf(buf, len, "a number in [%s, %s]", lo, hi);
+    else
+      snprintf(buf, len, "a number");
+    break;
+  case DTW_PT_STRING:
+    if (has_range(sp))
+      snprintf(buf, len, "a string of length [%s, %s]", lo, hi);
+    else
+      snprintf(buf, len, "a string of at most %zu characters", sp->size > 0 ? sp->size - 1 : 0);
+    break;
+  case DTW_PT_ENUM:
+    list_choices(sp->choices, ch, sizeof ch);
+    snprintf(buf, len, "one of: %s", ch);
+    break;
+  }
+}
+
+static bool is_choice(const char *choices, const char *text) {
+  size_t tl = strlen(text);
+  const char *p = choices != NULL ? choices : "";
+  for (;;) {
+    const char *bar = strchr(p, '|');
+    size_t l = bar != NULL ? (size_t)(bar - p) : strlen(p);
+    if (l == tl && strncmp(p, text, l) == 0) return true;
+    if (bar == NULL) return false;
+    p = bar + 1;
+  }
+}
+
+/* [-+]?[0-9]+: a decimal integer, whatever its size */
+static bool is_decimal(const char *text) {
+  if (*text == '-' || *text == '+') text++;
+  size_t digits = strspn(text, "0123456789");
+  return digits > 0 && text[digits] == '\0';
+}
+
+/* Convert scalar text to a value of the parameter's type and check it.
+ * On failure msg says "what (expected ...)" and the code is EPARSE or ERANGE. */
+static int value_from_scalar(const dtw_param_spec_t *sp, const char *text, bool quoted,
+                             val_t *out, char *msg, size_t msglen) {
+  char exp[320];
+  val_t v = {.set = true};
+  describe_expected(sp, exp, sizeof exp);
+  switch (sp->type) {
+  case DTW_PT_BOOL:
+    if (quoted || dtw_yaml_parse_bool(text, &v.b) < 0)
+      return dtw_errf(msg, msglen, DTW_EPARSE, "'%.64s' is not a boolean (expected %s)", text,
+                      exp);
+    break;
+  case DTW_PT_INT: {
+    double d;
+    if (quoted)
+      return dtw_errf(msg, msglen, DTW_EPARSE, "'%.64s' is a quoted string (expected %s)", text,
+                      exp);
+    if (dtw_yaml_parse_int64(text, &v.i) < 0) {
+      if (is_decimal(text))
+        return dtw_errf(msg, msglen, DTW_ERANGE,
+                        "%.64s is outside the 64-bit integer range (expected %s)", text, exp);
+      if (dtw_yaml_parse_double(text, &d) == 0)
+        return dtw_errf(msg, msglen, DTW_EPARSE, "%.64s is not an integer (expected %s)", text,
+                        exp);
+      return dtw_errf(msg, msglen, DTW_EPARSE, "'%.64s' is not an integer (expected %s)", text,
+                      exp);
+    }
+    if (has_range(sp) && ((double)v.i < sp->min || (double)v.i > sp->max))
+      return dtw_errf(msg, msglen, DTW_ERANGE, "%" PRId64 " is out of range (expected %s)", v.i,
+                      exp);
+    break;
+  }
+  case DTW_PT_DOUBLE:
+    if (quoted)
+      return dtw_errf(msg, msglen, DTW_EPARSE, "'%.64s' is a quoted string (expected %s)", text,
+                      exp);
+    if (dtw_yaml_parse_double(text, &v.d) < 0)
+      return dtw_errf(msg, msglen, DTW_EPARSE, "'%.64s' is not a number (expected %s)", text,
+                      exp);
+    if (isnan(v.d))
+      return dtw_errf(msg, msglen, DTW_ERANGE, "NaN is not allowed (expected %s)", exp);
+    if (has_range(sp) && (v.d < sp->min || v.d > sp->max))
+      return dtw_errf(msg, msglen, DTW_ERANGE, "%.64s is out of range (expected %s)", text, exp);
+    break;
+  case DTW_PT_STRING: {
+    size_t l = strlen(text);
+    if (l >= sp->size)
+      return dtw_errf(msg, msglen, DTW_ERANGE,
+                      "string of %zu characters is too long (expected %s)", l, exp);
+    if (has_range(sp) && ((double)l < sp->min || (double)l > sp->max))
+      return dtw_errf(msg, msglen, DTW_ERANGE,
+                      "string of %zu characters is out of range (expected %s)", l, exp);
+    break;
+  }
+  case DTW_PT_ENUM:
+    if (!is_choice(sp->choices, text) || strlen(text) >= sp->size)
+      return dtw_errf(msg, msglen, DTW_ERANGE, "'%.64s' is not a valid choice (expected %s)",
+                      text, exp);
+    break;
+  default:
+    return dtw_errf(msg, msglen, DTW_EINVAL, "parameter has an unknown type");
+  }
+  if (sp->type == DTW_PT_STRING || sp->type == DTW_PT_ENUM) {
+    v.s = strdup(text);
+    if (v.s == NULL) return dtw_errf(msg, msglen, DTW_ENOMEM, "out of memory");
+  }
+  *out = v;
+  return 0;
+}
+
+static int default_value(const dtw_param_spec_t *sp, val_t *out, char *msg, size_t msglen) {
+  bool text_type = sp->type == DTW_PT_STRING || sp->type == DTW_PT_ENUM;
+  return value_from_scalar(sp, sp->def != NULL ? sp->def : "", text_type, out, msg, msglen);
+}
+
+static void store_value(const dtw_param_spec_t *sp, const val_t *v, void *base) {
+  char *field = (char *)base + sp->offset;
+  switch (sp->type) {
+  case DTW_PT_BOOL: memcpy(field, &v->b, sizeof v->b); break;
+  case DTW_PT_INT: memcpy(field, &v->i, sizeof v->i); break;
+  case DTW_PT_DOUBLE: memcpy(field, &v->d, sizeof v->d); break;
+  case DTW_PT_STRING:
+  case DTW_PT_ENUM: snprintf(field, sp->size, "%s", v->s != NULL ? v->s : ""); break;
+  }
+}
+
+/* ---- create / register ---- */
+
+int dtw_config_create(dtw_config_t **out) {
+  if (out == NULL) return DTW_EINVAL;
+  *out = calloc(1, sizeof **out);
+  return *out == NULL ? DTW_ENOMEM : 0;
+}
+
+static void node_fini(cfg_node_t *n) {
+  for (size_t i = 0; n->table != NULL && i < n->table->n_params; i++) {
+    if (n->file != NULL) val_clear(&n->file[i]);
+    if (n->over != NULL) val_clear(&n->over[i]);
+  }
+  free(n->file);
+  free(n->over);
+}
+
+void dtw_config_destroy(dtw_config_t *cfg) {
+  if (cfg == NULL) return;
+  for (size_t i = 0; i < cfg->n_nodes; i++) node_fini(&cfg->nodes[i]);
+  free(cfg->nodes);
+  free(cfg);
+}
+
+static size_t type_size_ok(const dtw_param_spec_t *sp) {
+  switch (sp->type) {
+  case DTW_PT_BOOL: return sp->size == sizeof(bool);
+  case DTW_PT_INT: return sp->size == sizeof(int64_t);
+  case DTW_PT_DOUBLE: return sp->size == sizeof(double);
+  case DTW_PT_STRING:
+  case DTW_PT_ENUM: return sp->size >= 1;
+  }
+  return 0;
+}
+
+/* A table is code, so its mistakes are programming errors: say which and refuse it. */
+static int check_table(const dtw_config_t *cfg, const dtw_param_table_t *t, char *why,
+                       size_t len) {
+  char a[NAME_LEN], b[NAME_LEN], msg[MSG_LEN];
+  if (t->node == NULL || t->node[0] == '\0' || strchr(t->node, '.') != NULL ||
+      strchr(t->node, '/') != NULL || strchr(t->node, '*') != NULL)
+    return dtw_errf(why, len, DTW_EINVAL, "bad node name '%s'", t->node ? t->node : "(null)");
+  if (find_node(cfg, t->node) >= 0)
+    return dtw_errf(why, len, DTW_EINVAL, "node '%s' is already registered", t->node);
+  if (t->n_params > 0 && t->params == NULL)
+    return dtw_errf(why, len, DTW_EINVAL, "%s: no parameter array", t->node);
+  for (size_t i = 0; i < t->n_params; i++) {
+    const dtw_param_spec_t *sp = &t->params[i];
+    if (sp->name == NULL || sp->name[0] == '\0' || strlen(sp->name) >= NAME_LEN)
+      return dtw_errf(why, len, DTW_EINVAL, "%s: parameter %zu has a bad name", t->node, i);
+    if (!type_size_ok(sp) || sp->offset + sp->size > t->struct_size)
+      return dtw_errf(why, len, DTW_EINVAL, "%s.%s: bad type, size or offset", t->node,
+                      sp->name);
+    if (sp->min > sp->max)
+      return dtw_errf(why, len, DTW_EINVAL, "%s.%s: min > max", t->node, sp->name);
+    if (sp->type == DTW_PT_ENUM && (sp->choices == NULL || sp->choices[0] == '\0'))
+      return dtw_errf(why, len, DTW_EINVAL, "%s.%s: enum without choices", t->node, sp->name);
+    val_t v;
+    if (default_value(sp, &v, msg, sizeof msg) < 0)
+      return dtw_errf(why, len, DTW_EINVAL, "%s.%s: bad default: %s", t->node, sp->name, msg);
+    val_clear(&v);
+    dotted_name(sp->name, a, sizeof a);
+    size_t la = strlen(a);
+    for (size_t j = 0; j < t->n_params; j++) {
+      if (j == i) continue;
+      dotted_name(t->params[j].name, b, sizeof b);
+      if (!strcmp(a, b))
+        return dtw_errf(why, len, DTW_EINVAL, "%s.%s: defined twice", t->node, a);
+      if (!strncmp(a, b, la) && b[la] == '.')
+        return dtw_errf(why, len, DTW_EINVAL, "%s.%s: is both a parameter and a group (%s)",
+                        t->node, a, b);
+    }
+  }
+  return 0;
+}
+
+int dtw_config_register(dtw_config_t *cfg, const dtw_param_table_t *table) {
+  char why[MSG_LEN];
+  if (cfg == NULL || table == NULL) return DTW_EINVAL;
+  int rc = check_table(cfg, table, why, sizeof why);
+  if (rc < 0) {
+    DTW_ERROR("config", "refusing parameter table: %s", why);
+    return rc;
+  }
+  if (cfg->n_nodes == cfg->cap) {
+    size_t ncap = cfg->cap == 0 ? 8 : cfg->cap * 2;
+    cfg_node_t *nodes = realloc(cfg->nodes, ncap * sizeof *nodes);
+    if (nodes == NULL) return DTW_ENOMEM;
+    cfg->nodes = nodes;
+    cfg->cap = ncap;
+  }
+  size_t n = table->n_params > 0 ? table->n_params : 1;
+  cfg_node_t node = {table, calloc(n, sizeof(val_t)), calloc(n, sizeof(val_t))};
+  if (node.file == NULL || node.over == NULL) {
+    free(node.file);
+    free(node.over);
+    return DTW_ENOMEM;
+  }
+  cfg->nodes[cfg->n_nodes++] = node;
+  return 0;
+}
+
+/* ---- loading files ---- */
+
+typedef struct {
+  const dtw_config_t *cfg;
+  stage_t *stage;
+  size_t *base; /* node i's first parameter in stage */
+  problems_t *pr;
+  const char *file;
+  bool wild; /* the entry being read is the wildcard's */
+} loader_t;
+
+static stage_t *staged(loader_t *L, size_t node, int param) {
+  return &L->stage[L->base[node] + (size_t)param];
+}
+
+static void apply_value(loader_t *L, size_t node, int param, const val_t *v, int line) {
+  stage_t *st = staged(L, node, param);
+  val_clear(&st->v);
+  st->v = *v;
+  st->line = line;
+  st->wild = L->wild;
+}
+
+static bool any_node_has(const loader_t *L, int node_idx, const char *name) {
+  for (size_t n = 0; n < L->cfg->n_nodes; n++) {
+    if (node_idx >= 0 && (size_t)node_idx != n) continue;
+    if (find_param(L->cfg->nodes[n].table, name) >= 0) return true;
+  }
+  return false;
+}
+
+/* One leaf of ros__parameters: check it against the node (or every node, wildcard). */
+static void load_leaf(loader_t *L, int node_idx, const char *label, const char *name,
+                      const dtw_yaml_node_t *key, const dtw_yaml_node_t *val) {
+  char msg[MSG_LEN], hint[NAME_LEN + 32], exp[320];
+  if (!any_node_has(L, node_idx, name)) {
+    suggest_param(L->cfg, node_idx, name, hint, sizeof hint);
+    problem(L->pr, DTW_ENOENT, "%s:%d: %s.%s: unknown parameter%s%s", L->file, key->line, label,
+            name, node_idx < 0 ? " (no registered node has it)" : "", hint);
+    return;
+  }
+  for (size_t n = 0; n < L->cfg->n_nodes; n++) {
+    if (node_idx >= 0 && (size_t)node_idx != n) continue;
+    const dtw_param_table_t *t = L->cfg->nodes[n].table;
+    int p = find_param(t, name);
+    if (p < 0) continue;
+    const dtw_param_spec_t *sp = &t->params[p];
+    char also[NAME_LEN + 16] = "";
+    if (node_idx < 0) snprintf(also, sizeof also, " (for node %s)", t->node);
+    if (val->kind != DTW_YAML_SCALAR) {
+      describe_expected(sp, exp, sizeof exp);
+      problem(L->pr, DTW_EPARSE, "%s:%d: %s.%s: got a %s (expected %s)%s", L->file, val->line,
+              label, name, val->kind == DTW_YAML_SEQUENCE ? "sequence" : "mapping", exp, also);
+      continue;
+    }
+    stage_t *st = staged(L, n, p);
+    if (st->line != 0 && st->wild == L->wild) {
+      problem(L->pr, DTW_EPARSE, "%s:%d: %s.%s: set twice (first at line %d)%s", L->file,
+              key->line, label, name, st->line, also);
+      continue;
+    }
+    val_t v;
+    int rc = value_from_scalar(sp, val->text, val->quoted, &v, msg, sizeof msg);
+    if (rc < 0) {
+      problem(L->pr, rc, "%s:%d: %s.%s: %s%s", L->file, val->line, label, name, msg, also);
+      continue;
+    }
+    if (L->wild && st->line != 0 && !st->wild) { /* the node's own entry wins */
+      val_clear(&v);
+      continue;
+    }
+    apply_value(L, n, p, &v, val->line);
+  }
+}
+
+/* Walk a ros__parameters mapping, flattening nested maps to dotted names. */
+static void load_params(loader_t *L, int node_idx, const char *label, const dtw_yaml_node_t *map,
+                        const char *prefix) {
+  char name[NAME_LEN];
+  for (size_t i = 0; i < map->count; i++) {
+    const dtw_yaml_node_t *key = map->keys[i], *val = map->items[i];
+    int n = snprintf(name, sizeof name, "%s%s%s", prefix, prefix[0] ? "." : "", key->text);
+    if (n < 0 || (size_t)n >= sizeof name) {
+      problem(L->pr, DTW_ENOENT, "%s:%d: %s.%.64s...: parameter name too long", L->file,
+              key->line, label, name);
+      continue;
+    }
+    /* a mapping is a group, unless it sits where a parameter is */
+    if (val->kind == DTW_YAML_MAPPING && !any_node_has(L, node_idx, name))
+      load_params(L, node_idx, label, val, name);
+    else
+      load_leaf(L, node_idx, label, name, key, val);
+  }
+}
+
+/* One top-level entry "node: ros__parameters: {...}". */
+static void load_node(loader_t *L, const dtw_yaml_node_t *key, const dtw_yaml_node_t *val) {
+  char hint[NAME_LEN + 32];
+  int idx = -1;
+  const char *label = "/**";
+  if (!is_wildcard(key->text)) {
+    idx = find_node(L->cfg, key->text);
+    if (idx < 0) {
+      suggest_node(L->cfg, key->text, hint, sizeof hint);
+      problem(L->pr, DTW_ENOENT, "%s:%d: %.128s: unknown node%s", L->file, key->line, key->text,
+              hint);
+      return;
+    }
+    label = L->cfg->nodes[idx].table->node;
+  }
+  const dtw_yaml_node_t *params = dtw_yaml_get(val, "ros__parameters");
+  if (params == NULL) {
+    problem(L->pr, DTW_EPARSE, "%s:%d: %s: missing ros__parameters (expected %s: ros__parameters: "
+            "{...})", L->file, key->line, label, key->text);
+    return;
+  }
+  for (size_t i = 0; i < val->count; i++)
+    if (strcmp(val->keys[i]->text, "ros__parameters") != 0)
+      problem(L->pr, DTW_EPARSE, "%s:%d: %s.%.128s: unexpected key (expected only "
+              "ros__parameters)", L->file, val->keys[i]->line, label, val->keys[i]->text);
+  if (params->kind == DTW_YAML_MAPPING) {
+    load_params(L, idx, label, params, "");
+  } else if (!(params->kind == DTW_YAML_SCALAR && !params->quoted && params->text[0] == '\0')) {
+    problem(L->pr, DTW_EPARSE, "%s:%d: %s.ros__parameters: expected a mapping of parameters",
+            L->file, params->line, label);
+  }
+}
+
+/* Validate a whole document into stage, in file order. */
+static void load_doc(loader_t *L, const dtw_yaml_node_t *root) {
+  if (root == NULL) return;
+  if (root->kind != DTW_YAML_MAPPING) {
+    problem(L->pr, DTW_EPARSE, "%s:%d: expected a mapping of node names (node: "
+            "ros__parameters: {...})", L->file, root->line);
+    return;
+  }
+  for (size_t i = 0; i < root->count; i++) {
+    L->wild = is_wildcard(root->keys[i]->text);
+    load_node(L, root->keys[i], root->items[i]);
+  }
+}
+
+static int load_parsed(dtw_config_t *cfg, const dtw_yaml_doc_t *doc, char *err, size_t errlen) {
+  int rc = 0;
+  size_t total = 0;
+  size_t *base = calloc(cfg->n_nodes + 1, sizeof *base);
+  if (base == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+  for (size_t n = 0; n < cfg->n_nodes; n++) {
+    base[n] = total;
+    total += cfg->nodes[n].table->n_params;
+  }
+  stage_t *stage = calloc(total + 1, sizeof *stage);
+  if (stage == NULL) {
+    rc = dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+    goto out_base;
+  }
+  /* start from the current file values so files layer */
+  for (size_t n = 0; n < cfg->n_nodes; n++)
+    for (size_t p = 0; p < cfg->nodes[n].table->n_params; p++)
+      if (val_copy(&stage[base[n] + p].v, &cfg->nodes[n].file[p]) < 0) {
+        rc = dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+        goto out_stage;
+      }
+  if (err != NULL && errlen > 0) err[0] = '\0';
+  problems_t pr = {.buf = err, .len = errlen};
+  loader_t L = {cfg, stage, base, &pr, doc->file != NULL ? doc->file : "<config>", false};
+  load_doc(&L, doc->root);
+  if (pr.count > 0) {
+    rc = pr.first;
+    goto out_stage;
+  }
+  /* commit: swap staged values in */
+  for (size_t n = 0; n < cfg->n_nodes; n++)
+    for (size_t p = 0; p < cfg->nodes[n].table->n_params; p++) {
+      val_clear(&cfg->nodes[n].file[p]);
+      cfg->nodes[n].file[p] = stage[base[n] + p].v;
+      stage[base[n] + p].v.s = NULL;
+    }
+out_stage:
+  for (size_t i = 0; i < total; i++) val_clear(&stage[i].v);
+  free(stage);
+out_base:
+  free(base);
+  return rc;
+}
+
+int dtw_config_load_buffer(dtw_config_t *cfg, const char *data, size_t len, const char *name,
+                           char *err, size_t errlen) {
+  if (cfg == NULL) return dtw_errf(err, errlen, DTW_EINVAL, "dtw_config_load_buffer: no config");
+  dtw_yaml_doc_t doc = {0};
+  int rc = dtw_yaml_load_buffer(data, len, name, &doc, err, errlen);
+  if (rc < 0) return rc;
+  rc = load_parsed(cfg, &doc, err, errlen);
+  dtw_yaml_free(&doc);
+  return rc;
+}
+
+int dtw_config_load_file(dtw_config_t *cfg, const char *path, char *err, size_t errlen) {
+  if (cfg == NULL) return dtw_errf(err, errlen, DTW_EINVAL, "dtw_config_load_file: no config");
+  dtw_yaml_doc_t doc = {0};
+  int rc = dtw_yaml_load_file(path, &doc, err, errlen);
+  if (rc < 0) return rc;
+  rc = load_parsed(cfg, &doc, err, errlen);
+  dtw_yaml_free(&doc);
+  return rc;
+}
+
+/* ---- overrides ---- */
+
+int dtw_config_set(dtw_config_t *cfg, const char *assignment, char *err, size_t errlen) {
+  char lhs[NAME_LEN + 8], msg[MSG_LEN], hint[NAME_LEN + 32], exp[320];
+  if (cfg == NULL || assignment == NULL)
+    return dtw_errf(err, errlen, DTW_EINVAL, "dtw_config_set: invalid argument");
+  const char *eq = strchr(assignment, '=');
+  size_t ll = eq != NULL ? (size_t)(eq - assignment) : 0;
+  if (eq == NULL || ll == 0 || ll >= sizeof lhs)
+    return dtw_errf(err, errlen, DTW_EINVAL, "--set %.200s: expected node.param=value",
+                    assignment);
+  memcpy(lhs, assignment, ll);
+  lhs[ll] = '\0';
+  /* split "node.param"; node names have no dots; the wildcard is slash-star-star */
+  char *dot = strchr(lhs, '.');
+  if (dot == NULL || dot[1] == '\0')
+    return dtw_errf(err, errlen, DTW_EINVAL, "--set %.200s: expected node.param=value",
+                    assignment);
+  *dot = '\0';
+  const char *node = lhs, *param = dot + 1;
+  int idx = -1;
+  if (!is_wildcard(node)) {
+    idx = find_node(cfg, node);
+    if (idx < 0) {
+      suggest_node(cfg, node, hint, sizeof hint);
+      return dtw_errf(err, errlen, DTW_ENOENT, "--set %.200s: %s: unknown node%s", assignment,
+                      node, hint);
+    }
+    node = cfg->nodes[idx].table->node;
+  }
+
+  dtw_yaml_doc_t doc = {0};
+  int rc = dtw_yaml_load_buffer(eq + 1, strlen(eq + 1), "--set", &doc, msg, sizeof msg);
+  if (rc < 0) return dtw_errf(err, errlen, rc, "--set %.200s: %s", assignment, msg);
+  const dtw_yaml_node_t *root = doc.root;
+  const char *text = root != NULL ? root->text : "";
+  bool quoted = root != NULL && root->quoted;
+
+  /* validate for every target first, then apply: all or nothing */
+  bool found = false;
+  for (size_t pass = 0; pass < 2 && rc == 0; pass++) {
+    for (size_t n = 0; n < cfg->n_nodes; n++) {
+      if (idx >= 0 && (size_t)idx != n) continue;
+      const dtw_param_table_t *t = cfg->nodes[n].table;
+      int p = find_param(t, param);
+      if (p < 0) continue;
+      found = true;
+      const dtw_param_spec_t *sp = &t->params[p];
+      if (root != NULL && root->kind != DTW_YAML_SCALAR) {
+        describe_expected(sp, exp, sizeof exp);
+        rc = dtw_errf(err, errlen, DTW_EPARSE, "--set %.200s: %s.%s: got a %s (expected %s)",
+                      assignment, t->node, param,
+                      root->kind == DTW_YAML_SEQUENCE ? "sequence" : "mapping", exp);
+        break;
+      }
+      val_t v;
+      rc = value_from_scalar(sp, text, quoted, &v, msg, sizeof msg);
+      if (rc < 0) {
+        dtw_errf(err, errlen, rc, "--set %.200s: %s.%s: %s", assignment, t->node, param, msg);
+        break;
+      }
+      if (pass == 0) {
+        val_clear(&v);
+      } else {
+        val_clear(&cfg->nodes[n].over[p]);
+        cfg->nodes[n].over[p] = v;
+      }
+    }
+    if (!found) {
+      suggest_param(cfg, idx, param, hint, sizeof hint);
+      rc = dtw_errf(err, errlen, DTW_ENOENT, "--set %.200s: %s.%s: unknown parameter%s",
+                    assignment, node, param, hint);
+    }
+  }
+  dtw_yaml_free(&doc);
+  return rc;
+}
+
+/* ---- reading ---- */
+
+int dtw_param_defaults(const dtw_param_table_t *table, void *out) {
+  char msg[MSG_LEN];
+  if (table == NULL || out == NULL) return DTW_EINVAL;
+  /* check every default before writing anything */
+  for (size_t i = 0; i < table->n_params; i++) {
+    val_t v;
+    if (default_value(&table->params[i], &v, msg, sizeof msg) < 0) return DTW_EINVAL;
+    val_clear(&v);
+  }
+  memset(out, 0, table->struct_size);
+  for (size_t i = 0; i < table->n_params; i++) {
+    val_t v;
+    if (default_value(&table->params[i], &v, msg, sizeof msg) < 0) return DTW_ENOMEM;
+    store_value(&table->params[i], &v, out);
+    val_clear(&v);
+  }
+  return 0;
+}
+
+int dtw_config_get(const dtw_config_t *cfg, const char *node, void *out, char *err,
+                   size_t errlen) {
+  if (cfg == NULL || node == NULL || out == NULL)
+    return dtw_errf(err, errlen, DTW_EINVAL, "dtw_config_get: invalid argument");
+  int idx = find_node(cfg, node);
+  if (idx < 0) return dtw_errf(err, errlen, DTW_ENOENT, "unknown node '%.128s'", node);
+  const cfg_node_t *n = &cfg->nodes[idx];
+  int rc = dtw_param_defaults(n->table, out);
+  if (rc < 0) return dtw_errf(err, errlen, rc, "%s: bad default in parameter table", node);
+  for (size_t i = 0; i < n->table->n_params; i++) {
+    if (n->file[i].set) store_value(&n->table->params[i], &n->file[i], out);
+    if (n->over[i].set) store_value(&n->table->params[i], &n->over[i], out);
+  }
+  return 0;
+}
+
+/* ---- dump ---- */
+
+/* Shortest text that reads back as the same double, and as a float, not an int. */
+static void fmt_double(double d, char *buf, size_t len) {
+  if (isnan(d)) {
+    snprintf(buf, len, ".nan");
+    return;
+  }
+  if (isinf(d)) {
+    snprintf(buf, len, d < 0 ? "-.inf" : ".inf");
+    return;
+  }
+  if (d == floor(d) && fabs(d) < 1e15) { /* whole numbers read best as "250.0" */
+    snprintf(buf, len, "%.1f", d);
+    return;
+  }
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, len, "%.*g", prec, d);
+    if (strtod(buf, NULL) == d) break;
+  }
+  if (strpbrk(buf, ".e") == NULL) {
+    size_t l = strlen(buf);
+    if (l + 2 < len) memcpy(buf + l, ".0", 3);
+  }
+}
+
+/* A string that a YAML reader takes back as exactly this text. */
+static void write_quoted(FILE *out, const char *s) {
+  fputc('"', out);
+  for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+    if (*p == '"' || *p == '\\')
+      fprintf(out, "\\%c", *p);
+    else if (*p == '\n')
+      fputs("\\n", out);
+    else if (*p == '\t')
+      fputs("\\t", out);
+    else if (*p < 0x20 || *p == 0x7f)
+      fprintf(out, "\\x%02x", *p);
+    else
+      fputc(*p, out);
+  }
+  fputc('"', out);
+}
+
+/* Plain enum words stay plain; anything YAML might read differently is quoted. */
+static bool plain_safe(const char *s) {
+  double d;
+  bool b;
+  if (s[0] == '\0' || dtw_yaml_parse_double(s, &d) == 0 || dtw_yaml_parse_bool(s, &b) == 0)
+    return false;
+  if (!strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL") || !strcmp(s, "~"))
+    return false;
+  for (const char *p = s; *p != '\0'; p++) {
+    bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+              (p != s && ((*p >= '0' && *p <= '9') || *p == '-'));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+static void write_value(FILE *out, const dtw_param_spec_t *sp, const val_t *v) {
+  char buf[64];
+  switch (sp->type) {
+  case DTW_PT_BOOL: fputs(v->b ? "true" : "false", out); break;
+  case DTW_PT_INT: fprintf(out, "%" PRId64, v->i); break;
+  case DTW_PT_DOUBLE:
+    fmt_double(v->d, buf, sizeof buf);
+    fputs(buf, out);
+    break;
+  case DTW_PT_STRING: write_quoted(out, v->s != NULL ? v->s : ""); break;
+  case DTW_PT_ENUM:
+    if (v->s != NULL && plain_safe(v->s))
+      fputs(v->s, out);
+    else
+      write_quoted(out, v->s != NULL ? v->s : "");
+    break;
+  }
+}
+
+/* Help text on one line (no newlines in a comment). */
+static void write_oneline(FILE *out, const char *s) {
+  for (const char *p = s != NULL ? s : ""; *p != '\0'; p++) fputc(*p == '\n' ? ' ' : *p, out);
+}
+
+/* "default X, range [a, b]" */
+static void write_facts(FILE *out, const dtw_param_spec_t *sp) {
+  char lo[32], hi[32];
+  const char *def = sp->def != NULL ? sp->def : "";
+  fprintf(out, "default %s", def[0] != '\0' ? def : "\"\"");
+  fmt_num(sp->min, lo, sizeof lo);
+  fmt_num(sp->max, hi, sizeof hi);
+  if (sp->type == DTW_PT_ENUM)
+    fprintf(out, ", choices %s", sp->choices);
+  else if (sp->type == DTW_PT_STRING && has_range(sp))
+    fprintf(out, ", length [%s, %s]", lo, hi);
+  else if (sp->type != DTW_PT_BOOL && sp->type != DTW_PT_STRING && has_range(sp))
+    fprintf(out, ", range [%s, %s]", lo, hi);
+}
+
+typedef struct {
+  FILE *out;
+  const cfg_node_t *node;
+  bool *done;
+} dumper_t;
+
+/* Write every parameter under prefix ("" or "qos."), opening a nested map per group. */
+static int dump_level(dumper_t *D, const char *prefix, int indent) {
+  const dtw_param_table_t *t = D->node->table;
+  char name[NAME_LEN], sub[NAME_LEN], msg[MSG_LEN];
+  size_t pl = strlen(prefix);
+  for (size_t i = 0; i < t->n_params; i++) {
+    if (D->done[i]) continue;
+    const dtw_param_spec_t *sp = &t->params[i];
+    dotted_name(sp->name, name, sizeof name);
+    if (strncmp(name, prefix, pl) != 0) continue;
+    const char *rest = name + pl, *dot = strchr(rest, '.');
+    if (dot != NULL) {
+      int n = snprintf(sub, sizeof sub, "%s%.*s.", prefix, (int)(dot - rest), rest);
+      if (n < 0 || (size_t)n >= sizeof sub) return DTW_EINVAL;
+      fprintf(D->out, "%*s%.*s:\n", indent, "", (int)(dot - rest), rest);
+      int rc = dump_level(D, sub, indent + 2);
+      if (rc < 0) return rc;
+      continue;
+    }
+    /* effective value: override, else file, else default */
+    val_t def = {0};
+    const val_t *v = D->node->over[i].set ? &D->node->over[i]
+                     : D->node->file[i].set ? &D->node->file[i]
+                                             : NULL;
+    if (v == NULL) {
+      int rc = default_value(sp, &def, msg, sizeof msg);
+      if (rc < 0) return rc;
+      v = &def;
+    }
+    fprintf(D->out, "%*s# ", indent, "");
+    write_oneline(D->out, sp->help);
+    fputs(" (", D->out);
+    write_facts(D->out, sp);
+    fprintf(D->out, ")\n%*s%s: ", indent, "", rest);
+    write_value(D->out, sp, v);
+    fputc('\n', D->out);
+    val_clear(&def);
+    D->done[i] = true;
+  }
+  return 0;
+}
+
+int dtw_config_dump(const dtw_config_t *cfg, FILE *out) {
+  if (cfg == NULL || out == NULL) return DTW_EINVAL;
+  fputs("# dtwin effective configuration (ROS 2 parameter file)\n", out);
+  for (size_t n = 0; n < cfg->n_nodes; n++) {
+    const dtw_param_table_t *t = cfg->nodes[n].table;
+    fputs("\n# ", out);
+    write_oneline(out, t->summary);
+    fprintf(out, "\n%s:\n  ros__parameters:%s\n", t->node, t->n_params == 0 ? " {}" : "");
+    bool *done = calloc(t->n_params + 1, sizeof *done);
+    if (done == NULL) return DTW_ENOMEM;
+    dumper_t D = {out, &cfg->nodes[n], done};
+    int rc = dump_level(&D, "", 4);
+    free(done);
+    if (rc < 0) return rc;
+  }
+  return ferror(out) ? DTW_EIO : 0;
+}
+
+/* ---- docs ---- */
+
+/* Table cell text: '|' would end the cell, newlines would end the row. */
+static void md_cell(FILE *out, const char *s) {
+  for (const char *p = s != NULL ? s : ""; *p != '\0'; p++) {
+    if (*p == '|')
+      fputs("\\|", out);
+    else
+      fputc(*p == '\n' ? ' ' : *p, out);
+  }
+}
+
+int dtw_config_write_docs(const dtw_param_table_t *const *tables, size_t n, FILE *out) {
+  char name[NAME_LEN], lo[32], hi[32];
+  if ((tables == NULL && n > 0) || out == NULL) return DTW_EINVAL;
+  fputs("# Configuration reference\n\n"
+        "Generated from the parameter tables in the source; do not edit by hand.\n\n"
+        "Settings come from a ROS 2 parameter file (`<node>: ros__parameters: {...}`; nested\n"
+        "maps give dotted names; `/**` applies to every node having the parameter) and from\n"
+        "`--set node.param=value`. Precedence: default < file < `--set`.\n",
+        out);
+  for (size_t k = 0; k < n; k++) {
+    const dtw_param_table_t *t = tables[k];
+    fprintf(out, "\n## %s\n\n", t->node);
+    if (t->summary != NULL && t->summary[0] != '\0') {
+      write_oneline(out, t->summary);
+      fputs("\n\n", out);
+    }
+    fputs("| name | type | default | range/choices | description |\n"
+          "|------|------|---------|---------------|-------------|\n",
+          out);
+    for (size_t i = 0; i < t->n_params; i++) {
+      const dtw_param_spec_t *sp = &t->params[i];
+      dotted_name(sp->name, name, sizeof name);
+      const char *def = sp->def != NULL ? sp->def : "";
+      fprintf(out, "| `%s` | %s | ", name, type_name(sp->type));
+      if (def[0] == '\0') {
+        fputs("`\"\"`", out);
+      } else {
+        fputc('`', out);
+        md_cell(out, def);
+        fputc('`', out);
+      }
+      fputs(" | ", out);
+      fmt_num(sp->min, lo, sizeof lo);
+      fmt_num(sp->max, hi, sizeof hi);
+      if (sp->type == DTW_PT_ENUM) {
+        for (const char *p = sp->choices; *p != '\0'; p++) {
+          if (p == sp->choices) fputc('`', out);
+          if (*p == '|')
+            fputs("`, `", out);
+          else
+            fputc(*p, out);
+        }
+        fputc('`', out);
+      } else if (sp->type == DTW_PT_STRING && has_range(sp)) {
+        fprintf(out, "length [%s, %s]", lo, hi);
+      } else if (sp->type != DTW_PT_BOOL && has_range(sp)) {
+        fprintf(out, "[%s, %s]", lo, hi);
+      } else {
+        fputs("-", out);
+      }
+      fputs(" | ", out);
+      md_cell(out, sp->help);
+      fputs(" |\n", out);
+    }
+  }
+  return ferror(out) ? DTW_EIO : 0;
+}

@@ -1,0 +1,445 @@
+/* MJCF generation: a validated URDF tree (+ a world file) to one <mujoco> document.
+ *
+ * The document is built with libxml2's tree API so names are escaped for us,
+ * then serialised. Bodies nest like the URDF links; a URDF joint's origin is
+ * the child body's frame, so every joint sits at its body's origin. */
+#include "model__mjcf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/log.h"
+
+#define COMP "model"
+
+typedef struct mesh_asset {
+  const char *path;
+  double scale[3];
+} mesh_asset_t;
+
+/* Generator state; oom latches the first allocation failure so the tree
+ * building code can stay straight-line. */
+typedef struct gen {
+  const dtw__urdf_t *u;
+  const dtw_model_opts_t *opts;
+  xmlDocPtr doc;
+  xmlNodePtr asset, worldbody;
+  mesh_asset_t *meshes;
+  size_t n_meshes, cap_meshes;
+  bool oom;
+} gen_t;
+
+static xmlNodePtr child(gen_t *g, xmlNodePtr parent, const char *name) {
+  if (parent == NULL) return NULL;
+  xmlNodePtr n = xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+  if (n == NULL) g->oom = true;
+  return n;
+}
+
+static void set(gen_t *g, xmlNodePtr n, const char *name, const char *value) {
+  if (n == NULL) return;
+  if (xmlSetProp(n, (const xmlChar *)name, (const xmlChar *)value) == NULL) g->oom = true;
+}
+
+/* Numbers as short decimal text; "-0" is printed as "0". */
+static void set_nums(gen_t *g, xmlNodePtr n, const char *name, const double *v, size_t count) {
+  char buf[256];
+  size_t off = 0;
+  for (size_t i = 0; i < count && off < sizeof buf; i++) {
+    double x = v[i] == 0 ? 0 : v[i];
+    int k = snprintf(buf + off, sizeof buf - off, "%s%.10g", i > 0 ? " " : "", x);
+    if (k < 0) return;
+    off += (size_t)k;
+  }
+  set(g, n, name, buf);
+}
+
+static void set_num(gen_t *g, xmlNodePtr n, const char *name, double v) {
+  set_nums(g, n, name, &v, 1);
+}
+
+static bool is_zero3(const double v[3]) { return v[0] == 0 && v[1] == 0 && v[2] == 0; }
+
+static void set_pose(gen_t *g, xmlNodePtr n, const dtw__pose_t *pose) {
+  if (!is_zero3(pose->xyz)) set_nums(g, n, "pos", pose->xyz, 3);
+  if (!is_zero3(pose->rpy)) {
+    double q[4];
+    dtw__rpy_to_quat(pose->rpy, q);
+    set_nums(g, n, "quat", q, 4);
+  }
+}
+
+/* ---- meshes ------------------------------------------------------------- */
+
+/* Asset name for a mesh file + scale, adding the <mesh> on first use. */
+static void mesh_ref(gen_t *g, const dtw__urdf_geom_t *geom, char *name, size_t namelen) {
+  size_t i = 0;
+  for (; i < g->n_meshes; i++)
+    if (strcmp(g->meshes[i].path, geom->mesh_path) == 0 &&
+        memcmp(g->meshes[i].scale, geom->scale, sizeof geom->scale) == 0)
+      break;
+  snprintf(name, namelen, "mesh_%zu", i);
+  if (i < g->n_meshes) return;
+  if (g->n_meshes == g->cap_meshes) {
+    size_t cap = g->cap_meshes ? 2 * g->cap_meshes : 8;
+    mesh_asset_t *m = realloc(g->meshes, cap * sizeof *m);
+    if (m == NULL) {
+      g->oom = true;
+      return;
+    }
+    g->meshes = m;
+    g->cap_meshes = cap;
+  }
+  g->meshes[g->n_meshes].path = geom->mesh_path;
+  memcpy(g->meshes[g->n_meshes].scale, geom->scale, sizeof geom->scale);
+  g->n_meshes++;
+  xmlNodePtr m = child(g, g->asset, "mesh");
+  set(g, m, "name", name);
+  set(g, m, "file", geom->mesh_path);
+  if (!(geom->scale[0] == 1 && geom->scale[1] == 1 && geom->scale[2] == 1))
+    set_nums(g, m, "scale", geom->scale, 3);
+}
+
+/* ---- bodies ------------------------------------------------------------- */
+
+static void emit_geoms(gen_t *g, xmlNodePtr body, const char *link, const dtw__urdf_geom_t *gs,
+                       size_t n, bool visual) {
+  for (size_t i = 0; i < n; i++) {
+    const dtw__urdf_geom_t *s = &gs[i];
+    xmlNodePtr e = child(g, body, "geom");
+    char name[512];
+    if (n == 1)
+      snprintf(name, sizeof name, "%s_%s", link, visual ? "visual" : "collision");
+    else
+      snprintf(name, sizeof name, "%s_%s_%zu", link, visual ? "visual" : "collision", i);
+    set(g, e, "name", name);
+    double size[3];
+    switch (s->kind) {
+    case DTW__GEOM_BOX:
+      set(g, e, "type", "box");
+      for (int k = 0; k < 3; k++) size[k] = s->size[k] / 2;
+      set_nums(g, e, "size", size, 3);
+      break;
+    case DTW__GEOM_CYLINDER:
+    case DTW__GEOM_CAPSULE:
+      set(g, e, "type", s->kind == DTW__GEOM_CYLINDER ? "cylinder" : "capsule");
+      size[0] = s->size[0];
+      size[1] = s->size[1] / 2;
+      set_nums(g, e, "size", size, 2);
+      break;
+    case DTW__GEOM_SPHERE:
+      set(g, e, "type", "sphere");
+      set_num(g, e, "size", s->size[0]);
+      break;
+    case DTW__GEOM_MESH: {
+      char mesh[32];
+      mesh_ref(g, s, mesh, sizeof mesh);
+      set(g, e, "type", "mesh");
+      set(g, e, "mesh", mesh);
+      break;
+    }
+    }
+    set_pose(g, e, &s->origin);
+    if (visual) {
+      /* shown by a viewer, ignored by contacts */
+      set(g, e, "contype", "0");
+      set(g, e, "conaffinity", "0");
+      set(g, e, "group", "1");
+      set(g, e, "rgba", "0.7 0.7 0.75 1");
+    } else {
+      set(g, e, "rgba", "0.4 0.5 0.6 0.5");
+    }
+  }
+}
+
+/* <inertial> in the body frame. MuJoCo ignores quat when fullinertia is given,
+ * so the inertia tensor is rotated into the body frame here: I' = R I R^T. */
+static void emit_inertial(gen_t *g, xmlNodePtr body, const dtw__urdf_link_t *l) {
+  if (!l->has_inertial || !(l->mass > 0)) return;
+  xmlNodePtr e = child(g, body, "inertial");
+  set_nums(g, e, "pos", l->inertial_origin.xyz, 3);
+  set_num(g, e, "mass", l->mass);
+  const double *in = l->inertia;
+  double I[9] = {in[0], in[3], in[4], in[3], in[1], in[5], in[4], in[5], in[2]};
+  double R[9], RI[9], out[9];
+  dtw__rpy_to_mat(l->inertial_origin.rpy, R);
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++) {
+      RI[3 * r + c] = 0;
+      for (int k = 0; k < 3; k++) RI[3 * r + c] += R[3 * r + k] * I[3 * k + c];
+    }
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++) {
+      out[3 * r + c] = 0;
+      for (int k = 0; k < 3; k++) out[3 * r + c] += RI[3 * r + k] * R[3 * c + k];
+    }
+  double scale = fabs(out[0]) + fabs(out[4]) + fabs(out[8]);
+  double off = fabs(out[1]) + fabs(out[2]) + fabs(out[5]);
+  if (off <= 1e-12 * scale) {
+    double d[3] = {out[0], out[4], out[8]};
+    set_nums(g, e, "diaginertia", d, 3);
+  } else {
+    double f[6] = {out[0], out[4], out[8], out[1], out[2], out[5]};
+    set_nums(g, e, "fullinertia", f, 6);
+  }
+}
+
+static void emit_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j) {
+  xmlNodePtr e = child(g, body, "joint");
+  set(g, e, "name", j->name);
+  set(g, e, "type", j->kind == DTW__JOINT_PRISMATIC ? "slide" : "hinge");
+  set_nums(g, e, "axis", j->axis, 3);
+  if (j->has_limit) {
+    double range[2] = {j->lower, j->upper};
+    set(g, e, "limited", "true");
+    set_nums(g, e, "range", range, 2);
+  } else {
+    set(g, e, "limited", "false");
+  }
+  if (j->damping > 0) set_num(g, e, "damping", j->damping);
+  if (j->friction > 0) set_num(g, e, "frictionloss", j->friction);
+}
+
+/* One link as a <body> (its joint, inertial, geoms) and its subtree.
+ * Depth is bounded by DTW__URDF_MAX_DEPTH (checked by the parser). */
+static void emit_body(gen_t *g, xmlNodePtr parent, int link, const dtw__urdf_joint_t *via) {
+  const dtw__urdf_link_t *l = &g->u->links[link];
+  xmlNodePtr body = child(g, parent, "body");
+  set(g, body, "name", l->name);
+  if (via != NULL) {
+    set_pose(g, body, &via->origin);
+    if (via->kind != DTW__JOINT_FIXED) emit_joint(g, body, via);
+  } else {
+    /* the root: on a test stand (welded) or free, at base_height above the floor */
+    double pos[3] = {0, 0, g->opts->base_height_m};
+    set_nums(g, body, "pos", pos, 3);
+    if (g->opts->base == DTW_BASE_FLOATING) {
+      xmlNodePtr fj = child(g, body, "freejoint");
+      set(g, fj, "name", DTW__MJCF_FREEJOINT);
+    }
+    xmlNodePtr site = child(g, body, "site");
+    set(g, site, "name", DTW__MJCF_IMU_SITE);
+    set(g, site, "size", "0.01");
+    set(g, site, "group", "4");
+  }
+  emit_inertial(g, body, l);
+  emit_geoms(g, body, l->name, l->collision, l->n_collision, false);
+  emit_geoms(g, body, l->name, l->visual, l->n_visual, true);
+  for (size_t i = 0; i < g->u->n_joints && !g->oom; i++)
+    if (g->u->joints[i].parent == link) emit_body(g, body, g->u->joints[i].child, &g->u->joints[i]);
+}
+
+/* ---- world merge -------------------------------------------------------- */
+
+static bool named(xmlNodePtr n, const char *name) {
+  return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNodePtr copy_into(gen_t *g, xmlNodePtr parent, xmlNodePtr src) {
+  xmlNodePtr c = xmlDocCopyNode(src, g->doc, 1);
+  if (c == NULL || xmlAddChild(parent, c) == NULL) {
+    xmlFreeNode(c);
+    g->oom = true;
+    return NULL;
+  }
+  return c;
+}
+
+/* Texture, hfield and mesh files of the world resolve against its directory. */
+static void absolutize_files(gen_t *g, xmlNodePtr n, const char *dir) {
+  for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
+    if (strncmp((const char *)a->name, "file", 4) != 0) continue;
+    xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+    if (v == NULL) continue;
+    if (v[0] != '/' && v[0] != '\0') {
+      char *abs = NULL;
+      if (asprintf(&abs, "%s/%s", dir, (const char *)v) < 0)
+        g->oom = true;
+      else
+        set(g, n, (const char *)a->name, abs);
+      free(abs);
+    }
+    xmlFree(v);
+  }
+}
+
+static void merge_world(gen_t *g, const dtw__mjcf_world_t *w, xmlNodePtr option,
+                        xmlNodePtr def, xmlNodePtr anchor) {
+  xmlNodePtr root = xmlDocGetRootElement(w->doc);
+  for (xmlNodePtr c = root->children; c != NULL && !g->oom; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE) continue;
+    if (named(c, "asset")) {
+      for (xmlNodePtr a = c->children; a != NULL; a = a->next) {
+        if (a->type != XML_ELEMENT_NODE) continue;
+        xmlNodePtr copy = copy_into(g, g->asset, a);
+        if (copy != NULL) absolutize_files(g, copy, w->dir);
+      }
+    } else if (named(c, "worldbody")) {
+      for (xmlNodePtr b = c->children; b != NULL; b = b->next)
+        if (b->type == XML_ELEMENT_NODE) copy_into(g, g->worldbody, b);
+    } else if (named(c, "visual") || named(c, "statistic") || named(c, "size")) {
+      /* these go before <default>, where MuJoCo's own writer puts them */
+      xmlNodePtr copy = xmlDocCopyNode(c, g->doc, 1);
+      if (copy == NULL || xmlAddPrevSibling(anchor, copy) == NULL) {
+        xmlFreeNode(copy);
+        g->oom = true;
+      }
+    } else if (named(c, "option")) {
+      for (xmlAttrPtr a = c->properties; a != NULL; a = a->next) {
+        if (strcmp((const char *)a->name, "timestep") == 0) continue;
+        xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
+        if (v != NULL) set(g, option, (const char *)a->name, (const char *)v);
+        xmlFree(v);
+      }
+      for (xmlNodePtr f = c->children; f != NULL; f = f->next)
+        if (f->type == XML_ELEMENT_NODE) copy_into(g, option, f);
+    } else if (named(c, "default")) {
+      /* named classes only: unnamed defaults would change the robot too */
+      for (xmlNodePtr d = c->children; d != NULL; d = d->next)
+        if (named(d, "default")) copy_into(g, def, d);
+    } else if (!named(c, "compiler")) {
+      DTW_WARN(COMP, "%s:%ld: <%s> in a world file is not merged", w->file, xmlGetLineNo(c),
+               (const char *)c->name);
+    }
+  }
+}
+
+/* ---- document ----------------------------------------------------------- */
+
+int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
+                       const dtw__mjcf_world_t *world, char **out, size_t *len, char *err,
+                       size_t errlen) {
+  int rc = 0;
+  gen_t g = {.u = u, .opts = opts};
+  xmlChar *mem = NULL;
+  int size = 0;
+  if (world != NULL) {
+    xmlNodePtr wr = xmlDocGetRootElement(world->doc);
+    if (wr == NULL || !named(wr, "mujoco"))
+      return dtw_errf(err, errlen, DTW_EMODEL, "%s:%ld: world file root is <%s>, expected "
+                      "<mujoco>", world->file, wr != NULL ? xmlGetLineNo(wr) : 0L,
+                      wr != NULL ? (const char *)wr->name : "");
+  }
+  g.doc = xmlNewDoc((const xmlChar *)"1.0");
+  xmlNodePtr root = g.doc != NULL ? xmlNewNode(NULL, (const xmlChar *)"mujoco") : NULL;
+  if (root == NULL) goto err_oom;
+  xmlDocSetRootElement(g.doc, root);
+  set(&g, root, "model", u->name);
+
+  xmlNodePtr compiler = child(&g, root, "compiler");
+  set(&g, compiler, "angle", "radian");
+  set(&g, compiler, "autolimits", "true");
+  /* URDF inertials are the truth; geoms (visual or not) add no mass */
+  set(&g, compiler, "inertiafromgeom", "false");
+  xmlNodePtr option = child(&g, root, "option");
+  set_num(&g, option, "timestep", opts->timestep_s > 0 ? opts->timestep_s : 0.001);
+  xmlNodePtr def = child(&g, root, "default");
+  xmlNodePtr djoint = child(&g, def, "joint");
+  set_num(&g, djoint, "armature", opts->armature);
+  g.asset = child(&g, root, "asset");
+  g.worldbody = child(&g, root, "worldbody");
+  if (g.oom) goto err_oom;
+  if (world != NULL) merge_world(&g, world, option, def, def);
+
+  /* a root link called "world" is the world itself: its children are welded to it */
+  const dtw__urdf_link_t *rl = &u->links[u->root];
+  if (strcmp(rl->name, "world") == 0) {
+    if (opts->base == DTW_BASE_FLOATING)
+      DTW_WARN(COMP, "robot '%s': root link is 'world', so the base stays fixed", u->name);
+    emit_geoms(&g, g.worldbody, rl->name, rl->collision, rl->n_collision, false);
+    emit_geoms(&g, g.worldbody, rl->name, rl->visual, rl->n_visual, true);
+    for (size_t i = 0; i < u->n_joints && !g.oom; i++)
+      if (u->joints[i].parent == u->root)
+        emit_body(&g, g.worldbody, u->joints[i].child, &u->joints[i]);
+  } else {
+    emit_body(&g, g.worldbody, u->root, NULL);
+  }
+
+  /* one torque motor per actuated joint, in URDF document order */
+  xmlNodePtr act = NULL;
+  for (size_t i = 0; i < u->n_joints; i++) {
+    const dtw__urdf_joint_t *j = &u->joints[i];
+    if (j->kind == DTW__JOINT_FIXED) continue;
+    if (act == NULL) act = child(&g, root, "actuator");
+    xmlNodePtr m = child(&g, act, "motor");
+    set(&g, m, "name", j->name);
+    set(&g, m, "joint", j->name);
+    if (j->effort > 0) {
+      double range[2] = {-j->effort, j->effort};
+      set(&g, m, "ctrllimited", "true");
+      set_nums(&g, m, "ctrlrange", range, 2);
+    } else {
+      set(&g, m, "ctrllimited", "false");
+    }
+  }
+  if (strcmp(rl->name, "world") != 0) {
+    xmlNodePtr sensor = child(&g, root, "sensor");
+    static const char *const kinds[3][2] = {
+        {"framequat", DTW__MJCF_IMU_SITE "_quat"},
+        {"gyro", DTW__MJCF_IMU_SITE "_gyro"},
+        {"accelerometer", DTW__MJCF_IMU_SITE "_accel"}};
+    for (int i = 0; i < 3; i++) {
+      xmlNodePtr s = child(&g, sensor, kinds[i][0]);
+      set(&g, s, "name", kinds[i][1]);
+      if (i == 0) {
+        set(&g, s, "objtype", "site");
+        set(&g, s, "objname", DTW__MJCF_IMU_SITE);
+      } else {
+        set(&g, s, "site", DTW__MJCF_IMU_SITE);
+      }
+    }
+  }
+  if (g.oom) goto err_oom;
+
+  xmlDocDumpFormatMemoryEnc(g.doc, &mem, &size, "UTF-8", 1);
+  if (mem == NULL || size < 0) goto err_oom;
+  char *text = malloc((size_t)size + 1);
+  if (text == NULL) goto err_oom;
+  memcpy(text, mem, (size_t)size);
+  text[size] = '\0';
+  *out = text;
+  *len = (size_t)size;
+  goto done;
+
+err_oom:
+  rc = dtw_errf(err, errlen, DTW_ENOMEM, "robot '%s': out of memory generating MJCF", u->name);
+done:
+  xmlFree(mem);
+  xmlFreeDoc(g.doc);
+  free(g.meshes);
+  return rc;
+}
+
+int dtw__urdf_joint_table(const dtw__urdf_t *u, dtw_joint_desc_t **out, size_t *n) {
+  size_t count = 0;
+  for (size_t i = 0; i < u->n_joints; i++)
+    if (u->joints[i].kind != DTW__JOINT_FIXED) count++;
+  *out = NULL;
+  *n = 0;
+  if (count == 0) return 0;
+  dtw_joint_desc_t *t = calloc(count, sizeof *t);
+  if (t == NULL) return DTW_ENOMEM;
+  size_t k = 0;
+  for (size_t i = 0; i < u->n_joints; i++) {
+    const dtw__urdf_joint_t *j = &u->joints[i];
+    if (j->kind == DTW__JOINT_FIXED) continue;
+    dtw_joint_desc_t *d = &t[k++];
+    snprintf(d->name, sizeof d->name, "%s", j->name);
+    d->type = j->kind == DTW__JOINT_REVOLUTE     ? DTW_JOINT_REVOLUTE
+              : j->kind == DTW__JOINT_CONTINUOUS ? DTW_JOINT_CONTINUOUS
+                                                 : DTW_JOINT_PRISMATIC;
+    d->limited = j->has_limit;
+    d->lower = j->has_limit ? j->lower : 0;
+    d->upper = j->has_limit ? j->upper : 0;
+    d->effort = j->effort;
+    d->velocity = j->velocity;
+    d->damping = j->damping;
+    d->friction = j->friction;
+  }
+  *out = t;
+  *n = count;
+  return 0;
+}

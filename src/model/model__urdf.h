@@ -1,0 +1,115 @@
+/* model__urdf.h - the parsed, validated URDF kinematic tree (internal to src/model).
+ *
+ * dtw__urdf_from_doc() turns a libxml2 document (plain URDF or the output of
+ * the xacro expander) into a dtw__urdf_t; every check that needs the source
+ * (file:line) happens here, so the MJCF generator only formats. */
+#ifndef DTW_MODEL__URDF_H
+#define DTW_MODEL__URDF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libxml/tree.h>
+
+/* Deepest kinematic chain accepted (MuJoCo's XML reader has a nesting limit too). */
+#define DTW__URDF_MAX_DEPTH 200
+
+typedef struct dtw__pose {
+  double xyz[3];
+  double rpy[3];
+} dtw__pose_t;
+
+typedef enum {
+  DTW__GEOM_BOX = 0,
+  DTW__GEOM_CYLINDER,
+  DTW__GEOM_SPHERE,
+  DTW__GEOM_CAPSULE, /* urdfdom extension; MuJoCo has it natively */
+  DTW__GEOM_MESH
+} dtw__geom_kind_t;
+
+typedef struct dtw__urdf_geom {
+  dtw__geom_kind_t kind;
+  dtw__pose_t origin;
+  double size[3];  /* box: x y z; cylinder/capsule: radius length; sphere: radius */
+  char *mesh_path; /* mesh: absolute, existing path (owned) */
+  double scale[3]; /* mesh only */
+} dtw__urdf_geom_t;
+
+typedef enum {
+  DTW__JOINT_REVOLUTE = 0,
+  DTW__JOINT_CONTINUOUS,
+  DTW__JOINT_PRISMATIC,
+  DTW__JOINT_FIXED
+} dtw__joint_kind_t;
+
+typedef struct dtw__urdf_link {
+  char *name;
+  long line;
+  bool has_inertial;
+  dtw__pose_t inertial_origin;
+  double mass;
+  double inertia[6]; /* ixx iyy izz ixy ixz iyz, in the inertial frame */
+  dtw__urdf_geom_t *visual, *collision;
+  size_t n_visual, n_collision;
+  int parent_joint; /* index into joints, -1 for the root */
+} dtw__urdf_link_t;
+
+typedef struct dtw__urdf_joint {
+  char *name;
+  long line;
+  dtw__joint_kind_t kind;
+  dtw__pose_t origin;
+  double axis[3]; /* unit length */
+  int parent, child; /* link indices */
+  bool has_limit;
+  double lower, upper, effort, velocity;
+  double damping, friction;
+} dtw__urdf_joint_t;
+
+typedef struct dtw__urdf {
+  char *name;
+  dtw__urdf_link_t *links;
+  size_t n_links;
+  dtw__urdf_joint_t *joints; /* document order */
+  size_t n_joints;
+  int root; /* link index */
+} dtw__urdf_t;
+
+/* Where to look for files a URDF names. */
+typedef struct dtw__urdf_ctx {
+  const char *file;         /* name used in messages ("humanoid.urdf") */
+  const char *dir;          /* directory relative paths resolve against */
+  const char *package_path; /* colon-separated dirs for package://pkg; NULL = env */
+} dtw__urdf_ctx_t;
+
+/* Parse and validate a <robot> document into out (zeroed by the caller).
+ * Returns 0 or DTW_EPARSE / DTW_EMODEL / DTW_EUNSUP / DTW_ENOENT / DTW_ENOMEM
+ * with "file:line: element 'name': what" in err; out is freed on failure. */
+int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *out, char *err,
+                       size_t errlen);
+
+/* Free what dtw__urdf_from_doc() allocated; safe on a zeroed struct. */
+void dtw__urdf_fini(dtw__urdf_t *u);
+
+/* Parse XML text with libxml2: no network, no entity expansion, no DTD
+ * entity declarations, nothing printed; the first libxml2 error becomes
+ * "file:line: XML error: ..." (DTW_EPARSE). *out is owned by the caller. */
+int dtw__xml_read(const char *data, size_t len, const char *file, xmlDocPtr *out, char *err,
+                  size_t errlen);
+
+/* Read a whole file into a NUL-terminated buffer (*out owned by the caller).
+ * DTW_ENOENT if missing, DTW_EIO otherwise. */
+int dtw__file_read(const char *path, char **out, size_t *len, char *err, size_t errlen);
+
+/* Parse buffer as a URDF (no xacro): dtw__xml_read + dtw__urdf_from_doc. */
+int dtw__urdf_parse_buffer(const char *data, size_t len, const dtw__urdf_ctx_t *ctx,
+                           dtw__urdf_t *out, char *err, size_t errlen);
+
+/* URDF rpy (fixed-axis X then Y then Z, R = Rz(y) Ry(p) Rx(r)) to a unit
+ * quaternion w x y z. */
+void dtw__rpy_to_quat(const double rpy[3], double q[4]);
+
+/* Same as a rotation matrix, row-major. */
+void dtw__rpy_to_mat(const double rpy[3], double m[9]);
+
+#endif /* DTW_MODEL__URDF_H */

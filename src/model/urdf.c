@@ -1,0 +1,768 @@
+/* URDF parsing and validation with libxml2.
+ *
+ * Everything that can be wrong in a URDF is found here, where the source
+ * lines are known; mjcf_gen.c then only formats a valid tree. */
+#include "model__urdf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "dtw/err.h"
+#include "dtw/log.h"
+#include "dtw/robot.h"
+
+#define COMP "model"
+#define WHAT_MAX 192 /* "link 'name': <collision>" prefixes */
+
+/* Parser state shared by the helpers: where messages go and where files are. */
+typedef struct parser {
+  const dtw__urdf_ctx_t *ctx;
+  char *err;
+  size_t errlen;
+} parser_t;
+
+/* "file:line: " + message; returns code so failure paths stay one line. */
+static int vperr(const parser_t *p, int code, long line, const char *fmt, va_list ap) {
+  if (p->err == NULL || p->errlen == 0) return code;
+  int n = snprintf(p->err, p->errlen, "%s:%ld: ", p->ctx->file, line);
+  if (n < 0 || (size_t)n >= p->errlen) return code;
+  vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+  return code;
+}
+
+__attribute__((format(printf, 4, 5))) static int perr(const parser_t *p, int code,
+                                                      xmlNodePtr node, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vperr(p, code, node != NULL ? xmlGetLineNo(node) : 0L, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+__attribute__((format(printf, 4, 5))) static int perr_at(const parser_t *p, int code, long line,
+                                                         const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vperr(p, code, line, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+/* ---- XML input ---------------------------------------------------------- */
+
+typedef struct xml_capture {
+  bool have;
+  int line;
+  char msg[256];
+} xml_capture_t;
+
+/* libxml2 reports here instead of stderr; keep the first error, it is the cause. */
+static void xml_error_cb(void *user, xmlErrorPtr e) {
+  xmlParserCtxtPtr pctxt = user;
+  xml_capture_t *cap = pctxt != NULL ? pctxt->_private : NULL;
+  if (cap == NULL || cap->have || e == NULL || e->level < XML_ERR_ERROR) return;
+  cap->have = true;
+  cap->line = e->line;
+  snprintf(cap->msg, sizeof cap->msg, "%s", e->message != NULL ? e->message : "unknown");
+  size_t n = strlen(cap->msg);
+  while (n > 0 && isspace((unsigned char)cap->msg[n - 1])) cap->msg[--n] = '\0';
+}
+
+int dtw__xml_read(const char *data, size_t len, const char *file, xmlDocPtr *out, char *err,
+                  size_t errlen) {
+  int rc = 0;
+  xml_capture_t cap = {0};
+  xmlDocPtr doc = NULL;
+  if (len > INT_MAX) return dtw_errf(err, errlen, DTW_EPARSE, "%s: file too large", file);
+  xmlParserCtxtPtr pctxt = xmlNewParserCtxt();
+  if (pctxt == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", file);
+  pctxt->_private = &cap;
+  pctxt->sax->serror = xml_error_cb;
+  pctxt->sax->initialized = XML_SAX2_MAGIC;
+  /* no NOENT (no entity substitution), no DTDLOAD, no network */
+  int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
+  doc = xmlCtxtReadMemory(pctxt, data, (int)len, file, NULL, options);
+  if (doc == NULL || !pctxt->wellFormed || cap.have) {
+    rc = dtw_errf(err, errlen, DTW_EPARSE, "%s:%d: XML error: %s", file, cap.line,
+                  cap.have ? cap.msg : "document is not well-formed");
+    goto err_parse;
+  }
+  if (doc->intSubset != NULL &&
+      (doc->intSubset->entities != NULL || doc->intSubset->pentities != NULL)) {
+    rc = dtw_errf(err, errlen, DTW_EUNSUP, "%s:1: XML error: DTD entity declarations are not "
+                  "supported", file);
+    goto err_parse;
+  }
+  if (xmlDocGetRootElement(doc) == NULL) {
+    rc = dtw_errf(err, errlen, DTW_EPARSE, "%s:1: XML error: no root element", file);
+    goto err_parse;
+  }
+  *out = doc;
+  xmlFreeParserCtxt(pctxt);
+  return 0;
+
+err_parse:
+  xmlFreeDoc(doc);
+  xmlFreeParserCtxt(pctxt);
+  return rc;
+}
+
+int dtw__file_read(const char *path, char **out, size_t *len, char *err, size_t errlen) {
+  int rc = 0;
+  char *buf = NULL;
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    int e = errno;
+    return dtw_errf(err, errlen, e == ENOENT || e == ENOTDIR ? DTW_ENOENT : DTW_EIO,
+                    "%s: cannot open: %s", path, strerror(e));
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    rc = dtw_errf(err, errlen, DTW_EIO, "%s: not a regular file", path);
+    goto err_file;
+  }
+  size_t size = (size_t)st.st_size;
+  buf = malloc(size + 1);
+  if (buf == NULL) {
+    rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", path);
+    goto err_file;
+  }
+  if (fread(buf, 1, size, f) != size) {
+    rc = dtw_errf(err, errlen, DTW_EIO, "%s: read error", path);
+    goto err_file;
+  }
+  buf[size] = '\0';
+  fclose(f);
+  *out = buf;
+  if (len != NULL) *len = size;
+  return 0;
+
+err_file:
+  free(buf);
+  fclose(f);
+  return rc;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static bool is_elem(xmlNodePtr n, const char *name) {
+  return n != NULL && n->type == XML_ELEMENT_NODE && n->ns == NULL &&
+         strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNodePtr first_child(xmlNodePtr n, const char *name) {
+  for (xmlNodePtr c = n->children; c != NULL; c = c->next)
+    if (is_elem(c, name)) return c;
+  return NULL;
+}
+
+/* Attribute value as a malloc'ed string, or NULL if absent. */
+static char *attr(xmlNodePtr n, const char *name) {
+  xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+  if (v == NULL) return NULL;
+  char *s = strdup((const char *)v);
+  xmlFree(v);
+  return s;
+}
+
+/* Exactly n finite numbers separated by white space. */
+static bool parse_numbers(const char *text, double *v, size_t n) {
+  const char *s = text;
+  for (size_t i = 0; i < n; i++) {
+    while (isspace((unsigned char)*s)) s++;
+    if (*s == '\0') return false;
+    char *end = NULL;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (end == s || !isfinite(x) || errno == ERANGE) return false;
+    if (*end != '\0' && !isspace((unsigned char)*end)) return false;
+    v[i] = x;
+    s = end;
+  }
+  while (isspace((unsigned char)*s)) s++;
+  return *s == '\0';
+}
+
+/* Optional attribute with n numbers; *v keeps its default when absent. */
+static int attr_numbers(const parser_t *p, xmlNodePtr n, const char *name, double *v,
+                        size_t count, const char *what) {
+  char *text = attr(n, name);
+  if (text == NULL) return 0;
+  double tmp[6];
+  int rc = 0;
+  if (count > 6 || !parse_numbers(text, tmp, count)) {
+    rc = perr(p, DTW_EPARSE, n, "%s: <%s %s=\"%.40s\">: expected %zu finite number%s", what,
+              (const char *)n->name, name, text, count, count == 1 ? "" : "s");
+  } else {
+    memcpy(v, tmp, count * sizeof *v);
+  }
+  free(text);
+  return rc;
+}
+
+static int parse_origin(const parser_t *p, xmlNodePtr parent, const char *what,
+                        dtw__pose_t *pose) {
+  memset(pose, 0, sizeof *pose);
+  xmlNodePtr o = first_child(parent, "origin");
+  if (o == NULL) return 0;
+  int rc = attr_numbers(p, o, "xyz", pose->xyz, 3, what);
+  if (rc == 0) rc = attr_numbers(p, o, "rpy", pose->rpy, 3, what);
+  return rc;
+}
+
+void dtw__rpy_to_quat(const double rpy[3], double q[4]) {
+  double cr = cos(rpy[0] / 2), sr = sin(rpy[0] / 2);
+  double cp = cos(rpy[1] / 2), sp = sin(rpy[1] / 2);
+  double cy = cos(rpy[2] / 2), sy = sin(rpy[2] / 2);
+  /* q = qz(y) * qy(p) * qx(r) */
+  q[0] = cr * cp * cy + sr * sp * sy;
+  q[1] = sr * cp * cy - cr * sp * sy;
+  q[2] = cr * sp * cy + sr * cp * sy;
+  q[3] = cr * cp * sy - sr * sp * cy;
+}
+
+void dtw__rpy_to_mat(const double rpy[3], double m[9]) {
+  double cr = cos(rpy[0]), sr = sin(rpy[0]);
+  double cp = cos(rpy[1]), sp = sin(rpy[1]);
+  double cy = cos(rpy[2]), sy = sin(rpy[2]);
+  m[0] = cy * cp;
+  m[1] = cy * sp * sr - sy * cr;
+  m[2] = cy * sp * cr + sy * sr;
+  m[3] = sy * cp;
+  m[4] = sy * sp * sr + cy * cr;
+  m[5] = sy * sp * cr - cy * sr;
+  m[6] = -sp;
+  m[7] = cp * sr;
+  m[8] = cp * cr;
+}
+
+/* ---- meshes ------------------------------------------------------------- */
+
+static bool mesh_format_ok(const char *filename) {
+  const char *dot = strrchr(filename, '.');
+  const char *slash = strrchr(filename, '/');
+  if (dot == NULL || (slash != NULL && dot < slash)) return false;
+  return strcasecmp(dot, ".stl") == 0 || strcasecmp(dot, ".obj") == 0 ||
+         strcasecmp(dot, ".msh") == 0;
+}
+
+/* realpath() of dir/rel (rel alone if dir is NULL) if it names a readable file. */
+static char *try_path(const char *dir, size_t dirlen, const char *rel) {
+  char *joined = NULL;
+  if (dir != NULL) {
+    if (asprintf(&joined, "%.*s/%s", (int)dirlen, dir, rel) < 0) return NULL;
+  } else {
+    joined = strdup(rel);
+    if (joined == NULL) return NULL;
+  }
+  char *real = realpath(joined, NULL);
+  free(joined);
+  if (real == NULL) return NULL;
+  struct stat st;
+  if (stat(real, &st) != 0 || !S_ISREG(st.st_mode) || access(real, R_OK) != 0) {
+    free(real);
+    return NULL;
+  }
+  return real;
+}
+
+/* Search a colon-separated list of directories for DIR/<sub>/pkg/rest. */
+static char *search_path_list(const char *list, const char *sub, const char *pkg,
+                              const char *rest) {
+  if (list == NULL) return NULL;
+  char *rel = NULL;
+  if (asprintf(&rel, "%s%s/%s", sub, pkg, rest) < 0) return NULL;
+  char *found = NULL;
+  const char *s = list;
+  while (found == NULL && *s != '\0') {
+    const char *colon = strchr(s, ':');
+    size_t n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+    if (n > 0) found = try_path(s, n, rel);
+    s += n;
+    if (*s == ':') s++;
+  }
+  free(rel);
+  return found;
+}
+
+/* package://pkg/rest: the package path, the ROS environment, then an ancestor
+ * of the URDF's own directory named pkg (a package used in place). */
+static char *resolve_package(const parser_t *p, const char *pkg, const char *rest) {
+  char *found = NULL;
+  if (p->ctx->package_path != NULL) {
+    found = search_path_list(p->ctx->package_path, "", pkg, rest);
+  } else {
+    found = search_path_list(getenv("ROS_PACKAGE_PATH"), "", pkg, rest);
+    if (found == NULL) found = search_path_list(getenv("AMENT_PREFIX_PATH"), "share/", pkg, rest);
+  }
+  if (found != NULL || p->ctx->dir == NULL) return found;
+  char *dir = realpath(p->ctx->dir, NULL);
+  if (dir == NULL) return NULL;
+  size_t pl = strlen(pkg);
+  for (char *slash = strrchr(dir, '/'); found == NULL && slash != NULL;
+       slash = strrchr(dir, '/')) {
+    if (strlen(slash + 1) == pl && strcmp(slash + 1, pkg) == 0)
+      found = try_path(dir, strlen(dir), rest);
+    *slash = '\0';
+  }
+  free(dir);
+  return found;
+}
+
+static int resolve_mesh(const parser_t *p, xmlNodePtr node, const char *what,
+                        const char *filename, char **out) {
+  if (!mesh_format_ok(filename))
+    return perr(p, DTW_EUNSUP, node, "%s: mesh '%s': unsupported mesh format (STL, OBJ and "
+                "MSH only)", what, filename);
+  char *found = NULL;
+  const char *name = filename;
+  if (strncmp(filename, "package://", 10) == 0) {
+    const char *pkg = filename + 10;
+    const char *slash = strchr(pkg, '/');
+    if (slash == NULL || slash == pkg)
+      return perr(p, DTW_EMODEL, node, "%s: mesh '%s': expected package://<package>/<path>",
+                  what, filename);
+    char *pkgname = strndup(pkg, (size_t)(slash - pkg));
+    if (pkgname == NULL) return perr(p, DTW_ENOMEM, node, "out of memory");
+    found = resolve_package(p, pkgname, slash + 1);
+    free(pkgname);
+  } else {
+    if (strncmp(filename, "file://", 7) == 0) name = filename + 7;
+    if (name[0] == '/' || p->ctx->dir == NULL)
+      found = try_path(NULL, 0, name);
+    else
+      found = try_path(p->ctx->dir, strlen(p->ctx->dir), name);
+  }
+  if (found == NULL) {
+    bool pkg = strncmp(filename, "package://", 10) == 0;
+    return perr(p, DTW_ENOENT, node, "%s: mesh file '%s' not found%s%s%s", what, filename,
+                !pkg ? (name[0] == '/' ? "" : " (relative to the URDF's directory)")
+                : p->ctx->package_path != NULL ? " (searched package path '"
+                                               : " (searched ROS_PACKAGE_PATH, AMENT_PREFIX_PATH",
+                pkg && p->ctx->package_path != NULL ? p->ctx->package_path : "",
+                !pkg ? "" : p->ctx->package_path != NULL ? "' and the URDF's parent directories)"
+                                                         : " and the URDF's parent directories)");
+  }
+  *out = found;
+  return 0;
+}
+
+/* ---- links -------------------------------------------------------------- */
+
+static void geoms_free(dtw__urdf_geom_t *g, size_t n) {
+  for (size_t i = 0; i < n; i++) free(g[i].mesh_path);
+  free(g);
+}
+
+static int positive_sizes(const parser_t *p, xmlNodePtr shape, const char *what,
+                          const double *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!(v[i] > 0))
+      return perr(p, DTW_EMODEL, shape, "%s: <%s>: sizes must be positive", what,
+                  (const char *)shape->name);
+  return 0;
+}
+
+/* One <visual> or <collision>. what = "link 'x': <visual>". */
+static int parse_geom(const parser_t *p, xmlNodePtr node, const char *what,
+                      dtw__urdf_geom_t *g) {
+  int rc = parse_origin(p, node, what, &g->origin);
+  if (rc != 0) return rc;
+  xmlNodePtr geo = first_child(node, "geometry");
+  if (geo == NULL) return perr(p, DTW_EMODEL, node, "%s: no <geometry>", what);
+  xmlNodePtr shape = NULL;
+  for (xmlNodePtr c = geo->children; c != NULL && shape == NULL; c = c->next)
+    if (c->type == XML_ELEMENT_NODE) shape = c;
+  if (shape == NULL) return perr(p, DTW_EMODEL, geo, "%s: empty <geometry>", what);
+  const char *req = NULL;
+  if (is_elem(shape, "box")) {
+    g->kind = DTW__GEOM_BOX;
+    req = "size";
+    if (xmlHasProp(shape, (const xmlChar *)req) == NULL) goto err_missing;
+    rc = attr_numbers(p, shape, "size", g->size, 3, what);
+    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 3);
+  } else if (is_elem(shape, "cylinder") || is_elem(shape, "capsule")) {
+    g->kind = is_elem(shape, "cylinder") ? DTW__GEOM_CYLINDER : DTW__GEOM_CAPSULE;
+    req = xmlHasProp(shape, (const xmlChar *)"radius") == NULL ? "radius" : "length";
+    if (xmlHasProp(shape, (const xmlChar *)req) == NULL) goto err_missing;
+    rc = attr_numbers(p, shape, "radius", &g->size[0], 1, what);
+    if (rc == 0) rc = attr_numbers(p, shape, "length", &g->size[1], 1, what);
+    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 2);
+  } else if (is_elem(shape, "sphere")) {
+    g->kind = DTW__GEOM_SPHERE;
+    req = "radius";
+    if (xmlHasProp(shape, (const xmlChar *)req) == NULL) goto err_missing;
+    rc = attr_numbers(p, shape, "radius", &g->size[0], 1, what);
+    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 1);
+  } else if (is_elem(shape, "mesh")) {
+    g->kind = DTW__GEOM_MESH;
+    g->scale[0] = g->scale[1] = g->scale[2] = 1;
+    req = "filename";
+    char *filename = attr(shape, "filename");
+    if (filename == NULL) goto err_missing;
+    rc = attr_numbers(p, shape, "scale", g->scale, 3, what);
+    if (rc == 0 && (g->scale[0] == 0 || g->scale[1] == 0 || g->scale[2] == 0))
+      rc = perr(p, DTW_EMODEL, shape, "%s: <mesh>: scale must not be zero", what);
+    if (rc == 0) rc = resolve_mesh(p, shape, what, filename, &g->mesh_path);
+    free(filename);
+  } else {
+    rc = perr(p, DTW_EUNSUP, shape, "%s: unknown geometry <%s>", what,
+              (const char *)shape->name);
+  }
+  return rc;
+
+err_missing:
+  return perr(p, DTW_EMODEL, shape, "%s: <%s> has no %s attribute", what,
+              (const char *)shape->name, req);
+}
+
+/* All <visual> or <collision> children of a link. */
+static int parse_geoms(const parser_t *p, xmlNodePtr link, const char *link_name,
+                       const char *kind, dtw__urdf_geom_t **out, size_t *n_out) {
+  size_t n = 0;
+  for (xmlNodePtr c = link->children; c != NULL; c = c->next)
+    if (is_elem(c, kind)) n++;
+  if (n == 0) return 0;
+  dtw__urdf_geom_t *g = calloc(n, sizeof *g);
+  if (g == NULL) return perr(p, DTW_ENOMEM, link, "out of memory");
+  char what[WHAT_MAX];
+  snprintf(what, sizeof what, "link '%s': <%s>", link_name, kind);
+  size_t i = 0;
+  int rc = 0;
+  for (xmlNodePtr c = link->children; c != NULL && rc == 0; c = c->next)
+    if (is_elem(c, kind)) rc = parse_geom(p, c, what, &g[i++]);
+  if (rc != 0) {
+    geoms_free(g, n);
+    return rc;
+  }
+  *out = g;
+  *n_out = n;
+  return 0;
+}
+
+static int parse_inertial(const parser_t *p, xmlNodePtr node, dtw__urdf_link_t *l) {
+  char what[WHAT_MAX];
+  snprintf(what, sizeof what, "link '%s': <inertial>", l->name);
+  l->has_inertial = true;
+  int rc = parse_origin(p, node, what, &l->inertial_origin);
+  if (rc != 0) return rc;
+  xmlNodePtr mass = first_child(node, "mass");
+  if (mass != NULL) {
+    if (xmlHasProp(mass, (const xmlChar *)"value") == NULL)
+      return perr(p, DTW_EMODEL, mass, "%s: <mass> has no value attribute", what);
+    rc = attr_numbers(p, mass, "value", &l->mass, 1, what);
+    if (rc != 0) return rc;
+    if (l->mass < 0)
+      return perr(p, DTW_EMODEL, mass, "%s: negative mass %g", what, l->mass);
+  }
+  xmlNodePtr in = first_child(node, "inertia");
+  if (in != NULL) {
+    static const char *const names[6] = {"ixx", "iyy", "izz", "ixy", "ixz", "iyz"};
+    for (int i = 0; i < 6 && rc == 0; i++)
+      rc = attr_numbers(p, in, names[i], &l->inertia[i], 1, what);
+    if (rc != 0) return rc;
+    for (int i = 0; i < 3; i++)
+      if (l->inertia[i] < 0)
+        return perr(p, DTW_EMODEL, in, "%s: negative %s %g", what, names[i], l->inertia[i]);
+    /* principal moments of a rigid body obey A + B >= C; MuJoCo refuses others,
+     * so say it here with the URDF line (checked when the tensor is diagonal) */
+    const double *I = l->inertia;
+    if (I[3] == 0 && I[4] == 0 && I[5] == 0 && l->mass > 0) {
+      double sum = I[0] + I[1] + I[2], tol = 1e-9 * sum;
+      for (int i = 0; i < 3; i++)
+        if (sum - I[i] + tol < I[i])
+          return perr(p, DTW_EMODEL, in, "%s: %s %g is larger than the sum of the other two "
+                      "moments (not a rigid body)", what, names[i], I[i]);
+    }
+  }
+  return 0;
+}
+
+static int parse_link(const parser_t *p, xmlNodePtr node, dtw__urdf_link_t *l) {
+  l->line = xmlGetLineNo(node);
+  l->parent_joint = -1;
+  l->name = attr(node, "name");
+  if (l->name == NULL || l->name[0] == '\0')
+    return perr(p, DTW_EMODEL, node, "<link> without a name");
+  xmlNodePtr in = first_child(node, "inertial");
+  int rc = in != NULL ? parse_inertial(p, in, l) : 0;
+  if (rc == 0) rc = parse_geoms(p, node, l->name, "visual", &l->visual, &l->n_visual);
+  if (rc == 0) rc = parse_geoms(p, node, l->name, "collision", &l->collision, &l->n_collision);
+  return rc;
+}
+
+/* ---- joints ------------------------------------------------------------- */
+
+static int find_link(const dtw__urdf_t *u, const char *name) {
+  for (size_t i = 0; i < u->n_links; i++)
+    if (strcmp(u->links[i].name, name) == 0) return (int)i;
+  return -1;
+}
+
+/* <parent link="..."/> or <child link="..."/> to a link index. */
+static int joint_link(const parser_t *p, const dtw__urdf_t *u, xmlNodePtr node,
+                      const dtw__urdf_joint_t *j, const char *which, int *out) {
+  xmlNodePtr e = first_child(node, which);
+  if (e == NULL) return perr(p, DTW_EMODEL, node, "joint '%s': no <%s>", j->name, which);
+  char *name = attr(e, "link");
+  int rc = 0;
+  if (name == NULL || name[0] == '\0') {
+    rc = perr(p, DTW_EMODEL, e, "joint '%s': <%s> has no link attribute", j->name, which);
+  } else if ((*out = find_link(u, name)) < 0) {
+    rc = perr(p, DTW_EMODEL, e, "joint '%s': %s link '%s' does not exist", j->name, which,
+              name);
+  }
+  free(name);
+  return rc;
+}
+
+static int parse_joint_type(const parser_t *p, xmlNodePtr node, dtw__urdf_joint_t *j) {
+  char *type = attr(node, "type");
+  int rc = 0;
+  if (type == NULL) {
+    rc = perr(p, DTW_EMODEL, node, "joint '%s': no type attribute", j->name);
+  } else if (strcmp(type, "revolute") == 0) {
+    j->kind = DTW__JOINT_REVOLUTE;
+  } else if (strcmp(type, "continuous") == 0) {
+    j->kind = DTW__JOINT_CONTINUOUS;
+  } else if (strcmp(type, "prismatic") == 0) {
+    j->kind = DTW__JOINT_PRISMATIC;
+  } else if (strcmp(type, "fixed") == 0) {
+    j->kind = DTW__JOINT_FIXED;
+  } else if (strcmp(type, "floating") == 0 || strcmp(type, "planar") == 0) {
+    rc = perr(p, DTW_EUNSUP, node, "joint '%s': type '%s' is not supported (use the base "
+              "mode for a floating root)", j->name, type);
+  } else {
+    rc = perr(p, DTW_EMODEL, node, "joint '%s': unknown joint type '%.40s'", j->name, type);
+  }
+  free(type);
+  return rc;
+}
+
+static int parse_limit(const parser_t *p, xmlNodePtr node, dtw__urdf_joint_t *j) {
+  xmlNodePtr lim = first_child(node, "limit");
+  char what[WHAT_MAX];
+  snprintf(what, sizeof what, "joint '%s'", j->name);
+  if (lim == NULL) {
+    if (j->kind == DTW__JOINT_REVOLUTE || j->kind == DTW__JOINT_PRISMATIC)
+      return perr(p, DTW_EMODEL, node, "%s: a %s joint needs a <limit>", what,
+                  j->kind == DTW__JOINT_REVOLUTE ? "revolute" : "prismatic");
+    return 0;
+  }
+  int rc = attr_numbers(p, lim, "lower", &j->lower, 1, what);
+  if (rc == 0) rc = attr_numbers(p, lim, "upper", &j->upper, 1, what);
+  if (rc == 0) rc = attr_numbers(p, lim, "effort", &j->effort, 1, what);
+  if (rc == 0) rc = attr_numbers(p, lim, "velocity", &j->velocity, 1, what);
+  if (rc != 0) return rc;
+  if (j->effort < 0 || j->velocity < 0)
+    return perr(p, DTW_EMODEL, lim, "%s: negative %s limit %g", what,
+                j->effort < 0 ? "effort" : "velocity", j->effort < 0 ? j->effort : j->velocity);
+  j->has_limit = j->kind == DTW__JOINT_REVOLUTE || j->kind == DTW__JOINT_PRISMATIC;
+  if (j->has_limit && j->lower > j->upper)
+    return perr(p, DTW_EMODEL, lim, "%s: lower limit %g is above upper limit %g", what,
+                j->lower, j->upper);
+  return 0;
+}
+
+static int parse_joint(const parser_t *p, const dtw__urdf_t *u, xmlNodePtr node,
+                       dtw__urdf_joint_t *j) {
+  j->line = xmlGetLineNo(node);
+  j->parent = j->child = -1;
+  j->name = attr(node, "name");
+  if (j->name == NULL || j->name[0] == '\0')
+    return perr(p, DTW_EMODEL, node, "<joint> without a name");
+  if (strlen(j->name) >= DTW_NAME_MAX)
+    return perr(p, DTW_EMODEL, node, "joint '%.40s...': name longer than %d characters",
+                j->name, DTW_NAME_MAX - 1);
+  char what[WHAT_MAX];
+  snprintf(what, sizeof what, "joint '%s'", j->name);
+  int rc = parse_joint_type(p, node, j);
+  if (rc == 0) rc = joint_link(p, u, node, j, "parent", &j->parent);
+  if (rc == 0) rc = joint_link(p, u, node, j, "child", &j->child);
+  if (rc == 0) rc = parse_origin(p, node, what, &j->origin);
+  if (rc != 0) return rc;
+
+  j->axis[0] = 1;
+  xmlNodePtr axis = first_child(node, "axis");
+  if (axis != NULL && (rc = attr_numbers(p, axis, "xyz", j->axis, 3, what)) != 0) return rc;
+  double norm = sqrt(j->axis[0] * j->axis[0] + j->axis[1] * j->axis[1] + j->axis[2] * j->axis[2]);
+  if (!(norm > 1e-9) || !isfinite(norm))
+    return perr(p, DTW_EMODEL, axis, "%s: <axis> has zero length", what);
+  for (int i = 0; i < 3; i++) j->axis[i] /= norm;
+
+  if ((rc = parse_limit(p, node, j)) != 0) return rc;
+  xmlNodePtr dyn = first_child(node, "dynamics");
+  if (dyn != NULL) {
+    rc = attr_numbers(p, dyn, "damping", &j->damping, 1, what);
+    if (rc == 0) rc = attr_numbers(p, dyn, "friction", &j->friction, 1, what);
+    if (rc != 0) return rc;
+    if (j->damping < 0 || j->friction < 0)
+      return perr(p, DTW_EMODEL, dyn, "%s: negative %s %g", what,
+                  j->damping < 0 ? "damping" : "friction",
+                  j->damping < 0 ? j->damping : j->friction);
+  }
+  xmlNodePtr mimic = first_child(node, "mimic");
+  if (mimic != NULL && j->kind != DTW__JOINT_FIXED)
+    DTW_WARN(COMP, "%s:%ld: joint '%s': <mimic> is ignored; the joint is actuated on its own",
+             p->ctx->file, xmlGetLineNo(mimic), j->name);
+  return 0;
+}
+
+/* ---- tree checks -------------------------------------------------------- */
+
+static int check_tree(const parser_t *p, dtw__urdf_t *u, xmlNodePtr robot) {
+  /* one parent per link */
+  for (size_t i = 0; i < u->n_joints; i++) {
+    dtw__urdf_joint_t *j = &u->joints[i];
+    dtw__urdf_link_t *c = &u->links[j->child];
+    if (j->parent == j->child)
+      return perr_at(p, DTW_EMODEL, j->line, "joint '%s': link '%s' is its own parent", j->name,
+                     c->name);
+    if (c->parent_joint >= 0)
+      return perr_at(p, DTW_EMODEL, j->line, "joint '%s': link '%s' already has parent joint "
+                     "'%s' (line %ld); a link can have only one parent", j->name, c->name,
+                     u->joints[c->parent_joint].name, u->joints[c->parent_joint].line);
+    c->parent_joint = (int)i;
+  }
+  /* cycles: walking up from any link must reach a root within n_links steps */
+  for (size_t i = 0; i < u->n_links; i++) {
+    size_t cur = i, steps = 0;
+    while (u->links[cur].parent_joint >= 0 && steps <= u->n_links) {
+      cur = (size_t)u->joints[u->links[cur].parent_joint].parent;
+      steps++;
+    }
+    if (steps > u->n_links) {
+      /* cur is on the cycle; name the joint that closes it, the last one in the file */
+      int last = u->links[cur].parent_joint;
+      size_t k = (size_t)u->joints[last].parent;
+      while (k != cur) {
+        int pj = u->links[k].parent_joint;
+        if (pj > last) last = pj;
+        k = (size_t)u->joints[pj].parent;
+      }
+      return perr_at(p, DTW_EMODEL, u->joints[last].line, "joint '%s': closes a kinematic "
+                     "cycle through link '%s'", u->joints[last].name,
+                     u->links[u->joints[last].child].name);
+    }
+    if (steps > DTW__URDF_MAX_DEPTH)
+      return perr_at(p, DTW_EUNSUP, u->links[i].line, "link '%s': kinematic chain deeper than "
+                     "%d links", u->links[i].name, DTW__URDF_MAX_DEPTH);
+  }
+  /* exactly one root */
+  u->root = -1;
+  for (size_t i = 0; i < u->n_links; i++) {
+    if (u->links[i].parent_joint >= 0) continue;
+    if (u->root >= 0)
+      return perr_at(p, DTW_EMODEL, u->links[i].line, "link '%s': a second root link besides "
+                     "'%s' (line %ld); every link but one needs a parent joint",
+                     u->links[i].name, u->links[u->root].name, u->links[u->root].line);
+    u->root = (int)i;
+  }
+  if (u->root < 0) return perr(p, DTW_EMODEL, robot, "robot has no root link");
+  return 0;
+}
+
+/* ---- document ----------------------------------------------------------- */
+
+void dtw__urdf_fini(dtw__urdf_t *u) {
+  for (size_t i = 0; i < u->n_links; i++) {
+    free(u->links[i].name);
+    geoms_free(u->links[i].visual, u->links[i].n_visual);
+    geoms_free(u->links[i].collision, u->links[i].n_collision);
+  }
+  for (size_t i = 0; i < u->n_joints; i++) free(u->joints[i].name);
+  free(u->links);
+  free(u->joints);
+  free(u->name);
+  memset(u, 0, sizeof *u);
+}
+
+int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *out, char *err,
+                       size_t errlen) {
+  parser_t p = {ctx, err, errlen};
+  dtw__urdf_t u = {0};
+  int rc = 0;
+  xmlNodePtr robot = xmlDocGetRootElement(doc);
+  if (robot == NULL || !is_elem(robot, "robot")) {
+    rc = perr(&p, DTW_EPARSE, robot, "root element is <%s>, expected <robot>",
+              robot != NULL ? (const char *)robot->name : "");
+    goto err_doc;
+  }
+  u.name = attr(robot, "name");
+  if (u.name == NULL || u.name[0] == '\0') {
+    rc = perr(&p, DTW_EMODEL, robot, "<robot> without a name");
+    goto err_doc;
+  }
+  if (strlen(u.name) >= DTW_NAME_MAX) {
+    rc = perr(&p, DTW_EMODEL, robot, "robot '%.40s...': name longer than %d characters", u.name,
+              DTW_NAME_MAX - 1);
+    goto err_doc;
+  }
+  size_t nl = 0, nj = 0;
+  for (xmlNodePtr c = robot->children; c != NULL; c = c->next) {
+    if (is_elem(c, "link")) nl++;
+    if (is_elem(c, "joint")) nj++;
+  }
+  if (nl == 0) {
+    rc = perr(&p, DTW_EMODEL, robot, "robot '%s' has no <link>", u.name);
+    goto err_doc;
+  }
+  u.links = calloc(nl, sizeof *u.links);
+  u.joints = calloc(nj > 0 ? nj : 1, sizeof *u.joints);
+  if (u.links == NULL || u.joints == NULL) {
+    rc = perr(&p, DTW_ENOMEM, robot, "out of memory");
+    goto err_doc;
+  }
+  /* links first: joints may name links declared after them */
+  for (xmlNodePtr c = robot->children; c != NULL; c = c->next) {
+    if (!is_elem(c, "link")) continue;
+    dtw__urdf_link_t *l = &u.links[u.n_links++];
+    if ((rc = parse_link(&p, c, l)) != 0) goto err_doc;
+    for (size_t i = 0; i + 1 < u.n_links; i++)
+      if (strcmp(u.links[i].name, l->name) == 0) {
+        rc = perr(&p, DTW_EMODEL, c, "link '%s': name already used by the link at line %ld",
+                  l->name, u.links[i].line);
+        goto err_doc;
+      }
+  }
+  for (xmlNodePtr c = robot->children; c != NULL; c = c->next) {
+    if (!is_elem(c, "joint")) continue;
+    dtw__urdf_joint_t *j = &u.joints[u.n_joints++];
+    if ((rc = parse_joint(&p, &u, c, j)) != 0) goto err_doc;
+    for (size_t i = 0; i + 1 < u.n_joints; i++)
+      if (strcmp(u.joints[i].name, j->name) == 0) {
+        rc = perr(&p, DTW_EMODEL, c, "joint '%s': name already used by the joint at line %ld",
+                  j->name, u.joints[i].line);
+        goto err_doc;
+      }
+  }
+  if ((rc = check_tree(&p, &u, robot)) != 0) goto err_doc;
+  *out = u;
+  return 0;
+
+err_doc:
+  dtw__urdf_fini(&u);
+  return rc;
+}
+
+int dtw__urdf_parse_buffer(const char *data, size_t len, const dtw__urdf_ctx_t *ctx,
+                           dtw__urdf_t *out, char *err, size_t errlen) {
+  xmlDocPtr doc = NULL;
+  int rc = dtw__xml_read(data, len, ctx->file, &doc, err, errlen);
+  if (rc != 0) return rc;
+  rc = dtw__urdf_from_doc(doc, ctx, out, err, errlen);
+  xmlFreeDoc(doc);
+  return rc;
+}

@@ -1,1 +1,0 @@
-/* placeholder */ typedef int dtw__sim_placeholder_t;

@@ -1,0 +1,232 @@
+/* The twin component: model -> MuJoCo sim, driven by the trajectory controller. */
+#include "dtw/twin.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/jtc.h"
+#include "dtw/log.h"
+#include "dtw/model.h"
+#include "dtw/paths.h"
+#include "dtw/sim.h"
+
+#define DTW_PARAM_STYPE dtw_twin_settings_t
+DTW_PARAM_TABLE(dtw_twin_param_table, "sim", "The physics twin (MuJoCo + trajectory controller)",
+                DTW_TWIN_PARAMS);
+#undef DTW_PARAM_STYPE
+
+#define MAX_XACRO_ARGS 32
+
+struct dtw_twin {
+  dtw_robot_desc_t robot;
+  dtw_sim_t *sim;
+  dtw_jtc_t *jtc;
+  size_t n_joints;
+  /* per-step scratch, sized at create */
+  double *q, *qd, *tau;
+  uint64_t steps;
+  uint64_t sim_errors;
+  bool paused;
+};
+
+/* Split "a:=1 b:=2" into "a=1" strings for the xacro expander. */
+static int split_xacro_args(const char *text, char store[][256], const char **args, size_t *n,
+                            char *err, size_t errlen) {
+  *n = 0;
+  const char *p = text;
+  while (*p != '\0') {
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == '\0') break;
+    const char *end = p;
+    while (*end != '\0' && *end != ' ' && *end != '\t') end++;
+    size_t len = (size_t)(end - p);
+    const char *assign = strstr(p, ":=");
+    if (assign == NULL || assign >= end || assign == p)
+      return dtw_errf(err, errlen, DTW_EINVAL, "sim.xacro_args: '%.*s' is not name:=value",
+                      (int)len, p);
+    if (*n >= MAX_XACRO_ARGS || len >= 256)
+      return dtw_errf(err, errlen, DTW_ERANGE, "sim.xacro_args: too many or too long arguments");
+    snprintf(store[*n], 256, "%.*s=%.*s", (int)(assign - p), p, (int)(end - assign - 2),
+             assign + 2);
+    args[*n] = store[*n];
+    (*n)++;
+    p = end;
+  }
+  return 0;
+}
+
+int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, size_t errlen) {
+  int rc;
+  char model_path[4096], world_path[4096], ctl_path[4096];
+  char arg_store[MAX_XACRO_ARGS][256];
+  const char *args[MAX_XACRO_ARGS];
+  size_t n_args = 0;
+  dtw_jtc_config_t *jcfg = NULL;
+
+  dtw_twin_t *t = calloc(1, sizeof *t);
+  if (t == NULL) return DTW_ENOMEM;
+
+  if ((rc = dtw_path_resolve(s->model, model_path, sizeof model_path, err, errlen)) < 0 ||
+      (rc = dtw_path_resolve(s->world, world_path, sizeof world_path, err, errlen)) < 0 ||
+      (rc = dtw_path_resolve(s->controllers_file, ctl_path, sizeof ctl_path, err, errlen)) < 0 ||
+      (rc = split_xacro_args(s->xacro_args, arg_store, args, &n_args, err, errlen)) < 0)
+    goto fail;
+
+  dtw_model_opts_t mopts;
+  dtw_model_opts_default(&mopts);
+  mopts.package_path = s->package_path[0] ? s->package_path : NULL;
+  mopts.world_file = world_path[0] ? world_path : NULL;
+  mopts.base = strcmp(s->base, "floating") == 0 ? DTW_BASE_FLOATING : DTW_BASE_FIXED;
+  mopts.base_height_m = s->base_height;
+  mopts.timestep_s = 1.0 / s->physics_rate_hz;
+  mopts.armature = s->armature;
+  mopts.xacro_args = args;
+  mopts.n_xacro_args = n_args;
+  if ((rc = dtw_model_load(model_path, &mopts, &t->robot, err, errlen)) < 0) goto fail;
+  if ((rc = dtw_sim_create(&t->robot, &t->sim, err, errlen)) < 0) goto fail;
+  t->n_joints = dtw_sim_joint_count(t->sim);
+
+  jcfg = malloc(sizeof *jcfg);
+  if (jcfg == NULL) {
+    rc = DTW_ENOMEM;
+    goto fail;
+  }
+  if ((rc = dtw_jtc_config_load(ctl_path, s->controller, jcfg, err, errlen)) < 0) goto fail;
+  jcfg->max_points = (size_t)s->max_trajectory_points;
+  char jerr[512];
+  rc = dtw_jtc_create(jcfg, dtw_sim_joints(t->sim), t->n_joints, &t->jtc, jerr, sizeof jerr);
+  if (rc < 0) {
+    rc = dtw_errf(err, errlen, rc, "%s: %s", ctl_path, jerr);
+    goto fail;
+  }
+  t->q = calloc(t->n_joints, sizeof(double));
+  t->qd = calloc(t->n_joints, sizeof(double));
+  t->tau = calloc(t->n_joints, sizeof(double));
+  if (t->q == NULL || t->qd == NULL || t->tau == NULL) {
+    rc = DTW_ENOMEM;
+    goto fail;
+  }
+  dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
+  dtw_jtc_hold(t->jtc, t->q);
+  free(jcfg);
+  *out = t;
+  return 0;
+
+fail:
+  free(jcfg);
+  dtw_twin_destroy(t);
+  return rc;
+}
+
+void dtw_twin_destroy(dtw_twin_t *t) {
+  if (t == NULL) return;
+  dtw_jtc_destroy(t->jtc);
+  dtw_sim_destroy(t->sim);
+  dtw_robot_desc_fini(&t->robot);
+  free(t->q);
+  free(t->qd);
+  free(t->tau);
+  free(t);
+}
+
+int dtw_twin_step(dtw_twin_t *t) {
+  if (t->paused) return 0;
+  dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
+  memset(t->tau, 0, t->n_joints * sizeof(double));
+  dtw_jtc_update(t->jtc, dtw_sim_time(t->sim), t->q, t->qd, t->tau);
+  int rc = dtw_sim_step(t->sim, t->tau, t->n_joints);
+  t->steps++;
+  if (rc < 0) {
+    /* the state blew up: start over from the initial pose rather than run on garbage */
+    t->sim_errors++;
+    dtw_sim_reset(t->sim);
+    dtw_sim_get_joint_state(t->sim, t->q, NULL, NULL);
+    dtw_jtc_hold(t->jtc, t->q);
+    return DTW_ESIM;
+  }
+  return 0;
+}
+
+int dtw_twin_accept_trajectory(dtw_twin_t *t, const dtw_joint_trajectory_msg_t *msg, char *err,
+                               size_t errlen) {
+  return dtw_jtc_accept(t->jtc, msg, dtw_sim_time(t->sim), err, errlen);
+}
+
+int dtw_twin_set_state(dtw_twin_t *t, const dtw_joint_state_msg_t *msg, char *err,
+                       size_t errlen) {
+  int idx[DTW_MAX_JOINTS];
+  size_t n = msg->n_name;
+  if (n == 0) return dtw_errf(err, errlen, DTW_EINVAL, "set_state: no joint names");
+  if (n > DTW_MAX_JOINTS) return dtw_errf(err, errlen, DTW_ERANGE, "set_state: too many joints");
+  if (msg->n_position != n && msg->n_position != 0)
+    return dtw_errf(err, errlen, DTW_EINVAL,
+                    "set_state: %zu positions for %zu names", msg->n_position, n);
+  if (msg->n_velocity != n && msg->n_velocity != 0)
+    return dtw_errf(err, errlen, DTW_EINVAL,
+                    "set_state: %zu velocities for %zu names", msg->n_velocity, n);
+  if (msg->n_position == 0 && msg->n_velocity == 0)
+    return dtw_errf(err, errlen, DTW_EINVAL, "set_state: neither positions nor velocities");
+  for (size_t k = 0; k < n; k++) {
+    idx[k] = dtw_robot_joint_index_in(dtw_sim_joints(t->sim), t->n_joints, msg->name[k]);
+    if (idx[k] < 0)
+      return dtw_errf(err, errlen, DTW_EINVAL, "set_state: unknown joint '%s'", msg->name[k]);
+    if ((msg->n_position && !isfinite(msg->position[k])) ||
+        (msg->n_velocity && !isfinite(msg->velocity[k])))
+      return dtw_errf(err, errlen, DTW_EINVAL, "set_state: joint '%s': value is not finite",
+                      msg->name[k]);
+  }
+  int rc = dtw_sim_set_joint_state(t->sim, idx, msg->n_position ? msg->position : NULL,
+                                   msg->n_velocity ? msg->velocity : NULL, n);
+  if (rc < 0) return dtw_errf(err, errlen, rc, "set_state: physics refused the state");
+  dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
+  dtw_jtc_hold(t->jtc, t->q);
+  return 0;
+}
+
+int dtw_twin_reset(dtw_twin_t *t) {
+  int rc = dtw_sim_reset(t->sim);
+  if (rc < 0) return rc;
+  dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
+  dtw_jtc_hold(t->jtc, t->q);
+  return 0;
+}
+
+void dtw_twin_set_paused(dtw_twin_t *t, bool paused) { t->paused = paused; }
+
+void dtw_twin_get_joint_state(const dtw_twin_t *t, dtw_joint_state_msg_t *m) {
+  const dtw_joint_desc_t *joints = dtw_sim_joints(t->sim);
+  size_t n = t->n_joints < DTW_MAX_JOINTS ? t->n_joints : DTW_MAX_JOINTS;
+  m->stamp = dtw_time_from_s(dtw_sim_time(t->sim));
+  m->frame_id[0] = '\0';
+  m->n_name = m->n_position = m->n_velocity = m->n_effort = n;
+  for (size_t i = 0; i < n; i++) memcpy(m->name[i], joints[i].name, DTW_NAME_MAX);
+  dtw_sim_get_joint_state(t->sim, m->position, m->velocity, m->effort);
+}
+
+void dtw_twin_get_status(const dtw_twin_t *t, dtw_twin_status_t *out) {
+  dtw_jtc_state_t st;
+  dtw_jtc_get_state(t->jtc, &st);
+  memset(out, 0, sizeof *out);
+  out->sim_time_s = dtw_sim_time(t->sim);
+  out->steps = t->steps;
+  out->worst_joint = "";
+  for (size_t k = 0; k < st.n_joints; k++) {
+    double e = fabs(st.error_pos[k]);
+    if (e > out->max_abs_error_rad) {
+      out->max_abs_error_rad = e;
+      out->worst_joint = dtw_jtc_joint_name(t->jtc, k);
+    }
+  }
+  out->controller_state = dtw_jtc_status_name(st.status);
+  out->trajectories_accepted = st.accepted;
+  for (size_t r = 1; r < DTW_JTC_REFUSAL_COUNT; r++) out->trajectories_refused += st.refused[r];
+  out->sim_errors = t->sim_errors;
+  out->paused = t->paused;
+}
+
+double dtw_twin_sim_time(const dtw_twin_t *t) { return dtw_sim_time(t->sim); }
+double dtw_twin_timestep(const dtw_twin_t *t) { return dtw_sim_timestep(t->sim); }
+const dtw_robot_desc_t *dtw_twin_robot(const dtw_twin_t *t) { return &t->robot; }

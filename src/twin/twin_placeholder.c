@@ -1,1 +1,0 @@
-/* placeholder */ typedef int dtw__twin_placeholder_t;

@@ -1,0 +1,34 @@
+# Helpers for the shell integration tests: run a command, check its exit code
+# and output. Source it; call `finish` at the end. Each failure is reported with
+# the command, what was expected and what came out.
+set -u
+DTWIN=${DTWIN:?DTWIN must point at the dtwin binary}
+DTW_SOURCE_DIR=${DTW_SOURCE_DIR:?}
+DTW_TEST_DATA=${DTW_TEST_DATA:-$DTW_SOURCE_DIR/tests/data}
+n_pass=0
+n_fail=0
+out_file=$(mktemp)
+trap 'rm -f "$out_file"' EXIT
+
+# expect CODE PATTERN -- command...   PATTERN is an extended regex on stdout+stderr ('' = any)
+expect() {
+  local want_code=$1 pattern=$2
+  shift 3
+  "$@" >"$out_file" 2>&1
+  local code=$?
+  if [[ $code -ne $want_code ]]; then
+    echo "FAIL: $* -> exit $code, expected $want_code"; sed 's/^/    /' "$out_file" | head -20
+    n_fail=$((n_fail + 1)); return 1
+  fi
+  if [[ -n "$pattern" ]] && ! grep -Eq -- "$pattern" "$out_file"; then
+    echo "FAIL: $* -> output does not match /$pattern/"; sed 's/^/    /' "$out_file" | head -20
+    n_fail=$((n_fail + 1)); return 1
+  fi
+  echo "ok: $*"
+  n_pass=$((n_pass + 1))
+}
+
+finish() {
+  echo "$n_pass passed, $n_fail failed"
+  [[ $n_fail -eq 0 ]]
+}
