@@ -44,3 +44,9 @@ fuzz: deps
 
 clean:
 	rm -rf build build-san build-fuzz build*.configure.log
+
+# Regenerate the files derived from the parameter tables (a test checks they match).
+.PHONY: config-files
+config-files: build
+	$(BUILD)/apps/dtwin/dtwin config dump > config/dtwin.yaml
+	$(BUILD)/apps/dtwin/dtwin config docs > docs/config.md

@@ -49,10 +49,16 @@ int dtwin_cmd_config(dtwin_cli_t *cli);
 int dtwin_cmd_model(dtwin_cli_t *cli);
 int dtwin_cmd_sim(dtwin_cli_t *cli);
 int dtwin_cmd_demo(dtwin_cli_t *cli);
+int dtwin_cmd_topic(dtwin_cli_t *cli);
+int dtwin_cmd_traj(dtwin_cli_t *cli);
+int dtwin_cmd_service(dtwin_cli_t *cli);
 
 extern const char dtwin_usage_config[];
 extern const char dtwin_usage_model[];
 extern const char dtwin_usage_sim[];
 extern const char dtwin_usage_demo[];
+extern const char dtwin_usage_topic[];
+extern const char dtwin_usage_traj[];
+extern const char dtwin_usage_service[];
 
 #endif /* DTWIN_CLI_H */

@@ -12,7 +12,9 @@
 #include "dtw/pacer.h"
 #include "dtw/paths.h"
 #include "dtw/traj_file.h"
+#include "dtw/sim_node.h"
 #include "dtw/twin.h"
+#include "process.h"
 
 const char dtwin_usage_sim[] =
     "usage: dtwin sim [--model FILE] [--world FILE] [--base fixed|floating] [--rtf X]\n"
@@ -133,21 +135,26 @@ static bool motion_finished(const dtw_twin_t *twin) {
 
 static int run(dtwin_cli_t *cli, bool demo) {
   run_opts_t ro;
-  dtw_twin_settings_t settings;
+  dtw_sim_node_settings_t settings;
   int rc = parse_opts(cli, demo, &ro);
   if (rc != 0) return rc;
   if ((rc = dtwin_get_settings(cli, "sim", &settings)) != 0) return rc;
 
   char err[2048];
-  dtw_twin_t *twin = NULL;
+  dtw_bus_t *bus = NULL;
+  dtw_sim_node_t *node = NULL;
   dtw_joint_trajectory_msg_t motion = {0};
   int exit_code = DTWIN_EXIT_OK;
   int64_t t0 = dtw_clock_mono_ns();
-  rc = dtw_twin_create(&settings, &twin, err, sizeof err);
+  if ((rc = dtwin_bus_open(cli, &bus)) != 0) return rc;
+  rc = dtw_sim_node_create(&settings, bus, &node, err, sizeof err);
   if (rc < 0) {
     fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
-    return rc == DTW_ENOMEM ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+    dtw_bus_destroy(bus);
+    /* a model, controller or name the user gave is wrong: a usage/config error */
+    return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
   }
+  dtw_twin_t *twin = dtw_sim_node_twin(node);
   if (ro.trajectory != NULL) {
     char path[4096];
     rc = dtw_path_resolve(ro.trajectory, path, sizeof path, err, sizeof err);
@@ -161,11 +168,15 @@ static int run(dtwin_cli_t *cli, bool demo) {
     }
   }
   const dtw_robot_desc_t *robot = dtw_twin_robot(twin);
-  printf("dtwin %s: robot '%s' (%zu joints, %s) loaded in %.0f ms; physics %.0f Hz, rtf %g%s%s\n",
-         cli->cmd_name, robot->name, robot->n_joints,
+  printf("dtwin %s: robot '%s' (%zu joints, %s) loaded in %.0f ms; physics %.0f Hz, rtf %g%s%s\n"
+         "dtwin %s: ROS 2 node %s%s%s on DDS domain %u: publishing %s%sjoint_states\n",
+         cli->cmd_name, robot->name, dtw_twin_joint_count(twin),
          robot->floating_base ? "floating base" : "on its test stand",
          (double)(dtw_clock_mono_ns() - t0) / 1e6, 1.0 / dtw_twin_timestep(twin), settings.rtf,
-         ro.trajectory ? ", motion " : "", ro.trajectory ? ro.trajectory : "");
+         ro.trajectory ? ", motion " : "", ro.trajectory ? ro.trajectory : "", cli->cmd_name,
+         settings.namespace, strcmp(settings.namespace, "/") == 0 ? "" : "/", settings.node_name,
+         dtw_bus_domain_id(bus), settings.namespace,
+         strcmp(settings.namespace, "/") == 0 ? "" : "/");
   fflush(stdout);
 
   dtwin_install_signal_handlers();
@@ -177,13 +188,14 @@ static int run(dtwin_cli_t *cli, bool demo) {
   /* check the motion about every 100 ms of simulated time, not every step */
   uint64_t motion_check_every = (uint64_t)fmax(1.0, 0.1 / dtw_twin_timestep(twin));
   while (!dtwin_stop_requested()) {
-    if (ro.duration_s > 0 && dtw_twin_sim_time(twin) >= ro.duration_s - 1e-9) break;
+    /* counted in steps: a reset sets the simulated clock back to 0 */
+    if (ro.duration_s > 0 && (double)step * dtw_twin_timestep(twin) >= ro.duration_s - 1e-9) break;
     if (ro.loop && step % motion_check_every == 0 && motion_finished(twin)) {
       if (dtw_twin_accept_trajectory(twin, &motion, err, sizeof err) < 0)
         fprintf(stderr, "dtwin %s: motion refused: %s\n", cli->cmd_name, err);
     }
     dtw_pacer_begin_step(&pacer);
-    if (dtw_twin_step(twin) < 0) sim_failures++;
+    if (dtw_sim_node_step(node) < 0) sim_failures++;
     dtw_pacer_end_step(&pacer);
     dtw_pacer_wait(&pacer);
     step++;
@@ -208,7 +220,8 @@ static int run(dtwin_cli_t *cli, bool demo) {
   if (sim_failures > 0) exit_code = DTWIN_EXIT_FAILURE;
 out:
   dtw_traj_msg_fini(&motion);
-  dtw_twin_destroy(twin);
+  dtw_sim_node_destroy(node);
+  dtw_bus_destroy(bus);
   return exit_code;
 }
 

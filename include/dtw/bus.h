@@ -69,6 +69,9 @@ typedef struct dtw_bus_options {
   int domain_id;           /* < 0: ROS_DOMAIN_ID from the environment, else 0 */
   dtw_ros_distro_t distro; /* graph message layout; default HUMBLE */
   const char *enclave;     /* participant USER_DATA enclave; NULL = "/" */
+  bool write_batching;     /* pack several samples per packet until dtw_pub_flush (Cyclone
+                              0.10 makes this process-wide): ~4x the throughput of bursts,
+                              at the price of latency for samples not yet flushed */
 } dtw_bus_options_t;
 
 /* Defaults: domain from ROS_DOMAIN_ID, Humble, enclave "/". */
@@ -157,25 +160,25 @@ typedef struct dtw_diag_array {
 } dtw_diag_array_t;
 
 /* One trajectory point with inline storage (control_msgs state fields). */
-typedef struct dtw_jtc_point {
+typedef struct dtw_jtc_point_msg {
   size_t n_positions, n_velocities, n_accelerations, n_effort;
   double positions[DTW_MAX_JOINTS];
   double velocities[DTW_MAX_JOINTS];
   double accelerations[DTW_MAX_JOINTS];
   double effort[DTW_MAX_JOINTS];
   dtw_duration_t time_from_start;
-} dtw_jtc_point_t;
+} dtw_jtc_point_msg_t;
 
 /* control_msgs/JointTrajectoryControllerState (Humble). The deprecated
  * desired/actual fields are published as copies of reference/feedback, the
  * multi_dof_* fields empty. */
-typedef struct dtw_jtc_state {
+typedef struct dtw_jtc_state_msg {
   dtw_time_t stamp;
   char frame_id[DTW_NAME_MAX];
   size_t n_joints;
   char joint_names[DTW_MAX_JOINTS][DTW_NAME_MAX];
-  dtw_jtc_point_t reference, feedback, error, output;
-} dtw_jtc_state_t;
+  dtw_jtc_point_msg_t reference, feedback, error, output;
+} dtw_jtc_state_msg_t;
 
 /* std_srvs/Trigger response. */
 #define DTW_TRIGGER_MESSAGE_MAX 256
@@ -211,11 +214,14 @@ int dtw_pub_joint_state(dtw_pub_t *pub, const dtw_joint_state_msg_t *msg);
 int dtw_pub_joint_trajectory(dtw_pub_t *pub, const dtw_joint_trajectory_msg_t *msg);
 int dtw_pub_clock(dtw_pub_t *pub, dtw_time_t clock);
 int dtw_pub_diagnostics(dtw_pub_t *pub, const dtw_diag_array_t *msg);
-int dtw_pub_jtc_state(dtw_pub_t *pub, const dtw_jtc_state_t *msg);
+int dtw_pub_jtc_state(dtw_pub_t *pub, const dtw_jtc_state_msg_t *msg);
 /* Publish serialized CDR (with encapsulation header) of the publisher's type,
  * any type. The bytes are validated against the type first: DTW_EPARSE if
  * they do not form a valid sample (nothing is sent). */
 int dtw_pub_cdr(dtw_pub_t *pub, const void *cdr, size_t len);
+
+/* Send what write batching queued (no-op without batching). */
+void dtw_pub_flush(dtw_pub_t *pub);
 
 /* Number of matched subscriptions (>= 0) or DTW_EDDS. */
 int dtw_pub_matched_count(const dtw_pub_t *pub);
@@ -242,7 +248,11 @@ typedef struct dtw_sub_options {
   size_t traj_cap_points; /* JointTrajectory: points capacity for callbacks (default 64) */
   dtw_sub_cb_t on_msg;    /* NULL: take-only subscription */
   dtw_sub_validate_t validate;
-  void *user; /* passed to on_msg and validate */
+  void *user;    /* passed to on_msg and validate */
+  int depth;     /* history depth; 0 = the QoS profile's */
+  bool direct;   /* run on_msg in Cyclone's receive thread (no hand-off to a spinning
+                    thread: lowest latency, highest rate); it must then be quick and
+                    thread-safe, and dtw_bus_spin_once does not see this subscription */
 } dtw_sub_options_t;
 
 void dtw_sub_options_default(dtw_sub_options_t *opt);

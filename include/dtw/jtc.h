@@ -36,7 +36,10 @@
  *    is held. goal_time 0 waits forever (as JTC).
  *  - Without an active trajectory the controller holds its last desired
  *    position. Before the first accept/hold, the first update holds the
- *    measured position (as JTC does on activation).
+ *    measured position (as JTC does on activation); a trajectory accepted
+ *    before the first update starts from the measured position at that update.
+ *  - Status changes are only reported through dtw_jtc_get_state (no logging):
+ *    the caller compares status/counters between steps to log or publish.
  *
  * Joint orders: the plant-side arrays (q, qd, effort_out, dtw_jtc_hold's q)
  * follow the robot joint table given to dtw_jtc_create; the controller's own
@@ -99,9 +102,12 @@ void dtw_jtc_config_defaults(dtw_jtc_config_t *cfg);
  * ff_velocity_scale}}}). controller_name NULL picks the first controller the
  * controller_manager lists with type joint_trajectory_controller/
  * JointTrajectoryController. Only the effort command interface is supported.
- * Other top-level nodes are ignored. Fills out (starting from the defaults)
- * and returns 0; on failure returns DTW_ENOENT/DTW_EIO/DTW_EPARSE/DTW_ERANGE/
- * DTW_EUNSUP with "file:line: key: message" in err, out unspecified.
+ * JTC's action_monitor_rate and
+ * set_last_command_interface_value_as_state_on_activation are accepted and
+ * ignored; any other unknown key is an error. Other top-level nodes are
+ * ignored. Fills out (starting from the defaults) and returns 0; on failure
+ * returns DTW_ENOENT/DTW_EIO/DTW_EPARSE/DTW_ERANGE/DTW_EUNSUP with
+ * "file:line: key: message" in err, out unspecified.
  * Allocates only while loading (the YAML tree); thread-safe. */
 int dtw_jtc_config_load(const char *path, const char *controller_name, dtw_jtc_config_t *out,
                         char *err, size_t errlen);

@@ -27,9 +27,10 @@ typedef struct dtw_model_opts {
   const char *package_path;        /* for $(find pkg) and package://pkg/...; NULL = env */
   const char *world_file;          /* MJCF world merged with a URDF robot; NULL = none */
   dtw_base_mode_t base;
-  double base_height_m;            /* root link height above the floor at start */
+  double base_height_m;            /* root link height above the floor at start (the demo
+                                      humanoid's soles touch the floor at 1.0) */
   double timestep_s;               /* MJCF <option timestep>; 0 = 0.001 */
-  double armature;                 /* reflected rotor inertia added per joint (kg m^2); helps stiff PD */
+  double armature;                 /* rotor inertia added per joint (kg m^2); helps stiff PD */
   const char *const *xacro_args;   /* "name=value" */
   size_t n_xacro_args;
 } dtw_model_opts_t;
@@ -38,12 +39,22 @@ typedef struct dtw_model_opts {
 void dtw_model_opts_default(dtw_model_opts_t *opts);
 
 /* Load path (.urdf, .xacro, .urdf.xacro or MJCF .xml, detected by content:
- * root <robot> or <mujoco>) into out. Every failure names file, line and
- * element: missing file, malformed XML, unknown joint type, missing parent or
- * child link, a kinematic cycle or a link with two parents, lower limit above
- * upper, a missing mesh file, unsupported mesh format.
- * Returns 0 or DTW_ENOENT / DTW_EPARSE / DTW_EMODEL / DTW_EUNSUP / DTW_ENOMEM;
- * out is untouched on failure. Allocates; call at start-up. */
+ * root <robot> or <mujoco>; a <robot> is expanded as xacro when the name ends
+ * in .xacro or the root declares the xacro namespace) into out. Every failure
+ * names file, line and element: missing file, malformed XML, unknown joint
+ * type, missing parent or child link, a kinematic cycle or a link with two
+ * parents, lower limit above upper, a missing mesh file, unsupported mesh format.
+ * Returns 0 or DTW_ENOENT (file or mesh missing) / DTW_EIO / DTW_EPARSE (XML,
+ * numbers) / DTW_EMODEL / DTW_EUNSUP (floating or planar joint, .dae mesh) /
+ * DTW_ENOMEM; out is untouched on failure. Allocates; call at start-up.
+ *
+ * Names in the MJCF generated for a URDF: bodies = link names; joints and
+ * their <motor> actuators = URDF joint names, actuators in joint-table order
+ * (actuator i drives out->joints[i]); free joint "floating_base" (floating
+ * mode); geoms "<link>_collision" / "<link>_visual" (suffix _<i> when a link
+ * has several); on the root body a site "imu" with sensors "imu_quat"
+ * (framequat), "imu_gyro", "imu_accel". A root link named "world" is the
+ * world itself (its children are welded to it; base mode ignored). */
 int dtw_model_load(const char *path, const dtw_model_opts_t *opts, dtw_robot_desc_t *out,
                    char *err, size_t errlen);
 

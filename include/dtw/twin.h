@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dtw/config.h"
+#include "dtw/jtc.h"
 #include "dtw/msgs.h"
 #include "dtw/robot.h"
 
@@ -92,6 +93,11 @@ void dtw_twin_set_paused(dtw_twin_t *twin, bool paused);
 void dtw_twin_get_joint_state(const dtw_twin_t *twin, dtw_joint_state_msg_t *out);
 void dtw_twin_get_status(const dtw_twin_t *twin, dtw_twin_status_t *out);
 
+/* The trajectory controller (for its state and joint names); owned by the twin. */
+const dtw_jtc_t *dtw_twin_controller(const dtw_twin_t *twin);
+
+/* Number of actuated joints the twin reports (joint_states order). */
+size_t dtw_twin_joint_count(const dtw_twin_t *twin);
 double dtw_twin_sim_time(const dtw_twin_t *twin);
 double dtw_twin_timestep(const dtw_twin_t *twin);
 const dtw_robot_desc_t *dtw_twin_robot(const dtw_twin_t *twin);

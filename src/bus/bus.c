@@ -31,6 +31,10 @@ int dtw_ros_distro_parse(const char *text) {
 }
 
 dds_qos_t *dtw__qos_create(dtw_qos_t profile, bool writer) {
+  return dtw__qos_create_depth(profile, writer, 0);
+}
+
+dds_qos_t *dtw__qos_create_depth(dtw_qos_t profile, bool writer, int depth_override) {
   dds_qos_t *qos = dds_create_qos();
   if (qos == NULL) return NULL;
   bool reliable = true, transient_local = false;
@@ -53,6 +57,7 @@ dds_qos_t *dtw__qos_create(dtw_qos_t profile, bool writer) {
       depth = 1;
       break;
   }
+  if (depth_override > 0) depth = depth_override;
   /* same policies rmw_cyclonedds sets (create_readwrite_qos) */
   dds_qset_writer_data_lifecycle(qos, false);
   dds_qset_history(qos, DDS_HISTORY_KEEP_LAST, depth);
@@ -141,6 +146,7 @@ int dtw_bus_create(const dtw_bus_options_t *opt_in, dtw_bus_t **out, char *err, 
     rc = dtw__dds_err(err, errlen, bus->participant, "create participant in domain", "");
     goto err_qos;
   }
+  if (opt.write_batching) dds_write_set_batch(true);
   dds_return_t drc = dds_get_guid(bus->participant, &bus->participant_gid);
   if (drc < 0) {
     rc = dtw__dds_err(err, errlen, drc, "participant guid", "");

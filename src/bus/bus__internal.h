@@ -90,6 +90,8 @@ int dtw__dds_err(char *err, size_t errlen, dds_return_t rc, const char *what, co
 /* QoS for an endpoint: profile, writer or reader side, XCDR1 set. Caller
  * deletes. NULL on allocation failure. */
 dds_qos_t *dtw__qos_create(dtw_qos_t profile, bool writer);
+/* The same with the history depth overridden (depth > 0). */
+dds_qos_t *dtw__qos_create_depth(dtw_qos_t profile, bool writer, int depth);
 
 /* Create a topic for a descriptor (type name optionally overridden). */
 dds_entity_t dtw__topic_create(dtw_bus_t *bus, const char *dds_topic,
@@ -135,7 +137,7 @@ int dtw__diag_to_sample(const dtw_diag_array_t *msg, diagnostic_msgs_msg_dds__Di
                         diagnostic_msgs_msg_dds__KeyValue_ *kv);
 int dtw__diag_from_sample(const diagnostic_msgs_msg_dds__DiagnosticArray_ *s,
                           dtw_diag_array_t *msg);
-int dtw__jtc_to_sample(const dtw_jtc_state_t *msg,
+int dtw__jtc_to_sample(const dtw_jtc_state_msg_t *msg,
                        control_msgs_msg_dds__JointTrajectoryControllerState_ *s, char **names);
 
 /* dds_takecdr one sample and copy its serialized form (with encapsulation

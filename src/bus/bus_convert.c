@@ -204,13 +204,13 @@ int dtw__diag_from_sample(const diagnostic_msgs_msg_dds__DiagnosticArray_ *s,
   return 0;
 }
 
-static int jtc_point(trajectory_msgs_msg_dds__JointTrajectoryPoint_ *p, const dtw_jtc_point_t *m) {
+static int jtc_point(trajectory_msgs_msg_dds__JointTrajectoryPoint_ *p, const dtw_jtc_point_msg_t *m) {
   return point_view(p, m->positions, m->n_positions, m->velocities, m->n_velocities,
                     m->accelerations, m->n_accelerations, m->effort, m->n_effort,
                     m->time_from_start);
 }
 
-int dtw__jtc_to_sample(const dtw_jtc_state_t *msg,
+int dtw__jtc_to_sample(const dtw_jtc_state_msg_t *msg,
                        control_msgs_msg_dds__JointTrajectoryControllerState_ *s, char **names) {
   int rc;
   if (msg->n_joints > DTW_MAX_JOINTS) return DTW_ERANGE;

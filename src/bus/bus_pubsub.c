@@ -178,7 +178,7 @@ int dtw_pub_diagnostics(dtw_pub_t *pub, const dtw_diag_array_t *msg) {
   return pub_write(pub, &s);
 }
 
-int dtw_pub_jtc_state(dtw_pub_t *pub, const dtw_jtc_state_t *msg) {
+int dtw_pub_jtc_state(dtw_pub_t *pub, const dtw_jtc_state_msg_t *msg) {
   control_msgs_msg_dds__JointTrajectoryControllerState_ s;
   if (pub->type->kind != DTW__K_JTC) return DTW_EINVAL;
   int rc = dtw__jtc_to_sample(msg, &s, pub->names);
@@ -207,6 +207,8 @@ int dtw_pub_cdr(dtw_pub_t *pub, const void *cdr, size_t len) {
   if (rc < 0) return pub_refuse(pub, rc);
   return pub_write(pub, pub->raw_sample);
 }
+
+void dtw_pub_flush(dtw_pub_t *pub) { dds_write_flush(pub->writer); }
 
 int dtw_pub_matched_count(const dtw_pub_t *pub) {
   dds_publication_matched_status_t st;
@@ -253,6 +255,11 @@ static size_t plain_size(dtw__kind_t k) {
 }
 
 static int sub_dispatch(dtw__ep_t *ep);
+
+static void on_data_available(dds_entity_t reader, void *arg) {
+  (void)reader;
+  sub_dispatch(arg);
+}
 
 int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
                    const dtw_sub_options_t *opt_in, dtw_sub_t **out, char *err, size_t errlen) {
@@ -301,7 +308,7 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
     rc = dtw__dds_err(err, errlen, tp, "create topic", dds_name);
     goto err_alloc;
   }
-  if ((qos = dtw__qos_create(opt.qos, false)) == NULL) {
+  if ((qos = dtw__qos_create_depth(opt.qos, false, opt.depth)) == NULL) {
     dds_delete(tp);
     goto err_nomem;
   }
@@ -312,7 +319,18 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
     rc = dtw__dds_err(err, errlen, sub->reader, "create reader", dds_name);
     goto err_alloc;
   }
-  if (opt.on_msg != NULL) {
+  if (opt.on_msg != NULL && opt.direct) {
+    /* set after creation so the callback always sees a complete sub */
+    dds_listener_t *l = dds_create_listener(sub);
+    if (l == NULL) goto err_nomem_reader;
+    dds_lset_data_available(l, on_data_available);
+    dds_return_t drc = dds_set_listener(sub->reader, l);
+    dds_delete_listener(l);
+    if (drc < 0) {
+      rc = dtw__dds_err(err, errlen, drc, "set listener", dds_name);
+      goto err_reader;
+    }
+  } else if (opt.on_msg != NULL) {
     sub->ep.readcond = dds_create_readcondition(sub->reader, DDS_ANY_STATE);
     if (sub->ep.readcond < 0) {
       rc = dtw__dds_err(err, errlen, sub->ep.readcond, "create readcondition", dds_name);
@@ -327,6 +345,8 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
 err_nomem:
   rc = dtw_errf(err, errlen, DTW_ENOMEM, "subscription '%s': out of memory", full);
   goto err_alloc;
+err_nomem_reader:
+  rc = dtw_errf(err, errlen, DTW_ENOMEM, "subscription '%s': out of memory", full);
 err_reader:
   dds_delete(sub->reader);
 err_alloc:

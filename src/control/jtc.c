@@ -363,7 +363,8 @@ void dtw_jtc_update(dtw_jtc_t *jtc, double now_s, const double *q, const double 
     st->error_acc[k] = st->desired_acc[k] - st->actual_acc[k];
 
     double it = jtc->i_term[k] + g->i * ep * dt;
-    jtc->i_term[k] = fmax(-g->i_clamp, fmin(g->i_clamp, it));
+    // a NaN measurement must not poison the integral for good
+    if (isfinite(it)) jtc->i_term[k] = fmax(-g->i_clamp, fmin(g->i_clamp, it));
     double u = g->p * ep + jtc->i_term[k] + g->d * ev + g->ff_velocity_scale * st->desired_vel[k];
     double lim = jtc->jd[k].effort;
     if (lim > 0.0) u = fmax(-lim, fmin(lim, u));

@@ -63,6 +63,7 @@ __attribute__((format(printf, 4, 5))) static int perr_at(const parser_t *p, int 
 /* ---- XML input ---------------------------------------------------------- */
 
 typedef struct xml_capture {
+  xmlParserCtxtPtr pctxt; /* for the line of errors raised without it */
   bool have;
   int line;
   char msg[256];
@@ -80,6 +81,25 @@ static void xml_error_cb(void *user, xmlErrorPtr e) {
   while (n > 0 && isspace((unsigned char)cap->msg[n - 1])) cap->msg[--n] = '\0';
 }
 
+/* Errors raised without a parser context (encoding conversion) go to the
+ * thread's global handlers; route them to the same capture while parsing. */
+static void xml_global_error_cb(void *user, xmlErrorPtr e) {
+  xml_capture_t *cap = user;
+  if (cap == NULL || cap->have || e == NULL || e->level < XML_ERR_ERROR) return;
+  cap->have = true;
+  cap->line = e->line;
+  if (cap->line <= 0 && cap->pctxt != NULL && cap->pctxt->input != NULL)
+    cap->line = cap->pctxt->input->line;
+  snprintf(cap->msg, sizeof cap->msg, "%s", e->message != NULL ? e->message : "unknown");
+  size_t n = strlen(cap->msg);
+  while (n > 0 && isspace((unsigned char)cap->msg[n - 1])) cap->msg[--n] = '\0';
+}
+
+static void xml_generic_error_cb(void *user, const char *fmt, ...) {
+  (void)user;
+  (void)fmt; /* everything also arrives structured; just keep it off stderr */
+}
+
 int dtw__xml_read(const char *data, size_t len, const char *file, xmlDocPtr *out, char *err,
                   size_t errlen) {
   int rc = 0;
@@ -89,13 +109,23 @@ int dtw__xml_read(const char *data, size_t len, const char *file, xmlDocPtr *out
   xmlParserCtxtPtr pctxt = xmlNewParserCtxt();
   if (pctxt == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", file);
   pctxt->_private = &cap;
+  cap.pctxt = pctxt;
   pctxt->sax->serror = xml_error_cb;
   pctxt->sax->initialized = XML_SAX2_MAGIC;
   /* no NOENT (no entity substitution), no DTDLOAD, no network */
   int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
+  xmlGenericErrorFunc old_generic = xmlGenericError;
+  void *old_generic_ctx = xmlGenericErrorContext;
+  xmlStructuredErrorFunc old_structured = xmlStructuredError;
+  void *old_structured_ctx = xmlStructuredErrorContext;
+  xmlSetGenericErrorFunc(NULL, xml_generic_error_cb);
+  xmlSetStructuredErrorFunc(&cap, xml_global_error_cb);
   doc = xmlCtxtReadMemory(pctxt, data, (int)len, file, NULL, options);
+  xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
+  xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
   if (doc == NULL || !pctxt->wellFormed || cap.have) {
-    rc = dtw_errf(err, errlen, DTW_EPARSE, "%s:%d: XML error: %s", file, cap.line,
+    rc = dtw_errf(err, errlen, DTW_EPARSE, "%s:%d: XML error: %s", file,
+                  cap.line > 0 ? cap.line : 1,
                   cap.have ? cap.msg : "document is not well-formed");
     goto err_parse;
   }

@@ -91,6 +91,7 @@ typedef struct xctx {
   int max_inc, max_macro;
   int depth, macro_depth, lazy_depth;
   macro_t *macros;
+  macro_t *retired; /* replaced definitions, freed at the end */
   xarg_t *args;
   scope_t global;
   long work;       /* budget: processed nodes, expression steps */
@@ -672,15 +673,22 @@ static int parse_xml(xctx_t *c, xfile_t *f, const char *data, size_t len) {
   pc->sax->initialized = XML_SAX2_MAGIC;
   pc->vctxt.error = NULL;
   pc->vctxt.warning = NULL;
+  /* errors raised without a parser context (encoding conversion) go to the thread's global
+   * handler: borrow it for the parse so nothing reaches stderr */
+  xmlStructuredErrorFunc saved_fn = xmlStructuredError;
+  void *saved_ctx = xmlStructuredErrorContext;
+  xmlSetStructuredErrorFunc(pc, on_xml_error);
   xmlDocPtr doc = xmlCtxtReadMemory(pc, data, (int)len, NULL, NULL,
                                     XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING);
+  xmlSetStructuredErrorFunc(saved_ctx, saved_fn);
   if (st.failed || doc == NULL || !pc->wellFormed) {
     if (!st.failed) {
       st.code = DTW_EPARSE;
       st.line = pc->input != NULL ? pc->input->line : 0;
       snprintf(st.msg, sizeof st.msg, "XML error: malformed document");
     }
-    r = dtw_errf(c->err, c->errlen, st.code, "%s:%ld: %s", f->name, st.line, st.msg);
+    r = dtw_errf(c->err, c->errlen, st.code, "%s:%ld: %s", f->name, st.line > 0 ? st.line : 1,
+                 st.msg);
     xmlFreeDoc(doc);
     goto out;
   }
@@ -920,13 +928,15 @@ static int define_macro(xctx_t *c, xfile_t *f, xmlNodePtr n) {
     macro_free(m);
     return r;
   }
-  /* a later definition replaces an earlier one */
+  /* a later definition replaces an earlier one; the old one may be expanding right now
+   * (a macro body can redefine its own macro), so it is retired, not freed */
   for (macro_t **pp = &c->macros; *pp != NULL; pp = &(*pp)->next) {
     if (strcmp((*pp)->name, name) == 0) {
       macro_t *old = *pp;
       m->next = old->next;
       *pp = m;
-      macro_free(old);
+      old->next = c->retired;
+      c->retired = old;
       return 0;
     }
   }
@@ -1394,6 +1404,11 @@ static void ctx_fini(xctx_t *c) {
   while (c->macros != NULL) {
     macro_t *m = c->macros;
     c->macros = m->next;
+    macro_free(m);
+  }
+  while (c->retired != NULL) {
+    macro_t *m = c->retired;
+    c->retired = m->next;
     macro_free(m);
   }
   while (c->args != NULL) {

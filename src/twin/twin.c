@@ -14,7 +14,7 @@
 #include "dtw/sim.h"
 
 #define DTW_PARAM_STYPE dtw_twin_settings_t
-DTW_PARAM_TABLE(dtw_twin_param_table, "sim", "The physics twin (MuJoCo + trajectory controller)",
+DTW_PARAM_TABLE(dtw_twin_param_table, "twin", "The physics twin (MuJoCo + trajectory controller)",
                 DTW_TWIN_PARAMS);
 #undef DTW_PARAM_STYPE
 
@@ -227,6 +227,8 @@ void dtw_twin_get_status(const dtw_twin_t *t, dtw_twin_status_t *out) {
   out->paused = t->paused;
 }
 
+const dtw_jtc_t *dtw_twin_controller(const dtw_twin_t *t) { return t->jtc; }
+size_t dtw_twin_joint_count(const dtw_twin_t *t) { return t->n_joints; }
 double dtw_twin_sim_time(const dtw_twin_t *t) { return dtw_sim_time(t->sim); }
 double dtw_twin_timestep(const dtw_twin_t *t) { return dtw_sim_timestep(t->sim); }
 const dtw_robot_desc_t *dtw_twin_robot(const dtw_twin_t *t) { return &t->robot; }

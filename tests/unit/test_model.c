@@ -449,6 +449,30 @@ static void test_simple_urdf_compiles(void **state) {
   dtw_robot_desc_fini(&d);
 }
 
+/* xacro is detected by its namespace in a .urdf file; arguments reach it. */
+static void test_xacro_detected_by_namespace(void **state) {
+  (void)state;
+  char path[1024];
+  const char *args[] = {"upper=1.25"};
+  dtw_model_opts_t o;
+  dtw_model_opts_default(&o);
+  o.xacro_args = args;
+  o.n_xacro_args = 1;
+  dtw_robot_desc_t d = {0};
+  char err[512] = "";
+  int rc = dtw_model_load(data_path("ns_xacro.urdf", path, sizeof path), &o, &d, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(d.n_joints, 1);
+  assert_true(d.joints[0].upper == 1.25);
+  assert_non_null(strstr(d.mjcf, "size=\"0.25 0.5 0.05\""));
+  assert_null(strstr(d.mjcf, "xmlns"));
+  assert_null(strstr(d.mjcf, "${"));
+  mjModel *m = compile(&d);
+  assert_int_equal(m->nu, 1);
+  mj_deleteModel(m);
+  dtw_robot_desc_fini(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_humanoid_joint_table, setup, teardown),
@@ -461,6 +485,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_world_relative_files_and_options, setup, teardown),
       cmocka_unit_test_setup_teardown(test_mjcf_passthrough, setup, teardown),
       cmocka_unit_test_setup_teardown(test_simple_urdf_compiles, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_xacro_detected_by_namespace, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

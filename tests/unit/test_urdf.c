@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dtw/err.h"
 #include "dtw/log.h"
@@ -331,6 +332,52 @@ static void test_refusals_from_buffers(void **state) {
   }
 }
 
+/* libxml2 never writes to stderr: every problem comes back in err. */
+static void test_xml_errors_not_printed(void **state) {
+  (void)state;
+  static const char *const k_docs[] = {
+      "<robot name='r'><link name='a'></robot>",
+      "<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?><robot name=\"\x1b$B\xff\xff\"/>",
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><robot name=\"\xff\xfe\"/>",
+      "<?xml version=\"1.0\" encoding=\"no-such-encoding\"?><robot name='r'/>",
+      "<!DOCTYPE robot SYSTEM \"http://example.com/robot.dtd\"><robot name='r'/>",
+      "<robot name='r'>&undefined;</robot>",
+  };
+  fflush(stderr);
+  FILE *capture = tmpfile();
+  assert_non_null(capture);
+  int saved = dup(2);
+  assert_true(saved >= 0);
+  assert_true(dup2(fileno(capture), 2) >= 0);
+  int codes[sizeof k_docs / sizeof k_docs[0]];
+  char errs[sizeof k_docs / sizeof k_docs[0]][256];
+  for (size_t i = 0; i < sizeof k_docs / sizeof k_docs[0]; i++) {
+    xmlDocPtr doc = NULL;
+    codes[i] = dtw__xml_read(k_docs[i], strlen(k_docs[i]), "t.urdf", &doc, errs[i],
+                             sizeof errs[i]);
+    xmlFreeDoc(doc);
+  }
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  long printed = ftell(capture);
+  fseek(capture, 0, SEEK_SET);
+  char text[512] = "";
+  size_t n = fread(text, 1, sizeof text - 1, capture);
+  text[n] = '\0';
+  fclose(capture);
+  if (printed != 0) fail_msg("libxml2 printed: %s", text);
+  for (size_t i = 0; i < sizeof k_docs / sizeof k_docs[0]; i++) {
+    if (i == 4) {
+      /* an external DTD is not fetched (no network, no DTD loading) */
+      assert_int_equal(codes[i], 0);
+      continue;
+    }
+    assert_int_equal(codes[i], DTW_EPARSE);
+    if (strstr(errs[i], "t.urdf:1: XML error: ") == NULL) fail_msg("doc %zu: %s", i, errs[i]);
+  }
+}
+
 /* ---- MJCF generation ---------------------------------------------------- */
 
 static char *generate(const char *file, dtw_base_mode_t base, double effort_check) {
@@ -446,6 +493,7 @@ int main(void) {
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_refusal_through_model_load),
       cmocka_unit_test(test_refusals_from_buffers),
+      cmocka_unit_test(test_xml_errors_not_printed),
       cmocka_unit_test(test_mjcf_generation),
       cmocka_unit_test(test_mjcf_escapes_names),
   };

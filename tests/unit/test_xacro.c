@@ -265,6 +265,23 @@ static void test_macro_params(void **state) {
   xmlFreeDoc(doc);
 }
 
+/* A macro body may redefine its own macro (found by the fuzzer: use after free). */
+static void test_macro_redefined_in_body(void **state) {
+  (void)state;
+  xmlDocPtr doc = expand_ok(HEAD
+                            "  <xacro:macro name=\"m\" params=\"a\">\n"
+                            "    <xacro:macro name=\"m\" params=\"b\"><second b=\"${b}\"/></xacro:macro>\n"
+                            "    <first a=\"${a}\"/>\n"
+                            "  </xacro:macro>\n"
+                            "  <xacro:m a=\"1\"/>\n"
+                            "  <xacro:m b=\"2\"/>\n"
+                            "</robot>\n",
+                            NULL);
+  assert_xp(doc, "/robot/first/@a", "1");
+  assert_xp(doc, "/robot/second/@b", "2");
+  xmlFreeDoc(doc);
+}
+
 static void test_macro_errors(void **state) {
   (void)state;
   expect_error(HEAD
@@ -584,6 +601,7 @@ int main(void) {
       cmocka_unit_test(test_plain_urdf_unchanged),
       cmocka_unit_test(test_properties_and_scope),
       cmocka_unit_test(test_macro_params),
+      cmocka_unit_test(test_macro_redefined_in_body),
       cmocka_unit_test(test_macro_errors),
       cmocka_unit_test(test_macro_bomb),
       cmocka_unit_test(test_conditions),

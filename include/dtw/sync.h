@@ -1,0 +1,357 @@
+/* dtw/sync.h - synchronization logic of the digital twin: compares the
+ * physical robot's joint states with the twin's, explains the gap and decides
+ * when to act. Pure computation: no DDS, no MuJoCo, no threads, no clock reads.
+ *
+ * A node adapter feeds it the samples received on <robot_namespace>/joint_states
+ * (dtw_sync_on_robot_sample) and <twin_namespace>/joint_states
+ * (dtw_sync_on_twin_sample) with their receive times on one monotonic clock of
+ * its choice ("our clock", seconds), calls dtw_sync_tick periodically, reads
+ * dtw_sync_report to publish /sync/status, logs dtw_sync_last_transition and
+ * performs the re-syncs the tick asks for.
+ *
+ * Lifecycle: dtw_sync_create (allocates everything) -> samples/ticks/reports
+ * (never allocate) -> dtw_sync_destroy. Not thread-safe: one thread calls
+ * everything, or the caller serialises calls.
+ *
+ * Time matching. A robot sample is matched BY ITS HEADER STAMP, not by arrival
+ * order: its stamp r is mapped to twin time t = r + offset and the twin's
+ * position/velocity at t are interpolated linearly between the two twin
+ * samples around t (twin history of twin_history_s). Stamps outside the
+ * history are counted as unmatched (too_old / too_new). The offset comes from
+ * time_alignment:
+ *  - "fixed": offset = time_offset_s (0 when both publishers stamp with the
+ *    same clock, e.g. both use sim time);
+ *  - "estimate" (default): the robot stamps with its wall clock and the twin
+ *    with sim time. On each robot sample the candidate c = (newest twin stamp
+ *    received so far) - r is taken; the offset is the minimum of c over the
+ *    last window_s of receipts (a lower candidate applies at once, a larger
+ *    minimum only once older candidates leave the window, at a tick). The min
+ *    keeps the mapped time inside the twin history (t <= newest twin stamp)
+ *    and filters the robot's transport jitter, which only makes c larger. The
+ *    matched twin state therefore lags the truly simultaneous one by about
+ *    (twin sample age + twin latency - minimum robot latency): at most a few
+ *    ms on a local twin. Assumes the twin runs at real-time factor ~1 (slow
+ *    drift is tracked by the sliding window).
+ *
+ * Errors are robot minus twin (rad, rad/s), compared as absolute values;
+ * angles are not wrapped. Windowed statistics (RMS and max) cover the last
+ * window_s of our clock at a resolution of window_s / DTW_SYNC_WINDOW_BUCKETS
+ * (samples are summed into time buckets; a bucket leaves the window as a
+ * whole).
+ *
+ * Latency (per accepted robot sample): raw = recv_time - stamp. It mixes the
+ * transport latency with the offset between the robot's clock and ours, so:
+ *  - latency_*_s: raw figures (true latency when both clocks are synchronised,
+ *    e.g. NTP/PTP wall clocks);
+ *  - clock_offset_s: the minimum raw latency over the window = clock offset +
+ *    minimum transport latency;
+ *  - jitter_*_s: raw - clock_offset_s, the latency above the fastest sample:
+ *    valid whatever the clocks' offset.
+ *
+ * Only twin joints are tracked (the twin's joint set given at create);
+ * messages may list joints in any order or a subset; unknown names are
+ * ignored and counted. */
+#ifndef DTW_SYNC_H
+#define DTW_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtw/config.h"
+#include "dtw/msgs.h"
+
+/* ---- settings (node "sync") ------------------------------------------- */
+
+#define DTW_SYNC_PARAMS(X)                                                                     \
+  X(ENUM, mode, "shadow", 0, 0, "mirror|shadow",                                               \
+    "mirror: every robot sample is forwarded to the twin, sync only measures; shadow: the "   \
+    "twin runs on its own and is re-synced by threshold, period or request")                  \
+  X(STRING, robot_namespace, "/robot", 1, 128, NULL,                                           \
+    "Namespace of the physical robot's topics (<ns>/joint_states)")                            \
+  X(STRING, twin_namespace, "/twin", 1, 128, NULL,                                             \
+    "Namespace of the twin's topics (<ns>/joint_states, <ns>/set_state)")                     \
+  X(DOUBLE, window_s, "1.0", 0.05, 60, NULL,                                                   \
+    "Window of the error, latency, rate and gap statistics (s)")                               \
+  X(DOUBLE, alarm_position_error_rad, "0.1", 1e-6, 10, NULL,                                   \
+    "A joint whose |position error| stays above this for diverged_hold_s makes the twin "     \
+    "DIVERGED (rad); it recovers below 0.8x")                                                  \
+  X(DOUBLE, alarm_velocity_error_rad_s, "1.0", 0, 1000, NULL,                                  \
+    "Same for |velocity error| (rad/s); 0 = unchecked")                                        \
+  X(DOUBLE, diverged_hold_s, "0.2", 0, 10, NULL,                                               \
+    "How long an error must stay above its alarm before DIVERGED (s)")                         \
+  X(DOUBLE, stale_timeout_s, "0.5", 0.01, 60, NULL,                                            \
+    "STALE when no robot sample, or no matched one, arrived for this long (s)")               \
+  X(DOUBLE, resync_threshold_rad, "0.5", 0, 10, NULL,                                          \
+    "shadow: re-sync when the largest current position error exceeds this (rad); 0 = never")  \
+  X(DOUBLE, resync_period_s, "0", 0, 86400, NULL,                                              \
+    "shadow: re-sync this long after the previous one (s); 0 = never")                        \
+  X(DOUBLE, status_rate_hz, "10", 0.1, 1000, NULL, "Rate of tick and /sync/status (Hz)")       \
+  X(DOUBLE, twin_history_s, "2.0", 0.1, 60, NULL,                                              \
+    "Twin samples kept for matching robot stamps (s)")                                         \
+  X(DOUBLE, max_rate_hz, "2000", 10, 20000, NULL,                                              \
+    "Highest sample rate of either topic; sizes the buffers (history = twin_history_s x "     \
+    "this, statistics = window_s x this)")                                                     \
+  X(ENUM, time_alignment, "estimate", 0, 0, "estimate|fixed",                                  \
+    "How a robot stamp maps to twin time: estimate the offset (min-filtered), or "           \
+    "twin = robot + time_offset_s")                                                            \
+  X(DOUBLE, time_offset_s, "0", -1e10, 1e10, NULL,                                             \
+    "fixed alignment: twin time = robot stamp + this (s)")                                     \
+  X(DOUBLE, latency_alarm_s, "0.05", 0, 10, NULL,                                              \
+    "Jitter p99 (latency above the window's fastest sample) above this is flagged in the "    \
+    "report (s); 0 = unchecked")                                                               \
+  X(STRING, joint_groups, DTW_SYNC_DEFAULT_GROUPS, 0, 0, NULL,                                 \
+    "Error groups: 'group:member,member;group:...'; a member is a joint name or a prefix "    \
+    "ending in '*'; unnamed joints form group 'other' (or 'all' when nothing matched)")
+
+/* The demo humanoid's limbs; prefixes only, so other robots load too. */
+#define DTW_SYNC_DEFAULT_GROUPS                                                                \
+  "left_leg:left_hip_*,left_knee*,left_ankle_*;right_leg:right_hip_*,right_knee*,right_ankle_*;" \
+  "torso:torso_*;left_arm:left_shoulder_*,left_elbow*;right_arm:right_shoulder_*,right_elbow*;" \
+  "head:neck_*"
+
+DTW_PARAM_STRUCT(dtw_sync_settings_t, DTW_SYNC_PARAMS);
+extern const dtw_param_table_t dtw_sync_param_table;
+
+/* ---- states, outcomes ------------------------------------------------- */
+
+#define DTW_SYNC_MAX_GROUPS 16
+#define DTW_SYNC_MAX_CULPRITS 8      /* joints named by one transition record */
+#define DTW_SYNC_WINDOW_BUCKETS 20   /* time resolution of the error window */
+#define DTW_SYNC_HYSTERESIS 0.8      /* DIVERGED ends below this x alarm */
+#define DTW_SYNC_RESYNC_RETRY_S 1.0  /* a re-sync not done by then is asked again */
+
+/* X(name, diagnostic level, help). Levels follow diagnostic_msgs/DiagnosticStatus
+ * (0 OK, 1 WARN, 2 ERROR): nothing to compare yet is a warning; a twin that
+ * disagrees with the robot or has lost it is an error. */
+#define DTW_SYNC_STATES(X)                                                                     \
+  X(NO_DATA, 1, "no robot sample yet, or none matched to the twin yet")                        \
+  X(SYNCED, 0, "twin follows the robot within the alarms")                                     \
+  X(DIVERGED, 2, "a joint's error stayed above its alarm for diverged_hold_s")                 \
+  X(STALE, 2, "no robot sample, or no matched one, for stale_timeout_s")
+
+typedef enum {
+#define DTW__SYNC_STATE_ENUM(name, level, help) DTW_SYNC_##name,
+  DTW_SYNC_STATES(DTW__SYNC_STATE_ENUM)
+#undef DTW__SYNC_STATE_ENUM
+  DTW_SYNC_STATE_COUNT
+} dtw_sync_state_t;
+
+/* What became of one robot sample: X(name, text, help). Matched and unmatched
+ * samples are accepted (they count for liveness, latency and rate); refused
+ * ones are ignored entirely. */
+#define DTW_SYNC_OUTCOMES(X)                                                                   \
+  X(MATCHED, "matched", "compared with the twin interpolated at its stamp")                    \
+  X(TOO_OLD, "too_old", "stamp maps before the oldest twin sample kept")                       \
+  X(TOO_NEW, "too_new", "stamp maps after the newest twin sample")                             \
+  X(NO_TWIN, "no_twin", "no twin sample received yet")                                         \
+  X(NO_OVERLAP, "no_overlap", "no joint with a value in both robot and twin samples")          \
+  X(REFUSED_SIZE, "refused_size", "position/velocity count differs from the name count")      \
+  X(REFUSED_NO_POSITION, "refused_no_position", "no positions")                                \
+  X(REFUSED_NONFINITE, "refused_nonfinite", "NaN or infinite position or velocity")            \
+  X(REFUSED_DUPLICATE, "refused_duplicate", "a joint named twice")                             \
+  X(REFUSED_NO_KNOWN_JOINT, "refused_no_known_joint", "no name is a twin joint")
+
+typedef enum {
+#define DTW__SYNC_OUTCOME_ENUM(name, text, help) DTW_SYNC_##name,
+  DTW_SYNC_OUTCOMES(DTW__SYNC_OUTCOME_ENUM)
+#undef DTW__SYNC_OUTCOME_ENUM
+  DTW_SYNC_OUTCOME_COUNT
+} dtw_sync_outcome_t;
+
+/* "NO_DATA", "SYNCED", ...; "?" for an unknown value. Never NULL. */
+const char *dtw_sync_state_name(int state);
+/* Diagnostic level of a state: 0 OK, 1 WARN, 2 ERROR (2 for unknown values). */
+int dtw_sync_state_level(int state);
+/* "matched", "too_old", ...; "?" for an unknown value. Never NULL. */
+const char *dtw_sync_outcome_name(int outcome);
+/* True for the REFUSED_* outcomes. */
+bool dtw_sync_outcome_refused(int outcome);
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+typedef struct dtw_sync dtw_sync_t;
+
+/* Create a synchronizer for the twin's joints (names copied; 1..DTW_MAX_JOINTS
+ * unique, non-empty names). Settings are checked (mode, time_alignment,
+ * positive window/history/rate) and joint_groups parsed: a member naming an
+ * unknown joint, a joint in two groups, more than DTW_SYNC_MAX_GROUPS groups or
+ * bad syntax fail with DTW_EINVAL and a message naming the culprit
+ * ("joint_groups: group 'left_leg': unknown joint 'left_knee_x'"). Allocates
+ * every buffer (twin history, statistics) here. Returns 0, DTW_EINVAL or
+ * DTW_ENOMEM; *out is set only on success. Initial state NO_DATA. */
+int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *joint_names,
+                    size_t n_joints, dtw_sync_t **out, char *err, size_t errlen);
+/* Free everything; NULL is fine. */
+void dtw_sync_destroy(dtw_sync_t *s);
+
+/* ---- samples (never allocate) ------------------------------------------ */
+
+/* Store a twin sample (stamp = header stamp, twin/sim time) in the history.
+ * Joints the sample does not name are unknown at that stamp (not compared).
+ * A stamp equal to the newest replaces it (a paused twin republishes); an
+ * older stamp means the twin's clock restarted (reset): the history is cleared
+ * first (counted in twin_clock_resets). Returns 0, or DTW_EINVAL when refused
+ * (size mismatch, no positions, non-finite values, duplicate names, no twin
+ * joint named, non-finite recv time; counted in twin_refused) with no change. */
+int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double recv_time_s);
+
+/* Take a robot sample received at recv_time_s: validate, update liveness,
+ * latency/rate statistics and the latest robot state, then match it by stamp
+ * against the twin history and feed the error statistics. If outcome is not
+ * NULL it receives what happened (counted by outcome in the report).
+ * Returns 0 when accepted (matched or not), DTW_EINVAL when refused (with no
+ * change but the counters) or on invalid arguments (NULL, non-finite time). */
+int dtw_sync_on_robot_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double recv_time_s,
+                             dtw_sync_outcome_t *outcome);
+
+/* ---- periodic work ------------------------------------------------------ */
+
+/* Flags returned by dtw_sync_tick. */
+enum {
+  DTW_SYNC_TICK_TRANSITION = 1 << 0,        /* state changed: see dtw_sync_last_transition */
+  DTW_SYNC_TICK_RESYNC_THRESHOLD = 1 << 1,  /* shadow: current max error > threshold */
+  DTW_SYNC_TICK_RESYNC_PERIOD = 1 << 2,     /* shadow: resync_period_s elapsed */
+  DTW_SYNC_TICK_RESYNC_REQUEST = 1 << 3     /* dtw_sync_request_resync was called */
+};
+#define DTW_SYNC_TICK_RESYNC \
+  (DTW_SYNC_TICK_RESYNC_THRESHOLD | DTW_SYNC_TICK_RESYNC_PERIOD | DTW_SYNC_TICK_RESYNC_REQUEST)
+
+/* Periodic evaluation at now_s (our clock, the recv times' clock; call at
+ * status_rate_hz): recompute windowed statistics, latency, rate and gaps,
+ * refresh the offset estimate, run the state machine and the re-sync policy,
+ * and take the snapshot dtw_sync_report returns. State rules, in precedence:
+ *   NO_DATA  no robot sample accepted yet, or none matched yet;
+ *   STALE    last accepted robot sample, or last matched one, older than
+ *            stale_timeout_s;
+ *   DIVERGED some joint's current error above its alarm continuously for
+ *            diverged_hold_s (from the receipt of the first sample above);
+ *            stays until every joint's current error is below
+ *            DTW_SYNC_HYSTERESIS x alarm;
+ *   SYNCED   otherwise.
+ * Re-sync (shadow mode only, robot state known): on request (any state); on
+ * threshold or period only in SYNCED/DIVERGED. Once asked, the re-sync is in
+ * flight until dtw_sync_resync_done, or asked again after
+ * DTW_SYNC_RESYNC_RETRY_S. Returns a set of DTW_SYNC_TICK_* flags (>= 0) or
+ * DTW_EINVAL (NULL, non-finite now). Does not allocate. */
+int dtw_sync_tick(dtw_sync_t *s, double now_s);
+
+/* Ask for a re-sync at the next tick (/sync/resync service). Returns 0,
+ * DTW_ESTATE in mirror mode (every sample is already forwarded) or when no
+ * robot sample has been accepted yet (nothing to send). */
+int dtw_sync_request_resync(dtw_sync_t *s);
+
+/* The adapter sent the robot's state to the twin at now_s (counted). The twin
+ * history is cleared so that only twin samples received after the re-sync
+ * are compared, and the current errors and alarm holds are forgotten (the
+ * windowed statistics keep the past). */
+void dtw_sync_resync_done(dtw_sync_t *s, double now_s);
+
+/* The robot's latest state for /twin/set_state: every twin joint any accepted
+ * robot sample named, in the twin's joint order, each with its newest value
+ * by stamp; velocities only when every listed joint had one. stamp = newest
+ * robot stamp. Returns 0, or DTW_ENOENT when no robot sample was accepted. */
+int dtw_sync_latest_robot_state(const dtw_sync_t *s, dtw_joint_state_msg_t *out);
+
+/* ---- report --------------------------------------------------------------- */
+
+/* Absolute errors. *_last: of the newest matched sample (a group/overall
+ * takes its members' max); NaN before any. RMS and max over the window;
+ * 0 when the window holds no sample (see n). */
+typedef struct dtw_sync_err_stats {
+  double pos_last_rad, pos_rms_rad, pos_max_rad;
+  double vel_last_rad_s, vel_rms_rad_s, vel_max_rad_s;
+  uint64_t n_pos, n_vel;  /* joint-samples in the window */
+} dtw_sync_err_stats_t;
+
+typedef struct dtw_sync_joint_report {
+  char name[DTW_NAME_MAX];
+  int group;              /* index into groups */
+  bool above_alarm;       /* current error above an alarm */
+  dtw_sync_err_stats_t err;
+} dtw_sync_joint_report_t;
+
+typedef struct dtw_sync_group_report {
+  char name[DTW_NAME_MAX];
+  size_t n_joints;
+  int worst_joint;        /* member with the largest windowed position max; -1 if none */
+  dtw_sync_err_stats_t err;
+} dtw_sync_group_report_t;
+
+/* One state change. For DIVERGED the joints above an alarm, worst first
+ * (by error / alarm); text is a log line such as
+ * "SYNCED -> DIVERGED: left_knee 0.230 rad, left_ankle_pitch 0.120 rad". */
+typedef struct dtw_sync_transition {
+  double time_s;
+  dtw_sync_state_t from, to;
+  size_t n_culprits;      /* named below (at most DTW_SYNC_MAX_CULPRITS) */
+  size_t n_above;         /* all joints above an alarm */
+  struct {
+    int joint;            /* index into the twin's joints */
+    double pos_error_rad, vel_error_rad_s;  /* absolute; vel NaN if unknown */
+  } culprits[DTW_SYNC_MAX_CULPRITS];
+  char text[320];
+} dtw_sync_transition_t;
+
+typedef struct dtw_sync_report {
+  double time_s;                 /* now of the tick the snapshot was taken at; NaN before */
+  dtw_sync_state_t state;
+  const char *state_name;        /* static string */
+  int level;                     /* 0 OK, 1 WARN, 2 ERROR */
+  double time_in_state_s;
+  bool shadow;                   /* mode */
+  size_t n_joints, n_groups;
+  dtw_sync_joint_report_t joints[DTW_MAX_JOINTS];
+  dtw_sync_group_report_t groups[DTW_SYNC_MAX_GROUPS];
+  dtw_sync_err_stats_t overall;
+  int worst_joint;               /* largest windowed position max; -1 if none */
+  /* latency over the window (see the file comment); NaN without samples */
+  size_t n_latency;
+  double latency_last_s, latency_median_s, latency_p99_s;
+  double clock_offset_s;         /* min raw latency: clock offset + min latency */
+  double jitter_median_s, jitter_p99_s;
+  bool latency_alarm;            /* jitter_p99_s > latency_alarm_s (if set) */
+  double time_offset_s;          /* twin time = robot stamp + this; NaN if unknown */
+  /* arrivals of accepted robot samples over the window */
+  double rate_hz;
+  double max_gap_s;              /* largest inter-arrival interval; 0 if < 2 samples */
+  uint64_t gap_count;            /* intervals > 3x the median interval */
+  double since_robot_s, since_match_s, since_twin_s;  /* NaN: never */
+  /* counters since create */
+  uint64_t robot_samples;        /* received, refused included */
+  uint64_t twin_samples, twin_refused, twin_clock_resets;
+  uint64_t outcomes[DTW_SYNC_OUTCOME_COUNT];
+  uint64_t unknown_names;        /* robot names that are no twin joint (occurrences) */
+  char last_unknown_name[DTW_NAME_MAX];
+  uint64_t resyncs, resync_requests;
+  bool resync_in_flight;
+  uint64_t transitions[DTW_SYNC_STATE_COUNT];  /* by target state */
+  dtw_sync_transition_t last_transition;      /* valid when a transition count > 0 */
+} dtw_sync_report_t;
+
+/* Copy the snapshot taken by the last dtw_sync_tick (before any tick: the
+ * counters, state NO_DATA, NaN times). No allocation; state_name and the
+ * report stay valid after s is destroyed. */
+void dtw_sync_report(const dtw_sync_t *s, dtw_sync_report_t *out);
+
+/* Copy the most recent transition. Returns 0, or DTW_ENOENT if none yet. */
+int dtw_sync_last_transition(const dtw_sync_t *s, dtw_sync_transition_t *out);
+
+/* Names of the twin's joints as given to create (index = report index). */
+const char *dtw_sync_joint_name(const dtw_sync_t *s, size_t joint);
+
+/* ---- diagnostic key/values --------------------------------------------- */
+
+typedef struct dtw_sync_kv {
+  char key[48];
+  char value[96];
+} dtw_sync_kv_t;
+
+/* Key/values of a diagnostic_msgs/DiagnosticStatus for the whole twin
+ * (group < 0: state, overall errors, worst joint, latency, rate, gaps,
+ * counters) or for one group (its errors and worst joint). Writes at most cap
+ * entries; returns the number written, or DTW_EINVAL (NULL, group out of
+ * range). Pure function of the report. */
+int dtw_sync_report_kv(const dtw_sync_report_t *r, int group, dtw_sync_kv_t *kv, size_t cap);
+
+#endif /* DTW_SYNC_H */

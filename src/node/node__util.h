@@ -1,0 +1,28 @@
+/* Small helpers shared by the node adapters. */
+#ifndef DTW_NODE__UTIL_H
+#define DTW_NODE__UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtw/bus.h"
+#include "dtw/log.h"
+
+/* At most one log line per second per limiter; the lines in between are
+ * counted and reported with the next one, so a flood of bad input can't
+ * flood the log. */
+typedef struct dtw__log_limiter {
+  int64_t last_ns;
+  uint64_t suppressed;
+} dtw__log_limiter_t;
+
+void dtw__log_limited(dtw__log_limiter_t *lim, dtw_log_level_t level, const char *component,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Add each space-separated "from:=to" rule of rules to node. */
+int dtw__node_add_remaps(dtw_bus_node_t *node, const char *rules, char *err, size_t errlen);
+
+/* Steps between publications for a rate (at least 1). */
+uint64_t dtw__every_steps(double physics_rate_hz, double rate_hz);
+
+#endif /* DTW_NODE__UTIL_H */

@@ -1,0 +1,53 @@
+/* Helpers shared by the node adapters. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dtw/clock.h"
+#include "dtw/err.h"
+#include "node__util.h"
+
+void dtw__log_limited(dtw__log_limiter_t *lim, dtw_log_level_t level, const char *component,
+                      const char *fmt, ...) {
+  int64_t now = dtw_clock_mono_ns();
+  if (lim->last_ns != 0 && now - lim->last_ns < DTW_NS_PER_S) {
+    lim->suppressed++;
+    return;
+  }
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (lim->suppressed > 0)
+    dtw_log(level, component, "%s (and %llu more like it in the last second)", msg,
+            (unsigned long long)lim->suppressed);
+  else
+    dtw_log(level, component, "%s", msg);
+  lim->last_ns = now;
+  lim->suppressed = 0;
+}
+
+int dtw__node_add_remaps(dtw_bus_node_t *node, const char *rules, char *err, size_t errlen) {
+  char rule[512];
+  const char *p = rules;
+  while (*p != '\0') {
+    while (*p == ' ') p++;
+    if (*p == '\0') break;
+    size_t len = strcspn(p, " ");
+    if (len >= sizeof rule) return dtw_errf(err, errlen, DTW_ERANGE, "remapping rule too long");
+    memcpy(rule, p, len);
+    rule[len] = '\0';
+    int rc = dtw_bus_node_add_remap(node, rule, err, errlen);
+    if (rc < 0) return rc;
+    p += len;
+  }
+  return 0;
+}
+
+uint64_t dtw__every_steps(double physics_rate_hz, double rate_hz) {
+  if (rate_hz <= 0) return 0;
+  double every = round(physics_rate_hz / rate_hz);
+  return every < 1 ? 1 : (uint64_t)every;
+}

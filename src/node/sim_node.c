@@ -1,0 +1,260 @@
+/* The physics twin on the bus: polls its inputs, steps, publishes. */
+#include "dtw/sim_node.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/log.h"
+#include "node__util.h"
+
+#define DTW_PARAM_STYPE dtw_sim_node_settings_t
+DTW_PARAM_TABLE(dtw_sim_node_param_table, "sim",
+                "The physics twin as a ROS 2 node (MuJoCo + joint trajectory controller)",
+                DTW_SIM_NODE_PARAMS);
+#undef DTW_PARAM_STYPE
+
+#define LOG "sim"
+
+const char *dtw_sim_refusal_name(int reason) {
+  switch (reason) {
+#define DTW__SIM_REFUSAL_NAME(name, label, text) \
+  case DTW_SIM_REFUSAL_##name:                   \
+    return label;
+    DTW_SIM_REFUSAL_MAP(DTW__SIM_REFUSAL_NAME)
+#undef DTW__SIM_REFUSAL_NAME
+  default:
+    return "invalid";
+  }
+}
+
+struct dtw_sim_node {
+  dtw_sim_node_settings_t s;
+  dtw_twin_t *twin;
+  dtw_bus_node_t *node;
+  dtw_pub_t *joint_states, *clock, *controller_state;
+  dtw_sub_t *trajectory, *set_state;
+  dtw_srv_t *reset, *pause, *resume;
+  /* buffers sized at create, reused every step */
+  dtw_joint_trajectory_msg_t traj_in;
+  dtw_joint_state_msg_t state_in, state_out;
+  dtw_jtc_state_msg_t ctl_out;
+  dtw_jtc_state_t ctl_state;
+  uint64_t steps, js_every, clock_every, ctl_every;
+  dtw_sim_node_stats_t stats;
+  dtw__log_limiter_t limit_traj, limit_state;
+};
+
+static void count_refusal(dtw_sim_node_t *n, dtw_sim_refusal_t reason) { n->stats.refused[reason]++; }
+
+/* set_state samples are checked by the bus before they reach us. */
+static int validate_joint_state(const void *msg, void *user) {
+  dtw_sim_node_t *n = user;
+  char err[256];
+  if (dtw_joint_state_check(msg, err, sizeof err) == 0) return 0;
+  count_refusal(n, DTW_SIM_REFUSAL_SET_STATE_MALFORMED);
+  dtw__log_limited(&n->limit_state, DTW_LOG_WARN, LOG, "refused set_state: %s", err);
+  return 1;
+}
+
+static int on_reset(const void *req, void *resp, void *user) {
+  (void)req;
+  dtw_sim_node_t *n = user;
+  dtw_trigger_response_t *r = resp;
+  int rc = dtw_twin_reset(n->twin);
+  r->success = rc == 0;
+  snprintf(r->message, sizeof r->message, "%s",
+           rc == 0 ? "twin reset to its initial state" : dtw_strerror(rc));
+  n->stats.services_served++;
+  DTW_INFO(LOG, "reset requested: %s", r->message);
+  return 0;
+}
+
+static int set_paused(dtw_sim_node_t *n, void *resp, bool paused) {
+  dtw_trigger_response_t *r = resp;
+  dtw_twin_status_t st;
+  dtw_twin_get_status(n->twin, &st);
+  dtw_twin_set_paused(n->twin, paused);
+  r->success = true;
+  snprintf(r->message, sizeof r->message, "%s%s", paused ? "paused" : "running",
+           st.paused == paused ? " (already)" : "");
+  n->stats.services_served++;
+  DTW_INFO(LOG, "%s requested: %s", paused ? "pause" : "resume", r->message);
+  return 0;
+}
+static int on_pause(const void *req, void *resp, void *user) {
+  (void)req;
+  return set_paused(user, resp, true);
+}
+static int on_resume(const void *req, void *resp, void *user) {
+  (void)req;
+  return set_paused(user, resp, false);
+}
+
+int dtw_sim_node_create(const dtw_sim_node_settings_t *s, dtw_bus_t *bus, dtw_sim_node_t **out,
+                        char *err, size_t errlen) {
+  int rc;
+  char topic[DTW_PARAM_STRING_MAX + 32];
+  dtw_sim_node_t *n = calloc(1, sizeof *n);
+  if (n == NULL) return DTW_ENOMEM;
+  n->s = *s;
+
+  dtw_twin_settings_t ts;
+#define DTW__COPY(type, name, ...) memcpy(&ts.name, &s->name, sizeof ts.name);
+  DTW_TWIN_PARAMS(DTW__COPY)
+#undef DTW__COPY
+  if ((rc = dtw_twin_create(&ts, &n->twin, err, errlen)) < 0) goto fail;
+  if ((rc = dtw_traj_msg_init(&n->traj_in, (size_t)s->max_trajectory_points)) < 0) goto fail;
+
+  if ((rc = dtw_bus_node_create(bus, s->node_name, s->namespace, &n->node, err, errlen)) < 0 ||
+      (rc = dtw__node_add_remaps(n->node, s->remappings, err, errlen)) < 0)
+    goto fail;
+
+  dtw_qos_t js_qos = strcmp(s->qos__joint_states, "default") == 0 ? DTW_QOS_DEFAULT
+                                                                    : DTW_QOS_SENSOR_DATA;
+  if ((rc = dtw_pub_create(n->node, "joint_states", DTW_TYPE_JOINT_STATE, js_qos,
+                           &n->joint_states, err, errlen)) < 0)
+    goto fail;
+  if (s->publish_clock &&
+      (rc = dtw_pub_create(n->node, "/clock", DTW_TYPE_CLOCK, DTW_QOS_CLOCK, &n->clock, err,
+                           errlen)) < 0)
+    goto fail;
+  if (s->controller_state_rate_hz > 0) {
+    snprintf(topic, sizeof topic, "%s/controller_state", s->controller);
+    if ((rc = dtw_pub_create(n->node, topic, DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT,
+                             &n->controller_state, err, errlen)) < 0)
+      goto fail;
+  }
+
+  dtw_sub_options_t so;
+  dtw_sub_options_default(&so);
+  so.qos = DTW_QOS_DEFAULT;
+  so.traj_cap_points = (size_t)s->max_trajectory_points;
+  snprintf(topic, sizeof topic, "%s/joint_trajectory", s->controller);
+  if ((rc = dtw_sub_create(n->node, topic, DTW_TYPE_JOINT_TRAJECTORY, &so, &n->trajectory, err,
+                           errlen)) < 0)
+    goto fail;
+  so.validate = validate_joint_state;
+  so.user = n;
+  if ((rc = dtw_sub_create(n->node, "set_state", DTW_TYPE_JOINT_STATE, &so, &n->set_state, err,
+                           errlen)) < 0)
+    goto fail;
+
+  if ((rc = dtw_bus_serve(n->node, "reset", DTW_SRV_TRIGGER, on_reset, n, &n->reset, err,
+                          errlen)) < 0 ||
+      (rc = dtw_bus_serve(n->node, "pause", DTW_SRV_TRIGGER, on_pause, n, &n->pause, err,
+                          errlen)) < 0 ||
+      (rc = dtw_bus_serve(n->node, "resume", DTW_SRV_TRIGGER, on_resume, n, &n->resume, err,
+                          errlen)) < 0)
+    goto fail;
+
+  double physics_hz = 1.0 / dtw_twin_timestep(n->twin);
+  n->js_every = dtw__every_steps(physics_hz, s->joint_states_rate_hz);
+  n->clock_every = dtw__every_steps(physics_hz, s->clock_rate_hz);
+  n->ctl_every = dtw__every_steps(physics_hz, s->controller_state_rate_hz);
+  *out = n;
+  return 0;
+
+fail:
+  dtw_sim_node_destroy(n);
+  return rc;
+}
+
+void dtw_sim_node_destroy(dtw_sim_node_t *n) {
+  if (n == NULL) return;
+  /* destroying the bus node destroys its endpoints */
+  dtw_bus_node_destroy(n->node);
+  dtw_traj_msg_fini(&n->traj_in);
+  dtw_twin_destroy(n->twin);
+  free(n);
+}
+
+static void poll_inputs(dtw_sim_node_t *n) {
+  char err[512];
+  int rc;
+  while ((rc = dtw_sub_take(n->trajectory, &n->traj_in)) != 0) {
+    if (rc < 0) {
+      count_refusal(n, DTW_SIM_REFUSAL_TRAJECTORY_MALFORMED);
+      dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG, "refused trajectory: %s",
+                       dtw_strerror(rc));
+      break;
+    }
+    n->stats.trajectories_received++;
+    rc = dtw_twin_accept_trajectory(n->twin, &n->traj_in, err, sizeof err);
+    if (rc < 0) {
+      count_refusal(n, DTW_SIM_REFUSAL_TRAJECTORY_INVALID);
+      dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG, "refused trajectory (%s): %s",
+                       dtw_jtc_refusal_name(dtw_jtc_refusal_from_code(rc)), err);
+    }
+  }
+  while ((rc = dtw_sub_take(n->set_state, &n->state_in)) != 0) {
+    if (rc < 0) {
+      count_refusal(n, DTW_SIM_REFUSAL_SET_STATE_MALFORMED);
+      break;
+    }
+    n->stats.set_state_received++;
+    if (dtw_twin_set_state(n->twin, &n->state_in, err, sizeof err) < 0) {
+      count_refusal(n, DTW_SIM_REFUSAL_SET_STATE_INVALID);
+      dtw__log_limited(&n->limit_state, DTW_LOG_WARN, LOG, "refused %s", err);
+    }
+  }
+  dtw_srv_process(n->reset);
+  dtw_srv_process(n->pause);
+  dtw_srv_process(n->resume);
+}
+
+static void fill_point(dtw_jtc_point_msg_t *p, size_t n, const double *pos, const double *vel,
+                       const double *acc) {
+  p->n_positions = pos ? n : 0;
+  p->n_velocities = vel ? n : 0;
+  p->n_accelerations = acc ? n : 0;
+  p->n_effort = 0;
+  if (pos) memcpy(p->positions, pos, n * sizeof(double));
+  if (vel) memcpy(p->velocities, vel, n * sizeof(double));
+  if (acc) memcpy(p->accelerations, acc, n * sizeof(double));
+}
+
+static void publish_controller_state(dtw_sim_node_t *n) {
+  const dtw_jtc_t *jtc = dtw_twin_controller(n->twin);
+  dtw_jtc_state_t *st = &n->ctl_state;
+  dtw_jtc_state_msg_t *m = &n->ctl_out;
+  dtw_jtc_get_state(jtc, st);
+  size_t k = st->n_joints;
+  m->stamp = dtw_time_from_s(dtw_twin_sim_time(n->twin));
+  m->frame_id[0] = '\0';
+  m->n_joints = k;
+  for (size_t i = 0; i < k; i++)
+    snprintf(m->joint_names[i], DTW_NAME_MAX, "%s", dtw_jtc_joint_name(jtc, i));
+  fill_point(&m->reference, k, st->desired_pos, st->desired_vel, st->desired_acc);
+  fill_point(&m->feedback, k, st->actual_pos, st->actual_vel, NULL);
+  fill_point(&m->error, k, st->error_pos, st->error_vel, NULL);
+  fill_point(&m->output, k, NULL, NULL, NULL);
+  m->output.n_effort = k;
+  memcpy(m->output.effort, st->effort, k * sizeof(double));
+  if (dtw_pub_jtc_state(n->controller_state, m) == 0) n->stats.controller_state_published++;
+}
+
+int dtw_sim_node_step(dtw_sim_node_t *n) {
+  poll_inputs(n);
+  int rc = dtw_twin_step(n->twin);
+  uint64_t k = ++n->steps;
+  if (n->js_every && k % n->js_every == 0) {
+    dtw_twin_get_joint_state(n->twin, &n->state_out);
+    if (dtw_pub_joint_state(n->joint_states, &n->state_out) == 0) n->stats.joint_states_published++;
+  }
+  if (n->clock && k % n->clock_every == 0 &&
+      dtw_pub_clock(n->clock, dtw_time_from_s(dtw_twin_sim_time(n->twin))) == 0)
+    n->stats.clock_published++;
+  if (n->controller_state && n->ctl_every && k % n->ctl_every == 0) publish_controller_state(n);
+  return rc;
+}
+
+dtw_twin_t *dtw_sim_node_twin(dtw_sim_node_t *n) { return n->twin; }
+
+void dtw_sim_node_get_stats(const dtw_sim_node_t *n, dtw_sim_node_stats_t *out) { *out = n->stats; }
+
+int dtw_sim_node_joint_states_matched(const dtw_sim_node_t *n) {
+  return dtw_pub_matched_count(n->joint_states) > 0;
+}

@@ -1,0 +1,122 @@
+/* sync__internal.h - the synchronizer state shared by the files of src/sync. */
+#ifndef DTW_SYNC__INTERNAL_H
+#define DTW_SYNC__INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtw/sync.h"
+
+/* One twin sample; pos/vel point into the history's storage (NaN = absent). */
+typedef struct dtw__sync_twin_entry {
+  double stamp_s, recv_s;
+  double *pos, *vel;
+} dtw__sync_twin_entry_t;
+
+/* Per-joint error sums of one window bucket. */
+typedef struct dtw__sync_acc {
+  double pos_sumsq, pos_max, vel_sumsq, vel_max;
+  uint32_t n_pos, n_vel;
+} dtw__sync_acc_t;
+
+typedef struct dtw__sync_bucket {
+  int64_t id;               /* floor(recv / bucket width); INT64_MIN = empty */
+  dtw__sync_acc_t *acc;     /* n_joints */
+} dtw__sync_bucket_t;
+
+/* One accepted robot sample's arrival. */
+typedef struct dtw__sync_arrival {
+  double recv_s;
+  double latency_s;         /* recv - stamp */
+  double offset_cand_s;     /* newest twin stamp - robot stamp; NaN without twin */
+} dtw__sync_arrival_t;
+
+struct dtw_sync {
+  dtw_sync_settings_t set;
+  bool shadow, estimate_offset;
+  size_t n_joints;
+  char (*names)[DTW_NAME_MAX];
+  size_t *sorted;           /* joint indices sorted by name, for bsearch */
+
+  /* groups: a partition of the joints */
+  size_t n_groups;
+  char group_names[DTW_SYNC_MAX_GROUPS][DTW_NAME_MAX];
+  int *joint_group;         /* n_joints */
+
+  /* twin history: ring ordered by stamp, oldest at twin_head */
+  dtw__sync_twin_entry_t *twin;
+  double *twin_store;       /* twin_cap * 2 * n_joints */
+  size_t twin_cap, twin_head, twin_len;
+  double last_twin_recv_s;  /* NaN: never */
+
+  /* per-sample scratch, sized at create */
+  uint64_t *seen;           /* n_joints: serial of the last sample naming it */
+  uint64_t serial;
+  int *map;                 /* DTW_MAX_JOINTS: message index -> joint or -1 */
+
+  /* current errors and alarm holds (from the newest matched sample per joint) */
+  double *cur_pos, *cur_vel;    /* absolute; NaN = none */
+  double *above_since;          /* recv time the joint went above an alarm; NaN = below */
+
+  /* windowed error statistics */
+  double bucket_w;
+  dtw__sync_bucket_t buckets[DTW_SYNC_WINDOW_BUCKETS];
+  dtw__sync_acc_t *acc_store;
+
+  /* arrivals of accepted robot samples: ring in receipt order */
+  dtw__sync_arrival_t *arr;
+  size_t arr_cap, arr_head, arr_len;
+  double *scratch;          /* arr_cap doubles, for quantiles */
+
+  /* latest robot state by joint (newest stamp wins) */
+  double *rob_pos, *rob_vel, *rob_stamp;  /* rob_stamp NaN: never named */
+  double rob_newest_stamp;
+
+  /* liveness and alignment */
+  double first_robot_recv_s, last_robot_recv_s, last_match_recv_s;  /* NaN: never */
+  double offset_s;          /* twin = robot + offset; NaN unknown (estimate mode) */
+
+  /* state machine and re-sync policy */
+  dtw_sync_state_t state;
+  double state_since_s;     /* NaN before the first tick */
+  bool resync_requested, resync_in_flight;
+  double resync_asked_s, last_resync_s;  /* NaN: never */
+  uint64_t resyncs, resync_requests;
+  uint64_t transitions[DTW_SYNC_STATE_COUNT];
+  bool have_transition;
+  dtw_sync_transition_t last_transition;
+
+  /* counters */
+  uint64_t robot_samples, twin_samples, twin_refused, twin_clock_resets, unknown_names;
+  uint64_t outcomes[DTW_SYNC_OUTCOME_COUNT];
+  char last_unknown_name[DTW_NAME_MAX];
+
+  /* snapshot of the last tick */
+  dtw_sync_report_t rep;
+};
+
+/* Joint index of a name, or -1 (binary search over sorted names). */
+int dtw__sync_find_joint(const dtw_sync_t *s, const char *name);
+
+/* Parse settings->joint_groups into s (groups, joint_group). */
+int dtw__sync_parse_groups(dtw_sync_t *s, const char *spec, char *err, size_t errlen);
+
+/* Forget every twin sample (re-sync, twin clock restart). */
+void dtw__sync_twin_clear(dtw_sync_t *s);
+
+/* Add one matched sample's absolute errors for joint j at recv time t
+ * (vel NaN: unknown) to the window buckets. */
+void dtw__sync_stats_add(dtw_sync_t *s, size_t j, double t, double pos_err, double vel_err);
+/* Empty the error buckets and arrival ring. */
+void dtw__sync_stats_reset(dtw_sync_t *s);
+/* Record an accepted robot sample's arrival. */
+void dtw__sync_arrival_add(dtw_sync_t *s, double recv_s, double latency_s, double offset_cand_s);
+/* Fill the statistics part of s->rep at now (errors, latency, rate, gaps) and
+ * refresh the windowed offset estimate. */
+void dtw__sync_stats_snapshot(dtw_sync_t *s, double now_s);
+
+/* The k-th smallest of v[0..n) (0-based); reorders v. n > 0, k < n. */
+double dtw__sync_select(double *v, size_t n, size_t k);
+
+#endif /* DTW_SYNC__INTERNAL_H */
