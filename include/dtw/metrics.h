@@ -98,7 +98,7 @@ dtw_histogram_t *dtw_metrics_histogram_l(dtw_metrics_t *reg, const char *name,
  * registration; read it from the registering thread. */
 const char *dtw_metrics_last_error(const dtw_metrics_t *reg);
 
-/* Number of families / children registered (for tests and diagnostics). */
+/* Number of families registered (for tests and diagnostics). Thread-safe. */
 size_t dtw_metrics_family_count(dtw_metrics_t *reg);
 
 /* ---- collectors ---------------------------------------------------------------------- */

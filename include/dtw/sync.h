@@ -227,7 +227,8 @@ enum {
  *   DIVERGED some joint's current error above its alarm continuously for
  *            diverged_hold_s (from the receipt of the first sample above);
  *            stays until every joint's current error is below
- *            DTW_SYNC_HYSTERESIS x alarm;
+ *            DTW_SYNC_HYSTERESIS x alarm (after a re-sync, until a fresh
+ *            match gives a verdict);
  *   SYNCED   otherwise.
  * Re-sync (shadow mode only, robot state known): on request (any state); on
  * threshold or period only in SYNCED/DIVERGED. Once asked, the re-sync is in

@@ -494,15 +494,16 @@ void dtw_metrics_collect(dtw_metrics_t *reg) {
   pthread_mutex_unlock(&reg->mu);
 }
 
-/* ---- updates -------------------------------------------------------------------------------- */
+/* ---- updates ------------------------------------------------------------------------------ */
 
 static void atomic_add_double(atomic_uint_fast64_t *a, double d) {
-  uint64_t old = atomic_load_explicit(a, memory_order_relaxed);
-  /* retry until no other thread changed the value between our load and store */
-  while (!atomic_compare_exchange_weak_explicit(a, &old,
-                                                dtw__metrics_to_bits(dtw__metrics_from_bits(old) + d),
-                                                memory_order_relaxed, memory_order_relaxed)) {
-  }
+  uint64_t old = atomic_load_explicit(a, memory_order_relaxed), sum;
+  /* retry until no other thread changed the value between our load and store
+   * (a failed exchange reloads old) */
+  do {
+    sum = dtw__metrics_to_bits(dtw__metrics_from_bits(old) + d);
+  } while (!atomic_compare_exchange_weak_explicit(a, &old, sum, memory_order_relaxed,
+                                                  memory_order_relaxed));
 }
 
 static double load_double(const atomic_uint_fast64_t *a) {
@@ -569,7 +570,7 @@ uint64_t dtw_histogram_count(const dtw_histogram_t *h) {
 
 double dtw_histogram_sum(const dtw_histogram_t *h) { return h ? load_double(&h->ch.bits) : 0; }
 
-/* ---- exposition entry points ------------------------------------------------------------------ */
+/* ---- exposition entry points ------------------------------------------------------------ */
 
 size_t dtw_metrics_write_text(dtw_metrics_t *reg, char *buf, size_t cap) {
   pthread_mutex_lock(&reg->mu);

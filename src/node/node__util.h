@@ -8,11 +8,13 @@
 #include "dtw/bus.h"
 #include "dtw/log.h"
 
-/* At most one log line per second per limiter; the lines in between are
- * counted and reported with the next one, so a flood of bad input can't
- * flood the log. */
+/* At most DTW__LOG_BURST lines per second per limiter; the lines beyond are
+ * counted and reported with the next one that passes, so a flood of bad
+ * input can't flood the log. */
+#define DTW__LOG_BURST 5
 typedef struct dtw__log_limiter {
-  int64_t last_ns;
+  int64_t window_start_ns;
+  unsigned in_window;
   uint64_t suppressed;
 } dtw__log_limiter_t;
 

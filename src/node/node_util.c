@@ -11,10 +11,15 @@
 void dtw__log_limited(dtw__log_limiter_t *lim, dtw_log_level_t level, const char *component,
                       const char *fmt, ...) {
   int64_t now = dtw_clock_mono_ns();
-  if (lim->last_ns != 0 && now - lim->last_ns < DTW_NS_PER_S) {
+  if (lim->window_start_ns == 0 || now - lim->window_start_ns >= DTW_NS_PER_S) {
+    lim->window_start_ns = now;
+    lim->in_window = 0;
+  }
+  if (lim->in_window >= DTW__LOG_BURST) {
     lim->suppressed++;
     return;
   }
+  lim->in_window++;
   char msg[768];
   va_list ap;
   va_start(ap, fmt);
@@ -25,7 +30,6 @@ void dtw__log_limited(dtw__log_limiter_t *lim, dtw_log_level_t level, const char
             (unsigned long long)lim->suppressed);
   else
     dtw_log(level, component, "%s", msg);
-  lim->last_ns = now;
   lim->suppressed = 0;
 }
 

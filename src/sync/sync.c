@@ -49,12 +49,6 @@ bool dtw_sync_outcome_refused(int outcome) {
 
 /* ---- joint names -------------------------------------------------------- */
 
-static const dtw_sync_t *sort_ctx;  /* qsort has no context argument; create only */
-
-static int cmp_joint_index(const void *a, const void *b) {
-  return strcmp(sort_ctx->names[*(const size_t *)a], sort_ctx->names[*(const size_t *)b]);
-}
-
 int dtw__sync_find_joint(const dtw_sync_t *s, const char *name) {
   size_t lo = 0, hi = s->n_joints;
   while (lo < hi) {
@@ -274,11 +268,14 @@ int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *join
       goto err_destroy;
     }
     memcpy(s->names[j], nm, strlen(nm) + 1);
-    s->sorted[j] = j;
+    // insertion sort by name (at most DTW_MAX_JOINTS; qsort has no context)
+    size_t k = j;
+    while (k > 0 && strcmp(s->names[s->sorted[k - 1]], nm) > 0) {
+      s->sorted[k] = s->sorted[k - 1];
+      k--;
+    }
+    s->sorted[k] = j;
   }
-  sort_ctx = s;
-  qsort(s->sorted, n_joints, sizeof *s->sorted, cmp_joint_index);
-  sort_ctx = NULL;
   for (size_t k = 1; k < n_joints; k++) {
     if (strcmp(s->names[s->sorted[k - 1]], s->names[s->sorted[k]]) == 0) {
       rc = dtw_errf(err, errlen, DTW_EINVAL, "sync: joint '%s' listed twice",

@@ -65,7 +65,8 @@ static void name_culprits(const dtw_sync_t *s, dtw_sync_transition_t *tr, size_t
       append(tr->text, sizeof tr->text, len, "%s%s %.3f rad/s", c ? ", " : "", s->names[j],
              s->cur_vel[j]);
   }
-  if (n > tr->n_culprits) append(tr->text, sizeof tr->text, len, " (+%zu more)", n - tr->n_culprits);
+  if (n > tr->n_culprits)
+    append(tr->text, sizeof tr->text, len, " (+%zu more)", n - tr->n_culprits);
 }
 
 static double max_current_error(const dtw_sync_t *s) {

@@ -421,8 +421,10 @@ static void test_many_requests(void **state) {
   assert_int_equal(ok, 200);
   resp_t r;
   request(f->port, "GET", "/metrics", &r);
-  assert_non_null(strstr(r.body, "dtwin_http_requests_total{path=\"/healthz\",code=\"200\"} 100\n"));
-  assert_non_null(strstr(r.body, "dtwin_http_requests_total{path=\"/metrics\",code=\"200\"} 100\n"));
+  assert_non_null(
+      strstr(r.body, "dtwin_http_requests_total{path=\"/healthz\",code=\"200\"} 100\n"));
+  assert_non_null(
+      strstr(r.body, "dtwin_http_requests_total{path=\"/metrics\",code=\"200\"} 100\n"));
   resp_free(&r);
 }
 

@@ -79,7 +79,8 @@ static void test_groups_spec(void **state) {
   dtw_sync_destroy(s);
 
   // partial, with blanks and a trailing ';': the rest is "other"
-  snprintf(st.joint_groups, sizeof st.joint_groups, " knees : left_knee , right_knee ;head:neck_*;");
+  snprintf(st.joint_groups, sizeof st.joint_groups,
+           " knees : left_knee , right_knee ;head:neck_*;");
   s = sync_new(&st);
   dtw_sync_report(s, r);
   assert_int_equal(r->n_groups, 3);
@@ -188,9 +189,12 @@ static void test_report_kv(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_param_table_defaults), cmocka_unit_test(test_default_groups_on_humanoid),
-      cmocka_unit_test(test_groups_spec),          cmocka_unit_test(test_create_errors),
-      cmocka_unit_test(test_names),                cmocka_unit_test(test_report_kv),
+      cmocka_unit_test(test_param_table_defaults),
+      cmocka_unit_test(test_default_groups_on_humanoid),
+      cmocka_unit_test(test_groups_spec),
+      cmocka_unit_test(test_create_errors),
+      cmocka_unit_test(test_names),
+      cmocka_unit_test(test_report_kv),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
