@@ -31,6 +31,8 @@ typedef struct dtw_model_opts {
                                       humanoid's soles touch the floor at 1.0) */
   double timestep_s;               /* MJCF <option timestep>; 0 = 0.001 */
   double armature;                 /* rotor inertia added per joint (kg m^2); helps stiff PD */
+  bool self_collision;             /* robot geoms collide with each other (default false:
+                                      they touch the world only, as on most twins) */
   const char *const *xacro_args;   /* "name=value" */
   size_t n_xacro_args;
 } dtw_model_opts_t;

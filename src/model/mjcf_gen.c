@@ -151,6 +151,11 @@ static void emit_geoms(gen_t *g, xmlNodePtr body, const char *link, const dtw__u
       set(g, e, "rgba", "0.7 0.7 0.75 1");
     } else {
       set(g, e, "rgba", "0.4 0.5 0.6 0.5");
+      if (!g->opts->self_collision) {
+        /* contype 1 & conaffinity 0: touches the world (conaffinity 1), never itself */
+        set(g, e, "contype", "1");
+        set(g, e, "conaffinity", "0");
+      }
     }
   }
 }
