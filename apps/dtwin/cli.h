@@ -52,6 +52,12 @@ int dtwin_cmd_demo(dtwin_cli_t *cli);
 int dtwin_cmd_topic(dtwin_cli_t *cli);
 int dtwin_cmd_traj(dtwin_cli_t *cli);
 int dtwin_cmd_service(dtwin_cli_t *cli);
+int dtwin_cmd_robot(dtwin_cli_t *cli);
+int dtwin_cmd_sync(dtwin_cli_t *cli);
+int dtwin_cmd_up(dtwin_cli_t *cli);
+int dtwin_cmd_monitor(dtwin_cli_t *cli);
+int dtwin_cmd_health(dtwin_cli_t *cli);
+int dtwin_cmd_bridge(dtwin_cli_t *cli);
 
 extern const char dtwin_usage_config[];
 extern const char dtwin_usage_model[];
@@ -60,5 +66,11 @@ extern const char dtwin_usage_demo[];
 extern const char dtwin_usage_topic[];
 extern const char dtwin_usage_traj[];
 extern const char dtwin_usage_service[];
+extern const char dtwin_usage_robot[];
+extern const char dtwin_usage_sync[];
+extern const char dtwin_usage_up[];
+extern const char dtwin_usage_monitor[];
+extern const char dtwin_usage_health[];
+extern const char dtwin_usage_bridge[];
 
 #endif /* DTWIN_CLI_H */

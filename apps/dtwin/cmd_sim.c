@@ -10,6 +10,7 @@
 #include "dtw/clock.h"
 #include "dtw/err.h"
 #include "dtw/pacer.h"
+#include "dtw/runner.h"
 #include "dtw/paths.h"
 #include "dtw/traj_file.h"
 #include "dtw/sim_node.h"
@@ -127,6 +128,8 @@ static void print_status(const dtw_twin_t *twin, const dtw_pacer_t *pacer) {
   fflush(stdout);
 }
 
+static int step_node(void *node) { return dtw_sim_node_step(node); }
+
 static bool motion_finished(const dtw_twin_t *twin) {
   dtw_twin_status_t st;
   dtw_twin_get_status(twin, &st);
@@ -141,16 +144,17 @@ static int run(dtwin_cli_t *cli, bool demo) {
   if ((rc = dtwin_get_settings(cli, "sim", &settings)) != 0) return rc;
 
   char err[2048];
-  dtw_bus_t *bus = NULL;
+  dtwin_host_t host;
   dtw_sim_node_t *node = NULL;
   dtw_joint_trajectory_msg_t motion = {0};
   int exit_code = DTWIN_EXIT_OK;
   int64_t t0 = dtw_clock_mono_ns();
-  if ((rc = dtwin_bus_open(cli, &bus)) != 0) return rc;
-  rc = dtw_sim_node_create(&settings, bus, &node, err, sizeof err);
+  if ((rc = dtwin_host_open(cli, 9101, &host)) != 0) return rc;
+  dtw_bus_t *bus = host.node.bus;
+  rc = dtw_sim_node_create(&settings, &host.node, &node, err, sizeof err);
   if (rc < 0) {
     fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
-    dtw_bus_destroy(bus);
+    dtwin_host_close(&host);
     /* a model, controller or name the user gave is wrong: a usage/config error */
     return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
   }
@@ -180,8 +184,10 @@ static int run(dtwin_cli_t *cli, bool demo) {
   fflush(stdout);
 
   dtwin_install_signal_handlers();
-  dtw_pacer_t pacer;
-  dtw_pacer_init(&pacer, dtw_twin_timestep(twin), settings.rtf);
+  dtw_runner_t runner;
+  dtw_runner_init(&runner, &host.node, dtw_sim_node_fqn(node), dtw_twin_timestep(twin),
+                  settings.rtf);
+  const dtw_pacer_t *pacer = &runner.pacer;
   int64_t status_period_ns = (int64_t)(ro.status_period_s * 1e9);
   int64_t next_status = dtw_clock_mono_ns() + status_period_ns;
   uint64_t step = 0, sim_failures = 0;
@@ -194,13 +200,10 @@ static int run(dtwin_cli_t *cli, bool demo) {
       if (dtw_twin_accept_trajectory(twin, &motion, err, sizeof err) < 0)
         fprintf(stderr, "dtwin %s: motion refused: %s\n", cli->cmd_name, err);
     }
-    dtw_pacer_begin_step(&pacer);
-    if (dtw_sim_node_step(node) < 0) sim_failures++;
-    dtw_pacer_end_step(&pacer);
-    dtw_pacer_wait(&pacer);
+    if (dtw_runner_step(&runner, step_node, node) < 0) sim_failures++;
     step++;
     if (status_period_ns > 0 && (step & 63) == 0 && dtw_clock_mono_ns() >= next_status) {
-      print_status(twin, &pacer);
+      print_status(twin, pacer);
       next_status += status_period_ns;
     }
   }
@@ -208,7 +211,7 @@ static int run(dtwin_cli_t *cli, bool demo) {
   dtw_twin_status_t st;
   dtw_pacer_stats_t ps;
   dtw_twin_get_status(twin, &st);
-  dtw_pacer_stats(&pacer, &ps);
+  dtw_pacer_stats(pacer, &ps);
   double wall_s = (double)(dtw_clock_mono_ns() - t0) / 1e9;
   printf("dtwin %s: stopped at sim time %.3f s after %llu steps (%.1f s wall); "
          "controller %s, max error %.4f rad; %llu trajectories accepted, %llu refused; "
@@ -221,7 +224,7 @@ static int run(dtwin_cli_t *cli, bool demo) {
 out:
   dtw_traj_msg_fini(&motion);
   dtw_sim_node_destroy(node);
-  dtw_bus_destroy(bus);
+  dtwin_host_close(&host);
   return exit_code;
 }
 

@@ -14,10 +14,22 @@
 #include "dtw/version.h"
 
 static const dtwin_cmd_t k_commands[] = {
+    {"up", "run the whole twin system (robot, twin, sync, monitor, bridge) in one process",
+     dtwin_usage_up, dtwin_cmd_up},
     {"demo", "run the demo humanoid twin with its demo motion and a live status line",
      dtwin_usage_demo, dtwin_cmd_demo},
     {"sim", "run the physics twin (MuJoCo + joint trajectory controller)", dtwin_usage_sim,
      dtwin_cmd_sim},
+    {"robot", "the stand-in for the physical robot (model error, noise, latency, faults, replay)",
+     dtwin_usage_robot, dtwin_cmd_robot},
+    {"sync", "the synchronization node: compares robot and twin, re-syncs, publishes /sync/status",
+     dtwin_usage_sync, dtwin_cmd_sync},
+    {"monitor", "the monitoring node: watches the DDS graph and topics, exports metrics",
+     dtwin_usage_monitor, dtwin_cmd_monitor},
+    {"bridge", "the Unity bridge: a ROS-TCP-Endpoint-compatible server on port 10000",
+     dtwin_usage_bridge, dtwin_cmd_bridge},
+    {"health", "check a running system: readiness, DDS graph, real-time factor, sync state",
+     dtwin_usage_health, dtwin_cmd_health},
     {"topic", "echo a topic's messages or measure its rate (topic echo|hz NAME)",
      dtwin_usage_topic, dtwin_cmd_topic},
     {"traj", "send a YAML motion as a JointTrajectory (traj send FILE)", dtwin_usage_traj,

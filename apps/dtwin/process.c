@@ -2,6 +2,9 @@
 #include "process.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "dtw/version.h"
 
 #define DTW_PARAM_STYPE dtwin_process_settings_t
 DTW_PARAM_TABLE(dtwin_process_param_table, "dtwin",
@@ -23,4 +26,43 @@ int dtwin_bus_open(const dtwin_cli_t *cli, dtw_bus_t **out) {
     return DTWIN_EXIT_FAILURE;
   }
   return 0;
+}
+
+int dtwin_host_open(const dtwin_cli_t *cli, int default_port, dtwin_host_t *host) {
+  memset(host, 0, sizeof *host);
+  dtwin_process_settings_t ps;
+  int rc = dtwin_get_settings(cli, "dtwin", &ps);
+  if (rc != 0) return rc;
+  if ((rc = dtwin_bus_open(cli, &host->node.bus)) != 0) return rc;
+  if (dtw_metrics_create(&host->node.metrics) < 0 || dtw_health_create(&host->node.health) < 0) {
+    fprintf(stderr, "dtwin %s: out of memory\n", cli->cmd_name);
+    dtwin_host_close(host);
+    return DTWIN_EXIT_FAILURE;
+  }
+  dtw_metrics_register_process(host->node.metrics);
+  dtw_metrics_register_build_info(host->node.metrics, DTW_VERSION, DTW_REVISION);
+  dtw_http_opts_t ho = {0};
+  ho.bind_address = ps.http_bind;
+  ho.port = (uint16_t)(ps.http_port < 0 ? default_port : ps.http_port);
+  ho.registry = host->node.metrics;
+  ho.health = host->node.health;
+  char err[512];
+  if (dtw_http_server_start(&ho, &host->http, err, sizeof err) < 0) {
+    fprintf(stderr, "dtwin %s: metrics endpoint: %s (set dtwin.http_port, 0 = any free port)\n",
+            cli->cmd_name, err);
+    dtwin_host_close(host);
+    return DTWIN_EXIT_FAILURE;
+  }
+  printf("dtwin %s: metrics and health at %s (/metrics /healthz /readyz)\n", cli->cmd_name,
+         dtw_http_server_url(host->http));
+  fflush(stdout);
+  return 0;
+}
+
+void dtwin_host_close(dtwin_host_t *host) {
+  dtw_http_server_stop(host->http);
+  dtw_bus_destroy(host->node.bus);
+  dtw_health_destroy(host->node.health);
+  dtw_metrics_destroy(host->node.metrics);
+  memset(host, 0, sizeof *host);
 }

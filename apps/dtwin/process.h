@@ -6,13 +6,19 @@
 #include "cli.h"
 #include "dtw/bus.h"
 #include "dtw/config.h"
+#include "dtw/node.h"
 
 #define DTWIN_PROCESS_PARAMS(X)                                                              \
   X(INT, ros_domain_id, "-1", -1, 232, NULL,                                                 \
     "DDS domain; -1 takes ROS_DOMAIN_ID from the environment (0 when unset)")              \
   X(ENUM, ros_distro, "humble", 0, 0, "humble|jazzy",                                        \
     "ROS 2 distribution whose graph message layout peers expect (the Gid is 24 bytes in "  \
-    "humble, 16 from iron/jazzy on)")
+    "humble, 16 from iron/jazzy on)")                                                       \
+  X(STRING, http_bind, "127.0.0.1", 1, 255, NULL,                                             \
+    "Address the metrics/health HTTP endpoint binds (0.0.0.0 in containers)")                \
+  X(INT, http_port, "-1", -1, 65535, NULL,                                                    \
+    "Port of the metrics/health endpoint: -1 = the command's default (up 9100, sim 9101, "  \
+    "robot 9102, sync 9103, monitor 9104, bridge 9105), 0 = any free port")
 
 DTW_PARAM_STRUCT(dtwin_process_settings_t, DTWIN_PROCESS_PARAMS);
 extern const dtw_param_table_t dtwin_process_param_table;
@@ -20,5 +26,21 @@ extern const dtw_param_table_t dtwin_process_param_table;
 /* Create the process's DDS participant from the "dtwin" settings. Prints the
  * error and returns an exit code (!= 0) on failure. */
 int dtwin_bus_open(const dtwin_cli_t *cli, dtw_bus_t **out);
+
+/* Everything a long-running command hosts its nodes on: the bus, a metrics
+ * registry (process_* and dtwin_build_info included), the health model, and
+ * the HTTP endpoint serving /metrics, /healthz and /readyz. */
+typedef struct dtwin_host {
+  dtw_node_host_t node;        /* bus, metrics, health: hand &host.node to nodes */
+  dtw_http_server_t *http;
+} dtwin_host_t;
+
+/* Open the bus, create the registry and health model, start the HTTP endpoint
+ * on dtwin.http_bind:dtwin.http_port (default_port when that is -1) and print
+ * "<cmd>: metrics and health at http://ADDR:PORT (/metrics /healthz /readyz)".
+ * Returns 0 or an exit code (error printed). */
+int dtwin_host_open(const dtwin_cli_t *cli, int default_port, dtwin_host_t *host);
+/* Stop the endpoint, free everything; safe on a zeroed host. Stop the nodes first. */
+void dtwin_host_close(dtwin_host_t *host);
 
 #endif /* DTWIN_PROCESS_H */

@@ -23,14 +23,12 @@
 
 #include "dtw/bus.h"
 #include "dtw/config.h"
+#include "dtw/node.h"
 #include "dtw/twin.h"
 
 /* Settings of node "sim": the ROS side, then the twin's own (dtw/twin.h). */
 #define DTW_SIM_NODE_PARAMS(X)                                                                \
-  X(STRING, node_name, "digital_twin", 1, 255, NULL, "ROS 2 node name")                      \
-  X(STRING, namespace, "/twin", 1, 255, NULL, "ROS 2 namespace of the node's topics and services") \
-  X(STRING, remappings, "", 0, 0, NULL,                                                      \
-    "Space-separated ROS 2 remapping rules from:=to applied to the node's names")           \
+  DTW_NODE_PARAMS(X, "digital_twin", "/twin")                                                \
   X(DOUBLE, joint_states_rate_hz, "500", 1, 20000, NULL,                                     \
     "Rate of joint_states (capped at the physics rate)")                                    \
   X(ENUM, qos__joint_states, "sensor_data", 0, 0, "sensor_data|default",                    \
@@ -69,10 +67,18 @@ typedef struct dtw_sim_node_stats {
 
 typedef struct dtw_sim_node dtw_sim_node_t;
 
-/* Create the twin and its endpoints on bus. Returns 0, or the twin's errors
- * (bad model/config: DTW_ENOENT/EPARSE/EMODEL...), DTW_EINVAL for bad names,
- * DTW_EDDS, DTW_ENOMEM, with a message. */
-int dtw_sim_node_create(const dtw_sim_node_settings_t *settings, dtw_bus_t *bus,
+/* Create the twin and its endpoints on host->bus, its metrics on
+ * host->metrics and its readiness condition on host->health (both optional).
+ * Returns 0, or the twin's errors (bad model/config: DTW_ENOENT/EPARSE/
+ * EMODEL...), DTW_EINVAL for bad names, DTW_EDDS, DTW_ENOMEM, with a message.
+ *
+ * Metrics (label node=<fqn>): dtwin_messages_published_total{topic},
+ * dtwin_messages_received_total{topic}, dtwin_messages_refused_total{topic,reason},
+ * dtwin_trajectory_refusals_total{reason} (the controller's reasons),
+ * dtwin_service_requests_total{service}, dtwin_service_duration_seconds{service},
+ * dtwin_sim_time_seconds, dtwin_joint_tracking_error_radians{joint},
+ * dtwin_physics_failures_total. */
+int dtw_sim_node_create(const dtw_sim_node_settings_t *settings, const dtw_node_host_t *host,
                         dtw_sim_node_t **out, char *err, size_t errlen);
 void dtw_sim_node_destroy(dtw_sim_node_t *node);
 
@@ -82,7 +88,9 @@ int dtw_sim_node_step(dtw_sim_node_t *node);
 
 dtw_twin_t *dtw_sim_node_twin(dtw_sim_node_t *node);
 void dtw_sim_node_get_stats(const dtw_sim_node_t *node, dtw_sim_node_stats_t *out);
-/* True once every publisher has at least one matched subscription (for readiness). */
+/* 1 once joint_states has at least one matched subscription. */
 int dtw_sim_node_joint_states_matched(const dtw_sim_node_t *node);
+/* "<namespace>/<node_name>" */
+const char *dtw_sim_node_fqn(const dtw_sim_node_t *node);
 
 #endif /* DTW_SIM_NODE_H */

@@ -21,9 +21,6 @@ typedef struct dtw__log_limiter {
 void dtw__log_limited(dtw__log_limiter_t *lim, dtw_log_level_t level, const char *component,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Add each space-separated "from:=to" rule of rules to node. */
-int dtw__node_add_remaps(dtw_bus_node_t *node, const char *rules, char *err, size_t errlen);
-
 /* Steps between publications for a rate (at least 1). */
 uint64_t dtw__every_steps(double physics_rate_hz, double rate_hz);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtw/clock.h"
 #include "dtw/err.h"
 #include "dtw/log.h"
 #include "node__util.h"
@@ -45,9 +46,84 @@ struct dtw_sim_node {
   uint64_t steps, js_every, clock_every, ctl_every;
   dtw_sim_node_stats_t stats;
   dtw__log_limiter_t limit_traj, limit_state;
+  char fqn[520];
+  /* metric handles (NULL without a registry: updates are then no-ops) */
+  struct {
+    dtw_counter_t *pub_js, *pub_clock, *pub_ctl, *recv_traj, *recv_state;
+    dtw_counter_t *refused[DTW_SIM_REFUSAL_COUNT];
+    dtw_counter_t *traj_refused[DTW_JTC_REFUSAL_COUNT];
+    dtw_counter_t *srv_requests[3];
+    dtw_histogram_t *srv_seconds[3];
+    dtw_gauge_t *sim_time;
+    dtw_gauge_t *tracking_error[DTW_MAX_JOINTS];
+    dtw_counter_t *physics_failures;
+  } m;
+  uint64_t traj_refused_seen[DTW_JTC_REFUSAL_COUNT];
 };
 
-static void count_refusal(dtw_sim_node_t *n, dtw_sim_refusal_t reason) { n->stats.refused[reason]++; }
+static void count_refusal(dtw_sim_node_t *n, dtw_sim_refusal_t reason) {
+  n->stats.refused[reason]++;
+  dtw_counter_add(n->m.refused[reason], 1);
+}
+
+enum { SRV_RESET, SRV_PAUSE, SRV_RESUME };
+static const char *const k_srv_names[] = {"reset", "pause", "resume"};
+
+static void register_metrics(dtw_sim_node_t *n, dtw_metrics_t *reg, const char *traj_topic,
+                             const char *state_topic, const char *ctl_topic) {
+  if (reg == NULL) return;
+  const char *fqn = n->fqn;
+  char js_topic[600], srv[600];
+  snprintf(js_topic, sizeof js_topic, "%s/joint_states",
+           strcmp(n->s.namespace, "/") == 0 ? "" : n->s.namespace);
+  const char *pub_help = "Messages published";
+  const char *recv_help = "Messages received (before validation)";
+  n->m.pub_js = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node", fqn,
+                                    "topic", js_topic);
+  if (n->clock)
+    n->m.pub_clock = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
+                                         fqn, "topic", "/clock");
+  if (n->controller_state)
+    n->m.pub_ctl = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
+                                       fqn, "topic", ctl_topic);
+  n->m.recv_traj = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
+                                       fqn, "topic", traj_topic);
+  n->m.recv_state = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
+                                        fqn, "topic", state_topic);
+  for (int r = 0; r < DTW_SIM_REFUSAL_COUNT; r++) {
+    bool traj = r == DTW_SIM_REFUSAL_TRAJECTORY_INVALID || r == DTW_SIM_REFUSAL_TRAJECTORY_MALFORMED;
+    n->m.refused[r] = dtw_metrics_counter(reg, "dtwin_messages_refused_total",
+                                          "Messages refused as malformed or invalid, by reason",
+                                          "node", fqn, "topic", traj ? traj_topic : state_topic,
+                                          "reason", dtw_sim_refusal_name(r));
+  }
+  for (int r = 1; r < DTW_JTC_REFUSAL_COUNT; r++)
+    n->m.traj_refused[r] = dtw_metrics_counter(
+        reg, "dtwin_trajectory_refusals_total",
+        "Trajectories the controller refused, by the controller's reason", "node", fqn, "reason",
+        dtw_jtc_refusal_name(r));
+  static const double srv_bounds[] = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3};
+  for (int i = 0; i < 3; i++) {
+    snprintf(srv, sizeof srv, "%s/%s", strcmp(n->s.namespace, "/") == 0 ? "" : n->s.namespace,
+             k_srv_names[i]);
+    n->m.srv_requests[i] = dtw_metrics_counter(reg, "dtwin_service_requests_total",
+                                               "Service requests handled", "node", fqn, "service",
+                                               srv);
+    n->m.srv_seconds[i] = dtw_metrics_histogram(
+        reg, "dtwin_service_duration_seconds", "Time to handle a service request", srv_bounds,
+        sizeof srv_bounds / sizeof srv_bounds[0], "node", fqn, "service", srv);
+  }
+  n->m.sim_time = dtw_metrics_gauge(reg, "dtwin_sim_time_seconds", "Simulated time", "node", fqn);
+  n->m.physics_failures = dtw_metrics_counter(
+      reg, "dtwin_physics_failures_total",
+      "Physics steps that failed (the twin restarted from its initial pose)", "node", fqn);
+  const dtw_jtc_t *jtc = dtw_twin_controller(n->twin);
+  for (size_t k = 0; k < dtw_jtc_joint_count(jtc) && k < DTW_MAX_JOINTS; k++)
+    n->m.tracking_error[k] = dtw_metrics_gauge(
+        reg, "dtwin_joint_tracking_error_radians",
+        "Controller position error (desired - measured) per joint", "node", fqn, "joint",
+        dtw_jtc_joint_name(jtc, k));
+}
 
 /* set_state samples are checked by the bus before they reach us. */
 static int validate_joint_state(const void *msg, void *user) {
@@ -59,20 +135,28 @@ static int validate_joint_state(const void *msg, void *user) {
   return 1;
 }
 
+static void count_service(dtw_sim_node_t *n, int which, int64_t t0) {
+  n->stats.services_served++;
+  dtw_counter_add(n->m.srv_requests[which], 1);
+  dtw_histogram_observe(n->m.srv_seconds[which], (double)(dtw_clock_mono_ns() - t0) * 1e-9);
+}
+
 static int on_reset(const void *req, void *resp, void *user) {
   (void)req;
+  int64_t t0 = dtw_clock_mono_ns();
   dtw_sim_node_t *n = user;
   dtw_trigger_response_t *r = resp;
   int rc = dtw_twin_reset(n->twin);
   r->success = rc == 0;
   snprintf(r->message, sizeof r->message, "%s",
            rc == 0 ? "twin reset to its initial state" : dtw_strerror(rc));
-  n->stats.services_served++;
+  count_service(n, SRV_RESET, t0);
   DTW_INFO(LOG, "reset requested: %s", r->message);
   return 0;
 }
 
 static int set_paused(dtw_sim_node_t *n, void *resp, bool paused) {
+  int64_t t0 = dtw_clock_mono_ns();
   dtw_trigger_response_t *r = resp;
   dtw_twin_status_t st;
   dtw_twin_get_status(n->twin, &st);
@@ -80,7 +164,7 @@ static int set_paused(dtw_sim_node_t *n, void *resp, bool paused) {
   r->success = true;
   snprintf(r->message, sizeof r->message, "%s%s", paused ? "paused" : "running",
            st.paused == paused ? " (already)" : "");
-  n->stats.services_served++;
+  count_service(n, paused ? SRV_PAUSE : SRV_RESUME, t0);
   DTW_INFO(LOG, "%s requested: %s", paused ? "pause" : "resume", r->message);
   return 0;
 }
@@ -93,13 +177,16 @@ static int on_resume(const void *req, void *resp, void *user) {
   return set_paused(user, resp, false);
 }
 
-int dtw_sim_node_create(const dtw_sim_node_settings_t *s, dtw_bus_t *bus, dtw_sim_node_t **out,
-                        char *err, size_t errlen) {
+int dtw_sim_node_create(const dtw_sim_node_settings_t *s, const dtw_node_host_t *host,
+                        dtw_sim_node_t **out, char *err, size_t errlen) {
   int rc;
   char topic[DTW_PARAM_STRING_MAX + 32];
+  char traj_topic[1024], state_topic[1024], ctl_topic[1024];
+  dtw_bus_t *bus = host->bus;
   dtw_sim_node_t *n = calloc(1, sizeof *n);
   if (n == NULL) return DTW_ENOMEM;
   n->s = *s;
+  dtw_node_fqn(s->namespace, s->node_name, n->fqn, sizeof n->fqn);
 
   dtw_twin_settings_t ts;
 #define DTW__COPY(type, name, ...) memcpy(&ts.name, &s->name, sizeof ts.name);
@@ -109,7 +196,7 @@ int dtw_sim_node_create(const dtw_sim_node_settings_t *s, dtw_bus_t *bus, dtw_si
   if ((rc = dtw_traj_msg_init(&n->traj_in, (size_t)s->max_trajectory_points)) < 0) goto fail;
 
   if ((rc = dtw_bus_node_create(bus, s->node_name, s->namespace, &n->node, err, errlen)) < 0 ||
-      (rc = dtw__node_add_remaps(n->node, s->remappings, err, errlen)) < 0)
+      (rc = dtw_node_add_remaps(n->node, s->remappings, err, errlen)) < 0)
     goto fail;
 
   dtw_qos_t js_qos = strcmp(s->qos__joint_states, "default") == 0 ? DTW_QOS_DEFAULT
@@ -150,6 +237,19 @@ int dtw_sim_node_create(const dtw_sim_node_settings_t *s, dtw_bus_t *bus, dtw_si
                           errlen)) < 0)
     goto fail;
 
+  /* metric labels use the resolved names, as ros2 topic list shows them */
+  snprintf(topic, sizeof topic, "%s/joint_trajectory", s->controller);
+  dtw_bus_node_resolve(n->node, topic, traj_topic, sizeof traj_topic, NULL, 0);
+  dtw_bus_node_resolve(n->node, "set_state", state_topic, sizeof state_topic, NULL, 0);
+  snprintf(topic, sizeof topic, "%s/controller_state", s->controller);
+  dtw_bus_node_resolve(n->node, topic, ctl_topic, sizeof ctl_topic, NULL, 0);
+  register_metrics(n, host->metrics, traj_topic, state_topic, ctl_topic);
+  if (host->health != NULL) {
+    char name[600];
+    snprintf(name, sizeof name, "%s: model loaded, endpoints created", n->fqn);
+    dtw_health_set_ready(dtw_health_add_ready(host->health, name), true);
+  }
+
   double physics_hz = 1.0 / dtw_twin_timestep(n->twin);
   n->js_every = dtw__every_steps(physics_hz, s->joint_states_rate_hz);
   n->clock_every = dtw__every_steps(physics_hz, s->clock_rate_hz);
@@ -182,9 +282,11 @@ static void poll_inputs(dtw_sim_node_t *n) {
       break;
     }
     n->stats.trajectories_received++;
+    dtw_counter_add(n->m.recv_traj, 1);
     rc = dtw_twin_accept_trajectory(n->twin, &n->traj_in, err, sizeof err);
     if (rc < 0) {
       count_refusal(n, DTW_SIM_REFUSAL_TRAJECTORY_INVALID);
+      dtw_counter_add(n->m.traj_refused[dtw_jtc_refusal_from_code(rc)], 1);
       dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG, "refused trajectory (%s): %s",
                        dtw_jtc_refusal_name(dtw_jtc_refusal_from_code(rc)), err);
     }
@@ -195,6 +297,7 @@ static void poll_inputs(dtw_sim_node_t *n) {
       break;
     }
     n->stats.set_state_received++;
+    dtw_counter_add(n->m.recv_state, 1);
     if (dtw_twin_set_state(n->twin, &n->state_in, err, sizeof err) < 0) {
       count_refusal(n, DTW_SIM_REFUSAL_SET_STATE_INVALID);
       dtw__log_limited(&n->limit_state, DTW_LOG_WARN, LOG, "refused %s", err);
@@ -233,20 +336,31 @@ static void publish_controller_state(dtw_sim_node_t *n) {
   fill_point(&m->output, k, NULL, NULL, NULL);
   m->output.n_effort = k;
   memcpy(m->output.effort, st->effort, k * sizeof(double));
-  if (dtw_pub_jtc_state(n->controller_state, m) == 0) n->stats.controller_state_published++;
+  if (dtw_pub_jtc_state(n->controller_state, m) == 0) {
+    n->stats.controller_state_published++;
+    dtw_counter_add(n->m.pub_ctl, 1);
+  }
+  for (size_t i = 0; i < k; i++) dtw_gauge_set(n->m.tracking_error[i], st->error_pos[i]);
 }
 
 int dtw_sim_node_step(dtw_sim_node_t *n) {
   poll_inputs(n);
   int rc = dtw_twin_step(n->twin);
+  if (rc < 0) dtw_counter_add(n->m.physics_failures, 1);
   uint64_t k = ++n->steps;
   if (n->js_every && k % n->js_every == 0) {
     dtw_twin_get_joint_state(n->twin, &n->state_out);
-    if (dtw_pub_joint_state(n->joint_states, &n->state_out) == 0) n->stats.joint_states_published++;
+    if (dtw_pub_joint_state(n->joint_states, &n->state_out) == 0) {
+      n->stats.joint_states_published++;
+      dtw_counter_add(n->m.pub_js, 1);
+    }
+    dtw_gauge_set(n->m.sim_time, dtw_twin_sim_time(n->twin));
   }
   if (n->clock && k % n->clock_every == 0 &&
-      dtw_pub_clock(n->clock, dtw_time_from_s(dtw_twin_sim_time(n->twin))) == 0)
+      dtw_pub_clock(n->clock, dtw_time_from_s(dtw_twin_sim_time(n->twin))) == 0) {
     n->stats.clock_published++;
+    dtw_counter_add(n->m.pub_clock, 1);
+  }
   if (n->controller_state && n->ctl_every && k % n->ctl_every == 0) publish_controller_state(n);
   return rc;
 }
@@ -254,6 +368,8 @@ int dtw_sim_node_step(dtw_sim_node_t *n) {
 dtw_twin_t *dtw_sim_node_twin(dtw_sim_node_t *n) { return n->twin; }
 
 void dtw_sim_node_get_stats(const dtw_sim_node_t *n, dtw_sim_node_stats_t *out) { *out = n->stats; }
+
+const char *dtw_sim_node_fqn(const dtw_sim_node_t *n) { return n->fqn; }
 
 int dtw_sim_node_joint_states_matched(const dtw_sim_node_t *n) {
   return dtw_pub_matched_count(n->joint_states) > 0;
