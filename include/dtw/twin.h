@@ -83,11 +83,29 @@ int dtw_twin_step(dtw_twin_t *twin);
 int dtw_twin_accept_trajectory(dtw_twin_t *twin, const dtw_joint_trajectory_msg_t *msg,
                                char *err, size_t errlen);
 
-/* Teleport named joints to positions (and velocities when given); the
- * controller then holds the new positions. Refuses unknown joints, size
- * mismatches and non-finite values with no change. */
+/* Teleport named joints to positions (and velocities when given). While a
+ * trajectory is executing the controller keeps following it from the new
+ * state (a shadow-mode re-sync); otherwise it holds the new positions (mirror
+ * mode). Refuses unknown joints, size mismatches and non-finite values with
+ * no change. */
 int dtw_twin_set_state(dtw_twin_t *twin, const dtw_joint_state_msg_t *msg, char *err,
                        size_t errlen);
+
+/* Physical faults, for the robot emulator (the twin itself never has them). */
+typedef enum {
+  DTW_JOINT_OK = 0,
+  DTW_JOINT_LOCKED,    /* seized: stays at the position it had when locked, velocity 0 */
+  DTW_JOINT_NO_TORQUE  /* its actuator delivers nothing (broken driver, e-stop on one axis) */
+} dtw_joint_fault_t;
+
+/* Put joint `joint` (index in joint_states order) into a fault state, or back
+ * to OK. Returns 0 or DTW_EINVAL. Does not allocate. */
+int dtw_twin_set_joint_fault(dtw_twin_t *twin, size_t joint, dtw_joint_fault_t fault);
+
+/* Make the simulated robot differ from its description (robot emulator):
+ * masses/inertias times mass_scale, friction and damping times
+ * friction_scale, relative to the model as loaded. Returns 0 or DTW_EINVAL. */
+int dtw_twin_scale_model(dtw_twin_t *twin, double mass_scale, double friction_scale);
 
 /* Back to the initial pose at time 0; the controller holds it. */
 int dtw_twin_reset(dtw_twin_t *twin);

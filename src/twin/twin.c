@@ -30,6 +30,11 @@ struct dtw_twin {
   uint64_t steps;
   uint64_t sim_errors;
   bool paused;
+  /* faults (robot emulator): per joint, with the locked position */
+  dtw_joint_fault_t *fault;
+  double *locked_q;
+  int *locked_idx;
+  size_t n_locked;
 };
 
 /* Split "a:=1 b:=2" into "a=1" strings for the xacro expander. */
@@ -108,7 +113,11 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   t->q = calloc(t->n_joints, sizeof(double));
   t->qd = calloc(t->n_joints, sizeof(double));
   t->tau = calloc(t->n_joints, sizeof(double));
-  if (t->q == NULL || t->qd == NULL || t->tau == NULL) {
+  t->fault = calloc(t->n_joints, sizeof *t->fault);
+  t->locked_q = calloc(t->n_joints, sizeof(double));
+  t->locked_idx = calloc(t->n_joints, sizeof(int));
+  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->fault == NULL ||
+      t->locked_q == NULL || t->locked_idx == NULL) {
     rc = DTW_ENOMEM;
     goto fail;
   }
@@ -132,6 +141,9 @@ void dtw_twin_destroy(dtw_twin_t *t) {
   free(t->q);
   free(t->qd);
   free(t->tau);
+  free(t->fault);
+  free(t->locked_q);
+  free(t->locked_idx);
   free(t);
 }
 
@@ -140,7 +152,14 @@ int dtw_twin_step(dtw_twin_t *t) {
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
   memset(t->tau, 0, t->n_joints * sizeof(double));
   dtw_jtc_update(t->jtc, dtw_sim_time(t->sim), t->q, t->qd, t->tau);
+  for (size_t i = 0; i < t->n_joints; i++)
+    if (t->fault[i] == DTW_JOINT_NO_TORQUE) t->tau[i] = 0;
   int rc = dtw_sim_step(t->sim, t->tau, t->n_joints);
+  /* a seized joint: put it back where it seized, whatever the step did */
+  if (rc == 0 && t->n_locked > 0) {
+    static const double zero[DTW_MAX_JOINTS];
+    rc = dtw_sim_set_joint_state(t->sim, t->locked_idx, t->locked_q, zero, t->n_locked);
+  }
   t->steps++;
   if (rc < 0) {
     /* the state blew up: start over from the initial pose rather than run on garbage */
@@ -185,8 +204,37 @@ int dtw_twin_set_state(dtw_twin_t *t, const dtw_joint_state_msg_t *msg, char *er
                                    msg->n_velocity ? msg->velocity : NULL, n);
   if (rc < 0) return dtw_errf(err, errlen, rc, "set_state: physics refused the state");
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
-  dtw_jtc_hold(t->jtc, t->q);
+  /* keep following an executing trajectory (shadow re-sync); else hold here */
+  dtw_jtc_state_t st;
+  dtw_jtc_get_state(t->jtc, &st);
+  if (st.status != DTW_JTC_ACTIVE) dtw_jtc_hold(t->jtc, t->q);
   return 0;
+}
+
+int dtw_twin_set_joint_fault(dtw_twin_t *t, size_t joint, dtw_joint_fault_t fault) {
+  if (joint >= t->n_joints || (int)fault < DTW_JOINT_OK || fault > DTW_JOINT_NO_TORQUE)
+    return DTW_EINVAL;
+  t->fault[joint] = fault;
+  /* rebuild the locked list: joints already locked keep their position, a
+   * newly locked one seizes where it is now */
+  double q_at_lock[DTW_MAX_JOINTS];
+  dtw_sim_get_joint_state(t->sim, t->q, NULL, NULL);
+  for (size_t i = 0; i < t->n_joints && i < DTW_MAX_JOINTS; i++) q_at_lock[i] = t->q[i];
+  for (size_t k = 0; k < t->n_locked; k++)
+    if (t->locked_idx[k] != (int)joint) q_at_lock[t->locked_idx[k]] = t->locked_q[k];
+  size_t n = 0;
+  for (size_t i = 0; i < t->n_joints && i < DTW_MAX_JOINTS; i++) {
+    if (t->fault[i] != DTW_JOINT_LOCKED) continue;
+    t->locked_idx[n] = (int)i;
+    t->locked_q[n] = q_at_lock[i];
+    n++;
+  }
+  t->n_locked = n;
+  return 0;
+}
+
+int dtw_twin_scale_model(dtw_twin_t *t, double mass_scale, double friction_scale) {
+  return dtw_sim_scale_model(t->sim, mass_scale, friction_scale);
 }
 
 int dtw_twin_reset(dtw_twin_t *t) {
