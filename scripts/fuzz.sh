@@ -7,7 +7,9 @@ seconds=${1:-60}
 cd "$(dirname "$0")/.."
 cmake -S . -B build-fuzz -DDTW_FUZZ=ON -DCMAKE_C_COMPILER=clang \
   -DDTW_BUILD_TESTS=OFF -DDTW_BUILD_BENCH=OFF >build-fuzz.configure.log
-cmake --build build-fuzz -j "$(nproc)"
+targets=()
+for src in fuzz/fuzz_*.c; do targets+=(--target "$(basename "$src" .c)"); done
+cmake --build build-fuzz -j "$(nproc)" "${targets[@]}"
 status=0
 for f in build-fuzz/fuzz/fuzz_*; do
   [[ -x "$f" ]] || continue
