@@ -50,3 +50,38 @@ clean:
 config-files: build
 	$(BUILD)/apps/dtwin/dtwin config dump > config/dtwin.yaml
 	$(BUILD)/apps/dtwin/dtwin config docs > docs/config.md
+
+# Container image (deploy/Containerfile) built with podman from the local Debian
+# base (scripts/make-base-image.sh). Rebuilt only when the sources that go into it
+# change: the image carries the label io.dtwin.source-hash and the tag src-<hash>.
+#   make image                 -> $(IMAGE):src-<hash> and $(IMAGE):dev
+#   make deploy-local          -> scripts/deploy.sh --target local (podman kube play)
+IMAGE ?= localhost/dtwin
+BASE_IMAGE ?= localhost/debian:bookworm
+IMAGE_INPUTS = CMakeLists.txt cmake idl include src apps models config deploy/Containerfile .containerignore
+IMAGE_SOURCE_HASH = $(shell find $(IMAGE_INPUTS) -type f -not -name '*.swp' -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+
+.PHONY: image image-hash deploy-local
+image-hash:
+	@echo $(IMAGE_SOURCE_HASH)
+
+image: deps
+	@scripts/make-base-image.sh $(BASE_IMAGE)
+	@CONTAINERS_CONF=$${CONTAINERS_CONF:-$(CURDIR)/deploy/podman/containers.conf}; export CONTAINERS_CONF; \
+	h=$(IMAGE_SOURCE_HASH); \
+	if podman image exists $(IMAGE):src-$$h; then \
+	  echo "image: $(IMAGE):src-$$h is up to date"; \
+	else \
+	  echo "image: building $(IMAGE):src-$$h"; start=$$(date +%s); \
+	  podman build --network=host --format oci -f deploy/Containerfile \
+	    --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg DTW_SOURCE_HASH=$$h \
+	    --build-arg DTW_VERSION=$$(sed -n 's/^project(dtwin VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt) \
+	    --build-arg DTW_REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
+	    -t $(IMAGE):src-$$h . || exit 1; \
+	  echo "image: built in $$(( $$(date +%s) - start )) s"; \
+	fi; \
+	podman tag $(IMAGE):src-$$h $(IMAGE):dev; \
+	echo "image: $(IMAGE):src-$$h $$(podman image inspect --format '{{.Size}}' $(IMAGE):src-$$h) bytes"
+
+deploy-local: image
+	scripts/deploy.sh --target local --image $(IMAGE):dev

@@ -1,12 +1,21 @@
 /* bench_bus - the DDS bus between two processes, side by side with Cyclone's
- * own ddsperf on the same machine, domain setup and payload size.
+ * own ddsperf on the same machine, domain setup, payload size and QoS.
  *
- *   JointState (23 joints) publish -> receive throughput      vs ddsperf pub/sub
- *   JointState ping-pong round trip (median, p99)             vs ddsperf ping/pong
- *   std_srvs/Trigger service round trip (median, p99)         (goal: p99 < 1 ms)
+ *   T: JointState (23 joints) publish -> receive throughput   vs ddsperf pub/sub
+ *   L: JointState ping-pong round trip (median, p99)          vs ddsperf ping/pong
+ *   S: std_srvs/Trigger service round trip (median, p99)      vs ddsperf ping/pong
  *
- * Usage: bench_bus [seconds per phase, default 3]. Total stays under ~60 s.
+ * Like with like: ddsperf's KS topic carries the same number of CDR bytes
+ * ("size"), both sides are reliable, volatile, keep-last 10 (ROS' default
+ * profile; ddsperf -k 10), both count in the data-available listener, and
+ * both run on loopback in the same domain. The machine may be shared and
+ * noisy, so every contender runs `rounds` times, alternating, and the report
+ * gives medians of the rounds and the ratio of the medians.
+ *
+ * Usage: bench_bus [-t seconds per run (3)] [-r rounds (3)] [-p phases (TLS)]
+ *                  [-n: our side only, no ddsperf (for profiling)]
  * Uses ROS_DOMAIN_ID (default 77) and, if CYCLONEDDS_URI is unset, loopback. */
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,14 +31,22 @@
 
 #define SEC INT64_C(1000000000)
 #define MAX_SAMPLES 400000
+#define MAX_ROUNDS 15
+#define DEPTH 10 /* keep-last depth of both contenders */
 
 static int phase_s = 3;
 static int domain = 77;
-static bool direct_mode;
-static bool batching; /* publisher packs samples, flushing every 64 */ /* subscriptions dispatch in the receive thread */
+static bool direct_mode; /* subscriptions / services run callbacks in the receive thread */
+static bool batching;    /* the bus' write batching (ddsperf pub batches when publishing flat out) */
+static bool no_ddsperf;  /* -n: only our side (for profiling) */
 
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
 
@@ -39,6 +56,14 @@ static double pct_us(int64_t *v, size_t n, double p) {
   size_t k = (size_t)(p * (double)(n - 1));
   return (double)v[k] / 1e3;
 }
+
+static double median(double *v, int n) {
+  if (n <= 0) return 0.0;
+  qsort(v, (size_t)n, sizeof *v, cmp_dbl);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 static dtw_bus_t *mkbus(const char *name, dtw_bus_node_t **node) {
   char err[256];
@@ -53,6 +78,13 @@ static dtw_bus_t *mkbus(const char *name, dtw_bus_node_t **node) {
     exit(1);
   }
   return bus;
+}
+
+static void check(int rc, const char *what, const char *err) {
+  if (rc < 0) {
+    fprintf(stderr, "bench_bus: %s: %s\n", what, err);
+    exit(1);
+  }
 }
 
 static void make_js(dtw_joint_state_msg_t *m) {
@@ -84,6 +116,7 @@ typedef struct {
   int64_t first_ns, last_ns;
 } count_ctx_t;
 
+/* counting only: the receiver must not be the bottleneck by design */
 static void count_cb(dtw_sub_t *sub, const void *msg, void *user) {
   (void)sub;
   (void)msg;
@@ -117,26 +150,34 @@ static void child(int mode, int fd) {
   signal(SIGTERM, on_term);
   dtw_bus_node_t *node;
   dtw_bus_t *bus = mkbus("bench_child", &node);
-  char err[256];
+  char err[256] = "";
   count_ctx_t cc = {0};
   dtw_sub_t *sub;
   dtw_pub_t *pong;
   dtw_srv_t *srv;
   dtw_sub_options_t o;
   dtw_sub_options_default(&o);
+  o.depth = DEPTH;
+  o.direct = direct_mode;
   if (mode == 0) {
     o.on_msg = count_cb;
     o.user = &cc;
-    o.direct = direct_mode;
-    dtw_sub_create(node, "js", DTW_TYPE_JOINT_STATE, &o, &sub, err, sizeof err);
+    check(dtw_sub_create(node, "js", DTW_TYPE_JOINT_STATE, &o, &sub, err, sizeof err), "sub", err);
   } else if (mode == 1) {
-    dtw_pub_create(node, "pong", DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &pong, err, sizeof err);
+    check(dtw_pub_create(node, "pong", DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &pong, err,
+                         sizeof err),
+          "pub", err);
     o.on_msg = echo_cb;
     o.user = pong;
-    o.direct = direct_mode;
-    dtw_sub_create(node, "ping", DTW_TYPE_JOINT_STATE, &o, &sub, err, sizeof err);
+    check(dtw_sub_create(node, "ping", DTW_TYPE_JOINT_STATE, &o, &sub, err, sizeof err), "sub",
+          err);
   } else {
-    dtw_bus_serve(node, "trigger", DTW_SRV_TRIGGER, trig, NULL, &srv, err, sizeof err);
+    dtw_srv_options_t so;
+    dtw_srv_options_default(&so);
+    so.direct = direct_mode;
+    check(dtw_bus_serve_opt(node, "trigger", DTW_SRV_TRIGGER, trig, NULL, &so, &srv, err,
+                            sizeof err),
+          "serve", err);
   }
   if (write(fd, "r", 1) != 1) _exit(1);
   int64_t deadline = dtw_clock_mono_ns() + (phase_s + 10) * SEC;
@@ -171,17 +212,22 @@ static void reap(pid_t pid) {
 
 /* ---- our figures ---------------------------------------------------------- */
 
+/* Publish as fast as possible for phase_s; the receive rate in msg/s. */
 static double ours_throughput(void) {
   int fd;
   pid_t pid = spawn(0, &fd);
   dtw_bus_node_t *node;
+  batching = true; /* like ddsperf pub: samples packed up to the max. message size */
   dtw_bus_t *bus = mkbus("bench_pub", &node);
   dtw_pub_t *pub;
-  char err[256];
+  char err[256] = "";
   static dtw_joint_state_msg_t m;
   make_js(&m);
-  dtw_pub_create(node, "js", DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &pub, err, sizeof err);
+  check(dtw_pub_create(node, "js", DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &pub, err, sizeof err),
+        "pub", err);
+  batching = false; /* the child (forked before) and other phases do not batch */
   dtw_pub_wait_matched(pub, 1, 10 * SEC);
+  dtw_clock_sleep_ns(SEC / 10);
   int64_t end = dtw_clock_mono_ns() + phase_s * SEC;
   while (dtw_clock_mono_ns() < end) {
     for (int i = 0; i < 64; i++) {
@@ -200,9 +246,11 @@ static double ours_throughput(void) {
   dtw_pub_stats(pub, &st);
   dtw_bus_destroy(bus);
   double secs = (double)(cc.last_ns - cc.first_ns) / 1e9;
-  printf("  ours    published %llu, received %llu in %.2f s\n", (unsigned long long)st.messages,
-         (unsigned long long)cc.count, secs);
-  return secs > 0 ? (double)cc.count / secs : 0.0;
+  double rate = secs > 0 ? (double)cc.count / secs : 0.0;
+  printf("    ours %-6s published %8llu received %8llu  %9.0f msg/s\n",
+         direct_mode ? "direct" : "spin", (unsigned long long)st.messages,
+         (unsigned long long)cc.count, rate);
+  return rate;
 }
 
 typedef struct {
@@ -232,14 +280,14 @@ static void pong_cb(dtw_sub_t *sub, const void *msg, void *user) {
   dtw_pub_joint_state(pc->ping, pc->msg);
 }
 
-static void ours_pingpong(double *med, double *p99, size_t *n_out) {
+static void ours_pingpong(double *med, double *p99) {
   int fd;
   pid_t pid = spawn(1, &fd);
   dtw_bus_node_t *node;
   dtw_bus_t *bus = mkbus("bench_ping", &node);
   dtw_pub_t *ping;
   dtw_sub_t *pong;
-  char err[256];
+  char err[256] = "";
   pong_ctx_t pc = {0};
   static dtw_joint_state_msg_t m;
   static int64_t rtt[MAX_SAMPLES];
@@ -252,8 +300,12 @@ static void ours_pingpong(double *med, double *p99, size_t *n_out) {
   o.on_msg = pong_cb;
   o.user = &pc;
   o.direct = direct_mode;
-  dtw_pub_create(node, "ping", DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &ping, err, sizeof err);
-  dtw_sub_create(node, "pong", DTW_TYPE_JOINT_STATE, &o, &pong, err, sizeof err);
+  o.depth = DEPTH;
+  check(dtw_pub_create(node, "ping", DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &ping, err,
+                       sizeof err),
+        "pub", err);
+  check(dtw_sub_create(node, "pong", DTW_TYPE_JOINT_STATE, &o, &pong, err, sizeof err), "sub",
+        err);
   dtw_pub_wait_matched(ping, 1, 10 * SEC);
   dtw_sub_wait_matched(pong, 1, 10 * SEC);
   dtw_clock_sleep_ns(SEC / 10);
@@ -276,22 +328,23 @@ static void ours_pingpong(double *med, double *p99, size_t *n_out) {
   reap(pid);
   close(fd);
   dtw_bus_destroy(bus);
-  *n_out = n;
   *med = pct_us(rtt, n, 0.5);
   *p99 = pct_us(rtt, n, 0.99);
+  printf("    ours %-6s median %7.1f us  p99 %8.1f us  (%zu round trips)\n",
+         direct_mode ? "direct" : "spin", *med, *p99, n);
 }
 
-static void ours_service(double *med, double *p99, size_t *n_out) {
+static void ours_service(double *med, double *p99) {
   int fd;
   pid_t pid = spawn(2, &fd);
   dtw_bus_node_t *node;
   dtw_bus_t *bus = mkbus("bench_client", &node);
   dtw_client_t *cli;
-  char err[256];
+  char err[256] = "";
   dtw_trigger_response_t resp;
   static int64_t rtt[MAX_SAMPLES];
-  size_t n = 0;
-  dtw_client_create(node, "trigger", DTW_SRV_TRIGGER, &cli, err, sizeof err);
+  size_t n = 0, fail = 0;
+  check(dtw_client_create(node, "trigger", DTW_SRV_TRIGGER, &cli, err, sizeof err), "client", err);
   dtw_client_wait_for_service(cli, 10 * SEC);
   dtw_bus_call(cli, NULL, &resp, SEC, err, sizeof err); /* warm-up */
   int64_t end = dtw_clock_mono_ns() + phase_s * SEC;
@@ -299,13 +352,16 @@ static void ours_service(double *med, double *p99, size_t *n_out) {
     int64_t t0 = dtw_clock_mono_ns();
     if (dtw_bus_call(cli, NULL, &resp, SEC, err, sizeof err) == 0)
       rtt[n++] = dtw_clock_mono_ns() - t0;
+    else
+      fail++;
   }
   reap(pid);
   close(fd);
   dtw_bus_destroy(bus);
-  *n_out = n;
   *med = pct_us(rtt, n, 0.5);
   *p99 = pct_us(rtt, n, 0.99);
+  printf("    ours %-6s median %7.1f us  p99 %8.1f us  (%zu calls, %zu failed)\n",
+         direct_mode ? "direct" : "spin", *med, *p99, n, fail);
 }
 
 /* ---- ddsperf ------------------------------------------------------------- */
@@ -320,14 +376,15 @@ static pid_t run_bg(const char *cmd) {
 }
 
 /* Receive rate from ddsperf sub output: (total_last - total_first) / dt. */
-static double ddsperf_throughput(size_t size) {
+static double ddsperf_throughput(size_t size, const char *submode) {
   char cmd[512];
   const char *out = "/tmp/bench_bus_ddsperf_sub.txt";
-  snprintf(cmd, sizeof cmd, "exec ddsperf -D%d -i %d sub > %s 2>&1", phase_s + 2, domain, out);
+  snprintf(cmd, sizeof cmd, "exec ddsperf -k %d -D%d -i %d sub %s > %s 2>&1", DEPTH, phase_s + 2,
+           domain, submode, out);
   pid_t sub = run_bg(cmd);
   dtw_clock_sleep_ns(SEC / 2);
-  snprintf(cmd, sizeof cmd, "ddsperf -D%d -i %d pub size %zu > /dev/null 2>&1", phase_s + 1,
-           domain, size);
+  snprintf(cmd, sizeof cmd, "ddsperf -k %d -D%d -i %d pub size %zu > /dev/null 2>&1", DEPTH,
+           phase_s + 1, domain, size);
   if (system(cmd) != 0) fprintf(stderr, "bench_bus: ddsperf pub failed\n");
   waitpid(sub, NULL, 0);
   FILE *f = fopen(out, "r");
@@ -348,7 +405,9 @@ static double ddsperf_throughput(size_t size) {
     n_last = total;
   }
   fclose(f);
-  return t_last > t_first ? (n_last - n_first) / (t_last - t_first) : 0.0;
+  double rate = t_last > t_first ? (n_last - n_first) / (t_last - t_first) : 0.0;
+  printf("    ddsperf pub/sub %-8s size %zu            %9.0f msg/s\n", submode, size, rate);
+  return rate;
 }
 
 static void ddsperf_pingpong(size_t size, double *med, double *p99) {
@@ -374,55 +433,113 @@ static void ddsperf_pingpong(size_t size, double *med, double *p99) {
     }
   }
   fclose(f);
+  printf("    ddsperf size %-5zu median %7.1f us  p99 %8.1f us\n", size, *med, *p99);
 }
 
 int main(int argc, char **argv) {
-  if (argc > 1) phase_s = atoi(argv[1]);
-  if (phase_s < 1 || phase_s > 8) phase_s = 3;
+  int rounds = 3, c;
+  const char *phases = "TLS";
+  while ((c = getopt(argc, argv, "t:r:p:n")) != -1) {
+    switch (c) {
+      case 'n': no_ddsperf = true; break;
+      case 't': phase_s = atoi(optarg); break;
+      case 'r': rounds = atoi(optarg); break;
+      case 'p': phases = optarg; break;
+      default:
+        fprintf(stderr, "usage: bench_bus [-t seconds] [-r rounds] [-p TLS] [-n]\n");
+        return 2;
+    }
+  }
+  if (phase_s < 1 || phase_s > 30) phase_s = 3;
+  if (rounds < 1 || rounds > MAX_ROUNDS) rounds = 3;
   const char *d = getenv("ROS_DOMAIN_ID");
   if (d && *d) domain = atoi(d);
   if (getenv("CYCLONEDDS_URI") == NULL)
     setenv("CYCLONEDDS_URI",
            "<General><Interfaces><NetworkInterface name=\"lo\"/></Interfaces></General>", 1);
   size_t size = js_cdr_size();
-  printf("bench_bus: domain %d, %d s per phase, JointState 23 joints = %zu bytes CDR\n", domain,
-         phase_s, size);
+  printf("bench_bus: domain %d, %d s per run, %d rounds, JointState 23 joints = %zu bytes CDR,\n"
+         "reliable keep-last %d on both sides\n",
+         domain, phase_s, rounds, size, DEPTH);
 
-  printf("throughput (JointState, one publisher -> one subscriber process):\n");
-  double spin = ours_throughput();
-  direct_mode = true;
-  double direct = ours_throughput();
-  batching = true;
-  double batched = ours_throughput();
-  batching = false;
-  double theirs = ddsperf_throughput(size);
-  printf("  ours, spin thread         %10.0f msg/s\n  ours, direct              %10.0f msg/s\n"
-         "  ours, direct + batching   %10.0f msg/s\n"
-         "  ddsperf                   %10.0f msg/s (size %zu)\n"
-         "  ratio ours/ddsperf spin %.2f direct %.2f direct+batching %.2f (goal >= 0.5)\n",
-         spin, direct, batched, theirs, size, theirs > 0 ? spin / theirs : 0.0,
-         theirs > 0 ? direct / theirs : 0.0, theirs > 0 ? batched / theirs : 0.0);
-
-  double m1, p1, m2, p2, m3, p3;
-  size_t n, n3;
-  printf("round trip (ping-pong, JointState):\n");
-  direct_mode = false;
-  ours_pingpong(&m1, &p1, &n);
-  direct_mode = true;
-  ours_pingpong(&m3, &p3, &n3);
-  ddsperf_pingpong(size, &m2, &p2);
-  printf("  ours, spin thread median %8.1f us  p99 %8.1f us  (%zu round trips)\n", m1, p1, n);
-  printf("  ours, direct      median %8.1f us  p99 %8.1f us  (%zu round trips)\n", m3, p3, n3);
-  printf("  ddsperf           median %8.1f us  p99 %8.1f us\n", m2, p2);
-  printf("  ratio ours/ddsperf median spin %.2f direct %.2f, p99 spin %.2f direct %.2f\n",
-         m2 > 0 ? m1 / m2 : 0.0, m2 > 0 ? m3 / m2 : 0.0, p2 > 0 ? p1 / p2 : 0.0,
-         p2 > 0 ? p3 / p2 : 0.0);
-  direct_mode = false;
-
-  printf("service round trip (std_srvs/Trigger):\n");
-  ours_service(&m1, &p1, &n);
-  printf("  ours    median %8.1f us  p99 %8.1f us  (%zu calls; goal p99 < 1000 us)\n", m1, p1, n);
-  printf("  vs ddsperf ping-pong median %.2fx p99 %.2fx\n", m2 > 0 ? m1 / m2 : 0.0,
-         p2 > 0 ? p1 / p2 : 0.0);
+  /* ddsperf ping-pong is the reference for both L and S */
+  double dm[MAX_ROUNDS], dp[MAX_ROUNDS], dd_med = 0, dd_p99 = 0;
+  bool have_dd = false;
+  if (strchr(phases, 'T')) {
+    double spin[MAX_ROUNDS], direct[MAX_ROUNDS], dd[MAX_ROUNDS], dw[MAX_ROUNDS];
+    printf("throughput (JointState, one publisher -> one subscriber process; ours direct and\n"
+           "ddsperf listener count in the receive thread, ours spin and ddsperf waitset in\n"
+           "another thread woken per burst):\n");
+    for (int r = 0; r < rounds; r++) {
+      printf("  round %d\n", r + 1);
+      /* alternate who goes first, so drifting load does not favour one side */
+      dd[r] = dw[r] = 0;
+      if (r % 2 && !no_ddsperf) dd[r] = ddsperf_throughput(size, "listener");
+      direct_mode = true;
+      direct[r] = ours_throughput();
+      if (r % 2 && !no_ddsperf) dw[r] = ddsperf_throughput(size, "waitset");
+      direct_mode = false;
+      spin[r] = ours_throughput();
+      if (r % 2 == 0 && !no_ddsperf) dw[r] = ddsperf_throughput(size, "waitset");
+      if (r % 2 == 0 && !no_ddsperf) dd[r] = ddsperf_throughput(size, "listener");
+    }
+    double ms = median(spin, rounds), md = median(direct, rounds), mdd = median(dd, rounds),
+           mdw = median(dw, rounds);
+    printf("  median: ours direct %.0f, ddsperf listener %.0f; ours spin %.0f, ddsperf waitset "
+           "%.0f msg/s\n",
+           md, mdd, ms, mdw);
+    printf("  ratio ours/ddsperf: direct/listener %.2f (goal >= 0.5), spin/waitset %.2f\n",
+           ratio(md, mdd), ratio(ms, mdw));
+  }
+  if (strchr(phases, 'L')) {
+    double sm[MAX_ROUNDS], sp[MAX_ROUNDS], xm[MAX_ROUNDS], xp[MAX_ROUNDS];
+    printf("round trip (ping-pong, JointState):\n");
+    for (int r = 0; r < rounds; r++) {
+      printf("  round %d\n", r + 1);
+      dm[r] = dp[r] = 0;
+      if (r % 2 && !no_ddsperf) ddsperf_pingpong(size, &dm[r], &dp[r]);
+      direct_mode = true;
+      ours_pingpong(&xm[r], &xp[r]);
+      direct_mode = false;
+      ours_pingpong(&sm[r], &sp[r]);
+      if (r % 2 == 0 && !no_ddsperf) ddsperf_pingpong(size, &dm[r], &dp[r]);
+    }
+    double a = median(xm, rounds), b = median(xp, rounds), e = median(sm, rounds),
+           f = median(sp, rounds);
+    dd_med = median(dm, rounds);
+    dd_p99 = median(dp, rounds);
+    have_dd = true;
+    printf("  median of rounds: ours direct %.1f / %.1f us, ours spin %.1f / %.1f us, "
+           "ddsperf %.1f / %.1f us (median / p99)\n",
+           a, b, e, f, dd_med, dd_p99);
+    printf("  ratio ours/ddsperf: direct median %.2f p99 %.2f, spin median %.2f p99 %.2f\n",
+           ratio(a, dd_med), ratio(b, dd_p99), ratio(e, dd_med), ratio(f, dd_p99));
+  }
+  if (strchr(phases, 'S')) {
+    double sm[MAX_ROUNDS], sp[MAX_ROUNDS], xm[MAX_ROUNDS], xp[MAX_ROUNDS];
+    printf("service round trip (std_srvs/Trigger, client blocks in dtw_bus_call):\n");
+    for (int r = 0; r < rounds; r++) {
+      printf("  round %d\n", r + 1);
+      if (!have_dd) dm[r] = dp[r] = 0;
+      if (!have_dd && r % 2 && !no_ddsperf) ddsperf_pingpong(size, &dm[r], &dp[r]);
+      direct_mode = true;
+      ours_service(&xm[r], &xp[r]);
+      direct_mode = false;
+      ours_service(&sm[r], &sp[r]);
+      if (!have_dd && r % 2 == 0 && !no_ddsperf) ddsperf_pingpong(size, &dm[r], &dp[r]);
+    }
+    if (!have_dd) {
+      dd_med = median(dm, rounds);
+      dd_p99 = median(dp, rounds);
+    }
+    double a = median(xm, rounds), b = median(xp, rounds), e = median(sm, rounds),
+           f = median(sp, rounds);
+    printf("  median of rounds: server direct %.1f / %.1f us, server spin %.1f / %.1f us "
+           "(median / p99; goal p99 < 1000 us)\n",
+           a, b, e, f);
+    printf("  vs ddsperf ping-pong %.1f / %.1f us: direct %.2fx / %.2fx, spin %.2fx / %.2fx\n",
+           dd_med, dd_p99, ratio(a, dd_med), ratio(b, dd_p99), ratio(e, dd_med),
+           ratio(f, dd_p99));
+  }
   return 0;
 }

@@ -14,19 +14,20 @@
 #     --target local        the same on this machine with `podman kube play`
 #     --down                (local) stop what --target local started
 #     --domain N            (local) ROS_DOMAIN_ID of the local system (default 0)
+#     --only A,B            (local) run only these workloads (e.g. dtwin-sim)
 #
 # Exit codes: 0 deployed and healthy; 1 failed (rolled back when possible); 2 usage.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 overlay=dev image="" context="" dry_run=0 render_only=0 monitoring=0 timeout=300
-target=k8s down=0 domain=0
+target=k8s down=0 domain=0 only=""
 namespace=dtwin
 PY=${PYTHON:-/usr/bin/python3}
 [[ -x $PY ]] || PY=python3
 
 die() { echo "deploy: $*" >&2; exit 1; }
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 log() { echo "deploy: $*"; }
 
 while [[ $# -gt 0 ]]; do
@@ -41,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --target) target=${2:?}; shift 2 ;;
     --down) down=1; shift ;;
     --domain) domain=${2:?}; shift 2 ;;
+    --only) only=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "deploy: unknown option $1" >&2; usage ;;
   esac
@@ -108,15 +110,17 @@ policy_args=()
 local_dir=${DTW_LOCAL_STATE:-${XDG_RUNTIME_DIR:-/tmp}/dtwin-local}
 local_file=$local_dir/$overlay.yaml
 
-# The rendered workloads as podman kube play runs them: StatefulSets become
-# Deployments, pods use the host network with Cyclone on loopback and HTTP on
-# 127.0.0.1 (no cluster DNS or NetworkPolicy here), probes are checked by this
-# script. Prints "pod-name port" for every health port.
+# The rendered workloads as podman kube play runs them: the containers of every
+# StatefulSet/Deployment (or only those named in --only) in ONE pod "dtwin-local",
+# so they share a network namespace (Cyclone on its loopback, no cluster DNS or
+# NetworkPolicy here, no host ports). Probes are checked by this script.
+# Prints "container port" for every health port.
 to_local() {
-  "$PY" - "$rendered" "$local_file" "$domain" <<'PYEOF'
+  "$PY" - "$rendered" "$local_file" "$domain" "$only" <<'PYEOF'
 import sys, yaml
-src, dst, domain = sys.argv[1], sys.argv[2], sys.argv[3]
-out, ports = [], []
+src, dst, domain, only = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+only = set(filter(None, only.split(",")))
+out, pod, ports, vols = [], None, [], {}
 for o in yaml.safe_load_all(open(src)):
     if not o:
         continue
@@ -128,68 +132,88 @@ for o in yaml.safe_load_all(open(src)):
                                    '<NetworkInterface name="lo"/></Interfaces></General><Discovery>'
                                    '<ParticipantIndex>auto</ParticipantIndex><MaxAutoParticipantIndex>64'
                                    '</MaxAutoParticipantIndex></Discovery></Domain></CycloneDDS>')
-        if "dtwin.yaml" in d:
-            d["dtwin.yaml"] = d["dtwin.yaml"].replace('http_bind: "0.0.0.0"', 'http_bind: "127.0.0.1"')
         if "ROS_DOMAIN_ID" in d:
             d["ROS_DOMAIN_ID"] = domain
         o["metadata"].pop("namespace", None)
         out.append(o)
     elif k in ("StatefulSet", "Deployment"):
-        spec = o["spec"]
-        for key in ("serviceName", "podManagementPolicy", "volumeClaimTemplates", "updateStrategy"):
-            spec.pop(key, None)
-        o["kind"] = "Deployment"
-        o["metadata"].pop("namespace", None)
-        pod = spec["template"]["spec"]
-        pod["hostNetwork"] = True
-        pod.pop("topologySpreadConstraints", None)
-        for c in pod["containers"]:
+        if only and o["metadata"]["name"] not in only:
+            continue
+        spec = o["spec"]["template"]["spec"]
+        if pod is None:
+            pod = {"apiVersion": "apps/v1", "kind": "Deployment",
+                   "metadata": {"name": "dtwin-local", "labels": {"app.kubernetes.io/name": "dtwin"}},
+                   "spec": {"replicas": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "dtwin"}},
+                            "template": {"metadata": {"labels": {"app.kubernetes.io/name": "dtwin"}},
+                                         "spec": {"securityContext": spec.get("securityContext"),
+                                                  "automountServiceAccountToken": False,
+                                                  "containers": [], "volumes": []}}}}
+        for c in spec["containers"]:
             for p in ("startupProbe", "livenessProbe", "readinessProbe"):
                 c.pop(p, None)
+            if any(x["name"] == c["name"] for x in pod["spec"]["template"]["spec"]["containers"]):
+                c["name"] = o["metadata"]["name"] + "-" + c["name"]
+            pod["spec"]["template"]["spec"]["containers"].append(c)
             for p in c.get("ports") or []:
                 if p.get("name", "").endswith("-http"):
-                    ports.append((o["metadata"]["name"], c["name"], p["containerPort"]))
-        out.append(o)
+                    ports.append((c["name"], p["containerPort"]))
+        for v in spec.get("volumes") or []:
+            vols.setdefault(v["name"], v)
+if pod is None:
+    sys.exit("no workloads selected")
+pod["spec"]["template"]["spec"]["volumes"] = list(vols.values())
+out.append(pod)
 with open(dst, "w") as f:
     yaml.safe_dump_all(out, f, sort_keys=False)
-for name, cname, port in ports:
-    print(name, cname, port)
+for cname, port in ports:
+    print(cname, port)
 PYEOF
 }
 
-# ready_local PORT...: wait for every /readyz, then run `dtwin health` in a container
+# the podman name of container $1 of the local pod (dtwin-local-pod[-0]-NAME)
+ctr() {
+  podman ps -a --filter name=dtwin-local-pod --format '{{.Names}}' | grep -m1 -E -- "^dtwin-local-pod(-[0-9]+)?-$1\$" ||
+    echo "dtwin-local-pod-$1"
+}
+
+# GET a URL inside the local pod's network namespace (its loopback)
+pod_get() {
+  local pid
+  pid=$(podman inspect --format '{{.State.Pid}}' "$(ctr "$1")" 2>/dev/null) || return 1
+  [[ $pid -gt 0 ]] || return 1
+  nsenter --net="/proc/$pid/ns/net" curl -fsS -o /dev/null --max-time 2 "$2" 2>/dev/null
+}
+
+# wait_local "container port"...: every /readyz answers 200 (or a container exits)
 wait_local() {
-  local deadline=$((SECONDS + timeout)) entries=("$@") e name cname port pending
+  local deadline=$((SECONDS + timeout)) e cname port state pending
   while :; do
     pending=()
-    for e in "${entries[@]}"; do
-      read -r name cname port <<<"$e"
-      curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/readyz" 2>/dev/null || pending+=("$e")
+    for e in "$@"; do
+      read -r cname port <<<"$e"
+      pod_get "$cname" "http://127.0.0.1:$port/readyz" || pending+=("$e")
     done
     [[ ${#pending[@]} -eq 0 ]] && return 0
-    if ((SECONDS >= deadline)); then
-      for e in "${pending[@]}"; do echo "deploy: not ready: $e" >&2; done
-      return 1
-    fi
     for e in "${pending[@]}"; do
-      read -r name cname port <<<"$e"
-      local state
-      state=$(podman inspect --format '{{.State.Status}}' "$name-pod-$cname" 2>/dev/null || echo missing)
-      if [[ $state == exited || $state == missing ]]; then
-        echo "deploy: container $name-pod-$cname is $state:" >&2
-        podman logs --tail 20 "$name-pod-$cname" >&2 2>&1 || true
+      read -r cname port <<<"$e"
+      state=$(podman inspect --format '{{.State.Status}}' "$(ctr "$cname")" 2>/dev/null || echo missing)
+      if [[ $state == exited || $state == missing ]] || ((SECONDS >= deadline)); then
+        echo "deploy: container $cname ($state) not ready:" >&2
+        podman logs --tail 20 "$(ctr "$cname")" >&2 2>&1 || true
         return 1
       fi
     done
-    sleep 1
+    sleep 0.5
   done
 }
 
+# `dtwin health` against every process of the pod, from inside it
 health_local() {
-  local first=$1; shift
-  local args=() e name cname port
-  for e in "$@"; do read -r name cname port <<<"$e"; args+=(--endpoint "http://127.0.0.1:$port"); done
-  if podman exec "$first" dtwin health --help >/dev/null 2>&1; then
+  local args=() e cname port first
+  read -r first _ <<<"$1"
+  for e in "$@"; do read -r cname port <<<"$e"; args+=(--endpoint "http://127.0.0.1:$port"); done
+  first=$(ctr "$first")
+  if podman exec "$first" dtwin health --help 2>&1 | grep -q -- '--endpoint'; then
     podman exec "$first" dtwin health "${args[@]}"
   else
     log "dtwin health is not in this image: /readyz of every process answered 200"
@@ -199,12 +223,15 @@ health_local() {
 if [[ $target == local ]]; then
   need podman "scripts/install-deps.sh"
   need curl "apt-get install curl"
+  need nsenter "util-linux"
+  [[ $(id -u) -eq 0 ]] || die "preflight: --target local enters the pod's network namespace: run as root"
   # shellcheck source=scripts/podman-env.sh
   source "$root/scripts/podman-env.sh"
   mkdir -p "$local_dir"
   if [[ $down -eq 1 ]]; then
     [[ -f $local_file ]] || die "nothing to stop ($local_file missing)"
-    podman kube down "$local_file" >/dev/null && log "stopped $overlay (local)"
+    podman kube down "$local_file" >/dev/null 2>&1 || true
+    log "stopped $overlay (local)"
     exit 0
   fi
   [[ $dry_run -eq 1 ]] && { to_local >/dev/null; cat "$local_file"; exit 0; }
@@ -220,14 +247,13 @@ if [[ $target == local ]]; then
     podman kube down "$local_file" >/dev/null 2>&1 || true
     die "local deployment did not become ready in ${timeout}s (stopped it)"
   fi
-  read -r n c _ <<<"${endpoints[0]}"
-  if ! health_local "$n-pod-$c" "${endpoints[@]}"; then
+  if ! health_local "${endpoints[@]}"; then
     podman kube down "$local_file" >/dev/null 2>&1 || true
     die "health check failed (stopped it)"
   fi
   log "local $overlay ready in $((SECONDS - start)) s"
   for e in "${endpoints[@]}"; do
-    read -r n c port <<<"$e"; log "  $n/$c: http://127.0.0.1:$port/metrics"
+    read -r c port <<<"$e"; log "  $c: http://127.0.0.1:$port/metrics (in pod dtwin-local)"
   done
   log "stop with: scripts/deploy.sh --target local --overlay $overlay --down"
   exit 0

@@ -12,6 +12,9 @@ packages=(
   libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev
   # tests: cmocka, promtool and a real Prometheus server, HTTP and process tools
   libcmocka-dev prometheus yamllint python3 python3-yaml curl procps iproute2
+  # container image and local deployment (make image, scripts/deploy.sh --target local);
+  # runc: crun 1.8 fails on hybrid cgroups (deploy/podman/containers.conf)
+  podman runc buildah debootstrap uidmap slirp4netns fuse-overlayfs catatonit util-linux shellcheck
 )
 
 missing=()

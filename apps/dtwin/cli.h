@@ -44,6 +44,12 @@ void dtwin_install_signal_handlers(void);
 bool dtwin_stop_requested(void);
 void dtwin_request_stop(void);
 
+/* "--lock-joint NAME@T"-style flags onto robot.fault.<kind>_joint / _at_s, and
+ * "--silent-at T[:D]" onto robot.fault.silent_at_s / silent_for_s (the robot
+ * emulator's faults, for `dtwin robot` and `dtwin up`). Return 0 or an exit code. */
+int dtwin_robot_fault_flag(dtwin_cli_t *cli, const char *opt, const char *kind, const char *arg);
+int dtwin_robot_silent_flag(dtwin_cli_t *cli, const char *arg);
+
 /* Subcommands. */
 int dtwin_cmd_config(dtwin_cli_t *cli);
 int dtwin_cmd_model(dtwin_cli_t *cli);

@@ -1,11 +1,134 @@
-/* dtwin bridge - not built yet (being written). */
+/* dtwin bridge - the Unity bridge: a ROS-TCP-Endpoint-compatible server. */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "dtw/bridge_node.h"
+#include "dtw/clock.h"
+#include "dtw/err.h"
+#include "dtw/runner.h"
+#include "process.h"
 
-const char dtwin_usage_bridge[] = "usage: dtwin bridge ... (not built yet)\n";
+const char dtwin_usage_bridge[] =
+    "usage: dtwin bridge [--port N] [--bind ADDR] [--duration S] [--quiet]\n"
+    "\n"
+    "Serves the ROS-TCP-Endpoint protocol (v0.7, ROS 2) so a Unity project with the stock\n"
+    "ROS-TCP-Connector (ROS IP = this host, port, protocol ROS2) subscribes, publishes and\n"
+    "calls services on the ROS 2 bus. See docs/unity.md.\n"
+    "\n"
+    "  --port N       TCP port, 0 = any free port (printed) [bridge.port, default 10000]\n"
+    "  --bind ADDR    address to listen on [bridge.bind_address: auto = 127.0.0.1, 0.0.0.0\n"
+    "                 in a container]\n"
+    "  --duration S   stop after S seconds (default: run until Ctrl-C)\n"
+    "  --quiet        no status lines, only the summary\n"
+    "\n"
+    "Prints \"bridge listening on ADDR:PORT\" once listening.\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad options or configuration (e.g. port in use).\n";
+
+static int set_param(dtwin_cli_t *cli, const char *param, const char *value) {
+  char assignment[1200], err[1024];
+  snprintf(assignment, sizeof assignment, "bridge.%s=%s", param, value);
+  if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
+    return dtwin_usage_error(cli, "%s", err);
+  return 0;
+}
+
+static void print_status(const char *cmd, const dtw_bridge_node_stats_t *st) {
+  uint64_t refused = 0;
+  for (int r = 0; r < DTW_BRIDGE_REFUSAL_COUNT; r++) refused += st->refused[r];
+  printf("dtwin %s: %llu clients | frames in %llu out %llu | %llu published | %llu service "
+         "calls | %llu dropped | %llu refused\n",
+         cmd, (unsigned long long)st->clients, (unsigned long long)st->frames_in,
+         (unsigned long long)st->frames_out, (unsigned long long)st->published,
+         (unsigned long long)st->service_calls, (unsigned long long)st->dropped,
+         (unsigned long long)refused);
+  fflush(stdout);
+}
 
 int dtwin_cmd_bridge(dtwin_cli_t *cli) {
-  fprintf(stderr, "dtwin %s: not built yet\n", cli->cmd_name);
-  return DTWIN_EXIT_FAILURE;
+  static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
+                                       {"bind", required_argument, NULL, 'b'},
+                                       {"duration", required_argument, NULL, 'd'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {NULL, 0, NULL, 0}};
+  char err[2048];
+  double duration_s = 0, status_period_s = 5;
+  dtw_bridge_node_settings_t settings;
+  optind = 1;
+  opterr = 0;
+  int c, rc = 0;
+  char *end;
+  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'p': rc = set_param(cli, "port", optarg); break;
+    case 'b': rc = set_param(cli, "bind_address", optarg); break;
+    case 'd':
+      duration_s = strtod(optarg, &end);
+      if (*end != '\0' || !isfinite(duration_s) || duration_s < 0)
+        rc = dtwin_usage_error(cli, "--duration needs seconds >= 0, not '%s'", optarg);
+      break;
+    case 'q': status_period_s = 0; break;
+    default:
+      rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
+    }
+  }
+  if (rc == 0 && optind < cli->argc)
+    rc = dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
+  if (rc != 0) return rc;
+  if ((rc = dtwin_get_settings(cli, "bridge", &settings)) != 0) return rc;
+
+  dtwin_host_t host;
+  dtw_bridge_node_t *node = NULL;
+  if ((rc = dtwin_host_open(cli, 9105, &host)) != 0) return rc;
+  rc = dtw_bridge_node_create(&settings, &host.node, &node, err, sizeof err);
+  if (rc < 0) {
+    fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
+    dtwin_host_close(&host);
+    return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+  }
+  printf("bridge listening on %s:%d\n", dtw_bridge_node_address(node), dtw_bridge_node_port(node));
+  printf("dtwin %s: ROS 2 node %s on DDS domain %u (protocol ROS-TCP-Endpoint v0.7, ROS2)\n",
+         cli->cmd_name, dtw_bridge_node_fqn(node), dtw_bus_domain_id(host.node.bus));
+  fflush(stdout);
+
+  dtwin_install_signal_handlers();
+  dtw_runner_t runner;
+  dtw_runner_init(&runner, &host.node, dtw_bridge_node_fqn(node), 0.1, 0);
+  int64_t t0 = dtw_clock_mono_ns(), period_ns = (int64_t)(status_period_s * 1e9);
+  int64_t stop_at = duration_s > 0 ? t0 + (int64_t)(duration_s * 1e9) : INT64_MAX;
+  int64_t next_status = t0 + period_ns;
+  int exit_code = DTWIN_EXIT_OK;
+  dtw_bridge_node_stats_t st;
+  while (!dtwin_stop_requested()) {
+    int64_t now = dtw_clock_mono_ns();
+    if (now >= stop_at) break;
+    int64_t left_ms = (stop_at - now) / 1000000 + 1;
+    if (dtw_bridge_node_poll(node, left_ms < 100 ? (int)left_ms : 100) < 0) {
+      fprintf(stderr, "dtwin %s: epoll failed\n", cli->cmd_name);
+      exit_code = DTWIN_EXIT_FAILURE;
+      break;
+    }
+    dtw_runner_beat(&runner);
+    if (period_ns > 0 && dtw_clock_mono_ns() >= next_status) {
+      dtw_bridge_node_get_stats(node, &st);
+      print_status(cli->cmd_name, &st);
+      next_status += period_ns;
+    }
+  }
+  dtw_bridge_node_get_stats(node, &st);
+  uint64_t refused = 0;
+  for (int r = 0; r < DTW_BRIDGE_REFUSAL_COUNT; r++) refused += st.refused[r];
+  printf("dtwin %s: stopped after %.1f s; %llu connections, frames in %llu out %llu, %llu "
+         "published, %llu service calls, %llu dropped, %llu refused\n",
+         cli->cmd_name, (double)(dtw_clock_mono_ns() - t0) / 1e9,
+         (unsigned long long)st.accepted, (unsigned long long)st.frames_in,
+         (unsigned long long)st.frames_out, (unsigned long long)st.published,
+         (unsigned long long)st.service_calls, (unsigned long long)st.dropped,
+         (unsigned long long)refused);
+  dtw_bridge_node_destroy(node);
+  dtwin_host_close(&host);
+  return exit_code;
 }

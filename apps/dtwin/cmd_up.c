@@ -1,11 +1,488 @@
-/* dtwin up - not built yet (being written). */
+/* dtwin up - the whole twin system in one process, like a ROS 2 launch file
+ * with composition: robot emulator(s), twin(s), synchronization, monitor and
+ * Unity bridge as components sharing one DDS participant, one metrics
+ * endpoint and one health model.
+ *
+ * Threads: the physics components (robots, twins) are spread over a pool of
+ * worker threads, each stepping its components once per physics period,
+ * paced to the wall clock; the event components (sync, monitor, bridge) and
+ * the demo command stream run on the main thread, which also prints the
+ * live status. Every component keeps its own topics, so the same system run
+ * as separate processes (dtwin robot / sim / sync / ...) behaves the same. */
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "dtw/bridge_node.h"
+#include "dtw/clock.h"
+#include "dtw/err.h"
+#include "dtw/log.h"
+#include "dtw/monitor_node.h"
+#include "dtw/paths.h"
+#include "dtw/robot_node.h"
+#include "dtw/runner.h"
+#include "dtw/sim_node.h"
+#include "dtw/sync_node.h"
+#include "dtw/traj_file.h"
+#include "process.h"
+#include "up.h"
 
-const char dtwin_usage_up[] = "usage: dtwin up ... (not built yet)\n";
+#define DTW_PARAM_STYPE dtwin_up_settings_t
+DTW_PARAM_TABLE(dtwin_up_param_table, "up",
+                "dtwin up: which components one process hosts, and the demo command stream",
+                DTWIN_UP_PARAMS);
+#undef DTW_PARAM_STYPE
+
+const char dtwin_usage_up[] =
+    "usage: dtwin up [--twins N] [--mode mirror|shadow] [--duration S] [--rtf X]\n"
+    "                [--motion FILE] [--lock-joint NAME@T] [--no-torque NAME@T]\n"
+    "                [--freeze-sensor NAME@T] [--silent-at T[:D]] [--status-period S] [--quiet]\n"
+    "\n"
+    "Runs the whole digital-twin system in one process: the robot emulator (node\n"
+    "/robot/robot_emulator, or /robot_<k>/... with --twins), the twin (/twin/digital_twin),\n"
+    "the synchronization node (/synchronization_node: /sync/status, /sync/resync), the\n"
+    "monitoring node and the Unity bridge (TCP 10000), sharing one DDS participant and one\n"
+    "metrics/health endpoint (dtwin.http_port, default 9100). The demo motion is sent to the\n"
+    "robot (and, in shadow mode, to the twin) in a loop. A status line per second shows\n"
+    "the sync state, per-group errors, latency and real-time factors.\n"
+    "\n"
+    "  --twins N             robot/twin pairs, namespaced /robot_<k>, /twin_<k>, /sync_<k>\n"
+    "                        when N > 1, stepped by a pool of worker threads [up.twins]\n"
+    "  --mode MODE           mirror: the twin follows the robot's measured state; shadow:\n"
+    "                        the twin runs the same commands, re-synced on divergence [sync.mode]\n"
+    "  --duration S          stop after S seconds of wall time (default: until Ctrl-C)\n"
+    "  --rtf X               real-time factor of robot and twin [sim.rtf, robot.rtf]\n"
+    "  --motion FILE         motion sent in a loop; '' for none [up.motion]\n"
+    "  --lock-joint NAME@T, --no-torque NAME@T, --freeze-sensor NAME@T, --silent-at T[:D]\n"
+    "                        faults injected into the robot emulator (see dtwin robot --help)\n"
+    "  --status-period S     seconds between status lines (default 1, 0 = none)\n"
+    "  --quiet               no status lines, only the summary\n"
+    "\n"
+    "Components are switched with --set up.robot=false (a real robot publishes\n"
+    "/robot/joint_states), up.sync, up.monitor, up.bridge. Each component reads its own\n"
+    "node settings (sim, robot, sync, monitor, bridge) from the same configuration.\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad options, configuration or model.\n";
+
+/* ---- components ------------------------------------------------------------ */
+
+typedef struct paced {
+  const char *fqn;
+  int (*step)(void *node);
+  void *node;
+  dtw_runner_t runner;    /* per-component metrics and health; paced by its worker */
+} paced_t;
+
+typedef struct worker {
+  pthread_t thread;
+  paced_t **items;
+  size_t n;
+  double period_s, rtf;
+  atomic_bool *stop;
+  uint64_t failures;
+} worker_t;
+
+typedef struct pair {
+  dtw_robot_node_t *robot;
+  dtw_sim_node_t *twin;
+  dtw_sync_node_t *sync;
+  dtw_pub_t *cmd_robot, *cmd_twin;   /* demo command stream */
+  char robot_ns[DTW_PARAM_STRING_MAX], twin_ns[DTW_PARAM_STRING_MAX];
+} pair_t;
+
+typedef struct system {
+  dtwin_up_settings_t up;
+  dtw_sim_node_settings_t sim;
+  dtw_robot_node_settings_t robot;
+  dtw_sync_node_settings_t sync;
+  dtw_monitor_node_settings_t monitor;
+  dtw_bridge_node_settings_t bridge;
+  dtwin_host_t host;
+  pair_t *pairs;
+  size_t n_pairs;
+  dtw_monitor_node_t *mon;
+  dtw_bridge_node_t *br;
+  dtw_bus_node_t *commander;
+  dtw_joint_trajectory_msg_t motion;
+  double motion_len_s;
+  int64_t next_motion_ns;
+  paced_t *paced;
+  size_t n_paced;
+  worker_t *workers;
+  size_t n_workers;
+  atomic_bool stop_workers;
+  dtw_runner_t io_runner;
+} system_t;
+
+static int step_twin(void *n) { return dtw_sim_node_step(n); }
+static int step_robot(void *n) { return dtw_robot_node_step(n); }
+
+static void *worker_main(void *arg) {
+  worker_t *w = arg;
+  dtw_pacer_t pacer;
+  dtw_pacer_init(&pacer, w->period_s, w->rtf);
+  while (!atomic_load(w->stop)) {
+    dtw_pacer_begin_step(&pacer);
+    for (size_t i = 0; i < w->n; i++)
+      if (dtw_runner_step(&w->items[i]->runner, w->items[i]->step, w->items[i]->node) < 0)
+        w->failures++;
+    dtw_pacer_end_step(&pacer);
+    dtw_pacer_wait(&pacer);
+  }
+  return NULL;
+}
+
+/* Settings for pair k of n: namespaces and names made unique when n > 1. */
+static void pair_settings(const system_t *s, size_t k, dtw_sim_node_settings_t *sim,
+                          dtw_robot_node_settings_t *robot, dtw_sync_node_settings_t *sync) {
+  *sim = s->sim;
+  *robot = s->robot;
+  *sync = s->sync;
+  if (s->n_pairs == 1) return;
+  snprintf(sim->namespace, sizeof sim->namespace, "/twin_%zu", k);
+  snprintf(robot->namespace, sizeof robot->namespace, "/robot_%zu", k);
+  snprintf(sync->twin_namespace, sizeof sync->twin_namespace, "/twin_%zu", k);
+  snprintf(sync->robot_namespace, sizeof sync->robot_namespace, "/robot_%zu", k);
+  snprintf(sync->node_name, sizeof sync->node_name, "synchronization_node_%zu", k);
+  snprintf(sync->remappings, sizeof sync->remappings,
+           "sync/status:=/sync_%zu/status sync/resync:=/sync_%zu/resync", k, k);
+}
+
+static int create_pairs(system_t *s, char *err, size_t errlen) {
+  const dtw_node_host_t *h = &s->host.node;
+  s->pairs = calloc(s->n_pairs, sizeof *s->pairs);
+  s->paced = calloc(2 * s->n_pairs, sizeof *s->paced);
+  if (s->pairs == NULL || s->paced == NULL) return DTW_ENOMEM;
+  for (size_t k = 0; k < s->n_pairs; k++) {
+    pair_t *p = &s->pairs[k];
+    dtw_sim_node_settings_t sim;
+    dtw_robot_node_settings_t robot;
+    dtw_sync_node_settings_t sync;
+    pair_settings(s, k, &sim, &robot, &sync);
+    snprintf(p->robot_ns, sizeof p->robot_ns, "%s", robot.namespace);
+    snprintf(p->twin_ns, sizeof p->twin_ns, "%s", sim.namespace);
+    int rc;
+    if (s->up.robot && (rc = dtw_robot_node_create(&robot, h, &p->robot, err, errlen)) < 0)
+      return rc;
+    if ((rc = dtw_sim_node_create(&sim, h, &p->twin, err, errlen)) < 0) return rc;
+    if (s->up.sync && (rc = dtw_sync_node_create(&sync, h, &p->sync, err, errlen)) < 0) return rc;
+    if (p->robot) {
+      paced_t *c = &s->paced[s->n_paced++];
+      *c = (paced_t){.fqn = dtw_robot_node_fqn(p->robot), .step = step_robot, .node = p->robot};
+      dtw_runner_init(&c->runner, h, c->fqn, dtw_robot_node_period_s(p->robot), 0);
+    }
+    paced_t *c = &s->paced[s->n_paced++];
+    *c = (paced_t){.fqn = dtw_sim_node_fqn(p->twin), .step = step_twin, .node = p->twin};
+    dtw_runner_init(&c->runner, h, c->fqn, dtw_twin_timestep(dtw_sim_node_twin(p->twin)), 0);
+  }
+  return 0;
+}
+
+/* The demo command stream: the motion goes to the robot and, in shadow mode,
+ * to the twin, over DDS like any operator's commands would. */
+static int create_commander(system_t *s, char *err, size_t errlen) {
+  if (s->up.motion[0] == '\0') return 0;
+  char path[4096], topic[1200];
+  int rc;
+  if ((rc = dtw_path_resolve(s->up.motion, path, sizeof path, err, errlen)) < 0 ||
+      (rc = dtw_traj_msg_init(&s->motion, (size_t)s->sim.max_trajectory_points)) < 0 ||
+      (rc = dtw_traj_file_load(path, &s->motion, err, errlen)) < 0)
+    return rc;
+  s->motion_len_s = dtw_duration_to_s(s->motion.points[s->motion.n_points - 1].time_from_start);
+  if ((rc = dtw_bus_node_create(s->host.node.bus, "demo_commander", "/", &s->commander, err,
+                                errlen)) < 0)
+    return rc;
+  bool shadow = strcmp(s->sync.mode, "shadow") == 0;
+  for (size_t k = 0; k < s->n_pairs; k++) {
+    pair_t *p = &s->pairs[k];
+    snprintf(topic, sizeof topic, "%.512s/%.512s/joint_trajectory", p->robot_ns, s->robot.controller);
+    if ((rc = dtw_pub_create(s->commander, topic, DTW_TYPE_JOINT_TRAJECTORY, DTW_QOS_DEFAULT,
+                             &p->cmd_robot, err, errlen)) < 0)
+      return rc;
+    if (!shadow) continue;
+    snprintf(topic, sizeof topic, "%.512s/%.512s/joint_trajectory", p->twin_ns, s->sim.controller);
+    if ((rc = dtw_pub_create(s->commander, topic, DTW_TYPE_JOINT_TRAJECTORY, DTW_QOS_DEFAULT,
+                             &p->cmd_twin, err, errlen)) < 0)
+      return rc;
+  }
+  s->next_motion_ns = dtw_clock_mono_ns();
+  return 0;
+}
+
+/* Send the motion again when the last one (and its pause) is over; wait for
+ * every subscriber first so robot and twin start it together. */
+static void command_tick(system_t *s) {
+  if (s->commander == NULL || dtw_clock_mono_ns() < s->next_motion_ns) return;
+  for (size_t k = 0; k < s->n_pairs; k++) {
+    pair_t *p = &s->pairs[k];
+    if (dtw_pub_matched_count(p->cmd_robot) < 1 ||
+        (p->cmd_twin && dtw_pub_matched_count(p->cmd_twin) < 1))
+      return;
+  }
+  for (size_t k = 0; k < s->n_pairs; k++) {
+    dtw_pub_joint_trajectory(s->pairs[k].cmd_robot, &s->motion);
+    if (s->pairs[k].cmd_twin) dtw_pub_joint_trajectory(s->pairs[k].cmd_twin, &s->motion);
+  }
+  double rtf = s->sim.rtf > 0 ? s->sim.rtf : 1.0;
+  s->next_motion_ns =
+      dtw_clock_mono_ns() + (int64_t)((s->motion_len_s + s->up.motion_pause_s) / rtf * 1e9);
+}
+
+static int start_workers(system_t *s, char *err, size_t errlen) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t n = s->up.threads > 0 ? (size_t)s->up.threads : (size_t)(cores > 0 ? cores : 1);
+  if (n > s->n_paced) n = s->n_paced;
+  double period = s->paced[0].runner.pacer.period_ns * 1e-9;
+  for (size_t i = 1; i < s->n_paced; i++)
+    if (s->paced[i].runner.pacer.period_ns != s->paced[0].runner.pacer.period_ns)
+      return dtw_errf(err, errlen, DTW_EINVAL,
+                      "robot and twin must share one physics rate (sim.physics_rate_hz = "
+                      "robot.physics_rate_hz)");
+  s->workers = calloc(n, sizeof *s->workers);
+  paced_t **slots = calloc(s->n_paced, sizeof *slots);
+  if (s->workers == NULL || slots == NULL) {
+    free(slots);
+    return DTW_ENOMEM;
+  }
+  /* round robin: component i runs on worker i % n */
+  size_t used = 0;
+  for (size_t w = 0; w < n; w++) {
+    worker_t *wk = &s->workers[w];
+    wk->items = slots + used;
+    for (size_t i = w; i < s->n_paced; i += n) wk->items[wk->n++] = &s->paced[i];
+    used += wk->n;
+    wk->period_s = period;
+    wk->rtf = s->sim.rtf;
+    wk->stop = &s->stop_workers;
+  }
+  for (size_t w = 0; w < n; w++) {
+    if (pthread_create(&s->workers[w].thread, NULL, worker_main, &s->workers[w]) != 0)
+      return dtw_errf(err, errlen, DTW_ENOMEM, "cannot start worker thread %zu", w);
+    s->n_workers++;
+  }
+  return 0;
+}
+
+static void stop_workers(system_t *s) {
+  if (atomic_exchange(&s->stop_workers, true)) return;
+  for (size_t w = 0; w < s->n_workers; w++) pthread_join(s->workers[w].thread, NULL);
+}
+
+static void destroy_system(system_t *s) {
+  stop_workers(s);
+  if (s->workers) free(s->workers[0].items);
+  free(s->workers);
+  dtw_bridge_node_destroy(s->br);
+  dtw_monitor_node_destroy(s->mon);
+  for (size_t k = 0; s->pairs && k < s->n_pairs; k++) {
+    dtw_sync_node_destroy(s->pairs[k].sync);
+    dtw_sim_node_destroy(s->pairs[k].twin);
+    dtw_robot_node_destroy(s->pairs[k].robot);
+  }
+  free(s->pairs);
+  free(s->paced);
+  dtw_bus_node_destroy(s->commander);
+  dtw_traj_msg_fini(&s->motion);
+  dtwin_host_close(&s->host);
+}
+
+/* ---- status ----------------------------------------------------------------- */
+
+static double gauge_rtf(const paced_t *c) { return dtw_gauge_value(c->runner.rtf); }
+
+static void print_status(const system_t *s, double t) {
+  char line[1024];
+  int len = snprintf(line, sizeof line, "t %7.1f s", t);
+  const pair_t *p = &s->pairs[0];
+  if (p->sync) {
+    static dtw_sync_report_t r; /* large: keep it off the stack; main thread only */
+    dtw_sync_node_report(p->sync, &r);
+    len += snprintf(line + len, sizeof line - (size_t)len, " | sync %s (%.1f s)", r.state_name,
+                    r.time_in_state_s);
+    if (isfinite(r.overall.pos_rms_rad))
+      len += snprintf(line + len, sizeof line - (size_t)len, " | err rms %.4f max %.4f rad",
+                      r.overall.pos_rms_rad, r.overall.pos_max_rad);
+    if (r.worst_joint >= 0)
+      len += snprintf(line + len, sizeof line - (size_t)len, " (%s)",
+                      r.joints[r.worst_joint].name);
+    for (size_t g = 0; g < r.n_groups && len < (int)sizeof line - 64; g++)
+      if (isfinite(r.groups[g].err.pos_rms_rad))
+        len += snprintf(line + len, sizeof line - (size_t)len, "%s%s %.4f", g ? " " : " | ",
+                        r.groups[g].name, r.groups[g].err.pos_rms_rad);
+    /* the robot's clock is not ours: show latency above its minimum (see dtw/sync.h) */
+    if (isfinite(r.jitter_median_s))
+      len += snprintf(line + len, sizeof line - (size_t)len,
+                      " | latency over min p50 %.2f p99 %.2f ms", r.jitter_median_s * 1e3,
+                      r.jitter_p99_s * 1e3);
+    len += snprintf(line + len, sizeof line - (size_t)len, " | resyncs %llu",
+                    (unsigned long long)r.resyncs);
+  }
+  for (size_t i = 0; i < s->n_paced && i < 4 && len < (int)sizeof line - 48; i++)
+    len += snprintf(line + len, sizeof line - (size_t)len, "%s%s %.2f", i ? " " : " | rtf ",
+                    s->paced[i].fqn, gauge_rtf(&s->paced[i]));
+  if (s->n_pairs > 1) {
+    size_t synced = 0;
+    for (size_t k = 0; k < s->n_pairs; k++) {
+      static dtw_sync_report_t r;
+      if (s->pairs[k].sync == NULL) continue;
+      dtw_sync_node_report(s->pairs[k].sync, &r);
+      synced += r.state == DTW_SYNC_SYNCED;
+    }
+    snprintf(line + len, sizeof line - (size_t)len, " | pairs SYNCED %zu/%zu", synced, s->n_pairs);
+  }
+  puts(line);
+  fflush(stdout);
+}
+
+/* ---- command line ------------------------------------------------------------ */
+
+typedef struct up_opts {
+  double duration_s, status_period_s;
+} up_opts_t;
+
+static int set(dtwin_cli_t *cli, const char *node, const char *param, const char *value) {
+  char assignment[4200], err[1024];
+  snprintf(assignment, sizeof assignment, "%s.%s=%s", node, param, value);
+  if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
+    return dtwin_usage_error(cli, "%s", err);
+  return 0;
+}
+
+static int parse_opts(dtwin_cli_t *cli, up_opts_t *o) {
+  static const struct option opts[] = {{"twins", required_argument, NULL, 'n'},
+                                       {"mode", required_argument, NULL, 'M'},
+                                       {"duration", required_argument, NULL, 'd'},
+                                       {"rtf", required_argument, NULL, 'r'},
+                                       {"motion", required_argument, NULL, 'm'},
+                                       {"lock-joint", required_argument, NULL, 'L'},
+                                       {"no-torque", required_argument, NULL, 'T'},
+                                       {"freeze-sensor", required_argument, NULL, 'F'},
+                                       {"silent-at", required_argument, NULL, 'S'},
+                                       {"status-period", required_argument, NULL, 's'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {NULL, 0, NULL, 0}};
+  *o = (up_opts_t){.duration_s = 0, .status_period_s = 1.0};
+  optind = 1;
+  opterr = 0;
+  int c, rc = 0;
+  char *end;
+  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case 'n': rc = set(cli, "up", "twins", optarg); break;
+    case 'M': rc = set(cli, "sync", "mode", optarg); break;
+    case 'r':
+      rc = set(cli, "sim", "rtf", optarg);
+      if (rc == 0) rc = set(cli, "robot", "rtf", optarg);
+      break;
+    case 'm': rc = set(cli, "up", "motion", optarg); break;
+    case 'L': rc = dtwin_robot_fault_flag(cli, "--lock-joint", "lock", optarg); break;
+    case 'T': rc = dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", optarg); break;
+    case 'F': rc = dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", optarg); break;
+    case 'S': rc = dtwin_robot_silent_flag(cli, optarg); break;
+    case 'd':
+    case 's': {
+      double v = strtod(optarg, &end);
+      if (*end != '\0' || !isfinite(v) || v < 0)
+        rc = dtwin_usage_error(cli, "--%s needs seconds >= 0, not '%s'",
+                               c == 'd' ? "duration" : "status-period", optarg);
+      else if (c == 'd') o->duration_s = v;
+      else o->status_period_s = v;
+      break;
+    }
+    case 'q': o->status_period_s = 0; break;
+    default: rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
+    }
+  }
+  if (rc == 0 && optind < cli->argc)
+    rc = dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
+  return rc;
+}
 
 int dtwin_cmd_up(dtwin_cli_t *cli) {
-  fprintf(stderr, "dtwin %s: not built yet\n", cli->cmd_name);
-  return DTWIN_EXIT_FAILURE;
+  up_opts_t o;
+  int rc = parse_opts(cli, &o);
+  if (rc != 0) return rc;
+  system_t *s = calloc(1, sizeof *s);
+  if (s == NULL) return DTWIN_EXIT_FAILURE;
+  if ((rc = dtwin_get_settings(cli, "up", &s->up)) != 0 ||
+      (rc = dtwin_get_settings(cli, "sim", &s->sim)) != 0 ||
+      (rc = dtwin_get_settings(cli, "robot", &s->robot)) != 0 ||
+      (rc = dtwin_get_settings(cli, "sync", &s->sync)) != 0 ||
+      (rc = dtwin_get_settings(cli, "monitor", &s->monitor)) != 0 ||
+      (rc = dtwin_get_settings(cli, "bridge", &s->bridge)) != 0) {
+    free(s);
+    return rc;
+  }
+  s->n_pairs = (size_t)s->up.twins;
+  int64_t t0 = dtw_clock_mono_ns();
+  if ((rc = dtwin_host_open(cli, 9100, &s->host)) != 0) {
+    free(s);
+    return rc;
+  }
+  char err[2048];
+  int exit_code = DTWIN_EXIT_OK;
+  rc = create_pairs(s, err, sizeof err);
+  if (rc == 0 && s->up.monitor)
+    rc = dtw_monitor_node_create(&s->monitor, &s->host.node, &s->mon, err, sizeof err);
+  if (rc == 0 && s->up.bridge)
+    rc = dtw_bridge_node_create(&s->bridge, &s->host.node, &s->br, err, sizeof err);
+  if (rc == 0) rc = create_commander(s, err, sizeof err);
+  if (rc == 0) rc = dtw_runner_init(&s->io_runner, &s->host.node, "/dtwin_up/io", 0.001, 0);
+  if (rc == 0) rc = start_workers(s, err, sizeof err);
+  if (rc < 0) {
+    fprintf(stderr, "dtwin up: %s\n", err);
+    destroy_system(s);
+    free(s);
+    return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+  }
+  printf("dtwin up: %zu robot/twin pair%s (%s mode), %zu worker thread%s%s%s%s; started in %.0f ms\n",
+         s->n_pairs, s->n_pairs == 1 ? "" : "s", s->sync.mode, s->n_workers,
+         s->n_workers == 1 ? "" : "s", s->up.sync ? ", sync" : "", s->mon ? ", monitor" : "",
+         s->br ? ", bridge" : "", (double)(dtw_clock_mono_ns() - t0) / 1e6);
+  if (s->br)
+    printf("dtwin up: Unity bridge listening on TCP port %d\n", dtw_bridge_node_port(s->br));
+  fflush(stdout);
+
+  dtwin_install_signal_handlers();
+  int64_t start = dtw_clock_mono_ns();
+  int64_t period_ns = (int64_t)(o.status_period_s * 1e9);
+  int64_t next_status = start + period_ns;
+  while (!dtwin_stop_requested()) {
+    int64_t now_ns = dtw_clock_mono_ns();
+    double now_s = (double)now_ns * 1e-9;
+    if (o.duration_s > 0 && now_ns - start >= (int64_t)(o.duration_s * 1e9)) break;
+    command_tick(s);
+    for (size_t k = 0; k < s->n_pairs; k++)
+      if (s->pairs[k].sync) dtw_sync_node_poll(s->pairs[k].sync, now_s);
+    if (s->mon) dtw_monitor_node_poll(s->mon, now_s);
+    /* the bridge's epoll wait doubles as this loop's sleep */
+    if (s->br) dtw_bridge_node_poll(s->br, 1);
+    else dtw_clock_sleep_ns(1000000);
+    dtw_runner_beat(&s->io_runner);
+    if (period_ns > 0 && dtw_clock_mono_ns() >= next_status) {
+      print_status(s, (double)(dtw_clock_mono_ns() - start) * 1e-9);
+      next_status += period_ns;
+    }
+  }
+  stop_workers(s);
+  uint64_t failures = 0;
+  for (size_t w = 0; w < s->n_workers; w++) failures += s->workers[w].failures;
+  printf("dtwin up: stopped after %.1f s", (double)(dtw_clock_mono_ns() - start) * 1e-9);
+  if (s->pairs[0].sync) {
+    static dtw_sync_report_t r;
+    dtw_sync_node_report(s->pairs[0].sync, &r);
+    printf("; sync %s, transitions to DIVERGED %llu, STALE %llu; %llu re-syncs",
+           r.state_name, (unsigned long long)r.transitions[DTW_SYNC_DIVERGED],
+           (unsigned long long)r.transitions[DTW_SYNC_STALE], (unsigned long long)r.resyncs);
+  }
+  printf("; %llu physics failures\n", (unsigned long long)failures);
+  if (failures > 0) exit_code = DTWIN_EXIT_FAILURE;
+  destroy_system(s);
+  free(s);
+  return exit_code;
 }

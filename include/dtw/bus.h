@@ -14,8 +14,17 @@
  * Memory: create functions allocate (call at start-up); publish, take and
  * spin do not allocate in steady state (conversion buffers are sized at
  * creation; Cyclone reuses a subscription's sample buffers once grown).
- * A received sample that does not fit a plain struct's capacity is refused
- * and counted (dtw_bus_stats_t), never truncated.
+ * JointState subscriptions decode Cyclone's serialized sample straight into
+ * the plain struct, up to 32 samples per take (no intermediate generated
+ * sample). A received sample that does not fit a plain struct's capacity is
+ * refused and counted (dtw_bus_stats_t), never truncated.
+ *
+ * Performance (bench/bench_bus.c, against Cyclone's ddsperf): the lowest
+ * latency and highest receive rate come from `direct` subscriptions and
+ * servers (callbacks in Cyclone's receive thread, no thread hand-off); a
+ * spinning thread adds one wake-up per burst, and a keep-last reader then
+ * drops what arrives faster than that thread is scheduled. For bursts of
+ * samples, write_batching + dtw_pub_flush packs them into few packets.
  *
  * Threads: create/destroy of nodes and endpoints, and dtw_bus_spin_once, are
  * serialized by the bus. Each endpoint (publish / take / call) must be used
@@ -90,8 +99,10 @@ dtw_ros_distro_t dtw_bus_distro(const dtw_bus_t *bus);
 
 /* Wait up to timeout_ns for data on any subscription / service of the bus
  * that has a callback and dispatch it in the calling thread (all available
- * samples of every ready endpoint). Returns the number of callbacks run (0 on
- * timeout) or a negative DTW_E* code. */
+ * samples of every ready endpoint). Blocks for the timeout also when nothing
+ * is dispatchable (e.g. only direct endpoints), so it never busy-loops.
+ * Returns the number of callbacks run (0 on timeout) or a negative DTW_E*
+ * code. */
 int dtw_bus_spin_once(dtw_bus_t *bus, int64_t timeout_ns);
 
 /* ---- nodes --------------------------------------------------------------- */
@@ -286,9 +297,24 @@ typedef int (*dtw_srv_handler_t)(const void *request, void *response, void *user
 int dtw_bus_serve(dtw_bus_node_t *node, const char *service, const char *type,
                   dtw_srv_handler_t handler, void *user, dtw_srv_t **out, char *err,
                   size_t errlen);
+
+typedef struct dtw_srv_options {
+  bool direct; /* answer in Cyclone's receive thread as the request arrives (no hand-off to
+                  a spinning thread: one context switch less per call, the lowest latency
+                  and tail). The handler must then be quick and thread-safe, must not call
+                  back into the bus' spin, and dtw_bus_spin_once / dtw_srv_process do not
+                  handle this server. A request from a brand-new client whose reply reader
+                  is not matched yet still waits up to 100 ms in that thread. */
+} dtw_srv_options_t;
+
+void dtw_srv_options_default(dtw_srv_options_t *opt);
+/* dtw_bus_serve with options (opt NULL = defaults = dtw_bus_serve). */
+int dtw_bus_serve_opt(dtw_bus_node_t *node, const char *service, const char *type,
+                      dtw_srv_handler_t handler, void *user, const dtw_srv_options_t *opt,
+                      dtw_srv_t **out, char *err, size_t errlen);
 void dtw_srv_destroy(dtw_srv_t *srv);
-/* Handle all pending requests now (for polling loops). Returns the number
- * handled or a negative DTW_E* code. */
+/* Handle all pending requests now (for polling loops; not for direct servers).
+ * Returns the number handled or a negative DTW_E* code. */
 int dtw_srv_process(dtw_srv_t *srv);
 void dtw_srv_stats(const dtw_srv_t *srv, dtw_bus_stats_t *out);
 

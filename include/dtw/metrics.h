@@ -2,7 +2,8 @@
  *
  * A registry holds metric families (counter, gauge, histogram), each with a fixed list of
  * label names, in registration order. A family's children (one per set of label values)
- * are created by registering the same name again with other label values; each
+ * are created by registering the same name again with other label values (the first
+ * registration's help text stands, so components can share a family); each
  * registration returns a handle that hot paths update with relaxed C11 atomics only: no
  * lock, no allocation, no system call. Cardinality is bounded on purpose: children are
  * made at init from known sets (topics, joint names of the model), at most

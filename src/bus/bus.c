@@ -156,6 +156,14 @@ int dtw_bus_create(const dtw_bus_options_t *opt_in, dtw_bus_t **out, char *err, 
     rc = dtw__dds_err(err, errlen, bus->waitset, "create waitset", "");
     goto err_pp;
   }
+  if ((bus->idle_guard = dds_create_guardcondition(bus->participant)) < 0) {
+    rc = dtw__dds_err(err, errlen, bus->idle_guard, "create guard condition", "");
+    goto err_pp;
+  }
+  if ((drc = dds_waitset_attach(bus->waitset, bus->idle_guard, 0)) < 0) {
+    rc = dtw__dds_err(err, errlen, drc, "waitset attach", "");
+    goto err_pp;
+  }
 
   /* the graph writer: reliable, transient-local, keep-last 1, like rmw */
   if (bus->distro == DTW_ROS_HUMBLE)
@@ -350,7 +358,7 @@ int dtw_bus_spin_once(dtw_bus_t *bus, int64_t timeout_ns) {
   for (dds_return_t i = 0; i < n; i++) {
     dtw__ep_t *ep = (dtw__ep_t *)(uintptr_t)xs[i];
     /* it may have been destroyed by another thread since the wait returned */
-    if (!dtw__ep_alive(bus, ep)) continue;
+    if (ep == NULL || !dtw__ep_alive(bus, ep)) continue;
     int rc = ep->dispatch(ep);
     if (rc > 0) total += rc;
   }

@@ -72,6 +72,10 @@ struct dtw_bus {
   dtw_ros_distro_t distro;
   uint32_t csid_counter; /* suffix of client/service ids, as rmw_cyclonedds */
   dtw_bus_node_t *nodes;
+  /* always attached to waitset (attach value 0, never triggered), so that
+   * dtw_bus_spin_once blocks for its timeout even with nothing else attached:
+   * Cyclone returns at once from a wait on an empty waitset */
+  dds_entity_t idle_guard;
 };
 
 struct dtw_bus_node {
@@ -145,6 +149,24 @@ int dtw__jtc_to_sample(const dtw_jtc_state_msg_t *msg,
  * negative dds_return_t; *size is the sample size (not copied if > buf->cap). */
 dds_return_t dtw__take_serialized(dds_entity_t reader, dtw_cdr_buf_t *buf, bool grow, bool *valid,
                                   size_t *size);
+
+/* Callback for dtw__take_cdr_each: the serialized sample (with its 4-byte
+ * encapsulation header, as Cyclone stores it: validated and in native byte
+ * order) or, for !valid (dispose/unregister without data), NULL/0. The bytes
+ * are Cyclone's and valid only during the call. */
+typedef void (*dtw__cdr_fn_t)(const uint8_t *cdr, size_t len, bool valid, void *arg);
+#define DTW__TAKE_BATCH 32
+/* dds_takecdr up to max (<= DTW__TAKE_BATCH) samples at once and pass each
+ * to fn without copying (no Cyclone lock held during fn). Returns the number
+ * taken (0 = none pending) or a negative dds_return_t. No allocation. */
+dds_return_t dtw__take_cdr_each(dds_entity_t reader, uint32_t max, dtw__cdr_fn_t fn, void *arg);
+
+/* Decode a sensor_msgs/JointState straight from its CDR (with encapsulation
+ * header, plain CDR in either byte order) into msg, checking every length
+ * and bound: 0, DTW_EPARSE (malformed), DTW_EFULL (a sequence longer than
+ * DTW_MAX_JOINTS) or DTW_ERANGE (a string too long for its buffer). Pure
+ * function of the bytes; no allocation. */
+int dtw__js_decode(const uint8_t *cdr, size_t len, dtw_joint_state_msg_t *msg);
 
 /* Is ep still registered on some node of bus? (bus lock held) */
 bool dtw__ep_alive(dtw_bus_t *bus, const dtw__ep_t *ep);

@@ -250,3 +250,89 @@ int dtw_joint_state_check(const dtw_joint_state_msg_t *msg, char *err, size_t er
   }
   return 0;
 }
+
+/* ---- JointState straight from CDR (the receive fast path) -------------------
+ * XCDR1: offsets align relative to the byte after the 4-byte header, to the
+ * primitive's size (max 8); an empty sequence has no element alignment. */
+typedef struct {
+  const uint8_t *p; /* body (after the encapsulation header) */
+  size_t n, off;
+  bool swap;
+} cdr_rd_t;
+
+static bool rd_align(cdr_rd_t *r, size_t a) {
+  size_t o = (r->off + a - 1) & ~(a - 1);
+  if (o > r->n) return false;
+  r->off = o;
+  return true;
+}
+
+static bool rd_u32(cdr_rd_t *r, uint32_t *v) {
+  if (!rd_align(r, 4) || r->n - r->off < 4) return false;
+  memcpy(v, r->p + r->off, 4);
+  if (r->swap) *v = __builtin_bswap32(*v);
+  r->off += 4;
+  return true;
+}
+
+/* CDR string: uint32 length including the NUL, then the bytes. Like the
+ * generated reader, text ends at the first NUL. */
+static int rd_str(cdr_rd_t *r, char *dst, size_t cap) {
+  uint32_t len;
+  if (!rd_u32(r, &len) || len == 0 || len > r->n - r->off) return DTW_EPARSE;
+  const char *s = (const char *)r->p + r->off;
+  if (s[len - 1] != '\0') return DTW_EPARSE;
+  size_t sl = strlen(s);
+  if (sl >= cap) return DTW_ERANGE;
+  memcpy(dst, s, sl + 1);
+  r->off += len;
+  return 0;
+}
+
+static int rd_doubles(cdr_rd_t *r, double *dst, size_t *n_out) {
+  uint32_t n;
+  if (!rd_u32(r, &n)) return DTW_EPARSE;
+  if (n > DTW_MAX_JOINTS) return DTW_EFULL;
+  if (n > 0) {
+    if (!rd_align(r, 8) || (r->n - r->off) / 8 < n) return DTW_EPARSE;
+    memcpy(dst, r->p + r->off, n * sizeof(double));
+    if (r->swap) {
+      for (uint32_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, &dst[i], 8);
+        u = __builtin_bswap64(u);
+        memcpy(&dst[i], &u, 8);
+      }
+    }
+    r->off += n * sizeof(double);
+  }
+  *n_out = n;
+  return 0;
+}
+
+static bool host_le(void) {
+  const uint16_t one = 1;
+  return *(const uint8_t *)&one == 1;
+}
+
+int dtw__js_decode(const uint8_t *cdr, size_t len, dtw_joint_state_msg_t *msg) {
+  uint32_t u, n_name;
+  int rc;
+  /* plain CDR only: 00 00 (big endian) or 00 01 (little endian) */
+  if (cdr == NULL || len < 4 || cdr[0] != 0x00 || cdr[1] > 0x01) return DTW_EPARSE;
+  cdr_rd_t r = {cdr + 4, len - 4, 0, (cdr[1] == 0x01) != host_le()};
+  if (!rd_u32(&r, &u)) return DTW_EPARSE;
+  msg->stamp.sec = (int32_t)u;
+  if (!rd_u32(&r, &u)) return DTW_EPARSE;
+  msg->stamp.nanosec = u;
+  if ((rc = rd_str(&r, msg->frame_id, sizeof msg->frame_id)) < 0) return rc;
+  if (!rd_u32(&r, &n_name)) return DTW_EPARSE;
+  if (n_name > DTW_MAX_JOINTS) return DTW_EFULL;
+  for (uint32_t i = 0; i < n_name; i++)
+    if ((rc = rd_str(&r, msg->name[i], sizeof msg->name[i])) < 0) return rc;
+  msg->n_name = n_name;
+  if ((rc = rd_doubles(&r, msg->position, &msg->n_position)) < 0) return rc;
+  if ((rc = rd_doubles(&r, msg->velocity, &msg->n_velocity)) < 0) return rc;
+  if ((rc = rd_doubles(&r, msg->effort, &msg->n_effort)) < 0) return rc;
+  return 0;
+}

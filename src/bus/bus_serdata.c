@@ -33,3 +33,25 @@ dds_return_t dtw__take_serialized(dds_entity_t reader, dtw_cdr_buf_t *buf, bool 
   ddsi_serdata_unref(sd);
   return n;
 }
+
+dds_return_t dtw__take_cdr_each(dds_entity_t reader, uint32_t max, dtw__cdr_fn_t fn, void *arg) {
+  struct ddsi_serdata *sds[DTW__TAKE_BATCH];
+  dds_sample_info_t infos[DTW__TAKE_BATCH];
+  if (max > DTW__TAKE_BATCH) max = DTW__TAKE_BATCH;
+  /* one take for many samples: one reader lock round trip, no sample copies */
+  dds_return_t n = dds_takecdr(reader, sds, max, infos, DDS_ANY_STATE);
+  for (dds_return_t i = 0; i < n; i++) {
+    if (infos[i].valid_data) {
+      ddsrt_iovec_t ref;
+      size_t sz = ddsi_serdata_size(sds[i]);
+      /* the default serdata is contiguous: a reference, not a copy */
+      struct ddsi_serdata *held = ddsi_serdata_to_ser_ref(sds[i], 0, sz, &ref);
+      fn(ref.iov_base, ref.iov_len, true, arg);
+      ddsi_serdata_to_ser_unref(held, &ref);
+    } else {
+      fn(NULL, 0, false, arg);
+    }
+    ddsi_serdata_unref(sds[i]);
+  }
+  return n;
+}

@@ -33,6 +33,9 @@ struct dtw_srv {
   void *user;
   dtw_bus_stats_t stats;
   void *req_sample;
+  /* serializes dtw_srv_process: a direct server's listener can race with the
+   * catch-up call at creation (uncontended otherwise) */
+  pthread_mutex_t lock;
   /* request writers whose reply reader we have seen matched */
   dds_instance_handle_t ok_writers[DTW__OK_CACHE];
   size_t ok_next;
@@ -204,27 +207,51 @@ static int srv_handle_trigger(dtw_srv_t *srv, const dds_sample_info_t *info) {
 int dtw_srv_process(dtw_srv_t *srv) {
   dds_sample_info_t info;
   int count = 0;
+  pthread_mutex_lock(&srv->lock);
   for (;;) {
     void *ptr = srv->req_sample;
     dds_return_t n = dds_take(srv->reader, &ptr, &info, 1, 1);
     if (n < 0) {
       srv->stats.errors++;
       srv->stats.last_error = DTW_EDDS;
-      return DTW_EDDS;
+      count = DTW_EDDS;
+      break;
     }
-    if (n == 0) return count;
+    if (n == 0) break;
     if (!info.valid_data) continue;
     int rc = srv_handle_trigger(srv, &info);
     if (rc > 0) count++;
   }
+  pthread_mutex_unlock(&srv->lock);
+  return count;
 }
 
 static int srv_dispatch(dtw__ep_t *ep) { return dtw_srv_process((dtw_srv_t *)ep); }
 
+/* Direct servers: answer in the receive thread (the listener is set only
+ * after the server is complete, and removed before it is freed). */
+static void srv_on_request(dds_entity_t reader, void *arg) {
+  (void)reader;
+  dtw_srv_process(arg);
+}
+
+void dtw_srv_options_default(dtw_srv_options_t *opt) { memset(opt, 0, sizeof *opt); }
+
 int dtw_bus_serve(dtw_bus_node_t *node, const char *service, const char *type,
                   dtw_srv_handler_t handler, void *user, dtw_srv_t **out, char *err,
                   size_t errlen) {
+  return dtw_bus_serve_opt(node, service, type, handler, user, NULL, out, err, errlen);
+}
+
+int dtw_bus_serve_opt(dtw_bus_node_t *node, const char *service, const char *type,
+                      dtw_srv_handler_t handler, void *user, const dtw_srv_options_t *opt,
+                      dtw_srv_t **out, char *err, size_t errlen) {
   int rc;
+  dtw_srv_options_t o;
+  if (opt != NULL)
+    o = *opt;
+  else
+    dtw_srv_options_default(&o);
   const dtw__type_t *t = dtw__type_find(type, true);
   if (t == NULL || t->kind != DTW__K_TRIGGER)
     return dtw_errf(err, errlen, DTW_EUNSUP, "service type '%s': not supported by the bus",
@@ -235,19 +262,38 @@ int dtw_bus_serve(dtw_bus_node_t *node, const char *service, const char *type,
     free(srv);
     return dtw_errf(err, errlen, DTW_ENOMEM, "service '%s': out of memory", service);
   }
+  pthread_mutex_init(&srv->lock, NULL);
   srv->ep.kind = DTW__EP_SRV;
   srv->type = t;
   srv->handler = handler;
   srv->user = user;
   if ((rc = make_pair(node, service, t, true, &srv->writer, &srv->reader, err, errlen)) < 0)
     goto err_alloc;
-  if ((srv->ep.readcond = dds_create_readcondition(srv->reader, DDS_ANY_STATE)) < 0) {
-    rc = dtw__dds_err(err, errlen, srv->ep.readcond, "create readcondition", service);
-    goto err_pair;
+  if (!o.direct) {
+    if ((srv->ep.readcond = dds_create_readcondition(srv->reader, DDS_ANY_STATE)) < 0) {
+      rc = dtw__dds_err(err, errlen, srv->ep.readcond, "create readcondition", service);
+      goto err_pair;
+    }
+    srv->ep.dispatch = srv_dispatch;
   }
-  srv->ep.dispatch = srv_dispatch;
   if ((rc = dtw__ep_register(node, &srv->ep, srv->reader, srv->writer, err, errlen)) < 0)
     goto err_pair;
+  if (o.direct) {
+    dds_listener_t *l = dds_create_listener(srv);
+    dds_return_t drc = DDS_RETCODE_OUT_OF_RESOURCES;
+    if (l != NULL) {
+      dds_lset_data_available(l, srv_on_request);
+      drc = dds_set_listener(srv->reader, l);
+      dds_delete_listener(l);
+    }
+    if (drc < 0) {
+      rc = dtw__dds_err(err, errlen, drc, "set listener", service);
+      dtw__ep_unregister(&srv->ep);
+      goto err_pair;
+    }
+    /* requests that arrived before the listener was set */
+    dtw_srv_process(srv);
+  }
   *out = srv;
   return 0;
 
@@ -256,16 +302,19 @@ err_pair:
   dds_delete(srv->writer);
 err_alloc:
   dds_sample_free(srv->req_sample, t->desc, DDS_FREE_ALL);
+  pthread_mutex_destroy(&srv->lock);
   free(srv);
   return rc;
 }
 
 void dtw_srv_destroy(dtw_srv_t *srv) {
   if (srv == NULL) return;
+  dds_set_listener(srv->reader, NULL); /* waits for a running callback to finish */
   dtw__ep_unregister(&srv->ep);
   dds_delete(srv->reader);
   dds_delete(srv->writer);
   dds_sample_free(srv->req_sample, srv->type->desc, DDS_FREE_ALL);
+  pthread_mutex_destroy(&srv->lock);
   free(srv);
 }
 

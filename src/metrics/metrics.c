@@ -226,9 +226,7 @@ static int family_matches(const metrics__family_t *f, const reg_req_t *q, char *
   if (f->type != q->type)
     return dtw_errf(err, errlen, DTW_EINVAL, "metrics: '%s' already registered as a %s, not a %s",
                     q->name, type_names[f->type], type_names[q->type]);
-  if (strcmp(f->help, q->help) != 0)
-    return dtw_errf(err, errlen, DTW_EINVAL,
-                    "metrics: '%s' already registered with other help text", q->name);
+  /* several components share a family (one per process): the first help text stands */
   int same = f->nlabels == q->nlabels;
   for (size_t i = 0; same && i < f->nlabels; i++)
     same = strcmp(f->label_names[i], q->lnames[i]) == 0;

@@ -427,16 +427,21 @@ static int trigger_handler(const void *req, void *resp, void *user) {
   return 0;
 }
 
+static bool srv_direct; /* set before spawning: the child answers in the receive thread */
+
 static void srv_child(int up, int down) {
   child_result_t res = {.ok = 1};
   dtw_bus_node_t *node;
   dtw_srv_t *srv;
   char err[256];
   int calls = 0;
+  dtw_srv_options_t so;
   dtw_bus_t *bus = make_bus("server", &node);
   if (bus == NULL) _exit(2);
-  if (dtw_bus_serve(node, "trigger", DTW_SRV_TRIGGER, trigger_handler, &calls, &srv, err,
-                    sizeof err) < 0)
+  dtw_srv_options_default(&so);
+  so.direct = srv_direct;
+  if (dtw_bus_serve_opt(node, "trigger", DTW_SRV_TRIGGER, trigger_handler, &calls, &so, &srv, err,
+                        sizeof err) < 0)
     _exit(2);
   write_all(up, "r", 1);
   int64_t deadline = dtw_clock_mono_ns() + 20 * SEC;
@@ -495,6 +500,13 @@ static void test_trigger_service(void **state) {
   dtw_bus_destroy(bus);
 }
 
+/* the same with a direct server (no spinning thread involved in answering) */
+static void test_trigger_service_direct(void **state) {
+  srv_direct = true;
+  test_trigger_service(state);
+  srv_direct = false;
+}
+
 static void test_unknown_type(void **state) {
   (void)state;
   /* no DDS needed to refuse: fork-free */
@@ -508,6 +520,7 @@ int main(void) {
       cmocka_unit_test(test_joint_state_round_trip),
       cmocka_unit_test(test_trajectory_round_trip),
       cmocka_unit_test(test_trigger_service),
+      cmocka_unit_test(test_trigger_service_direct),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

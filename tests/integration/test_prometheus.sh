@@ -55,7 +55,9 @@ if "$DTWIN" up --help 2>&1 | grep -q 'not built yet'; then
 fi
 # the robot's left knee seizes 2 s after start (robot time)
 if "$DTWIN" up --help 2>&1 | grep -q -- '--lock-joint'; then
-  fault=(--lock-joint left_knee@2)
+  # no demo motion: only the squat below moves the (locked) knee; no auto re-sync, so
+  # the divergence stays visible to Prometheus
+  fault=(--lock-joint left_knee@2 --motion "" --set sync.resync_threshold_rad=0)
 else
   fault=(--set robot.fault__lock_joint=left_knee --set robot.fault__lock_at_s=2)
 fi

@@ -1,0 +1,46 @@
+/* Command-line shorthands for the robot emulator's faults, shared by
+ * `dtwin robot` and `dtwin up`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int robot_param(dtwin_cli_t *cli, const char *param, const char *value) {
+  char assignment[4200], err[1024];
+  snprintf(assignment, sizeof assignment, "robot.%s=%s", param, value);
+  if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
+    return dtwin_usage_error(cli, "%s", err);
+  return 0;
+}
+
+/* "NAME@T" (T defaults to 0) onto fault.<kind>_joint and fault.<kind>_at_s. */
+int dtwin_robot_fault_flag(dtwin_cli_t *cli, const char *opt, const char *kind, const char *arg) {
+  char name[256], param[64];
+  const char *at = strrchr(arg, '@');
+  size_t len = at ? (size_t)(at - arg) : strlen(arg);
+  if (len == 0 || len >= sizeof name)
+    return dtwin_usage_error(cli, "%s needs JOINT@SECONDS, not '%s'", opt, arg);
+  memcpy(name, arg, len);
+  name[len] = '\0';
+  snprintf(param, sizeof param, "fault.%s_joint", kind);
+  int rc = robot_param(cli, param, name);
+  if (rc == 0 && at != NULL) {
+    snprintf(param, sizeof param, "fault.%s_at_s", kind);
+    rc = robot_param(cli, param, at + 1);
+  }
+  return rc;
+}
+
+int dtwin_robot_silent_flag(dtwin_cli_t *cli, const char *arg) {
+  char at[128];
+  const char *colon = strchr(arg, ':');
+  size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+  if (len == 0 || len >= sizeof at)
+    return dtwin_usage_error(cli, "--silent-at needs SECONDS[:DURATION], not '%s'", arg);
+  memcpy(at, arg, len);
+  at[len] = '\0';
+  int rc = robot_param(cli, "fault.silent_at_s", at);
+  if (rc == 0 && colon != NULL) rc = robot_param(cli, "fault.silent_for_s", colon + 1);
+  return rc;
+}
+

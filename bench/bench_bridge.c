@@ -1,0 +1,361 @@
+/* bench_bridge - the Unity bridge against raw DDS, same payload (a 23-joint
+ * JointState, ~1.1 KB of CDR), all in one process on loopback:
+ *   DDS -> TCP: a DDS publisher; 1 or 8 TCP clients subscribed through the
+ *               bridge vs a DDS subscriber (direct callback) in the process;
+ *   TCP -> DDS: 1 or 8 TCP clients publishing through the bridge vs a DDS
+ *               publisher, received by a DDS subscriber.
+ * Throughput: messages/s delivered to the slowest receiver in a 1 s burst.
+ * Latency: one message at a time (sequence number in header.stamp.sec),
+ * until every receiver has it; median and p99. Printed as ratios to DDS. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dtw/bridge.h"
+#include "dtw/bridge_node.h"
+#include "dtw/bus.h"
+#include "dtw/clock.h"
+#include "dtw/config.h"
+#include "dtw/log.h"
+
+#define TOPIC_OUT "/bench/js_out" /* DDS -> TCP */
+#define TOPIC_IN "/bench/js_in"   /* TCP -> DDS */
+#define MAXC 8
+#define LAT_N 1000
+
+static dtw_bridge_node_t *g_bridge;
+static atomic_bool g_stop;
+static atomic_int_least64_t g_dds_last, g_dds_count; /* DDS receiver of TOPIC_IN / TOPIC_OUT */
+
+typedef struct tcp_client {
+  int fd;
+  pthread_t th;
+  atomic_int_least64_t last, count;
+} tcp_client_t;
+
+static int64_t stamp_of(const uint8_t *cdr, size_t len) {
+  int32_t sec;
+  if (len < 8) return -1;
+  memcpy(&sec, cdr + 4, 4);
+  return sec;
+}
+
+static void *bridge_thread(void *arg) {
+  (void)arg;
+  while (!atomic_load(&g_stop)) dtw_bridge_node_poll(g_bridge, 10);
+  return NULL;
+}
+
+static void on_dds(dtw_sub_t *s, const void *msg, void *user) {
+  (void)s;
+  (void)user;
+  const dtw_cdr_t *c = msg;
+  atomic_store(&g_dds_last, stamp_of(c->data, c->len));
+  atomic_fetch_add(&g_dds_count, 1);
+}
+
+static int read_full(int fd, void *buf, size_t len) {
+  size_t got = 0;
+  while (got < len) {
+    ssize_t r = recv(fd, (char *)buf + got, len - got, 0);
+    if (r <= 0) return -1;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+static void *client_reader(void *arg) {
+  tcp_client_t *c = arg;
+  static __thread uint8_t buf[1 << 16];
+  for (;;) {
+    uint32_t dl, pl;
+    char dest[256];
+    if (read_full(c->fd, &dl, 4) < 0 || dl >= sizeof dest || read_full(c->fd, dest, dl) < 0 ||
+        read_full(c->fd, &pl, 4) < 0 || pl > sizeof buf || read_full(c->fd, buf, pl) < 0)
+      return NULL;
+    dest[dl] = '\0';
+    if (strcmp(dest, TOPIC_OUT) == 0) {
+      atomic_store(&c->last, stamp_of(buf, pl));
+      atomic_fetch_add(&c->count, 1);
+    }
+  }
+}
+
+static void send_all(int fd, const void *p, size_t len) {
+  while (len > 0) {
+    ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+    if (w <= 0) return;
+    p = (const char *)p + w;
+    len -= (size_t)w;
+  }
+}
+
+static void send_cmd(int fd, const char *dest, const char *json) {
+  uint8_t buf[512];
+  int n = dtw_bridge_frame_encode(buf, sizeof buf, dest, json, strlen(json));
+  if (n > 0) send_all(fd, buf, (size_t)n);
+}
+
+static int connect_client(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    perror("connect");
+    exit(1);
+  }
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+/* JointState CDR with 23 joints, header.stamp.sec = seq. */
+static size_t make_js(uint8_t *out, int32_t seq) {
+  size_t o = 4;
+  memcpy(out, "\x00\x01\x00\x00", 4);
+#define ALIGN(n) while ((o - 4) % (n)) out[o++] = 0
+#define U32(v) do { uint32_t v_ = (v); ALIGN(4); memcpy(out + o, &v_, 4); o += 4; } while (0)
+  U32((uint32_t)seq);
+  U32(0);
+  U32(1);
+  out[o++] = 0; /* frame_id "" */
+  U32(23);
+  for (int j = 0; j < 23; j++) {
+    char name[32];
+    int l = snprintf(name, sizeof name, "joint_%02d", j) + 1;
+    U32((uint32_t)l);
+    memcpy(out + o, name, (size_t)l);
+    o += (size_t)l;
+  }
+  for (int a = 0; a < 3; a++) {
+    U32(23);
+    for (int j = 0; j < 23; j++) {
+      double v = 0.01 * j + a;
+      ALIGN(8);
+      memcpy(out + o, &v, 8);
+      o += 8;
+    }
+  }
+  return o;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+typedef struct result {
+  double rate, p50_us, p99_us;
+} result_t;
+
+/* Receivers: n TCP clients (reading TOPIC_OUT), or none = the DDS subscriber. */
+static int64_t min_last(tcp_client_t *cs, int n) {
+  if (n == 0) return atomic_load(&g_dds_last);
+  int64_t m = INT64_MAX;
+  for (int i = 0; i < n; i++) {
+    int64_t l = atomic_load(&cs[i].last);
+    if (l < m) m = l;
+  }
+  return m;
+}
+
+static int64_t min_count(tcp_client_t *cs, int n) {
+  if (n == 0) return atomic_load(&g_dds_count);
+  int64_t m = INT64_MAX;
+  for (int i = 0; i < n; i++) {
+    int64_t l = atomic_load(&cs[i].count);
+    if (l < m) m = l;
+  }
+  return m;
+}
+
+/* send(seq) publishes one message; receivers are cs[0..n) or the DDS sub. */
+static result_t measure(void (*send)(void *, int32_t), void *ctx, tcp_client_t *cs, int n,
+                        int32_t *seq) {
+  static int64_t lat[LAT_N];
+  result_t r = {0};
+  int64_t before = min_count(cs, n);
+  int64_t t0 = dtw_clock_mono_ns(), sent = 0;
+  while (dtw_clock_mono_ns() - t0 < 1000000000) {
+    send(ctx, ++*seq);
+    sent++;
+  }
+  dtw_clock_sleep_ns(200000000); /* let queues drain */
+  r.rate = (double)(min_count(cs, n) - before) / ((double)(dtw_clock_mono_ns() - t0 - 200000000) / 1e9);
+  int k = 0;
+  for (int i = 0; i < LAT_N; i++) {
+    int32_t s = ++*seq;
+    int64_t t = dtw_clock_mono_ns(), deadline = t + 100000000;
+    send(ctx, s);
+    while (min_last(cs, n) < s && dtw_clock_mono_ns() < deadline) {
+    }
+    if (min_last(cs, n) >= s) lat[k++] = dtw_clock_mono_ns() - t;
+  }
+  qsort(lat, (size_t)k, sizeof lat[0], cmp_i64);
+  if (k > 0) {
+    r.p50_us = (double)lat[k / 2] / 1e3;
+    r.p99_us = (double)lat[k * 99 / 100] / 1e3;
+  }
+  (void)sent;
+  return r;
+}
+
+static dtw_pub_t *g_pub_out, *g_pub_in;
+static uint8_t g_js[4096];
+
+static void send_dds_out(void *ctx, int32_t seq) {
+  (void)ctx;
+  size_t len = make_js(g_js, seq);
+  dtw_pub_cdr(g_pub_out, g_js, len);
+}
+
+static void send_dds_in(void *ctx, int32_t seq) {
+  (void)ctx;
+  size_t len = make_js(g_js, seq);
+  dtw_pub_cdr(g_pub_in, g_js, len);
+}
+
+typedef struct tcp_send_ctx {
+  tcp_client_t *cs;
+  int n, next;
+} tcp_send_ctx_t;
+
+static void send_tcp_in(void *ctx, int32_t seq) {
+  tcp_send_ctx_t *t = ctx;
+  uint8_t frame[4200];
+  size_t len = make_js(g_js, seq);
+  int fl = dtw_bridge_frame_encode(frame, sizeof frame, TOPIC_IN, g_js, len);
+  send_all(t->cs[t->next].fd, frame, (size_t)fl); /* round robin over the clients */
+  t->next = (t->next + 1) % t->n;
+}
+
+static void print_row(const char *what, result_t r, result_t base) {
+  printf("%-34s %9.0f msg/s (x%.2f)   latency p50 %7.1f us (x%.2f)  p99 %7.1f us\n", what, r.rate,
+         base.rate > 0 ? r.rate / base.rate : 0, r.p50_us, base.p50_us > 0 ? r.p50_us / base.p50_us : 0,
+         r.p99_us);
+}
+
+int main(void) {
+  char err[1024];
+  dtw_log_set_level(DTW_LOG_WARN);
+  dtw_bus_options_t bo;
+  dtw_bus_options_default(&bo);
+  if (getenv("ROS_DOMAIN_ID") == NULL) bo.domain_id = 150 + (int)(getpid() % 50);
+  dtw_bus_t *bus;
+  if (dtw_bus_create(&bo, &bus, err, sizeof err) < 0) {
+    fprintf(stderr, "bench_bridge: %s\n", err);
+    return 1;
+  }
+  dtw_bridge_node_settings_t s;
+  dtw_param_defaults(&dtw_bridge_node_param_table, &s);
+  s.port = 0;
+  snprintf(s.bind_address, sizeof s.bind_address, "127.0.0.1");
+  s.send_queue_bytes = 64 << 20;
+  s.send_queue_messages = 100000;
+  dtw_node_host_t host = {.bus = bus};
+  if (dtw_bridge_node_create(&s, &host, &g_bridge, err, sizeof err) < 0) {
+    fprintf(stderr, "bench_bridge: %s\n", err);
+    return 1;
+  }
+  pthread_t bt;
+  pthread_create(&bt, NULL, bridge_thread, NULL);
+  int port = dtw_bridge_node_port(g_bridge);
+
+  dtw_bus_node_t *bn;
+  dtw_bus_node_create(bus, "bench", "/", &bn, err, sizeof err);
+  dtw_pub_create(bn, TOPIC_OUT, DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &g_pub_out, err, sizeof err);
+  dtw_pub_create(bn, TOPIC_IN, DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &g_pub_in, err, sizeof err);
+  dtw_sub_options_t so;
+  dtw_sub_options_default(&so);
+  so.raw = true;
+  so.direct = true;
+  so.on_msg = on_dds;
+  so.qos = DTW_QOS_SENSOR_DATA; /* as the bridge's own subscriptions */
+  so.depth = 10;
+  dtw_sub_t *sub;
+  int32_t seq = 0;
+  printf("bench_bridge: JointState (23 joints, %zu B CDR), loopback, bridge on port %d\n",
+         make_js(g_js, 0), port);
+
+  /* ---- DDS -> TCP ---- */
+  dtw_sub_create(bn, TOPIC_OUT, DTW_TYPE_JOINT_STATE, &so, &sub, err, sizeof err);
+  dtw_pub_wait_matched(g_pub_out, 1, 3000000000LL);
+  result_t base = measure(send_dds_out, NULL, NULL, 0, &seq);
+  dtw_sub_destroy(sub);
+  print_row("DDS -> DDS subscriber (baseline)", base, base);
+  tcp_client_t cs[MAXC];
+  memset(cs, 0, sizeof cs);
+  int counts[] = {1, 8};
+  for (int ci = 0; ci < 2; ci++) {
+    int n = counts[ci];
+    for (int i = 0; i < n; i++) {
+      cs[i].fd = connect_client(port);
+      send_cmd(cs[i].fd, "__subscribe",
+               "{\"topic\":\"" TOPIC_OUT "\",\"message_name\":\"sensor_msgs/JointState\"}");
+      atomic_store(&cs[i].last, -1);
+      pthread_create(&cs[i].th, NULL, client_reader, &cs[i]);
+    }
+    dtw_clock_sleep_ns(300000000);
+    dtw_pub_wait_matched(g_pub_out, 1, 3000000000LL);
+    dtw_clock_sleep_ns(300000000);
+    result_t r = measure(send_dds_out, NULL, cs, n, &seq);
+    char what[64];
+    snprintf(what, sizeof what, "DDS -> bridge -> %d TCP client%s", n, n > 1 ? "s" : "");
+    print_row(what, r, base);
+    for (int i = 0; i < n; i++) {
+      shutdown(cs[i].fd, SHUT_RDWR);
+      pthread_join(cs[i].th, NULL);
+      close(cs[i].fd);
+    }
+    dtw_clock_sleep_ns(200000000);
+  }
+
+  /* ---- TCP -> DDS ---- */
+  so.qos = DTW_QOS_DEFAULT; /* reliable: counts every message the writers send */
+  so.depth = 1000;
+  dtw_sub_create(bn, TOPIC_IN, DTW_TYPE_JOINT_STATE, &so, &sub, err, sizeof err);
+  dtw_pub_wait_matched(g_pub_in, 1, 3000000000LL);
+  atomic_store(&g_dds_last, -1);
+  result_t base_in = measure(send_dds_in, NULL, NULL, 0, &seq);
+  print_row("DDS publisher -> DDS (baseline)", base_in, base_in);
+  dtw_pub_destroy(g_pub_in);
+  for (int ci = 0; ci < 2; ci++) {
+    int n = counts[ci];
+    for (int i = 0; i < n; i++) {
+      cs[i].fd = connect_client(port);
+      send_cmd(cs[i].fd, "__publish",
+               "{\"topic\":\"" TOPIC_IN "\",\"message_name\":\"sensor_msgs/JointState\","
+               "\"queue_size\":10,\"latch\":false}");
+      pthread_create(&cs[i].th, NULL, client_reader, &cs[i]); /* drains the handshake */
+    }
+    dtw_sub_wait_matched(sub, 1, 3000000000LL);
+    dtw_clock_sleep_ns(500000000);
+    tcp_send_ctx_t ctx = {cs, n, 0};
+    result_t r = measure(send_tcp_in, &ctx, NULL, 0, &seq);
+    char what[64];
+    snprintf(what, sizeof what, "%d TCP client%s -> bridge -> DDS", n, n > 1 ? "s" : "");
+    print_row(what, r, base_in);
+    for (int i = 0; i < n; i++) {
+      shutdown(cs[i].fd, SHUT_RDWR);
+      pthread_join(cs[i].th, NULL);
+      close(cs[i].fd);
+    }
+    dtw_clock_sleep_ns(200000000);
+  }
+  dtw_bridge_node_stats_t st;
+  dtw_bridge_node_get_stats(g_bridge, &st);
+  printf("bridge: frames in %llu out %llu, dropped %llu\n", (unsigned long long)st.frames_in,
+         (unsigned long long)st.frames_out, (unsigned long long)st.dropped);
+  atomic_store(&g_stop, true);
+  pthread_join(bt, NULL);
+  dtw_sub_destroy(sub);
+  dtw_bridge_node_destroy(g_bridge);
+  dtw_bus_destroy(bus);
+  return 0;
+}

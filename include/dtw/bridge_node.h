@@ -1,0 +1,130 @@
+/* dtw/bridge_node.h - the Unity bridge: a ROS-TCP-Endpoint-compatible server
+ * (protocol v0.7, ROS 2 mode; codec in dtw/bridge.h) on the ROS 2 bus, so a
+ * Unity project with the stock ROS-TCP-Connector connects unchanged.
+ *
+ * Each TCP client first gets the __handshake frame. Then:
+ *   __subscribe      the topic's DDS samples go to every client that asked for
+ *                    it, as the raw CDR DDS carries (encapsulation header incl.);
+ *   __publish        frames with that topic as destination are validated and
+ *                    published on DDS (dtw_pub_cdr);
+ *   __ros_service    __request{srv_id} + frame(service, request) calls the ROS
+ *                    service; the reply comes back as __response{srv_id} + frame;
+ *   __unity_service  a DDS request for the service goes to the registering
+ *                    client as __request{srv_id} (ids from 1001) + frame; its
+ *                    __response{srv_id} + frame is the DDS reply;
+ *   __topic_list     answered with the topics the bridge has registered;
+ *   __remove_*       undo the registrations; empty frames are keepalives.
+ * Message names come as "pkg/Name" (no /msg/); every type with IDL works
+ * (dtw_bus_has_type). An unknown type gets __error naming it; the client and
+ * everything else go on. Subscriptions are best effort (they match reliable
+ * and best-effort publishers alike); publishers reliable, transient-local
+ * when the client asks for latch.
+ *
+ * Limits: a frame past max_frame_bytes, a destination with a NUL, a frame cut
+ * off by the end of the connection, bad JSON or an unknown command close that
+ * connection (log line, dtwin_bridge_refused_total{reason}). A client that
+ * does not read loses its OLDEST queued messages beyond send_queue_bytes /
+ * send_queue_messages (dtwin_bridge_dropped_total): it never stalls other
+ * clients or the bus.
+ *
+ * Threads: one thread drives the node with dtw_bridge_node_poll (epoll over
+ * the listening socket, the clients and an eventfd). DDS samples are sent to
+ * clients from Cyclone's receive thread (non-blocking send, else queued), so
+ * the DDS -> TCP path adds no thread hop; the node's lock serialises the two.
+ * Allocation: per client at connect (buffers grow to the largest frame seen),
+ * per registration; forwarding a sample allocates nothing.
+ *
+ * Metrics (label node=<fqn>): dtwin_bridge_clients, dtwin_bridge_frames_total
+ * {direction="in|out"}, dtwin_bridge_bytes_total{direction},
+ * dtwin_bridge_dropped_total, dtwin_bridge_refused_total{reason},
+ * dtwin_bridge_service_duration_seconds{kind="ros_service|unity_service"}.
+ * Readiness: "<fqn>: listening". */
+#ifndef DTW_BRIDGE_NODE_H
+#define DTW_BRIDGE_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtw/config.h"
+#include "dtw/node.h"
+
+/* Settings of node "bridge". */
+#define DTW_BRIDGE_NODE_PARAMS(X)                                                            \
+  DTW_NODE_PARAMS(X, "unity_bridge", "/")                                                   \
+  X(STRING, bind_address, "auto", 1, 255, NULL,                                             \
+    "Address to listen on; auto = 127.0.0.1, or 0.0.0.0 inside a container (/.dockerenv, "  \
+    "/run/.containerenv or KUBERNETES_SERVICE_HOST)")                                       \
+  X(INT, port, "10000", 0, 65535, NULL,                                                     \
+    "TCP port (ROS-TCP-Connector's default is 10000); 0 = any free port")                   \
+  X(INT, max_frame_bytes, "1048576", 256, 268435456, NULL,                                  \
+    "Largest payload a client may send; a longer frame closes its connection")             \
+  X(INT, max_clients, "16", 1, 1000, NULL, "Clients connected at once; more are refused")    \
+  X(INT, send_queue_bytes, "4194304", 65536, 1073741824, NULL,                              \
+    "Outgoing bytes queued per client; beyond it the oldest messages are dropped")         \
+  X(INT, send_queue_messages, "1000", 1, 1000000, NULL,                                     \
+    "Outgoing messages queued per client; beyond it the oldest are dropped")               \
+  X(DOUBLE, idle_timeout_s, "10", 0, 86400, NULL,                                           \
+    "Close a client that sent nothing, not even a keepalive (Unity sends one per idle "     \
+    "second), for this long; 0 = never")                                                    \
+  X(DOUBLE, service_timeout_s, "10", 0.1, 3600, NULL,                                       \
+    "Longest wait for a service reply (ROS service or Unity service) through the bridge")
+
+DTW_PARAM_STRUCT(dtw_bridge_node_settings_t, DTW_BRIDGE_NODE_PARAMS);
+extern const dtw_param_table_t dtw_bridge_node_param_table;
+
+/* Why a connection or an input was refused (metric label in brackets). */
+#define DTW_BRIDGE_REFUSAL_MAP(X)                                                        \
+  X(MAX_CLIENTS, "max_clients", "too many clients connected")                           \
+  X(FRAME_TOO_LARGE, "frame_too_large", "frame length past max_frame_bytes")            \
+  X(MALFORMED_FRAME, "malformed_frame", "destination with a NUL byte")                  \
+  X(TRUNCATED, "truncated", "connection ended inside a frame")                          \
+  X(BAD_JSON, "bad_json", "command body not JSON or missing a field")                   \
+  X(UNKNOWN_COMMAND, "unknown_command", "unknown __ command")                           \
+  X(IDLE_TIMEOUT, "idle_timeout", "client sent nothing for idle_timeout_s")             \
+  X(UNKNOWN_TYPE, "unknown_type", "message or service type without IDL (__error sent)") \
+  X(INVALID_MESSAGE, "invalid_message", "payload not valid CDR of the type (__error sent)") \
+  X(NOT_REGISTERED, "not_registered", "frame for a topic/service the client did not register")
+
+typedef enum {
+#define DTW__BRIDGE_REFUSAL_ENUM(name, label, text) DTW_BRIDGE_REFUSAL_##name,
+  DTW_BRIDGE_REFUSAL_MAP(DTW__BRIDGE_REFUSAL_ENUM)
+#undef DTW__BRIDGE_REFUSAL_ENUM
+  DTW_BRIDGE_REFUSAL_COUNT
+} dtw_bridge_refusal_t;
+
+const char *dtw_bridge_refusal_name(int reason);
+
+typedef struct dtw_bridge_node_stats {
+  uint64_t clients;          /* connected now */
+  uint64_t accepted;         /* connections accepted so far */
+  uint64_t frames_in, frames_out, bytes_in, bytes_out;
+  uint64_t dropped;          /* queued messages dropped for slow clients */
+  uint64_t published;        /* client frames published on DDS */
+  uint64_t service_calls;    /* ROS service calls answered + Unity service requests answered */
+  uint64_t refused[DTW_BRIDGE_REFUSAL_COUNT];
+} dtw_bridge_node_stats_t;
+
+typedef struct dtw_bridge_node dtw_bridge_node_t;
+
+/* Create the bus node, listen on bind_address:port, register metrics and
+ * readiness on host (optional). Returns 0, DTW_EINVAL (bad names/address),
+ * DTW_EIO (socket/bind/listen failed, e.g. port in use), DTW_EDDS, DTW_ENOMEM,
+ * with a message in err. */
+int dtw_bridge_node_create(const dtw_bridge_node_settings_t *settings,
+                           const dtw_node_host_t *host, dtw_bridge_node_t **out, char *err,
+                           size_t errlen);
+/* Close every connection and endpoint. NULL ok. */
+void dtw_bridge_node_destroy(dtw_bridge_node_t *node);
+/* One round: wait up to timeout_ms (0 = don't wait) for sockets and DDS
+ * service events, handle them, run timeouts. Returns the number of events
+ * handled (>= 0) or DTW_EIO if epoll failed. */
+int dtw_bridge_node_poll(dtw_bridge_node_t *node, int timeout_ms);
+/* The port actually listened on (useful with port 0). */
+int dtw_bridge_node_port(const dtw_bridge_node_t *node);
+/* The address listened on, numeric ("127.0.0.1"). */
+const char *dtw_bridge_node_address(const dtw_bridge_node_t *node);
+const char *dtw_bridge_node_fqn(const dtw_bridge_node_t *node);
+/* Snapshot of the counters; thread-safe. */
+void dtw_bridge_node_get_stats(dtw_bridge_node_t *node, dtw_bridge_node_stats_t *out);
+
+#endif /* DTW_BRIDGE_NODE_H */

@@ -1,0 +1,177 @@
+/* dtw/robot_node.h - the stand-in for the physical robot ("robot emulator").
+ *
+ * Its own MuJoCo instance of the robot (a dtw_twin_t), in namespace /robot by
+ * default (node robot_emulator), that differs from the twin the way a real
+ * robot does:
+ *   model error      masses x mass_scale, friction/damping x friction_scale;
+ *   encoder noise    Gaussian on positions (encoder_noise_rad) and velocities
+ *                    (velocity_noise_rad_s), from a seeded PRNG: the same seed
+ *                    gives the same noise;
+ *   latency          each sample is stamped when measured and published when
+ *                    due, latency_s + U(0, latency_jitter_s) later (robot time):
+ *                    receivers see stamps older than arrival. Samples leave in
+ *                    the order they were measured (one link, no overtaking);
+ *   loss             each sample is dropped with probability loss_rate;
+ *   its own clock    stamp = simulated time since start + clock_offset_s;
+ *   an operator      `motion` (a YAML motion) played, in a loop if motion_loop;
+ *   faults           a joint that locks, loses its torque, a sensor that freezes
+ *                    (published position stuck, physics goes on), a feed that
+ *                    goes silent for a while; each at a simulated time.
+ * Its topics:
+ *   publishes  joint_states (sensor_msgs/JointState: every joint, or the
+ *              replay file's joints; stamp = robot clock at measurement);
+ *   subscribes <controller>/joint_trajectory (trajectory_msgs/JointTrajectory).
+ *
+ * Replay (replay_file set): the CSV's rows are published at their recorded
+ * times relative to the start (looped if replay_loop) instead of running the
+ * physics. They go through the same pipeline - clock offset, latency, loss,
+ * the freeze and silent faults - but get no added noise (a recording has its
+ * own); lock/no_torque faults need physics and are refused with a replay.
+ * Trajectories are then received, counted and refused (reason "replaying").
+ *
+ * Time: everything (fault start times, latency, stamps) runs on the robot's
+ * simulated time, steps x physics timestep; paced at rtf 1 it follows the
+ * wall clock. The owner paces dtw_robot_node_step() (dtw/runner.h).
+ * Creation allocates everything (delay queue sized for the largest latency at
+ * the physics rate); stepping does not allocate. One thread drives a node. */
+#ifndef DTW_ROBOT_NODE_H
+#define DTW_ROBOT_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtw/bus.h"
+#include "dtw/config.h"
+#include "dtw/node.h"
+#include "dtw/twin.h"
+
+/* Settings of node "robot": the ROS side, the robot's imperfections, faults,
+ * replay, then the twin's own (dtw/twin.h). */
+#define DTW_ROBOT_NODE_PARAMS(X)                                                              \
+  DTW_NODE_PARAMS(X, "robot_emulator", "/robot")                                              \
+  X(DOUBLE, joint_states_rate_hz, "500", 1, 20000, NULL,                                      \
+    "Rate at which joint states are measured and sent (capped at the physics rate)")          \
+  X(ENUM, qos__joint_states, "sensor_data", 0, 0, "sensor_data|default",                      \
+    "QoS profile of joint_states: sensor_data (best effort, keep last 5) or default "         \
+    "(reliable, keep last 10)")                                                               \
+  X(DOUBLE, mass_scale, "1.05", 0.1, 10, NULL,                                                \
+    "Model error: the robot's masses and inertias are the model's times this")               \
+  X(DOUBLE, friction_scale, "1.2", 0, 10, NULL,                                               \
+    "Model error: the robot's joint friction and damping are the model's times this")        \
+  X(DOUBLE, encoder_noise_rad, "0.0005", 0, 1, NULL,                                          \
+    "Standard deviation of the Gaussian noise on measured joint positions (rad)")            \
+  X(DOUBLE, velocity_noise_rad_s, "0.005", 0, 10, NULL,                                       \
+    "Standard deviation of the Gaussian noise on measured joint velocities (rad/s)")         \
+  X(INT, seed, "1", 0, 4294967295.0, NULL,                                              \
+    "Seed of the noise, jitter and loss random numbers (same seed, same sequence)")          \
+  X(DOUBLE, latency_s, "0.002", 0, 2, NULL,                                                   \
+    "Fixed transport latency: a sample is published this long after it was measured (s)")   \
+  X(DOUBLE, latency_jitter_s, "0.001", 0, 1, NULL,                                            \
+    "Extra latency drawn uniformly from [0, latency_jitter_s] per sample (s)")               \
+  X(DOUBLE, loss_rate, "0", 0, 1, NULL, "Probability that a sample is lost (never published)") \
+  X(DOUBLE, clock_offset_s, "0", -1e10, 1e10, NULL,                                            \
+    "Offset of the robot's clock: stamp = simulated time since start + clock_offset_s (s)") \
+  X(STRING, motion, "", 0, 0, NULL,                                                           \
+    "YAML motion (as config/motions/) the robot's operator runs on it; empty = hold pose")  \
+  X(BOOL, motion_loop, "true", 0, 0, NULL, "Start the motion again each time it finishes")    \
+  X(STRING, fault__lock_joint, "", 0, 128, NULL,                                              \
+    "Fault: this joint seizes (stays where it is) at fault.lock_at_s; empty = none")         \
+  X(DOUBLE, fault__lock_at_s, "0", 0, 1e9, NULL, "Simulated time the lock fault starts (s)")   \
+  X(STRING, fault__no_torque_joint, "", 0, 128, NULL,                                         \
+    "Fault: this joint's actuator delivers no torque from fault.no_torque_at_s; empty = none") \
+  X(DOUBLE, fault__no_torque_at_s, "0", 0, 1e9, NULL,                                         \
+    "Simulated time the no-torque fault starts (s)")                                          \
+  X(STRING, fault__freeze_joint, "", 0, 128, NULL,                                            \
+    "Fault: this joint's encoder freezes (its published position stays at its value at "    \
+    "fault.freeze_at_s, velocity 0) while the physics goes on; empty = none")                \
+  X(DOUBLE, fault__freeze_at_s, "0", 0, 1e9, NULL, "Simulated time the sensor freezes (s)")   \
+  X(DOUBLE, fault__silent_at_s, "-1", -1, 1e9, NULL,                                          \
+    "Fault: no joint_states are published from this simulated time (s); -1 = never")        \
+  X(DOUBLE, fault__silent_for_s, "0", 0, 1e9, NULL,                                           \
+    "How long the feed stays silent (s); 0 = for good")                                      \
+  X(STRING, replay_file, "", 0, 0, NULL,                                                      \
+    "CSV recording (header time_s,<joint>...[,<joint>.velocity...]) published instead of "  \
+    "running the physics; empty = physics")                                                   \
+  X(BOOL, replay_loop, "true", 0, 0, NULL, "Start the recording again when it ends")          \
+  DTW_TWIN_PARAMS(X)
+
+DTW_PARAM_STRUCT(dtw_robot_node_settings_t, DTW_ROBOT_NODE_PARAMS);
+extern const dtw_param_table_t dtw_robot_node_param_table;
+
+/* Why input was refused (metric label in brackets). */
+#define DTW_ROBOT_REFUSAL_MAP(X)                                                   \
+  X(TRAJECTORY_INVALID, "trajectory_invalid", "trajectory refused by the controller") \
+  X(TRAJECTORY_MALFORMED, "trajectory_malformed", "trajectory sample malformed or too large") \
+  X(REPLAYING, "replaying", "trajectory ignored: the robot replays a recording")
+
+typedef enum {
+#define DTW__ROBOT_REFUSAL_ENUM(name, label, text) DTW_ROBOT_REFUSAL_##name,
+  DTW_ROBOT_REFUSAL_MAP(DTW__ROBOT_REFUSAL_ENUM)
+#undef DTW__ROBOT_REFUSAL_ENUM
+  DTW_ROBOT_REFUSAL_COUNT
+} dtw_robot_refusal_t;
+
+const char *dtw_robot_refusal_name(int reason);
+
+/* The faults (metric label fault=...). */
+typedef enum {
+  DTW_ROBOT_FAULT_LOCK = 0,
+  DTW_ROBOT_FAULT_NO_TORQUE,
+  DTW_ROBOT_FAULT_FREEZE,
+  DTW_ROBOT_FAULT_SILENT,
+  DTW_ROBOT_FAULT_COUNT
+} dtw_robot_fault_t;
+
+/* "lock", "no_torque", "freeze", "silent". */
+const char *dtw_robot_fault_name(int fault);
+
+typedef struct dtw_robot_node_stats {
+  uint64_t measured;                 /* samples taken (physics or replay rows) */
+  uint64_t published;                /* joint_states published */
+  uint64_t dropped_loss, dropped_silent, dropped_overflow;
+  uint64_t trajectories_received, replay_loops;
+  uint64_t refused[DTW_ROBOT_REFUSAL_COUNT];
+  unsigned fault_active;             /* bit per dtw_robot_fault_t */
+  double time_s;                     /* robot's simulated time since start */
+} dtw_robot_node_stats_t;
+
+typedef struct dtw_robot_node dtw_robot_node_t;
+
+/* Create the robot (model, model error, motion, faults, replay file) and its
+ * endpoints on host->bus, its metrics on host->metrics and readiness on
+ * host->health (both optional). Returns 0; the twin's errors (bad model or
+ * controller config); DTW_ENOENT/DTW_EPARSE/DTW_ERANGE for the motion or replay
+ * file ("file:line: ..."); DTW_EINVAL for a fault naming an unknown joint
+ * ("fault.lock_joint: unknown joint 'x'") or a physics fault with a replay,
+ * or bad names; DTW_EDDS; DTW_ENOMEM. All but ENOMEM/EDDS are configuration
+ * errors.
+ *
+ * Metrics (label node=<fqn>): dtwin_messages_published_total{topic},
+ * dtwin_messages_dropped_total{topic,reason="loss"|"silent"|"queue_full"},
+ * dtwin_messages_received_total{topic}, dtwin_messages_refused_total{topic,reason},
+ * dtwin_robot_fault_active{fault,joint} (configured faults only; joint="" for
+ * silent), dtwin_sim_time_seconds, dtwin_physics_failures_total. */
+int dtw_robot_node_create(const dtw_robot_node_settings_t *settings, const dtw_node_host_t *host,
+                          dtw_robot_node_t **out, char *err, size_t errlen);
+/* NULL is a no-op. */
+void dtw_robot_node_destroy(dtw_robot_node_t *node);
+
+/* Poll inputs, apply faults due, one physics step (or replay row check),
+ * measure and queue a sample when due, publish queued samples that are due.
+ * Returns 0, or DTW_ESIM when the physics failed this step (the robot
+ * restarted from its initial pose; its clock keeps running). */
+int dtw_robot_node_step(dtw_robot_node_t *node);
+
+/* Period of one step (the physics timestep), for dtw_runner_init. */
+double dtw_robot_node_period_s(const dtw_robot_node_t *node);
+/* The robot's twin instance (model, controller, status). */
+dtw_twin_t *dtw_robot_node_twin(dtw_robot_node_t *node);
+void dtw_robot_node_get_stats(const dtw_robot_node_t *node, dtw_robot_node_stats_t *out);
+/* 1 when replaying a recording instead of running physics. */
+int dtw_robot_node_replaying(const dtw_robot_node_t *node);
+/* 1 once joint_states has at least one matched subscription. */
+int dtw_robot_node_joint_states_matched(const dtw_robot_node_t *node);
+/* "<namespace>/<node_name>" */
+const char *dtw_robot_node_fqn(const dtw_robot_node_t *node);
+
+#endif /* DTW_ROBOT_NODE_H */

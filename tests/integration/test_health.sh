@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# dtwin health against a running sim (real DDS on loopback): passes on a
+# healthy system, fails naming the failing checks once the sim is stopped,
+# --json parses; usage errors exit 2; --kubernetes against a stand-in API
+# server (static files over HTTP, selected by a kubeconfig).
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap 'cleanup; rm -f "$out_file"' EXIT
+
+url_of() {
+  local url=""
+  for _ in $(seq 600); do
+    url=$(grep -o 'metrics and health at http://[0-9.:]*' "$1" 2>/dev/null | head -1 | sed 's/.* at //')
+    [[ -n $url ]] && break
+    sleep 0.1
+  done
+  echo "$url"
+}
+
+expect 2 'unknown state' -- "$DTWIN" health --allow-sync-state SYNCED,SYNCD
+expect 2 'http:// or https://' -- "$DTWIN" health --endpoint localhost:9100
+expect 2 'unknown or incomplete option' -- "$DTWIN" health --bogus
+
+"$DTWIN" sim --quiet --duration 120 --set dtwin.http_port=0 >"$work/sim.log" 2>&1 &
+sim=$!; pids+=("$sim")
+url=$(url_of "$work/sim.log")
+[[ -n $url ]] || { echo "FAIL: sim printed no URL"; cat "$work/sim.log"; exit 1; }
+ready() { curl -sf --max-time 2 "$url/readyz" >/dev/null; }
+for _ in $(seq 300); do ready && break; sleep 0.1; done
+# the RTF gauge is refreshed from the running loop: give it a moment
+sleep 1.5
+
+# retry N COMMAND...: the real-time factor is measured on a shared, loaded
+# machine; a healthy system may dip for a second, not three times in a row
+retry() { local n=$1; shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 1; done; return 1; }
+args=(--endpoint "$url" --expect-node /twin/digital_twin --min-rtf 0.5 --allow-sync-state any)
+start=$(date +%s.%N)
+expect 0 "^ok readyz $url: ready" -- retry 3 "$DTWIN" health "${args[@]}"
+end=$(date +%s.%N)
+echo "healthy check took $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}') s"
+expect 0 'ok node /twin/digital_twin: on the DDS graph' -- retry 3 "$DTWIN" health "${args[@]}"
+expect 0 'ok real-time factor: /twin/digital_twin at' -- retry 3 "$DTWIN" health "${args[@]}"
+expect 0 'skip sync state' -- retry 3 "$DTWIN" health "${args[@]}"
+json_ok() { "$DTWIN" health "${args[@]}" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["ok"] is True, d
+assert any(c["name"] == "node /twin/digital_twin" and c["ok"] for c in d["checks"]), d'; }
+expect 0 '' -- retry 3 json_ok
+# an impossible real-time factor and a missing node fail, by name
+expect 1 'FAIL real-time factor' -- "$DTWIN" health --endpoint "$url" --expect-node /twin/digital_twin --min-rtf 50 --allow-sync-state any
+expect 1 'FAIL node /nowhere/nobody' -- "$DTWIN" health --endpoint "$url" --expect-node /nowhere/nobody --discovery-timeout 0.5 --allow-sync-state any
+
+kill -INT "$sim"; wait "$sim"; pids=()
+expect 1 "FAIL readyz $url" -- "$DTWIN" health "${args[@]}" --discovery-timeout 1
+expect 1 'FAIL node /twin/digital_twin: not on the DDS graph' -- "$DTWIN" health "${args[@]}" --discovery-timeout 1
+json_fail() { "$DTWIN" health "${args[@]}" --discovery-timeout 1 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["ok"] is False, d
+assert [c["name"] for c in d["checks"] if not c["ok"]] == ["readyz '"$url"'", "node /twin/digital_twin"], d'; }
+expect 0 '' -- json_fail
+
+# --kubernetes: a stand-in API server serving the responses from tests/data/health
+api="$work/api"
+mkdir -p "$api/api/v1/namespaces/dtwin"
+cp "$DTW_TEST_DATA/health/nodes_ready.json" "$api/api/v1/nodes"
+cp "$DTW_TEST_DATA/health/pods_crashloop.json" "$api/api/v1/namespaces/dtwin/pods"
+py=$(command -v /usr/bin/python3 || command -v python3)
+(cd "$api" && exec "$py" -u -m http.server 0 --bind 127.0.0.1) >"$work/api.log" 2>&1 &
+pids+=($!)
+port=""
+for _ in $(seq 100); do
+  port=$(grep -o 'port [0-9]*' "$work/api.log" | head -1 | awk '{print $2}')
+  [[ -n $port ]] && break; sleep 0.1
+done
+cat >"$work/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+current-context: test
+clusters:
+  - name: test
+    cluster: {server: "http://127.0.0.1:$port"}
+contexts:
+  - name: test
+    context: {cluster: test, user: test}
+users:
+  - name: test
+    user: {token: test-token}
+KC
+k8s=(--no-graph --endpoint http://127.0.0.1:1 --timeout 1 --kubeconfig "$work/kubeconfig")
+expect 1 'ok kubernetes nodes: 2/2 Ready' -- "$DTWIN" health "${k8s[@]}"
+expect 1 'FAIL kubernetes pods: 1/3 Running and Ready .*CrashLoopBackOff' -- "$DTWIN" health "${k8s[@]}"
+expect 1 'FAIL kubernetes pods: .*HTTP 404' -- "$DTWIN" health "${k8s[@]}" --namespace other
+expect 1 'FAIL kubernetes: not in a cluster' -- env -u KUBECONFIG -u KUBERNETES_SERVICE_HOST "$DTWIN" health --no-graph --endpoint http://127.0.0.1:1 --timeout 1 --kubernetes
+finish

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The Kubernetes manifests: every overlay and the monitoring stack render with
+# `kubectl kustomize`, pass scripts/policy-check.py, the Cyclone configurations
+# are what deploy/k8s/gen-cyclonedds.sh generates, and manifests that break a
+# rule (tests/data/deploy/bad-*.yaml) are rejected with a message naming it.
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$DTW_SOURCE_DIR" || exit 1
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=python3
+command -v kubectl >/dev/null || { echo "SKIP: kubectl (with kustomize) is not installed"; exit 0; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp" "$out_file"' EXIT
+K=deploy/k8s
+policy=(scripts/policy-check.py)
+
+render() { kubectl kustomize --load-restrictor LoadRestrictionsNone "$1"; }
+for o in dev prod loadbalancer gpu fleet; do
+  expect 0 'kind: StatefulSet' -- render $K/overlays/$o
+  render $K/overlays/$o >"$tmp/$o.yaml" 2>/dev/null
+  args=()
+  [[ $o != dev ]] && args+=(--prod)
+  [[ $o == loadbalancer ]] && args+=(--allow-loadbalancer)
+  expect 0 'objects ok' -- "$PY" "${policy[@]}" "${args[@]}" "$tmp/$o.yaml"
+done
+expect 0 'kind: Deployment' -- render deploy/monitoring/k8s
+render deploy/monitoring/k8s >"$tmp/monitoring.yaml" 2>/dev/null
+expect 0 'objects ok' -- "$PY" "${policy[@]}" "$tmp/monitoring.yaml"
+render $K/jobs >"$tmp/jobs.yaml" 2>/dev/null
+expect 0 'objects ok' -- "$PY" "${policy[@]}" "$tmp/dev.yaml" "$tmp/jobs.yaml"
+
+# the shape the issue asks for, overlay by overlay
+expect 0 'dtwin-robot' -- grep -h 'name: dtwin-robot$' "$tmp/dev.yaml"
+expect 1 '' -- grep -q 'name: dtwin-robot$' "$tmp/prod.yaml"
+expect 1 '' -- grep -q 'type: LoadBalancer' "$tmp/prod.yaml"
+expect 0 '203.0.113.0/24' -- grep -A1 'loadBalancerSourceRanges:' "$tmp/loadbalancer.yaml"
+expect 0 'nvidia.com/gpu' -- grep 'nvidia.com/gpu: "1"' "$tmp/gpu.yaml"
+expect 0 'MUJOCO_GL' -- grep -A1 'name: MUJOCO_GL' "$tmp/gpu.yaml"
+expect 1 '' -- grep -q 'DISPLAY' "$tmp/gpu.yaml"
+expect 0 'replicas: 4' -- grep 'replicas: 4' "$tmp/fleet.yaml"
+expect 0 'twin_\$\(ORDINAL\)' -- grep 'sim.namespace=/twin_$(ORDINAL)' "$tmp/fleet.yaml"
+expect 0 'clusterIP: None' -- grep 'clusterIP: None' "$tmp/prod.yaml"
+expect 0 'enforce: restricted' -- grep 'pod-security.kubernetes.io/enforce: restricted' "$tmp/prod.yaml"
+expect 1 '' -- grep -rq 11311 deploy/k8s deploy/monitoring/k8s
+expect 1 '' -- grep -q 'kind: HorizontalPodAutoscaler' "$tmp/fleet.yaml"
+expect 0 '@sha256:' -- grep -m1 'image: .*@sha256:' "$tmp/prod.yaml"
+
+# Cyclone DDS configurations: generated, well-formed, multicast off
+for f in $K/base/cyclonedds.xml $K/overlays/dev/cyclonedds.xml $K/overlays/fleet/cyclonedds.xml; do
+  # the arguments it was made with, read back from the file
+  gen_args=$("$PY" -c 'import sys, xml.etree.ElementTree as E
+ns = {"c": "https://cdds.io/config"}
+r = E.parse(sys.argv[1]).getroot()
+assert r.find(".//c:AllowMulticast", ns).text == "false", "multicast on"
+assert r.find(".//c:ParticipantIndex", ns).text == "auto", "ParticipantIndex not auto"
+a = ["--max-index", r.find(".//c:MaxAutoParticipantIndex", ns).text]
+i = r.find(".//c:NetworkInterface", ns)
+a += ["--interface", i.get("name")] if i is not None else []
+print(" ".join(a + [p.get("Address") for p in r.findall(".//c:Peer", ns)]))' "$f" 2>&1)
+  read -ra argv <<<"$gen_args"
+  expect 0 '' -- diff -u "$f" <($K/gen-cyclonedds.sh "${argv[@]}")
+done
+expect 2 'give at least one peer' -- $K/gen-cyclonedds.sh
+expect 2 'bad peer' -- $K/gen-cyclonedds.sh 'a"b'
+
+# the policy check rejects what a reviewer would, naming the rule
+D=$DTW_TEST_DATA/deploy
+expect 0 'objects ok' -- "$PY" "${policy[@]}" "$D/good.yaml"
+expect 1 "container 'sim': privileged: true" -- "$PY" "${policy[@]}" "$D/bad-privileged.yaml"
+expect 1 'uses :latest' -- "$PY" "${policy[@]}" "$D/bad-latest.yaml"
+expect 1 'not pinned by digest' -- "$PY" "${policy[@]}" --prod "$D/good.yaml"
+expect 1 "no livenessProbe" -- "$PY" "${policy[@]}" "$D/bad-no-probes.yaml"
+expect 1 "no readinessProbe" -- "$PY" "${policy[@]}" "$D/bad-no-probes.yaml"
+expect 1 'livenessProbe must be httpGet /healthz' -- "$PY" "${policy[@]}" "$D/bad-exec-probe.yaml"
+expect 1 'runAsUser is 0' -- "$PY" "${policy[@]}" "$D/bad-root.yaml"
+expect 1 'capabilities do not drop ALL' -- "$PY" "${policy[@]}" "$D/bad-root.yaml"
+expect 1 'seccompProfile is not RuntimeDefault' -- "$PY" "${policy[@]}" "$D/bad-root.yaml"
+expect 1 'hostNetwork: true' -- "$PY" "${policy[@]}" "$D/bad-host.yaml"
+expect 1 'is a hostPath' -- "$PY" "${policy[@]}" "$D/bad-host.yaml"
+expect 1 'memory limit 1Gi != request 256Mi' -- "$PY" "${policy[@]}" "$D/bad-memory.yaml"
+expect 1 'port 11311' -- "$PY" "${policy[@]}" "$D/bad-ros1-lb.yaml"
+expect 1 'Service type LoadBalancer' -- "$PY" "${policy[@]}" "$D/bad-ros1-lb.yaml"
+expect 1 'duplicate publishers' -- "$PY" "${policy[@]}" "$D/bad-hpa.yaml"
+expect 1 'automountServiceAccountToken is not false' -- "$PY" "${policy[@]}" "$D/bad-token.yaml"
+expect 1 'no default-deny NetworkPolicy' -- "$PY" "${policy[@]}" "$D/bad-token.yaml"
+expect 1 'no PodDisruptionBudget' -- "$PY" "${policy[@]}" "$D/bad-token.yaml"
+expect 1 "enforce is not 'restricted'" -- "$PY" "${policy[@]}" "$D/bad-namespace.yaml"
+expect 1 'Service type LoadBalancer' -- "$PY" "${policy[@]}" --prod "$tmp/loadbalancer.yaml"
+expect 2 'no objects' -- "$PY" "${policy[@]}" /dev/null
+
+# deploy.sh: renders with the image it is given, refuses prod without a digest
+digest=sha256:$(printf 'ab%.0s' {1..32})
+expect 0 "image: reg.example/dtwin@$digest" -- scripts/deploy.sh --render --overlay prod --image "reg.example/dtwin@$digest"
+expect 0 'image: localhost/dtwin:abc' -- scripts/deploy.sh --render --overlay dev --image localhost/dtwin:abc
+expect 1 'deploys by digest' -- scripts/deploy.sh --overlay prod --image reg.example/dtwin:1.0
+expect 1 'placeholder digest' -- scripts/deploy.sh --overlay prod --image "reg.example/dtwin@sha256:$(printf '0%.0s' {1..64})"
+expect 1 'needs an explicit --context' -- scripts/deploy.sh --overlay fleet --image "reg.example/dtwin@$digest"
+expect 2 "no overlay 'nope'" -- scripts/deploy.sh --overlay nope
+if command -v shellcheck >/dev/null; then
+  expect 0 '' -- shellcheck -x scripts/deploy.sh scripts/make-base-image.sh scripts/podman-env.sh $K/gen-cyclonedds.sh
+fi
+finish

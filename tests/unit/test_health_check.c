@@ -1,0 +1,380 @@
+/* dtwin health's pure parts and its HTTP client: Prometheus text lines, the
+ * metric checks, Kubernetes API responses and kubeconfigs from
+ * tests/data/health, base64, the report's text and JSON, and readiness /
+ * metrics fetched from a real dtw_http server on a free port. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/health_check.h"
+#include "dtw/http.h"
+#include "dtw/metrics.h"
+
+static char data_dir[1024];
+
+static char *slurp(const char *name) {
+  char path[1300];
+  snprintf(path, sizeof path, "%s/%s", data_dir, name);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)n + 1);
+  assert_non_null(s);
+  assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+  s[n] = '\0';
+  fclose(f);
+  return s;
+}
+
+static const dtw_hcheck_item_t *last(const dtw_hcheck_report_t *r) {
+  assert_true(r->n > 0);
+  return &r->items[r->n - 1];
+}
+
+static void test_prom_lines(void **state) {
+  (void)state;
+  dtw_prom_sample_t s;
+  char err[256];
+  const char *l1 = "dtwin_x_total{node=\"/twin/a\",topic=\"q\\\"\\\\\\n\"} 12.5 1700000000";
+  assert_int_equal(dtw_prom_parse_line(l1, strlen(l1), &s, err, sizeof err), 1);
+  assert_string_equal(s.name, "dtwin_x_total");
+  assert_int_equal(s.n_labels, 2);
+  assert_string_equal(dtw_prom_label(&s, "node"), "/twin/a");
+  assert_string_equal(dtw_prom_label(&s, "topic"), "q\"\\\n");
+  assert_null(dtw_prom_label(&s, "other"));
+  assert_true(s.value == 12.5);
+  const char *l2 = "up 1";
+  assert_int_equal(dtw_prom_parse_line(l2, strlen(l2), &s, err, sizeof err), 1);
+  assert_int_equal(s.n_labels, 0);
+  assert_true(s.value == 1);
+  const char *l3 = "a{le=\"+Inf\",} +Inf";
+  assert_int_equal(dtw_prom_parse_line(l3, strlen(l3), &s, err, sizeof err), 1);
+  assert_true(isinf(s.value) && s.value > 0);
+  assert_int_equal(dtw_prom_parse_line("g NaN", 5, &s, err, sizeof err), 1);
+  assert_true(isnan(s.value));
+  assert_int_equal(dtw_prom_parse_line("# HELP a b", 10, &s, err, sizeof err), 0);
+  assert_int_equal(dtw_prom_parse_line("   ", 3, &s, err, sizeof err), 0);
+  /* malformed */
+  const char *bad[] = {"1abc 2", "a{b=c} 1", "a{b=\"c\" 1", "a 1x", "a", "a{b=\"c\"}", "a inf",
+                       "a{=\"x\"} 1", "a 0x10"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    err[0] = '\0';
+    assert_int_equal(dtw_prom_parse_line(bad[i], strlen(bad[i]), &s, err, sizeof err),
+                     DTW_EPARSE);
+    assert_true(err[0] != '\0');
+  }
+  char many[2048] = "m{";
+  for (int i = 0; i < DTW_PROM_MAX_LABELS + 1; i++)
+    snprintf(many + strlen(many), sizeof many - strlen(many), "l%d=\"v\",", i);
+  strcat(many, "} 1");
+  assert_int_equal(dtw_prom_parse_line(many, strlen(many), &s, err, sizeof err), DTW_ERANGE);
+}
+
+static void test_prom_find(void **state) {
+  (void)state;
+  char *text = slurp("metrics_sim.txt");
+  dtw_prom_sample_t s;
+  assert_int_equal(dtw_prom_find(text, "dtwin_real_time_factor", "node", "/robot/robot_emulator",
+                                 &s),
+                   1);
+  assert_true(fabs(s.value - 0.42) < 1e-12);
+  assert_int_equal(dtw_prom_find(text, "dtwin_real_time_factor", NULL, NULL, &s), 1);
+  assert_true(fabs(s.value - 0.998) < 1e-12);
+  assert_int_equal(dtw_prom_find(text, "dtwin_real_time_factor", "node", "/x", &s), 0);
+  /* a prefix of another name is not that name */
+  assert_int_equal(dtw_prom_find(text, "dtwin_real_time", NULL, NULL, &s), 0);
+  free(text);
+}
+
+static void test_metric_checks(void **state) {
+  (void)state;
+  char *sim = slurp("metrics_sim.txt"), *sync = slurp("metrics_sync.txt"),
+       *mon = slurp("metrics_monitor.txt");
+  const char *urls[] = {"http://sim", "http://sync", "http://mon"};
+  dtw_hcheck_report_t *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+
+  const char *only_sim[] = {sim, NULL, NULL};
+  dtw_hcheck_metrics(r, only_sim, urls, 3, "/twin/digital_twin", 0.9, "SYNCED");
+  assert_int_equal(r->n, 2);
+  assert_int_equal(r->items[0].status, DTW_HCHECK_OK);
+  assert_non_null(strstr(r->items[0].detail, "1.00"));
+  assert_int_equal(r->items[1].status, DTW_HCHECK_SKIP); /* no sync metric anywhere */
+  assert_true(dtw_hcheck_ok(r));
+
+  /* the robot emulator's rtf is too low; the sync node says DIVERGED (value 2) */
+  memset(r, 0, sizeof *r);
+  const char *all[] = {sim, sync, mon};
+  dtw_hcheck_metrics(r, all, urls, 3, "/robot/robot_emulator", 0.9, "SYNCED,NO_DATA");
+  assert_int_equal(r->items[0].status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(r->items[0].detail, "below 0.90"));
+  assert_int_equal(r->items[1].status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(r->items[1].detail, "DIVERGED"));
+  assert_non_null(strstr(r->items[1].detail, "http://sync"));
+  assert_false(dtw_hcheck_ok(r));
+  memset(r, 0, sizeof *r);
+  dtw_hcheck_metrics(r, all, urls, 3, "/twin/digital_twin", 0.9, "any");
+  assert_int_equal(r->items[1].status, DTW_HCHECK_OK);
+
+  /* without the sync node, the monitor's view (state label = 1) counts */
+  memset(r, 0, sizeof *r);
+  const char *sim_mon[] = {sim, NULL, mon};
+  dtw_hcheck_metrics(r, sim_mon, urls, 3, "/nobody", 0.9, "synced");
+  assert_int_equal(r->items[0].status, DTW_HCHECK_SKIP);
+  assert_non_null(strstr(r->items[0].detail, "/nobody"));
+  assert_int_equal(r->items[1].status, DTW_HCHECK_OK);
+  assert_non_null(strstr(r->items[1].detail, "dtwin_monitor_sync_state"));
+
+  assert_true(dtw_hcheck_state_allowed("NO_DATA, SYNCED", "SYNCED"));
+  assert_false(dtw_hcheck_state_allowed("NO_DATA,SYNCEDX", "SYNCED"));
+  assert_false(dtw_hcheck_state_allowed("", "SYNCED"));
+  free(r);
+  free(sim);
+  free(sync);
+  free(mon);
+}
+
+static void test_k8s_eval(void **state) {
+  (void)state;
+  dtw_hcheck_report_t *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  char *j = slurp("nodes_ready.json");
+  dtw_hcheck_k8s_nodes(r, j);
+  free(j);
+  assert_int_equal(last(r)->status, DTW_HCHECK_OK);
+  assert_string_equal(last(r)->detail, "2/2 Ready");
+
+  j = slurp("nodes_notready.json");
+  dtw_hcheck_k8s_nodes(r, j);
+  free(j);
+  assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(last(r)->detail, "1/3 Ready"));
+  assert_non_null(strstr(last(r)->detail, "node-b (Ready=False: KubeletNotReady)"));
+  assert_non_null(strstr(last(r)->detail, "node-c (Ready=Unknown"));
+  assert_null(strstr(last(r)->detail, "node-a"));
+
+  j = slurp("pods_ok.json");
+  dtw_hcheck_k8s_pods(r, j, "dtwin", "app.kubernetes.io/part-of=dtwin");
+  free(j);
+  assert_int_equal(last(r)->status, DTW_HCHECK_OK);
+  assert_non_null(strstr(last(r)->detail, "2/2 Running and Ready"));
+
+  j = slurp("pods_crashloop.json");
+  dtw_hcheck_k8s_pods(r, j, "dtwin", "app=x");
+  free(j);
+  assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(last(r)->detail, "1/3"));
+  assert_non_null(strstr(last(r)->detail, "dtwin-sync-7f (Running, not ready"));
+  assert_non_null(strstr(last(r)->detail, "CrashLoopBackOff"));
+  assert_non_null(strstr(last(r)->detail, "restarted 5 times"));
+  assert_non_null(strstr(last(r)->detail, "dtwin-bridge-1 (Pending"));
+
+  j = slurp("pods_empty.json");
+  dtw_hcheck_k8s_pods(r, j, "dtwin", "app=x");
+  free(j);
+  assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(last(r)->detail, "no pod matches app=x in namespace dtwin"));
+
+  j = slurp("status_forbidden.json");
+  dtw_hcheck_k8s_nodes(r, j);
+  free(j);
+  assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(last(r)->detail, "nodes is forbidden"));
+
+  dtw_hcheck_k8s_pods(r, "{not json", "dtwin", "app=x");
+  assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(last(r)->detail, "not JSON"));
+  free(r);
+}
+
+static void test_kubeconfig(void **state) {
+  (void)state;
+  char path[1300], err[1024];
+  dtw_k8s_conn_t c;
+  snprintf(path, sizeof path, "%s/kubeconfig_token.yaml", data_dir);
+  assert_int_equal(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err), 0);
+  assert_string_equal(c.server, "https://10.0.0.1:6443"); /* trailing '/' dropped */
+  assert_string_equal(c.token, "abc.def.ghi");
+  assert_string_equal(c.ns, "dtwin-staging");
+  assert_non_null(c.ca_pem);
+  assert_null(c.ca_file);
+  assert_non_null(strstr((const char *)c.ca_pem, "TESTCA"));
+  assert_false(c.insecure);
+  dtw_k8s_conn_fini(&c);
+
+  snprintf(path, sizeof path, "%s/kubeconfig_cert.yaml", data_dir);
+  assert_int_equal(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err), 0);
+  assert_null(c.token);
+  char want[1400];
+  snprintf(want, sizeof want, "%s/certs/client.crt", data_dir);
+  assert_string_equal(c.cert_file, want);
+  snprintf(want, sizeof want, "%s/certs/client.key", data_dir);
+  assert_string_equal(c.key_file, want);
+  snprintf(want, sizeof want, "%s/serviceaccount/ca.crt", data_dir);
+  assert_string_equal(c.ca_file, want);
+  dtw_k8s_conn_fini(&c);
+
+  snprintf(path, sizeof path, "%s/kubeconfig_exec.yaml", data_dir);
+  assert_int_equal(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err), DTW_EUNSUP);
+  assert_non_null(strstr(err, "exec"));
+  snprintf(path, sizeof path, "%s/kubeconfig_nocontext.yaml", data_dir);
+  assert_int_equal(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err), DTW_EPARSE);
+  assert_non_null(strstr(err, "context 'missing' not found"));
+  snprintf(path, sizeof path, "%s/no_such_kubeconfig.yaml", data_dir);
+  assert_true(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err) < 0);
+
+  /* in-cluster, from a service-account directory */
+  snprintf(path, sizeof path, "%s/serviceaccount", data_dir);
+  unsetenv("KUBERNETES_SERVICE_HOST");
+  assert_int_equal(dtw_k8s_conn_in_cluster(path, &c, err, sizeof err), DTW_ENOENT);
+  setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+  setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+  assert_int_equal(dtw_k8s_conn_in_cluster(path, &c, err, sizeof err), 0);
+  assert_string_equal(c.server, "https://10.96.0.1:443");
+  assert_string_equal(c.token, "sa-token-123");
+  assert_string_equal(c.ns, "dtwin");
+  snprintf(want, sizeof want, "%s/ca.crt", path);
+  assert_string_equal(c.ca_file, want);
+  dtw_k8s_conn_fini(&c);
+  setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+  assert_int_equal(dtw_k8s_conn_in_cluster(path, &c, err, sizeof err), 0);
+  assert_string_equal(c.server, "https://[fd00::1]:443");
+  dtw_k8s_conn_fini(&c);
+  unsetenv("KUBERNETES_SERVICE_HOST");
+}
+
+static void test_base64(void **state) {
+  (void)state;
+  uint8_t *out;
+  size_t len;
+  assert_int_equal(dtw_base64_decode("aGVsbG8gd29ybGQ=", &out, &len), 0);
+  assert_int_equal(len, 11);
+  assert_memory_equal(out, "hello world", 11);
+  free(out);
+  assert_int_equal(dtw_base64_decode("aGVs\nbG8", &out, &len), 0); /* no padding, newline */
+  assert_int_equal(len, 5);
+  assert_memory_equal(out, "hello", 5);
+  free(out);
+  assert_int_equal(dtw_base64_decode("", &out, &len), 0);
+  assert_int_equal(len, 0);
+  free(out);
+  assert_int_equal(dtw_base64_decode("aGV*", &out, &len), DTW_EPARSE);
+  assert_int_equal(dtw_base64_decode("a", &out, &len), DTW_EPARSE);
+  assert_int_equal(dtw_base64_decode("aG=V", &out, &len), DTW_EPARSE);
+}
+
+static void test_report_output(void **state) {
+  (void)state;
+  dtw_hcheck_report_t *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  dtw_hcheck_add(r, DTW_HCHECK_OK, "readyz http://x", "ready");
+  dtw_hcheck_add(r, DTW_HCHECK_SKIP, "sync state", "not \"exported\"");
+  assert_true(dtw_hcheck_ok(r));
+  dtw_hcheck_add(r, DTW_HCHECK_FAIL, "node /a", "missing");
+  assert_false(dtw_hcheck_ok(r));
+  assert_int_equal(dtw_hcheck_count(r, DTW_HCHECK_SKIP), 1);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  dtw_hcheck_print_text(r, f);
+  fclose(f);
+  assert_string_equal(buf, "ok readyz http://x: ready\nskip sync state: not \"exported\"\n"
+                           "FAIL node /a: missing\n");
+  free(buf);
+  f = open_memstream(&buf, &len);
+  assert_int_equal(dtw_hcheck_print_json(r, f), 0);
+  fclose(f);
+  assert_non_null(strstr(buf, "\"ok\":false"));
+  assert_non_null(strstr(buf, "{\"name\":\"sync state\",\"ok\":true,\"skipped\":true,"
+                              "\"detail\":\"not \\\"exported\\\"\"}"));
+  assert_non_null(strstr(buf, "{\"name\":\"node /a\",\"ok\":false"));
+  free(buf);
+  /* the report is bounded */
+  for (int i = 0; i < DTW_HCHECK_MAX + 5; i++) dtw_hcheck_add(r, DTW_HCHECK_OK, "x", "%d", i);
+  assert_int_equal(r->n, DTW_HCHECK_MAX);
+  free(r);
+}
+
+static void test_endpoint(void **state) {
+  (void)state;
+  dtw_metrics_t *reg;
+  dtw_health_t *h;
+  dtw_http_server_t *srv;
+  char err[512];
+  assert_int_equal(dtw_metrics_create(&reg), 0);
+  assert_int_equal(dtw_health_create(&h), 0);
+  dtw_gauge_set(dtw_metrics_gauge(reg, "dtwin_real_time_factor", "rtf", "node",
+                                  "/twin/digital_twin"),
+                0.97);
+  dtw_health_ready_t *ready = dtw_health_add_ready(h, "/twin/digital_twin: model loaded");
+  dtw_http_opts_t o = {0};
+  o.registry = reg;
+  o.health = h;
+  assert_int_equal(dtw_http_server_start(&o, &srv, err, sizeof err), 0);
+  char url[256]; /* the server owns its URL: keep a copy for after it stops */
+  snprintf(url, sizeof url, "%s", dtw_http_server_url(srv));
+  dtw_hcheck_report_t *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  char *metrics = NULL;
+
+  dtw_hcheck_endpoint(r, url, 2.0, &metrics);
+  assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(last(r)->detail, "HTTP 503"));
+  assert_non_null(strstr(last(r)->detail, "unready /twin/digital_twin: model loaded"));
+  assert_non_null(metrics);
+  free(metrics);
+
+  dtw_health_set_ready(ready, true);
+  char slash_url[300];
+  snprintf(slash_url, sizeof slash_url, "%s/", url); /* a trailing '/' is fine */
+  dtw_hcheck_endpoint(r, slash_url, 2.0, &metrics);
+  assert_int_equal(last(r)->status, DTW_HCHECK_OK);
+  char name[400];
+  snprintf(name, sizeof name, "readyz %s", url);
+  assert_string_equal(last(r)->name, name);
+  assert_non_null(metrics);
+  const char *texts[] = {metrics};
+  const char *urls[] = {url};
+  dtw_hcheck_metrics(r, texts, urls, 1, "/twin/digital_twin", 0.9, "SYNCED");
+  assert_int_equal(r->items[r->n - 2].status, DTW_HCHECK_OK);
+  free(metrics);
+
+  long status;
+  char *body;
+  char u[400];
+  snprintf(u, sizeof u, "%s/nothing", url);
+  assert_int_equal(dtw_hcheck_http_get(u, 2.0, &status, &body, NULL, err, sizeof err), 0);
+  assert_int_equal(status, 404);
+  free(body);
+  dtw_http_server_stop(srv);
+
+  /* nobody listens any more: a FAIL naming the connection problem, quickly */
+  dtw_hcheck_endpoint(r, url, 2.0, NULL);
+  assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
+  assert_non_null(strstr(last(r)->detail, "/readyz"));
+  free(r);
+  dtw_health_destroy(h);
+  dtw_metrics_destroy(reg);
+}
+
+int main(void) {
+  const char *d = getenv("DTW_TEST_DATA");
+  snprintf(data_dir, sizeof data_dir, "%s/health", d ? d : "tests/data");
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_prom_lines),   cmocka_unit_test(test_prom_find),
+      cmocka_unit_test(test_metric_checks), cmocka_unit_test(test_k8s_eval),
+      cmocka_unit_test(test_kubeconfig),    cmocka_unit_test(test_base64),
+      cmocka_unit_test(test_report_output), cmocka_unit_test(test_endpoint),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
