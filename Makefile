@@ -1,6 +1,6 @@
 # dtwin - top-level entry points. Each target installs missing Debian packages
 # first (scripts/install-deps.sh), then configures and builds with CMake.
-#   make demo             build and run the demo humanoid twin (Ctrl-C to stop)
+#   make demo             build and run the demo twin system, dtwin up (Ctrl-C to stop)
 #   make check            build and run every test (ctest)
 #   make check SANITIZE=1 the same with ASan + UBSan
 #   make bench            benchmarks, printed as ratios against a baseline
@@ -30,8 +30,10 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The whole twin system: robot emulator, twin, sync, monitor, bridge (dtwin up).
+# Try a fault: make demo DEMO_ARGS="--lock-joint left_knee@5"
 demo: build
-	$(BUILD)/apps/dtwin/dtwin demo $(DEMO_ARGS)
+	$(BUILD)/apps/dtwin/dtwin up $(DEMO_ARGS)
 
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j 2 $(CTEST_ARGS)

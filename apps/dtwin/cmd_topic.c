@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dtw/bus.h"
+#include "dtw/bus_graph.h"
 #include "dtw/clock.h"
 #include "dtw/err.h"
 #include "dtw/paths.h"
@@ -17,14 +18,17 @@
 const char dtwin_usage_topic[] =
     "usage: dtwin topic echo TOPIC [--type TYPE] [--count N] [--duration S]\n"
     "       dtwin topic hz TOPIC [--type TYPE] [--duration S]\n"
+    "       dtwin topic list [--duration S]\n"
     "\n"
+    "list  prints every ROS 2 topic seen on the DDS graph within --duration (default 2 s),\n"
+    "      with its type and publisher/subscriber counts\n"
     "echo  prints each message (JointState, JointTrajectory, Clock, DiagnosticArray as YAML;\n"
     "      other types as their CDR size)\n"
     "hz    prints the average rate, min/max interval and jitter once per second\n"
     "\n"
-    "TYPE is a ROS type such as sensor_msgs/msg/JointState. Without --type it is inferred\n"
-    "from the topic name (.../joint_states, .../set_state, /clock, .../joint_trajectory,\n"
-    "/sync/status, /diagnostics, .../controller_state). Stops after --count messages,\n"
+    "TYPE is a ROS type such as sensor_msgs/msg/JointState. Without --type it is taken\n"
+    "from the DDS graph (the publishers' type), else inferred from the topic name\n"
+    "(.../joint_states, /clock, .../joint_trajectory, /sync/status ...). Stops after --count messages,\n"
     "--duration seconds, or Ctrl-C. Exit 1 if nothing arrived.\n";
 
 const char dtwin_usage_traj[] =
@@ -198,24 +202,92 @@ static void on_topic_msg(dtw_sub_t *sub, const void *msg, void *user) {
   st->prev_ns = now;
 }
 
+/* The type the graph shows for topic, waiting up to timeout_ns for discovery;
+ * NULL if none. The string lives in g. */
+static const char *graph_type(dtw_graph_t *g, const char *topic, int64_t timeout_ns) {
+  int64_t end = dtw_clock_mono_ns() + timeout_ns;
+  do {
+    dtw_graph_update(g);
+    const char *t = dtw_graph_topic_type(g, topic);
+    if (t != NULL && t[0] != '\0') return t;
+    dtw_clock_sleep_ns(20 * 1000000LL);
+  } while (dtw_clock_mono_ns() < end);
+  return NULL;
+}
+
+static int topic_list(dtwin_cli_t *cli) {
+  tool_opts_t o = {.duration_s = 2};
+  int rc;
+  for (int i = 2; i < cli->argc; i++) {
+    if (strcmp(cli->argv[i], "--duration") == 0 && i + 1 < cli->argc) {
+      char *end;
+      o.duration_s = strtod(cli->argv[++i], &end);
+      if (*end != '\0' || !(o.duration_s >= 0))
+        return dtwin_usage_error(cli, "--duration needs seconds >= 0");
+    } else {
+      return dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[i]);
+    }
+  }
+  dtw_bus_t *bus;
+  dtw_bus_node_t *node;
+  if ((rc = open_tool_node(cli, &bus, &node)) != 0) return rc;
+  dtw_graph_t *g = NULL;
+  char err[256];
+  if (dtw_graph_create(bus, &g, err, sizeof err) < 0) {
+    fprintf(stderr, "dtwin topic: %s\n", err);
+    dtw_bus_destroy(bus);
+    return DTWIN_EXIT_FAILURE;
+  }
+  int64_t end = dtw_clock_mono_ns() + (int64_t)(o.duration_s * 1e9);
+  while (dtw_clock_mono_ns() < end) {
+    dtw_graph_update(g);
+    dtw_clock_sleep_ns(50 * 1000000LL);
+  }
+  dtw_graph_update(g);
+  size_t n = dtw_graph_topic_count(g);
+  for (size_t i = 0; i < n; i++) {
+    dtw_graph_topic_info_t t;
+    if (dtw_graph_topic_at(g, i, &t) < 0) continue;
+    printf("%-60s %-50s %zu pub %zu sub\n", t.name, t.type[0] ? t.type : "(not a ROS type)",
+           t.n_publishers, t.n_subscribers);
+  }
+  dtw_graph_destroy(g);
+  dtw_bus_destroy(bus);
+  return n > 0 ? DTWIN_EXIT_OK : DTWIN_EXIT_FAILURE;
+}
+
 static int topic_run(dtwin_cli_t *cli, bool echo) {
   tool_opts_t o;
   const char *topic;
   int rc = parse_tool_opts(cli, &o, 2, &topic);
   if (rc != 0) return rc;
-  const char *type = o.type ? o.type : infer_type(topic);
-  if (type == NULL)
-    return dtwin_usage_error(cli, "cannot tell the type of '%s': give --type", topic);
-  if (!dtw_bus_has_type(type))
+  dtw_bus_t *bus;
+  dtw_bus_node_t *node;
+  if ((rc = open_tool_node(cli, &bus, &node)) != 0) return rc;
+  char type_buf[256] = "";
+  const char *type = o.type;
+  if (type == NULL) {
+    dtw_graph_t *g = NULL;
+    if (dtw_graph_create(bus, &g, NULL, 0) == 0) {
+      const char *t = graph_type(g, topic, 3 * DTW_NS_PER_S);
+      if (t != NULL) snprintf(type_buf, sizeof type_buf, "%s", t);
+      dtw_graph_destroy(g);
+    }
+    type = type_buf[0] ? type_buf : infer_type(topic);
+  }
+  if (type == NULL) {
+    dtw_bus_destroy(bus);
+    return dtwin_usage_error(cli, "cannot tell the type of '%s' (no publisher seen): give --type",
+                             topic);
+  }
+  if (!dtw_bus_has_type(type)) {
+    dtw_bus_destroy(bus);
     return dtwin_usage_error(cli, "unknown message type '%s'", type);
+  }
   bool typed = echo && (strcmp(type, DTW_TYPE_JOINT_STATE) == 0 ||
                         strcmp(type, DTW_TYPE_JOINT_TRAJECTORY) == 0 ||
                         strcmp(type, DTW_TYPE_CLOCK) == 0 ||
                         strcmp(type, DTW_TYPE_DIAGNOSTIC_ARRAY) == 0);
-
-  dtw_bus_t *bus;
-  dtw_bus_node_t *node;
-  if ((rc = open_tool_node(cli, &bus, &node)) != 0) return rc;
   topic_state_t st = {.echo = echo, .typed = typed, .type = type, .dt_min = INFINITY};
   dtw_sub_t *sub = NULL;
   char err[512];
@@ -268,7 +340,8 @@ out:
 }
 
 int dtwin_cmd_topic(dtwin_cli_t *cli) {
-  if (cli->argc < 2) return dtwin_usage_error(cli, "missing action: echo or hz");
+  if (cli->argc < 2) return dtwin_usage_error(cli, "missing action: echo, hz or list");
+  if (strcmp(cli->argv[1], "list") == 0) return topic_list(cli);
   if (strcmp(cli->argv[1], "echo") == 0) return topic_run(cli, true);
   if (strcmp(cli->argv[1], "hz") == 0) return topic_run(cli, false);
   return dtwin_usage_error(cli, "unknown action '%s'", cli->argv[1]);

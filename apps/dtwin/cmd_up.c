@@ -111,6 +111,7 @@ typedef struct system {
   dtw_joint_trajectory_msg_t motion;
   double motion_len_s;
   int64_t next_motion_ns;
+  int64_t workers_started_ns;
   paced_t *paced;
   size_t n_paced;
   worker_t *workers;
@@ -224,13 +225,22 @@ static void command_tick(system_t *s) {
         (p->cmd_twin && dtw_pub_matched_count(p->cmd_twin) < 1))
       return;
   }
+  /* Robot and twin start stepping together and are paced alike, so their
+   * clocks agree: stamp the motion to start a little ahead on that shared
+   * clock, and both begin it at the same simulated instant however late the
+   * message reaches either of them. (Unpaced, "start on receipt".) */
+  double lead_s = 0.3;
+  if (s->sim.rtf > 0) {
+    double sim_now = (double)(dtw_clock_mono_ns() - s->workers_started_ns) * 1e-9 * s->sim.rtf;
+    s->motion.stamp = dtw_time_from_s(sim_now + lead_s);
+  }
   for (size_t k = 0; k < s->n_pairs; k++) {
     dtw_pub_joint_trajectory(s->pairs[k].cmd_robot, &s->motion);
     if (s->pairs[k].cmd_twin) dtw_pub_joint_trajectory(s->pairs[k].cmd_twin, &s->motion);
   }
   double rtf = s->sim.rtf > 0 ? s->sim.rtf : 1.0;
-  s->next_motion_ns =
-      dtw_clock_mono_ns() + (int64_t)((s->motion_len_s + s->up.motion_pause_s) / rtf * 1e9);
+  s->next_motion_ns = dtw_clock_mono_ns() +
+                      (int64_t)((lead_s + s->motion_len_s + s->up.motion_pause_s) / rtf * 1e9);
 }
 
 static int start_workers(system_t *s, char *err, size_t errlen) {
@@ -260,6 +270,7 @@ static int start_workers(system_t *s, char *err, size_t errlen) {
     wk->rtf = s->sim.rtf;
     wk->stop = &s->stop_workers;
   }
+  s->workers_started_ns = dtw_clock_mono_ns();
   for (size_t w = 0; w < n; w++) {
     if (pthread_create(&s->workers[w].thread, NULL, worker_main, &s->workers[w]) != 0)
       return dtw_errf(err, errlen, DTW_ENOMEM, "cannot start worker thread %zu", w);

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# dtwin up: the whole system in one process. It comes up ready, stays SYNCED
+# with no fault, catches a locked knee as DIVERGED naming the knee within
+# 500 ms of the fault (on the robot's clock), passes `dtwin health`, hosts
+# several robot/twin pairs, and stops cleanly on SIGINT with a summary.
+source "$(dirname "$0")/lib.sh"
+cd "$DTW_SOURCE_DIR" || exit 1
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# start_up LOG ARGS...: run dtwin up in the background; sets $url once it serves
+start_up() {
+  local log=$1; shift
+  "$DTWIN" up --set dtwin.http_port=0 --set bridge.port=0 --status-period 1 "$@" >"$log" 2>&1 &
+  pids+=($!)
+  up_pid=$!
+  url=""
+  for _ in $(seq 100); do
+    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
+    [[ -n $url ]] && break
+    sleep 0.2
+  done
+}
+
+# wait_for LOG REGEX SECONDS: true once LOG has a line matching REGEX
+wait_for() {
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    grep -Eq -- "$2" "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+check() {  # check DESCRIPTION command...
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; n_pass=$((n_pass + 1)); else echo "FAIL: $what"; n_fail=$((n_fail + 1)); fi
+}
+
+# 1. no fault: ready, SYNCED, healthy, and still SYNCED after the demo motion has run a while
+start_up "$tmp/a.log"
+check "serves metrics" test -n "$url"
+check "ready within 30 s" wait_for "$tmp/a.log" 'sync SYNCED' 30
+expect 0 'ok .*readyz' -- "$DTWIN" health --endpoint "$url" --expect-node /twin/digital_twin \
+  --expect-node /robot/robot_emulator --expect-node /synchronization_node --min-rtf 0.5
+sleep 6
+check "no divergence during the demo motion" bash -c "! grep -q 'DIVERGED' '$tmp/a.log'"
+check "status line shows per-group errors and latency" \
+  grep -Eq 'sync SYNCED .*left_leg .*latency over min p50' "$tmp/a.log"
+kill -INT "$up_pid"
+wait "$up_pid"
+code=$?
+check "SIGINT stops it with exit 0 (got $code)" test "$code" -eq 0
+check "summary printed" grep -q 'dtwin up: stopped after' "$tmp/a.log"
+if [[ -n $url ]]; then
+  expect 1 'FAIL' -- "$DTWIN" health --endpoint "$url" --no-graph --timeout 2
+fi
+
+# 2. a locked knee: DIVERGED naming left_knee within 500 ms of the fault (robot clock)
+start_up "$tmp/b.log" --lock-joint left_knee@4 --set sync.resync_threshold_rad=0
+check "fault injected" wait_for "$tmp/b.log" 'left_knee locked at t=4' 30
+check "DIVERGED reported" wait_for "$tmp/b.log" 'SYNCED -> DIVERGED' 20
+line=$(grep -m1 'SYNCED -> DIVERGED' "$tmp/b.log")
+echo "    $line"
+check "the knee is named" grep -q 'left_knee' <<<"$line"
+stamp=$(sed -nE 's/.*robot stamp ([0-9.]+) s.*/\1/p' <<<"$line")
+check "detected within 500 ms of the fault (at robot stamp ${stamp:-?} s)" \
+  python3 -c "import sys; t=float('${stamp:-99}'); sys.exit(0 if 4.0 <= t <= 4.5 else 1)"
+kill -INT "$up_pid"; wait "$up_pid"
+
+# 3. several pairs on the worker pool, each in its own namespaces
+start_up "$tmp/c.log" --twins 3 --motion config/motions/wave.yaml
+check "three pairs SYNCED" wait_for "$tmp/c.log" 'pairs SYNCED 3/3' 40
+expect 0 'average rate' -- "$DTWIN" topic hz /twin_2/joint_states --duration 2.5
+expect 0 "SYNCED" -- "$DTWIN" topic echo /sync_1/status --count 1
+kill -INT "$up_pid"; wait "$up_pid"
+
+# 4. bad settings are usage errors
+expect 2 'up.twins' -- "$DTWIN" up --twins 0
+expect 2 'left_kneee' -- "$DTWIN" up --lock-joint left_kneee@1 --set dtwin.http_port=0 --set bridge.port=0
+finish
