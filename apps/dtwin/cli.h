@@ -36,6 +36,12 @@ bool dtwin_wants_help(int argc, char **argv);
 /* Print "dtwin <cmd>: <message>" to stderr and return DTWIN_EXIT_USAGE. */
 int dtwin_usage_error(const dtwin_cli_t *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Apply "NODE.PARAM=VALUE" to the configuration (command-line shorthands such
+ * as --rtf map onto parameters this way, so validation is the config's).
+ * Returns 0 or, after printing the problem, DTWIN_EXIT_USAGE. */
+int dtwin_set_param(dtwin_cli_t *cli, const char *node, const char *param, const char *value);
+/* Parse a number of seconds >= 0 given to option opt. 0 or DTWIN_EXIT_USAGE (printed). */
+int dtwin_parse_seconds(const dtwin_cli_t *cli, const char *opt, const char *text, double *out);
 /* Read a node's settings, printing the error and returning DTWIN_EXIT_USAGE on failure. */
 int dtwin_get_settings(const dtwin_cli_t *cli, const char *node, void *out);
 

@@ -60,15 +60,12 @@ int dtwin_cmd_bridge(dtwin_cli_t *cli) {
   optind = 1;
   opterr = 0;
   int c, rc = 0;
-  char *end;
   while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'p': rc = set_param(cli, "port", optarg); break;
     case 'b': rc = set_param(cli, "bind_address", optarg); break;
     case 'd':
-      duration_s = strtod(optarg, &end);
-      if (*end != '\0' || !isfinite(duration_s) || duration_s < 0)
-        rc = dtwin_usage_error(cli, "--duration needs seconds >= 0, not '%s'", optarg);
+      rc = dtwin_parse_seconds(cli, "--duration", optarg, &duration_s);
       break;
     case 'q': status_period_s = 0; break;
     default:

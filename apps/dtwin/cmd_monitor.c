@@ -35,13 +35,10 @@ static int parse_opts(dtwin_cli_t *cli, double *duration_s, bool *quiet) {
   optind = 1;
   opterr = 0;
   int c;
-  char *end;
   while ((c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'd':
-      *duration_s = strtod(optarg, &end);
-      if (*end != '\0' || !isfinite(*duration_s) || *duration_s < 0)
-        return dtwin_usage_error(cli, "--duration needs seconds >= 0, not '%s'", optarg);
+      if (dtwin_parse_seconds(cli, "--duration", optarg, duration_s) != 0) return DTWIN_EXIT_USAGE;
       break;
     case 'q': *quiet = true; break;
     default:

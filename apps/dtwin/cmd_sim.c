@@ -54,11 +54,7 @@ typedef struct run_opts {
 
 /* Map a command-line flag onto its parameter so validation is the config's. */
 static int set_param(dtwin_cli_t *cli, const char *param, const char *value) {
-  char assignment[4200], err[1024];
-  snprintf(assignment, sizeof assignment, "sim.%s=%s", param, value);
-  if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
-    return dtwin_usage_error(cli, "%s", err);
-  return 0;
+  return dtwin_set_param(cli, "sim", param, value);
 }
 
 static int parse_opts(dtwin_cli_t *cli, bool demo, run_opts_t *ro) {
@@ -81,7 +77,6 @@ static int parse_opts(dtwin_cli_t *cli, bool demo, run_opts_t *ro) {
   optind = 1;
   opterr = 0;
   int c, rc = 0;
-  char *end;
   while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'm': rc = set_param(cli, "model", optarg); break;
@@ -89,9 +84,7 @@ static int parse_opts(dtwin_cli_t *cli, bool demo, run_opts_t *ro) {
     case 'b': rc = set_param(cli, "base", optarg); break;
     case 'r': rc = set_param(cli, "rtf", optarg); break;
     case 'd':
-      ro->duration_s = strtod(optarg, &end);
-      if (*end != '\0' || !isfinite(ro->duration_s) || ro->duration_s < 0)
-        rc = dtwin_usage_error(cli, "--duration needs seconds >= 0, not '%s'", optarg);
+      rc = dtwin_parse_seconds(cli, "--duration", optarg, &ro->duration_s);
       break;
     case 't':
       ro->trajectory = optarg;
@@ -99,9 +92,7 @@ static int parse_opts(dtwin_cli_t *cli, bool demo, run_opts_t *ro) {
       break;
     case 'l': ro->loop = true; break;
     case 's':
-      ro->status_period_s = strtod(optarg, &end);
-      if (*end != '\0' || !isfinite(ro->status_period_s) || ro->status_period_s < 0)
-        rc = dtwin_usage_error(cli, "--status-period needs seconds >= 0, not '%s'", optarg);
+      rc = dtwin_parse_seconds(cli, "--status-period", optarg, &ro->status_period_s);
       break;
     case 'q': ro->status_period_s = 0; break;
     default:

@@ -49,24 +49,14 @@ static int parse_opts(dtwin_cli_t *cli, run_opts_t *ro) {
   optind = 1;
   opterr = 0;
   int c, rc = 0;
-  char *end, assignment[300], err[1024];
   while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
     switch (c) {
-    case 'm':
-      /* the config validates the value, so messages match --set sync.mode */
-      snprintf(assignment, sizeof assignment, "sync.mode=%s", optarg);
-      if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
-        rc = dtwin_usage_error(cli, "%s", err);
-      break;
+    case 'm': rc = dtwin_set_param(cli, "sync", "mode", optarg); break;
     case 'd':
-      ro->duration_s = strtod(optarg, &end);
-      if (*end != '\0' || !isfinite(ro->duration_s) || ro->duration_s < 0)
-        rc = dtwin_usage_error(cli, "--duration needs seconds >= 0, not '%s'", optarg);
+      rc = dtwin_parse_seconds(cli, "--duration", optarg, &ro->duration_s);
       break;
     case 's':
-      ro->status_period_s = strtod(optarg, &end);
-      if (*end != '\0' || !isfinite(ro->status_period_s) || ro->status_period_s < 0)
-        rc = dtwin_usage_error(cli, "--status-period needs seconds >= 0, not '%s'", optarg);
+      rc = dtwin_parse_seconds(cli, "--status-period", optarg, &ro->status_period_s);
       break;
     case 'q': ro->status_period_s = 0; break;
     default:

@@ -356,14 +356,6 @@ typedef struct up_opts {
   double duration_s, status_period_s;
 } up_opts_t;
 
-static int set(dtwin_cli_t *cli, const char *node, const char *param, const char *value) {
-  char assignment[4200], err[1024];
-  snprintf(assignment, sizeof assignment, "%s.%s=%s", node, param, value);
-  if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
-    return dtwin_usage_error(cli, "%s", err);
-  return 0;
-}
-
 static int parse_opts(dtwin_cli_t *cli, up_opts_t *o) {
   static const struct option opts[] = {{"twins", required_argument, NULL, 'n'},
                                        {"mode", required_argument, NULL, 'M'},
@@ -381,30 +373,21 @@ static int parse_opts(dtwin_cli_t *cli, up_opts_t *o) {
   optind = 1;
   opterr = 0;
   int c, rc = 0;
-  char *end;
   while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
     switch (c) {
-    case 'n': rc = set(cli, "up", "twins", optarg); break;
-    case 'M': rc = set(cli, "sync", "mode", optarg); break;
+    case 'n': rc = dtwin_set_param(cli, "up", "twins", optarg); break;
+    case 'M': rc = dtwin_set_param(cli, "sync", "mode", optarg); break;
     case 'r':
-      rc = set(cli, "sim", "rtf", optarg);
-      if (rc == 0) rc = set(cli, "robot", "rtf", optarg);
+      rc = dtwin_set_param(cli, "sim", "rtf", optarg);
+      if (rc == 0) rc = dtwin_set_param(cli, "robot", "rtf", optarg);
       break;
-    case 'm': rc = set(cli, "up", "motion", optarg); break;
+    case 'm': rc = dtwin_set_param(cli, "up", "motion", optarg); break;
     case 'L': rc = dtwin_robot_fault_flag(cli, "--lock-joint", "lock", optarg); break;
     case 'T': rc = dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", optarg); break;
     case 'F': rc = dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", optarg); break;
     case 'S': rc = dtwin_robot_silent_flag(cli, optarg); break;
-    case 'd':
-    case 's': {
-      double v = strtod(optarg, &end);
-      if (*end != '\0' || !isfinite(v) || v < 0)
-        rc = dtwin_usage_error(cli, "--%s needs seconds >= 0, not '%s'",
-                               c == 'd' ? "duration" : "status-period", optarg);
-      else if (c == 'd') o->duration_s = v;
-      else o->status_period_s = v;
-      break;
-    }
+    case 'd': rc = dtwin_parse_seconds(cli, "--duration", optarg, &o->duration_s); break;
+    case 's': rc = dtwin_parse_seconds(cli, "--status-period", optarg, &o->status_period_s); break;
     case 'q': o->status_period_s = 0; break;
     default: rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
     }

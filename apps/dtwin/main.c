@@ -1,6 +1,7 @@
 /* dtwin - one binary, one subcommand per node or tool.
  * Options every subcommand takes (--config, --set, --log-level) are taken out
  * of argv here; the rest goes to the subcommand. */
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -105,6 +106,23 @@ int dtwin_get_settings(const dtwin_cli_t *cli, const char *node, void *out) {
     fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
     return DTWIN_EXIT_USAGE;
   }
+  return 0;
+}
+
+int dtwin_set_param(dtwin_cli_t *cli, const char *node, const char *param, const char *value) {
+  char assignment[4200], err[1024];
+  snprintf(assignment, sizeof assignment, "%s.%s=%s", node, param, value);
+  if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
+    return dtwin_usage_error(cli, "%s", err);
+  return 0;
+}
+
+int dtwin_parse_seconds(const dtwin_cli_t *cli, const char *opt, const char *text, double *out) {
+  char *end;
+  double v = strtod(text, &end);
+  if (end == text || *end != '\0' || !isfinite(v) || v < 0)
+    return dtwin_usage_error(cli, "%s needs seconds >= 0, not '%s'", opt, text);
+  *out = v;
   return 0;
 }
 

@@ -6,11 +6,7 @@
 #include "cli.h"
 
 static int robot_param(dtwin_cli_t *cli, const char *param, const char *value) {
-  char assignment[4200], err[1024];
-  snprintf(assignment, sizeof assignment, "robot.%s=%s", param, value);
-  if (dtw_config_set(cli->cfg, assignment, err, sizeof err) < 0)
-    return dtwin_usage_error(cli, "%s", err);
-  return 0;
+  return dtwin_set_param(cli, "robot", param, value);
 }
 
 /* "NAME@T" (T defaults to 0) onto fault.<kind>_joint and fault.<kind>_at_s. */
