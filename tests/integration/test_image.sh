@@ -57,7 +57,8 @@ else
 fi
 expect 0 'metrics and health at' -- podman logs "$name"
 expect 0 '^Uid:\s+10001\s' -- grep '^Uid:' "/proc/$pid/status"
-expect 1 '[Rr]ead-only' -- podman exec "$name" sh -c 'echo x > /usr/share/dtwin/x'
+# dash exits 2 when a redirection fails
+expect 2 '[Rr]ead-only' -- podman exec "$name" sh -c 'echo x > /usr/share/dtwin/x'
 expect 0 '' -- podman exec "$name" sh -c 'echo x > /tmp/x'
 if podman exec "$name" dtwin health --help 2>&1 | grep -q -- '--endpoint'; then
   expect 0 '' -- podman exec "$name" dtwin health --endpoint "http://127.0.0.1:$port"

@@ -45,5 +45,6 @@ sim=$(podman ps --format '{{.Names}}' | grep -m1 -E '^dtwin-local-pod(-[0-9]+)?-
 expect 0 '/etc/dtwin/dtwin.yaml' -- podman inspect --format '{{.Config.Cmd}}' "$sim"
 expect 0 '^true$' -- podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$sim"
 expect 0 'stopped dev' -- scripts/deploy.sh --target local --overlay dev --down
-expect 0 '^$' -- podman ps -a --filter name=dtwin-local-pod --format '{{.Names}}' 
+# nothing left behind (an empty listing: grep cannot match a line in no output)
+expect 0 '' -- bash -c '[[ -z "$(podman ps -a --filter name=dtwin-local-pod --format "{{.Names}}")" ]]'
 finish
