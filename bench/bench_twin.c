@@ -166,8 +166,8 @@ static double median(double *v, int n) {
 }
 
 int main(int argc, char **argv) {
-  double seconds = 2.0;
-  int rounds = 5;
+  double seconds = 1.5;
+  int rounds = 7;
   int bare_only = 0;
   const char *motion_arg = "config/motions/demo.yaml";
   for (int i = 1; i < argc; i++) {
@@ -262,6 +262,11 @@ int main(int argc, char **argv) {
          "last state %s, worst tracking error %.3g rad (%s)\n",
          t.resent, (unsigned long long)st.trajectories_accepted, t.errors, st.controller_state,
          st.max_abs_error_rad, st.worst_joint ? st.worst_joint : "-");
+  /* the bare robot should hold still-ish under its constant torques, not flail */
+  double drift = 0;
+  const double *q0 = bare.m->nkey > 0 ? bare.m->key_qpos : bare.m->qpos0;
+  for (int i = 0; i < bare.m->nq; i++) drift = fmax(drift, fabs(bare.d->qpos[i] - q0[i]));
+  printf("bare: largest joint drift from the initial pose after a round: %.3g rad\n", drift);
   printf("median bare mj_step:    %.0f steps/s\n", median(a, rounds));
   printf("median dtw_twin_step:   %.0f steps/s\n", median(b, rounds));
   printf("ratio twin/bare: %.2f\n", median(ratio, rounds));

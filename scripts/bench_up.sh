@@ -108,7 +108,8 @@ run_up() {
         ov += over[order[i]]
         list = list sprintf(" %s=%.3f", order[i], r)
       }
-      if (n == 0) { min = "nan"; worst = "-" }
+      min = n ? sprintf("%.3f", min) : "nan"
+      if (n == 0) worst = "-"
       printf "%s %s worst %s, overruns %d, %d/%d nodes:%s\n", ok ? "PASS" : "FAIL", min, worst, ov, n, want, list
     }' "$tmp/scrapes_$n" > "$tmp/verdict_$n"
 }
