@@ -170,6 +170,7 @@ static void print_diagnostics(const dtw_diag_array_t *m) {
 
 typedef struct topic_state {
   bool echo, typed;
+  long max_count;   /* 0 = unbounded; a burst in one spin must not print past it */
   const char *type;
   long received, window_n;
   int64_t prev_ns;
@@ -180,6 +181,7 @@ static void on_topic_msg(dtw_sub_t *sub, const void *msg, void *user) {
   (void)sub;
   topic_state_t *st = user;
   int64_t now = dtw_clock_mono_ns();
+  if (st->max_count > 0 && st->received >= st->max_count) return;
   st->received++;
   if (st->echo) {
     if (!st->typed) printf("%s: %zu bytes of CDR\n", st->type, ((const dtw_cdr_t *)msg)->len);
@@ -288,7 +290,8 @@ static int topic_run(dtwin_cli_t *cli, bool echo) {
                         strcmp(type, DTW_TYPE_JOINT_TRAJECTORY) == 0 ||
                         strcmp(type, DTW_TYPE_CLOCK) == 0 ||
                         strcmp(type, DTW_TYPE_DIAGNOSTIC_ARRAY) == 0);
-  topic_state_t st = {.echo = echo, .typed = typed, .type = type, .dt_min = INFINITY};
+  topic_state_t st = {
+      .echo = echo, .typed = typed, .type = type, .max_count = o.count, .dt_min = INFINITY};
   dtw_sub_t *sub = NULL;
   char err[512];
   dtw_sub_options_t so;
