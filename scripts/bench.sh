@@ -6,7 +6,7 @@ build=${1:-build}
 cd "$(dirname "$0")/.."
 export DTW_SOURCE_DIR=$PWD
 # Keep DDS traffic on loopback and away from other runs.
-export CYCLONEDDS_URI=${CYCLONEDDS_URI:-'<General><Interfaces><NetworkInterface name="lo"/></Interfaces><AllowMulticast>false</AllowMulticast></General>'}
+export CYCLONEDDS_URI=${CYCLONEDDS_URI:-'<General><Interfaces><NetworkInterface name="lo"/></Interfaces></General>'}
 export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-90}
 status=0
 for b in "$build"/bench/bench_*; do

@@ -7,7 +7,7 @@ set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
 dtwin=$build/apps/dtwin/dtwin
-export CYCLONEDDS_URI=${CYCLONEDDS_URI:-'<General><Interfaces><NetworkInterface name="lo"/></Interfaces><AllowMulticast>false</AllowMulticast></General>'}
+export CYCLONEDDS_URI=${CYCLONEDDS_URI:-'<General><Interfaces><NetworkInterface name="lo"/></Interfaces></General>'}
 export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-91}
 seconds=${SCRAPE_BENCH_SECONDS:-6}
 log=$(mktemp)
