@@ -134,7 +134,7 @@ static int run(dtwin_cli_t *cli, bool demo) {
   if (rc != 0) return rc;
   if ((rc = dtwin_get_settings(cli, "sim", &settings)) != 0) return rc;
 
-  char err[2048];
+  char err[2048] = "";
   dtwin_host_t host;
   dtw_sim_node_t *node = NULL;
   dtw_joint_trajectory_msg_t motion = {0};
@@ -187,7 +187,8 @@ static int run(dtwin_cli_t *cli, bool demo) {
   while (!dtwin_stop_requested()) {
     /* counted in steps: a reset sets the simulated clock back to 0 */
     if (ro.duration_s > 0 && (double)step * dtw_twin_timestep(twin) >= ro.duration_s - 1e-9) break;
-    if (ro.loop && step % motion_check_every == 0 && motion_finished(twin)) {
+    if (ro.loop && ro.trajectory != NULL && step % motion_check_every == 0 &&
+        motion_finished(twin)) {
       if (dtw_twin_accept_trajectory(twin, &motion, err, sizeof err) < 0)
         fprintf(stderr, "dtwin %s: motion refused: %s\n", cli->cmd_name, err);
     }

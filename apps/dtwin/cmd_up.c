@@ -10,6 +10,7 @@
  * live status. Every component keeps its own topics, so the same system run
  * as separate processes (dtwin robot / sim / sync / ...) behaves the same. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -127,6 +128,7 @@ static void *worker_main(void *arg) {
   worker_t *w = arg;
   dtw_pacer_t pacer;
   dtw_pacer_init(&pacer, w->period_s, w->rtf);
+  uint64_t overruns_seen = 0;
   while (!atomic_load(w->stop)) {
     dtw_pacer_begin_step(&pacer);
     for (size_t i = 0; i < w->n; i++)
@@ -134,6 +136,12 @@ static void *worker_main(void *arg) {
         w->failures++;
     dtw_pacer_end_step(&pacer);
     dtw_pacer_wait(&pacer);
+    /* the worker's pacer is the one that falls behind: charge its overruns to its nodes */
+    if (pacer.overruns > overruns_seen) {
+      for (size_t i = 0; i < w->n; i++)
+        dtw_counter_add(w->items[i]->runner.overruns, pacer.overruns - overruns_seen);
+      overruns_seen = pacer.overruns;
+    }
   }
   return NULL;
 }
@@ -247,6 +255,10 @@ static int start_workers(system_t *s, char *err, size_t errlen) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   size_t n = s->up.threads > 0 ? (size_t)s->up.threads : (size_t)(cores > 0 ? cores : 1);
   if (n > s->n_paced) n = s->n_paced;
+  if (s->up.robot && s->robot.rtf != s->sim.rtf)
+    return dtw_errf(err, errlen, DTW_EINVAL,
+                    "robot and twin run on shared workers at one pace: robot.rtf (%g) must equal "
+                    "sim.rtf (%g)", s->robot.rtf, s->sim.rtf);
   double period = s->paced[0].runner.pacer.period_ns * 1e-9;
   for (size_t i = 1; i < s->n_paced; i++)
     if (s->paced[i].runner.pacer.period_ns != s->paced[0].runner.pacer.period_ns)
@@ -271,6 +283,8 @@ static int start_workers(system_t *s, char *err, size_t errlen) {
     wk->stop = &s->stop_workers;
   }
   s->workers_started_ns = dtw_clock_mono_ns();
+  /* creating many nodes takes a while: their liveness clocks start now */
+  for (size_t i = 0; i < s->n_paced; i++) dtw_runner_beat(&s->paced[i].runner);
   for (size_t w = 0; w < n; w++) {
     if (pthread_create(&s->workers[w].thread, NULL, worker_main, &s->workers[w]) != 0)
       return dtw_errf(err, errlen, DTW_ENOMEM, "cannot start worker thread %zu", w);
@@ -306,6 +320,19 @@ static void destroy_system(system_t *s) {
 
 static double gauge_rtf(const paced_t *c) { return dtw_gauge_value(c->runner.rtf); }
 
+/* Append to a status line; a full line stays full (snprintf's return is what
+ * it wanted to write, not what it wrote). */
+static void append(char *buf, size_t cap, int *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t cap, int *len, const char *fmt, ...) {
+  if (*len < 0 || (size_t)*len >= cap - 1) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + *len, cap - (size_t)*len, fmt, ap);
+  va_end(ap);
+  if (n > 0) *len = (size_t)*len + (size_t)n >= cap ? (int)cap - 1 : *len + n;
+}
+
 static void print_status(const system_t *s, double t) {
   char line[1024];
   int len = snprintf(line, sizeof line, "t %7.1f s", t);
@@ -313,29 +340,24 @@ static void print_status(const system_t *s, double t) {
   if (p->sync) {
     static dtw_sync_report_t r; /* large: keep it off the stack; main thread only */
     dtw_sync_node_report(p->sync, &r);
-    len += snprintf(line + len, sizeof line - (size_t)len, " | sync %s (%.1f s)", r.state_name,
-                    r.time_in_state_s);
+    append(line, sizeof line, &len, " | sync %s (%.1f s)", r.state_name, r.time_in_state_s);
     if (isfinite(r.overall.pos_rms_rad))
-      len += snprintf(line + len, sizeof line - (size_t)len, " | err rms %.4f max %.4f rad",
-                      r.overall.pos_rms_rad, r.overall.pos_max_rad);
-    if (r.worst_joint >= 0)
-      len += snprintf(line + len, sizeof line - (size_t)len, " (%s)",
-                      r.joints[r.worst_joint].name);
-    for (size_t g = 0; g < r.n_groups && len < (int)sizeof line - 64; g++)
+      append(line, sizeof line, &len, " | err rms %.4f max %.4f rad", r.overall.pos_rms_rad,
+             r.overall.pos_max_rad);
+    if (r.worst_joint >= 0) append(line, sizeof line, &len, " (%s)", r.joints[r.worst_joint].name);
+    for (size_t g = 0; g < r.n_groups; g++)
       if (isfinite(r.groups[g].err.pos_rms_rad))
-        len += snprintf(line + len, sizeof line - (size_t)len, "%s%s %.4f", g ? " " : " | ",
-                        r.groups[g].name, r.groups[g].err.pos_rms_rad);
+        append(line, sizeof line, &len, "%s%s %.4f", g ? " " : " | ", r.groups[g].name,
+               r.groups[g].err.pos_rms_rad);
     /* the robot's clock is not ours: show latency above its minimum (see dtw/sync.h) */
     if (isfinite(r.jitter_median_s))
-      len += snprintf(line + len, sizeof line - (size_t)len,
-                      " | latency over min p50 %.2f p99 %.2f ms", r.jitter_median_s * 1e3,
-                      r.jitter_p99_s * 1e3);
-    len += snprintf(line + len, sizeof line - (size_t)len, " | resyncs %llu",
-                    (unsigned long long)r.resyncs);
+      append(line, sizeof line, &len, " | latency over min p50 %.2f p99 %.2f ms",
+             r.jitter_median_s * 1e3, r.jitter_p99_s * 1e3);
+    append(line, sizeof line, &len, " | resyncs %llu", (unsigned long long)r.resyncs);
   }
-  for (size_t i = 0; i < s->n_paced && i < 4 && len < (int)sizeof line - 48; i++)
-    len += snprintf(line + len, sizeof line - (size_t)len, "%s%s %.2f", i ? " " : " | rtf ",
-                    s->paced[i].fqn, gauge_rtf(&s->paced[i]));
+  for (size_t i = 0; i < s->n_paced && i < 4; i++)
+    append(line, sizeof line, &len, "%s%s %.2f", i ? " " : " | rtf ", s->paced[i].fqn,
+           gauge_rtf(&s->paced[i]));
   if (s->n_pairs > 1) {
     size_t synced = 0;
     for (size_t k = 0; k < s->n_pairs; k++) {
@@ -344,7 +366,7 @@ static void print_status(const system_t *s, double t) {
       dtw_sync_node_report(s->pairs[k].sync, &r);
       synced += r.state == DTW_SYNC_SYNCED;
     }
-    snprintf(line + len, sizeof line - (size_t)len, " | pairs SYNCED %zu/%zu", synced, s->n_pairs);
+    append(line, sizeof line, &len, " | pairs SYNCED %zu/%zu", synced, s->n_pairs);
   }
   puts(line);
   fflush(stdout);
@@ -418,7 +440,7 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
     free(s);
     return rc;
   }
-  char err[2048];
+  char err[2048] = "";
   int exit_code = DTWIN_EXIT_OK;
   rc = create_pairs(s, err, sizeof err);
   if (rc == 0 && s->up.monitor)
@@ -432,7 +454,9 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
     fprintf(stderr, "dtwin up: %s\n", err);
     destroy_system(s);
     free(s);
-    return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+    /* runtime conditions (memory, DDS, a port in use) are failures, the rest usage errors */
+    bool runtime = rc == DTW_ENOMEM || rc == DTW_EDDS || rc == DTW_EIO || rc == DTW_EBUSY;
+    return runtime ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
   }
   printf("dtwin up: %zu robot/twin pair%s (%s mode), %zu worker thread%s%s%s%s; started in %.0f ms\n",
          s->n_pairs, s->n_pairs == 1 ? "" : "s", s->sync.mode, s->n_workers,

@@ -25,7 +25,7 @@
 
 /* ---- health model ----------------------------------------------------------------------- */
 
-#define DTW_HEALTH_MAX_ITEMS 32 /* loops, and separately readiness conditions */
+#define DTW_HEALTH_MAX_ITEMS 256 /* loops, and separately readiness conditions (dtwin up --twins 64) */
 #define DTW_HEALTH_MAX_NAME 64  /* bytes of a loop or condition name, NUL included */
 
 typedef struct dtw_health dtw_health_t;

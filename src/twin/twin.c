@@ -96,6 +96,12 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   if ((rc = dtw_model_load(model_path, &mopts, &t->robot, err, errlen)) < 0) goto fail;
   if ((rc = dtw_sim_create(&t->robot, &t->sim, err, errlen)) < 0) goto fail;
   t->n_joints = dtw_sim_joint_count(t->sim);
+  if (t->n_joints > DTW_MAX_JOINTS) {
+    /* messages carry at most DTW_MAX_JOINTS joints; never publish a truncated robot */
+    rc = dtw_errf(err, errlen, DTW_EUNSUP, "%s: %zu actuated joints; dtwin supports at most %d",
+                  model_path, t->n_joints, DTW_MAX_JOINTS);
+    goto fail;
+  }
 
   jcfg = malloc(sizeof *jcfg);
   if (jcfg == NULL) {
