@@ -60,7 +60,8 @@ config-files: build
 #   make deploy-local          -> scripts/deploy.sh --target local (podman kube play)
 IMAGE ?= localhost/dtwin
 BASE_IMAGE ?= localhost/debian:bookworm
-IMAGE_INPUTS = CMakeLists.txt cmake idl include src apps models config deploy/Containerfile .containerignore
+IMAGE_INPUTS = CMakeLists.txt cmake idl include src apps models config tests/CMakeLists.txt tests/unit tests/data \
+  deploy/Containerfile .containerignore
 IMAGE_SOURCE_HASH = $(shell find $(IMAGE_INPUTS) -type f -not -name '*.swp' -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 
 .PHONY: image image-hash deploy-local
@@ -75,10 +76,11 @@ image: deps
 	  echo "image: $(IMAGE):src-$$h is up to date"; \
 	else \
 	  echo "image: building $(IMAGE):src-$$h"; start=$$(date +%s); \
-	  podman build --network=host --format oci -f deploy/Containerfile \
+	  podman build --network=host --format docker -f deploy/Containerfile \
 	    --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg DTW_SOURCE_HASH=$$h \
 	    --build-arg DTW_VERSION=$$(sed -n 's/^project(dtwin VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt) \
 	    --build-arg DTW_REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
+	    --build-arg DTW_SOURCE_URL=$${DTW_SOURCE_URL:-$$(git config --get remote.origin.url 2>/dev/null || echo unknown)} \
 	    -t $(IMAGE):src-$$h . || exit 1; \
 	  echo "image: built in $$(( $$(date +%s) - start )) s"; \
 	fi; \

@@ -28,6 +28,27 @@ expect() {
   n_pass=$((n_pass + 1))
 }
 
+# expect_within ATTEMPTS DELAY_S CODE REGEX -- cmd...: as expect, but the command
+# may take up to ATTEMPTS tries DELAY_S apart (a health check on a loaded machine
+# is judged the way a container runtime judges it: by retries). Only the last
+# attempt's failure is reported.
+expect_within() {
+  local attempts=$1 delay=$2 want_code=$3 pattern=$4 i code
+  shift 5
+  for ((i = 1; i <= attempts; i++)); do
+    "$@" >"$out_file" 2>&1
+    code=$?
+    if [[ $code -eq $want_code ]] && { [[ -z "$pattern" ]] || grep -Eq -- "$pattern" "$out_file"; }; then
+      echo "ok: $* (attempt $i of $attempts)"
+      n_pass=$((n_pass + 1)); return 0
+    fi
+    ((i < attempts)) && sleep "$delay"
+  done
+  echo "FAIL: $* -> exit $code after $attempts attempts, expected $want_code${pattern:+ and /$pattern/}"
+  sed 's/^/    /' "$out_file" | head -20
+  n_fail=$((n_fail + 1)); return 1
+}
+
 finish() {
   echo "$n_pass passed, $n_fail failed"
   [[ $n_fail -eq 0 ]]

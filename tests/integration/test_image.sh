@@ -24,6 +24,9 @@ hash=$(make --no-print-directory -s image-hash)
 img=localhost/dtwin:src-$hash
 expect 0 "^$hash\$" -- podman image inspect --format '{{index .Labels "io.dtwin.source-hash"}}' "$img"
 expect 0 '^10001:10001$' -- podman image inspect --format '{{.Config.User}}' "$img"
+expect 0 '^[0-9]+\.[0-9]+\.[0-9]+ [0-9a-f]{40} .+$' -- podman image inspect --format \
+  '{{index .Labels "org.opencontainers.image.version"}} {{index .Labels "org.opencontainers.image.revision"}} {{index .Labels "org.opencontainers.image.source"}}' "$img"
+expect 0 'dtwin health --no-graph' -- podman image inspect --format '{{.HealthCheck.Test}}' "$img"
 size=$(podman image inspect --format '{{.Size}}' "$img")
 echo "image: $img is $((size / 1000000)) MB"
 expect 0 '' -- test "$size" -lt 450000000
@@ -33,9 +36,7 @@ expect 0 '^dtwin [0-9]+\.[0-9]+\.[0-9]+' -- podman run --rm --network=none "$img
 expect 0 'models/digital_twin_humanoid' -- podman run --rm --network=none --read-only "$img" model check models/digital_twin_humanoid.urdf.xacro
 
 # run the twin as it runs in the cluster: numeric user, read-only root, tmpfs /tmp
-cmd=(sim) port=9101
-if podman run --rm --network=none "$img" up --help 2>&1 | grep -q '^usage: dtwin up' &&
-   ! podman run --rm --network=none "$img" up --help 2>&1 | grep -q 'not built yet'; then cmd=(up) port=9100; fi
+cmd=(up) port=9100
 start_ms=$(date +%s%3N)
 expect 0 '' -- podman run -d --name "$name" --network=none --read-only --tmpfs /tmp:rw,size=64m \
   --user 10001:10001 --cap-drop=ALL --security-opt=no-new-privileges \
@@ -60,9 +61,11 @@ expect 0 '^Uid:\s+10001\s' -- grep '^Uid:' "/proc/$pid/status"
 # dash exits 2 when a redirection fails
 expect 2 '[Rr]ead-only' -- podman exec "$name" sh -c 'echo x > /usr/share/dtwin/x'
 expect 0 '' -- podman exec "$name" sh -c 'echo x > /tmp/x'
-if podman exec "$name" dtwin health --help 2>&1 | grep -q -- '--endpoint'; then
-  expect 0 '' -- podman exec "$name" dtwin health --endpoint "http://127.0.0.1:$port"
-else
-  echo "note: dtwin health is not built yet; /readyz answered 200 instead"
-fi
+# The image's HEALTHCHECK (podman runs it on demand here: no systemd timers), then
+# the full check with the DDS graph. Both judge the real-time factor, which a
+# machine busy with parallel tests can hold below 0.9 for a moment: retried, as
+# the HEALTHCHECK's own --retries would.
+expect_within 5 2 0 '' -- podman healthcheck run "$name"
+expect_within 5 2 0 'ok sync state' -- podman exec "$name" dtwin health --endpoint "http://127.0.0.1:$port" \
+  --expect-node /twin/digital_twin --expect-node /robot/robot_emulator --expect-node /synchronization_node
 finish
