@@ -48,6 +48,15 @@ clean:
 	rm -rf build build-san build-fuzz build*.configure.log
 
 # Regenerate the files derived from the parameter tables (a test checks they match).
+# Static checks of the scripts, YAML and alert rules (the workflow's lint job
+# runs this target; tests/integration/test_lint.sh runs it in make check).
+.PHONY: lint
+lint:
+	shellcheck -S warning -x scripts/*.sh deploy/k8s/*.sh tests/integration/*.sh .ci/run
+	yamllint -d relaxed deploy .github
+	promtool check rules deploy/monitoring/rules/*.yml
+	promtool test rules deploy/monitoring/tests/*.yml
+
 .PHONY: config-files
 config-files: build
 	$(BUILD)/apps/dtwin/dtwin config dump > config/dtwin.yaml

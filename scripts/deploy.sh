@@ -315,6 +315,13 @@ if [[ $monitoring -eq 1 ]]; then
 fi
 
 # health gate: `dtwin health --kubernetes` as a Job with the deployed image
+# (the overlay's own image when no --image was given)
+if [[ -z $image ]]; then
+  image=$("$PY" -c 'import sys,yaml
+for o in yaml.safe_load_all(open(sys.argv[1])):
+    if o and o["kind"] in ("StatefulSet","Deployment"):
+        print(o["spec"]["template"]["spec"]["containers"][0]["image"]); break' "$rendered")
+fi
 render "$root/deploy/k8s/jobs" "$work/health.yaml"
 "${kc[@]}" -n "$namespace" delete job dtwin-health --ignore-not-found >/dev/null
 "${kc[@]}" apply -f "$work/health.yaml" >/dev/null

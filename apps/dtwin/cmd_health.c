@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "dtw/clock.h"
 #include "dtw/health_check.h"
 #include "dtw/monitor_node.h"
 #include "process.h"
@@ -17,7 +18,7 @@ const char dtwin_usage_health[] =
     "usage: dtwin health [--endpoint URL]... [--expect-node NAME]... [--no-graph]\n"
     "                    [--discovery-timeout S] [--timeout S] [--twin-node NAME] [--min-rtf X]\n"
     "                    [--allow-sync-state LIST] [--kubernetes [--kubeconfig FILE]\n"
-    "                    [--namespace NS] [--selector SEL]] [--json]\n"
+    "                    [--namespace NS] [--selector SEL]] [--wait S] [--json]\n"
     "\n"
     "Checks a running dtwin system and prints one line per check, `ok|FAIL|skip <check>: "
     "<detail>`:\n"
@@ -29,8 +30,10 @@ const char dtwin_usage_health[] =
     "A metric no endpoint exports gives a `skip` line. Fast enough for a container\n"
     "HEALTHCHECK (well under 5 s with the defaults on a healthy system).\n"
     "\n"
-    "  --endpoint URL           a node's HTTP endpoint, repeatable (default http://127.0.0.1:9100)\n"
-    "  --expect-node NAME       fully qualified node name, repeatable (default\n"
+    "  --endpoint URL           a node's HTTP endpoint, repeatable (default http://127.0.0.1:9100;\n"
+    "                           with --kubernetes: every port named *-http of the pods)\n"
+    "  --expect-node NAME       fully qualified node name, repeatable (default: the\n"
+    "                           setting monitor.expected_nodes, which is\n"
     "                           " DTW_MONITOR_DEFAULT_NODES ")\n"
     "  --no-graph               do not join DDS (no node checks)\n"
     "  --discovery-timeout S    wait this long for the nodes (default 3)\n"
@@ -42,7 +45,9 @@ const char dtwin_usage_health[] =
     "  --kubeconfig FILE        kubeconfig (default $KUBECONFIG; token or client certificate)\n"
     "  --namespace NS           namespace of the twin's pods (default dtwin)\n"
     "  --selector SEL           label selector of the twin's pods\n"
-    "                           (default app.kubernetes.io/part-of=dtwin)\n"
+    "                           (default app.kubernetes.io/name=dtwin: the twin's pods)\n"
+    "  --wait S                 repeat the checks every 2 s until all pass or S seconds\n"
+    "                           have gone (a deploy gate); the last round is printed\n"
     "  --json                   print one JSON object {\"ok\":..,\"checks\":[..]} instead\n"
     "\n"
     "Exit codes: 0 every check passed, 1 a check failed, 2 bad options.\n";
@@ -55,8 +60,9 @@ typedef struct health_opts {
   const char *nodes[MAX_LIST];
   size_t n_nodes;
   bool no_graph, kubernetes, json;
-  double discovery_timeout_s, timeout_s, min_rtf;
+  double discovery_timeout_s, timeout_s, min_rtf, wait_s;
   const char *twin_node, *allowed, *kubeconfig, *ns, *selector;
+  dtw_monitor_node_settings_t monitor; /* expected nodes when no --expect-node */
 } health_opts_t;
 
 static int parse_seconds(dtwin_cli_t *cli, const char *opt, const char *text, double *out) {
@@ -81,10 +87,11 @@ static int parse_opts(dtwin_cli_t *cli, health_opts_t *o) {
                                        {"namespace", required_argument, NULL, 'N'},
                                        {"selector", required_argument, NULL, 'S'},
                                        {"json", no_argument, NULL, 'j'},
+                                       {"wait", required_argument, NULL, 'W'},
                                        {NULL, 0, NULL, 0}};
   *o = (health_opts_t){.discovery_timeout_s = 3, .timeout_s = 2, .min_rtf = 0.9,
                        .twin_node = "/twin/digital_twin", .allowed = "SYNCED", .ns = "dtwin",
-                       .selector = "app.kubernetes.io/part-of=dtwin"};
+                       .selector = "app.kubernetes.io/name=dtwin"};
   optind = 1;
   opterr = 0;
   int c, rc = 0;
@@ -113,6 +120,7 @@ static int parse_opts(dtwin_cli_t *cli, health_opts_t *o) {
     case 'N': o->ns = optarg; break;
     case 'S': o->selector = optarg; break;
     case 'j': o->json = true; break;
+    case 'W': rc = parse_seconds(cli, "--wait", optarg, &o->wait_s); break;
     default:
       return dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
     }
@@ -127,17 +135,21 @@ static int parse_opts(dtwin_cli_t *cli, health_opts_t *o) {
     if (!dtw_hcheck_state_allowed("NO_DATA,SYNCED,DIVERGED,STALE", tok) && strcasecmp(tok, "any") != 0)
       return dtwin_usage_error(cli, "--allow-sync-state: unknown state '%s' (NO_DATA, SYNCED, "
                                "DIVERGED, STALE or any)", tok);
-  if (o->n_endpoints == 0) o->endpoints[o->n_endpoints++] = "http://127.0.0.1:9100";
+  /* with --kubernetes the pods' own endpoints are found through the API */
+  if (o->n_endpoints == 0 && !o->kubernetes) o->endpoints[o->n_endpoints++] = "http://127.0.0.1:9100";
   if (o->n_nodes == 0) {
-    static char defaults[] = DTW_MONITOR_DEFAULT_NODES;
-    for (char *save = NULL, *tok = strtok_r(defaults, " ", &save); tok && o->n_nodes < MAX_LIST;
-         tok = strtok_r(NULL, " ", &save))
+    /* the nodes the monitor expects (monitor.expected_nodes of --config) */
+    if ((rc = dtwin_get_settings(cli, "monitor", &o->monitor)) != 0) return rc;
+    for (char *save = NULL, *tok = strtok_r(o->monitor.expected_nodes, " ", &save);
+         tok && o->n_nodes < MAX_LIST; tok = strtok_r(NULL, " ", &save))
       o->nodes[o->n_nodes++] = tok;
   }
   return 0;
 }
 
-static void check_kubernetes(dtw_hcheck_report_t *r, const health_opts_t *o) {
+static void check_kubernetes(dtw_hcheck_report_t *r, const health_opts_t *o,
+                             char (*urls)[DTW_HCHECK_URL_MAX], size_t *n_urls) {
+  *n_urls = 0;
   dtw_k8s_conn_t conn;
   char err[1024];
   int rc;
@@ -157,8 +169,48 @@ static void check_kubernetes(dtw_hcheck_report_t *r, const health_opts_t *o) {
     dtw_hcheck_add(r, DTW_HCHECK_FAIL, "kubernetes", "%s", err);
     return;
   }
-  dtw_hcheck_kubernetes(r, &conn, o->ns, o->selector, o->timeout_s);
+  dtw_hcheck_kubernetes(r, &conn, o->ns, o->selector, o->timeout_s, urls, MAX_LIST, n_urls);
   dtw_k8s_conn_fini(&conn);
+}
+
+/* One round of every check into r (emptied first). */
+static void run_checks(const health_opts_t *o, dtw_bus_t *bus, dtw_hcheck_report_t *r) {
+  char *texts[MAX_LIST] = {0};
+  char pod_urls[MAX_LIST][DTW_HCHECK_URL_MAX];
+  const char *endpoints[MAX_LIST];
+  size_t n_endpoints = o->n_endpoints;
+  memset(r, 0, sizeof *r);
+  for (size_t i = 0; i < n_endpoints; i++) endpoints[i] = o->endpoints[i];
+  if (o->kubernetes) {
+    size_t n_pod_urls = 0;
+    check_kubernetes(r, o, pod_urls, &n_pod_urls);
+    if (o->n_endpoints == 0)
+      for (n_endpoints = 0; n_endpoints < n_pod_urls; n_endpoints++)
+        endpoints[n_endpoints] = pod_urls[n_endpoints];
+  }
+  for (size_t i = 0; i < n_endpoints; i++)
+    dtw_hcheck_endpoint(r, endpoints[i], o->timeout_s, &texts[i]);
+  if (!o->no_graph) {
+    if (bus == NULL)
+      dtw_hcheck_add(r, DTW_HCHECK_FAIL, "dds graph", "cannot join the DDS domain");
+    else
+      dtw_hcheck_graph(r, bus, o->nodes, o->n_nodes, o->discovery_timeout_s);
+  }
+  dtw_hcheck_metrics(r, (const char *const *)texts, endpoints, n_endpoints, o->twin_node,
+                     o->min_rtf, o->allowed);
+  for (size_t i = 0; i < n_endpoints; i++) free(texts[i]);
+}
+
+/* The names of the failing checks, for the progress line of --wait. */
+static void failing_names(const dtw_hcheck_report_t *r, char *buf, size_t cap) {
+  size_t len = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < r->n && len + 1 < cap; i++)
+    if (r->items[i].status == DTW_HCHECK_FAIL) {
+      int n = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", r->items[i].name);
+      if (n < 0) break;
+      len = len + (size_t)n < cap ? len + (size_t)n : cap - 1;
+    }
 }
 
 int dtwin_cmd_health(dtwin_cli_t *cli) {
@@ -170,33 +222,33 @@ int dtwin_cmd_health(dtwin_cli_t *cli) {
     return DTWIN_EXIT_FAILURE;
   }
   dtw_hcheck_report_t *r = calloc(1, sizeof *r);
-  char *texts[MAX_LIST] = {0};
   if (r == NULL) {
     fprintf(stderr, "dtwin %s: out of memory\n", cli->cmd_name);
     curl_global_cleanup();
     return DTWIN_EXIT_FAILURE;
   }
-  for (size_t i = 0; i < o.n_endpoints; i++)
-    dtw_hcheck_endpoint(r, o.endpoints[i], o.timeout_s, &texts[i]);
-  if (!o.no_graph) {
-    dtw_bus_t *bus = NULL;
-    if ((rc = dtwin_bus_open(cli, &bus)) != 0) {
-      dtw_hcheck_add(r, DTW_HCHECK_FAIL, "dds graph", "cannot join the DDS domain");
-    } else {
-      dtw_hcheck_graph(r, bus, o.nodes, o.n_nodes, o.discovery_timeout_s);
-      dtw_bus_destroy(bus);
-    }
+  /* one participant for every round: what it discovered carries over */
+  dtw_bus_t *bus = NULL;
+  if (!o.no_graph && dtwin_bus_open(cli, &bus) != 0) bus = NULL;
+
+  const int64_t retry_ns = 2 * DTW_NS_PER_S;
+  const int64_t deadline = dtw_clock_mono_ns() + (int64_t)(o.wait_s * 1e9);
+  for (int round = 1;; round++) {
+    run_checks(&o, bus, r);
+    if (dtw_hcheck_ok(r) || dtw_clock_mono_ns() + retry_ns > deadline) break;
+    char names[512];
+    failing_names(r, names, sizeof names);
+    fprintf(stderr, "dtwin %s: round %d failed (%s); retrying for %.0f s more\n", cli->cmd_name,
+            round, names, (double)(deadline - dtw_clock_mono_ns()) * 1e-9);
+    dtw_clock_sleep_ns(retry_ns);
   }
-  dtw_hcheck_metrics(r, (const char *const *)texts, o.endpoints, o.n_endpoints, o.twin_node,
-                     o.min_rtf, o.allowed);
-  if (o.kubernetes) check_kubernetes(r, &o);
 
   if (o.json)
     dtw_hcheck_print_json(r, stdout);
   else
     dtw_hcheck_print_text(r, stdout);
   int exit_code = dtw_hcheck_ok(r) ? DTWIN_EXIT_OK : DTWIN_EXIT_FAILURE;
-  for (size_t i = 0; i < o.n_endpoints; i++) free(texts[i]);
+  if (bus != NULL) dtw_bus_destroy(bus);
   free(r);
   curl_global_cleanup();
   return exit_code;

@@ -155,10 +155,21 @@ int dtw_k8s_get(const dtw_k8s_conn_t *c, const char *path, double timeout_s, lon
 void dtw_hcheck_k8s_nodes(dtw_hcheck_report_t *r, const char *json);
 void dtw_hcheck_k8s_pods(dtw_hcheck_report_t *r, const char *json, const char *ns,
                          const char *selector);
+/* The HTTP endpoints of the pods in a PodList: "http://<podIP>:<port>" for
+ * every TCP containerPort whose name ends in "-http" (how deploy/k8s names
+ * the metrics/health ports), pods without an IP left out. Writes at most max
+ * URLs; returns how many there are (may exceed max), or 0 for bad JSON. */
+#define DTW_HCHECK_URL_MAX 96
+size_t dtw_hcheck_k8s_pod_endpoints(const char *json, char (*urls)[DTW_HCHECK_URL_MAX],
+                                    size_t max);
+
 /* Fetch /api/v1/nodes and /api/v1/namespaces/<ns>/pods?labelSelector=<selector>
- * and evaluate them (HTTP and API errors become FAIL lines). */
+ * and evaluate them (HTTP and API errors become FAIL lines; a 403 on nodes,
+ * which are cluster-scoped, is a skip). When urls is not NULL, the pods'
+ * endpoints go there as dtw_hcheck_k8s_pod_endpoints and *n_urls is set. */
 void dtw_hcheck_kubernetes(dtw_hcheck_report_t *r, const dtw_k8s_conn_t *c, const char *ns,
-                           const char *selector, double timeout_s);
+                           const char *selector, double timeout_s,
+                           char (*urls)[DTW_HCHECK_URL_MAX], size_t max_urls, size_t *n_urls);
 
 /* Standard base64 (padding optional, whitespace ignored) into a malloc'd
  * buffer. Returns 0 or DTW_EPARSE / DTW_ENOMEM. */

@@ -777,6 +777,17 @@ static const cJSON *list_items(dtw_hcheck_report_t *r, const char *check, const 
 void dtw_hcheck_k8s_nodes(dtw_hcheck_report_t *r, const char *json) {
   const char *check = "kubernetes nodes";
   cJSON *root = cJSON_Parse(json);
+  /* Nodes are cluster-scoped; the namespaced Role we ship grants none, so a 403
+   * means "not asked for", not "unhealthy". */
+  const cJSON *code = root ? cJSON_GetObjectItemCaseSensitive(root, "code") : NULL;
+  const char *kind = root ? jstr(root, "kind") : NULL;
+  if (kind && strcmp(kind, "Status") == 0 && cJSON_IsNumber(code) && code->valuedouble == 403) {
+    dtw_hcheck_add(r, DTW_HCHECK_SKIP, check,
+                   "not allowed to list nodes (node readiness needs a ClusterRole; the namespaced "
+                   "Role in deploy/k8s/base/rbac.yaml grants none)");
+    cJSON_Delete(root);
+    return;
+  }
   const cJSON *items = list_items(r, check, root);
   if (items == NULL) goto out;
   int total = 0, ready = 0;
@@ -864,15 +875,51 @@ out:
   cJSON_Delete(root);
 }
 
-/* GET and hand the body to eval; HTTP errors other than an API Status become FAIL lines. */
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+size_t dtw_hcheck_k8s_pod_endpoints(const char *json, char (*urls)[DTW_HCHECK_URL_MAX],
+                                    size_t max) {
+  cJSON *root = cJSON_Parse(json);
+  const cJSON *items = root ? cJSON_GetObjectItemCaseSensitive(root, "items") : NULL;
+  if (!cJSON_IsArray(items)) items = NULL;
+  size_t n = 0;
+  const cJSON *pod, *ctr, *port;
+  cJSON_ArrayForEach(pod, items) {
+    const char *ip = jstr(cJSON_GetObjectItemCaseSensitive(pod, "status"), "podIP");
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+    if (ip == NULL || ip[0] == '\0' || spec == NULL) continue;
+    bool v6 = strchr(ip, ':') != NULL;
+    cJSON_ArrayForEach(ctr, cJSON_GetObjectItemCaseSensitive(spec, "containers")) {
+      cJSON_ArrayForEach(port, cJSON_GetObjectItemCaseSensitive(ctr, "ports")) {
+        const char *name = jstr(port, "name"), *proto = jstr(port, "protocol");
+        const cJSON *num = cJSON_GetObjectItemCaseSensitive(port, "containerPort");
+        if (name == NULL || !ends_with(name, "-http") || !cJSON_IsNumber(num)) continue;
+        if (proto != NULL && strcmp(proto, "TCP") != 0) continue;
+        if (n < max)
+          snprintf(urls[n], DTW_HCHECK_URL_MAX, "http://%s%s%s:%d", v6 ? "[" : "", ip,
+                   v6 ? "]" : "", num->valueint);
+        n++;
+      }
+    }
+  }
+  cJSON_Delete(root);
+  return n;
+}
+
+/* GET and hand the body to eval; HTTP errors become FAIL lines, except a 403 when
+ * pass_forbidden (eval decides what a refusal means). */
 static bool k8s_fetch(dtw_hcheck_report_t *r, const dtw_k8s_conn_t *c, const char *check,
-                      const char *path, double timeout_s, char **body) {
+                      const char *path, double timeout_s, bool pass_forbidden, char **body) {
   char err[600];
   long status = 0;
   if (dtw_k8s_get(c, path, timeout_s, &status, body, NULL, err, sizeof err) < 0) {
     dtw_hcheck_add(r, DTW_HCHECK_FAIL, check, "%s (%s)", err, c->source);
     return false;
   }
+  if (status == 403 && pass_forbidden) return true;
   if (status != 200) {
     /* the API explains itself in a Status object; keep its message */
     cJSON *root = cJSON_Parse(*body);
@@ -888,9 +935,11 @@ static bool k8s_fetch(dtw_hcheck_report_t *r, const dtw_k8s_conn_t *c, const cha
 }
 
 void dtw_hcheck_kubernetes(dtw_hcheck_report_t *r, const dtw_k8s_conn_t *c, const char *ns,
-                           const char *selector, double timeout_s) {
+                           const char *selector, double timeout_s,
+                           char (*urls)[DTW_HCHECK_URL_MAX], size_t max_urls, size_t *n_urls) {
+  if (n_urls != NULL) *n_urls = 0;
   char *body = NULL;
-  if (k8s_fetch(r, c, "kubernetes nodes", "/api/v1/nodes", timeout_s, &body)) {
+  if (k8s_fetch(r, c, "kubernetes nodes", "/api/v1/nodes", timeout_s, true, &body)) {
     dtw_hcheck_k8s_nodes(r, body);
     free(body);
   }
@@ -903,8 +952,12 @@ void dtw_hcheck_kubernetes(dtw_hcheck_report_t *r, const dtw_k8s_conn_t *c, cons
     char path[1400];
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods?labelSelector=%s", nsq, sel);
     body = NULL;
-    if (k8s_fetch(r, c, "kubernetes pods", path, timeout_s, &body)) {
+    if (k8s_fetch(r, c, "kubernetes pods", path, timeout_s, false, &body)) {
       dtw_hcheck_k8s_pods(r, body, ns, selector);
+      if (urls != NULL && n_urls != NULL) {
+        size_t n = dtw_hcheck_k8s_pod_endpoints(body, urls, max_urls);
+        *n_urls = n < max_urls ? n : max_urls;
+      }
       free(body);
     }
   }

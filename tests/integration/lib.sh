@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the shell integration tests: run a command, check its exit code
 # and output. Source it; call `finish` at the end. Each failure is reported with
 # the command, what was expected and what came out.

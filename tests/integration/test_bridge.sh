@@ -3,6 +3,7 @@
 # and a ROS-TCP-Connector stand-in (test_bridge_client.py, standard library only)
 # checking handshake, subscribe/publish, services both ways, topic list, and that
 # a slow and a garbage-sending client do not disturb a well-behaved one.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3
@@ -31,7 +32,7 @@ pids+=($!)
 "$DTWIN" bridge --port 0 --quiet --set dtwin.http_port=0 \
   --set bridge.send_queue_bytes=65536 --set bridge.idle_timeout_s=30 >"$work/bridge.log" 2>&1 &
 bridge_pid=$!
-pids+=($bridge_pid)
+pids+=("$bridge_pid")
 
 line=$(wait_line "$work/bridge.log" 'bridge listening on [0-9.]+:[0-9]+' 20) || exit 1
 addr=${line##* }

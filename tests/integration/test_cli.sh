@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The dtwin command line: help, version, exit codes, and clear messages for bad
 # models and bad configuration (exit 2, naming file, line and element).
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 D=$DTW_TEST_DATA/cli
 cd "$DTW_SOURCE_DIR" || exit 1

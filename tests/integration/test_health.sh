@@ -3,11 +3,13 @@
 # healthy system, fails naming the failing checks once the sim is stopped,
 # --json parses; usage errors exit 2; --kubernetes against a stand-in API
 # server (static files over HTTP, selected by a kubeconfig).
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+  [[ -n ${api_pid:-} ]] && kill "$api_pid" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$work"
 }
@@ -73,8 +75,10 @@ mkdir -p "$api/api/v1/namespaces/dtwin"
 cp "$DTW_TEST_DATA/health/nodes_ready.json" "$api/api/v1/nodes"
 cp "$DTW_TEST_DATA/health/pods_crashloop.json" "$api/api/v1/namespaces/dtwin/pods"
 py=$(command -v /usr/bin/python3 || command -v python3)
-(cd "$api" && exec "$py" -u -m http.server 0 --bind 127.0.0.1) >"$work/api.log" 2>&1 &
-pids+=($!)
+printf 'ready\n' >"$api/readyz"
+: >"$api/metrics"
+"$py" "$(dirname "$0")/api_standin.py" "$api" >"$work/api.log" 2>&1 &
+api_pid=$!
 port=""
 for _ in $(seq 100); do
   port=$(grep -o 'port [0-9]*' "$work/api.log" | head -1 | awk '{print $2}')
@@ -98,5 +102,28 @@ k8s=(--no-graph --endpoint http://127.0.0.1:1 --timeout 1 --kubeconfig "$work/ku
 expect 1 'ok kubernetes nodes: 2/2 Ready' -- "$DTWIN" health "${k8s[@]}"
 expect 1 'FAIL kubernetes pods: 1/3 Running and Ready .*CrashLoopBackOff' -- "$DTWIN" health "${k8s[@]}"
 expect 1 'FAIL kubernetes pods: .*HTTP 404' -- "$DTWIN" health "${k8s[@]}" --namespace other
+# the namespaced Role grants no nodes: a 403 there is a skip, not a failure
+cp "$DTW_TEST_DATA/health/status_forbidden.json" "$api/api/v1/nodes"
+expect 1 'skip kubernetes nodes: not allowed to list nodes' -- "$DTWIN" health "${k8s[@]}"
+# --wait: the crash-looping pod recovers after ~3 s; the gate passes on a later round
+stand_in=(--no-graph --endpoint "http://127.0.0.1:$port" --timeout 1 --kubeconfig "$work/kubeconfig")
+(sleep 3; cp "$DTW_TEST_DATA/health/pods_ok.json" "$api/api/v1/namespaces/dtwin/pods") &
+expect 0 'ok kubernetes pods: 2/2 Running and Ready' -- "$DTWIN" health "${stand_in[@]}" --wait 30
+wait $!
+cp "$out_file" "$work/wait.out"
+expect 0 '' -- grep -q 'round 1 failed (kubernetes pods); retrying' "$work/wait.out"
+# ... and gives up at its deadline with the last round's result
+cp "$DTW_TEST_DATA/health/pods_crashloop.json" "$api/api/v1/namespaces/dtwin/pods"
+t0=$SECONDS
+expect 1 'FAIL kubernetes pods: 1/3' -- "$DTWIN" health "${stand_in[@]}" --wait 4
+expect 0 '' -- test $((SECONDS - t0)) -ge 2 -a $((SECONDS - t0)) -le 8
+# with --kubernetes and no --endpoint, the pods' *-http ports are the endpoints
+cat >"$api/api/v1/namespaces/dtwin/pods" <<PODS
+{"kind": "PodList", "items": [{"metadata": {"name": "dtwin-sim-0"},
+  "spec": {"containers": [{"name": "twin", "ports": [{"name": "sim-http", "containerPort": $port}]}]},
+  "status": {"phase": "Running", "podIP": "127.0.0.1", "conditions": [{"type": "Ready", "status": "True"}]}}]}
+PODS
+expect 0 "ok readyz http://127.0.0.1:$port: ready" -- "$DTWIN" health --no-graph --timeout 1 --kubeconfig "$work/kubeconfig"
+expect 2 'needs a number' -- "$DTWIN" health --wait soon
 expect 1 'FAIL kubernetes: not in a cluster' -- env -u KUBECONFIG -u KUBERNETES_SERVICE_HOST "$DTWIN" health --no-graph --endpoint http://127.0.0.1:1 --timeout 1 --kubernetes
 finish

@@ -28,10 +28,33 @@ render deploy/monitoring/k8s >"$tmp/monitoring.yaml" 2>/dev/null
 expect 0 'objects ok' -- "$PY" "${policy[@]}" "$tmp/monitoring.yaml"
 render $K/jobs >"$tmp/jobs.yaml" 2>/dev/null
 expect 0 'objects ok' -- "$PY" "${policy[@]}" "$tmp/dev.yaml" "$tmp/jobs.yaml"
+# the health Job's command line is one dtwin accepts (exit 2 = bad options): run
+# outside a cluster, with no waiting, it fails (1) on "not in a cluster"
+mapfile -t job_args < <("$PY" -c 'import sys, yaml
+for o in yaml.safe_load_all(open(sys.argv[1])):
+    if o and o["kind"] == "Job":
+        print("\n".join(o["spec"]["template"]["spec"]["containers"][0]["args"]))' "$tmp/jobs.yaml")
+expect 0 '^health$' -- printf '%s\n' "${job_args[0]:-}"
+if [[ -n ${DTWIN:-} ]]; then
+  expect 1 'FAIL kubernetes: not in a cluster' -- env -u KUBECONFIG -u KUBERNETES_SERVICE_HOST \
+    "$DTWIN" "${job_args[@]}" --wait 0 --timeout 1
+fi
+# its pod may reach the twin's health ports, and the twin's pods admit it
+expect 0 'dtwin-health' -- "$PY" -c 'import sys, yaml
+pols = {o["metadata"]["name"]: o for o in yaml.safe_load_all(open(sys.argv[1])) if o and o["kind"] == "NetworkPolicy"}
+eg = pols["allow-health-egress"]["spec"]
+assert eg["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "dtwin-health"
+assert any(t.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name") == "dtwin"
+           for rule in eg["egress"] for t in rule.get("to", [])), "no egress to the twin pods"
+ing = pols["allow-metrics"]["spec"]["ingress"][0]["from"]
+assert any(f.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name") == "dtwin-health"
+           for f in ing), "twin pods do not admit the health Job"
+print("dtwin-health allowed")' "$tmp/dev.yaml"
 
 # the shape the issue asks for, overlay by overlay
 expect 0 'dtwin-robot' -- grep -h 'name: dtwin-robot$' "$tmp/dev.yaml"
 expect 1 '' -- grep -q 'name: dtwin-robot$' "$tmp/prod.yaml"
+expect 0 'allow-dds-robot' -- grep 'name: allow-dds-robot$' "$tmp/prod.yaml"
 expect 1 '' -- grep -q 'type: LoadBalancer' "$tmp/prod.yaml"
 expect 0 '203.0.113.0/24' -- grep -A1 'loadBalancerSourceRanges:' "$tmp/loadbalancer.yaml"
 expect 0 'nvidia.com/gpu' -- grep 'nvidia.com/gpu: "1"' "$tmp/gpu.yaml"

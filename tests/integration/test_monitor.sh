@@ -3,6 +3,7 @@
 # passes promtool; /twin/digital_twin is up and /twin/joint_states arrives at
 # ~500 Hz; bad HTTP requests get 404/405 without disturbing concurrent scrapes;
 # stopping the sim makes the node down and the topic quiet (with log lines).
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 pids=()

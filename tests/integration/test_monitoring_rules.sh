@@ -7,6 +7,7 @@
 # Grafana provisioning and dashboard are well formed and reference the datasource
 # by uid, and every metric name used by rules and dashboard is documented in
 # docs/metrics.md. yamllint (relaxed) when installed.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
 M=deploy/monitoring

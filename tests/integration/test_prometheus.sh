@@ -12,6 +12,7 @@
 #   DigitalTwinSyncDiverged becomes pending or firing;
 # - when dtwin stops, `up` drops to 0 and DigitalTwinTwinDown becomes pending.
 # Until `dtwin up` is built it runs `dtwin sim` and skips the sync assertions.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
 M=deploy/monitoring

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # dtwin robot's command line: refusals at start (exit 2 with a message naming
 # the parameter, joint, or file:line), and short unpaced runs with their summary.
 source "$DTW_SOURCE_DIR/tests/integration/lib.sh"

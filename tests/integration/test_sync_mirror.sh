@@ -6,8 +6,9 @@
 # The measured error is the robot's velocity times the loop delay
 # robot -> sync -> twin -> sync (a few ms on an idle machine); the alarm is
 # raised here so that a loaded test machine's scheduling stalls don't count.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-cd "$DTW_SOURCE_DIR"
+cd "$DTW_SOURCE_DIR" || exit 1
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done; wait; rm -rf "$tmp"; }
@@ -26,7 +27,7 @@ expect 0 'position:' -- "$DTWIN" topic echo /robot/joint_states --count 1 --dura
   --set sync.alarm_position_error_rad=0.3 --set sync.alarm_velocity_error_rad_s=0 \
   --set sync.stale_timeout_s=2 >"$tmp/sync.log" 2>&1 &
 sync_pid=$!
-pids+=($sync_pid)
+pids+=("$sync_pid")
 # the first statuses may still say NO_DATA: any SYNCED within 50 of them (5 s)
 expect 0 "message: 'SYNCED'" -- "$DTWIN" topic echo /sync/status --count 50 --duration 60
 expect 0 "message: 'mirror mode: every robot sample" -- "$DTWIN" service call /sync/resync

@@ -5,8 +5,9 @@
 # compares them at equal stamps (time_alignment fixed, offset 0; the robot
 # starts after the twin, so its stamps lag and stay inside the twin history).
 # The twin must stay SYNCED for the whole run: one transition, NO_DATA -> SYNCED.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-cd "$DTW_SOURCE_DIR"
+cd "$DTW_SOURCE_DIR" || exit 1
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done; wait; rm -rf "$tmp"; }

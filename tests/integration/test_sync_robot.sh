@@ -9,8 +9,9 @@
 #  3. mirror mode with a robot holding its pose: the error stays within the
 #     encoder noise (rms < 3 x 0.001 rad);
 #  4. mirror mode with --replay: the twin's joints follow the recording.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-cd "$DTW_SOURCE_DIR"
+cd "$DTW_SOURCE_DIR" || exit 1
 tmp=$(mktemp -d)
 pids=()
 stop_all() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done; wait "${pids[@]}" 2>/dev/null; pids=(); }

@@ -3,6 +3,7 @@
 # with no fault, catches a locked knee as DIVERGED naming the knee within
 # 500 ms of the fault (on the robot's clock), passes `dtwin health`, hosts
 # several robot/twin pairs, and stops cleanly on SIGINT with a summary.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
 tmp=$(mktemp -d)

@@ -164,10 +164,18 @@ static void test_k8s_eval(void **state) {
   assert_null(strstr(last(r)->detail, "node-a"));
 
   j = slurp("pods_ok.json");
-  dtw_hcheck_k8s_pods(r, j, "dtwin", "app.kubernetes.io/part-of=dtwin");
-  free(j);
+  dtw_hcheck_k8s_pods(r, j, "dtwin", "app.kubernetes.io/name=dtwin");
   assert_int_equal(last(r)->status, DTW_HCHECK_OK);
   assert_non_null(strstr(last(r)->detail, "2/2 Running and Ready"));
+
+  /* the pods' metrics/health ports (named *-http), IPv6 in brackets */
+  char urls[4][DTW_HCHECK_URL_MAX];
+  assert_int_equal(dtw_hcheck_k8s_pod_endpoints(j, urls, 4), 2);
+  assert_string_equal(urls[0], "http://10.1.0.5:9101");
+  assert_string_equal(urls[1], "http://[fd00::7]:9104");
+  assert_int_equal(dtw_hcheck_k8s_pod_endpoints(j, urls, 1), 2); /* counts past max */
+  assert_int_equal(dtw_hcheck_k8s_pod_endpoints("{not json", urls, 4), 0);
+  free(j);
 
   j = slurp("pods_crashloop.json");
   dtw_hcheck_k8s_pods(r, j, "dtwin", "app=x");
@@ -188,8 +196,12 @@ static void test_k8s_eval(void **state) {
   j = slurp("status_forbidden.json");
   dtw_hcheck_k8s_nodes(r, j);
   free(j);
+  assert_int_equal(last(r)->status, DTW_HCHECK_SKIP);
+  assert_non_null(strstr(last(r)->detail, "not allowed to list nodes"));
+  /* any other API error on nodes still fails */
+  dtw_hcheck_k8s_nodes(r, "{\"kind\":\"Status\",\"code\":500,\"message\":\"etcd timeout\"}");
   assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
-  assert_non_null(strstr(last(r)->detail, "nodes is forbidden"));
+  assert_non_null(strstr(last(r)->detail, "etcd timeout"));
 
   dtw_hcheck_k8s_pods(r, "{not json", "dtwin", "app=x");
   assert_int_equal(last(r)->status, DTW_HCHECK_FAIL);
