@@ -12,7 +12,8 @@
  *   __unity_service  a DDS request for the service goes to the registering
  *                    client as __request{srv_id} (ids from 1001) + frame; its
  *                    __response{srv_id} + frame is the DDS reply;
- *   __topic_list     answered with the topics the bridge has registered;
+ *   __topic_list     answered with every topic of the ROS graph and its type
+ *                    (and the bridge's own registrations not discovered yet);
  *   __remove_*       undo the registrations; empty frames are keepalives.
  * Message names come as "pkg/Name" (no /msg/); every type with IDL works
  * (dtw_bus_has_type). An unknown type gets __error naming it; the client and

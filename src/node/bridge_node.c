@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "dtw/bridge.h"
+#include "dtw/bus_graph.h"
 #include "dtw/bus_raw.h"
 #include "dtw/clock.h"
 #include "dtw/err.h"
@@ -145,6 +146,7 @@ struct dtw_bridge_node {
   char addr[64];
   int port;
   dtw_bus_node_t *bus_node;
+  dtw_graph_t *graph; /* the ROS graph, for __topic_list; used by the loop thread only */
   int lfd, efd, epfd;
   pthread_mutex_t lock;
   client_t **clients;
@@ -692,23 +694,51 @@ static void cmd_remove(client_t *c, const dtw_bridge_cmd_t *cmd) {
   collect_garbage(n);
 }
 
+/* "sensor_msgs/msg/JointState" -> "sensor_msgs/JointState", the connector's form. */
+static void connector_type(const char *ros_type, char *out, size_t cap) {
+  const char *msg = strstr(ros_type, "/msg/");
+  if (msg == NULL)
+    snprintf(out, cap, "%s", ros_type);
+  else
+    snprintf(out, cap, "%.*s/%s", (int)(msg - ros_type), ros_type, msg + 5);
+}
+
+/* As the endpoint does: every topic of the ROS graph with its type, plus what this
+ * bridge registered that the graph does not show yet. */
 static void cmd_topic_list(client_t *c) {
   dtw_bridge_node_t *n = c->node;
-  const char **names = calloc(n->n_topics + 1, sizeof *names);
-  const char **types = calloc(n->n_topics + 1, sizeof *types);
+  if (n->graph != NULL) dtw_graph_update(n->graph);
+  size_t n_graph = n->graph != NULL ? dtw_graph_topic_count(n->graph) : 0;
+  size_t cap = n_graph + n->n_topics + 1, k = 0;
+  const char **names = calloc(cap, sizeof *names);
+  const char **types = calloc(cap, sizeof *types);
+  char(*type_buf)[256] = calloc(n_graph + 1, sizeof *type_buf);
   char *json = NULL;
   size_t len = 0;
-  if (names && types) {
-    for (size_t i = 0; i < n->n_topics; i++) {
-      names[i] = n->topics[i]->name;
-      types[i] = n->topics[i]->type;
+  if (names && types && type_buf) {
+    for (size_t i = 0; i < n_graph; i++) {
+      dtw_graph_topic_info_t t;
+      if (dtw_graph_topic_at(n->graph, i, &t) < 0 || t.type[0] == '\0') continue;
+      connector_type(t.type, type_buf[k], sizeof type_buf[k]);
+      names[k] = t.name;
+      types[k] = type_buf[k];
+      k++;
     }
-    if (dtw_bridge_json_topic_list(names, types, n->n_topics, &json, &len) == 0)
+    for (size_t i = 0; i < n->n_topics; i++) {
+      bool listed = false;
+      for (size_t j = 0; j < k && !listed; j++) listed = strcmp(names[j], n->topics[i]->name) == 0;
+      if (listed) continue;
+      names[k] = n->topics[i]->name;
+      types[k] = n->topics[i]->type;
+      k++;
+    }
+    if (dtw_bridge_json_topic_list(names, types, k, &json, &len) == 0)
       send_locked(c, "__topic_list", json, len);
   }
   free(json);
   free(names);
   free(types);
+  free(type_buf);
 }
 
 /* ---- service calls ------------------------------------------------------------ */
@@ -1292,6 +1322,7 @@ int dtw_bridge_node_create(const dtw_bridge_node_settings_t *s, const dtw_node_h
                                 errlen)) < 0 ||
       (rc = dtw_node_add_remaps(n->bus_node, s->remappings, err, errlen)) < 0)
     goto fail;
+  if ((rc = dtw_graph_create(host->bus, &n->graph, err, errlen)) < 0) goto fail;
   if ((rc = open_listener(n, err, errlen)) < 0) goto fail;
   n->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   n->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -1328,6 +1359,7 @@ void dtw_bridge_node_destroy(dtw_bridge_node_t *n) {
   if (n->lfd >= 0) close(n->lfd);
   if (n->efd >= 0) close(n->efd);
   if (n->epfd >= 0) close(n->epfd);
+  dtw_graph_destroy(n->graph);
   dtw_bus_node_destroy(n->bus_node);
   free(n->svc_buf.data);
   free(n->topics);

@@ -300,6 +300,10 @@ tl = json.loads(f[1].rstrip(b"\0")) if f else {}
 pairs = dict(zip(tl.get("topics", []), tl.get("types", [])))
 check(pairs.get(JS) == "sensor_msgs/JointState" and
       pairs.get(TRAJ) == "trajectory_msgs/JointTrajectory", "__topic_list: %s" % pairs)
+# the whole ROS graph, not only what this bridge registered: the sim's controller state
+check(pairs.get("/twin/humanoid_joint_trajectory_controller/controller_state")
+      == "control_msgs/JointTrajectoryControllerState",
+      "__topic_list includes topics nobody asked the bridge for")
 
 # ---- 8. slow and garbage clients do not disturb a well-behaved one ------------------------------
 def rate(client, seconds):
