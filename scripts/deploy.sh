@@ -115,8 +115,8 @@ local_file=$local_dir/$overlay.yaml
 # so they share a network namespace (Cyclone on its loopback, no cluster DNS or
 # NetworkPolicy here, no host ports). Probes are checked by this script.
 # Prints "container port" for every health port.
-to_local() {
-  "$PY" - "$rendered" "$local_file" "$domain" "$only" <<'PYEOF'
+to_local() {  # [OUT]: write the pod manifest to OUT (default $local_file)
+  "$PY" - "$rendered" "${1:-$local_file}" "$domain" "$only" <<'PYEOF'
 import sys, yaml
 src, dst, domain, only = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 only = set(filter(None, only.split(",")))
@@ -212,12 +212,8 @@ health_local() {
   local args=() e cname port first
   read -r first _ <<<"$1"
   for e in "$@"; do read -r cname port <<<"$e"; args+=(--endpoint "http://127.0.0.1:$port"); done
-  first=$(ctr "$first")
-  if podman exec "$first" dtwin health --help 2>&1 | grep -q -- '--endpoint'; then
-    podman exec "$first" dtwin health "${args[@]}"
-  else
-    log "dtwin health is not in this image: /readyz of every process answered 200"
-  fi
+  # retried for up to 30 s: a busy machine may hold the real-time factor low a moment
+  podman exec "$(ctr "$first")" dtwin health "${args[@]}" --wait 30
 }
 
 if [[ $target == local ]]; then
@@ -234,7 +230,18 @@ if [[ $target == local ]]; then
     log "stopped $overlay (local)"
     exit 0
   fi
-  [[ $dry_run -eq 1 ]] && { to_local >/dev/null; cat "$local_file"; exit 0; }
+  if [[ $dry_run -eq 1 ]]; then
+    # what would run, against what the last local deployment of this overlay ran
+    to_local "$work/local.yaml" >/dev/null
+    if [[ -f $local_file ]]; then
+      diff -u --label "running ($local_file)" --label "new" "$local_file" "$work/local.yaml" &&
+        log "dry run: no differences from the running local $overlay"
+    else
+      cat "$work/local.yaml"
+      log "dry run: nothing deployed locally yet; the manifest above would be played"
+    fi
+    exit 0
+  fi
   img=$(grep -m1 -o 'image: .*' "$rendered" | cut -d' ' -f2)
   podman image exists "$img" || die "preflight: image $img is not in local storage (make image)"
   log "image $img ($(podman image inspect --format '{{.Id}}' "$img" | cut -c1-12))"

@@ -2,7 +2,6 @@
 # The rendered dev overlay (StatefulSets + ConfigMaps) runs under `podman kube
 # play` with the image `make image` built (scripts/deploy.sh --target local):
 # every process becomes ready and the health check passes; then `podman kube down`.
-# Workloads whose dtwin command is not built yet are left out (said below).
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
@@ -23,23 +22,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# which of the dev workloads' commands exist in this build
-only=()
-for w in sim:dtwin-sim robot:dtwin-robot; do
-  "$DTWIN" "${w%%:*}" --help 2>&1 | grep -q 'not built yet' || only+=("${w#*:}")
-done
-core=1
-for c in sync monitor bridge; do
-  "$DTWIN" "$c" --help 2>&1 | grep -q 'not built yet' && core=0
-done
-[[ $core -eq 1 ]] && only+=(dtwin-core)
-sel=$(IFS=,; echo "${only[*]}")
-[[ ${#only[@]} -lt 3 ]] && echo "note: running only $sel (the other dev workloads' commands are not built yet)"
+sel=dtwin-sim,dtwin-robot,dtwin-core
 
 start=$SECONDS
 expect 0 'local dev ready in [0-9]+ s' -- scripts/deploy.sh --target local --overlay dev --image "$img" \
   --only "$sel" --domain "${ROS_DOMAIN_ID:-0}" --timeout 200
 echo "kube play: deploy to ready took $((SECONDS - start)) s"
+# --dry-run diffs against what runs: nothing for the same inputs, the domain for another
+local_args=(--target local --overlay dev --image "$img" --only "$sel" --dry-run)
+expect 0 'no differences' -- scripts/deploy.sh "${local_args[@]}" --domain "${ROS_DOMAIN_ID:-0}"
+expect 0 "^\+ +ROS_DOMAIN_ID: '?$(( ${ROS_DOMAIN_ID:-0} + 1 ))" -- \
+  scripts/deploy.sh "${local_args[@]}" --domain "$(( ${ROS_DOMAIN_ID:-0} + 1 ))"
 expect 0 'dtwin-local' -- podman pod ps --format '{{.Name}} {{.Status}}'
 sim=$(podman ps --format '{{.Names}}' | grep -m1 -E '^dtwin-local-pod(-[0-9]+)?-sim$')
 expect 0 '/etc/dtwin/dtwin.yaml' -- podman inspect --format '{{.Config.Cmd}}' "$sim"
