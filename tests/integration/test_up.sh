@@ -49,7 +49,7 @@ start_up "$tmp/a.log"
 check "serves metrics" test -n "$url"
 check "ready within 30 s" wait_for "$tmp/a.log" 'sync SYNCED' 30
 expect 0 'ok .*readyz' -- "$DTWIN" health --endpoint "$url" --expect-node /twin/digital_twin \
-  --expect-node /robot/robot_emulator --expect-node /synchronization_node --min-rtf 0.5
+  --expect-node /robot/robot_emulator --expect-node /synchronization_node --min-rtf 0.5 --wait 20
 sleep 6
 check "no divergence during the demo motion" bash -c "! grep -q 'DIVERGED' '$tmp/a.log'"
 check "status line shows per-group errors and latency" \
