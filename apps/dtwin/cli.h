@@ -3,6 +3,7 @@
 #ifndef DTWIN_CLI_H
 #define DTWIN_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,6 +43,29 @@ int dtwin_usage_error(const dtwin_cli_t *cli, const char *fmt, ...)
 int dtwin_set_param(dtwin_cli_t *cli, const char *node, const char *param, const char *value);
 /* Parse a number of seconds >= 0 given to option opt. 0 or DTWIN_EXIT_USAGE (printed). */
 int dtwin_parse_seconds(const dtwin_cli_t *cli, const char *opt, const char *text, double *out);
+/* Called for each option getopt_long finds (c = the option's val, arg = its
+ * argument or NULL). Returns 0 or an exit code, which stops parsing. */
+typedef int (*dtwin_opt_fn)(dtwin_cli_t *cli, int c, const char *arg, void *user);
+/* Parse the subcommand's arguments: long options only (opts ends with a zero
+ * entry), unknown options and any non-option argument are usage errors.
+ * Returns 0 or the first exit code. */
+int dtwin_parse_options(dtwin_cli_t *cli, const struct option *opts, dtwin_opt_fn on_opt,
+                        void *user);
+
+/* --duration S, --status-period S and --quiet of the long-running commands:
+ * put DTWIN_RUN_OPTIONS (or the ones wanted) in the option table and hand the
+ * three vals to dtwin_run_option. Any other c is an unknown-option error. */
+typedef struct dtwin_run_opts {
+  double duration_s;      /* 0 = until Ctrl-C */
+  double status_period_s; /* 0 = no status line (--quiet) */
+} dtwin_run_opts_t;
+enum { DTWIN_OPT_DURATION = 0x100, DTWIN_OPT_STATUS_PERIOD, DTWIN_OPT_QUIET };
+#define DTWIN_OPTION_DURATION {"duration", required_argument, NULL, DTWIN_OPT_DURATION}
+#define DTWIN_OPTION_STATUS_PERIOD {"status-period", required_argument, NULL, DTWIN_OPT_STATUS_PERIOD}
+#define DTWIN_OPTION_QUIET {"quiet", no_argument, NULL, DTWIN_OPT_QUIET}
+#define DTWIN_RUN_OPTIONS DTWIN_OPTION_DURATION, DTWIN_OPTION_STATUS_PERIOD, DTWIN_OPTION_QUIET
+int dtwin_run_option(dtwin_cli_t *cli, int c, const char *arg, dtwin_run_opts_t *ro);
+
 /* Read a node's settings, printing the error and returning DTWIN_EXIT_USAGE on failure. */
 int dtwin_get_settings(const dtwin_cli_t *cli, const char *node, void *out);
 

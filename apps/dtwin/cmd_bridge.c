@@ -48,33 +48,26 @@ static void print_status(const char *cmd, const dtw_bridge_node_stats_t *st) {
   fflush(stdout);
 }
 
+static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
+  switch (c) {
+  case 'p': return set_param(cli, "port", arg);
+  case 'b': return set_param(cli, "bind_address", arg);
+  default: return dtwin_run_option(cli, c, arg, user);
+  }
+}
+
 int dtwin_cmd_bridge(dtwin_cli_t *cli) {
   static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
                                        {"bind", required_argument, NULL, 'b'},
-                                       {"duration", required_argument, NULL, 'd'},
-                                       {"quiet", no_argument, NULL, 'q'},
+                                       DTWIN_OPTION_DURATION,
+                                       DTWIN_OPTION_QUIET,
                                        {NULL, 0, NULL, 0}};
   char err[2048];
-  double duration_s = 0, status_period_s = 5;
+  dtwin_run_opts_t ro = {.duration_s = 0, .status_period_s = 5};
   dtw_bridge_node_settings_t settings;
-  optind = 1;
-  opterr = 0;
-  int c, rc = 0;
-  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'p': rc = set_param(cli, "port", optarg); break;
-    case 'b': rc = set_param(cli, "bind_address", optarg); break;
-    case 'd':
-      rc = dtwin_parse_seconds(cli, "--duration", optarg, &duration_s);
-      break;
-    case 'q': status_period_s = 0; break;
-    default:
-      rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
-    }
-  }
-  if (rc == 0 && optind < cli->argc)
-    rc = dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
+  int rc = dtwin_parse_options(cli, opts, on_option, &ro);
   if (rc != 0) return rc;
+  const double duration_s = ro.duration_s, status_period_s = ro.status_period_s;
   if ((rc = dtwin_get_settings(cli, "bridge", &settings)) != 0) return rc;
 
   dtwin_host_t host;

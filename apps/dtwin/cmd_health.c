@@ -65,12 +65,44 @@ typedef struct health_opts {
   dtw_monitor_node_settings_t monitor; /* expected nodes when no --expect-node */
 } health_opts_t;
 
-static int parse_seconds(dtwin_cli_t *cli, const char *opt, const char *text, double *out) {
+/* --min-rtf: a number, not a duration */
+static int parse_number(dtwin_cli_t *cli, const char *opt, const char *text, double *out) {
   char *end;
-  *out = strtod(text, &end);
-  if (*end != '\0' || !isfinite(*out) || *out < 0)
+  double v = strtod(text, &end);
+  if (end == text || *end != '\0' || !isfinite(v) || v < 0)
     return dtwin_usage_error(cli, "%s needs a number >= 0, not '%s'", opt, text);
+  *out = v;
   return 0;
+}
+
+static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
+  health_opts_t *o = user;
+  switch (c) {
+  case 'e':
+    if (o->n_endpoints >= MAX_LIST) return dtwin_usage_error(cli, "too many --endpoint");
+    if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+      return dtwin_usage_error(cli, "--endpoint needs an http:// or https:// URL, not '%s'", arg);
+    o->endpoints[o->n_endpoints++] = arg;
+    return 0;
+  case 'n':
+    if (o->n_nodes >= MAX_LIST) return dtwin_usage_error(cli, "too many --expect-node");
+    if (arg[0] == '\0') return dtwin_usage_error(cli, "--expect-node needs a node name");
+    o->nodes[o->n_nodes++] = arg;
+    return 0;
+  case 'G': o->no_graph = true; return 0;
+  case 'D': return dtwin_parse_seconds(cli, "--discovery-timeout", arg, &o->discovery_timeout_s);
+  case 'T': return dtwin_parse_seconds(cli, "--timeout", arg, &o->timeout_s);
+  case 'r': return parse_number(cli, "--min-rtf", arg, &o->min_rtf);
+  case 'w': o->twin_node = arg; return 0;
+  case 'a': o->allowed = arg; return 0;
+  case 'k': o->kubernetes = true; return 0;
+  case 'K': o->kubeconfig = arg; o->kubernetes = true; return 0;
+  case 'N': o->ns = arg; return 0;
+  case 'S': o->selector = arg; return 0;
+  case 'j': o->json = true; return 0;
+  case 'W': return dtwin_parse_seconds(cli, "--wait", arg, &o->wait_s);
+  default: return dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
+  }
 }
 
 static int parse_opts(dtwin_cli_t *cli, health_opts_t *o) {
@@ -92,42 +124,8 @@ static int parse_opts(dtwin_cli_t *cli, health_opts_t *o) {
   *o = (health_opts_t){.discovery_timeout_s = 3, .timeout_s = 2, .min_rtf = 0.9,
                        .twin_node = "/twin/digital_twin", .allowed = "SYNCED", .ns = "dtwin",
                        .selector = "app.kubernetes.io/name=dtwin"};
-  optind = 1;
-  opterr = 0;
-  int c, rc = 0;
-  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'e':
-      if (o->n_endpoints >= MAX_LIST) return dtwin_usage_error(cli, "too many --endpoint");
-      if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
-        return dtwin_usage_error(cli, "--endpoint needs an http:// or https:// URL, not '%s'",
-                                 optarg);
-      o->endpoints[o->n_endpoints++] = optarg;
-      break;
-    case 'n':
-      if (o->n_nodes >= MAX_LIST) return dtwin_usage_error(cli, "too many --expect-node");
-      if (optarg[0] == '\0') return dtwin_usage_error(cli, "--expect-node needs a node name");
-      o->nodes[o->n_nodes++] = optarg;
-      break;
-    case 'G': o->no_graph = true; break;
-    case 'D': rc = parse_seconds(cli, "--discovery-timeout", optarg, &o->discovery_timeout_s); break;
-    case 'T': rc = parse_seconds(cli, "--timeout", optarg, &o->timeout_s); break;
-    case 'r': rc = parse_seconds(cli, "--min-rtf", optarg, &o->min_rtf); break;
-    case 'w': o->twin_node = optarg; break;
-    case 'a': o->allowed = optarg; break;
-    case 'k': o->kubernetes = true; break;
-    case 'K': o->kubeconfig = optarg; o->kubernetes = true; break;
-    case 'N': o->ns = optarg; break;
-    case 'S': o->selector = optarg; break;
-    case 'j': o->json = true; break;
-    case 'W': rc = parse_seconds(cli, "--wait", optarg, &o->wait_s); break;
-    default:
-      return dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
-    }
-  }
+  int rc = dtwin_parse_options(cli, opts, on_option, o);
   if (rc != 0) return rc;
-  if (optind < cli->argc)
-    return dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
   /* every item of the list must be a state or "any" */
   char list[256];
   snprintf(list, sizeof list, "%s", o->allowed);

@@ -28,25 +28,8 @@ const char dtwin_usage_monitor[] =
     "\n"
     "Exit codes: 0 ok, 1 failure (DDS, endpoint), 2 bad options or configuration.\n";
 
-static int parse_opts(dtwin_cli_t *cli, double *duration_s, bool *quiet) {
-  static const struct option opts[] = {{"duration", required_argument, NULL, 'd'},
-                                       {"quiet", no_argument, NULL, 'q'},
-                                       {NULL, 0, NULL, 0}};
-  optind = 1;
-  opterr = 0;
-  int c;
-  while ((c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'd':
-      if (dtwin_parse_seconds(cli, "--duration", optarg, duration_s) != 0) return DTWIN_EXIT_USAGE;
-      break;
-    case 'q': *quiet = true; break;
-    default:
-      return dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
-    }
-  }
-  if (optind < cli->argc) return dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
-  return 0;
+static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
+  return dtwin_run_option(cli, c, arg, user);
 }
 
 static void print_status(const dtw_monitor_node_t *node) {
@@ -76,10 +59,13 @@ static void print_status(const dtw_monitor_node_t *node) {
 }
 
 int dtwin_cmd_monitor(dtwin_cli_t *cli) {
-  double duration_s = 0;
-  bool quiet = false;
-  int rc = parse_opts(cli, &duration_s, &quiet);
+  static const struct option opts[] = {DTWIN_OPTION_DURATION, DTWIN_OPTION_QUIET,
+                                       {NULL, 0, NULL, 0}};
+  dtwin_run_opts_t ro = {.duration_s = 0, .status_period_s = 1.0};
+  int rc = dtwin_parse_options(cli, opts, on_option, &ro);
   if (rc != 0) return rc;
+  const double duration_s = ro.duration_s;
+  const bool quiet = ro.status_period_s == 0;
   dtw_monitor_node_settings_t settings;
   if ((rc = dtwin_get_settings(cli, "monitor", &settings)) != 0) return rc;
 

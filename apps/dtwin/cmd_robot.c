@@ -51,20 +51,34 @@ const char dtwin_usage_robot[] =
     "Exit codes: 0 ok, 1 the physics failed or DDS failed, 2 bad options, configuration,\n"
     "model, motion, recording, or a fault naming an unknown joint.\n";
 
-typedef struct run_opts {
-  double duration_s;  /* 0 = until stopped */
-  double status_period_s;
-} run_opts_t;
+typedef dtwin_run_opts_t run_opts_t;
 
 /* Map a command-line flag onto its parameter so validation is the config's. */
 static int set_param(dtwin_cli_t *cli, const char *param, const char *value) {
   return dtwin_set_param(cli, "robot", param, value);
 }
 
+static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
+  switch (c) {
+  case 'm': return set_param(cli, "model", arg);
+  case 'r': return set_param(cli, "rtf", arg);
+  case 't': return set_param(cli, "motion", arg);
+  case 'L': return dtwin_robot_fault_flag(cli, "--lock-joint", "lock", arg);
+  case 'T': return dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", arg);
+  case 'F': return dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", arg);
+  case 'S': return dtwin_robot_silent_flag(cli, arg);
+  case 'R': return set_param(cli, "replay_file", arg);
+  case 'n': return set_param(cli, "encoder_noise_rad", arg);
+  case 'l': return set_param(cli, "latency_s", arg);
+  case 'p': return set_param(cli, "loss_rate", arg);
+  case 'e': return set_param(cli, "seed", arg);
+  default: return dtwin_run_option(cli, c, arg, user);
+  }
+}
+
 static int parse_opts(dtwin_cli_t *cli, run_opts_t *ro) {
   static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
                                        {"rtf", required_argument, NULL, 'r'},
-                                       {"duration", required_argument, NULL, 'd'},
                                        {"motion", required_argument, NULL, 't'},
                                        {"lock-joint", required_argument, NULL, 'L'},
                                        {"no-torque", required_argument, NULL, 'T'},
@@ -75,41 +89,10 @@ static int parse_opts(dtwin_cli_t *cli, run_opts_t *ro) {
                                        {"latency", required_argument, NULL, 'l'},
                                        {"loss", required_argument, NULL, 'p'},
                                        {"seed", required_argument, NULL, 'e'},
-                                       {"status-period", required_argument, NULL, 's'},
-                                       {"quiet", no_argument, NULL, 'q'},
+                                       DTWIN_RUN_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   *ro = (run_opts_t){.duration_s = 0, .status_period_s = 1.0};
-  optind = 1;
-  opterr = 0;
-  int c, rc = 0;
-  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'm': rc = set_param(cli, "model", optarg); break;
-    case 'r': rc = set_param(cli, "rtf", optarg); break;
-    case 't': rc = set_param(cli, "motion", optarg); break;
-    case 'L': rc = dtwin_robot_fault_flag(cli, "--lock-joint", "lock", optarg); break;
-    case 'T': rc = dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", optarg); break;
-    case 'F': rc = dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", optarg); break;
-    case 'S': rc = dtwin_robot_silent_flag(cli, optarg); break;
-    case 'R': rc = set_param(cli, "replay_file", optarg); break;
-    case 'n': rc = set_param(cli, "encoder_noise_rad", optarg); break;
-    case 'l': rc = set_param(cli, "latency_s", optarg); break;
-    case 'p': rc = set_param(cli, "loss_rate", optarg); break;
-    case 'e': rc = set_param(cli, "seed", optarg); break;
-    case 'd':
-      rc = dtwin_parse_seconds(cli, "--duration", optarg, &ro->duration_s);
-      break;
-    case 's':
-      rc = dtwin_parse_seconds(cli, "--status-period", optarg, &ro->status_period_s);
-      break;
-    case 'q': ro->status_period_s = 0; break;
-    default:
-      rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
-    }
-  }
-  if (rc == 0 && optind < cli->argc)
-    rc = dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
-  return rc;
+  return dtwin_parse_options(cli, opts, on_option, ro);
 }
 
 static void print_status(dtw_robot_node_t *node, const dtw_pacer_t *pacer,

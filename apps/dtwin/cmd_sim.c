@@ -46,10 +46,10 @@ const char dtwin_usage_demo[] =
     "Same options as `dtwin sim` (--motion is --trajectory with --loop).\n";
 
 typedef struct run_opts {
-  double duration_s;      /* 0 = until stopped */
+  dtwin_run_opts_t run;   /* --duration, --status-period, --quiet */
   const char *trajectory; /* NULL = hold */
   bool loop;
-  double status_period_s;
+  bool demo;              /* `dtwin demo`: a trajectory loops */
 } run_opts_t;
 
 /* Map a command-line flag onto its parameter so validation is the config's. */
@@ -57,51 +57,38 @@ static int set_param(dtwin_cli_t *cli, const char *param, const char *value) {
   return dtwin_set_param(cli, "sim", param, value);
 }
 
+static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
+  run_opts_t *ro = user;
+  switch (c) {
+  case 'm': return set_param(cli, "model", arg);
+  case 'w': return set_param(cli, "world", arg);
+  case 'b': return set_param(cli, "base", arg);
+  case 'r': return set_param(cli, "rtf", arg);
+  case 't':
+    ro->trajectory = arg;
+    if (ro->demo) ro->loop = true;
+    return 0;
+  case 'l': ro->loop = true; return 0;
+  default: return dtwin_run_option(cli, c, arg, &ro->run);
+  }
+}
+
 static int parse_opts(dtwin_cli_t *cli, bool demo, run_opts_t *ro) {
   static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
                                        {"world", required_argument, NULL, 'w'},
                                        {"base", required_argument, NULL, 'b'},
                                        {"rtf", required_argument, NULL, 'r'},
-                                       {"duration", required_argument, NULL, 'd'},
                                        {"trajectory", required_argument, NULL, 't'},
                                        {"motion", required_argument, NULL, 't'},
                                        {"loop", no_argument, NULL, 'l'},
-                                       {"status-period", required_argument, NULL, 's'},
-                                       {"quiet", no_argument, NULL, 'q'},
+                                       DTWIN_RUN_OPTIONS,
                                        {NULL, 0, NULL, 0}};
-  *ro = (run_opts_t){.duration_s = 0, .status_period_s = 1.0};
+  *ro = (run_opts_t){.run = {.duration_s = 0, .status_period_s = 1.0}, .demo = demo};
   if (demo) {
     ro->trajectory = "config/motions/demo.yaml";
     ro->loop = true;
   }
-  optind = 1;
-  opterr = 0;
-  int c, rc = 0;
-  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'm': rc = set_param(cli, "model", optarg); break;
-    case 'w': rc = set_param(cli, "world", optarg); break;
-    case 'b': rc = set_param(cli, "base", optarg); break;
-    case 'r': rc = set_param(cli, "rtf", optarg); break;
-    case 'd':
-      rc = dtwin_parse_seconds(cli, "--duration", optarg, &ro->duration_s);
-      break;
-    case 't':
-      ro->trajectory = optarg;
-      if (demo) ro->loop = true;
-      break;
-    case 'l': ro->loop = true; break;
-    case 's':
-      rc = dtwin_parse_seconds(cli, "--status-period", optarg, &ro->status_period_s);
-      break;
-    case 'q': ro->status_period_s = 0; break;
-    default:
-      rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
-    }
-  }
-  if (rc == 0 && optind < cli->argc)
-    rc = dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
-  return rc;
+  return dtwin_parse_options(cli, opts, on_option, ro);
 }
 
 static void print_status(const dtw_twin_t *twin, const dtw_pacer_t *pacer) {
@@ -179,14 +166,14 @@ static int run(dtwin_cli_t *cli, bool demo) {
   dtw_runner_init(&runner, &host.node, dtw_sim_node_fqn(node), dtw_twin_timestep(twin),
                   settings.rtf);
   const dtw_pacer_t *pacer = &runner.pacer;
-  int64_t status_period_ns = (int64_t)(ro.status_period_s * 1e9);
+  int64_t status_period_ns = (int64_t)(ro.run.status_period_s * 1e9);
   int64_t next_status = dtw_clock_mono_ns() + status_period_ns;
   uint64_t step = 0, sim_failures = 0;
   /* check the motion about every 100 ms of simulated time, not every step */
   uint64_t motion_check_every = (uint64_t)fmax(1.0, 0.1 / dtw_twin_timestep(twin));
   while (!dtwin_stop_requested()) {
     /* counted in steps: a reset sets the simulated clock back to 0 */
-    if (ro.duration_s > 0 && (double)step * dtw_twin_timestep(twin) >= ro.duration_s - 1e-9) break;
+    if (ro.run.duration_s > 0 && (double)step * dtw_twin_timestep(twin) >= ro.run.duration_s - 1e-9) break;
     if (ro.loop && ro.trajectory != NULL && step % motion_check_every == 0 &&
         motion_finished(twin)) {
       if (dtw_twin_accept_trajectory(twin, &motion, err, sizeof err) < 0)

@@ -34,38 +34,18 @@ const char dtwin_usage_sync[] =
     "Exit codes: 0 ok, 1 DDS failure, 2 bad options or configuration (also joint groups\n"
     "that do not fit the twin's joints).\n";
 
-typedef struct run_opts {
-  double duration_s;
-  double status_period_s;
-} run_opts_t;
+typedef dtwin_run_opts_t run_opts_t;
+
+static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
+  if (c == 'm') return dtwin_set_param(cli, "sync", "mode", arg);
+  return dtwin_run_option(cli, c, arg, user);
+}
 
 static int parse_opts(dtwin_cli_t *cli, run_opts_t *ro) {
-  static const struct option opts[] = {{"mode", required_argument, NULL, 'm'},
-                                       {"duration", required_argument, NULL, 'd'},
-                                       {"status-period", required_argument, NULL, 's'},
-                                       {"quiet", no_argument, NULL, 'q'},
+  static const struct option opts[] = {{"mode", required_argument, NULL, 'm'}, DTWIN_RUN_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   *ro = (run_opts_t){.duration_s = 0, .status_period_s = 1.0};
-  optind = 1;
-  opterr = 0;
-  int c, rc = 0;
-  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'm': rc = dtwin_set_param(cli, "sync", "mode", optarg); break;
-    case 'd':
-      rc = dtwin_parse_seconds(cli, "--duration", optarg, &ro->duration_s);
-      break;
-    case 's':
-      rc = dtwin_parse_seconds(cli, "--status-period", optarg, &ro->status_period_s);
-      break;
-    case 'q': ro->status_period_s = 0; break;
-    default:
-      rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
-    }
-  }
-  if (rc == 0 && optind < cli->argc)
-    rc = dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
-  return rc;
+  return dtwin_parse_options(cli, opts, on_option, ro);
 }
 
 static void print_status(const dtw_sync_node_t *node, double elapsed_s) {

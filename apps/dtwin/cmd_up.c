@@ -255,6 +255,12 @@ static int start_workers(system_t *s, char *err, size_t errlen) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   size_t n = s->up.threads > 0 ? (size_t)s->up.threads : (size_t)(cores > 0 ? cores : 1);
   if (n > s->n_paced) n = s->n_paced;
+  /* free-running workers would each race ahead on their own: robot and twin
+   * stamps would drift apart and the sync figures would mean nothing */
+  if (s->up.robot && s->sim.rtf <= 0)
+    return dtw_errf(err, errlen, DTW_EINVAL,
+                    "dtwin up paces robot and twin on one clock: --rtf / sim.rtf must be > 0 "
+                    "(0 = as fast as possible is for `dtwin sim` alone)");
   if (s->up.robot && s->robot.rtf != s->sim.rtf)
     return dtw_errf(err, errlen, DTW_EINVAL,
                     "robot and twin run on shared workers at one pace: robot.rtf (%g) must equal "
@@ -374,49 +380,38 @@ static void print_status(const system_t *s, double t) {
 
 /* ---- command line ------------------------------------------------------------ */
 
-typedef struct up_opts {
-  double duration_s, status_period_s;
-} up_opts_t;
+typedef dtwin_run_opts_t up_opts_t;
+
+static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
+  int rc;
+  switch (c) {
+  case 'n': return dtwin_set_param(cli, "up", "twins", arg);
+  case 'M': return dtwin_set_param(cli, "sync", "mode", arg);
+  case 'r': /* robot and twin share workers, so one pace */
+    rc = dtwin_set_param(cli, "sim", "rtf", arg);
+    return rc == 0 ? dtwin_set_param(cli, "robot", "rtf", arg) : rc;
+  case 'm': return dtwin_set_param(cli, "up", "motion", arg);
+  case 'L': return dtwin_robot_fault_flag(cli, "--lock-joint", "lock", arg);
+  case 'T': return dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", arg);
+  case 'F': return dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", arg);
+  case 'S': return dtwin_robot_silent_flag(cli, arg);
+  default: return dtwin_run_option(cli, c, arg, user);
+  }
+}
 
 static int parse_opts(dtwin_cli_t *cli, up_opts_t *o) {
   static const struct option opts[] = {{"twins", required_argument, NULL, 'n'},
                                        {"mode", required_argument, NULL, 'M'},
-                                       {"duration", required_argument, NULL, 'd'},
                                        {"rtf", required_argument, NULL, 'r'},
                                        {"motion", required_argument, NULL, 'm'},
                                        {"lock-joint", required_argument, NULL, 'L'},
                                        {"no-torque", required_argument, NULL, 'T'},
                                        {"freeze-sensor", required_argument, NULL, 'F'},
                                        {"silent-at", required_argument, NULL, 'S'},
-                                       {"status-period", required_argument, NULL, 's'},
-                                       {"quiet", no_argument, NULL, 'q'},
+                                       DTWIN_RUN_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   *o = (up_opts_t){.duration_s = 0, .status_period_s = 1.0};
-  optind = 1;
-  opterr = 0;
-  int c, rc = 0;
-  while (rc == 0 && (c = getopt_long(cli->argc, cli->argv, "", opts, NULL)) != -1) {
-    switch (c) {
-    case 'n': rc = dtwin_set_param(cli, "up", "twins", optarg); break;
-    case 'M': rc = dtwin_set_param(cli, "sync", "mode", optarg); break;
-    case 'r':
-      rc = dtwin_set_param(cli, "sim", "rtf", optarg);
-      if (rc == 0) rc = dtwin_set_param(cli, "robot", "rtf", optarg);
-      break;
-    case 'm': rc = dtwin_set_param(cli, "up", "motion", optarg); break;
-    case 'L': rc = dtwin_robot_fault_flag(cli, "--lock-joint", "lock", optarg); break;
-    case 'T': rc = dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", optarg); break;
-    case 'F': rc = dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", optarg); break;
-    case 'S': rc = dtwin_robot_silent_flag(cli, optarg); break;
-    case 'd': rc = dtwin_parse_seconds(cli, "--duration", optarg, &o->duration_s); break;
-    case 's': rc = dtwin_parse_seconds(cli, "--status-period", optarg, &o->status_period_s); break;
-    case 'q': o->status_period_s = 0; break;
-    default: rc = dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
-    }
-  }
-  if (rc == 0 && optind < cli->argc)
-    rc = dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[optind]);
-  return rc;
+  return dtwin_parse_options(cli, opts, on_option, o);
 }
 
 int dtwin_cmd_up(dtwin_cli_t *cli) {

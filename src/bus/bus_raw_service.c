@@ -7,15 +7,12 @@
  * Stripping or inserting those 16 bytes keeps the message's alignment (the
  * header is a multiple of the maximum CDR alignment, 8). */
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus__internal.h"
+#include "bus__svc.h"
 #include "dtw/bus_raw.h"
 #include "dtw/err.h"
-
-#define RAW_OK_CACHE 8
 
 typedef struct raw_io {
   const dtw__type_t *type;
@@ -38,28 +35,13 @@ struct dtw_raw_client {
 struct dtw_raw_srv {
   dtw__ep_t ep;
   raw_io_t io;
-  dds_instance_handle_t ok_writers[RAW_OK_CACHE];
-  size_t ok_next;
+  dtw__svc_ok_t ok;
 };
 
 static atomic_int_least64_t raw_request_seq;
 
 static void put_u64(uint8_t *p, uint64_t v, bool le) {
   for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (le ? 8 * i : 56 - 8 * i));
-}
-
-/* "clientid=" / "serviceid=" USER_DATA as rmw_cyclonedds formats it. */
-static void make_csid(dtw_bus_t *bus, const char *key, char *out, size_t outlen) {
-  uint8_t id[16];
-  pthread_mutex_lock(&bus->lock);
-  uint32_t x = ++bus->csid_counter;
-  pthread_mutex_unlock(&bus->lock);
-  memcpy(id, bus->participant_gid.v, 12);
-  for (size_t i = 0; i < 4; i++) id[12 + i] = (uint8_t)(x >> (24 - 8 * i));
-  size_t pos = (size_t)snprintf(out, outlen, "%s=%2x", key, id[0]);
-  for (size_t i = 1; i < sizeof id && pos < outlen; i++)
-    pos += (size_t)snprintf(out + pos, outlen - pos, ".%x", id[i]);
-  if (pos < outlen) snprintf(out + pos, outlen - pos, ";");
 }
 
 static void on_data(dds_entity_t reader, void *arg) {
@@ -80,9 +62,6 @@ static void io_fini(raw_io_t *io) {
 /* Writer and reader of a service (server) or client, with the notify listener. */
 static int io_init(raw_io_t *io, dtw_bus_node_t *node, const char *service, const char *type,
                    bool server, dtw_raw_notify_t notify, void *user, char *err, size_t errlen) {
-  char rq[DTW_ROS_NAME_BUF], rr[DTW_ROS_NAME_BUF], ud[96];
-  dds_entity_t rq_tp = 0, rr_tp = 0;
-  dds_qos_t *qos = NULL;
   dds_listener_t *l = NULL;
   int rc;
   memset(io, 0, sizeof *io);
@@ -97,53 +76,19 @@ static int io_init(raw_io_t *io, dtw_bus_node_t *node, const char *service, cons
   io->out_desc = server ? io->type->desc2 : io->type->desc;
   io->in_sample = calloc(1, io->in_desc->m_size);
   io->out_sample = calloc(1, io->out_desc->m_size);
-  if (io->in_sample == NULL || io->out_sample == NULL) {
+  if (io->in_sample == NULL || io->out_sample == NULL || (l = dds_create_listener(io)) == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "service '%s': out of memory", service);
-    goto fail;
-  }
-  if ((rc = dtw_bus_node_resolve(node, service, io->service, sizeof io->service, err, errlen)) <
-          0 ||
-      (rc = dtw_ros_service_to_dds(io->service, rq, sizeof rq, rr, sizeof rr, err, errlen)) < 0)
-    goto fail;
-  if ((rq_tp = dtw__topic_create(node->bus, rq, io->type->desc, NULL)) < 0) {
-    rc = dtw__dds_err(err, errlen, rq_tp, "create topic", rq);
-    goto fail;
-  }
-  if ((rr_tp = dtw__topic_create(node->bus, rr, io->type->desc2, NULL)) < 0) {
-    rc = dtw__dds_err(err, errlen, rr_tp, "create topic", rr);
-    goto fail;
-  }
-  if ((qos = dtw__qos_create(DTW_QOS_SERVICES, true)) == NULL ||
-      (l = dds_create_listener(io)) == NULL) {
-    rc = dtw_errf(err, errlen, DTW_ENOMEM, "service '%s': out of memory", service);
-    goto fail;
-  }
-  make_csid(node->bus, server ? "serviceid" : "clientid", ud, sizeof ud);
-  dds_qset_userdata(qos, ud, strlen(ud));
-  io->writer = dds_create_writer(node->bus->participant, server ? rr_tp : rq_tp, qos, NULL);
-  if (io->writer < 0) {
-    rc = dtw__dds_err(err, errlen, io->writer, "create writer", server ? rr : rq);
-    io->writer = 0;
     goto fail;
   }
   dds_lset_data_available(l, on_data);
-  io->reader = dds_create_reader(node->bus->participant, server ? rq_tp : rr_tp, qos, l);
-  if (io->reader < 0) {
-    rc = dtw__dds_err(err, errlen, io->reader, "create reader", server ? rq : rr);
-    io->reader = 0;
-    goto fail;
-  }
-  rc = 0;
-  goto out;
+  rc = dtw__svc_pair_create(node, service, io->type, server, l, io->service, sizeof io->service,
+                            &io->writer, &io->reader, err, errlen);
+  dds_delete_listener(l);
+  if (rc == 0) return 0;
 fail:
   io_fini(io);
   io->in_sample = io->out_sample = NULL;
   io->wire = io->scratch = NULL;
-out:
-  if (l) dds_delete_listener(l);
-  if (qos) dds_delete_qos(qos);
-  if (rr_tp > 0) dds_delete(rr_tp);
-  if (rq_tp > 0) dds_delete(rq_tp);
   return rc;
 }
 
@@ -183,40 +128,34 @@ static int io_prepare(raw_io_t *io, const dds_topic_descriptor_t *desc, const vo
 static int io_take(raw_io_t *io, const dds_topic_descriptor_t *desc, dtw_cdr_buf_t *buf,
                    uint64_t *guid, int64_t *seq, uint64_t *writer) {
   dds_sample_info_t info;
-  for (;;) {
-    void *ptr = io->in_sample;
-    dds_return_t n = dds_take(io->reader, &ptr, &info, 1, 1);
-    if (n < 0) return DTW_EDDS;
-    if (n == 0) return 0;
-    if (!info.valid_data) continue;
-    const uint8_t *s = io->in_sample;
-    memcpy(guid, s, sizeof *guid); /* header members first: see idl/std_srvs.idl */
-    memcpy(seq, s + 8, sizeof *seq);
-    *writer = info.publication_handle;
-    uint8_t *wire = NULL;
-    size_t len = 0;
-    int rc = dtw__serialize(desc, io->in_sample, &wire, &len);
-    if (rc < 0) return rc;
-    if (len < 4 + DTW__SRV_HEADER_BYTES) {
-      free(wire);
-      return DTW_EPARSE;
-    }
-    size_t out_len = len - DTW__SRV_HEADER_BYTES;
-    if (out_len > buf->cap) {
-      uint8_t *p = realloc(buf->data, out_len);
-      if (p == NULL) {
-        free(wire);
-        return DTW_ENOMEM;
-      }
-      buf->data = p;
-      buf->cap = out_len;
-    }
-    memcpy(buf->data, wire, 4);
-    memcpy(buf->data + 4, wire + 4 + DTW__SRV_HEADER_BYTES, out_len - 4);
-    buf->len = out_len;
+  int rc = dtw__svc_take(io->reader, io->in_sample, &info);
+  if (rc <= 0) return rc;
+  const uint8_t *s = io->in_sample;
+  memcpy(guid, s, sizeof *guid); /* header members first: see idl/std_srvs.idl */
+  memcpy(seq, s + 8, sizeof *seq);
+  *writer = info.publication_handle;
+  uint8_t *wire = NULL;
+  size_t len = 0;
+  if ((rc = dtw__serialize(desc, io->in_sample, &wire, &len)) < 0) return rc;
+  if (len < 4 + DTW__SRV_HEADER_BYTES) {
     free(wire);
-    return 1;
+    return DTW_EPARSE;
   }
+  size_t out_len = len - DTW__SRV_HEADER_BYTES;
+  if (out_len > buf->cap) {
+    uint8_t *p = realloc(buf->data, out_len);
+    if (p == NULL) {
+      free(wire);
+      return DTW_ENOMEM;
+    }
+    buf->data = p;
+    buf->cap = out_len;
+  }
+  memcpy(buf->data, wire, 4);
+  memcpy(buf->data + 4, wire + 4 + DTW__SRV_HEADER_BYTES, out_len - 4);
+  buf->len = out_len;
+  free(wire);
+  return 1;
 }
 
 /* ---- client -------------------------------------------------------------- */
@@ -253,12 +192,7 @@ void dtw_raw_client_destroy(dtw_raw_client_t *cli) {
 }
 
 int dtw_raw_client_ready(const dtw_raw_client_t *cli) {
-  dds_publication_matched_status_t ps;
-  dds_subscription_matched_status_t ss;
-  if (dds_get_publication_matched_status(cli->io.writer, &ps) < 0 ||
-      dds_get_subscription_matched_status(cli->io.reader, &ss) < 0)
-    return DTW_EDDS;
-  return ps.current_count > 0 && ss.current_count > 0;
+  return dtw__svc_matched(cli->io.writer, cli->io.reader);
 }
 
 int dtw_raw_client_send(dtw_raw_client_t *cli, const void *cdr, size_t len, int64_t *seq,
@@ -315,70 +249,12 @@ int dtw_raw_srv_take(dtw_raw_srv_t *srv, dtw_cdr_buf_t *request, dtw_raw_request
   return io_take(&srv->io, srv->io.type->desc, request, &id->guid, &id->seq, &id->writer);
 }
 
-static void free_endpoint(dds_builtintopic_endpoint_t *e) {
-  if (e == NULL) return;
-  dds_delete_qos(e->qos);
-  dds_free(e->topic_name);
-  dds_free(e->type_name);
-  dds_free(e);
-}
-
-/* The value of key in "k1=v1;k2=v2;" USER_DATA. */
-static bool userdata_value(const dds_qos_t *qos, const char *key, char *out, size_t outlen) {
-  void *ud = NULL;
-  size_t sz = 0;
-  bool found = false;
-  if (qos == NULL || !dds_qget_userdata(qos, &ud, &sz) || ud == NULL) return false;
-  const char *s = ud;
-  size_t klen = strlen(key);
-  for (size_t i = 0; i + klen + 1 <= sz && !found; i++) {
-    if ((i == 0 || s[i - 1] == ';') && memcmp(s + i, key, klen) == 0 && s[i + klen] == '=') {
-      size_t j = i + klen + 1, n = 0;
-      while (j < sz && s[j] != ';' && n + 1 < outlen) out[n++] = s[j++];
-      out[n] = '\0';
-      found = true;
-    }
-  }
-  dds_free(ud);
-  return found;
-}
-
-/* 0 the client's reply reader is matched, DTW_EBUSY not yet, DTW_ENOENT gone. */
-static int client_matched(dtw_raw_srv_t *srv, dds_instance_handle_t reqwr) {
-  char clientid[96], other[96];
-  dds_instance_handle_t rds[64];
-  for (size_t i = 0; i < RAW_OK_CACHE; i++)
-    if (srv->ok_writers[i] == reqwr) return 0;
-  dds_builtintopic_endpoint_t *wr = dds_get_matched_publication_data(srv->io.reader, reqwr);
-  if (wr == NULL) return DTW_ENOENT;
-  bool has_id = userdata_value(wr->qos, "clientid", clientid, sizeof clientid);
-  free_endpoint(wr);
-  int rc = DTW_EBUSY;
-  if (!has_id) {
-    rc = 0; /* clients without an id: nothing to wait for */
-  } else {
-    dds_return_t n = dds_get_matched_subscriptions(srv->io.writer, rds, 64);
-    if (n > 64) n = 64;
-    for (dds_return_t i = 0; i < n && rc != 0; i++) {
-      dds_builtintopic_endpoint_t *rd = dds_get_matched_subscription_data(srv->io.writer, rds[i]);
-      if (rd && userdata_value(rd->qos, "clientid", other, sizeof other) &&
-          strcmp(other, clientid) == 0)
-        rc = 0;
-      free_endpoint(rd);
-    }
-  }
-  if (rc == 0) {
-    srv->ok_writers[srv->ok_next] = reqwr;
-    srv->ok_next = (srv->ok_next + 1) % RAW_OK_CACHE;
-  }
-  return rc;
-}
-
 int dtw_raw_srv_reply(dtw_raw_srv_t *srv, const dtw_raw_request_id_t *id, const void *cdr,
                       size_t len, char *err, size_t errlen) {
   int rc = io_prepare(&srv->io, srv->io.type->desc2, cdr, len, id->guid, id->seq, err, errlen);
   if (rc < 0) return rc;
-  if ((rc = client_matched(srv, id->writer)) < 0)
+  /* look once: this call does not block, the caller retries on DTW_EBUSY */
+  if ((rc = dtw__svc_client_ready(&srv->ok, srv->io.reader, srv->io.writer, id->writer, 0)) < 0)
     return dtw_errf(err, errlen, rc, "%s: %s", srv->io.service,
                     rc == DTW_EBUSY ? "client's reply reader not matched yet" : "client gone");
   dds_return_t drc = dds_write(srv->io.writer, srv->io.out_sample);

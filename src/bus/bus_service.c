@@ -15,15 +15,12 @@
  * to 100 ms) until the requesting client's reply reader is matched before
  * replying, so a brand-new client does not miss its reply. */
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus__internal.h"
+#include "bus__svc.h"
 #include "dtw/clock.h"
 #include "dtw/err.h"
-
-#define DTW__OK_CACHE 8
 
 struct dtw_srv {
   dtw__ep_t ep;
@@ -36,9 +33,7 @@ struct dtw_srv {
   /* serializes dtw_srv_process: a direct server's listener can race with the
    * catch-up call at creation (uncontended otherwise) */
   pthread_mutex_t lock;
-  /* request writers whose reply reader we have seen matched */
-  dds_instance_handle_t ok_writers[DTW__OK_CACHE];
-  size_t ok_next;
+  dtw__svc_ok_t ok; /* request writers whose reply reader we have seen matched */
 };
 
 struct dtw_client {
@@ -53,131 +48,7 @@ struct dtw_client {
 
 static atomic_int_least64_t next_request_seq;
 
-/* "clientid=" / "serviceid=" value: 12 bytes of the participant GUID prefix
- * and a big-endian counter, hex, '.'-separated, first byte width 2. */
-static void make_csid(dtw_bus_t *bus, const char *key, char *out, size_t outlen) {
-  uint8_t id[16];
-  pthread_mutex_lock(&bus->lock);
-  uint32_t x = ++bus->csid_counter;
-  pthread_mutex_unlock(&bus->lock);
-  memcpy(id, bus->participant_gid.v, 12);
-  for (size_t i = 0; i < 4; i++) id[12 + i] = (uint8_t)(x >> (24 - 8 * i));
-  size_t pos = (size_t)snprintf(out, outlen, "%s=%2x", key, id[0]);
-  for (size_t i = 1; i < sizeof id && pos < outlen; i++)
-    pos += (size_t)snprintf(out + pos, outlen - pos, ".%x", id[i]);
-  if (pos < outlen) snprintf(out + pos, outlen - pos, ";");
-}
-
-/* Create the writer/reader pair of a service or client. */
-static int make_pair(dtw_bus_node_t *node, const char *service, const dtw__type_t *t,
-                     bool is_server, dds_entity_t *wr, dds_entity_t *rd, char *err,
-                     size_t errlen) {
-  char full[DTW_ROS_NAME_BUF], rq[DTW_ROS_NAME_BUF], rr[DTW_ROS_NAME_BUF], ud[96];
-  dds_entity_t rq_tp, rr_tp;
-  dds_qos_t *qos;
-  int rc;
-  if ((rc = dtw_bus_node_resolve(node, service, full, sizeof full, err, errlen)) < 0) return rc;
-  if ((rc = dtw_ros_service_to_dds(full, rq, sizeof rq, rr, sizeof rr, err, errlen)) < 0)
-    return rc;
-  if ((rq_tp = dtw__topic_create(node->bus, rq, t->desc, NULL)) < 0)
-    return dtw__dds_err(err, errlen, rq_tp, "create topic", rq);
-  if ((rr_tp = dtw__topic_create(node->bus, rr, t->desc2, NULL)) < 0) {
-    rc = dtw__dds_err(err, errlen, rr_tp, "create topic", rr);
-    goto err_rq;
-  }
-  if ((qos = dtw__qos_create(DTW_QOS_SERVICES, true)) == NULL) {
-    rc = dtw_errf(err, errlen, DTW_ENOMEM, "service '%s': out of memory", full);
-    goto err_rr;
-  }
-  make_csid(node->bus, is_server ? "serviceid" : "clientid", ud, sizeof ud);
-  dds_qset_userdata(qos, ud, strlen(ud));
-  *wr = dds_create_writer(node->bus->participant, is_server ? rr_tp : rq_tp, qos, NULL);
-  if (*wr < 0) {
-    rc = dtw__dds_err(err, errlen, *wr, "create writer", is_server ? rr : rq);
-    goto err_qos;
-  }
-  *rd = dds_create_reader(node->bus->participant, is_server ? rq_tp : rr_tp, qos, NULL);
-  if (*rd < 0) {
-    rc = dtw__dds_err(err, errlen, *rd, "create reader", is_server ? rq : rr);
-    dds_delete(*wr);
-    goto err_qos;
-  }
-  rc = 0;
-err_qos:
-  dds_delete_qos(qos);
-err_rr:
-  dds_delete(rr_tp);
-err_rq:
-  dds_delete(rq_tp);
-  return rc;
-}
-
 /* ---- server -------------------------------------------------------------- */
-
-static void free_endpoint(dds_builtintopic_endpoint_t *e) {
-  if (e == NULL) return;
-  dds_delete_qos(e->qos);
-  dds_free(e->topic_name);
-  dds_free(e->type_name);
-  dds_free(e);
-}
-
-/* The value of key in "k1=v1;k2=v2;" USER_DATA, copied into out. */
-static bool userdata_value(const dds_qos_t *qos, const char *key, char *out, size_t outlen) {
-  void *ud = NULL;
-  size_t sz = 0;
-  bool found = false;
-  if (qos == NULL || !dds_qget_userdata(qos, &ud, &sz) || ud == NULL) return false;
-  const char *s = ud;
-  size_t klen = strlen(key);
-  for (size_t i = 0; i + klen + 1 <= sz && !found; i++) {
-    if ((i == 0 || s[i - 1] == ';') && memcmp(s + i, key, klen) == 0 && s[i + klen] == '=') {
-      size_t j = i + klen + 1, n = 0;
-      while (j < sz && s[j] != ';' && n + 1 < outlen) out[n++] = s[j++];
-      out[n] = '\0';
-      found = true;
-    }
-  }
-  dds_free(ud);
-  return found;
-}
-
-typedef enum { CLIENT_YES, CLIENT_MAYBE, CLIENT_GONE } client_state_t;
-
-static client_state_t client_state(dtw_srv_t *srv, dds_instance_handle_t reqwr) {
-  char clientid[96], other[96];
-  dds_instance_handle_t rds[64];
-  dds_builtintopic_endpoint_t *wr = dds_get_matched_publication_data(srv->reader, reqwr);
-  if (wr == NULL) return CLIENT_GONE;
-  bool has_id = userdata_value(wr->qos, "clientid", clientid, sizeof clientid);
-  free_endpoint(wr);
-  if (!has_id) return CLIENT_YES; /* old clients without an id: assume all is well */
-  dds_return_t n = dds_get_matched_subscriptions(srv->writer, rds, 64);
-  if (n < 0) return CLIENT_MAYBE;
-  if (n > 64) n = 64;
-  for (dds_return_t i = 0; i < n; i++) {
-    dds_builtintopic_endpoint_t *rd = dds_get_matched_subscription_data(srv->writer, rds[i]);
-    bool same = rd && userdata_value(rd->qos, "clientid", other, sizeof other) &&
-                strcmp(other, clientid) == 0;
-    free_endpoint(rd);
-    if (same) return CLIENT_YES;
-  }
-  return CLIENT_MAYBE;
-}
-
-/* Wait up to 100 ms for the client's reply reader (cached per request writer). */
-static bool client_ready(dtw_srv_t *srv, dds_instance_handle_t reqwr) {
-  for (size_t i = 0; i < DTW__OK_CACHE; i++)
-    if (srv->ok_writers[i] == reqwr) return true;
-  int64_t deadline = dtw_clock_mono_ns() + 100000000;
-  client_state_t st;
-  while ((st = client_state(srv, reqwr)) == CLIENT_MAYBE && dtw_clock_mono_ns() < deadline)
-    dtw_clock_sleep_ns(1000000);
-  if (st != CLIENT_YES) return false;
-  srv->ok_writers[srv->ok_next] = reqwr;
-  srv->ok_next = (srv->ok_next + 1) % DTW__OK_CACHE;
-  return true;
-}
 
 static int srv_handle_trigger(dtw_srv_t *srv, const dds_sample_info_t *info) {
   const std_srvs_srv_dds__Trigger_Request_ *req = srv->req_sample;
@@ -190,7 +61,9 @@ static int srv_handle_trigger(dtw_srv_t *srv, const dds_sample_info_t *info) {
   rep.dtw_header_seq_ = req->dtw_header_seq_;
   rep.success_ = resp.success;
   rep.message_ = resp.message;
-  if (!client_ready(srv, info->publication_handle)) {
+  /* wait up to 100 ms: a brand-new client may not see its reply otherwise */
+  if (dtw__svc_client_ready(&srv->ok, srv->reader, srv->writer, info->publication_handle,
+                            100000000) < 0) {
     srv->stats.errors++;
     srv->stats.last_error = DTW_ETIMEDOUT;
     return 0;
@@ -209,8 +82,7 @@ int dtw_srv_process(dtw_srv_t *srv) {
   int count = 0;
   pthread_mutex_lock(&srv->lock);
   for (;;) {
-    void *ptr = srv->req_sample;
-    dds_return_t n = dds_take(srv->reader, &ptr, &info, 1, 1);
+    int n = dtw__svc_take(srv->reader, srv->req_sample, &info);
     if (n < 0) {
       srv->stats.errors++;
       srv->stats.last_error = DTW_EDDS;
@@ -218,9 +90,7 @@ int dtw_srv_process(dtw_srv_t *srv) {
       break;
     }
     if (n == 0) break;
-    if (!info.valid_data) continue;
-    int rc = srv_handle_trigger(srv, &info);
-    if (rc > 0) count++;
+    if (srv_handle_trigger(srv, &info) > 0) count++;
   }
   pthread_mutex_unlock(&srv->lock);
   return count;
@@ -246,6 +116,7 @@ int dtw_bus_serve(dtw_bus_node_t *node, const char *service, const char *type,
 int dtw_bus_serve_opt(dtw_bus_node_t *node, const char *service, const char *type,
                       dtw_srv_handler_t handler, void *user, const dtw_srv_options_t *opt,
                       dtw_srv_t **out, char *err, size_t errlen) {
+  char full[DTW_ROS_NAME_BUF];
   int rc;
   dtw_srv_options_t o;
   if (opt != NULL)
@@ -267,7 +138,8 @@ int dtw_bus_serve_opt(dtw_bus_node_t *node, const char *service, const char *typ
   srv->type = t;
   srv->handler = handler;
   srv->user = user;
-  if ((rc = make_pair(node, service, t, true, &srv->writer, &srv->reader, err, errlen)) < 0)
+  if ((rc = dtw__svc_pair_create(node, service, t, true, NULL, full, sizeof full, &srv->writer,
+                                 &srv->reader, err, errlen)) < 0)
     goto err_alloc;
   if (!o.direct) {
     if ((srv->ep.readcond = dds_create_readcondition(srv->reader, DDS_ANY_STATE)) < 0) {
@@ -324,6 +196,7 @@ void dtw_srv_stats(const dtw_srv_t *srv, dtw_bus_stats_t *out) { *out = srv->sta
 
 int dtw_client_create(dtw_bus_node_t *node, const char *service, const char *type,
                       dtw_client_t **out, char *err, size_t errlen) {
+  char full[DTW_ROS_NAME_BUF];
   int rc;
   dds_return_t drc;
   const dtw__type_t *t = dtw__type_find(type, true);
@@ -337,7 +210,8 @@ int dtw_client_create(dtw_bus_node_t *node, const char *service, const char *typ
   }
   cli->ep.kind = DTW__EP_CLIENT;
   cli->type = t;
-  if ((rc = make_pair(node, service, t, false, &cli->writer, &cli->reader, err, errlen)) < 0)
+  if ((rc = dtw__svc_pair_create(node, service, t, false, NULL, full, sizeof full, &cli->writer,
+                                 &cli->reader, err, errlen)) < 0)
     goto err_alloc;
   if ((drc = dds_get_instance_handle(cli->writer, &cli->guid)) < 0) {
     rc = dtw__dds_err(err, errlen, drc, "writer instance handle", service);
@@ -385,12 +259,9 @@ void dtw_client_destroy(dtw_client_t *cli) {
 int dtw_client_wait_for_service(const dtw_client_t *cli, int64_t timeout_ns) {
   int64_t deadline = dtw_clock_mono_ns() + timeout_ns;
   for (;;) {
-    dds_publication_matched_status_t ps;
-    dds_subscription_matched_status_t ss;
-    if (dds_get_publication_matched_status(cli->writer, &ps) < 0 ||
-        dds_get_subscription_matched_status(cli->reader, &ss) < 0)
-      return DTW_EDDS;
-    if (ps.current_count > 0 && ss.current_count > 0) return 0;
+    int m = dtw__svc_matched(cli->writer, cli->reader);
+    if (m < 0) return m;
+    if (m > 0) return 0;
     if (dtw_clock_mono_ns() >= deadline) return DTW_ETIMEDOUT;
     dtw_clock_sleep_ns(1000000);
   }
@@ -400,11 +271,8 @@ int dtw_client_wait_for_service(const dtw_client_t *cli, int64_t timeout_ns) {
 static int take_reply(dtw_client_t *cli, int64_t seq, dtw_trigger_response_t *resp) {
   dds_sample_info_t info;
   for (;;) {
-    void *ptr = cli->rep_sample;
-    dds_return_t n = dds_take(cli->reader, &ptr, &info, 1, 1);
-    if (n < 0) return DTW_EDDS;
-    if (n == 0) return 0;
-    if (!info.valid_data) continue;
+    int n = dtw__svc_take(cli->reader, cli->rep_sample, &info);
+    if (n <= 0) return n;
     const std_srvs_srv_dds__Trigger_Response_ *rep = cli->rep_sample;
     if (rep->dtw_header_guid_ != cli->guid) {
       cli->stats.foreign_replies++;

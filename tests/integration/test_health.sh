@@ -124,6 +124,6 @@ cat >"$api/api/v1/namespaces/dtwin/pods" <<PODS
   "status": {"phase": "Running", "podIP": "127.0.0.1", "conditions": [{"type": "Ready", "status": "True"}]}}]}
 PODS
 expect 0 "ok readyz http://127.0.0.1:$port: ready" -- "$DTWIN" health --no-graph --timeout 1 --kubeconfig "$work/kubeconfig"
-expect 2 'needs a number' -- "$DTWIN" health --wait soon
+expect 2 'needs seconds' -- "$DTWIN" health --wait soon
 expect 1 'FAIL kubernetes: not in a cluster' -- env -u KUBECONFIG -u KUBERNETES_SERVICE_HOST "$DTWIN" health --no-graph --endpoint http://127.0.0.1:1 --timeout 1 --kubernetes
 finish

@@ -85,4 +85,5 @@ kill -INT "$up_pid"; wait "$up_pid"
 # 4. bad settings are usage errors
 expect 2 'up.twins' -- "$DTWIN" up --twins 0
 expect 2 'left_kneee' -- "$DTWIN" up --lock-joint left_kneee@1 --set dtwin.http_port=0 --set bridge.port=0
+expect 2 'sim.rtf must be > 0' -- "$DTWIN" up --rtf 0 --set dtwin.http_port=0 --set bridge.port=0
 finish
