@@ -12,7 +12,7 @@
 #include "dtw/log.h"
 #include "dtw/paths.h"
 #include "dtw/traj_file.h"
-#include "node__util.h"
+#include "node__twin.h"
 #include "robot__emu.h"
 
 #define DTW_PARAM_STYPE dtw_robot_node_settings_t
@@ -25,6 +25,8 @@ DTW_PARAM_TABLE(dtw_robot_node_param_table, "robot",
 #define LOG "robot"
 /* more samples in flight than this are dropped (reason queue_full) */
 #define QUEUE_MAX_SLOTS 65536
+
+DTW__TWIN_NODE_REFUSALS_FIT(DTW_ROBOT_REFUSAL);
 
 const char *dtw_robot_refusal_name(int reason) {
   switch (reason) {
@@ -46,12 +48,9 @@ const char *dtw_robot_fault_name(int fault) {
 
 struct dtw_robot_node {
   dtw_robot_node_settings_t s;
-  dtw_twin_t *twin;
-  dtw_bus_node_t *node;
-  dtw_pub_t *joint_states;
-  dtw_sub_t *trajectory;
+  dtw__twin_node_t tn;  /* twin, bus node, joint_states, joint_trajectory */
   /* buffers sized at create, reused every step */
-  dtw_joint_trajectory_msg_t traj_in, motion;
+  dtw_joint_trajectory_msg_t motion;
   dtw_joint_state_msg_t measured, out;
   size_t n_out;             /* joints published */
   bool with_velocity, with_effort;
@@ -70,33 +69,24 @@ struct dtw_robot_node {
   /* time */
   double dt;
   uint64_t steps, js_every, motion_check_every;
-  dtw_robot_node_stats_t stats;
-  dtw__log_limiter_t limit_traj;
-  char fqn[520];
+  dtw_robot_node_stats_t stats;  /* what tn does not tally */
   struct {
-    dtw_counter_t *pub_js, *drop_loss, *drop_silent, *drop_full, *recv_traj;
-    dtw_counter_t *refused[DTW_ROBOT_REFUSAL_COUNT];
+    dtw_counter_t *drop_loss, *drop_silent, *drop_full;
     dtw_gauge_t *fault[DTW__FAULT_MAX];
     dtw_gauge_t *sim_time;
-    dtw_counter_t *physics_failures;
   } m;
 };
-
-static void count_refusal(dtw_robot_node_t *n, dtw_robot_refusal_t reason) {
-  n->stats.refused[reason]++;
-  dtw_counter_add(n->m.refused[reason], 1);
-}
 
 static const char *fault_joint_name(const dtw_robot_node_t *n, const dtw__fault_t *f) {
   return f->joint < 0 ? "" : n->out.name[f->joint];
 }
 
-static void register_metrics(dtw_robot_node_t *n, dtw_metrics_t *reg, const char *traj_topic) {
+static void register_metrics(dtw_robot_node_t *n, dtw_metrics_t *reg) {
   if (reg == NULL) return;
-  const char *fqn = n->fqn;
-  const char *js = dtw_pub_topic(n->joint_states);
-  n->m.pub_js = dtw_metrics_counter(reg, "dtwin_messages_published_total", "Messages published",
-                                    "node", fqn, "topic", js);
+  const char *fqn = n->tn.fqn, *traj_topic = n->tn.traj_topic;
+  const char *js = dtw_pub_topic(n->tn.joint_states);
+  n->tn.m.pub_js = dtw_metrics_counter(reg, "dtwin_messages_published_total",
+                                       "Messages published", "node", fqn, "topic", js);
   const char *drop_help = "Messages not published, by reason (simulated loss, silent feed, "
                           "delay queue full)";
   n->m.drop_loss = dtw_metrics_counter(reg, "dtwin_messages_dropped_total", drop_help, "node", fqn,
@@ -105,14 +95,14 @@ static void register_metrics(dtw_robot_node_t *n, dtw_metrics_t *reg, const char
                                          fqn, "topic", js, "reason", "silent");
   n->m.drop_full = dtw_metrics_counter(reg, "dtwin_messages_dropped_total", drop_help, "node",
                                        fqn, "topic", js, "reason", "queue_full");
-  n->m.recv_traj = dtw_metrics_counter(reg, "dtwin_messages_received_total",
-                                       "Messages received (before validation)", "node", fqn,
-                                       "topic", traj_topic);
+  n->tn.m.recv_traj = dtw_metrics_counter(reg, "dtwin_messages_received_total",
+                                          "Messages received (before validation)", "node", fqn,
+                                          "topic", traj_topic);
   for (int r = 0; r < DTW_ROBOT_REFUSAL_COUNT; r++)
-    n->m.refused[r] = dtw_metrics_counter(reg, "dtwin_messages_refused_total",
-                                          "Messages refused as malformed or invalid, by reason",
-                                          "node", fqn, "topic", traj_topic, "reason",
-                                          dtw_robot_refusal_name(r));
+    n->tn.m.refused[r] = dtw_metrics_counter(reg, "dtwin_messages_refused_total",
+                                             "Messages refused as malformed or invalid, by reason",
+                                             "node", fqn, "topic", traj_topic, "reason",
+                                             dtw_robot_refusal_name(r));
   for (size_t i = 0; i < n->faults.n; i++) {
     const dtw__fault_t *f = &n->faults.f[i];
     n->m.fault[i] = dtw_metrics_gauge(
@@ -122,7 +112,7 @@ static void register_metrics(dtw_robot_node_t *n, dtw_metrics_t *reg, const char
   }
   n->m.sim_time = dtw_metrics_gauge(reg, "dtwin_sim_time_seconds",
                                     "Simulated time (the robot's, since start)", "node", fqn);
-  n->m.physics_failures = dtw_metrics_counter(
+  n->tn.m.physics_failures = dtw_metrics_counter(
       reg, "dtwin_physics_failures_total",
       "Physics steps that failed (the robot restarted from its initial pose)", "node", fqn);
 }
@@ -198,7 +188,7 @@ static int setup_motion(dtw_robot_node_t *n, char *err, size_t errlen) {
   int rc = dtw_path_resolve(n->s.motion, path, sizeof path, err, errlen);
   if (rc < 0) return rc;
   if ((rc = dtw_traj_file_load(path, &n->motion, err, errlen)) < 0) return rc;
-  if ((rc = dtw_twin_accept_trajectory(n->twin, &n->motion, why, sizeof why)) < 0)
+  if ((rc = dtw_twin_accept_trajectory(n->tn.twin, &n->motion, why, sizeof why)) < 0)
     return dtw_errf(err, errlen, DTW_EINVAL, "robot.motion: %s: refused by the controller: %s",
                     n->s.motion, why);
   return 0;
@@ -207,24 +197,23 @@ static int setup_motion(dtw_robot_node_t *n, char *err, size_t errlen) {
 int dtw_robot_node_create(const dtw_robot_node_settings_t *s, const dtw_node_host_t *host,
                           dtw_robot_node_t **out, char *err, size_t errlen) {
   int rc;
-  char topic[DTW_PARAM_STRING_MAX + 32], traj_topic[1024];
   dtw_robot_node_t *n = calloc(1, sizeof *n);
   if (n == NULL) return DTW_ENOMEM;
   n->s = *s;
   n->freeze_joint = -1;
-  dtw_node_fqn(s->namespace, s->node_name, n->fqn, sizeof n->fqn);
 
   dtw_twin_settings_t ts;
 #define DTW__COPY(type, name, ...) memcpy(&ts.name, &s->name, sizeof ts.name);
   DTW_TWIN_PARAMS(DTW__COPY)
 #undef DTW__COPY
-  if ((rc = dtw_twin_create(&ts, &n->twin, err, errlen)) < 0) goto fail;
-  if ((rc = dtw_twin_scale_model(n->twin, s->mass_scale, s->friction_scale)) < 0) {
+  dtw__twin_node_config_t cfg = DTW__TWIN_NODE_CONFIG(&n->s);
+  if ((rc = dtw__twin_node_init(&n->tn, LOG, &cfg, &ts, err, errlen)) < 0) goto fail;
+  if ((rc = dtw_twin_scale_model(n->tn.twin, s->mass_scale, s->friction_scale)) < 0) {
     dtw_errf(err, errlen, rc, "robot.mass_scale/friction_scale: cannot scale the model");
     goto fail;
   }
-  n->dt = dtw_twin_timestep(n->twin);
-  dtw_twin_get_joint_state(n->twin, &n->measured);
+  n->dt = dtw_twin_timestep(n->tn.twin);
+  dtw_twin_get_joint_state(n->tn.twin, &n->measured);
 
   /* what is published: every joint of the model, or the recording's */
   n->replaying = s->replay_file[0] != '\0';
@@ -260,32 +249,12 @@ int dtw_robot_node_create(const dtw_robot_node_settings_t *s, const dtw_node_hos
     goto fail;
   dtw__rng_seed(&n->rng, (uint64_t)s->seed);
   n->motion_check_every = (uint64_t)fmax(1.0, 0.1 / n->dt);
-  if ((rc = dtw_traj_msg_init(&n->traj_in, (size_t)s->max_trajectory_points)) < 0) goto fail;
 
-  if ((rc = dtw_bus_node_create(host->bus, s->node_name, s->namespace, &n->node, err, errlen)) <
-          0 ||
-      (rc = dtw_node_add_remaps(n->node, s->remappings, err, errlen)) < 0)
+  if ((rc = dtw__twin_node_open(&n->tn, host->bus, err, errlen)) < 0 ||
+      (rc = dtw__twin_node_subscribe(&n->tn, err, errlen)) < 0)
     goto fail;
-  dtw_qos_t js_qos = strcmp(s->qos__joint_states, "default") == 0 ? DTW_QOS_DEFAULT
-                                                                    : DTW_QOS_SENSOR_DATA;
-  if ((rc = dtw_pub_create(n->node, "joint_states", DTW_TYPE_JOINT_STATE, js_qos,
-                           &n->joint_states, err, errlen)) < 0)
-    goto fail;
-  dtw_sub_options_t so;
-  dtw_sub_options_default(&so);
-  so.qos = DTW_QOS_DEFAULT;
-  so.traj_cap_points = (size_t)s->max_trajectory_points;
-  snprintf(topic, sizeof topic, "%s/joint_trajectory", s->controller);
-  if ((rc = dtw_sub_create(n->node, topic, DTW_TYPE_JOINT_TRAJECTORY, &so, &n->trajectory, err,
-                           errlen)) < 0)
-    goto fail;
-  dtw_bus_node_resolve(n->node, topic, traj_topic, sizeof traj_topic, NULL, 0);
-  register_metrics(n, host->metrics, traj_topic);
-  if (host->health != NULL) {
-    char name[600];
-    snprintf(name, sizeof name, "%s: model loaded, endpoints created", n->fqn);
-    dtw_health_set_ready(dtw_health_add_ready(host->health, name), true);
-  }
+  register_metrics(n, host->metrics);
+  dtw__twin_node_set_ready(&n->tn, host->health);
   *out = n;
   return 0;
 
@@ -296,38 +265,23 @@ fail:
 
 void dtw_robot_node_destroy(dtw_robot_node_t *n) {
   if (n == NULL) return;
-  /* destroying the bus node destroys its endpoints */
-  dtw_bus_node_destroy(n->node);
-  dtw_traj_msg_fini(&n->traj_in);
   dtw_traj_msg_fini(&n->motion);
   dtw__delay_queue_fini(&n->queue);
   dtw__replay_fini(&n->replay);
-  dtw_twin_destroy(n->twin);
+  dtw__twin_node_fini(&n->tn);
   free(n);
 }
 
 static void poll_inputs(dtw_robot_node_t *n) {
-  char err[512];
-  int rc;
-  while ((rc = dtw_sub_take(n->trajectory, &n->traj_in)) != 0) {
-    if (rc < 0) {
-      count_refusal(n, DTW_ROBOT_REFUSAL_TRAJECTORY_MALFORMED);
-      dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG, "refused trajectory: %s",
-                       dtw_strerror(rc));
-      break;
-    }
-    n->stats.trajectories_received++;
-    dtw_counter_add(n->m.recv_traj, 1);
-    if (n->replaying) {
-      count_refusal(n, DTW_ROBOT_REFUSAL_REPLAYING);
-      dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG,
-                       "ignored a trajectory: replaying a recording, no physics to drive");
+  const dtw_joint_trajectory_msg_t *traj;
+  while ((traj = dtw__twin_node_take_trajectory(&n->tn)) != NULL) {
+    if (!n->replaying) {
+      dtw__twin_node_accept_trajectory(&n->tn, traj);
       continue;
     }
-    if (dtw_twin_accept_trajectory(n->twin, &n->traj_in, err, sizeof err) < 0) {
-      count_refusal(n, DTW_ROBOT_REFUSAL_TRAJECTORY_INVALID);
-      dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG, "refused trajectory: %s", err);
-    }
+    dtw__twin_node_refuse(&n->tn, DTW_ROBOT_REFUSAL_REPLAYING);
+    dtw__log_limited(&n->tn.limit_traj, DTW_LOG_WARN, LOG,
+                     "ignored a trajectory: replaying a recording, no physics to drive");
   }
 }
 
@@ -345,11 +299,11 @@ static void update_faults(dtw_robot_node_t *n, double t) {
       n->stats.fault_active &= ~(1u << f->kind);
     switch (f->kind) {
     case DTW_ROBOT_FAULT_LOCK:
-      dtw_twin_set_joint_fault(n->twin, (size_t)f->joint, DTW_JOINT_LOCKED);
+      dtw_twin_set_joint_fault(n->tn.twin, (size_t)f->joint, DTW_JOINT_LOCKED);
       DTW_INFO(LOG, "fault: %s locked at t=%.3f s", joint, t);
       break;
     case DTW_ROBOT_FAULT_NO_TORQUE:
-      dtw_twin_set_joint_fault(n->twin, (size_t)f->joint, DTW_JOINT_NO_TORQUE);
+      dtw_twin_set_joint_fault(n->tn.twin, (size_t)f->joint, DTW_JOINT_NO_TORQUE);
       DTW_INFO(LOG, "fault: %s has no torque from t=%.3f s", joint, t);
       break;
     case DTW_ROBOT_FAULT_FREEZE:
@@ -360,7 +314,7 @@ static void update_faults(dtw_robot_node_t *n, double t) {
                                         (size_t)f->joint];
         n->frozen_position = pos;
       } else {
-        dtw_twin_get_joint_state(n->twin, &n->measured);
+        dtw_twin_get_joint_state(n->tn.twin, &n->measured);
         n->frozen_position = n->measured.position[f->joint] +
                              n->s.encoder_noise_rad * dtw__rng_normal(&n->rng);
       }
@@ -410,7 +364,7 @@ static void measure_physics(dtw_robot_node_t *n, double t) {
   double *slot = measure(n, t);
   if (slot == NULL) return;
   size_t k = n->n_out;
-  dtw_twin_get_joint_state(n->twin, &n->measured);
+  dtw_twin_get_joint_state(n->tn.twin, &n->measured);
   const double sp = n->s.encoder_noise_rad, sv = n->s.velocity_noise_rad_s;
   for (size_t i = 0; i < k; i++) {
     slot[i] = n->measured.position[i] + (sp > 0 ? sp * dtw__rng_normal(&n->rng) : 0);
@@ -459,10 +413,7 @@ static void release(dtw_robot_node_t *n, double t) {
     memcpy(n->out.position, v, k * sizeof(double));
     if (n->with_velocity) memcpy(n->out.velocity, v + k, k * sizeof(double));
     if (n->with_effort) memcpy(n->out.effort, v + 2 * k, k * sizeof(double));
-    if (dtw_pub_joint_state(n->joint_states, &n->out) == 0) {
-      n->stats.published++;
-      dtw_counter_add(n->m.pub_js, 1);
-    }
+    dtw__twin_node_publish_joint_state(&n->tn, &n->out);
   }
 }
 
@@ -474,14 +425,13 @@ int dtw_robot_node_step(dtw_robot_node_t *n) {
   if (!n->replaying) {
     if (n->motion.n_points > 0 && n->s.motion_loop && n->steps % n->motion_check_every == 0) {
       dtw_twin_status_t st;
-      dtw_twin_get_status(n->twin, &st);
+      dtw_twin_get_status(n->tn.twin, &st);
       char err[512];
       if (strcmp(st.controller_state, "active") != 0 &&
-          dtw_twin_accept_trajectory(n->twin, &n->motion, err, sizeof err) < 0)
-        dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG, "motion refused: %s", err);
+          dtw_twin_accept_trajectory(n->tn.twin, &n->motion, err, sizeof err) < 0)
+        dtw__log_limited(&n->tn.limit_traj, DTW_LOG_WARN, LOG, "motion refused: %s", err);
     }
-    rc = dtw_twin_step(n->twin);
-    if (rc < 0) dtw_counter_add(n->m.physics_failures, 1);
+    rc = dtw__twin_node_step(&n->tn);
   }
   /* the robot's clock counts steps: a physics restart does not set it back */
   t = (double)++n->steps * n->dt;
@@ -497,16 +447,19 @@ int dtw_robot_node_step(dtw_robot_node_t *n) {
 
 double dtw_robot_node_period_s(const dtw_robot_node_t *n) { return n->dt; }
 
-dtw_twin_t *dtw_robot_node_twin(dtw_robot_node_t *n) { return n->twin; }
+dtw_twin_t *dtw_robot_node_twin(dtw_robot_node_t *n) { return n->tn.twin; }
 
 void dtw_robot_node_get_stats(const dtw_robot_node_t *n, dtw_robot_node_stats_t *out) {
   *out = n->stats;
+  out->published = n->tn.published;
+  out->trajectories_received = n->tn.received;
+  memcpy(out->refused, n->tn.refused, sizeof out->refused);
 }
 
 int dtw_robot_node_replaying(const dtw_robot_node_t *n) { return n->replaying; }
 
 int dtw_robot_node_joint_states_matched(const dtw_robot_node_t *n) {
-  return dtw_pub_matched_count(n->joint_states) > 0;
+  return dtw_pub_matched_count(n->tn.joint_states) > 0;
 }
 
-const char *dtw_robot_node_fqn(const dtw_robot_node_t *n) { return n->fqn; }
+const char *dtw_robot_node_fqn(const dtw_robot_node_t *n) { return n->tn.fqn; }

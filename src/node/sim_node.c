@@ -9,7 +9,7 @@
 #include "dtw/clock.h"
 #include "dtw/err.h"
 #include "dtw/log.h"
-#include "node__util.h"
+#include "node__twin.h"
 
 #define DTW_PARAM_STYPE dtw_sim_node_settings_t
 DTW_PARAM_TABLE(dtw_sim_node_param_table, "sim",
@@ -18,6 +18,8 @@ DTW_PARAM_TABLE(dtw_sim_node_param_table, "sim",
 #undef DTW_PARAM_STYPE
 
 #define LOG "sim"
+
+DTW__TWIN_NODE_REFUSALS_FIT(DTW_SIM_REFUSAL);
 
 const char *dtw_sim_refusal_name(int reason) {
   switch (reason) {
@@ -33,72 +35,60 @@ const char *dtw_sim_refusal_name(int reason) {
 
 struct dtw_sim_node {
   dtw_sim_node_settings_t s;
-  dtw_twin_t *twin;
-  dtw_bus_node_t *node;
-  dtw_pub_t *joint_states, *clock, *controller_state;
-  dtw_sub_t *trajectory, *set_state;
+  dtw__twin_node_t tn;  /* twin, bus node, joint_states, joint_trajectory */
+  dtw_pub_t *clock, *controller_state;
+  dtw_sub_t *set_state;
   dtw_srv_t *reset, *pause, *resume;
   /* buffers sized at create, reused every step */
-  dtw_joint_trajectory_msg_t traj_in;
   dtw_joint_state_msg_t state_in, state_out;
   dtw_jtc_state_msg_t ctl_out;
   dtw_jtc_state_t ctl_state;
   uint64_t steps, js_every, clock_every, ctl_every;
-  dtw_sim_node_stats_t stats;
-  dtw__log_limiter_t limit_traj, limit_state;
-  char fqn[520];
+  dtw_sim_node_stats_t stats;  /* what tn does not tally */
+  dtw__log_limiter_t limit_state;
   /* metric handles (NULL without a registry: updates are then no-ops) */
   struct {
-    dtw_counter_t *pub_js, *pub_clock, *pub_ctl, *recv_traj, *recv_state;
-    dtw_counter_t *refused[DTW_SIM_REFUSAL_COUNT];
-    dtw_counter_t *traj_refused[DTW_JTC_REFUSAL_COUNT];
+    dtw_counter_t *pub_clock, *pub_ctl, *recv_state;
     dtw_counter_t *srv_requests[3];
     dtw_histogram_t *srv_seconds[3];
     dtw_gauge_t *sim_time;
     dtw_gauge_t *tracking_error[DTW_MAX_JOINTS];
-    dtw_counter_t *physics_failures;
   } m;
-  uint64_t traj_refused_seen[DTW_JTC_REFUSAL_COUNT];
 };
-
-static void count_refusal(dtw_sim_node_t *n, dtw_sim_refusal_t reason) {
-  n->stats.refused[reason]++;
-  dtw_counter_add(n->m.refused[reason], 1);
-}
 
 enum { SRV_RESET, SRV_PAUSE, SRV_RESUME };
 static const char *const k_srv_names[] = {"reset", "pause", "resume"};
 
-static void register_metrics(dtw_sim_node_t *n, dtw_metrics_t *reg, const char *traj_topic,
-                             const char *state_topic, const char *ctl_topic) {
+static void register_metrics(dtw_sim_node_t *n, dtw_metrics_t *reg, const char *state_topic,
+                             const char *ctl_topic) {
   if (reg == NULL) return;
-  const char *fqn = n->fqn;
+  const char *fqn = n->tn.fqn, *traj_topic = n->tn.traj_topic;
   char js_topic[600], srv[600];
   snprintf(js_topic, sizeof js_topic, "%s/joint_states",
            strcmp(n->s.namespace, "/") == 0 ? "" : n->s.namespace);
   const char *pub_help = "Messages published";
   const char *recv_help = "Messages received (before validation)";
-  n->m.pub_js = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node", fqn,
-                                    "topic", js_topic);
+  n->tn.m.pub_js = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
+                                       fqn, "topic", js_topic);
   if (n->clock)
     n->m.pub_clock = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
                                          fqn, "topic", "/clock");
   if (n->controller_state)
     n->m.pub_ctl = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
                                        fqn, "topic", ctl_topic);
-  n->m.recv_traj = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
-                                       fqn, "topic", traj_topic);
+  n->tn.m.recv_traj = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
+                                          fqn, "topic", traj_topic);
   n->m.recv_state = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
                                         fqn, "topic", state_topic);
   for (int r = 0; r < DTW_SIM_REFUSAL_COUNT; r++) {
     bool traj = r == DTW_SIM_REFUSAL_TRAJECTORY_INVALID || r == DTW_SIM_REFUSAL_TRAJECTORY_MALFORMED;
-    n->m.refused[r] = dtw_metrics_counter(reg, "dtwin_messages_refused_total",
-                                          "Messages refused as malformed or invalid, by reason",
-                                          "node", fqn, "topic", traj ? traj_topic : state_topic,
-                                          "reason", dtw_sim_refusal_name(r));
+    n->tn.m.refused[r] = dtw_metrics_counter(reg, "dtwin_messages_refused_total",
+                                             "Messages refused as malformed or invalid, by reason",
+                                             "node", fqn, "topic", traj ? traj_topic : state_topic,
+                                             "reason", dtw_sim_refusal_name(r));
   }
   for (int r = 1; r < DTW_JTC_REFUSAL_COUNT; r++)
-    n->m.traj_refused[r] = dtw_metrics_counter(
+    n->tn.m.traj_refused[r] = dtw_metrics_counter(
         reg, "dtwin_trajectory_refusals_total",
         "Trajectories the controller refused, by the controller's reason", "node", fqn, "reason",
         dtw_jtc_refusal_name(r));
@@ -114,10 +104,10 @@ static void register_metrics(dtw_sim_node_t *n, dtw_metrics_t *reg, const char *
         sizeof srv_bounds / sizeof srv_bounds[0], "node", fqn, "service", srv);
   }
   n->m.sim_time = dtw_metrics_gauge(reg, "dtwin_sim_time_seconds", "Simulated time", "node", fqn);
-  n->m.physics_failures = dtw_metrics_counter(
+  n->tn.m.physics_failures = dtw_metrics_counter(
       reg, "dtwin_physics_failures_total",
       "Physics steps that failed (the twin restarted from its initial pose)", "node", fqn);
-  const dtw_jtc_t *jtc = dtw_twin_controller(n->twin);
+  const dtw_jtc_t *jtc = dtw_twin_controller(n->tn.twin);
   for (size_t k = 0; k < dtw_jtc_joint_count(jtc) && k < DTW_MAX_JOINTS; k++)
     n->m.tracking_error[k] = dtw_metrics_gauge(
         reg, "dtwin_joint_tracking_error_radians",
@@ -130,7 +120,7 @@ static int validate_joint_state(const void *msg, void *user) {
   dtw_sim_node_t *n = user;
   char err[256];
   if (dtw_joint_state_check(msg, err, sizeof err) == 0) return 0;
-  count_refusal(n, DTW_SIM_REFUSAL_SET_STATE_MALFORMED);
+  dtw__twin_node_refuse(&n->tn, DTW_SIM_REFUSAL_SET_STATE_MALFORMED);
   dtw__log_limited(&n->limit_state, DTW_LOG_WARN, LOG, "refused set_state: %s", err);
   return 1;
 }
@@ -146,7 +136,7 @@ static int on_reset(const void *req, void *resp, void *user) {
   int64_t t0 = dtw_clock_mono_ns();
   dtw_sim_node_t *n = user;
   dtw_trigger_response_t *r = resp;
-  int rc = dtw_twin_reset(n->twin);
+  int rc = dtw_twin_reset(n->tn.twin);
   r->success = rc == 0;
   snprintf(r->message, sizeof r->message, "%s",
            rc == 0 ? "twin reset to its initial state" : dtw_strerror(rc));
@@ -159,8 +149,8 @@ static int set_paused(dtw_sim_node_t *n, void *resp, bool paused) {
   int64_t t0 = dtw_clock_mono_ns();
   dtw_trigger_response_t *r = resp;
   dtw_twin_status_t st;
-  dtw_twin_get_status(n->twin, &st);
-  dtw_twin_set_paused(n->twin, paused);
+  dtw_twin_get_status(n->tn.twin, &st);
+  dtw_twin_set_paused(n->tn.twin, paused);
   r->success = true;
   snprintf(r->message, sizeof r->message, "%s%s", paused ? "paused" : "running",
            st.paused == paused ? " (already)" : "");
@@ -181,76 +171,59 @@ int dtw_sim_node_create(const dtw_sim_node_settings_t *s, const dtw_node_host_t 
                         dtw_sim_node_t **out, char *err, size_t errlen) {
   int rc;
   char topic[DTW_PARAM_STRING_MAX + 32];
-  char traj_topic[1024], state_topic[1024], ctl_topic[1024];
-  dtw_bus_t *bus = host->bus;
+  char state_topic[1024], ctl_topic[1024];
   dtw_sim_node_t *n = calloc(1, sizeof *n);
   if (n == NULL) return DTW_ENOMEM;
   n->s = *s;
-  dtw_node_fqn(s->namespace, s->node_name, n->fqn, sizeof n->fqn);
+  n->tn.log_jtc_reason = true;
 
   dtw_twin_settings_t ts;
 #define DTW__COPY(type, name, ...) memcpy(&ts.name, &s->name, sizeof ts.name);
   DTW_TWIN_PARAMS(DTW__COPY)
 #undef DTW__COPY
-  if ((rc = dtw_twin_create(&ts, &n->twin, err, errlen)) < 0) goto fail;
-  if ((rc = dtw_traj_msg_init(&n->traj_in, (size_t)s->max_trajectory_points)) < 0) goto fail;
-
-  if ((rc = dtw_bus_node_create(bus, s->node_name, s->namespace, &n->node, err, errlen)) < 0 ||
-      (rc = dtw_node_add_remaps(n->node, s->remappings, err, errlen)) < 0)
+  dtw__twin_node_config_t cfg = DTW__TWIN_NODE_CONFIG(&n->s);
+  if ((rc = dtw__twin_node_init(&n->tn, LOG, &cfg, &ts, err, errlen)) < 0 ||
+      (rc = dtw__twin_node_open(&n->tn, host->bus, err, errlen)) < 0)
     goto fail;
-
-  dtw_qos_t js_qos = strcmp(s->qos__joint_states, "default") == 0 ? DTW_QOS_DEFAULT
-                                                                    : DTW_QOS_SENSOR_DATA;
-  if ((rc = dtw_pub_create(n->node, "joint_states", DTW_TYPE_JOINT_STATE, js_qos,
-                           &n->joint_states, err, errlen)) < 0)
-    goto fail;
+  dtw_bus_node_t *node = n->tn.node;
   if (s->publish_clock &&
-      (rc = dtw_pub_create(n->node, "/clock", DTW_TYPE_CLOCK, DTW_QOS_CLOCK, &n->clock, err,
+      (rc = dtw_pub_create(node, "/clock", DTW_TYPE_CLOCK, DTW_QOS_CLOCK, &n->clock, err,
                            errlen)) < 0)
     goto fail;
   if (s->controller_state_rate_hz > 0) {
     snprintf(topic, sizeof topic, "%s/controller_state", s->controller);
-    if ((rc = dtw_pub_create(n->node, topic, DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT,
+    if ((rc = dtw_pub_create(node, topic, DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT,
                              &n->controller_state, err, errlen)) < 0)
       goto fail;
   }
 
+  if ((rc = dtw__twin_node_subscribe(&n->tn, err, errlen)) < 0) goto fail;
   dtw_sub_options_t so;
   dtw_sub_options_default(&so);
   so.qos = DTW_QOS_DEFAULT;
   so.traj_cap_points = (size_t)s->max_trajectory_points;
-  snprintf(topic, sizeof topic, "%s/joint_trajectory", s->controller);
-  if ((rc = dtw_sub_create(n->node, topic, DTW_TYPE_JOINT_TRAJECTORY, &so, &n->trajectory, err,
-                           errlen)) < 0)
-    goto fail;
   so.validate = validate_joint_state;
   so.user = n;
-  if ((rc = dtw_sub_create(n->node, "set_state", DTW_TYPE_JOINT_STATE, &so, &n->set_state, err,
+  if ((rc = dtw_sub_create(node, "set_state", DTW_TYPE_JOINT_STATE, &so, &n->set_state, err,
                            errlen)) < 0)
     goto fail;
 
-  if ((rc = dtw_bus_serve(n->node, "reset", DTW_SRV_TRIGGER, on_reset, n, &n->reset, err,
+  if ((rc = dtw_bus_serve(node, "reset", DTW_SRV_TRIGGER, on_reset, n, &n->reset, err,
                           errlen)) < 0 ||
-      (rc = dtw_bus_serve(n->node, "pause", DTW_SRV_TRIGGER, on_pause, n, &n->pause, err,
+      (rc = dtw_bus_serve(node, "pause", DTW_SRV_TRIGGER, on_pause, n, &n->pause, err,
                           errlen)) < 0 ||
-      (rc = dtw_bus_serve(n->node, "resume", DTW_SRV_TRIGGER, on_resume, n, &n->resume, err,
+      (rc = dtw_bus_serve(node, "resume", DTW_SRV_TRIGGER, on_resume, n, &n->resume, err,
                           errlen)) < 0)
     goto fail;
 
   /* metric labels use the resolved names, as ros2 topic list shows them */
-  snprintf(topic, sizeof topic, "%s/joint_trajectory", s->controller);
-  dtw_bus_node_resolve(n->node, topic, traj_topic, sizeof traj_topic, NULL, 0);
-  dtw_bus_node_resolve(n->node, "set_state", state_topic, sizeof state_topic, NULL, 0);
+  dtw_bus_node_resolve(node, "set_state", state_topic, sizeof state_topic, NULL, 0);
   snprintf(topic, sizeof topic, "%s/controller_state", s->controller);
-  dtw_bus_node_resolve(n->node, topic, ctl_topic, sizeof ctl_topic, NULL, 0);
-  register_metrics(n, host->metrics, traj_topic, state_topic, ctl_topic);
-  if (host->health != NULL) {
-    char name[600];
-    snprintf(name, sizeof name, "%s: model loaded, endpoints created", n->fqn);
-    dtw_health_set_ready(dtw_health_add_ready(host->health, name), true);
-  }
+  dtw_bus_node_resolve(node, topic, ctl_topic, sizeof ctl_topic, NULL, 0);
+  register_metrics(n, host->metrics, state_topic, ctl_topic);
+  dtw__twin_node_set_ready(&n->tn, host->health);
 
-  double physics_hz = 1.0 / dtw_twin_timestep(n->twin);
+  double physics_hz = 1.0 / dtw_twin_timestep(n->tn.twin);
   n->js_every = dtw__every_steps(physics_hz, s->joint_states_rate_hz);
   n->clock_every = dtw__every_steps(physics_hz, s->clock_rate_hz);
   n->ctl_every = dtw__every_steps(physics_hz, s->controller_state_rate_hz);
@@ -264,42 +237,25 @@ fail:
 
 void dtw_sim_node_destroy(dtw_sim_node_t *n) {
   if (n == NULL) return;
-  /* destroying the bus node destroys its endpoints */
-  dtw_bus_node_destroy(n->node);
-  dtw_traj_msg_fini(&n->traj_in);
-  dtw_twin_destroy(n->twin);
+  dtw__twin_node_fini(&n->tn);
   free(n);
 }
 
 static void poll_inputs(dtw_sim_node_t *n) {
   char err[512];
   int rc;
-  while ((rc = dtw_sub_take(n->trajectory, &n->traj_in)) != 0) {
-    if (rc < 0) {
-      count_refusal(n, DTW_SIM_REFUSAL_TRAJECTORY_MALFORMED);
-      dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG, "refused trajectory: %s",
-                       dtw_strerror(rc));
-      break;
-    }
-    n->stats.trajectories_received++;
-    dtw_counter_add(n->m.recv_traj, 1);
-    rc = dtw_twin_accept_trajectory(n->twin, &n->traj_in, err, sizeof err);
-    if (rc < 0) {
-      count_refusal(n, DTW_SIM_REFUSAL_TRAJECTORY_INVALID);
-      dtw_counter_add(n->m.traj_refused[dtw_jtc_refusal_from_code(rc)], 1);
-      dtw__log_limited(&n->limit_traj, DTW_LOG_WARN, LOG, "refused trajectory (%s): %s",
-                       dtw_jtc_refusal_name(dtw_jtc_refusal_from_code(rc)), err);
-    }
-  }
+  const dtw_joint_trajectory_msg_t *traj;
+  while ((traj = dtw__twin_node_take_trajectory(&n->tn)) != NULL)
+    dtw__twin_node_accept_trajectory(&n->tn, traj);
   while ((rc = dtw_sub_take(n->set_state, &n->state_in)) != 0) {
     if (rc < 0) {
-      count_refusal(n, DTW_SIM_REFUSAL_SET_STATE_MALFORMED);
+      dtw__twin_node_refuse(&n->tn, DTW_SIM_REFUSAL_SET_STATE_MALFORMED);
       break;
     }
     n->stats.set_state_received++;
     dtw_counter_add(n->m.recv_state, 1);
-    if (dtw_twin_set_state(n->twin, &n->state_in, err, sizeof err) < 0) {
-      count_refusal(n, DTW_SIM_REFUSAL_SET_STATE_INVALID);
+    if (dtw_twin_set_state(n->tn.twin, &n->state_in, err, sizeof err) < 0) {
+      dtw__twin_node_refuse(&n->tn, DTW_SIM_REFUSAL_SET_STATE_INVALID);
       dtw__log_limited(&n->limit_state, DTW_LOG_WARN, LOG, "refused %s", err);
     }
   }
@@ -320,12 +276,12 @@ static void fill_point(dtw_jtc_point_msg_t *p, size_t n, const double *pos, cons
 }
 
 static void publish_controller_state(dtw_sim_node_t *n) {
-  const dtw_jtc_t *jtc = dtw_twin_controller(n->twin);
+  const dtw_jtc_t *jtc = dtw_twin_controller(n->tn.twin);
   dtw_jtc_state_t *st = &n->ctl_state;
   dtw_jtc_state_msg_t *m = &n->ctl_out;
   dtw_jtc_get_state(jtc, st);
   size_t k = st->n_joints;
-  m->stamp = dtw_time_from_s(dtw_twin_sim_time(n->twin));
+  m->stamp = dtw_time_from_s(dtw_twin_sim_time(n->tn.twin));
   m->frame_id[0] = '\0';
   m->n_joints = k;
   for (size_t i = 0; i < k; i++)
@@ -345,19 +301,15 @@ static void publish_controller_state(dtw_sim_node_t *n) {
 
 int dtw_sim_node_step(dtw_sim_node_t *n) {
   poll_inputs(n);
-  int rc = dtw_twin_step(n->twin);
-  if (rc < 0) dtw_counter_add(n->m.physics_failures, 1);
+  int rc = dtw__twin_node_step(&n->tn);
   uint64_t k = ++n->steps;
   if (n->js_every && k % n->js_every == 0) {
-    dtw_twin_get_joint_state(n->twin, &n->state_out);
-    if (dtw_pub_joint_state(n->joint_states, &n->state_out) == 0) {
-      n->stats.joint_states_published++;
-      dtw_counter_add(n->m.pub_js, 1);
-    }
-    dtw_gauge_set(n->m.sim_time, dtw_twin_sim_time(n->twin));
+    dtw_twin_get_joint_state(n->tn.twin, &n->state_out);
+    dtw__twin_node_publish_joint_state(&n->tn, &n->state_out);
+    dtw_gauge_set(n->m.sim_time, dtw_twin_sim_time(n->tn.twin));
   }
   if (n->clock && k % n->clock_every == 0 &&
-      dtw_pub_clock(n->clock, dtw_time_from_s(dtw_twin_sim_time(n->twin))) == 0) {
+      dtw_pub_clock(n->clock, dtw_time_from_s(dtw_twin_sim_time(n->tn.twin))) == 0) {
     n->stats.clock_published++;
     dtw_counter_add(n->m.pub_clock, 1);
   }
@@ -365,12 +317,17 @@ int dtw_sim_node_step(dtw_sim_node_t *n) {
   return rc;
 }
 
-dtw_twin_t *dtw_sim_node_twin(dtw_sim_node_t *n) { return n->twin; }
+dtw_twin_t *dtw_sim_node_twin(dtw_sim_node_t *n) { return n->tn.twin; }
 
-void dtw_sim_node_get_stats(const dtw_sim_node_t *n, dtw_sim_node_stats_t *out) { *out = n->stats; }
+void dtw_sim_node_get_stats(const dtw_sim_node_t *n, dtw_sim_node_stats_t *out) {
+  *out = n->stats;
+  out->joint_states_published = n->tn.published;
+  out->trajectories_received = n->tn.received;
+  memcpy(out->refused, n->tn.refused, sizeof out->refused);
+}
 
-const char *dtw_sim_node_fqn(const dtw_sim_node_t *n) { return n->fqn; }
+const char *dtw_sim_node_fqn(const dtw_sim_node_t *n) { return n->tn.fqn; }
 
 int dtw_sim_node_joint_states_matched(const dtw_sim_node_t *n) {
-  return dtw_pub_matched_count(n->joint_states) > 0;
+  return dtw_pub_matched_count(n->tn.joint_states) > 0;
 }

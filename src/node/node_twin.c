@@ -1,0 +1,105 @@
+/* A MuJoCo twin as a node on the bus: what sim_node and robot_node share. */
+#include <stdio.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/log.h"
+#include "dtw/node.h"
+#include "node__twin.h"
+
+int dtw__twin_node_init(dtw__twin_node_t *tn, const char *log, const dtw__twin_node_config_t *cfg,
+                        const dtw_twin_settings_t *ts, char *err, size_t errlen) {
+  tn->cfg = *cfg;
+  tn->log = log;
+  dtw_node_fqn(cfg->ns, cfg->node_name, tn->fqn, sizeof tn->fqn);
+  return dtw_twin_create(ts, &tn->twin, err, errlen);
+}
+
+int dtw__twin_node_open(dtw__twin_node_t *tn, dtw_bus_t *bus, char *err, size_t errlen) {
+  const dtw__twin_node_config_t *c = &tn->cfg;
+  int rc;
+  if ((rc = dtw_traj_msg_init(&tn->traj_in, c->max_trajectory_points)) < 0) return rc;
+  if ((rc = dtw_bus_node_create(bus, c->node_name, c->ns, &tn->node, err, errlen)) < 0 ||
+      (rc = dtw_node_add_remaps(tn->node, c->remappings, err, errlen)) < 0)
+    return rc;
+  dtw_qos_t js_qos = strcmp(c->qos_joint_states, "default") == 0 ? DTW_QOS_DEFAULT
+                                                                 : DTW_QOS_SENSOR_DATA;
+  return dtw_pub_create(tn->node, "joint_states", DTW_TYPE_JOINT_STATE, js_qos,
+                        &tn->joint_states, err, errlen);
+}
+
+int dtw__twin_node_subscribe(dtw__twin_node_t *tn, char *err, size_t errlen) {
+  char topic[DTW_PARAM_STRING_MAX + 32];
+  dtw_sub_options_t so;
+  dtw_sub_options_default(&so);
+  so.qos = DTW_QOS_DEFAULT;
+  so.traj_cap_points = tn->cfg.max_trajectory_points;
+  snprintf(topic, sizeof topic, "%s/joint_trajectory", tn->cfg.controller);
+  int rc = dtw_sub_create(tn->node, topic, DTW_TYPE_JOINT_TRAJECTORY, &so, &tn->trajectory, err,
+                          errlen);
+  if (rc < 0) return rc;
+  /* metric labels use the resolved names, as ros2 topic list shows them */
+  dtw_bus_node_resolve(tn->node, topic, tn->traj_topic, sizeof tn->traj_topic, NULL, 0);
+  return 0;
+}
+
+void dtw__twin_node_set_ready(const dtw__twin_node_t *tn, dtw_health_t *health) {
+  if (health == NULL) return;
+  char name[600];
+  snprintf(name, sizeof name, "%s: model loaded, endpoints created", tn->fqn);
+  dtw_health_set_ready(dtw_health_add_ready(health, name), true);
+}
+
+void dtw__twin_node_fini(dtw__twin_node_t *tn) {
+  /* destroying the bus node destroys its endpoints */
+  dtw_bus_node_destroy(tn->node);
+  dtw_traj_msg_fini(&tn->traj_in);
+  dtw_twin_destroy(tn->twin);
+}
+
+void dtw__twin_node_refuse(dtw__twin_node_t *tn, int reason) {
+  tn->refused[reason]++;
+  dtw_counter_add(tn->m.refused[reason], 1);
+}
+
+const dtw_joint_trajectory_msg_t *dtw__twin_node_take_trajectory(dtw__twin_node_t *tn) {
+  int rc = dtw_sub_take(tn->trajectory, &tn->traj_in);
+  if (rc == 0) return NULL;
+  if (rc < 0) {
+    dtw__twin_node_refuse(tn, DTW__TWIN_REFUSAL_TRAJECTORY_MALFORMED);
+    dtw__log_limited(&tn->limit_traj, DTW_LOG_WARN, tn->log, "refused trajectory: %s",
+                     dtw_strerror(rc));
+    return NULL;
+  }
+  tn->received++;
+  dtw_counter_add(tn->m.recv_traj, 1);
+  return &tn->traj_in;
+}
+
+int dtw__twin_node_accept_trajectory(dtw__twin_node_t *tn, const dtw_joint_trajectory_msg_t *traj) {
+  char err[512];
+  int rc = dtw_twin_accept_trajectory(tn->twin, traj, err, sizeof err);
+  if (rc >= 0) return 0;
+  dtw_jtc_refusal_t why = dtw_jtc_refusal_from_code(rc);
+  dtw__twin_node_refuse(tn, DTW__TWIN_REFUSAL_TRAJECTORY_INVALID);
+  dtw_counter_add(tn->m.traj_refused[why], 1);
+  if (tn->log_jtc_reason)
+    dtw__log_limited(&tn->limit_traj, DTW_LOG_WARN, tn->log, "refused trajectory (%s): %s",
+                     dtw_jtc_refusal_name(why), err);
+  else
+    dtw__log_limited(&tn->limit_traj, DTW_LOG_WARN, tn->log, "refused trajectory: %s", err);
+  return rc;
+}
+
+int dtw__twin_node_step(dtw__twin_node_t *tn) {
+  int rc = dtw_twin_step(tn->twin);
+  if (rc < 0) dtw_counter_add(tn->m.physics_failures, 1);
+  return rc;
+}
+
+void dtw__twin_node_publish_joint_state(dtw__twin_node_t *tn, const dtw_joint_state_msg_t *msg) {
+  if (dtw_pub_joint_state(tn->joint_states, msg) == 0) {
+    tn->published++;
+    dtw_counter_add(tn->m.pub_js, 1);
+  }
+}
