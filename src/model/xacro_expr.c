@@ -742,29 +742,21 @@ static int parse_not(parser_t *p) {
   return parse_comparison(p);
 }
 
-static int parse_and(parser_t *p) {
-  int r, lhs = parse_not(p);
+/* operand (KW operand)*, left-associative: 'and' over 'not', 'or' over 'and' */
+static int parse_kw_chain(parser_t *p, const char *kw, int kind, int (*operand)(parser_t *)) {
+  int r, lhs = operand(p);
   if (lhs < 0) return lhs;
-  while (tok_is_kw(p, "and")) {
+  while (tok_is_kw(p, kw)) {
     if ((r = lex_next(p)) < 0) return r;
-    int rhs = parse_not(p);
+    int rhs = operand(p);
     if (rhs < 0) return rhs;
-    if ((lhs = make_bin(p, N_AND, 0, lhs, rhs)) < 0) return lhs;
+    if ((lhs = make_bin(p, kind, 0, lhs, rhs)) < 0) return lhs;
   }
   return lhs;
 }
 
-static int parse_or(parser_t *p) {
-  int r, lhs = parse_and(p);
-  if (lhs < 0) return lhs;
-  while (tok_is_kw(p, "or")) {
-    if ((r = lex_next(p)) < 0) return r;
-    int rhs = parse_and(p);
-    if (rhs < 0) return rhs;
-    if ((lhs = make_bin(p, N_OR, 0, lhs, rhs)) < 0) return lhs;
-  }
-  return lhs;
-}
+static int parse_and(parser_t *p) { return parse_kw_chain(p, "and", N_AND, parse_not); }
+static int parse_or(parser_t *p) { return parse_kw_chain(p, "or", N_OR, parse_and); }
 
 /* a if c else b */
 static int parse_cond(parser_t *p) {
