@@ -172,8 +172,10 @@ PYEOF
 
 # the podman name of container $1 of the local pod (dtwin-local-pod[-0]-NAME)
 ctr() {
-  podman ps -a --filter name=dtwin-local-pod --format '{{.Names}}' | grep -m1 -E -- "^dtwin-local-pod(-[0-9]+)?-$1\$" ||
-    echo "dtwin-local-pod-$1"
+  # (not a pipe into grep -m1: under pipefail podman's SIGPIPE would also run the fallback)
+  local names
+  names=$(podman ps -a --filter name=dtwin-local-pod --format '{{.Names}}')
+  grep -m1 -E -- "^dtwin-local-pod(-[0-9]+)?-$1\$" <<<"$names" || echo "dtwin-local-pod-$1"
 }
 
 # GET a URL inside the local pod's network namespace (its loopback)
