@@ -157,6 +157,9 @@ for o in yaml.safe_load_all(open(src)):
             for p in c.get("ports") or []:
                 if p.get("name", "").endswith("-http"):
                     ports.append((c["name"], p["containerPort"]))
+            # podman kube play would publish these on the host (a busy port 10000
+            # fails the pod); the script reaches them inside the pod instead
+            c.pop("ports", None)
         for v in spec.get("volumes") or []:
             vols.setdefault(v["name"], v)
 if pod is None:

@@ -72,12 +72,17 @@ int dtwin_cmd_bridge(dtwin_cli_t *cli) {
 
   dtwin_host_t host;
   dtw_bridge_node_t *node = NULL;
-  if ((rc = dtwin_host_open(cli, 9105, &host)) != 0) return rc;
+  if ((rc = dtwin_host_open(cli, &host)) != 0) return rc;
   rc = dtw_bridge_node_create(&settings, &host.node, &node, err, sizeof err);
   if (rc < 0) {
     fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
     dtwin_host_close(&host);
     return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+  }
+  if ((rc = dtwin_host_serve(cli, &host, 9105)) != 0) {
+    dtw_bridge_node_destroy(node);
+    dtwin_host_close(&host);
+    return rc;
   }
   printf("bridge listening on %s:%d\n", dtw_bridge_node_address(node), dtw_bridge_node_port(node));
   printf("dtwin %s: ROS 2 node %s on DDS domain %u (protocol ROS-TCP-Endpoint v0.7, ROS2)\n",

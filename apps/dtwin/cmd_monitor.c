@@ -72,12 +72,17 @@ int dtwin_cmd_monitor(dtwin_cli_t *cli) {
   char err[2048];
   dtwin_host_t host;
   dtw_monitor_node_t *node = NULL;
-  if ((rc = dtwin_host_open(cli, 9104, &host)) != 0) return rc;
+  if ((rc = dtwin_host_open(cli, &host)) != 0) return rc;
   rc = dtw_monitor_node_create(&settings, &host.node, &node, err, sizeof err);
   if (rc < 0) {
     fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
     dtwin_host_close(&host);
     return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+  }
+  if ((rc = dtwin_host_serve(cli, &host, 9104)) != 0) {
+    dtw_monitor_node_destroy(node);
+    dtwin_host_close(&host);
+    return rc;
   }
   printf("dtwin %s: ROS 2 node %s on DDS domain %u: expecting %s; watching %s\n", cli->cmd_name,
          dtw_monitor_node_fqn(node), dtw_bus_domain_id(host.node.bus), settings.expected_nodes,

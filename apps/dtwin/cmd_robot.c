@@ -133,12 +133,17 @@ int dtwin_cmd_robot(dtwin_cli_t *cli) {
   dtwin_host_t host;
   dtw_robot_node_t *node = NULL;
   int64_t t0 = dtw_clock_mono_ns();
-  if ((rc = dtwin_host_open(cli, 9102, &host)) != 0) return rc;
+  if ((rc = dtwin_host_open(cli, &host)) != 0) return rc;
   rc = dtw_robot_node_create(&settings, &host.node, &node, err, sizeof err);
   if (rc < 0) {
     fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
     dtwin_host_close(&host);
     return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+  }
+  if ((rc = dtwin_host_serve(cli, &host, 9102)) != 0) {
+    dtw_robot_node_destroy(node);
+    dtwin_host_close(&host);
+    return rc;
   }
   dtw_twin_t *twin = dtw_robot_node_twin(node);
   const dtw_robot_desc_t *robot = dtw_twin_robot(twin);

@@ -127,7 +127,7 @@ static int run(dtwin_cli_t *cli, bool demo) {
   dtw_joint_trajectory_msg_t motion = {0};
   int exit_code = DTWIN_EXIT_OK;
   int64_t t0 = dtw_clock_mono_ns();
-  if ((rc = dtwin_host_open(cli, 9101, &host)) != 0) return rc;
+  if ((rc = dtwin_host_open(cli, &host)) != 0) return rc;
   dtw_bus_t *bus = host.node.bus;
   rc = dtw_sim_node_create(&settings, &host.node, &node, err, sizeof err);
   if (rc < 0) {
@@ -135,6 +135,11 @@ static int run(dtwin_cli_t *cli, bool demo) {
     dtwin_host_close(&host);
     /* a model, controller or name the user gave is wrong: a usage/config error */
     return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+  }
+  if ((rc = dtwin_host_serve(cli, &host, 9101)) != 0) {
+    dtw_sim_node_destroy(node);
+    dtwin_host_close(&host);
+    return rc;
   }
   dtw_twin_t *twin = dtw_sim_node_twin(node);
   if (ro.trajectory != NULL) {

@@ -114,7 +114,7 @@ int dtwin_cmd_sync(dtwin_cli_t *cli) {
   char err[2048];
   dtwin_host_t host;
   dtw_sync_node_t *node = NULL;
-  if ((rc = dtwin_host_open(cli, 9103, &host)) != 0) {
+  if ((rc = dtwin_host_open(cli, &host)) != 0) {
     free(settings);
     return rc;
   }
@@ -124,6 +124,12 @@ int dtwin_cmd_sync(dtwin_cli_t *cli) {
     dtwin_host_close(&host);
     free(settings);
     return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+  }
+  if ((rc = dtwin_host_serve(cli, &host, 9103)) != 0) {
+    dtw_sync_node_destroy(node);
+    dtwin_host_close(&host);
+    free(settings);
+    return rc;
   }
   printf("dtwin %s: ROS 2 node %s on DDS domain %u, %s mode: comparing %s with %s, "
          "publishing %s at %g Hz\n",

@@ -431,7 +431,7 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   }
   s->n_pairs = (size_t)s->up.twins;
   int64_t t0 = dtw_clock_mono_ns();
-  if ((rc = dtwin_host_open(cli, 9100, &s->host)) != 0) {
+  if ((rc = dtwin_host_open(cli, &s->host)) != 0) {
     free(s);
     return rc;
   }
@@ -444,6 +444,11 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
     rc = dtw_bridge_node_create(&s->bridge, &s->host.node, &s->br, err, sizeof err);
   if (rc == 0) rc = create_commander(s, err, sizeof err);
   if (rc == 0) rc = dtw_runner_init(&s->io_runner, &s->host.node, "/dtwin_up/io", 0.001, 0);
+  if (rc == 0 && (exit_code = dtwin_host_serve(cli, &s->host, 9100)) != 0) {
+    destroy_system(s);
+    free(s);
+    return exit_code;
+  }
   if (rc == 0) rc = start_workers(s, err, sizeof err);
   if (rc < 0) {
     fprintf(stderr, "dtwin up: %s\n", err);

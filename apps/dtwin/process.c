@@ -28,12 +28,10 @@ int dtwin_bus_open(const dtwin_cli_t *cli, dtw_bus_t **out) {
   return 0;
 }
 
-int dtwin_host_open(const dtwin_cli_t *cli, int default_port, dtwin_host_t *host) {
+int dtwin_host_open(const dtwin_cli_t *cli, dtwin_host_t *host) {
   memset(host, 0, sizeof *host);
-  dtwin_process_settings_t ps;
-  int rc = dtwin_get_settings(cli, "dtwin", &ps);
+  int rc = dtwin_bus_open(cli, &host->node.bus);
   if (rc != 0) return rc;
-  if ((rc = dtwin_bus_open(cli, &host->node.bus)) != 0) return rc;
   if (dtw_metrics_create(&host->node.metrics) < 0 || dtw_health_create(&host->node.health) < 0) {
     fprintf(stderr, "dtwin %s: out of memory\n", cli->cmd_name);
     dtwin_host_close(host);
@@ -41,6 +39,13 @@ int dtwin_host_open(const dtwin_cli_t *cli, int default_port, dtwin_host_t *host
   }
   dtw_metrics_register_process(host->node.metrics);
   dtw_metrics_register_build_info(host->node.metrics, DTW_VERSION, DTW_REVISION);
+  return 0;
+}
+
+int dtwin_host_serve(const dtwin_cli_t *cli, dtwin_host_t *host, int default_port) {
+  dtwin_process_settings_t ps;
+  int rc = dtwin_get_settings(cli, "dtwin", &ps);
+  if (rc != 0) return rc;
   dtw_http_opts_t ho = {0};
   ho.bind_address = ps.http_bind;
   ho.port = (uint16_t)(ps.http_port < 0 ? default_port : ps.http_port);
@@ -50,7 +55,6 @@ int dtwin_host_open(const dtwin_cli_t *cli, int default_port, dtwin_host_t *host
   if (dtw_http_server_start(&ho, &host->http, err, sizeof err) < 0) {
     fprintf(stderr, "dtwin %s: metrics endpoint: %s (set dtwin.http_port, 0 = any free port)\n",
             cli->cmd_name, err);
-    dtwin_host_close(host);
     return DTWIN_EXIT_FAILURE;
   }
   printf("dtwin %s: metrics and health at %s (/metrics /healthz /readyz)\n", cli->cmd_name,

@@ -35,11 +35,15 @@ typedef struct dtwin_host {
   dtw_http_server_t *http;
 } dtwin_host_t;
 
-/* Open the bus, create the registry and health model, start the HTTP endpoint
- * on dtwin.http_bind:dtwin.http_port (default_port when that is -1) and print
- * "<cmd>: metrics and health at http://ADDR:PORT (/metrics /healthz /readyz)".
- * Returns 0 or an exit code (error printed). */
-int dtwin_host_open(const dtwin_cli_t *cli, int default_port, dtwin_host_t *host);
+/* Open the bus and create the registry (process_* and dtwin_build_info
+ * included) and the health model. Returns 0 or an exit code (error printed). */
+int dtwin_host_open(const dtwin_cli_t *cli, dtwin_host_t *host);
+/* Start the HTTP endpoint on dtwin.http_bind:dtwin.http_port (default_port
+ * when that is -1) and print "<cmd>: metrics and health at http://ADDR:PORT
+ * (/metrics /healthz /readyz)". Called once the nodes exist, so a bad model
+ * or setting is reported as such even when the port is taken. Returns 0 or
+ * an exit code (error printed; the host stays open for the caller to close). */
+int dtwin_host_serve(const dtwin_cli_t *cli, dtwin_host_t *host, int default_port);
 /* Stop the endpoint, free everything; safe on a zeroed host. Stop the nodes first. */
 void dtwin_host_close(dtwin_host_t *host);
 

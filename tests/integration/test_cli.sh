@@ -20,10 +20,10 @@ expect 2 'bad_params.yaml:5: sim.rtff' -- "$DTWIN" config check "$D/bad_params.y
 expect 2 'bad_params.yaml:6: sim.base' -- "$DTWIN" config check "$D/bad_params.yaml"
 expect 2 'bad_params.yaml:7: sim.armature' -- "$DTWIN" config check "$D/bad_params.yaml"
 expect 2 'bad_syntax.yaml:[0-9]+' -- "$DTWIN" config check "$D/bad_syntax.yaml"
-expect 2 'sim.rtf' -- "$DTWIN" sim --set sim.rtf=fast --duration 0.01
-expect 2 'sim.rtf' -- "$DTWIN" sim --set sim.rtf=1000 --duration 0.01
-expect 2 'bad_params.yaml:5' -- "$DTWIN" sim --config "$D/bad_params.yaml" --duration 0.01
-expect 2 '[Nn]o such file' -- "$DTWIN" sim --config "$D/does_not_exist.yaml" --duration 0.01
+expect 2 'sim.rtf' -- "$DTWIN" sim --set sim.rtf=fast --duration 0.01 --set dtwin.http_port=0
+expect 2 'sim.rtf' -- "$DTWIN" sim --set sim.rtf=1000 --duration 0.01 --set dtwin.http_port=0
+expect 2 'bad_params.yaml:5' -- "$DTWIN" sim --config "$D/bad_params.yaml" --duration 0.01 --set dtwin.http_port=0
+expect 2 '[Nn]o such file' -- "$DTWIN" sim --config "$D/does_not_exist.yaml" --duration 0.01 --set dtwin.http_port=0
 expect 0 'physics_rate_hz: 500' -- "$DTWIN" config dump --set sim.physics_rate_hz=500
 
 # config/dtwin.yaml and docs/config.md are generated from the parameter tables
@@ -46,11 +46,11 @@ check_generated docs/config.md "$DTWIN" config docs
 # models
 expect 0 '23 actuated joints' -- "$DTWIN" model check models/digital_twin_humanoid.urdf.xacro
 expect 0 '<mujoco' -- "$DTWIN" model mjcf models/digital_twin_humanoid.urdf.xacro
-expect 2 'no_such_robot.urdf' -- "$DTWIN" sim --model "$D/no_such_robot.urdf" --duration 0.01
-expect 2 "bad_limits.urdf:(7|11).*shoulder.*lower" -- "$DTWIN" sim --model "$D/bad_limits.urdf" --duration 0.01
+expect 2 'no_such_robot.urdf' -- "$DTWIN" sim --model "$D/no_such_robot.urdf" --duration 0.01 --set dtwin.http_port=0
+expect 2 "bad_limits.urdf:(7|11).*shoulder.*lower" -- "$DTWIN" sim --model "$D/bad_limits.urdf" --duration 0.01 --set dtwin.http_port=0
 expect 2 'malformed.urdf:[0-9]+' -- "$DTWIN" model check "$D/malformed.urdf"
 expect 2 "bad_joint_type.urdf:5.*helical" -- "$DTWIN" model check "$D/bad_joint_type.urdf"
 
 # a short run of the twin
-expect 0 'sim time' -- "$DTWIN" sim --rtf 0 --duration 0.5
+expect 0 'sim time' -- "$DTWIN" sim --rtf 0 --duration 0.5 --set dtwin.http_port=0
 finish
