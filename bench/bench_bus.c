@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "bus/bus__internal.h"
 #include "dtw/bus.h"
 #include "dtw/clock.h"
@@ -45,22 +46,11 @@ static int cmp_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static double pct_us(int64_t *v, size_t n, double p) {
   if (n == 0) return 0.0;
   qsort(v, n, sizeof *v, cmp_i64);
   size_t k = (size_t)(p * (double)(n - 1));
   return (double)v[k] / 1e3;
-}
-
-static double median(double *v, int n) {
-  if (n <= 0) return 0.0;
-  qsort(v, (size_t)n, sizeof *v, cmp_dbl);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 static double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
@@ -483,8 +473,8 @@ int main(int argc, char **argv) {
       if (r % 2 == 0 && !no_ddsperf) dw[r] = ddsperf_throughput(size, "waitset");
       if (r % 2 == 0 && !no_ddsperf) dd[r] = ddsperf_throughput(size, "listener");
     }
-    double ms = median(spin, rounds), md = median(direct, rounds), mdd = median(dd, rounds),
-           mdw = median(dw, rounds);
+    double ms = bench_median(spin, rounds), md = bench_median(direct, rounds), mdd = bench_median(dd, rounds),
+           mdw = bench_median(dw, rounds);
     printf("  median: ours direct %.0f, ddsperf listener %.0f; ours spin %.0f, ddsperf waitset "
            "%.0f msg/s\n",
            md, mdd, ms, mdw);
@@ -504,10 +494,10 @@ int main(int argc, char **argv) {
       ours_pingpong(&sm[r], &sp[r]);
       if (r % 2 == 0 && !no_ddsperf) ddsperf_pingpong(size, &dm[r], &dp[r]);
     }
-    double a = median(xm, rounds), b = median(xp, rounds), e = median(sm, rounds),
-           f = median(sp, rounds);
-    dd_med = median(dm, rounds);
-    dd_p99 = median(dp, rounds);
+    double a = bench_median(xm, rounds), b = bench_median(xp, rounds), e = bench_median(sm, rounds),
+           f = bench_median(sp, rounds);
+    dd_med = bench_median(dm, rounds);
+    dd_p99 = bench_median(dp, rounds);
     have_dd = true;
     printf("  median of rounds: ours direct %.1f / %.1f us, ours spin %.1f / %.1f us, "
            "ddsperf %.1f / %.1f us (median / p99)\n",
@@ -529,11 +519,11 @@ int main(int argc, char **argv) {
       if (!have_dd && r % 2 == 0 && !no_ddsperf) ddsperf_pingpong(size, &dm[r], &dp[r]);
     }
     if (!have_dd) {
-      dd_med = median(dm, rounds);
-      dd_p99 = median(dp, rounds);
+      dd_med = bench_median(dm, rounds);
+      dd_p99 = bench_median(dp, rounds);
     }
-    double a = median(xm, rounds), b = median(xp, rounds), e = median(sm, rounds),
-           f = median(sp, rounds);
+    double a = bench_median(xm, rounds), b = bench_median(xp, rounds), e = bench_median(sm, rounds),
+           f = bench_median(sp, rounds);
     printf("  median of rounds: server direct %.1f / %.1f us, server spin %.1f / %.1f us "
            "(median / p99; goal p99 < 1000 us)\n",
            a, b, e, f);

@@ -18,9 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "dtw/clock.h"
 #include "dtw/err.h"
 #include "dtw/model.h"
@@ -28,21 +28,6 @@
 #include "dtw/sim.h"
 
 #define MAX_ROUNDS 64
-
-/* CPU time of this thread, ns: unlike the wall clock it does not count time other
- * processes take from us on a shared machine. */
-static int64_t cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (int64_t)ts.tv_sec * DTW_NS_PER_S + ts.tv_nsec;
-}
-
-/* The bare contender: the same MJCF compiled straight with MuJoCo. */
-typedef struct bare {
-  mjModel *m;
-  mjData *d;
-  double *ctrl; /* nu controls equivalent to the sim's efforts */
-} bare_t;
 
 static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 
@@ -111,67 +96,15 @@ static void pick_efforts(const dtw_joint_desc_t *joints, size_t n, double *effor
   }
 }
 
-static void bare_reset(bare_t *b) {
-  mj_resetData(b->m, b->d);
-  if (b->m->nkey > 0) mj_resetDataKeyframe(b->m, b->d, 0);
-  b->d->time = 0;
-  /* forward before setting ctrl, as dtw_sim_reset does: the solver warm start must match */
-  mj_forward(b->m, b->d);
-  mju_copy(b->d->ctrl, b->ctrl, b->m->nu);
-}
-
-/* Compile desc->mjcf directly and translate efforts to controls as dtw_sim does
- * (first motor on the joint, effort / (gear x gain), clamped). */
-static int bare_init(bare_t *b, const dtw_robot_desc_t *desc, const dtw_joint_desc_t *joints,
+/* The bare contender: the same MJCF compiled with plain MuJoCo, holding the
+ * same efforts as controls. */
+static int bare_init(bench_bare_t *b, const dtw_robot_desc_t *desc, const dtw_joint_desc_t *joints,
                      const double *effort, size_t n) {
-  char err[1000] = "";
-  char path[4096];
-  memset(b, 0, sizeof *b);
-  mjVFS *vfs = malloc(sizeof *vfs);
-  if (vfs == NULL) return DTW_ENOMEM;
-  mj_defaultVFS(vfs);
-  size_t len = strlen(desc->mjcf);
-  snprintf(path, sizeof path, "%s/__bench_model__.xml", desc->base_dir ? desc->base_dir : ".");
-  mj_makeEmptyFileVFS(vfs, "__bench_model__.xml", (int)len);
-  memcpy(vfs->filedata[vfs->nfile - 1], desc->mjcf, len);
-  b->m = mj_loadXML(path, vfs, err, sizeof err);
-  mj_deleteVFS(vfs);
-  free(vfs);
-  if (b->m == NULL) {
-    fprintf(stderr, "bench_step: mj_loadXML: %s\n", err);
-    return DTW_EMODEL;
-  }
-  b->d = mj_makeData(b->m);
-  b->ctrl = calloc((size_t)b->m->nu + 1, sizeof *b->ctrl);
-  for (size_t i = 0; i < n; i++) {
-    int jnt = mj_name2id(b->m, mjOBJ_JOINT, joints[i].name);
-    for (int a = 0; a < b->m->nu; a++) {
-      if (b->m->actuator_trntype[a] != mjTRN_JOINT || b->m->actuator_trnid[2 * a] != jnt)
-        continue;
-      double u = effort[i] / (b->m->actuator_gear[6 * a] * b->m->actuator_gainprm[mjNGAIN * a]);
-      if (b->m->actuator_ctrllimited[a])
-        u = fmin(fmax(u, b->m->actuator_ctrlrange[2 * a]), b->m->actuator_ctrlrange[2 * a + 1]);
-      b->ctrl[a] = u;
-      break;
-    }
-  }
-  bare_reset(b);
+  int rc = bench_bare_load(b, desc, "bench_step");
+  if (rc != 0) return rc;
+  for (size_t i = 0; i < n; i++) bench_bare_set_effort(b, joints[i].name, effort[i]);
+  bench_bare_reset(b);
   return 0;
-}
-
-static void bare_fini(bare_t *b) {
-  if (b->d) mj_deleteData(b->d);
-  if (b->m) mj_deleteModel(b->m);
-  free(b->ctrl);
-}
-
-/* Contender (a): nsteps of mj_step from the initial state on a bare mjData, constant
- * ctrl. Returns steps/s. */
-static double run_bare(bare_t *b, long nsteps) {
-  bare_reset(b);
-  int64_t t0 = cpu_ns();
-  for (long i = 0; i < nsteps; i++) mj_step(b->m, b->d);
-  return (double)nsteps * 1e9 / (double)(cpu_ns() - t0);
 }
 
 /* Contender (b): nsteps of dtw_sim_step from the initial state with the same efforts.
@@ -179,20 +112,20 @@ static double run_bare(bare_t *b, long nsteps) {
 static double run_sim(dtw_sim_t *sim, const double *effort, size_t n, long nsteps,
                       long *errors) {
   dtw_sim_reset(sim);
-  int64_t t0 = cpu_ns();
+  int64_t t0 = bench_cpu_ns();
   for (long i = 0; i < nsteps; i++) {
     if (dtw_sim_step(sim, effort, n) != 0) {
       (*errors)++;
       dtw_sim_reset(sim);
     }
   }
-  return (double)nsteps * 1e9 / (double)(cpu_ns() - t0);
+  return (double)nsteps * 1e9 / (double)(bench_cpu_ns() - t0);
 }
 
 /* Both contenders must simulate the same thing: step each from reset and compare joints. */
-static double trajectory_gap(bare_t *b, dtw_sim_t *sim, const double *effort, size_t n,
+static double trajectory_gap(bench_bare_t *b, dtw_sim_t *sim, const double *effort, size_t n,
                              int steps) {
-  bare_reset(b);
+  bench_bare_reset(b);
   dtw_sim_reset(sim);
   for (int i = 0; i < steps; i++) {
     mj_step(b->m, b->d);
@@ -209,16 +142,6 @@ static double trajectory_gap(bare_t *b, dtw_sim_t *sim, const double *effort, si
   }
   free(pos);
   return gap;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 int main(int argc, char **argv) {
@@ -248,7 +171,7 @@ int main(int argc, char **argv) {
   char used[4200];
   char err[512] = "";
   dtw_sim_t *sim = NULL;
-  bare_t bare;
+  bench_bare_t bare;
   memset(&bare, 0, sizeof bare);
   double *effort = NULL;
   if (load_model(model_arg, &desc, used, sizeof used) != 0) goto out;
@@ -269,7 +192,7 @@ int main(int argc, char **argv) {
   printf("same trajectory check: max |q_sim - q_bare| after 1000 steps = %g\n", gap);
   if (!(gap < 1e-9)) fprintf(stderr, "bench_step: warning: the contenders diverge\n");
   /* same number of steps for both, so both simulate the same stretch of trajectory */
-  long nsteps = (long)(run_bare(&bare, 1000) * seconds);
+  long nsteps = (long)(bench_bare_run(&bare, 1000) * seconds);
   if (nsteps < 1000) nsteps = 1000;
   printf("%d rounds x %ld steps per contender (%.1f s at the rate of the first steps)\n", rounds,
          nsteps, seconds);
@@ -278,24 +201,24 @@ int main(int argc, char **argv) {
   for (int r = 0; r < rounds; r++) {
     /* swap the order every round so drift (turbo, other load) hits both alike */
     if (r % 2 == 0) {
-      a[r] = run_bare(&bare, nsteps);
+      a[r] = bench_bare_run(&bare, nsteps);
       b[r] = run_sim(sim, effort, n, nsteps, &sim_errors);
     } else {
       b[r] = run_sim(sim, effort, n, nsteps, &sim_errors);
-      a[r] = run_bare(&bare, nsteps);
+      a[r] = bench_bare_run(&bare, nsteps);
     }
     ratio[r] = b[r] / a[r];
     printf("round %d: bare %.0f steps/s  sim %.0f steps/s  ratio %.3f\n", r + 1, a[r], b[r],
            ratio[r]);
   }
-  printf("median bare mj_step:   %.0f steps/s\n", median(a, rounds));
-  printf("median dtw_sim_step:   %.0f steps/s\n", median(b, rounds));
+  printf("median bare mj_step:   %.0f steps/s\n", bench_median(a, rounds));
+  printf("median dtw_sim_step:   %.0f steps/s\n", bench_median(b, rounds));
   if (sim_errors > 0) printf("dtw_sim_step errors (reset and continued): %ld\n", sim_errors);
-  printf("ratio sim/bare: %.2f\n", median(ratio, rounds));
+  printf("ratio sim/bare: %.2f\n", bench_median(ratio, rounds));
   status = 0;
 
 out:
-  bare_fini(&bare);
+  bench_bare_fini(&bare);
   free(effort);
   dtw_sim_destroy(sim);
   dtw_robot_desc_fini(&desc);

@@ -25,9 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench_common.h"
 #include "dtw/clock.h"
 #include "dtw/err.h"
 #include "dtw/msgs.h"
@@ -38,20 +37,6 @@
 
 #define MAX_ROUNDS 64
 
-/* CPU time of this thread, ns: unlike the wall clock it does not count time
- * other processes take from us on a shared machine. */
-static int64_t cpu_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (int64_t)ts.tv_sec * DTW_NS_PER_S + ts.tv_nsec;
-}
-
-typedef struct bare {
-  mjModel *m;
-  mjData *d;
-  double *ctrl; /* nu constant controls */
-} bare_t;
-
 typedef struct twin_run {
   dtw_twin_t *twin;
   dtw_joint_trajectory_msg_t motion;
@@ -59,72 +44,10 @@ typedef struct twin_run {
   long errors;  /* steps that failed (state reset by the twin) */
 } twin_run_t;
 
-static void bare_reset(bare_t *b) {
-  mj_resetData(b->m, b->d);
-  if (b->m->nkey > 0) mj_resetDataKeyframe(b->m, b->d, 0);
-  b->d->time = 0;
-  mj_forward(b->m, b->d);
-  mju_copy(b->d->ctrl, b->ctrl, b->m->nu);
-}
-
-/* Compile the twin's MJCF text with plain MuJoCo. The text goes through a temp
- * file because that is how a MuJoCo user loads a model; the demo humanoid and
- * its world reference no asset files, so the file's directory does not matter. */
-static int bare_load(bare_t *b, const dtw_robot_desc_t *desc) {
-  const char *tmpdir = getenv("TMPDIR");
-  char path[4096];
-  char err[1000] = "";
-  snprintf(path, sizeof path, "%s/bench_twin_XXXXXX.xml", tmpdir && *tmpdir ? tmpdir : "/tmp");
-  int fd = mkstemps(path, 4);
-  if (fd < 0) {
-    perror("bench_twin: mkstemps");
-    return DTW_EIO;
-  }
-  FILE *f = fdopen(fd, "w");
-  size_t len = strlen(desc->mjcf);
-  int ok = f != NULL && fwrite(desc->mjcf, 1, len, f) == len;
-  if (f != NULL) ok = (fclose(f) == 0) && ok;
-  else close(fd);
-  if (ok) b->m = mj_loadXML(path, NULL, err, sizeof err);
-  unlink(path);
-  if (b->m == NULL) {
-    fprintf(stderr, "bench_twin: mj_loadXML: %s\n", ok ? err : "cannot write the temp file");
-    return DTW_EMODEL;
-  }
-  b->d = mj_makeData(b->m);
-  b->ctrl = calloc((size_t)b->m->nu + 1, sizeof *b->ctrl);
-  return b->d != NULL && b->ctrl != NULL ? 0 : DTW_ENOMEM;
-}
-
-/* ctrl of the first motor on each named joint = effort / (gear x gain), clamped,
- * as dtw_sim does. */
-static void bare_set_efforts(bare_t *b, const dtw_joint_state_msg_t *js) {
-  for (size_t i = 0; i < js->n_name && i < js->n_effort; i++) {
-    int jnt = mj_name2id(b->m, mjOBJ_JOINT, js->name[i]);
-    for (int a = 0; jnt >= 0 && a < b->m->nu; a++) {
-      if (b->m->actuator_trntype[a] != mjTRN_JOINT || b->m->actuator_trnid[2 * a] != jnt)
-        continue;
-      double u = js->effort[i] / (b->m->actuator_gear[6 * a] * b->m->actuator_gainprm[mjNGAIN * a]);
-      if (b->m->actuator_ctrllimited[a])
-        u = fmin(fmax(u, b->m->actuator_ctrlrange[2 * a]), b->m->actuator_ctrlrange[2 * a + 1]);
-      b->ctrl[a] = u;
-      break;
-    }
-  }
-}
-
-static void bare_fini(bare_t *b) {
-  if (b->d) mj_deleteData(b->d);
-  if (b->m) mj_deleteModel(b->m);
-  free(b->ctrl);
-}
-
-/* Bare contender: nsteps of mj_step from the initial state. Returns steps/s. */
-static double run_bare(bare_t *b, long nsteps) {
-  bare_reset(b);
-  int64_t t0 = cpu_ns();
-  for (long i = 0; i < nsteps; i++) mj_step(b->m, b->d);
-  return (double)nsteps * 1e9 / (double)(cpu_ns() - t0);
+/* The bare loop's constant controls: the efforts of js, as dtw_sim applies them. */
+static void bare_set_efforts(bench_bare_t *b, const dtw_joint_state_msg_t *js) {
+  for (size_t i = 0; i < js->n_name && i < js->n_effort; i++)
+    bench_bare_set_effort(b, js->name[i], js->effort[i]);
 }
 
 static int send_motion(twin_run_t *t) {
@@ -141,7 +64,7 @@ static double run_twin(twin_run_t *t, long nsteps) {
   dtw_twin_reset(t->twin);
   send_motion(t);
   dtw_twin_status_t st;
-  int64_t t0 = cpu_ns();
+  int64_t t0 = bench_cpu_ns();
   for (long i = 1; i <= nsteps; i++) {
     if (dtw_twin_step(t->twin) != 0) t->errors++;
     if (i % 100 == 0) {
@@ -152,17 +75,7 @@ static double run_twin(twin_run_t *t, long nsteps) {
       }
     }
   }
-  return (double)nsteps * 1e9 / (double)(cpu_ns() - t0);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  return (double)nsteps * 1e9 / (double)(bench_cpu_ns() - t0);
 }
 
 int main(int argc, char **argv) {
@@ -195,7 +108,7 @@ int main(int argc, char **argv) {
   char path[4096];
   dtw_twin_settings_t s;
   twin_run_t t;
-  bare_t bare;
+  bench_bare_t bare;
   memset(&t, 0, sizeof t);
   memset(&bare, 0, sizeof bare);
   dtw_joint_state_msg_t *js = calloc(1, sizeof *js);
@@ -206,7 +119,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_twin: %s\n", err);
     goto out;
   }
-  if (bare_load(&bare, dtw_twin_robot(t.twin)) != 0) goto out;
+  if (bench_bare_load(&bare, dtw_twin_robot(t.twin), "bench_twin") != 0) goto out;
 
   /* the bare loop's constant controls: what the controller applies to hold the
    * initial pose, after it settled for 0.5 s */
@@ -226,18 +139,18 @@ int main(int argc, char **argv) {
   printf("motion: %s (%zu points)\n", path, t.motion.n_points);
 
   /* same number of steps for both, so both simulate the same stretch of time */
-  long nsteps = (long)(run_bare(&bare, 2000) * seconds);
+  long nsteps = (long)(bench_bare_run(&bare, 2000) * seconds);
   if (nsteps < 1000) nsteps = 1000;
   /* untimed warm-up of both: page faults, caches, CPU clock ramp-up hit round 1 otherwise */
-  run_bare(&bare, nsteps / 4);
+  bench_bare_run(&bare, nsteps / 4);
   if (!bare_only) run_twin(&t, nsteps / 4);
   double a[MAX_ROUNDS], b[MAX_ROUNDS], ratio[MAX_ROUNDS];
   if (bare_only) {
     for (int r = 0; r < rounds; r++) {
-      a[r] = run_bare(&bare, nsteps);
+      a[r] = bench_bare_run(&bare, nsteps);
       printf("round %d: bare %.0f steps/s\n", r + 1, a[r]);
     }
-    printf("bare steps/s: %.0f\n", median(a, rounds));
+    printf("bare steps/s: %.0f\n", bench_median(a, rounds));
     status = 0;
     goto out;
   }
@@ -246,11 +159,11 @@ int main(int argc, char **argv) {
   for (int r = 0; r < rounds; r++) {
     /* swap the order every round so drift (turbo, other load) hits both alike */
     if (r % 2 == 0) {
-      a[r] = run_bare(&bare, nsteps);
+      a[r] = bench_bare_run(&bare, nsteps);
       b[r] = run_twin(&t, nsteps);
     } else {
       b[r] = run_twin(&t, nsteps);
-      a[r] = run_bare(&bare, nsteps);
+      a[r] = bench_bare_run(&bare, nsteps);
     }
     ratio[r] = b[r] / a[r];
     printf("round %d: bare %.0f steps/s  twin %.0f steps/s  ratio %.3f\n", r + 1, a[r], b[r],
@@ -267,13 +180,13 @@ int main(int argc, char **argv) {
   const double *q0 = bare.m->nkey > 0 ? bare.m->key_qpos : bare.m->qpos0;
   for (int i = 0; i < bare.m->nq; i++) drift = fmax(drift, fabs(bare.d->qpos[i] - q0[i]));
   printf("bare: largest joint drift from the initial pose after a round: %.3g rad\n", drift);
-  printf("median bare mj_step:    %.0f steps/s\n", median(a, rounds));
-  printf("median dtw_twin_step:   %.0f steps/s\n", median(b, rounds));
-  printf("ratio twin/bare: %.2f\n", median(ratio, rounds));
+  printf("median bare mj_step:    %.0f steps/s\n", bench_median(a, rounds));
+  printf("median dtw_twin_step:   %.0f steps/s\n", bench_median(b, rounds));
+  printf("ratio twin/bare: %.2f\n", bench_median(ratio, rounds));
   status = 0;
 
 out:
-  bare_fini(&bare);
+  bench_bare_fini(&bare);
   dtw_traj_msg_fini(&t.motion);
   dtw_twin_destroy(t.twin);
   free(js);
