@@ -660,20 +660,24 @@ static int parse_power(parser_t *p) {
   return base;
 }
 
-static int parse_unary(parser_t *p) {
+/* A prefix operator already seen: skip it, parse its operand with operand
+ * (depth-limited: prefixes nest), wrap it in a node of kind. */
+static int parse_prefix(parser_t *p, int kind, int (*operand)(parser_t *)) {
   int r;
-  if (tok_is_op(p, OP_SUB) || tok_is_op(p, OP_ADD)) {
-    int kind = tok_is_op(p, OP_SUB) ? N_NEG : N_POS;
-    if ((r = enter(p)) < 0) return r;
-    if ((r = lex_next(p)) < 0) return r;
-    int a = parse_unary(p);
-    p->depth--;
-    if (a < 0) return a;
-    int idx = new_node(p, kind);
-    if (idx < 0) return idx;
-    p->nodes[idx].a = a;
-    return idx;
-  }
+  if ((r = enter(p)) < 0) return r;
+  if ((r = lex_next(p)) < 0) return r;
+  int a = operand(p);
+  p->depth--;
+  if (a < 0) return a;
+  int idx = new_node(p, kind);
+  if (idx < 0) return idx;
+  p->nodes[idx].a = a;
+  return idx;
+}
+
+static int parse_unary(parser_t *p) {
+  if (tok_is_op(p, OP_SUB)) return parse_prefix(p, N_NEG, parse_unary);
+  if (tok_is_op(p, OP_ADD)) return parse_prefix(p, N_POS, parse_unary);
   return parse_power(p);
 }
 
@@ -727,18 +731,7 @@ static int parse_comparison(parser_t *p) {
 }
 
 static int parse_not(parser_t *p) {
-  int r;
-  if (tok_is_kw(p, "not")) {
-    if ((r = enter(p)) < 0) return r;
-    if ((r = lex_next(p)) < 0) return r;
-    int a = parse_not(p);
-    p->depth--;
-    if (a < 0) return a;
-    int idx = new_node(p, N_NOT);
-    if (idx < 0) return idx;
-    p->nodes[idx].a = a;
-    return idx;
-  }
+  if (tok_is_kw(p, "not")) return parse_prefix(p, N_NOT, parse_not);
   return parse_comparison(p);
 }
 
