@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
 if [[ $(id -u) -ne 0 ]] || ! command -v ip >/dev/null; then
-  echo "SKIP: needs root and iproute2 to make network namespaces"; exit 0
+  echo "SKIP: needs root and iproute2 to make network namespaces"; exit 77
 fi
 tag=dtw$$
 nsa=${tag}a nsb=${tag}b
@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 if ! ip netns add "$nsa" 2>"$tmp/err" || ! ip netns add "$nsb" 2>>"$tmp/err"; then
-  echo "SKIP: cannot create network namespaces here: $(head -1 "$tmp/err")"; exit 0
+  echo "SKIP: cannot create network namespaces here: $(head -1 "$tmp/err")"; exit 77
 fi
 # 10.253.x addresses live only inside the two namespaces
 ip link add "${tag}va" type veth peer name "${tag}vb"

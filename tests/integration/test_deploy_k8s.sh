@@ -8,7 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
-real_kubectl=$(command -v kubectl) || { echo "SKIP: kubectl (with kustomize) is not installed"; exit 0; }
+real_kubectl=$(command -v kubectl) || { echo "SKIP: kubectl (with kustomize) is not installed"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" "$out_file"' EXIT
 mkdir "$tmp/bin"

@@ -9,9 +9,9 @@ cd "$DTW_SOURCE_DIR" || exit 1
 # shellcheck source=scripts/podman-env.sh
 source scripts/podman-env.sh
 command -v podman >/dev/null || scripts/install-deps.sh >/dev/null
-if [[ $(id -u) -ne 0 ]]; then echo "SKIP: the image tests run as root (debootstrap, nsenter)"; exit 0; fi
+if [[ $(id -u) -ne 0 ]]; then echo "SKIP: the image tests run as root (debootstrap, nsenter)"; exit 77; fi
 scripts/make-base-image.sh >/dev/null || { echo "FAIL: scripts/make-base-image.sh"; exit 1; }
-if ! reason=$(podman_can_run localhost/debian:bookworm 2>&1); then echo "SKIP: $reason"; exit 0; fi
+if ! reason=$(podman_can_run localhost/debian:bookworm 2>&1); then echo "SKIP: $reason"; exit 77; fi
 
 name=dtwin-test-image-$$
 cleanup() { podman rm -f -t 0 "$name" >/dev/null 2>&1; rm -f "$out_file"; }

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3
-command -v kubectl >/dev/null || { echo "SKIP: kubectl (with kustomize) is not installed"; exit 0; }
+command -v kubectl >/dev/null || { echo "SKIP: kubectl (with kustomize) is not installed"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" "$out_file"' EXIT
 K=deploy/k8s

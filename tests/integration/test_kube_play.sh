@@ -8,9 +8,9 @@ cd "$DTW_SOURCE_DIR" || exit 1
 # shellcheck source=scripts/podman-env.sh
 source scripts/podman-env.sh
 command -v podman >/dev/null || scripts/install-deps.sh >/dev/null
-if [[ $(id -u) -ne 0 ]]; then echo "SKIP: podman kube play tests run as root"; exit 0; fi
+if [[ $(id -u) -ne 0 ]]; then echo "SKIP: podman kube play tests run as root"; exit 77; fi
 scripts/make-base-image.sh >/dev/null || { echo "FAIL: scripts/make-base-image.sh"; exit 1; }
-if ! reason=$(podman_can_run localhost/debian:bookworm 2>&1); then echo "SKIP: $reason"; exit 0; fi
+if ! reason=$(podman_can_run localhost/debian:bookworm 2>&1); then echo "SKIP: $reason"; exit 77; fi
 make --no-print-directory image >/dev/null || { echo "FAIL: make image"; exit 1; }
 img=localhost/dtwin:src-$(make --no-print-directory -s image-hash)
 
