@@ -119,7 +119,6 @@ int dtw_bus_node_add_remap(dtw_bus_node_t *node, const char *rule, char *err, si
 int dtw_bus_node_resolve(const dtw_bus_node_t *node, const char *name, char *out, size_t outlen,
                          char *err, size_t errlen);
 const char *dtw_bus_node_name(const dtw_bus_node_t *node);
-const char *dtw_bus_node_namespace(const dtw_bus_node_t *node);
 
 /* ---- QoS profiles (as rmw/qos_profiles.h) --------------------------------- */
 typedef enum {

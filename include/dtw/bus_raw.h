@@ -61,7 +61,6 @@ int dtw_raw_client_send(dtw_raw_client_t *cli, const void *cdr, size_t len, int6
  * NULL/0). *seq receives the sequence number it answers. Returns 1, 0 if none
  * is pending, or DTW_ENOMEM / DTW_EDDS. Replies for other clients are dropped. */
 int dtw_raw_client_take(dtw_raw_client_t *cli, dtw_cdr_buf_t *reply, int64_t *seq);
-const char *dtw_raw_client_service(const dtw_raw_client_t *cli);
 
 /* ---- server: serve a service ------------------------------------------------ */
 int dtw_raw_srv_create(dtw_bus_node_t *node, const char *service, const char *type,
@@ -79,6 +78,5 @@ int dtw_raw_srv_take(dtw_raw_srv_t *srv, dtw_cdr_buf_t *request, dtw_raw_request
  * are not a valid response (nothing sent); DTW_EDDS. Does not block. */
 int dtw_raw_srv_reply(dtw_raw_srv_t *srv, const dtw_raw_request_id_t *id, const void *cdr,
                       size_t len, char *err, size_t errlen);
-const char *dtw_raw_srv_service(const dtw_raw_srv_t *srv);
 
 #endif /* DTW_BUS_RAW_H */

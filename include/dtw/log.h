@@ -19,7 +19,6 @@ typedef enum {
 /* Messages below this level are dropped. Default INFO; DTW_LOG_LEVEL env
  * (debug|info|warn|error|off) is read by dtw_log_init_from_env(). */
 void dtw_log_set_level(dtw_log_level_t level);
-dtw_log_level_t dtw_log_get_level(void);
 void dtw_log_init_from_env(void);
 /* Parse "debug"/"info"/"warn"/"error"/"off"; returns -1 if unknown. */
 int dtw_log_level_parse(const char *text);

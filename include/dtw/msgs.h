@@ -66,7 +66,5 @@ void dtw_traj_msg_clear(dtw_joint_trajectory_msg_t *msg);
 /* Append a point with its arrays wired to storage (counts zero). Returns the
  * point or NULL when cap_points is reached. */
 dtw_traj_point_t *dtw_traj_msg_add_point(dtw_joint_trajectory_msg_t *msg);
-/* Deep copy src into dst (dst initialised, capacity checked: DTW_EFULL). */
-int dtw_traj_msg_copy(dtw_joint_trajectory_msg_t *dst, const dtw_joint_trajectory_msg_t *src);
 
 #endif /* DTW_MSGS_H */

@@ -14,7 +14,4 @@
  * out is too small. An empty path resolves to an empty string (0). */
 int dtw_path_resolve(const char *path, char *out, size_t outlen, char *err, size_t errlen);
 
-/* Directory part of path ("a/b/c.urdf" -> "a/b", "c.urdf" -> "."), into out. */
-void dtw_path_dirname(const char *path, char *out, size_t outlen);
-
 #endif /* DTW_PATHS_H */

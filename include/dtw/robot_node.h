@@ -169,8 +169,6 @@ dtw_twin_t *dtw_robot_node_twin(dtw_robot_node_t *node);
 void dtw_robot_node_get_stats(const dtw_robot_node_t *node, dtw_robot_node_stats_t *out);
 /* 1 when replaying a recording instead of running physics. */
 int dtw_robot_node_replaying(const dtw_robot_node_t *node);
-/* 1 once joint_states has at least one matched subscription. */
-int dtw_robot_node_joint_states_matched(const dtw_robot_node_t *node);
 /* "<namespace>/<node_name>" */
 const char *dtw_robot_node_fqn(const dtw_robot_node_t *node);
 

@@ -87,9 +87,6 @@ void dtw_sim_node_destroy(dtw_sim_node_t *node);
 int dtw_sim_node_step(dtw_sim_node_t *node);
 
 dtw_twin_t *dtw_sim_node_twin(dtw_sim_node_t *node);
-void dtw_sim_node_get_stats(const dtw_sim_node_t *node, dtw_sim_node_stats_t *out);
-/* 1 once joint_states has at least one matched subscription. */
-int dtw_sim_node_joint_states_matched(const dtw_sim_node_t *node);
 /* "<namespace>/<node_name>" */
 const char *dtw_sim_node_fqn(const dtw_sim_node_t *node);
 

@@ -138,9 +138,6 @@ void dtw_sync_node_destroy(dtw_sync_node_t *node);
  * non-finite now_s. Does not allocate, but once (see above). */
 int dtw_sync_node_poll(dtw_sync_node_t *node, double now_s);
 
-/* Seconds until the next tick is due at now_s (<= 0: due); lets a host sleep. */
-double dtw_sync_node_next_tick_in(const dtw_sync_node_t *node, double now_s);
-
 /* The snapshot of the last tick (dtw_sync_report). Before the synchronizer
  * exists: state NO_DATA, zero joints and groups, NaN times. No allocation. */
 void dtw_sync_node_report(const dtw_sync_node_t *node, dtw_sync_report_t *out);

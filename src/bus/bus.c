@@ -291,7 +291,6 @@ int dtw_bus_node_resolve(const dtw_bus_node_t *node, const char *name, char *out
 }
 
 const char *dtw_bus_node_name(const dtw_bus_node_t *node) { return node->name; }
-const char *dtw_bus_node_namespace(const dtw_bus_node_t *node) { return node->ns; }
 
 int dtw__ep_register(dtw_bus_node_t *node, dtw__ep_t *ep, dds_entity_t reader,
                      dds_entity_t writer, char *err, size_t errlen) {

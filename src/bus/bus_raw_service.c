@@ -215,8 +215,6 @@ int dtw_raw_client_take(dtw_raw_client_t *cli, dtw_cdr_buf_t *reply, int64_t *se
   }
 }
 
-const char *dtw_raw_client_service(const dtw_raw_client_t *cli) { return cli->io.service; }
-
 /* ---- server -------------------------------------------------------------- */
 
 int dtw_raw_srv_create(dtw_bus_node_t *node, const char *service, const char *type,
@@ -261,5 +259,3 @@ int dtw_raw_srv_reply(dtw_raw_srv_t *srv, const dtw_raw_request_id_t *id, const 
   if (drc < 0) return dtw__dds_err(err, errlen, drc, "write reply", srv->io.service);
   return 0;
 }
-
-const char *dtw_raw_srv_service(const dtw_raw_srv_t *srv) { return srv->io.service; }

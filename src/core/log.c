@@ -16,7 +16,6 @@ static void *g_hook_user;
 static const char *const k_level_names[] = {"DEBUG", "INFO", "WARN", "ERROR", "OFF"};
 
 void dtw_log_set_level(dtw_log_level_t level) { atomic_store(&g_level, (int)level); }
-dtw_log_level_t dtw_log_get_level(void) { return (dtw_log_level_t)atomic_load(&g_level); }
 
 int dtw_log_level_parse(const char *text) {
   static const char *const names[] = {"debug", "info", "warn", "error", "off"};

@@ -64,26 +64,3 @@ dtw_traj_point_t *dtw_traj_msg_add_point(dtw_joint_trajectory_msg_t *msg) {
   p->effort = base + 3 * DTW_MAX_JOINTS;
   return p;
 }
-
-int dtw_traj_msg_copy(dtw_joint_trajectory_msg_t *dst, const dtw_joint_trajectory_msg_t *src) {
-  if (src->n_points > dst->cap_points) return DTW_EFULL;
-  dtw_traj_msg_clear(dst);
-  dst->stamp = src->stamp;
-  memcpy(dst->frame_id, src->frame_id, sizeof dst->frame_id);
-  dst->n_joints = src->n_joints;
-  memcpy(dst->joint_names, src->joint_names, sizeof dst->joint_names);
-  for (size_t k = 0; k < src->n_points; k++) {
-    const dtw_traj_point_t *s = &src->points[k];
-    dtw_traj_point_t *d = dtw_traj_msg_add_point(dst);
-    d->n_positions = s->n_positions;
-    d->n_velocities = s->n_velocities;
-    d->n_accelerations = s->n_accelerations;
-    d->n_effort = s->n_effort;
-    d->time_from_start = s->time_from_start;
-    memcpy(d->positions, s->positions, s->n_positions * sizeof(double));
-    memcpy(d->velocities, s->velocities, s->n_velocities * sizeof(double));
-    memcpy(d->accelerations, s->accelerations, s->n_accelerations * sizeof(double));
-    memcpy(d->effort, s->effort, s->n_effort * sizeof(double));
-  }
-  return 0;
-}

@@ -40,14 +40,3 @@ int dtw_path_resolve(const char *path, char *out, size_t outlen, char *err, size
                   "%s: no such file (looked in the working directory, $DTW_DATA_DIR, %s, %s)",
                   path, DTW_INSTALL_DATADIR, DTW_SOURCE_DATADIR);
 }
-
-void dtw_path_dirname(const char *path, char *out, size_t outlen) {
-  const char *slash = strrchr(path, '/');
-  if (slash == NULL) {
-    snprintf(out, outlen, ".");
-  } else if (slash == path) {
-    snprintf(out, outlen, "/");
-  } else {
-    snprintf(out, outlen, "%.*s", (int)(slash - path), path);
-  }
-}

@@ -458,8 +458,4 @@ void dtw_robot_node_get_stats(const dtw_robot_node_t *n, dtw_robot_node_stats_t 
 
 int dtw_robot_node_replaying(const dtw_robot_node_t *n) { return n->replaying; }
 
-int dtw_robot_node_joint_states_matched(const dtw_robot_node_t *n) {
-  return dtw_pub_matched_count(n->tn.joint_states) > 0;
-}
-
 const char *dtw_robot_node_fqn(const dtw_robot_node_t *n) { return n->tn.fqn; }

@@ -319,15 +319,4 @@ int dtw_sim_node_step(dtw_sim_node_t *n) {
 
 dtw_twin_t *dtw_sim_node_twin(dtw_sim_node_t *n) { return n->tn.twin; }
 
-void dtw_sim_node_get_stats(const dtw_sim_node_t *n, dtw_sim_node_stats_t *out) {
-  *out = n->stats;
-  out->joint_states_published = n->tn.published;
-  out->trajectories_received = n->tn.received;
-  memcpy(out->refused, n->tn.refused, sizeof out->refused);
-}
-
 const char *dtw_sim_node_fqn(const dtw_sim_node_t *n) { return n->tn.fqn; }
-
-int dtw_sim_node_joint_states_matched(const dtw_sim_node_t *n) {
-  return dtw_pub_matched_count(n->tn.joint_states) > 0;
-}

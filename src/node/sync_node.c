@@ -563,10 +563,6 @@ int dtw_sync_node_poll(dtw_sync_node_t *n, double now_s) {
   return n->sync_failed ? DTW_EINVAL : ticked;
 }
 
-double dtw_sync_node_next_tick_in(const dtw_sync_node_t *n, double now_s) {
-  return isfinite(n->next_tick_s) ? n->next_tick_s - now_s : 0.0;
-}
-
 void dtw_sync_node_report(const dtw_sync_node_t *n, dtw_sync_report_t *out) { *out = n->rep; }
 
 void dtw_sync_node_get_stats(const dtw_sync_node_t *n, dtw_sync_node_stats_t *out) {
