@@ -9,9 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dtw/robot.h"
-
-#define DTW_MAX_JOINTS 64
+#include "dtw/limits.h"
 
 /* builtin_interfaces/Time and Duration */
 typedef struct { int32_t sec; uint32_t nanosec; } dtw_time_t;

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DTW_NAME_MAX 64
+#include "dtw/limits.h"
 
 typedef enum {
   DTW_JOINT_REVOLUTE = 0,
