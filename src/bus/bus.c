@@ -243,21 +243,11 @@ int dtw_bus_node_create(dtw_bus_t *bus, const char *name, const char *ns, dtw_bu
   return 0;
 }
 
-/* Endpoint destructors live with their types; this one dispatches by kind. */
-static void ep_destroy(dtw__ep_t *ep) {
-  switch (ep->kind) {
-    case DTW__EP_PUB: dtw_pub_destroy((dtw_pub_t *)ep); break;
-    case DTW__EP_SUB: dtw_sub_destroy((dtw_sub_t *)ep); break;
-    case DTW__EP_SRV: dtw_srv_destroy((dtw_srv_t *)ep); break;
-    case DTW__EP_CLIENT: dtw_client_destroy((dtw_client_t *)ep); break;
-  }
-}
-
 void dtw_bus_node_destroy(dtw_bus_node_t *node) {
   if (node == NULL) return;
   dtw_bus_t *bus = node->bus;
   pthread_mutex_lock(&bus->lock);
-  while (node->eps != NULL) ep_destroy(node->eps);
+  while (node->eps != NULL) node->eps->destroy(node->eps);
   for (dtw_bus_node_t **pp = &bus->nodes; *pp != NULL; pp = &(*pp)->next) {
     if (*pp == node) {
       *pp = node->next;

@@ -48,14 +48,14 @@ typedef struct dtw__type {
  * "pkg/msg/Name" / "pkg/srv/Name". NULL if unknown. */
 const dtw__type_t *dtw__type_find(const char *ros_type, bool service);
 
-typedef enum { DTW__EP_PUB, DTW__EP_SUB, DTW__EP_SRV, DTW__EP_CLIENT } dtw__ep_kind_t;
-
 /* Common head of every endpoint: list link in its node, the GIDs listed in
- * the graph, and the dispatch hook used by dtw_bus_spin_once. */
+ * the graph, the dispatch hook used by dtw_bus_spin_once, and the destructor
+ * of the endpoint's own type (set by its create; a node being destroyed calls
+ * it for whatever endpoints its owner left, whatever their type). */
 typedef struct dtw__ep {
   struct dtw__ep *next;
   dtw_bus_node_t *node;
-  dtw__ep_kind_t kind;
+  void (*destroy)(struct dtw__ep *ep);
   bool has_reader, has_writer;
   dds_guid_t reader_gid, writer_gid;
   dds_entity_t readcond; /* attached to the bus waitset when dispatchable, else 0 */

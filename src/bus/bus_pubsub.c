@@ -7,6 +7,10 @@
 #include "dtw/clock.h"
 #include "dtw/err.h"
 
+/* Endpoint destructors as the node sees them (dtw__ep_t.destroy). */
+static void pub_ep_destroy(dtw__ep_t *ep) { dtw_pub_destroy((dtw_pub_t *)ep); }
+static void sub_ep_destroy(dtw__ep_t *ep) { dtw_sub_destroy((dtw_sub_t *)ep); }
+
 /* Scratch sizes for raw CDR normalisation and delivery (grown on demand). */
 #define DTW__RAW_INITIAL 4096
 
@@ -65,7 +69,7 @@ int dtw_pub_create(dtw_bus_node_t *node, const char *topic, const char *type, dt
   if ((rc = dtw_ros_topic_to_dds(full, dds_name, sizeof dds_name, err, errlen)) < 0) return rc;
   dtw_pub_t *pub = calloc(1, sizeof *pub);
   if (pub == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "publisher '%s': out of memory", full);
-  pub->ep.kind = DTW__EP_PUB;
+  pub->ep.destroy = pub_ep_destroy;
   pub->type = t;
   snprintf(pub->topic, sizeof pub->topic, "%s", full);
   if (t->kind == DTW__K_TRAJ) {
@@ -286,7 +290,7 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
   dtw_sub_t *sub = calloc(1, sizeof *sub);
   if (sub == NULL)
     return dtw_errf(err, errlen, DTW_ENOMEM, "subscription '%s': out of memory", full);
-  sub->ep.kind = DTW__EP_SUB;
+  sub->ep.destroy = sub_ep_destroy;
   sub->type = t;
   sub->opt = opt;
   snprintf(sub->topic, sizeof sub->topic, "%s", full);

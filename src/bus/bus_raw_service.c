@@ -14,6 +14,12 @@
 #include "dtw/bus_raw.h"
 #include "dtw/err.h"
 
+/* Endpoint destructors as the node sees them (dtw__ep_t.destroy). */
+static void raw_client_ep_destroy(dtw__ep_t *ep) {
+  dtw_raw_client_destroy((dtw_raw_client_t *)ep);
+}
+static void raw_srv_ep_destroy(dtw__ep_t *ep) { dtw_raw_srv_destroy((dtw_raw_srv_t *)ep); }
+
 typedef struct raw_io {
   const dtw__type_t *type;
   const dds_topic_descriptor_t *in_desc, *out_desc; /* request/reply by side */
@@ -172,7 +178,7 @@ int dtw_raw_client_create(dtw_bus_node_t *node, const char *service, const char 
     rc = dtw__dds_err(err, errlen, drc, "writer instance handle", service);
     goto fail_io;
   }
-  cli->ep.kind = DTW__EP_CLIENT;
+  cli->ep.destroy = raw_client_ep_destroy;
   if ((rc = dtw__ep_register(node, &cli->ep, cli->io.reader, cli->io.writer, err, errlen)) < 0)
     goto fail_io;
   *out = cli;
@@ -224,7 +230,7 @@ int dtw_raw_srv_create(dtw_bus_node_t *node, const char *service, const char *ty
   if (srv == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "service '%s': out of memory", service);
   int rc = io_init(&srv->io, node, service, type, true, notify, user, err, errlen);
   if (rc < 0) goto fail;
-  srv->ep.kind = DTW__EP_SRV;
+  srv->ep.destroy = raw_srv_ep_destroy;
   if ((rc = dtw__ep_register(node, &srv->ep, srv->io.reader, srv->io.writer, err, errlen)) < 0) {
     io_fini(&srv->io);
     goto fail;

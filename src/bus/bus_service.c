@@ -22,6 +22,10 @@
 #include "dtw/clock.h"
 #include "dtw/err.h"
 
+/* Endpoint destructors as the node sees them (dtw__ep_t.destroy). */
+static void srv_ep_destroy(dtw__ep_t *ep) { dtw_srv_destroy((dtw_srv_t *)ep); }
+static void client_ep_destroy(dtw__ep_t *ep) { dtw_client_destroy((dtw_client_t *)ep); }
+
 struct dtw_srv {
   dtw__ep_t ep;
   const dtw__type_t *type;
@@ -134,7 +138,7 @@ int dtw_bus_serve_opt(dtw_bus_node_t *node, const char *service, const char *typ
     return dtw_errf(err, errlen, DTW_ENOMEM, "service '%s': out of memory", service);
   }
   pthread_mutex_init(&srv->lock, NULL);
-  srv->ep.kind = DTW__EP_SRV;
+  srv->ep.destroy = srv_ep_destroy;
   srv->type = t;
   srv->handler = handler;
   srv->user = user;
@@ -208,7 +212,7 @@ int dtw_client_create(dtw_bus_node_t *node, const char *service, const char *typ
     free(cli);
     return dtw_errf(err, errlen, DTW_ENOMEM, "client '%s': out of memory", service);
   }
-  cli->ep.kind = DTW__EP_CLIENT;
+  cli->ep.destroy = client_ep_destroy;
   cli->type = t;
   if ((rc = dtw__svc_pair_create(node, service, t, false, NULL, full, sizeof full, &cli->writer,
                                  &cli->reader, err, errlen)) < 0)
