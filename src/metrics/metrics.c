@@ -13,18 +13,6 @@
 
 static const char *const type_names[] = {"counter", "gauge", "histogram"};
 
-double dtw__metrics_from_bits(uint64_t b) {
-  double v;
-  memcpy(&v, &b, sizeof v);
-  return v;
-}
-
-uint64_t dtw__metrics_to_bits(double v) {
-  uint64_t b;
-  memcpy(&b, &v, sizeof b);
-  return b;
-}
-
 /* ---- names ------------------------------------------------------------------------------ */
 
 static int name_char(char c, int first, int colon) {

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dtw/metrics.h"
 
@@ -67,9 +68,17 @@ struct dtw_metrics {
   char last_err[256];
 };
 
-/* Double <-> bits for the atomics. */
-double dtw__metrics_from_bits(uint64_t b);
-uint64_t dtw__metrics_to_bits(double v);
+/* Double <-> bits for the atomics (inline: they sit on every metric update). */
+static inline double dtw__metrics_from_bits(uint64_t b) {
+  double v;
+  memcpy(&v, &b, sizeof v);
+  return v;
+}
+static inline uint64_t dtw__metrics_to_bits(double v) {
+  uint64_t b;
+  memcpy(&b, &v, sizeof b);
+  return b;
+}
 
 /* Write the text of fams[0..n) into buf (snprintf contract). Pure apart from reading the
  * atomics; the caller holds the registry mutex. */
