@@ -800,20 +800,56 @@ static void fmt_double(double d, char *buf, size_t len) {
   }
 }
 
-/* A string that a YAML reader takes back as exactly this text. */
+/* Length and code point of the UTF-8 sequence at p (1 and the byte itself when
+ * it is not valid UTF-8: such bytes are written as they are). */
+static size_t utf8_next(const unsigned char *p, uint32_t *cp) {
+  size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+             : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+  if (n <= 1) {
+    *cp = p[0];
+    return 1;
+  }
+  uint32_t c = p[0] & (0x7f >> n);
+  for (size_t k = 1; k < n; k++) {
+    if ((p[k] & 0xc0) != 0x80) {
+      *cp = p[0];
+      return 1;
+    }
+    c = (c << 6) | (p[k] & 0x3f);
+  }
+  *cp = c;
+  return n;
+}
+
+/* A string that a YAML reader takes back as exactly this text: quotes and
+ * backslashes escaped, and every code point YAML does not keep as it is in a
+ * double-quoted scalar -- controls, the line breaks NEL/LS/PS (folded into
+ * spaces otherwise), the BOM and non-characters -- written as an escape. */
 static void write_quoted(FILE *out, const char *s) {
   fputc('"', out);
-  for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(out, "\\%c", *p);
-    else if (*p == '\n')
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p != '\0') {
+    uint32_t c;
+    size_t n = utf8_next(p, &c);
+    if (c == '"' || c == '\\')
+      fprintf(out, "\\%c", (int)c);
+    else if (c == '\n')
       fputs("\\n", out);
-    else if (*p == '\t')
+    else if (c == '\t')
       fputs("\\t", out);
-    else if (*p < 0x20 || *p == 0x7f)
-      fprintf(out, "\\x%02x", *p);
+    else if (c == 0x85)
+      fputs("\\N", out);
+    else if (c == 0x2028)
+      fputs("\\L", out);
+    else if (c == 0x2029)
+      fputs("\\P", out);
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+      fprintf(out, "\\x%02x", (unsigned)c);
+    else if ((c >= 0xd800 && c < 0xe000) || c == 0xfeff || c == 0xfffe || c == 0xffff)
+      fprintf(out, "\\u%04x", (unsigned)c);
     else
-      fputc(*p, out);
+      fwrite(p, 1, n, out);
+    p += n;
   }
   fputc('"', out);
 }

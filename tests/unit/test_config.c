@@ -462,6 +462,33 @@ static void test_dump_round_trip(void **state) {
   dtw_config_destroy(cfg);
 }
 
+/* Line breaks other than \n (NEL, LS, PS), C1 controls and the BOM survive a
+ * dump and reload (config fuzzer finding: NEL was written raw and read back
+ * as a space). */
+static void test_dump_escapes_yaml_line_breaks(void **state) {
+  (void)state;
+  dtw_config_t *cfg = new_config();
+  char err[2048];
+  assert_int_equal(
+      dtw_config_set(cfg, "twin.frame_prefix=\"a\\Nb\\Lc\\Pd\\x80e\\ufefff\\u00e9\\rg\"", err,
+                     sizeof err),
+      0);
+  twin_settings_t a, b;
+  dtw_config_get(cfg, "twin", &a, err, sizeof err);
+  assert_string_equal(a.frame_prefix, "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9" "d\xc2\x80"
+                                      "e\xef\xbb\xbf" "f\xc3\xa9\rg");
+  char *text = dump(cfg);
+  assert_non_null(strstr(text, "\"a\\Nb\\Lc\\Pd\\x80e\\ufefff\xc3\xa9\\x0dg\""));
+  dtw_config_t *again = new_config();
+  int rc = dtw_config_load_buffer(again, text, strlen(text), "dump.yaml", err, sizeof err);
+  if (rc != 0) fail_msg("dump does not load back: %s\n%s", err, text);
+  dtw_config_get(again, "twin", &b, err, sizeof err);
+  assert_string_equal(b.frame_prefix, a.frame_prefix);
+  free(text);
+  dtw_config_destroy(again);
+  dtw_config_destroy(cfg);
+}
+
 static void test_docs(void **state) {
   (void)state;
   const dtw_param_table_t *tables[] = {&twin_table, &bridge_table};
@@ -496,6 +523,7 @@ int main(void) {
       cmocka_unit_test(test_overrides),
       cmocka_unit_test(test_set_errors),
       cmocka_unit_test(test_dump_round_trip),
+      cmocka_unit_test(test_dump_escapes_yaml_line_breaks),
       cmocka_unit_test(test_docs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
