@@ -1,6 +1,7 @@
 /* dtwin - one binary, one subcommand per node or tool.
  * Options every subcommand takes (--config, --set, --log-level) are taken out
  * of argv here; the rest goes to the subcommand. */
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -190,8 +191,12 @@ static int load_config(dtwin_cli_t *cli, const char **sets, size_t n_sets) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  dtw_log_init_from_env();
+static int run(int argc, char **argv) {
+  if (dtw_log_init_from_env() < 0) {
+    fprintf(stderr, "dtwin: DTW_LOG_LEVEL='%s' is not one of debug, info, warn, error, off\n",
+            getenv("DTW_LOG_LEVEL"));
+    return DTWIN_EXIT_USAGE;
+  }
   if (argc < 2) {
     print_main_help(stderr);
     return DTWIN_EXIT_USAGE;
@@ -233,5 +238,17 @@ int main(int argc, char **argv) {
   if (rc == 0) rc = cmd->run(&cli);
   free(sets);
   dtw_config_destroy(cli.cfg);
+  return rc;
+}
+
+/* Output that could not be written is a failure, whatever the command says
+ * (e.g. `dtwin model mjcf > /dev/full`): exit 1 with the reason. */
+int main(int argc, char **argv) {
+  int rc = run(argc, argv);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "dtwin%s%s: cannot write to standard output: %s\n", argc > 1 ? " " : "",
+            argc > 1 ? argv[1] : "", strerror(errno != 0 ? errno : EIO));
+    if (rc == DTWIN_EXIT_OK) rc = DTWIN_EXIT_FAILURE;
+  }
   return rc;
 }

@@ -19,7 +19,9 @@ typedef enum {
 /* Messages below this level are dropped. Default INFO; DTW_LOG_LEVEL env
  * (debug|info|warn|error|off) is read by dtw_log_init_from_env(). */
 void dtw_log_set_level(dtw_log_level_t level);
-void dtw_log_init_from_env(void);
+/* Apply DTW_LOG_LEVEL when set; returns -1 (level unchanged) when it holds
+ * something else than the five names, so the caller can refuse it. */
+int dtw_log_init_from_env(void);
 /* Parse "debug"/"info"/"warn"/"error"/"off"; returns -1 if unknown. */
 int dtw_log_level_parse(const char *text);
 

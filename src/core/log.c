@@ -25,9 +25,13 @@ int dtw_log_level_parse(const char *text) {
   return -1;
 }
 
-void dtw_log_init_from_env(void) {
-  int level = dtw_log_level_parse(getenv("DTW_LOG_LEVEL"));
-  if (level >= 0) dtw_log_set_level((dtw_log_level_t)level);
+int dtw_log_init_from_env(void) {
+  const char *text = getenv("DTW_LOG_LEVEL");
+  if (text == NULL || text[0] == '\0') return 0;
+  int level = dtw_log_level_parse(text);
+  if (level < 0) return -1;
+  dtw_log_set_level((dtw_log_level_t)level);
+  return 0;
 }
 
 void dtw_log_set_hook(dtw_log_hook_t hook, void *user) {

@@ -26,6 +26,15 @@ expect 2 'bad_params.yaml:5' -- "$DTWIN" sim --config "$D/bad_params.yaml" --dur
 expect 2 '[Nn]o such file' -- "$DTWIN" sim --config "$D/does_not_exist.yaml" --duration 0.01 --set dtwin.http_port=0
 expect 0 'physics_rate_hz: 500' -- "$DTWIN" config dump --set sim.physics_rate_hz=500
 
+# one rule for exit codes: output that cannot be written is a failure (1) with
+# the reason; a log level that is not one is a usage error (2)
+expect 1 'config: cannot write to standard output: No space left' -- \
+  sh -c '"$1" config dump >/dev/full' sh "$DTWIN"
+expect 1 'model: cannot write to standard output' -- \
+  sh -c '"$1" model mjcf models/digital_twin_humanoid.urdf.xacro >/dev/full' sh "$DTWIN"
+expect 2 "DTW_LOG_LEVEL='banana' is not one of" -- env DTW_LOG_LEVEL=banana "$DTWIN" config dump
+expect 0 'physics_rate_hz' -- env DTW_LOG_LEVEL=warn "$DTWIN" config dump
+
 # config/dtwin.yaml and docs/config.md are generated from the parameter tables
 # (make config-files): they must say what the binary says
 check_generated() {
