@@ -51,6 +51,9 @@ int dtwin_host_serve(const dtwin_cli_t *cli, dtwin_host_t *host, int default_por
   ho.port = (uint16_t)(ps.http_port < 0 ? default_port : ps.http_port);
   ho.registry = host->node.metrics;
   ho.health = host->node.health;
+  ho.max_connections = (unsigned)ps.http_max_connections;
+  ho.max_per_address = (unsigned)ps.http_max_per_address;
+  ho.header_timeout_s = ps.http_header_timeout_s;
   char err[512];
   if (dtw_http_server_start(&ho, &host->http, err, sizeof err) < 0) {
     fprintf(stderr, "dtwin %s: metrics endpoint: %s (set dtwin.http_port, 0 = any free port)\n",

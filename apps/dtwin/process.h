@@ -18,7 +18,16 @@
     "Address the metrics/health HTTP endpoint binds (0.0.0.0 in containers)")                \
   X(INT, http_port, "-1", -1, 65535, NULL,                                                    \
     "Port of the metrics/health endpoint: -1 = the command's default (up 9100, sim 9101, "  \
-    "robot 9102, sync 9103, monitor 9104, bridge 9105), 0 = any free port")
+    "robot 9102, sync 9103, monitor 9104, bridge 9105), 0 = any free port")                 \
+  X(INT, http_max_connections, "64", 4, 4096, NULL,                                           \
+    "Connection slots of the HTTP endpoint; when all are taken, the client that has waited "  \
+    "longest without sending a request loses its slot to the new one")                      \
+  X(INT, http_max_per_address, "16", 1, 4096, NULL,                                           \
+    "Slots one client address may hold on the HTTP endpoint (its own longest-waiting "     \
+    "connection makes room for its next)")                                                  \
+  X(DOUBLE, http_header_timeout_s, "2", 0.1, 60, NULL,                                        \
+    "An HTTP connection that has not completed a request's headers this long after it "    \
+    "opened or was last answered is closed (slowloris)")
 
 DTW_PARAM_STRUCT(dtwin_process_settings_t, DTWIN_PROCESS_PARAMS);
 extern const dtw_param_table_t dtwin_process_param_table;

@@ -11,9 +11,20 @@
  * above or "other", so cardinality stays bounded) when the server has a registry.
  *
  * The server runs on libmicrohttpd's own internal thread (epoll/poll), so node loops are
- * never blocked by clients. Protection: a connection limit, a per-connection idle timeout
- * (slow clients, e.g. slowloris, are dropped) and a per-connection memory limit that
- * bounds request headers (oversized requests get 431/414 from libmicrohttpd). */
+ * never blocked by clients. Protection, so that probes are answered whatever other
+ * clients do:
+ *  - connection slots (max_connections) and slots per client address (max_per_address);
+ *    a new client always gets a slot while some slot is held by a client that is not
+ *    sending a request (idle keep-alive, or headers still arriving): the one of its own
+ *    address that waited longest when its address is at the limit, else the longest
+ *    waiting of all when every slot is taken (slowloris cannot starve /healthz);
+ *  - a header deadline (header_timeout_s): a connection that has not completed its next
+ *    request's headers that long after it opened or was last answered is closed, however
+ *    slowly it keeps sending bytes; the idle timeout (timeout_s) closes silent ones;
+ *  - a per-connection memory limit that bounds request headers (oversized requests get
+ *    431/414 from libmicrohttpd).
+ * Each closed or refused connection is counted in
+ * dtwin_http_connections_dropped_total{reason="capacity"|"per_address"|"header_timeout"}. */
 #ifndef DTW_HTTP_H
 #define DTW_HTTP_H
 
@@ -65,7 +76,9 @@ typedef struct dtw_http_opts {
   uint16_t port;             /* 0: let the kernel pick a free port (see dtw_http_server_port) */
   dtw_metrics_t *registry;   /* may be NULL (then /metrics is 404 and nothing is counted) */
   dtw_health_t *health;      /* may be NULL (then /healthz and /readyz are always 200) */
-  unsigned max_connections;  /* 0: 64 */
+  unsigned max_connections;  /* live connection slots; 0: 64 (at most 4096) */
+  unsigned max_per_address;  /* slots one client address may hold; 0: 16 */
+  double header_timeout_s;   /* deadline for a request's headers; 0: 2 s */
   unsigned timeout_s;        /* idle timeout per connection; 0: 5 */
   size_t max_request_bytes;  /* per-connection memory, bounds headers; 0: 16384 */
 } dtw_http_opts_t;
