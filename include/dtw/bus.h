@@ -275,9 +275,13 @@ void dtw_sub_destroy(dtw_sub_t *sub);
 
 /* Take the next acceptable sample into msg (type as for the callback, but
  * caller-owned: dtw_joint_trajectory_msg_t must be initialised with
- * dtw_traj_msg_init; raw subscriptions take a dtw_cdr_buf_t). Refused samples
- * are consumed and counted. Returns 1 if msg was filled, 0 if nothing is
- * pending, or a negative DTW_E* code. No allocation in steady state. */
+ * dtw_traj_msg_init; raw subscriptions take a dtw_cdr_buf_t). Returns 1 if
+ * msg was filled, 0 if nothing is pending, or a negative DTW_E* code: DTW_EDDS,
+ * or -- for typed subscriptions -- the reason the next sample was refused
+ * (DTW_EFULL: more joints or points than the message holds; DTW_ERANGE /
+ * DTW_EPARSE: malformed or refused by validate). A refused sample is consumed
+ * and counted (dtw_sub_stats), so the caller can log and count it and call
+ * again for the next one. No allocation in steady state. */
 int dtw_sub_take(dtw_sub_t *sub, void *msg);
 int dtw_sub_matched_count(const dtw_sub_t *sub);
 int dtw_sub_wait_matched(const dtw_sub_t *sub, int n, int64_t timeout_ns);

@@ -433,11 +433,11 @@ static int take_typed(dtw_sub_t *sub, void *msg) {
     int rc = sub_convert(sub, msg);
     if (rc < 0) {
       count_refusal(&sub->stats, rc);
-      continue;
+      return rc; /* consumed; the caller says why it refused it */
     }
     if (sub->opt.validate != NULL && sub->opt.validate(msg, sub->opt.user) != 0) {
       count_refusal(&sub->stats, DTW_EPARSE);
-      continue;
+      return DTW_EPARSE;
     }
     sub->stats.messages++;
     return 1;
@@ -452,6 +452,7 @@ typedef struct {
   dtw_joint_state_msg_t *msg; /* decoded into; delivered from */
   bool deliver;               /* call on_msg for each accepted sample */
   int accepted;
+  int refused;                /* code of the last refused sample, 0 if none */
 } js_take_t;
 
 static void js_sample(const uint8_t *cdr, size_t len, bool valid, void *arg) {
@@ -461,10 +462,12 @@ static void js_sample(const uint8_t *cdr, size_t len, bool valid, void *arg) {
   int rc = dtw__js_decode(cdr, len, t->msg);
   if (rc < 0) {
     count_refusal(&sub->stats, rc);
+    t->refused = rc;
     return;
   }
   if (sub->opt.validate != NULL && sub->opt.validate(t->msg, sub->opt.user) != 0) {
     count_refusal(&sub->stats, DTW_EPARSE);
+    t->refused = DTW_EPARSE;
     return;
   }
   sub->stats.messages++;
@@ -475,7 +478,7 @@ static void js_sample(const uint8_t *cdr, size_t len, bool valid, void *arg) {
 /* deliver: all pending samples to on_msg (returns the count); else the next
  * acceptable one into msg (returns 1 or 0). */
 static int take_js(dtw_sub_t *sub, dtw_joint_state_msg_t *msg, bool deliver) {
-  js_take_t t = {sub, msg, deliver, 0};
+  js_take_t t = {sub, msg, deliver, 0, 0};
   for (;;) {
     /* one at a time for dtw_sub_take: later samples stay in the reader */
     dds_return_t n = dtw__take_cdr_each(sub->reader, deliver ? DTW__TAKE_BATCH : 1, js_sample, &t);
@@ -484,6 +487,7 @@ static int take_js(dtw_sub_t *sub, dtw_joint_state_msg_t *msg, bool deliver) {
       sub->stats.last_error = DTW_EDDS;
       return DTW_EDDS;
     }
+    if (!deliver && t.refused < 0) return t.refused; /* one sample taken: refused */
     if (n == 0 || (!deliver && t.accepted > 0)) return t.accepted;
   }
 }

@@ -67,8 +67,13 @@ const dtw_joint_trajectory_msg_t *dtw__twin_node_take_trajectory(dtw__twin_node_
   if (rc == 0) return NULL;
   if (rc < 0) {
     dtw__twin_node_refuse(tn, DTW__TWIN_REFUSAL_TRAJECTORY_MALFORMED);
-    dtw__log_limited(&tn->limit_traj, DTW_LOG_WARN, tn->log, "refused trajectory: %s",
-                     dtw_strerror(rc));
+    if (rc == DTW_EFULL)
+      dtw__log_limited(&tn->limit_traj, DTW_LOG_WARN, tn->log,
+                       "refused trajectory: more than %d joint names or more than %zu points "
+                       "(sim.max_trajectory_points)", DTW_MAX_JOINTS, tn->traj_in.cap_points);
+    else
+      dtw__log_limited(&tn->limit_traj, DTW_LOG_WARN, tn->log, "refused trajectory: %s",
+                       dtw_strerror(rc));
     return NULL;
   }
   tn->received++;

@@ -250,7 +250,10 @@ static void poll_inputs(dtw_sim_node_t *n) {
   while ((rc = dtw_sub_take(n->set_state, &n->state_in)) != 0) {
     if (rc < 0) {
       dtw__twin_node_refuse(&n->tn, DTW_SIM_REFUSAL_SET_STATE_MALFORMED);
-      break;
+      dtw__log_limited(&n->limit_state, DTW_LOG_WARN, LOG, "refused set_state: %s",
+                       rc == DTW_EFULL ? "more joint names than a message holds" : dtw_strerror(rc));
+      if (rc == DTW_EDDS) break;
+      continue;
     }
     n->stats.set_state_received++;
     dtw_counter_add(n->m.recv_state, 1);
