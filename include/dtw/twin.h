@@ -86,8 +86,11 @@ int dtw_twin_accept_trajectory(dtw_twin_t *twin, const dtw_joint_trajectory_msg_
 /* Teleport named joints to positions (and velocities when given). While a
  * trajectory is executing the controller keeps following it from the new
  * state (a shadow-mode re-sync); otherwise it holds the new positions (mirror
- * mode). Refuses unknown joints, size mismatches and non-finite values with
- * no change. */
+ * mode). Refuses unknown joints, size mismatches, non-finite values and values
+ * no robot reaches (a limited joint's position more than max(0.05, 5 % of its
+ * range) past its limits, a velocity beyond twice its limit) with no change,
+ * DTW_ERANGE naming the joint and the value; a position just past a limit is
+ * clamped to it (encoders overshoot the model's limits a little). */
 int dtw_twin_set_state(dtw_twin_t *twin, const dtw_joint_state_msg_t *msg, char *err,
                        size_t errlen);
 

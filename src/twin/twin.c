@@ -13,6 +13,13 @@
 #include "dtw/paths.h"
 #include "dtw/sim.h"
 
+/* set_state bounds: a position this far past a limited joint's range is refused
+ * (nearer ones are clamped to it); unlimited joints and velocities with no model
+ * limit get bounds no robot reaches, so absurd values never reach the physics. */
+#define TWIN_STATE_LIMIT_SLACK 0.05     /* rad or m, at least 5 % of the range */
+#define TWIN_STATE_MAX_TURNS_RAD 1.0e4  /* continuous joints */
+#define TWIN_STATE_MAX_VELOCITY 1.0e3   /* rad/s or m/s, joints with no velocity limit */
+
 #define DTW_PARAM_STYPE dtw_twin_settings_t
 DTW_PARAM_TABLE(dtw_twin_param_table, "twin", "The physics twin (MuJoCo + trajectory controller)",
                 DTW_TWIN_PARAMS);
@@ -197,16 +204,42 @@ int dtw_twin_set_state(dtw_twin_t *t, const dtw_joint_state_msg_t *msg, char *er
                     "set_state: %zu velocities for %zu names", msg->n_velocity, n);
   if (msg->n_position == 0 && msg->n_velocity == 0)
     return dtw_errf(err, errlen, DTW_EINVAL, "set_state: neither positions nor velocities");
+  double pos[DTW_MAX_JOINTS];
+  const dtw_joint_desc_t *joints = dtw_sim_joints(t->sim);
   for (size_t k = 0; k < n; k++) {
-    idx[k] = dtw_robot_joint_index_in(dtw_sim_joints(t->sim), t->n_joints, msg->name[k]);
+    idx[k] = dtw_robot_joint_index_in(joints, t->n_joints, msg->name[k]);
     if (idx[k] < 0)
       return dtw_errf(err, errlen, DTW_EINVAL, "set_state: unknown joint '%s'", msg->name[k]);
     if ((msg->n_position && !isfinite(msg->position[k])) ||
         (msg->n_velocity && !isfinite(msg->velocity[k])))
       return dtw_errf(err, errlen, DTW_EINVAL, "set_state: joint '%s': value is not finite",
                       msg->name[k]);
+    const dtw_joint_desc_t *j = &joints[idx[k]];
+    if (msg->n_position) {
+      pos[k] = msg->position[k];
+      if (j->limited) {
+        /* encoders read a little past the model's limits: clamp that, refuse the rest */
+        double slack = fmax(TWIN_STATE_LIMIT_SLACK, 0.05 * (j->upper - j->lower));
+        if (pos[k] < j->lower - slack || pos[k] > j->upper + slack)
+          return dtw_errf(err, errlen, DTW_ERANGE,
+                          "set_state: joint '%s': position %g is outside its limits [%g, %g]",
+                          msg->name[k], pos[k], j->lower, j->upper);
+        pos[k] = fmin(fmax(pos[k], j->lower), j->upper);
+      } else if (fabs(pos[k]) > TWIN_STATE_MAX_TURNS_RAD) {
+        return dtw_errf(err, errlen, DTW_ERANGE,
+                        "set_state: joint '%s': position %g is beyond %g", msg->name[k], pos[k],
+                        TWIN_STATE_MAX_TURNS_RAD);
+      }
+    }
+    if (msg->n_velocity) {
+      double vmax = j->velocity > 0 ? 2.0 * j->velocity + 1.0 : TWIN_STATE_MAX_VELOCITY;
+      if (fabs(msg->velocity[k]) > vmax)
+        return dtw_errf(err, errlen, DTW_ERANGE,
+                        "set_state: joint '%s': velocity %g is beyond %g (twice its limit)",
+                        msg->name[k], msg->velocity[k], vmax);
+    }
   }
-  int rc = dtw_sim_set_joint_state(t->sim, idx, msg->n_position ? msg->position : NULL,
+  int rc = dtw_sim_set_joint_state(t->sim, idx, msg->n_position ? pos : NULL,
                                    msg->n_velocity ? msg->velocity : NULL, n);
   if (rc < 0) return dtw_errf(err, errlen, rc, "set_state: physics refused the state");
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);

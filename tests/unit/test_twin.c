@@ -124,6 +124,17 @@ static void test_set_state_refusals_change_nothing(void **state) {
   m.n_velocity = 2;
   assert_true(dtw_twin_set_state(t, &m, err, sizeof err) < 0);
   assert_non_null(strstr(err, "2 velocities for 1 names"));
+  /* finite but absurd: refused before the physics sees it (it used to fail MuJoCo) */
+  m.n_velocity = 0;
+  m.position[0] = 1e300;
+  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), DTW_ERANGE);
+  assert_non_null(strstr(err, "joint 'left_elbow': position 1e+300 is outside its limits"));
+  m.position[0] = 0.5;
+  m.n_velocity = 1;
+  m.velocity[0] = 1e6;
+  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), DTW_ERANGE);
+  assert_non_null(strstr(err, "velocity 1e+06 is beyond"));
+  m.n_velocity = 0;
   dtw_twin_get_joint_state(t, &after);
   assert_memory_equal(before.position, after.position, sizeof before.position);
   /* a valid one teleports and is held */
@@ -133,6 +144,13 @@ static void test_set_state_refusals_change_nothing(void **state) {
   dtw_twin_get_joint_state(t, &after);
   int j = dtw_robot_joint_index(dtw_twin_robot(t), "left_elbow");
   assert_true(fabs(after.position[j] - 0.5) < 0.01);
+  /* just past a limit: clamped to it */
+  const dtw_joint_desc_t *lim = &dtw_twin_robot(t)->joints[j];
+  m.position[0] = lim->upper + 0.01;
+  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0);
+  dtw_twin_get_joint_state(t, &after);
+  assert_true(fabs(after.position[j] - lim->upper) < 1e-9);
+  assert_int_equal(dtw_twin_step(t), 0);
   /* reset brings it back */
   assert_int_equal(dtw_twin_reset(t), 0);
   dtw_twin_get_joint_state(t, &after);
