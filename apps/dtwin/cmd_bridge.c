@@ -91,7 +91,7 @@ int dtwin_cmd_bridge(dtwin_cli_t *cli) {
 
   dtwin_install_signal_handlers();
   dtw_runner_t runner;
-  dtw_runner_init(&runner, &host.node, dtw_bridge_node_fqn(node), 0.1, 0);
+  dtw_runner_init_event(&runner, &host.node, dtw_bridge_node_fqn(node), 0.1);
   int64_t t0 = dtw_clock_mono_ns(), period_ns = (int64_t)(status_period_s * 1e9);
   int64_t stop_at = duration_s > 0 ? t0 + (int64_t)(duration_s * 1e9) : INT64_MAX;
   int64_t next_status = t0 + period_ns;

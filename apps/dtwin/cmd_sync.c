@@ -140,7 +140,7 @@ int dtwin_cmd_sync(dtwin_cli_t *cli) {
 
   dtwin_install_signal_handlers();
   dtw_runner_t runner;
-  dtw_runner_init(&runner, &host.node, dtw_sync_node_fqn(node), 1e-3, 0);
+  dtw_runner_init_event(&runner, &host.node, dtw_sync_node_fqn(node), 1e-3);
   int exit_code = DTWIN_EXIT_OK;
   int64_t t0 = dtw_clock_mono_ns();
   int64_t status_period_ns = (int64_t)(ro.status_period_s * 1e9);

@@ -443,7 +443,7 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   if (rc == 0 && s->up.bridge)
     rc = dtw_bridge_node_create(&s->bridge, &s->host.node, &s->br, err, sizeof err);
   if (rc == 0) rc = create_commander(s, err, sizeof err);
-  if (rc == 0) rc = dtw_runner_init(&s->io_runner, &s->host.node, "/dtwin_up/io", 0.001, 0);
+  if (rc == 0) rc = dtw_runner_init_event(&s->io_runner, &s->host.node, "/dtwin_up/io", 0.001);
   if (rc == 0 && (exit_code = dtwin_host_serve(cli, &s->host, 9100)) != 0) {
     destroy_system(s);
     free(s);

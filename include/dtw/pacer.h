@@ -38,6 +38,7 @@ typedef void (*dtw_pacer_sleep_until_fn)(int64_t deadline_ns, void *user);
 typedef struct dtw_pacer_slot {
   int64_t index;       /* slot number since the pacer started; -1 = empty */
   uint64_t steps;
+  uint64_t stalled;    /* steps that did not advance simulated time */
   int64_t busy_ns;     /* sum of step durations */
   int64_t max_ns;
 } dtw_pacer_slot_t;
@@ -59,6 +60,7 @@ typedef struct dtw_pacer {
   /* statistics */
   uint64_t steps, overruns;
   int64_t last_ns;
+  int64_t last_slot;       /* window slot of the last step's end */
   int64_t sleep_total_ns;
   dtw_pacer_slot_t slots[DTW_PACER_SLOTS];
   uint64_t hist[DTW_PACER_NBUCKETS]; /* per bucket, not cumulative */
@@ -69,7 +71,8 @@ typedef struct dtw_pacer_stats {
   uint64_t steps;            /* steps ended since init */
   uint64_t overruns;         /* resyncs after falling behind by more than max_lag_ns */
   double rtf_target;         /* 0 = as fast as possible */
-  double rtf_achieved;       /* simulated / wall time over the window (0 before any step) */
+  double rtf_achieved;       /* simulated / wall time over the window (0 before any step):
+                                steps marked stalled do not count as simulated time */
   int64_t step_last_ns;      /* duration of the last step */
   int64_t step_mean_ns;      /* mean and max step duration over the window */
   int64_t step_max_ns;
@@ -97,6 +100,9 @@ int dtw_pacer_set_rtf(dtw_pacer_t *p, double rtf);
 void dtw_pacer_begin_step(dtw_pacer_t *p);
 /* Mark the end of the step: records its duration and advances the schedule by one period. */
 void dtw_pacer_end_step(dtw_pacer_t *p);
+/* The step just ended did not advance simulated time (the physics failed and
+ * restarted): it still counts as a step, but not in rtf_achieved. */
+void dtw_pacer_step_stalled(dtw_pacer_t *p);
 /* Sleep until the scheduled end of the last step (nothing if rtf is 0 or on
  * time). Falling behind by more than max_lag_ns restarts the schedule from
  * now and counts an overrun. Returns the ns slept (0 if none). */

@@ -74,10 +74,12 @@ void dtw_pacer_end_step(dtw_pacer_t *p) {
 
   /* window slot of this step's end; a slot reused from an older turn starts empty */
   int64_t idx = slot_index(p, t);
+  p->last_slot = idx;
   dtw_pacer_slot_t *s = &p->slots[idx % DTW_PACER_SLOTS];
   if (s->index != idx) {
     s->index = idx;
     s->steps = 0;
+    s->stalled = 0;
     s->busy_ns = 0;
     s->max_ns = 0;
   }
@@ -89,6 +91,12 @@ void dtw_pacer_end_step(dtw_pacer_t *p) {
   while (b < DTW_PACER_NBUCKETS - 1 && dur > dtw_pacer_bucket_le_ns[b]) b++;
   p->hist[b]++;
   p->hist_sum_ns += dur;
+}
+
+void dtw_pacer_step_stalled(dtw_pacer_t *p) {
+  if (p->steps == 0) return;
+  dtw_pacer_slot_t *s = &p->slots[p->last_slot % DTW_PACER_SLOTS];
+  if (s->index == p->last_slot && s->stalled < s->steps) s->stalled++;
 }
 
 int64_t dtw_pacer_wait(dtw_pacer_t *p) {
@@ -131,17 +139,19 @@ void dtw_pacer_stats(const dtw_pacer_t *p, dtw_pacer_stats_t *out) {
   int64_t cur = slot_index(p, t);
   int64_t first = cur - (DTW_PACER_SLOTS - 1);
   if (first < 0) first = 0;
-  uint64_t steps = 0;
+  uint64_t steps = 0, stalled = 0;
   int64_t busy = 0, max = 0;
   for (int i = 0; i < DTW_PACER_SLOTS; i++) {
     const dtw_pacer_slot_t *s = &p->slots[i];
     if (s->index < first || s->index > cur) continue;
     steps += s->steps;
+    stalled += s->stalled;
     busy += s->busy_ns;
     if (s->max_ns > max) max = s->max_ns;
   }
   int64_t wall = t - (p->origin_ns + first * PACER_SLOT_NS);
   if (steps > 0) out->step_mean_ns = busy / (int64_t)steps;
   out->step_max_ns = max;
-  if (wall > 0) out->rtf_achieved = (double)steps * (double)p->period_ns / (double)wall;
+  if (wall > 0)
+    out->rtf_achieved = (double)(steps - stalled) * (double)p->period_ns / (double)wall;
 }

@@ -60,7 +60,12 @@ typedef struct dtw__twin_node {
   dtw_pub_t *joint_states;
   dtw_sub_t *trajectory;
   dtw_joint_trajectory_msg_t traj_in;  /* sized at open, reused every step */
-  dtw__log_limiter_t limit_traj;
+  dtw__log_limiter_t limit_traj, limit_physics;
+  /* physics health: failures in the current window of steps; the readiness
+   * condition "<fqn>: physics advancing" follows the last full window */
+  dtw_health_ready_t *physics_ready;
+  unsigned window_steps, window_failures;
+  bool physics_failing;            /* the last window's verdict (logged when it changes) */
   char fqn[520];
   char traj_topic[1024];           /* resolved, as metric labels show it */
   /* tallies, for the node's stats */
@@ -84,8 +89,13 @@ int dtw__twin_node_open(dtw__twin_node_t *tn, dtw_bus_t *bus, char *err, size_t 
 /* The <controller>/joint_trajectory subscription; fills traj_topic.
  * Returns 0 or the bus's errors, with a message. */
 int dtw__twin_node_subscribe(dtw__twin_node_t *tn, char *err, size_t errlen);
-/* Tell host health the node is ready (health may be NULL). */
-void dtw__twin_node_set_ready(const dtw__twin_node_t *tn, dtw_health_t *health);
+/* Tell host health the node is ready (health may be NULL), and register the
+ * condition "<fqn>: physics advancing": false while at least
+ * DTW__PHYSICS_FAIL_PERMILLE of the steps of the last window of
+ * DTW__PHYSICS_WINDOW failed (a model that compiles but explodes). */
+#define DTW__PHYSICS_WINDOW 1000u
+#define DTW__PHYSICS_FAIL_PERMILLE 10u
+void dtw__twin_node_set_ready(dtw__twin_node_t *tn, dtw_health_t *health);
 /* Destroy the bus node (and its endpoints), the buffer and the twin. */
 void dtw__twin_node_fini(dtw__twin_node_t *tn);
 

@@ -43,11 +43,14 @@ int dtw__twin_node_subscribe(dtw__twin_node_t *tn, char *err, size_t errlen) {
   return 0;
 }
 
-void dtw__twin_node_set_ready(const dtw__twin_node_t *tn, dtw_health_t *health) {
+void dtw__twin_node_set_ready(dtw__twin_node_t *tn, dtw_health_t *health) {
   if (health == NULL) return;
   char name[600];
   snprintf(name, sizeof name, "%s: model loaded, endpoints created", tn->fqn);
   dtw_health_set_ready(dtw_health_add_ready(health, name), true);
+  snprintf(name, sizeof name, "%s: physics advancing", tn->fqn);
+  tn->physics_ready = dtw_health_add_ready(health, name);
+  dtw_health_set_ready(tn->physics_ready, true);
 }
 
 void dtw__twin_node_fini(dtw__twin_node_t *tn) {
@@ -98,7 +101,25 @@ int dtw__twin_node_accept_trajectory(dtw__twin_node_t *tn, const dtw_joint_traje
 
 int dtw__twin_node_step(dtw__twin_node_t *tn) {
   int rc = dtw_twin_step(tn->twin);
-  if (rc < 0) dtw_counter_add(tn->m.physics_failures, 1);
+  if (rc < 0) {
+    dtw_counter_add(tn->m.physics_failures, 1);
+    tn->window_failures++;
+    dtw__log_limited(&tn->limit_physics, DTW_LOG_WARN, tn->log,
+                     "physics step failed: the twin restarted from its initial pose");
+  }
+  if (++tn->window_steps == DTW__PHYSICS_WINDOW) {
+    bool ok = tn->window_failures * 1000u < DTW__PHYSICS_FAIL_PERMILLE * DTW__PHYSICS_WINDOW;
+    if (ok == tn->physics_failing) {
+      if (ok)
+        DTW_INFO(tn->log, "physics advancing again: ready");
+      else
+        DTW_ERROR(tn->log, "physics failed in %u of the last %u steps: not ready (is the model "
+                  "stable at this timestep?)", tn->window_failures, DTW__PHYSICS_WINDOW);
+      tn->physics_failing = !ok;
+    }
+    dtw_health_set_ready(tn->physics_ready, ok);
+    tn->window_steps = tn->window_failures = 0;
+  }
   return rc;
 }
 

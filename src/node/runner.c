@@ -31,10 +31,21 @@ int dtw_runner_init(dtw_runner_t *r, const dtw_node_host_t *host, const char *fq
   return 0;
 }
 
+int dtw_runner_init_event(dtw_runner_t *r, const dtw_node_host_t *host, const char *fqn,
+                          double period_s) {
+  memset(r, 0, sizeof *r);
+  int rc = dtw_pacer_init(&r->pacer, period_s, 0);
+  if (rc < 0) return rc;
+  if (host != NULL && host->health != NULL)
+    r->loop = dtw_health_add_loop(host->health, fqn, fmax(1.0, 50.0 * period_s));
+  return 0;
+}
+
 int dtw_runner_step(dtw_runner_t *r, int (*fn)(void *user), void *user) {
   dtw_pacer_begin_step(&r->pacer);
   int rc = fn(user);
   dtw_pacer_end_step(&r->pacer);
+  if (rc == DTW_ESIM) dtw_pacer_step_stalled(&r->pacer); /* restarted: no simulated time */
   dtw_histogram_observe(r->step_seconds, (double)r->pacer.last_ns * 1e-9);
   dtw_counter_add(r->steps, 1);
   /* the window statistics cost a little: refresh the gauges ~10 times a second */

@@ -103,6 +103,31 @@ static void test_rtf2_and_half(void **state) {
   assert_float_equal(st.rtf_achieved, 0.5, 1e-9);
 }
 
+/* Steps whose physics failed (and restarted) keep the schedule but advance no
+ * simulated time: a twin failing every step reports a real-time factor of 0. */
+static void test_stalled_steps_are_not_simulated_time(void **state) {
+  (void)state;
+  dtw_pacer_t p;
+  fake_clock_t c;
+  init_fake(&p, &c, 0.001, 1.0);
+  for (int i = 0; i < 100; i++) {
+    step(&p, &c, 100 * US);
+    if (i % 4 == 0) dtw_pacer_step_stalled(&p);
+  }
+  dtw_pacer_stats_t st;
+  dtw_pacer_stats(&p, &st);
+  assert_int_equal(st.steps, 100);
+  assert_float_equal(st.rtf_achieved, 0.75, 1e-9);
+  init_fake(&p, &c, 0.001, 1.0);
+  dtw_pacer_step_stalled(&p); /* before any step: nothing to mark */
+  for (int i = 0; i < 100; i++) {
+    step(&p, &c, 100 * US);
+    dtw_pacer_step_stalled(&p);
+  }
+  dtw_pacer_stats(&p, &st);
+  assert_float_equal(st.rtf_achieved, 0.0, 0);
+}
+
 static void test_rtf0_never_sleeps(void **state) {
   (void)state;
   dtw_pacer_t p;
@@ -219,6 +244,7 @@ int main(void) {
       cmocka_unit_test(test_init_rejects_bad_values),
       cmocka_unit_test(test_rtf1_sleeps_the_rest_of_the_period),
       cmocka_unit_test(test_rtf2_and_half),
+      cmocka_unit_test(test_stalled_steps_are_not_simulated_time),
       cmocka_unit_test(test_rtf0_never_sleeps),
       cmocka_unit_test(test_falling_behind_resyncs),
       cmocka_unit_test(test_window_forgets_old_steps),
