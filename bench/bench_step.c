@@ -197,8 +197,11 @@ int main(int argc, char **argv) {
   printf("%d rounds x %ld steps per contender (%.1f s at the rate of the first steps)\n", rounds,
          nsteps, seconds);
   double a[MAX_ROUNDS], b[MAX_ROUNDS], ratio[MAX_ROUNDS];
+  bool disturbed[MAX_ROUNDS];
   long sim_errors = 0;
   for (int r = 0; r < rounds; r++) {
+    bench_cpu_snapshot_t snap;
+    bench_round_begin(&snap);
     /* swap the order every round so drift (turbo, other load) hits both alike */
     if (r % 2 == 0) {
       a[r] = bench_bare_run(&bare, nsteps);
@@ -210,11 +213,15 @@ int main(int argc, char **argv) {
     ratio[r] = b[r] / a[r];
     printf("round %d: bare %.0f steps/s  sim %.0f steps/s  ratio %.3f\n", r + 1, a[r], b[r],
            ratio[r]);
+    disturbed[r] = bench_round_end(&snap);
   }
-  printf("median bare mj_step:   %.0f steps/s\n", bench_median(a, rounds));
-  printf("median dtw_sim_step:   %.0f steps/s\n", bench_median(b, rounds));
+  int quiet;
+  printf("median bare mj_step:   %.0f steps/s\n", bench_median_quiet(a, disturbed, rounds, &quiet));
+  printf("median dtw_sim_step:   %.0f steps/s\n", bench_median_quiet(b, disturbed, rounds, &quiet));
   if (sim_errors > 0) printf("dtw_sim_step errors (reset and continued): %ld\n", sim_errors);
-  printf("ratio sim/bare: %.2f\n", bench_median(ratio, rounds));
+  double r_med = bench_median_quiet(ratio, disturbed, rounds, &quiet);
+  char note[96];
+  printf("ratio sim/bare: %.2f (%s)\n", r_med, bench_rounds_note(quiet, rounds, note, sizeof note));
   status = 0;
 
 out:

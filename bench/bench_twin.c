@@ -145,18 +145,26 @@ int main(int argc, char **argv) {
   bench_bare_run(&bare, nsteps / 4);
   if (!bare_only) run_twin(&t, nsteps / 4);
   double a[MAX_ROUNDS], b[MAX_ROUNDS], ratio[MAX_ROUNDS];
+  bool disturbed[MAX_ROUNDS];
+  bench_cpu_snapshot_t snap;
+  int used;
   if (bare_only) {
     for (int r = 0; r < rounds; r++) {
+      bench_round_begin(&snap);
       a[r] = bench_bare_run(&bare, nsteps);
       printf("round %d: bare %.0f steps/s\n", r + 1, a[r]);
+      disturbed[r] = bench_round_end(&snap);
     }
-    printf("bare steps/s: %.0f\n", bench_median(a, rounds));
+    double med = bench_median_quiet(a, disturbed, rounds, &used);
+    char note[96];
+    printf("bare steps/s: %.0f (%s)\n", med, bench_rounds_note(used, rounds, note, sizeof note));
     status = 0;
     goto out;
   }
   printf("%d rounds x %ld steps per contender (~%.1f s of the bare loop)\n", rounds, nsteps,
          seconds);
   for (int r = 0; r < rounds; r++) {
+    bench_round_begin(&snap);
     /* swap the order every round so drift (turbo, other load) hits both alike */
     if (r % 2 == 0) {
       a[r] = bench_bare_run(&bare, nsteps);
@@ -168,6 +176,7 @@ int main(int argc, char **argv) {
     ratio[r] = b[r] / a[r];
     printf("round %d: bare %.0f steps/s  twin %.0f steps/s  ratio %.3f\n", r + 1, a[r], b[r],
            ratio[r]);
+    disturbed[r] = bench_round_end(&snap);
   }
   dtw_twin_status_t st;
   dtw_twin_get_status(t.twin, &st);
@@ -180,9 +189,11 @@ int main(int argc, char **argv) {
   const double *q0 = bare.m->nkey > 0 ? bare.m->key_qpos : bare.m->qpos0;
   for (int i = 0; i < bare.m->nq; i++) drift = fmax(drift, fabs(bare.d->qpos[i] - q0[i]));
   printf("bare: largest joint drift from the initial pose after a round: %.3g rad\n", drift);
-  printf("median bare mj_step:    %.0f steps/s\n", bench_median(a, rounds));
-  printf("median dtw_twin_step:   %.0f steps/s\n", bench_median(b, rounds));
-  printf("ratio twin/bare: %.2f\n", bench_median(ratio, rounds));
+  printf("median bare mj_step:    %.0f steps/s\n", bench_median_quiet(a, disturbed, rounds, &used));
+  printf("median dtw_twin_step:   %.0f steps/s\n", bench_median_quiet(b, disturbed, rounds, &used));
+  double r_med = bench_median_quiet(ratio, disturbed, rounds, &used);
+  char note[96];
+  printf("ratio twin/bare: %.2f (%s)\n", r_med, bench_rounds_note(used, rounds, note, sizeof note));
   status = 0;
 
 out:

@@ -5,6 +5,8 @@
 #define DTW_BENCH_COMMON_H
 
 #include <mujoco/mujoco.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dtw/robot.h"
@@ -14,6 +16,39 @@
 int64_t bench_cpu_ns(void);
 /* Median of v[0..n) (sorts v); 0 for n <= 0. */
 double bench_median(double *v, int n);
+
+/* ---- CPU taken by other processes ------------------------------------------
+ * A benchmark on a shared machine says how much CPU its neighbours took while
+ * it ran: the machine's non-idle time (/proc/stat) minus that of this process
+ * group (the benchmark, the processes it started, and -- through their parents'
+ * counts -- those that exited). A round with more than BENCH_QUIET_CORES
+ * (default 0.25) cores of neighbours is marked disturbed. */
+typedef struct bench_cpu_snapshot {
+  int64_t wall_ns;               /* monotonic */
+  unsigned long long busy_ticks; /* machine, all cores */
+  unsigned long long group_ticks;
+  long ticks_per_s;
+} bench_cpu_snapshot_t;
+
+int bench_cpu_snap(bench_cpu_snapshot_t *out);
+/* Neighbours' CPU between a and b, in cores (busy - ours, over wall time). */
+double bench_neighbour_cores(const bench_cpu_snapshot_t *a, const bench_cpu_snapshot_t *b);
+/* True when that exceeds BENCH_QUIET_CORES. */
+bool bench_disturbed(double neighbour_cores);
+/* "neighbours 0.12 cores over 8.0 s" (+ " (disturbed)") into line. */
+void bench_neighbours_line(const bench_cpu_snapshot_t *a, const bench_cpu_snapshot_t *b,
+                           char *line, size_t len);
+
+/* A measured round: call begin before it and end after it; end prints
+ * "  (neighbours X cores ...)" after the round's own line and returns whether the
+ * round was disturbed. */
+void bench_round_begin(bench_cpu_snapshot_t *snap);
+bool bench_round_end(const bench_cpu_snapshot_t *snap);
+/* Median of the rounds that were not disturbed (of all of them when every round
+ * was); *used gets the number of undisturbed rounds (0: all disturbed). */
+double bench_median_quiet(const double *v, const bool *disturbed, int n, int *used);
+/* "median of K undisturbed rounds of N", or a DISTURBED mark when K is 0. */
+const char *bench_rounds_note(int used, int n, char *buf, size_t len);
 
 typedef struct bench_bare {
   mjModel *m;
