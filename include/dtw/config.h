@@ -60,11 +60,17 @@ typedef struct dtw_param_spec {
   dtw_param_type_t type;
   const char *def;       /* default, as text in the file's syntax */
   double min, max;       /* inclusive range; min == max == 0: no range */
-  const char *choices;   /* ENUM: "a|b|c"; else NULL */
+  const char *choices;   /* ENUM: "a|b|c"; STRING: NULL or a format (DTW_FORMAT_*) */
   const char *help;
   size_t offset;         /* into the settings struct */
   size_t size;           /* of the field */
 } dtw_param_spec_t;
+
+/* Formats a STRING parameter may declare in its choices field: values are checked
+ * with the rules of dtw/ros_names.h when the file is read. */
+#define DTW_FORMAT_ROS_NODE_NAME "@ros_node_name"
+#define DTW_FORMAT_ROS_NAMESPACE "@ros_namespace"
+#define DTW_FORMAT_ROS_REMAPPINGS "@ros_remappings"
 
 typedef struct dtw_param_table {
   const char *node;      /* node name in the file ("sim") */

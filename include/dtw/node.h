@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "dtw/bus.h"
+#include "dtw/config.h"
 #include "dtw/http.h"
 #include "dtw/metrics.h"
 
@@ -29,9 +30,10 @@ typedef struct dtw_node_host {
 /* The ROS identity settings every node has; NAME and NS are its defaults.
  * Use inside a node's parameter list: DTW_NODE_PARAMS(X, "digital_twin", "/twin"). */
 #define DTW_NODE_PARAMS(X, NAME, NS)                                                       \
-  X(STRING, node_name, NAME, 1, 255, NULL, "ROS 2 node name")                             \
-  X(STRING, namespace, NS, 1, 255, NULL, "ROS 2 namespace of the node's topics and services") \
-  X(STRING, remappings, "", 0, 0, NULL,                                                   \
+  X(STRING, node_name, NAME, 1, 255, DTW_FORMAT_ROS_NODE_NAME, "ROS 2 node name")        \
+  X(STRING, namespace, NS, 1, 255, DTW_FORMAT_ROS_NAMESPACE,                               \
+    "ROS 2 namespace of the node's topics and services")                                  \
+  X(STRING, remappings, "", 0, 0, DTW_FORMAT_ROS_REMAPPINGS,                               \
     "Space-separated ROS 2 remapping rules from:=to applied to the node's names")
 
 /* "<ns>/<name>" as used in the node label ("/twin/digital_twin", "/sync_node"). */

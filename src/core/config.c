@@ -9,6 +9,7 @@
 
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "dtw/ros_names.h"
 #include "dtw/yaml.h"
 
 #define NAME_LEN 256 /* longest dotted parameter name we look up */
@@ -265,6 +266,44 @@ static bool is_decimal(const char *text) {
 
 /* Convert scalar text to a value of the parameter's type and check it.
  * On failure msg says "what (expected ...)" and the code is EPARSE or ERANGE. */
+/* ---- string formats ------------------------------------------------------
+ * A STRING parameter whose choices field names a format ("@ros_node_name",
+ * "@ros_namespace", "@ros_remappings") is checked with the rules the node will
+ * apply when it starts, so `config check` refuses what the node would refuse. */
+static const char *format_name(const char *format) {
+  if (format == NULL) return NULL;
+  if (strcmp(format, DTW_FORMAT_ROS_NODE_NAME) == 0) return "a ROS 2 node name";
+  if (strcmp(format, DTW_FORMAT_ROS_NAMESPACE) == 0) return "a ROS 2 namespace";
+  if (strcmp(format, DTW_FORMAT_ROS_REMAPPINGS) == 0) return "ROS 2 remapping rules from:=to";
+  return NULL;
+}
+
+static int check_format(const char *format, const char *text, char *msg, size_t msglen) {
+  char why[256] = "";
+  int rc = 0;
+  if (format == NULL || format[0] != '@') return 0;
+  if (strcmp(format, DTW_FORMAT_ROS_NODE_NAME) == 0) {
+    rc = dtw_ros_validate_node_name(text, why, sizeof why);
+  } else if (strcmp(format, DTW_FORMAT_ROS_NAMESPACE) == 0) {
+    rc = dtw_ros_validate_namespace(text, why, sizeof why);
+  } else if (strcmp(format, DTW_FORMAT_ROS_REMAPPINGS) == 0) {
+    char rule[DTW_PARAM_STRING_MAX];
+    for (const char *p = text; *p != '\0' && rc == 0;) {
+      size_t n = strcspn(p, " \t");
+      if (n > 0 && n < sizeof rule) {
+        dtw_ros_remap_t r;
+        memcpy(rule, p, n);
+        rule[n] = '\0';
+        rc = dtw_ros_remap_parse(rule, &r, why, sizeof why);
+      }
+      p += n;
+      p += strspn(p, " \t");
+    }
+  }
+  if (rc < 0) return dtw_errf(msg, msglen, DTW_EINVAL, "%s", why);
+  return 0;
+}
+
 static int value_from_scalar(const dtw_param_spec_t *sp, const char *text, bool quoted,
                              val_t *out, char *msg, size_t msglen) {
   char exp[320];
@@ -316,6 +355,8 @@ static int value_from_scalar(const dtw_param_spec_t *sp, const char *text, bool 
     if (has_range(sp) && ((double)l < sp->min || (double)l > sp->max))
       return dtw_errf(msg, msglen, DTW_ERANGE,
                       "string of %zu characters is out of range (expected %s)", l, exp);
+    int rc = check_format(sp->choices, text, msg, msglen);
+    if (rc < 0) return rc;
     break;
   }
   case DTW_PT_ENUM:
@@ -407,6 +448,9 @@ static int check_table(const dtw_config_t *cfg, const dtw_param_table_t *t, char
       return dtw_errf(why, len, DTW_EINVAL, "%s.%s: min > max", t->node, sp->name);
     if (sp->type == DTW_PT_ENUM && (sp->choices == NULL || sp->choices[0] == '\0'))
       return dtw_errf(why, len, DTW_EINVAL, "%s.%s: enum without choices", t->node, sp->name);
+    if (sp->type == DTW_PT_STRING && sp->choices != NULL && format_name(sp->choices) == NULL)
+      return dtw_errf(why, len, DTW_EINVAL, "%s.%s: unknown string format '%s'", t->node,
+                      sp->name, sp->choices);
     val_t v;
     if (default_value(sp, &v, msg, sizeof msg) < 0)
       return dtw_errf(why, len, DTW_EINVAL, "%s.%s: bad default: %s", t->node, sp->name, msg);
@@ -907,6 +951,8 @@ static void write_facts(FILE *out, const dtw_param_spec_t *sp) {
     fprintf(out, ", length [%s, %s]", lo, hi);
   else if (sp->type != DTW_PT_BOOL && sp->type != DTW_PT_STRING && has_range(sp))
     fprintf(out, ", range [%s, %s]", lo, hi);
+  if (sp->type == DTW_PT_STRING && format_name(sp->choices) != NULL)
+    fprintf(out, ", %s", format_name(sp->choices));
 }
 
 typedef struct {
@@ -1030,8 +1076,10 @@ int dtw_config_write_docs(const dtw_param_table_t *const *tables, size_t n, FILE
             fputc(*p, out);
         }
         fputc('`', out);
-      } else if (sp->type == DTW_PT_STRING && has_range(sp)) {
-        fprintf(out, "length [%s, %s]", lo, hi);
+      } else if (sp->type == DTW_PT_STRING && (has_range(sp) || format_name(sp->choices))) {
+        if (has_range(sp)) fprintf(out, "length [%s, %s]", lo, hi);
+        if (format_name(sp->choices) != NULL)
+          fprintf(out, "%s%s", has_range(sp) ? ", " : "", format_name(sp->choices));
       } else if (sp->type != DTW_PT_BOOL && has_range(sp)) {
         fprintf(out, "[%s, %s]", lo, hi);
       } else {
