@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "dtw/err.h"
+#include "dtw/file.h"
 
 /* One parse in progress: the libyaml parser plus what messages and limits need. */
 typedef struct {
@@ -299,35 +300,11 @@ err_file:
 int dtw_yaml_load_file(const char *path, dtw_yaml_doc_t *doc, char *err, size_t errlen) {
   if (path == NULL || doc == NULL)
     return dtw_errf(err, errlen, DTW_EINVAL, "dtw_yaml_load_file: invalid argument");
-  int rc = 0;
   char *data = NULL;
-  size_t len = 0, cap = 0;
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return dtw_errf(err, errlen, errno == ENOENT ? DTW_ENOENT : DTW_EIO, "%s: %s", path,
-                    strerror(errno));
-  for (;;) {
-    if (len == cap) {
-      cap = cap == 0 ? 4096 : cap * 2;
-      char *grown = realloc(data, cap);
-      if (grown == NULL) {
-        rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", path);
-        goto out;
-      }
-      data = grown;
-    }
-    size_t got = fread(data + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-  }
-  if (ferror(f)) {
-    rc = dtw_errf(err, errlen, DTW_EIO, "%s: read error", path);
-    goto out;
-  }
-  rc = dtw_yaml_load_buffer(data, len, path, doc, err, errlen);
-out:
+  size_t len = 0;
+  int rc = dtw_file_read(path, DTW_FILE_MAX_INPUT, &data, &len, err, errlen);
+  if (rc == 0) rc = dtw_yaml_load_buffer(data, len, path, doc, err, errlen);
   free(data);
-  fclose(f);
   return rc;
 }
 

@@ -20,6 +20,9 @@ expect 2 'bad_params.yaml:5: sim.rtff' -- "$DTWIN" config check "$D/bad_params.y
 expect 2 'bad_params.yaml:6: sim.base' -- "$DTWIN" config check "$D/bad_params.yaml"
 expect 2 'bad_params.yaml:7: sim.armature' -- "$DTWIN" config check "$D/bad_params.yaml"
 expect 2 'bad_syntax.yaml:[0-9]+' -- "$DTWIN" config check "$D/bad_syntax.yaml"
+fifo=$(mktemp -u); mkfifo "$fifo"
+expect 2 'not a regular file' -- timeout 10 "$DTWIN" config check "$fifo"
+rm -f "$fifo"
 expect 2 "bad_node_name.yaml:4: sim.node_name: node name 'bad name'" -- "$DTWIN" config check "$D/bad_node_name.yaml"
 expect 2 'bad_node_name.yaml:5: sim.remappings: .*oops' -- "$DTWIN" config check "$D/bad_node_name.yaml"
 expect 2 'sim.rtf' -- "$DTWIN" sim --set sim.rtf=fast --duration 0.01 --set dtwin.http_port=0
