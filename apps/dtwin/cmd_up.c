@@ -12,8 +12,6 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,22 +70,6 @@ const char dtwin_usage_up[] =
 
 /* ---- components ------------------------------------------------------------ */
 
-typedef struct paced {
-  const char *fqn;
-  int (*step)(void *node);
-  void *node;
-  dtw_runner_t runner;    /* per-component metrics and health; paced by its worker */
-} paced_t;
-
-typedef struct worker {
-  pthread_t thread;
-  paced_t **items;
-  size_t n;
-  double period_s, rtf;
-  atomic_bool *stop;
-  uint64_t failures;
-} worker_t;
-
 typedef struct pair {
   dtw_robot_node_t *robot;
   dtw_sim_node_t *twin;
@@ -113,38 +95,14 @@ typedef struct system {
   double motion_len_s;
   int64_t next_motion_ns;
   int64_t workers_started_ns;
-  paced_t *paced;
+  dtw_runner_task_t *paced; /* robot and twin loops, stepped by the pool */
   size_t n_paced;
-  worker_t *workers;
-  size_t n_workers;
-  atomic_bool stop_workers;
+  dtw_runner_pool_t *pool;
   dtw_runner_t io_runner;
 } system_t;
 
 static int step_twin(void *n) { return dtw_sim_node_step(n); }
 static int step_robot(void *n) { return dtw_robot_node_step(n); }
-
-static void *worker_main(void *arg) {
-  worker_t *w = arg;
-  dtw_pacer_t pacer;
-  dtw_pacer_init(&pacer, w->period_s, w->rtf);
-  uint64_t overruns_seen = 0;
-  while (!atomic_load(w->stop)) {
-    dtw_pacer_begin_step(&pacer);
-    for (size_t i = 0; i < w->n; i++)
-      if (dtw_runner_step(&w->items[i]->runner, w->items[i]->step, w->items[i]->node) < 0)
-        w->failures++;
-    dtw_pacer_end_step(&pacer);
-    dtw_pacer_wait(&pacer);
-    /* the worker's pacer is the one that falls behind: charge its overruns to its nodes */
-    if (pacer.overruns > overruns_seen) {
-      for (size_t i = 0; i < w->n; i++)
-        dtw_counter_add(w->items[i]->runner.overruns, pacer.overruns - overruns_seen);
-      overruns_seen = pacer.overruns;
-    }
-  }
-  return NULL;
-}
 
 /* Settings for pair k of n: namespaces and names made unique when n > 1. */
 static void pair_settings(const system_t *s, size_t k, dtw_sim_node_settings_t *sim,
@@ -181,12 +139,14 @@ static int create_pairs(system_t *s, char *err, size_t errlen) {
     if ((rc = dtw_sim_node_create(&sim, h, &p->twin, err, errlen)) < 0) return rc;
     if (s->up.sync && (rc = dtw_sync_node_create(&sync, h, &p->sync, err, errlen)) < 0) return rc;
     if (p->robot) {
-      paced_t *c = &s->paced[s->n_paced++];
-      *c = (paced_t){.fqn = dtw_robot_node_fqn(p->robot), .step = step_robot, .node = p->robot};
+      dtw_runner_task_t *c = &s->paced[s->n_paced++];
+      *c = (dtw_runner_task_t){.fqn = dtw_robot_node_fqn(p->robot), .step = step_robot,
+                               .node = p->robot};
       dtw_runner_init(&c->runner, h, c->fqn, dtw_robot_node_period_s(p->robot), 0);
     }
-    paced_t *c = &s->paced[s->n_paced++];
-    *c = (paced_t){.fqn = dtw_sim_node_fqn(p->twin), .step = step_twin, .node = p->twin};
+    dtw_runner_task_t *c = &s->paced[s->n_paced++];
+    *c = (dtw_runner_task_t){.fqn = dtw_sim_node_fqn(p->twin), .step = step_twin,
+                             .node = p->twin};
     dtw_runner_init(&c->runner, h, c->fqn, dtw_twin_timestep(dtw_sim_node_twin(p->twin)), 0);
   }
   return 0;
@@ -254,7 +214,6 @@ static void command_tick(system_t *s) {
 static int start_workers(system_t *s, char *err, size_t errlen) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   size_t n = s->up.threads > 0 ? (size_t)s->up.threads : (size_t)(cores > 0 ? cores : 1);
-  if (n > s->n_paced) n = s->n_paced;
   /* free-running workers would each race ahead on their own: robot and twin
    * stamps would drift apart and the sync figures would mean nothing */
   if (s->up.robot && s->sim.rtf <= 0)
@@ -265,49 +224,18 @@ static int start_workers(system_t *s, char *err, size_t errlen) {
     return dtw_errf(err, errlen, DTW_EINVAL,
                     "robot and twin run on shared workers at one pace: robot.rtf (%g) must equal "
                     "sim.rtf (%g)", s->robot.rtf, s->sim.rtf);
-  double period = s->paced[0].runner.pacer.period_ns * 1e-9;
   for (size_t i = 1; i < s->n_paced; i++)
     if (s->paced[i].runner.pacer.period_ns != s->paced[0].runner.pacer.period_ns)
       return dtw_errf(err, errlen, DTW_EINVAL,
                       "robot and twin must share one physics rate (sim.physics_rate_hz = "
                       "robot.physics_rate_hz)");
-  s->workers = calloc(n, sizeof *s->workers);
-  paced_t **slots = calloc(s->n_paced, sizeof *slots);
-  if (s->workers == NULL || slots == NULL) {
-    free(slots);
-    return DTW_ENOMEM;
-  }
-  /* round robin: component i runs on worker i % n */
-  size_t used = 0;
-  for (size_t w = 0; w < n; w++) {
-    worker_t *wk = &s->workers[w];
-    wk->items = slots + used;
-    for (size_t i = w; i < s->n_paced; i += n) wk->items[wk->n++] = &s->paced[i];
-    used += wk->n;
-    wk->period_s = period;
-    wk->rtf = s->sim.rtf;
-    wk->stop = &s->stop_workers;
-  }
   s->workers_started_ns = dtw_clock_mono_ns();
-  /* creating many nodes takes a while: their liveness clocks start now */
-  for (size_t i = 0; i < s->n_paced; i++) dtw_runner_beat(&s->paced[i].runner);
-  for (size_t w = 0; w < n; w++) {
-    if (pthread_create(&s->workers[w].thread, NULL, worker_main, &s->workers[w]) != 0)
-      return dtw_errf(err, errlen, DTW_ENOMEM, "cannot start worker thread %zu", w);
-    s->n_workers++;
-  }
-  return 0;
-}
-
-static void stop_workers(system_t *s) {
-  if (atomic_exchange(&s->stop_workers, true)) return;
-  for (size_t w = 0; w < s->n_workers; w++) pthread_join(s->workers[w].thread, NULL);
+  return dtw_runner_pool_start(s->paced, s->n_paced, n, s->sim.rtf > 0 ? s->sim.rtf : 1.0,
+                               &s->pool, err, errlen);
 }
 
 static void destroy_system(system_t *s) {
-  stop_workers(s);
-  if (s->workers) free(s->workers[0].items);
-  free(s->workers);
+  dtw_runner_pool_stop(s->pool);
   dtw_bridge_node_destroy(s->br);
   dtw_monitor_node_destroy(s->mon);
   for (size_t k = 0; s->pairs && k < s->n_pairs; k++) {
@@ -324,7 +252,7 @@ static void destroy_system(system_t *s) {
 
 /* ---- status ----------------------------------------------------------------- */
 
-static double gauge_rtf(const paced_t *c) { return dtw_gauge_value(c->runner.rtf); }
+static double gauge_rtf(const dtw_runner_task_t *c) { return dtw_gauge_value(c->runner.rtf); }
 
 /* Append to a status line; a full line stays full (snprintf's return is what
  * it wanted to write, not what it wrote). */
@@ -458,10 +386,11 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
     bool runtime = rc == DTW_ENOMEM || rc == DTW_EDDS || rc == DTW_EIO || rc == DTW_EBUSY;
     return runtime ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
   }
+  size_t threads = dtw_runner_pool_threads(s->pool);
   printf("dtwin up: %zu robot/twin pair%s (%s mode), %zu worker thread%s%s%s%s; started in %.0f ms\n",
-         s->n_pairs, s->n_pairs == 1 ? "" : "s", s->sync.mode, s->n_workers,
-         s->n_workers == 1 ? "" : "s", s->up.sync ? ", sync" : "", s->mon ? ", monitor" : "",
-         s->br ? ", bridge" : "", (double)(dtw_clock_mono_ns() - t0) / 1e6);
+         s->n_pairs, s->n_pairs == 1 ? "" : "s", s->sync.mode, threads, threads == 1 ? "" : "s",
+         s->up.sync ? ", sync" : "", s->mon ? ", monitor" : "", s->br ? ", bridge" : "",
+         (double)(dtw_clock_mono_ns() - t0) / 1e6);
   if (s->br)
     printf("dtwin up: Unity bridge listening on TCP port %d\n", dtw_bridge_node_port(s->br));
   fflush(stdout);
@@ -487,9 +416,8 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
       next_status += period_ns;
     }
   }
-  stop_workers(s);
-  uint64_t failures = 0;
-  for (size_t w = 0; w < s->n_workers; w++) failures += s->workers[w].failures;
+  dtw_runner_pool_join(s->pool);
+  uint64_t failures = dtw_runner_pool_failures(s->pool);
   printf("dtwin up: stopped after %.1f s", (double)(dtw_clock_mono_ns() - start) * 1e-9);
   if (s->pairs[0].sync) {
     static dtw_sync_report_t r;

@@ -52,4 +52,32 @@ int dtw_runner_step(dtw_runner_t *r, int (*fn)(void *user), void *user);
 /* Beat the health loop (event loops). */
 void dtw_runner_beat(dtw_runner_t *r);
 
+/* ---- a pool of physics loops (dtwin up) ------------------------------------
+ * Several stepping loops share a few threads, each thread stepping its tasks
+ * once per physics period, paced to the wall clock at one real-time factor (so
+ * robot and twin keep one clock). A task's own runner (rtf 0: unpaced) times
+ * its step and owns its metrics and health loop; the worker's pacer is the one
+ * that falls behind, and its overruns are charged to its tasks. */
+typedef struct dtw_runner_task {
+  const char *fqn;          /* the node's "<ns>/<name>" (borrowed) */
+  int (*step)(void *node);
+  void *node;
+  dtw_runner_t runner;      /* dtw_runner_init(&runner, host, fqn, period_s, 0) */
+} dtw_runner_task_t;
+
+typedef struct dtw_runner_pool dtw_runner_pool_t;
+
+/* Start min(threads, n_tasks) threads (0 = 1); task i runs on thread i % threads.
+ * tasks must outlive the pool and all step at one period. Returns 0, DTW_EINVAL
+ * (different periods, rtf <= 0) or DTW_ENOMEM, with a message. */
+int dtw_runner_pool_start(dtw_runner_task_t *tasks, size_t n_tasks, size_t threads, double rtf,
+                          dtw_runner_pool_t **out, char *err, size_t errlen);
+size_t dtw_runner_pool_threads(const dtw_runner_pool_t *pool);
+/* Steps whose task returned an error, over all threads (any thread may read). */
+uint64_t dtw_runner_pool_failures(const dtw_runner_pool_t *pool);
+/* Stop stepping and join the threads (idempotent); the pool can still be read. */
+void dtw_runner_pool_join(dtw_runner_pool_t *pool);
+/* Join if needed and free. NULL is ignored. */
+void dtw_runner_pool_stop(dtw_runner_pool_t *pool);
+
 #endif /* DTW_RUNNER_H */
