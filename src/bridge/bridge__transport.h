@@ -53,7 +53,8 @@ typedef struct dtw__bt_config {
   const char *bind_address; /* numeric address or host name */
   int port;                 /* 0: any free port */
   size_t max_conns;         /* more are refused (on_refused) */
-  size_t input_max_bytes;   /* largest unconsumed input a connection may hold */
+  size_t input_max_bytes;   /* largest unconsumed input a connection may hold (the
+                             * first 64 KiB are always taken) */
   size_t queue_bytes, queue_frames; /* per connection: bridge__queue.h's bounds */
   int64_t idle_timeout_ns;  /* 0: never */
   /* metrics the transport updates (each may be NULL) */
