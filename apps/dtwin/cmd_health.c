@@ -1,6 +1,5 @@
 /* dtwin health - check a running system: readiness endpoints, the DDS graph,
  * real-time factor and sync state from /metrics, optionally Kubernetes. */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -215,14 +214,9 @@ int dtwin_cmd_health(dtwin_cli_t *cli) {
   health_opts_t o;
   int rc = parse_opts(cli, &o);
   if (rc != 0) return rc;
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-    fprintf(stderr, "dtwin %s: libcurl initialisation failed\n", cli->cmd_name);
-    return DTWIN_EXIT_FAILURE;
-  }
   dtw_hcheck_report_t *r = calloc(1, sizeof *r);
   if (r == NULL) {
     fprintf(stderr, "dtwin %s: out of memory\n", cli->cmd_name);
-    curl_global_cleanup();
     return DTWIN_EXIT_FAILURE;
   }
   /* one participant for every round: what it discovered carries over */
@@ -248,6 +242,5 @@ int dtwin_cmd_health(dtwin_cli_t *cli) {
   int exit_code = dtw_hcheck_ok(r) ? DTWIN_EXIT_OK : DTWIN_EXIT_FAILURE;
   if (bus != NULL) dtw_bus_destroy(bus);
   free(r);
-  curl_global_cleanup();
   return exit_code;
 }

@@ -28,10 +28,14 @@
  * send_queue_messages (dtwin_bridge_dropped_total): it never stalls other
  * clients or the bus.
  *
+ * This file is the node adapter: settings, bus node, metrics and readiness
+ * around the server of dtw/bridge_server.h (src/bridge: transport, session,
+ * router, codec).
+ *
  * Threads: one thread drives the node with dtw_bridge_node_poll (epoll over
  * the listening socket, the clients and an eventfd). DDS samples are sent to
  * clients from Cyclone's receive thread (non-blocking send, else queued), so
- * the DDS -> TCP path adds no thread hop; the node's lock serialises the two.
+ * the DDS -> TCP path adds no thread hop; the transport's lock serialises the two.
  * Allocation: per client at connect (buffers grow to the largest frame seen),
  * per registration; forwarding a sample allocates nothing.
  *
@@ -46,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dtw/bridge_server.h"
 #include "dtw/config.h"
 #include "dtw/node.h"
 
@@ -73,37 +78,9 @@
 DTW_PARAM_STRUCT(dtw_bridge_node_settings_t, DTW_BRIDGE_NODE_PARAMS);
 extern const dtw_param_table_t dtw_bridge_node_param_table;
 
-/* Why a connection or an input was refused (metric label in brackets). */
-#define DTW_BRIDGE_REFUSAL_MAP(X)                                                        \
-  X(MAX_CLIENTS, "max_clients", "too many clients connected")                           \
-  X(FRAME_TOO_LARGE, "frame_too_large", "frame length past max_frame_bytes")            \
-  X(MALFORMED_FRAME, "malformed_frame", "destination with a NUL byte")                  \
-  X(TRUNCATED, "truncated", "connection ended inside a frame")                          \
-  X(BAD_JSON, "bad_json", "command body not JSON or missing a field")                   \
-  X(UNKNOWN_COMMAND, "unknown_command", "unknown __ command")                           \
-  X(IDLE_TIMEOUT, "idle_timeout", "client sent nothing for idle_timeout_s")             \
-  X(UNKNOWN_TYPE, "unknown_type", "message or service type without IDL (__error sent)") \
-  X(INVALID_MESSAGE, "invalid_message", "payload not valid CDR of the type (__error sent)") \
-  X(NOT_REGISTERED, "not_registered", "frame for a topic/service the client did not register")
-
-typedef enum {
-#define DTW__BRIDGE_REFUSAL_ENUM(name, label, text) DTW_BRIDGE_REFUSAL_##name,
-  DTW_BRIDGE_REFUSAL_MAP(DTW__BRIDGE_REFUSAL_ENUM)
-#undef DTW__BRIDGE_REFUSAL_ENUM
-  DTW_BRIDGE_REFUSAL_COUNT
-} dtw_bridge_refusal_t;
-
-const char *dtw_bridge_refusal_name(int reason);
-
-typedef struct dtw_bridge_node_stats {
-  uint64_t clients;          /* connected now */
-  uint64_t accepted;         /* connections accepted so far */
-  uint64_t frames_in, frames_out, bytes_in, bytes_out;
-  uint64_t dropped;          /* queued messages dropped for slow clients */
-  uint64_t published;        /* client frames published on DDS */
-  uint64_t service_calls;    /* ROS service calls answered + Unity service requests answered */
-  uint64_t refused[DTW_BRIDGE_REFUSAL_COUNT];
-} dtw_bridge_node_stats_t;
+/* Refusal reasons (DTW_BRIDGE_REFUSAL_*, dtw_bridge_refusal_name) and the
+ * counters are the server's (dtw/bridge_server.h). */
+typedef dtw_bridge_stats_t dtw_bridge_node_stats_t;
 
 typedef struct dtw_bridge_node dtw_bridge_node_t;
 

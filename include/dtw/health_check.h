@@ -6,9 +6,11 @@
  * system is healthy when no check failed (skips pass: a metric nobody exports
  * is not a failure, it is said so).
  *
- * The evaluation functions (Prometheus text, Kubernetes API responses,
- * kubeconfig) are pure functions of their input and are unit tested with
- * files; the fetching ones use libcurl (HTTP and HTTPS, with timeouts).
+ * Library dtw_hcheck (src/hcheck): the checks and the report. What they use
+ * lives below them: the Prometheus parser in dtw_metrics (dtw/metrics_parse.h),
+ * HTTP and the Kubernetes API client in dtw_hclient (dtw/hclient.h). The
+ * evaluation functions (metrics text, Kubernetes API responses) are pure
+ * functions of their input and are unit tested with files.
  * Nothing here is meant for hot paths: functions allocate freely.
  * Not thread-safe per report; distinct reports may be used concurrently. */
 #ifndef DTW_HEALTH_CHECK_H
@@ -20,34 +22,8 @@
 #include <stdio.h>
 
 #include "dtw/bus.h"
-
-/* ---- Prometheus text format (0.0.4) ------------------------------------------------------ */
-
-#define DTW_PROM_MAX_LABELS 16
-
-typedef struct dtw_prom_sample {
-  char name[128];
-  size_t n_labels;
-  struct {
-    char name[64];
-    char value[256]; /* unescaped */
-  } labels[DTW_PROM_MAX_LABELS];
-  double value;
-} dtw_prom_sample_t;
-
-/* Parse one line `name{l="v",...} value [timestamp]` (len bytes, no newline
- * needed). Returns 1 with *out filled, 0 for a blank or '#' line, DTW_EPARSE
- * (with the reason) for anything else, DTW_ERANGE when a name/value does not
- * fit or there are more than DTW_PROM_MAX_LABELS labels. */
-int dtw_prom_parse_line(const char *line, size_t len, dtw_prom_sample_t *out, char *err,
-                        size_t errlen);
-/* First sample of metric `name` in a whole exposition whose label `label` has
- * value `value` (label NULL: any sample of that name). Malformed lines are
- * skipped. Returns 1 (found, *out filled) or 0. */
-int dtw_prom_find(const char *text, const char *name, const char *label, const char *value,
-                  dtw_prom_sample_t *out);
-/* Value of label `name` in s, or NULL. */
-const char *dtw_prom_label(const dtw_prom_sample_t *s, const char *name);
+#include "dtw/hclient.h"        /* HTTP and the Kubernetes API (dtw_hclient) */
+#include "dtw/metrics_parse.h"  /* the Prometheus text parser (dtw_metrics) */
 
 /* ---- report --------------------------------------------------------------------------------- */
 
@@ -78,14 +54,6 @@ void dtw_hcheck_print_text(const dtw_hcheck_report_t *r, FILE *out);
 /* {"ok":bool,"checks":[{"name":..,"ok":bool,"skipped":bool,"detail":..},...]} and a
  * newline. Returns 0 or DTW_ENOMEM. */
 int dtw_hcheck_print_json(const dtw_hcheck_report_t *r, FILE *out);
-
-/* ---- HTTP ----------------------------------------------------------------------------------- */
-
-/* GET url with a total timeout. On a completed exchange returns 0 with *status
- * (HTTP code) and *body (malloc'd, NUL-terminated, caller frees; at most
- * 16 MiB); DTW_EIO with curl's reason (refused, timed out...) otherwise. */
-int dtw_hcheck_http_get(const char *url, double timeout_s, long *status, char **body,
-                        size_t *len, char *err, size_t errlen);
 
 /* ---- the checks ------------------------------------------------------------------------------ */
 
@@ -118,37 +86,6 @@ void dtw_hcheck_graph(dtw_hcheck_report_t *r, dtw_bus_t *bus, const char *const 
 
 /* ---- Kubernetes --------------------------------------------------------------------------- */
 
-/* How to reach the API server. Blobs are PEM (decoded *-data fields). */
-typedef struct dtw_k8s_conn {
-  char server[512];      /* "https://10.0.0.1:443" */
-  char *token;           /* bearer token or NULL */
-  char *ca_file;         /* certificate-authority path or NULL */
-  uint8_t *ca_pem;       /* certificate-authority-data, or NULL */
-  size_t ca_pem_len;
-  char *cert_file, *key_file; /* client-certificate / client-key paths or NULL */
-  uint8_t *cert_pem, *key_pem; /* client-*-data or NULL */
-  size_t cert_pem_len, key_pem_len;
-  bool insecure;         /* insecure-skip-tls-verify */
-  char ns[256];          /* namespace of the context ("" if none) */
-  char source[512];      /* "in-cluster" or the kubeconfig path, for messages */
-} dtw_k8s_conn_t;
-
-/* In-cluster: KUBERNETES_SERVICE_HOST/PORT, the service account token and CA
- * under sa_dir (NULL: /var/run/secrets/kubernetes.io/serviceaccount).
- * Returns 0, DTW_ENOENT (not in a cluster / files missing), DTW_ENOMEM. */
-int dtw_k8s_conn_in_cluster(const char *sa_dir, dtw_k8s_conn_t *c, char *err, size_t errlen);
-/* A kubeconfig file: its current-context's cluster (server,
- * certificate-authority[-data], insecure-skip-tls-verify) and user (token,
- * tokenFile, client-certificate[-data], client-key[-data]); relative paths
- * are relative to the file. exec / auth-provider users: DTW_EUNSUP. Returns 0
- * or DTW_ENOENT / DTW_EPARSE / DTW_EUNSUP / DTW_ENOMEM with "file:line: ...". */
-int dtw_k8s_conn_from_kubeconfig(const char *path, dtw_k8s_conn_t *c, char *err, size_t errlen);
-/* Free what a conn holds; safe on a zeroed one. */
-void dtw_k8s_conn_fini(dtw_k8s_conn_t *c);
-/* GET server + path (e.g. "/api/v1/nodes"); as dtw_hcheck_http_get. */
-int dtw_k8s_get(const dtw_k8s_conn_t *c, const char *path, double timeout_s, long *status,
-                char **body, size_t *len, char *err, size_t errlen);
-
 /* Evaluate API responses (JSON text of a NodeList / PodList): check
  * "kubernetes nodes" (every node Ready) and "kubernetes pods" (at least one
  * pod, each Running and Ready; details name the bad ones and why). */
@@ -170,9 +107,5 @@ size_t dtw_hcheck_k8s_pod_endpoints(const char *json, char (*urls)[DTW_HCHECK_UR
 void dtw_hcheck_kubernetes(dtw_hcheck_report_t *r, const dtw_k8s_conn_t *c, const char *ns,
                            const char *selector, double timeout_s,
                            char (*urls)[DTW_HCHECK_URL_MAX], size_t max_urls, size_t *n_urls);
-
-/* Standard base64 (padding optional, whitespace ignored) into a malloc'd
- * buffer. Returns 0 or DTW_EPARSE / DTW_ENOMEM. */
-int dtw_base64_decode(const char *text, uint8_t **out, size_t *len);
 
 #endif /* DTW_HEALTH_CHECK_H */

@@ -7,6 +7,7 @@
 #define DTW_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 typedef enum {
   DTW_LOG_DEBUG = 0,
@@ -34,6 +35,20 @@ void dtw_log_set_hook(dtw_log_hook_t hook, void *user);
 void dtw_log(dtw_log_level_t level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void dtw_vlog(dtw_log_level_t level, const char *component, const char *fmt, va_list ap);
+
+/* A rate limit for lines a flood of bad input could trigger: at most
+ * DTW_LOG_BURST lines per second per limiter; the lines beyond are counted
+ * and reported with the next one that passes. Zero-initialise; one limiter
+ * per thread (it is not locked). */
+#define DTW_LOG_BURST 5
+typedef struct dtw_log_limiter {
+  int64_t window_start_ns;
+  unsigned in_window;
+  uint64_t suppressed;
+} dtw_log_limiter_t;
+
+void dtw_log_limited(dtw_log_limiter_t *lim, dtw_log_level_t level, const char *component,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #define DTW_DEBUG(comp, ...) dtw_log(DTW_LOG_DEBUG, comp, __VA_ARGS__)
 #define DTW_INFO(comp, ...) dtw_log(DTW_LOG_INFO, comp, __VA_ARGS__)

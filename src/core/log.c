@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dtw/clock.h"
+
 static _Atomic int g_level = DTW_LOG_INFO;
 static dtw_log_hook_t g_hook;
 static void *g_hook_user;
@@ -70,4 +72,29 @@ void dtw_log(dtw_log_level_t level, const char *component, const char *fmt, ...)
   va_start(ap, fmt);
   dtw_vlog(level, component, fmt, ap);
   va_end(ap);
+}
+
+void dtw_log_limited(dtw_log_limiter_t *lim, dtw_log_level_t level, const char *component,
+                     const char *fmt, ...) {
+  int64_t now = dtw_clock_mono_ns();
+  if (lim->window_start_ns == 0 || now - lim->window_start_ns >= DTW_NS_PER_S) {
+    lim->window_start_ns = now;
+    lim->in_window = 0;
+  }
+  if (lim->in_window >= DTW_LOG_BURST) {
+    lim->suppressed++;
+    return;
+  }
+  lim->in_window++;
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (lim->suppressed > 0)
+    dtw_log(level, component, "%s (and %llu more like it in the last second)", msg,
+            (unsigned long long)lim->suppressed);
+  else
+    dtw_log(level, component, "%s", msg);
+  lim->suppressed = 0;
 }

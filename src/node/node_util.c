@@ -10,31 +10,6 @@
 #include "dtw/node.h"
 #include "node__util.h"
 
-void dtw__log_limited(dtw__log_limiter_t *lim, dtw_log_level_t level, const char *component,
-                      const char *fmt, ...) {
-  int64_t now = dtw_clock_mono_ns();
-  if (lim->window_start_ns == 0 || now - lim->window_start_ns >= DTW_NS_PER_S) {
-    lim->window_start_ns = now;
-    lim->in_window = 0;
-  }
-  if (lim->in_window >= DTW__LOG_BURST) {
-    lim->suppressed++;
-    return;
-  }
-  lim->in_window++;
-  char msg[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  if (lim->suppressed > 0)
-    dtw_log(level, component, "%s (and %llu more like it in the last second)", msg,
-            (unsigned long long)lim->suppressed);
-  else
-    dtw_log(level, component, "%s", msg);
-  lim->suppressed = 0;
-}
-
 int dtw_node_add_remaps(dtw_bus_node_t *node, const char *rules, char *err, size_t errlen) {
   char rule[512];
   const char *p = rules;

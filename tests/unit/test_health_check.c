@@ -1,7 +1,8 @@
-/* dtwin health's pure parts and its HTTP client: Prometheus text lines, the
- * metric checks, Kubernetes API responses and kubeconfigs from
- * tests/data/health, base64, the report's text and JSON, and readiness /
- * metrics fetched from a real dtw_http server on a free port. */
+/* dtwin health's checks (dtw_hcheck): the metric checks, Kubernetes API
+ * responses from tests/data/health, the report's text and JSON, and readiness /
+ * metrics fetched from a real dtw_http server on a free port. The parser and
+ * the client they use have their own tests: test_metrics_parse.c,
+ * test_hclient.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,61 +40,6 @@ static char *slurp(const char *name) {
 static const dtw_hcheck_item_t *last(const dtw_hcheck_report_t *r) {
   assert_true(r->n > 0);
   return &r->items[r->n - 1];
-}
-
-static void test_prom_lines(void **state) {
-  (void)state;
-  dtw_prom_sample_t s;
-  char err[256];
-  const char *l1 = "dtwin_x_total{node=\"/twin/a\",topic=\"q\\\"\\\\\\n\"} 12.5 1700000000";
-  assert_int_equal(dtw_prom_parse_line(l1, strlen(l1), &s, err, sizeof err), 1);
-  assert_string_equal(s.name, "dtwin_x_total");
-  assert_int_equal(s.n_labels, 2);
-  assert_string_equal(dtw_prom_label(&s, "node"), "/twin/a");
-  assert_string_equal(dtw_prom_label(&s, "topic"), "q\"\\\n");
-  assert_null(dtw_prom_label(&s, "other"));
-  assert_true(s.value == 12.5);
-  const char *l2 = "up 1";
-  assert_int_equal(dtw_prom_parse_line(l2, strlen(l2), &s, err, sizeof err), 1);
-  assert_int_equal(s.n_labels, 0);
-  assert_true(s.value == 1);
-  const char *l3 = "a{le=\"+Inf\",} +Inf";
-  assert_int_equal(dtw_prom_parse_line(l3, strlen(l3), &s, err, sizeof err), 1);
-  assert_true(isinf(s.value) && s.value > 0);
-  assert_int_equal(dtw_prom_parse_line("g NaN", 5, &s, err, sizeof err), 1);
-  assert_true(isnan(s.value));
-  assert_int_equal(dtw_prom_parse_line("# HELP a b", 10, &s, err, sizeof err), 0);
-  assert_int_equal(dtw_prom_parse_line("   ", 3, &s, err, sizeof err), 0);
-  /* malformed */
-  const char *bad[] = {"1abc 2", "a{b=c} 1", "a{b=\"c\" 1", "a 1x", "a", "a{b=\"c\"}", "a inf",
-                       "a{=\"x\"} 1", "a 0x10"};
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    err[0] = '\0';
-    assert_int_equal(dtw_prom_parse_line(bad[i], strlen(bad[i]), &s, err, sizeof err),
-                     DTW_EPARSE);
-    assert_true(err[0] != '\0');
-  }
-  char many[2048] = "m{";
-  for (int i = 0; i < DTW_PROM_MAX_LABELS + 1; i++)
-    snprintf(many + strlen(many), sizeof many - strlen(many), "l%d=\"v\",", i);
-  strcat(many, "} 1");
-  assert_int_equal(dtw_prom_parse_line(many, strlen(many), &s, err, sizeof err), DTW_ERANGE);
-}
-
-static void test_prom_find(void **state) {
-  (void)state;
-  char *text = slurp("metrics_sim.txt");
-  dtw_prom_sample_t s;
-  assert_int_equal(dtw_prom_find(text, "dtwin_real_time_factor", "node", "/robot/robot_emulator",
-                                 &s),
-                   1);
-  assert_true(fabs(s.value - 0.42) < 1e-12);
-  assert_int_equal(dtw_prom_find(text, "dtwin_real_time_factor", NULL, NULL, &s), 1);
-  assert_true(fabs(s.value - 0.998) < 1e-12);
-  assert_int_equal(dtw_prom_find(text, "dtwin_real_time_factor", "node", "/x", &s), 0);
-  /* a prefix of another name is not that name */
-  assert_int_equal(dtw_prom_find(text, "dtwin_real_time", NULL, NULL, &s), 0);
-  free(text);
 }
 
 static void test_metric_checks(void **state) {
@@ -209,82 +155,6 @@ static void test_k8s_eval(void **state) {
   free(r);
 }
 
-static void test_kubeconfig(void **state) {
-  (void)state;
-  char path[1300], err[1024];
-  dtw_k8s_conn_t c;
-  snprintf(path, sizeof path, "%s/kubeconfig_token.yaml", data_dir);
-  assert_int_equal(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err), 0);
-  assert_string_equal(c.server, "https://10.0.0.1:6443"); /* trailing '/' dropped */
-  assert_string_equal(c.token, "abc.def.ghi");
-  assert_string_equal(c.ns, "dtwin-staging");
-  assert_non_null(c.ca_pem);
-  assert_null(c.ca_file);
-  assert_non_null(strstr((const char *)c.ca_pem, "TESTCA"));
-  assert_false(c.insecure);
-  dtw_k8s_conn_fini(&c);
-
-  snprintf(path, sizeof path, "%s/kubeconfig_cert.yaml", data_dir);
-  assert_int_equal(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err), 0);
-  assert_null(c.token);
-  char want[1400];
-  snprintf(want, sizeof want, "%s/certs/client.crt", data_dir);
-  assert_string_equal(c.cert_file, want);
-  snprintf(want, sizeof want, "%s/certs/client.key", data_dir);
-  assert_string_equal(c.key_file, want);
-  snprintf(want, sizeof want, "%s/serviceaccount/ca.crt", data_dir);
-  assert_string_equal(c.ca_file, want);
-  dtw_k8s_conn_fini(&c);
-
-  snprintf(path, sizeof path, "%s/kubeconfig_exec.yaml", data_dir);
-  assert_int_equal(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err), DTW_EUNSUP);
-  assert_non_null(strstr(err, "exec"));
-  snprintf(path, sizeof path, "%s/kubeconfig_nocontext.yaml", data_dir);
-  assert_int_equal(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err), DTW_EPARSE);
-  assert_non_null(strstr(err, "context 'missing' not found"));
-  snprintf(path, sizeof path, "%s/no_such_kubeconfig.yaml", data_dir);
-  assert_true(dtw_k8s_conn_from_kubeconfig(path, &c, err, sizeof err) < 0);
-
-  /* in-cluster, from a service-account directory */
-  snprintf(path, sizeof path, "%s/serviceaccount", data_dir);
-  unsetenv("KUBERNETES_SERVICE_HOST");
-  assert_int_equal(dtw_k8s_conn_in_cluster(path, &c, err, sizeof err), DTW_ENOENT);
-  setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
-  setenv("KUBERNETES_SERVICE_PORT", "443", 1);
-  assert_int_equal(dtw_k8s_conn_in_cluster(path, &c, err, sizeof err), 0);
-  assert_string_equal(c.server, "https://10.96.0.1:443");
-  assert_string_equal(c.token, "sa-token-123");
-  assert_string_equal(c.ns, "dtwin");
-  snprintf(want, sizeof want, "%s/ca.crt", path);
-  assert_string_equal(c.ca_file, want);
-  dtw_k8s_conn_fini(&c);
-  setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
-  assert_int_equal(dtw_k8s_conn_in_cluster(path, &c, err, sizeof err), 0);
-  assert_string_equal(c.server, "https://[fd00::1]:443");
-  dtw_k8s_conn_fini(&c);
-  unsetenv("KUBERNETES_SERVICE_HOST");
-}
-
-static void test_base64(void **state) {
-  (void)state;
-  uint8_t *out;
-  size_t len;
-  assert_int_equal(dtw_base64_decode("aGVsbG8gd29ybGQ=", &out, &len), 0);
-  assert_int_equal(len, 11);
-  assert_memory_equal(out, "hello world", 11);
-  free(out);
-  assert_int_equal(dtw_base64_decode("aGVs\nbG8", &out, &len), 0); /* no padding, newline */
-  assert_int_equal(len, 5);
-  assert_memory_equal(out, "hello", 5);
-  free(out);
-  assert_int_equal(dtw_base64_decode("", &out, &len), 0);
-  assert_int_equal(len, 0);
-  free(out);
-  assert_int_equal(dtw_base64_decode("aGV*", &out, &len), DTW_EPARSE);
-  assert_int_equal(dtw_base64_decode("a", &out, &len), DTW_EPARSE);
-  assert_int_equal(dtw_base64_decode("aG=V", &out, &len), DTW_EPARSE);
-}
-
 static void test_report_output(void **state) {
   (void)state;
   dtw_hcheck_report_t *r = calloc(1, sizeof *r);
@@ -365,7 +235,7 @@ static void test_endpoint(void **state) {
   char *body;
   char u[400];
   snprintf(u, sizeof u, "%s/nothing", url);
-  assert_int_equal(dtw_hcheck_http_get(u, 2.0, &status, &body, NULL, err, sizeof err), 0);
+  assert_int_equal(dtw_hclient_get(u, 2.0, &status, &body, NULL, err, sizeof err), 0);
   assert_int_equal(status, 404);
   free(body);
   dtw_http_server_stop(srv);
@@ -383,10 +253,10 @@ int main(void) {
   const char *d = getenv("DTW_TEST_DATA");
   snprintf(data_dir, sizeof data_dir, "%s/health", d ? d : "tests/data");
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_prom_lines),   cmocka_unit_test(test_prom_find),
-      cmocka_unit_test(test_metric_checks), cmocka_unit_test(test_k8s_eval),
-      cmocka_unit_test(test_kubeconfig),    cmocka_unit_test(test_base64),
-      cmocka_unit_test(test_report_output), cmocka_unit_test(test_endpoint),
+      cmocka_unit_test(test_metric_checks),
+      cmocka_unit_test(test_k8s_eval),
+      cmocka_unit_test(test_report_output),
+      cmocka_unit_test(test_endpoint),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
