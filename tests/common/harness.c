@@ -217,6 +217,20 @@ bool th_log_find(const th_proc_t *p, const char *needle, char *line, size_t cap)
   return found;
 }
 
+bool th_log_last(const th_proc_t *p, const char *needle, char *line, size_t cap) {
+  FILE *f = fopen(p->log, "r");
+  if (f == NULL) return false;
+  char buf[4096];
+  bool found = false;
+  while (fgets(buf, sizeof buf, f) != NULL)
+    if (strstr(buf, needle) != NULL) {
+      found = true;
+      if (line != NULL && cap > 0) snprintf(line, cap, "%s", buf);
+    }
+  fclose(f);
+  return found;
+}
+
 bool th_wait_log(const th_proc_t *p, const char *needle, double timeout_s, char *line,
                  size_t cap) {
   double end = th_now_s() + timeout_s;

@@ -76,6 +76,8 @@ int th_stop(th_proc_t *p, int sig, double timeout_s);
 
 /* The first line of p's log containing needle, into line (may be NULL). */
 bool th_log_find(const th_proc_t *p, const char *needle, char *line, size_t cap);
+/* The last line of p's log containing needle, into line (may be NULL). */
+bool th_log_last(const th_proc_t *p, const char *needle, char *line, size_t cap);
 /* th_log_find, waiting up to timeout_s for the line to appear. */
 bool th_wait_log(const th_proc_t *p, const char *needle, double timeout_s, char *line,
                  size_t cap);
