@@ -7,6 +7,7 @@
 
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -87,10 +88,17 @@ int th_finish(int failed) {
     fprintf(stderr, "harness: logs kept in %s\n", g_dir);
     return failed;
   }
-  /* only files we created live here: our logs */
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-  if (system(cmd) != 0) fprintf(stderr, "harness: could not remove %s\n", g_dir);
+  /* only our logs live here, no subdirectories */
+  DIR *d = opendir(g_dir);
+  struct dirent *e;
+  char path[512];
+  while (d != NULL && (e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
+    unlink(path);
+  }
+  if (d != NULL) closedir(d);
+  if (rmdir(g_dir) != 0) fprintf(stderr, "harness: could not remove %s\n", g_dir);
   return failed;
 }
 
