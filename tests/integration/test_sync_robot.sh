@@ -59,7 +59,7 @@ if wait_until 60 grep -q -- '-> DIVERGED' "$tmp/sync.log"; then
   check diverged_once -- "SYNCED before the fault, no false alarm"
   ((n_fail > 0)) && grep -v multicast "$tmp/sync.log" | head -20
 else
-  fail "no DIVERGED within 60 s"; tail -20 "$tmp/sync.log" "$tmp/robot.log"
+  fail "no DIVERGED within 60 s"; tail -n 20 "$tmp/sync.log" "$tmp/robot.log" "$tmp/twin.log"
 fi
 stop_all
 
@@ -79,7 +79,7 @@ if wait_until 60 grep -q 'STALE -> SYNCED' "$tmp/sync.log"; then
   check [ "$ms" -ge 500 ] -- "STALE after at least stale_timeout_s of silence ($ms ms)"
   ok "SYNCED again after the feed returned"
 else
-  fail "no STALE -> SYNCED within 60 s"; tail -20 "$tmp/sync.log" "$tmp/robot.log"
+  fail "no STALE -> SYNCED within 60 s"; tail -n 20 "$tmp/sync.log" "$tmp/robot.log" "$tmp/twin.log"
 fi
 stop_all
 
