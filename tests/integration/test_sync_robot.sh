@@ -35,9 +35,17 @@ check() {
 "$DTWIN" sim "${H[@]}" --quiet --duration 120 --trajectory config/motions/demo.yaml --loop \
   >"$tmp/twin.log" 2>&1 &
 pids+=($!)
-expect 0 'position:' -- "$DTWIN" topic echo /twin/joint_states --count 1 --duration 60
-# both stamp with their sim time: compare at equal stamps. No threshold re-sync:
-# it would clear the twin history, which lags behind these robot stamps.
+# both stamp with their sim time and the sync compares equal stamps: the twin must stay
+# ahead of the robot (within its 10 s history) even if a loaded machine stalls it more
+# than the robot, so the robot starts once the twin is 3 s into its run
+twin_3s_ahead() {
+  local sec
+  sec=$("$DTWIN" topic echo /twin/joint_states --count 1 --duration 10 2>/dev/null |
+    sed -nE 's/.*stamp: \{sec: ([0-9]+),.*/\1/p')
+  [[ -n $sec && $sec -ge 3 ]]
+}
+check wait_until 60 twin_3s_ahead -- "the twin runs (3 s of its time)"
+# No threshold re-sync: it would clear the twin history, which lags behind these robot stamps.
 "$DTWIN" sync "${H[@]}" --quiet --set sync.time_alignment=fixed --set sync.twin_history_s=10 \
   --set sync.resync_threshold_rad=0 >"$tmp/sync.log" 2>&1 &
 pids+=($!)
