@@ -55,7 +55,12 @@ static struct {
 
 static th_proc_t *const sync_proc = &g.proc[P_SYNC];
 
-/* Newest /sync/status within timeout whose overall message is `state`. */
+/* Drop the statuses received so far: the next wait sees only newer ones. */
+static void drain_status(void) {
+  while (dtw_sub_take(g.status, &g.diag) == 1) {}
+}
+
+/* The first /sync/status (in arrival order) within timeout whose overall message is `state`. */
 static int wait_status(const char *state, int64_t timeout_ns) {
   int64_t end = dtw_clock_mono_ns() + timeout_ns;
   while (dtw_clock_mono_ns() < end) {
@@ -200,6 +205,7 @@ static void test_synced_without_fault(void **state) {
 static void test_step_is_diverged(void **state) {
   (void)state;
   drain(g.robot_js);
+  drain_status();
   robot_set_knee(0.3);
   /* the fault's time on the robot's clock: its first sample showing the step */
   assert_true(wait_joint(g.robot_js, "left_knee", 0.3, 0.05, WAIT_NS));
@@ -230,6 +236,7 @@ static void test_resync_request_brings_twin_back(void **state) {
   (void)state;
   dtw_trigger_response_t resp;
   char err[256];
+  drain_status();
   assert_int_equal(dtw_bus_call(g.resync, NULL, &resp, WAIT_NS, err, sizeof err), 0);
   print_message("resync: %s\n", resp.message);
   assert_true(resp.success);
@@ -242,6 +249,7 @@ static void test_resync_request_brings_twin_back(void **state) {
 
 static void test_large_step_resyncs_by_threshold(void **state) {
   (void)state;
+  drain_status();
   robot_set_knee(0.9);
   if (!th_wait_log(sync_proc, "re-sync (threshold)", WAIT_S, NULL, 0)) th_log_dump(sync_proc, 40);
   drain(g.twin_js);
@@ -261,6 +269,7 @@ static bool log_count_above(void *user) {
 
 static void test_silent_robot_is_stale_then_recovers(void **state) {
   (void)state;
+  drain_status(); /* SYNCED now, not a queued status from before */
   assert_true(wait_status("SYNCED", WAIT_NS));
   log_count_wait_t stale_line = {"-> STALE", th_log_count(sync_proc, "-> STALE")};
   int64_t t0 = dtw_clock_mono_ns();
@@ -269,15 +278,16 @@ static void test_silent_robot_is_stale_then_recovers(void **state) {
   print_message("robot silent: STALE on /sync/status after %.0f ms\n",
                 (double)(dtw_clock_mono_ns() - t0) / 1e6);
   assert_true(stale);
-  /* the node's own account: silent for at least stale_timeout_s on its clock */
+  /* the node's own account: silent for at least stale_timeout_s on its clock ("no robot
+   * sample for 0.6 s"; "no matched robot sample for" if the robot's last samples could not
+   * be matched, as when a loaded machine lets the twin run far ahead of it) */
   char line[1024];
   assert_true(th_wait_for(log_count_above, &stale_line, WAIT_S));
   assert_true(th_log_last(sync_proc, "-> STALE", line, sizeof line));
-  const char *p = strstr(line, "no robot sample for ");
-  assert_non_null(p);
-  double silent_s = strtod(p + strlen("no robot sample for "), NULL);
-  print_message("sync node: STALE after %.0f ms without a robot sample (stale_timeout_s 0.5, "
-                "status every 0.1 s)\n", silent_s * 1e3);
+  const char *p = strstr(line, "robot sample for ");
+  if (p == NULL) fail_msg("STALE without a silence: %s", line);
+  double silent_s = strtod(p + strlen("robot sample for "), NULL);
+  print_message("sync node: %s", strstr(line, "-> STALE"));
   th_assert_range(silent_s, STALE_TIMEOUT_S, INFINITY, "silence before STALE, sync clock");
   assert_int_equal(kill(g.proc[P_ROBOT].pid, SIGCONT), 0);
   t0 = dtw_clock_mono_ns();
