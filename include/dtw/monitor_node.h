@@ -109,6 +109,15 @@ void dtw_monitor_node_destroy(dtw_monitor_node_t *node);
  * failure; the node keeps going). */
 int dtw_monitor_node_poll(dtw_monitor_node_t *node, double now_s);
 
+/* The clock samples are timed with: ns, on the epoch of poll's now_s. */
+typedef int64_t (*dtw_monitor_clock_fn)(void *user);
+/* Test hook: time samples with clock(user) instead of dtw_clock_mono_ns(), so
+ * a test moving a fake clock (and passing the same time to poll) gets exact
+ * rates, gaps and ages. Call right after create, before a sample can arrive
+ * (clock is called from Cyclone's receive thread); it restarts the node's
+ * start time on the new clock. NULL restores the monotonic clock. */
+void dtw_monitor_node_set_clock(dtw_monitor_node_t *node, dtw_monitor_clock_fn clock, void *user);
+
 /* Snapshot of the last poll (strings owned by the node). */
 void dtw_monitor_node_get_status(const dtw_monitor_node_t *node, dtw_monitor_status_t *out);
 /* "<namespace>/<node_name>" */

@@ -35,6 +35,7 @@ static const char *const k_sync_states[] = {
 #define N_SYNC_STATES (sizeof k_sync_states / sizeof k_sync_states[0])
 
 typedef struct mtopic {
+  const struct dtw_monitor_node *owner; /* its clock times the samples */
   char name[DTW_ROS_NAME_BUF];
   char type[DTW_ROS_NAME_BUF];
   dtw_sub_t *sub;
@@ -76,6 +77,8 @@ struct dtw_monitor_node {
   int sync_state, sync_level;
   char sync_message[128];
   int64_t start_ns, last_refresh_ns;
+  dtw_monitor_clock_fn clock; /* dtw_clock_mono_ns unless a test set one */
+  void *clock_user;
   struct {
     dtw_gauge_t *participants, *nodes, *sync_level;
     dtw_gauge_t *sync_state[N_SYNC_STATES];
@@ -152,11 +155,16 @@ static int parse_topics(dtw_monitor_node_t *n, char *err, size_t errlen) {
 
 /* ---- samples (Cyclone's receive thread) ------------------------------------------------ */
 
+static int64_t mono_clock(void *user) {
+  (void)user;
+  return dtw_clock_mono_ns();
+}
+
 static void on_sample(dtw_sub_t *sub, const void *msg, void *user) {
   (void)sub;
   (void)msg;
   mtopic_t *t = user;
-  int64_t now = dtw_clock_mono_ns();
+  int64_t now = t->owner->clock(t->owner->clock_user);
   pthread_mutex_lock(&t->lock);
   t->ring[t->head] = now;
   t->head = (t->head + 1) % RING;
@@ -173,6 +181,7 @@ static int subscribe(dtw_monitor_node_t *n, mtopic_t *t, char *err, size_t errle
   so.direct = true;
   so.on_msg = on_sample;
   so.user = t;
+  t->owner = n;
   return dtw_sub_create(n->node, t->name, t->type, &so, &t->sub, err, errlen);
 }
 
@@ -231,7 +240,8 @@ int dtw_monitor_node_create(const dtw_monitor_node_settings_t *s, const dtw_node
   n->s = *s;
   n->sync_state = -1;
   n->sync_level = -1;
-  n->start_ns = dtw_clock_mono_ns();
+  n->clock = mono_clock;
+  n->start_ns = mono_clock(NULL);
   dtw_node_fqn(s->namespace, s->node_name, n->fqn, sizeof n->fqn);
   if ((rc = dtw_bus_node_create(host->bus, s->node_name, s->namespace, &n->node, err, errlen)) <
           0 ||
@@ -472,6 +482,13 @@ void dtw_monitor_node_get_status(const dtw_monitor_node_t *n, dtw_monitor_status
   out->sync_state_name = n->sync_state >= 0 ? k_sync_states[n->sync_state] : "unknown";
   out->sync_level = n->sync_level;
   snprintf(out->sync_message, sizeof out->sync_message, "%s", n->sync_message);
+}
+
+void dtw_monitor_node_set_clock(dtw_monitor_node_t *n, dtw_monitor_clock_fn clock, void *user) {
+  n->clock = clock != NULL ? clock : mono_clock;
+  n->clock_user = clock != NULL ? user : NULL;
+  n->start_ns = n->clock(n->clock_user);
+  n->last_refresh_ns = 0;
 }
 
 const char *dtw_monitor_node_fqn(const dtw_monitor_node_t *n) { return n->fqn; }

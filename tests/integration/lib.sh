@@ -50,6 +50,38 @@ expect_within() {
   n_fail=$((n_fail + 1)); return 1
 }
 
+# The same conventions as the C tests' harness (tests/common/harness.h): a
+# node runs with --set dtwin.http_port=0 and its URL is read from the line
+# "metrics and health at http://..." it prints; a wait is for a condition with
+# a generous timeout, never a fixed sleep; a test that cannot run here prints
+# "SKIP: <why>" and exits 77 (ctest's SKIP_RETURN_CODE).
+
+# wait_until SECONDS COMMAND...: retry the command every 0.1 s until it succeeds
+# (a last try once SECONDS have passed decides)
+wait_until() {
+  local end=$((SECONDS + $1))
+  shift
+  while ((SECONDS < end)); do "$@" && return 0; sleep 0.1; done
+  "$@"
+}
+
+# url_of LOGFILE [SECONDS]: the endpoint a dtwin node printed ('' after SECONDS, default 60)
+url_of() {
+  local url="" i
+  for ((i = 0; i < ${2:-60} * 10; i++)); do
+    url=$(grep -o 'metrics and health at http://[0-9.:]*' "$1" 2>/dev/null | head -1 | sed 's/.* at //')
+    [[ -n $url ]] && break
+    sleep 0.1
+  done
+  echo "$url"
+}
+
+# metric URL SERIES: the value of one series (its exact text before the value) in
+# URL/metrics; '' if absent
+metric() {
+  curl -s --max-time 5 "$1/metrics" | grep -F "$2 " | head -1 | awk '{print $NF}'
+}
+
 finish() {
   echo "$n_pass passed, $n_fail failed"
   [[ $n_fail -eq 0 ]]

@@ -3,8 +3,10 @@
  *
  * Each test forks a child before any DDS entity exists (Cyclone's threads do
  * not survive fork). The child subscribes / serves, checks what arrives
- * against the same deterministic messages the parent sends, and reports a
- * result struct over a pipe; the parent asserts on it. */
+ * against the same deterministic messages the parent sends, keeps receiving
+ * until every sample sent has been accounted for (accepted or refused), and
+ * reports a result struct over a pipe; the parent asserts on it. Nothing is
+ * timed: round-trip latency is bench/bench_bus.c's job (phases L and S). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,11 +23,14 @@
 #include <unistd.h>
 
 #include "bus/bus__internal.h"
+#include "common/harness.h"
 #include "dtw/bus.h"
 #include "dtw/clock.h"
 #include "dtw/err.h"
 
 #define SEC INT64_C(1000000000)
+/* waits for discovery and samples give up after this (it bounds a failing test, nothing else) */
+#define CHILD_WAIT_NS (60 * SEC)
 
 typedef struct {
   int ok;         /* 1 if every check in the child passed */
@@ -144,7 +149,7 @@ static child_t spawn(void (*fn)(int up, int down)) {
   if (pid == 0) {
     close(up[0]);
     close(down[1]);
-    alarm(60); /* never outlive a stuck test */
+    alarm(120); /* never outlive a stuck test */
     fn(up[1], down[0]);
     _exit(0);
   }
@@ -155,13 +160,13 @@ static child_t spawn(void (*fn)(int up, int down)) {
 
 static void child_wait_ready(child_t *c) {
   char b;
-  assert_true(read_all(c->up, &b, 1, 20000));
+  assert_true(read_all(c->up, &b, 1, 90000));
 }
 
 static void child_finish(child_t *c, child_result_t *r) {
   char b = 'd';
   write_all(c->down, &b, 1);
-  bool got = read_all(c->up, r, sizeof *r, 20000);
+  bool got = read_all(c->up, r, sizeof *r, 90000);
   int status = 0;
   if (!got) kill(c->pid, SIGKILL);
   waitpid(c->pid, &status, 0);
@@ -180,7 +185,10 @@ static bool parent_done(int down) {
 static dtw_bus_t *make_bus(const char *node_name, dtw_bus_node_t **node) {
   char err[256] = "";
   dtw_bus_t *bus = NULL;
-  if (dtw_bus_create(NULL, &bus, err, sizeof err) < 0) {
+  dtw_bus_options_t opt;
+  dtw_bus_options_default(&opt);
+  opt.domain_id = th_domain();
+  if (dtw_bus_create(&opt, &bus, err, sizeof err) < 0) {
     fprintf(stderr, "bus: %s\n", err);
     return NULL;
   }
@@ -240,6 +248,9 @@ static void raw_cb(dtw_sub_t *sub, const void *msg, void *user) {
   c->n++;
 }
 
+/* JointState samples the parent sends (valid, size mismatch, NaN, valid as raw CDR) */
+#define JS_SENT 4
+
 static void js_child(int up, int down) {
   child_result_t res = {.ok = 1};
   dtw_bus_node_t *node;
@@ -269,11 +280,17 @@ static void js_child(int up, int down) {
   if (dtw_sub_create(node, "joint_states", DTW_TYPE_JOINT_STATE, &o, &raw, err, sizeof err) < 0)
     _exit(2);
   write_all(up, "r", 1);
-  int64_t deadline = dtw_clock_mono_ns() + 20 * SEC;
-  while (!parent_done(down) && dtw_clock_mono_ns() < deadline) dtw_bus_spin_once(bus, SEC / 20);
-  dtw_bus_spin_once(bus, 0);
-  dtw_sub_stats(typed, &res.typed);
-  dtw_sub_stats(raw, &res.raw);
+  /* until the parent is done and each of its JS_SENT samples reached both
+   * subscriptions (typed: accepted or refused; raw: delivered) */
+  int64_t deadline = dtw_clock_mono_ns() + CHILD_WAIT_NS;
+  for (;;) {
+    dtw_bus_spin_once(bus, SEC / 50);
+    dtw_sub_stats(typed, &res.typed);
+    dtw_sub_stats(raw, &res.raw);
+    bool all = rc.n >= JS_SENT && res.typed.messages + res.typed.refused_invalid +
+                                          res.typed.refused_capacity >= JS_SENT;
+    if ((all && parent_done(down)) || dtw_clock_mono_ns() > deadline) break;
+  }
   res.n_typed = jc.accepted;
   res.n_raw = rc.n;
   free(rc.expect);
@@ -295,7 +312,7 @@ static void test_joint_state_round_trip(void **state) {
                                   &pub, err, sizeof err),
                    0);
   assert_string_equal(dtw_pub_topic(pub), "/rt_test/joint_states");
-  assert_int_equal(dtw_pub_wait_matched(pub, 2, 10 * SEC), 0);
+  assert_int_equal(dtw_pub_wait_matched(pub, 2, CHILD_WAIT_NS), 0);
   assert_int_equal(dtw_pub_matched_count(pub), 2);
 
   /* 1: a valid message with every field */
@@ -335,19 +352,21 @@ static void test_joint_state_round_trip(void **state) {
   }
   dtw_bus_stats_t st;
   dtw_pub_stats(pub, &st);
-  assert_int_equal(st.messages, 4);
+  assert_int_equal(st.messages, JS_SENT);
   assert_int_equal(st.refused_invalid, 1);
-  dtw_clock_sleep_ns(SEC / 2); /* reliable: let the samples arrive */
   child_result_t r;
   child_finish(&c, &r);
   assert_int_equal(r.n_typed, 2);            /* 1 and 4 */
   assert_int_equal(r.typed.messages, 2);
   assert_int_equal(r.typed.refused_invalid, 2); /* 2 and 3 reached the hook */
-  assert_int_equal(r.n_raw, 4);              /* raw delivers everything faithfully */
+  assert_int_equal(r.n_raw, JS_SENT);        /* raw delivers everything faithfully */
   dtw_bus_destroy(bus);
 }
 
 /* ---- JointTrajectory: round trip and capacity refusal ------------------------- */
+
+/* trajectories the parent sends: 3 points, 10 points (over the child's capacity), 3 points */
+#define TRAJ_SENT 3
 
 static void traj_child(int up, int down) {
   child_result_t res = {.ok = 1};
@@ -366,19 +385,22 @@ static void traj_child(int up, int down) {
                      sizeof err) < 0)
     _exit(2);
   write_all(up, "r", 1);
-  int64_t deadline = dtw_clock_mono_ns() + 20 * SEC;
-  /* take-style polling, as a control loop would */
-  while (!parent_done(down) && dtw_clock_mono_ns() < deadline) {
+  int64_t deadline = dtw_clock_mono_ns() + CHILD_WAIT_NS;
+  /* take-style polling, as a control loop would, until each of the parent's
+   * TRAJ_SENT trajectories was taken or refused */
+  for (;;) {
     int rc = dtw_sub_take(sub, &got);
     if (rc == 1) {
       CHECK(&res, traj_equal(&got, &expect), "trajectory %d differs", res.n_typed);
       res.n_typed++;
-    } else {
-      dtw_clock_sleep_ns(SEC / 1000);
+      continue;
     }
+    dtw_sub_stats(sub, &res.typed);
+    bool all = (uint64_t)res.n_typed + res.typed.refused_capacity + res.typed.refused_invalid >=
+               TRAJ_SENT;
+    if ((all && parent_done(down)) || dtw_clock_mono_ns() > deadline) break;
+    dtw_clock_sleep_ns(SEC / 1000);
   }
-  while (dtw_sub_take(sub, &got) == 1) res.n_typed++;
-  dtw_sub_stats(sub, &res.typed);
   dtw_traj_msg_fini(&got);
   dtw_traj_msg_fini(&expect);
   dtw_bus_destroy(bus);
@@ -398,7 +420,7 @@ static void test_trajectory_round_trip(void **state) {
   assert_int_equal(dtw_pub_create(node, "traj", DTW_TYPE_JOINT_TRAJECTORY, DTW_QOS_DEFAULT, &pub,
                                   err, sizeof err),
                    0);
-  assert_int_equal(dtw_pub_wait_matched(pub, 1, 10 * SEC), 0);
+  assert_int_equal(dtw_pub_wait_matched(pub, 1, CHILD_WAIT_NS), 0);
   assert_int_equal(dtw_traj_msg_init(&t, 16), 0);
   make_traj(&t, 3);
   assert_int_equal(dtw_pub_joint_trajectory(pub, &t), 0);
@@ -406,7 +428,6 @@ static void test_trajectory_round_trip(void **state) {
   assert_int_equal(dtw_pub_joint_trajectory(pub, &t), 0);
   make_traj(&t, 3);
   assert_int_equal(dtw_pub_joint_trajectory(pub, &t), 0);
-  dtw_clock_sleep_ns(SEC / 2);
   child_result_t r;
   child_finish(&c, &r);
   assert_int_equal(r.n_typed, 2);
@@ -444,7 +465,7 @@ static void srv_child(int up, int down) {
                         sizeof err) < 0)
     _exit(2);
   write_all(up, "r", 1);
-  int64_t deadline = dtw_clock_mono_ns() + 20 * SEC;
+  int64_t deadline = dtw_clock_mono_ns() + CHILD_WAIT_NS;
   while (!parent_done(down) && dtw_clock_mono_ns() < deadline) dtw_bus_spin_once(bus, SEC / 50);
   dtw_srv_stats(srv, &res.typed);
   res.extra = calls;
@@ -466,26 +487,28 @@ static void test_trigger_service(void **state) {
   assert_int_equal(dtw_client_create(node, "/rt_test/trigger", "std_srvs/Trigger", &b, err,
                                      sizeof err),
                    0);
-  assert_int_equal(dtw_client_wait_for_service(a, 10 * SEC), 0);
-  assert_int_equal(dtw_client_wait_for_service(b, 10 * SEC), 0);
+  assert_int_equal(dtw_client_wait_for_service(a, CHILD_WAIT_NS), 0);
+  assert_int_equal(dtw_client_wait_for_service(b, CHILD_WAIT_NS), 0);
 
   /* warm-up: the server first confirms each client's reply reader */
-  assert_int_equal(dtw_bus_call(a, NULL, &resp, 5 * SEC, err, sizeof err), 0);
+  assert_int_equal(dtw_bus_call(a, NULL, &resp, 30 * SEC, err, sizeof err), 0);
   assert_true(resp.success);
   int64_t seq_a = dtw_client_last_seq(a);
   assert_true(seq_a >= 1);
 
   /* B's call: A's reader also receives B's reply but must not take it */
-  assert_int_equal(dtw_bus_call(b, NULL, &resp, 5 * SEC, err, sizeof err), 0);
+  assert_int_equal(dtw_bus_call(b, NULL, &resp, 30 * SEC, err, sizeof err), 0);
   assert_string_equal(resp.message, "call 2");
   assert_int_equal(dtw_client_last_seq(b), seq_a + 1); /* process-wide counter */
 
+  /* the time is reported, not bounded: a loaded machine stretches it at will
+   * (bench_bus phase S measures the round trip) */
   int64_t t0 = dtw_clock_mono_ns();
-  assert_int_equal(dtw_bus_call(a, NULL, &resp, 5 * SEC, err, sizeof err), 0);
-  int64_t dt = dtw_clock_mono_ns() - t0;
+  assert_int_equal(dtw_bus_call(a, NULL, &resp, 30 * SEC, err, sizeof err), 0);
+  print_message("trigger round trip %.2f ms (%s server)\n",
+                (double)(dtw_clock_mono_ns() - t0) / 1e6, srv_direct ? "direct" : "spinning");
   assert_true(resp.success);
   assert_string_equal(resp.message, "call 3");
-  assert_true(dt < 50 * 1000000);
   dtw_bus_stats_t st;
   dtw_client_stats(a, &st);
   assert_int_equal(st.messages, 2);
@@ -522,5 +545,5 @@ int main(void) {
       cmocka_unit_test(test_trigger_service),
       cmocka_unit_test(test_trigger_service_direct),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return th_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

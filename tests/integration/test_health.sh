@@ -15,16 +15,6 @@ cleanup() {
 }
 trap 'cleanup; rm -f "$out_file"' EXIT
 
-url_of() {
-  local url=""
-  for _ in $(seq 600); do
-    url=$(grep -o 'metrics and health at http://[0-9.:]*' "$1" 2>/dev/null | head -1 | sed 's/.* at //')
-    [[ -n $url ]] && break
-    sleep 0.1
-  done
-  echo "$url"
-}
-
 expect 2 'unknown state' -- "$DTWIN" health --allow-sync-state SYNCED,SYNCD
 expect 2 'http:// or https://' -- "$DTWIN" health --endpoint localhost:9100
 expect 2 'unknown or incomplete option' -- "$DTWIN" health --bogus

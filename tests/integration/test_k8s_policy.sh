@@ -61,6 +61,7 @@ expect 0 'nvidia.com/gpu' -- grep 'nvidia.com/gpu: "1"' "$tmp/gpu.yaml"
 expect 0 'MUJOCO_GL' -- grep -A1 'name: MUJOCO_GL' "$tmp/gpu.yaml"
 expect 1 '' -- grep -q 'DISPLAY' "$tmp/gpu.yaml"
 expect 0 'replicas: 4' -- grep 'replicas: 4' "$tmp/fleet.yaml"
+# shellcheck disable=SC2016 # the $ is meant literally
 expect 0 'twin_\$\(ORDINAL\)' -- grep 'sim.namespace=/twin_$(ORDINAL)' "$tmp/fleet.yaml"
 expect 0 'clusterIP: None' -- grep 'clusterIP: None' "$tmp/prod.yaml"
 expect 0 'enforce: restricted' -- grep 'pod-security.kubernetes.io/enforce: restricted' "$tmp/prod.yaml"

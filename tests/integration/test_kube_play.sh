@@ -39,5 +39,6 @@ expect 0 '/etc/dtwin/dtwin.yaml' -- podman inspect --format '{{.Config.Cmd}}' "$
 expect 0 '^true$' -- podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$sim"
 expect 0 'stopped dev' -- scripts/deploy.sh --target local --overlay dev --down
 # nothing left behind (an empty listing: grep cannot match a line in no output)
+# shellcheck disable=SC2016 # the $ is meant literally
 expect 0 '' -- bash -c '[[ -z "$(podman ps -a --filter name=dtwin-local-pod --format "{{.Names}}")" ]]'
 finish

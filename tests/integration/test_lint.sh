@@ -11,6 +11,7 @@ expect 0 '' -- make --no-print-directory lint
 # and it does reject: a script with an unquoted expansion shellcheck warns about
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" "$out_file"' EXIT
+# shellcheck disable=SC2016 # the $ is meant literally
 printf '#!/usr/bin/env bash\nrm -rf $1/*\n' >"$tmp/bad.sh"
 expect 1 'SC2115|SC2086' -- shellcheck -S warning "$tmp/bad.sh"
 finish

@@ -14,27 +14,6 @@ cleanup() {
 }
 trap 'cleanup; rm -f "$out_file"' EXIT
 
-# url_of LOGFILE: the endpoint a dtwin command printed (waits up to 60 s)
-url_of() {
-  local url=""
-  for _ in $(seq 600); do
-    url=$(grep -o 'metrics and health at http://[0-9.:]*' "$1" 2>/dev/null | head -1 | sed 's/.* at //')
-    [[ -n $url ]] && break
-    sleep 0.1
-  done
-  echo "$url"
-}
-# metric URL NAME_AND_LABELS: the value of one series ('' if absent)
-metric() {
-  curl -s --max-time 2 "$1/metrics" | grep -F "$2 " | head -1 | awk '{print $NF}'
-}
-# wait_until SECONDS COMMAND...: retry until the command succeeds
-wait_until() {
-  local t=$1; shift
-  for _ in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-
 "$DTWIN" sim --quiet --duration 120 --set dtwin.http_port=0 >"$work/sim.log" 2>&1 &
 sim=$!; pids+=("$sim")
 "$DTWIN" monitor --set dtwin.http_port=0 >"$work/monitor.log" 2>&1 &

@@ -4,27 +4,25 @@
  *   /ra  noise 0.001, latency 50 ms, clock offset 1000 s, left_elbow locked at 0 s
  *   /rb  the wave motion, right_elbow's sensor frozen at 0.5 s, silent 4 s..5 s
  *   /rc  replaying tests/data/robot/wave_recording.csv without latency
- * The tests then check rate, latency (stamps against the robot's clock read
- * over HTTP), noise, the locked joint, the frozen sensor, the silent gap and
- * the replayed values. */
+ * The tests then check rate, latency, noise, the locked joint, the frozen
+ * sensor, the silent gap and the replayed values.
+ * Everything is measured on the robot's own clock - its stamps, and its
+ * simulated time read over HTTP - so a loaded machine that slows the robots
+ * down makes the test slower, not wrong. Arrival times are only reported. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "common/harness.h"
 #include "dtw/bus.h"
 #include "dtw/clock.h"
 #include "dtw/msgs.h"
@@ -33,6 +31,10 @@
 #define SEC INT64_C(1000000000)
 #define MAX_REC 40000
 #define NJ 23
+/* how long a wait may take before the test fails (bounds a failing run only) */
+#define WAIT_S 60.0
+#define OFFSET_S 1000.0 /* /ra's clock offset */
+#define LATENCY_S 0.05  /* /ra's latency (+ U(0, 1 ms) jitter, the default) */
 
 typedef struct rec {
   int64_t arrival_ns;
@@ -43,8 +45,7 @@ typedef struct rec {
 
 typedef struct stream {
   const char *ns;
-  pid_t child;
-  char log_path[96];
+  th_proc_t proc;
   dtw_sub_t *sub;
   char names[NJ][DTW_NAME_MAX];
   atomic_size_t n;
@@ -83,46 +84,21 @@ static int col(const stream_t *st, const char *name) {
   return -1;
 }
 
-static pid_t spawn(stream_t *st, const char *const *extra) {
-  const char *dtwin = getenv("DTWIN");
-  const char *argv[40] = {dtwin, "robot", "--quiet", "--duration", "90", "--set",
-                          "dtwin.http_port=0"};
-  int a = 7;
-  static char ns_set[3][64];
-  int idx = (int)(st - g.s);
-  snprintf(ns_set[idx], sizeof ns_set[idx], "robot.namespace=%s", st->ns);
+static int spawn(stream_t *st, const char *const *extra) {
+  const char *argv[40] = {"robot", "--quiet", "--duration", "280"};
+  int a = 4;
+  char ns_set[64];
+  snprintf(ns_set, sizeof ns_set, "robot.namespace=%s", st->ns);
   argv[a++] = "--set";
-  argv[a++] = ns_set[idx];
+  argv[a++] = ns_set;
   for (; *extra; extra++) argv[a++] = *extra;
   argv[a] = NULL;
-  snprintf(st->log_path, sizeof st->log_path, "/tmp/dtw_robot_%d_%s.log", (int)getpid(),
-           st->ns + 1);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (freopen(st->log_path, "w", stdout) == NULL) _exit(127);
-    dup2(STDOUT_FILENO, STDERR_FILENO);
-    execv(dtwin, (char *const *)argv);
-    _exit(127);
-  }
-  return pid;
-}
-
-static int log_contains(const stream_t *st, const char *needle, char *line_out, size_t cap) {
-  FILE *f = fopen(st->log_path, "r");
-  if (f == NULL) return 0;
-  char line[2048];
-  int found = 0;
-  while (!found && fgets(line, sizeof line, f)) found = strstr(line, needle) != NULL;
-  if (found && line_out) snprintf(line_out, cap, "%s", line);
-  fclose(f);
-  return found;
+  return th_spawn(&st->proc, st->ns + 1, argv);
 }
 
 static int setup(void **state) {
   (void)state;
-  const char *data = getenv("DTW_TEST_DATA");
-  if (getenv("DTWIN") == NULL || data == NULL) return -1;
-  snprintf(g.csv, sizeof g.csv, "%s/robot/wave_recording.csv", data);
+  snprintf(g.csv, sizeof g.csv, "%s/robot/wave_recording.csv", th_env("DTW_TEST_DATA"));
   g.s[RA].ns = "/ra";
   g.s[RB].ns = "/rb";
   g.s[RC].ns = "/rc";
@@ -136,6 +112,7 @@ static int setup(void **state) {
   char err[512];
   dtw_bus_options_t opt;
   dtw_bus_options_default(&opt);
+  opt.domain_id = th_domain();
   if (dtw_bus_create(&opt, &g.bus, err, sizeof err) < 0 ||
       dtw_bus_node_create(g.bus, "robot_test", "/", &g.node, err, sizeof err) < 0) {
     fprintf(stderr, "%s\n", err);
@@ -159,12 +136,12 @@ static int setup(void **state) {
     }
   }
   /* subscribe first, so each robot's first samples are seen */
-  g.s[RA].child = spawn(&g.s[RA], a_args);
-  g.s[RB].child = spawn(&g.s[RB], b_args);
-  g.s[RC].child = spawn(&g.s[RC], c_args);
+  if (spawn(&g.s[RA], a_args) < 0 || spawn(&g.s[RB], b_args) < 0 || spawn(&g.s[RC], c_args) < 0)
+    return -1;
   for (int i = 0; i < 3; i++)
-    if (dtw_sub_wait_matched(g.s[i].sub, 1, 60 * SEC) < 0) {
+    if (dtw_sub_wait_matched(g.s[i].sub, 1, (int64_t)WAIT_S * SEC) < 0) {
       fprintf(stderr, "dtwin robot %s did not appear on the bus\n", g.s[i].ns);
+      th_log_dump(&g.s[i].proc, 30);
       return -1;
     }
   return 0;
@@ -175,21 +152,12 @@ static int teardown(void **state) {
   int bad = 0;
   for (int i = 0; i < 3; i++) {
     stream_t *st = &g.s[i];
-    int status = -1;
-    if (st->child > 0) {
-      kill(st->child, SIGINT);
-      waitpid(st->child, &status, 0);
-    }
-    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
-        !log_contains(st, "dtwin robot: stopped at robot time", NULL, 0)) {
-      fprintf(stderr, "dtwin robot %s did not stop cleanly (status %d); its log:\n", st->ns,
-              status);
-      char cmd[160];
-      snprintf(cmd, sizeof cmd, "tail -n 30 %s >&2", st->log_path);
-      if (system(cmd) != 0) {}
+    if (th_stop(&st->proc, SIGINT, WAIT_S) < 0) {
       bad = 1;
-    } else {
-      unlink(st->log_path);
+    } else if (!th_log_find(&st->proc, "dtwin robot: stopped at robot time", NULL, 0)) {
+      fprintf(stderr, "dtwin robot %s exited without its summary\n", st->ns);
+      th_log_dump(&st->proc, 30);
+      bad = 1;
     }
   }
   dtw_bus_destroy(g.bus);
@@ -197,44 +165,21 @@ static int teardown(void **state) {
   return bad ? -1 : 0;
 }
 
-/* Wait until stream st has a sample stamped at or after t_s; returns its count. */
-static size_t wait_stamp(stream_t *st, double t_s, int64_t timeout_ns) {
-  int64_t end = dtw_clock_mono_ns() + timeout_ns;
-  while (dtw_clock_mono_ns() < end) {
-    size_t n = atomic_load(&st->n);
-    if (n > 0 && st->rec[n - 1].stamp_s >= t_s) return n;
-    dtw_clock_sleep_ns(SEC / 50);
-  }
-  return 0;
+typedef struct {
+  stream_t *st;
+  double t_s;
+} stamp_wait_t;
+
+static bool stamp_reached(void *user) {
+  stamp_wait_t *w = user;
+  size_t n = atomic_load(&w->st->n);
+  return n > 0 && w->st->rec[n - 1].stamp_s >= w->t_s;
 }
 
-/* GET /metrics and read dtwin_sim_time_seconds; NAN on failure. */
-static double scrape_sim_time(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  double v = NAN;
-  static char buf[1 << 18];
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
-    const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (write(fd, req, sizeof req - 1) == (ssize_t)(sizeof req - 1)) {
-      size_t len = 0;
-      ssize_t r;
-      while (len < sizeof buf - 1 && (r = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-        len += (size_t)r;
-      buf[len] = '\0';
-      const char *p = strstr(buf, "\ndtwin_sim_time_seconds{");
-      if (p != NULL && (p = strchr(p, '}')) != NULL) v = strtod(p + 1, NULL);
-    }
-  }
-  close(fd);
-  return v;
-}
-
-static int http_port(const stream_t *st) {
-  char line[2048];
-  if (!log_contains(st, "metrics and health at http://127.0.0.1:", line, sizeof line)) return -1;
-  return atoi(strstr(line, "127.0.0.1:") + 10);
+/* Wait until stream st has a sample stamped at or after t_s; returns its count (0: timed out). */
+static size_t wait_stamp(stream_t *st, double t_s, double timeout_s) {
+  stamp_wait_t w = {st, t_s};
+  return th_wait_for(stamp_reached, &w, timeout_s) ? atomic_load(&st->n) : 0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -245,82 +190,71 @@ static int cmp_double(const void *a, const void *b) {
 static void test_rate_and_joints(void **state) {
   (void)state;
   stream_t *st = &g.s[RA];
-  /* a 2 s window from 1 s after the first sample (start-up of three robots settled) */
-  assert_true(wait_stamp(st, 1000 + 1.0, 30 * SEC) > 0);
-  int64_t t0 = st->rec[0].arrival_ns + SEC;
-  int64_t end = dtw_clock_mono_ns() + 10 * SEC;
-  while (atomic_load(&st->n) == 0 || st->rec[atomic_load(&st->n) - 1].arrival_ns < t0 + 2 * SEC) {
-    assert_true(dtw_clock_mono_ns() < end);
-    dtw_clock_sleep_ns(SEC / 20);
+  /* 500 Hz on the robot's clock: a sample every 2 ms of its time. Counted over
+   * 2 s of stamps from 1 s on; best effort may lose a few under load, never add. */
+  assert_true(wait_stamp(st, OFFSET_S + 3.0, WAIT_S) > 0);
+  size_t n = atomic_load(&st->n), count = 0, lost = 0;
+  for (size_t i = 0; i < n; i++) {
+    double t = st->rec[i].stamp_s;
+    if (t < OFFSET_S + 1.0 || t >= OFFSET_S + 3.0) continue;
+    count++;
+    if (i == 0) continue;
+    /* every interval is a whole number of 2 ms periods; more than one = lost samples */
+    double periods = (t - st->rec[i - 1].stamp_s) / 0.002;
+    th_assert_near(periods, round(periods), 1e-6, "stamp interval in 2 ms periods");
+    assert_true(round(periods) >= 1);
+    lost += (size_t)round(periods) - 1;
   }
-  size_t n = atomic_load(&st->n), count = 0;
-  for (size_t i = 0; i < n; i++)
-    count += st->rec[i].arrival_ns >= t0 && st->rec[i].arrival_ns < t0 + 2 * SEC;
-  double hz = (double)count / 2.0;
-  print_message("joint_states rate %.1f Hz over 2 s\n", hz);
-  assert_true(hz > 450 && hz < 550);
+  print_message("joint_states: %zu samples in 2 s of robot time (%zu lost in transit)\n", count,
+                lost);
+  th_assert_range((double)count + (double)lost, 999, 1001, "samples sent in 2 s of robot time");
+  th_assert_range((double)count, 950, 1001, "samples received in 2 s of robot time");
   assert_int_equal(st->rec[0].n, 23);
   assert_true(col(st, "left_knee") >= 0 && col(st, "neck_pitch") >= 0);
   /* stamps are the robot's clock: its time plus the 1000 s offset, increasing */
-  assert_true(st->rec[0].stamp_s > 1000 && st->rec[0].stamp_s < 1000 + 60);
+  th_assert_range(st->rec[0].stamp_s, OFFSET_S, OFFSET_S + 60, "first stamp");
   for (size_t i = 1; i < n; i++) assert_true(st->rec[i].stamp_s > st->rec[i - 1].stamp_s);
 }
 
-static void test_stamps_lag_arrival_by_latency(void **state) {
+/* The robot's clock (dtwin_sim_time_seconds, set every step after the due
+ * samples went out) read after a sample arrived is at least the latency past
+ * that sample's stamp: a sample cannot leave before it is due. With the newest
+ * sample the lead is the latency plus what passed since it left; its smallest
+ * value over many readings is the latency itself. */
+static void test_latency_on_robot_clock(void **state) {
   (void)state;
   stream_t *st = &g.s[RA];
-  int port = http_port(st);
-  assert_true(port > 0);
-  /* the robot's clock against ours: its simulated time read over HTTP, bracketed */
-  double off[25];
-  int64_t at[25];
+  const char *url = th_url(&st->proc, WAIT_S);
+  assert_non_null(url);
+  double lead[40];
   int k = 0;
-  for (int i = 0; i < 25; i++) {
-    int64_t a = dtw_clock_mono_ns();
-    double v = scrape_sim_time(port);
-    int64_t b = dtw_clock_mono_ns();
-    if (isfinite(v) && b - a < SEC / 200) {
-      at[k] = (a + b) / 2;
-      off[k++] = (double)(a + b) / 2e9 - v;
-    }
+  for (int i = 0; i < 40; i++) {
+    size_t n = atomic_load(&st->n); /* these arrived before the reading starts */
+    double v = th_scrape(url, "dtwin_sim_time_seconds");
+    if (n == 0 || !isfinite(v)) continue;
+    lead[k++] = v - (st->rec[n - 1].stamp_s - OFFSET_S);
     dtw_clock_sleep_ns(SEC / 50);
   }
-  assert_true(k >= 10);
-  /* latency = arrival on our clock - (stamp - clock offset) mapped to our clock with the
-   * nearest clock reading (a pacing stall shifts the robot's clock against ours) */
-  static double lat[MAX_REC];
-  size_t m = 0, n = atomic_load(&st->n);
-  for (size_t i = 0; i < n; i++) {
-    int best = -1;
-    int64_t best_d = SEC / 50;
-    for (int j = 0; j < k; j++) {
-      int64_t d = llabs(st->rec[i].arrival_ns - at[j]);
-      if (d < best_d) best = j, best_d = d;
-    }
-    if (best >= 0)
-      lat[m++] = (double)st->rec[i].arrival_ns / 1e9 - off[best] - (st->rec[i].stamp_s - 1000);
-  }
-  assert_true(m > 100);
-  qsort(lat, m, sizeof lat[0], cmp_double);
-  qsort(off, (size_t)k, sizeof off[0], cmp_double);
-  print_message("latency over %zu samples: min %.2f ms, median %.2f ms, p95 %.2f ms "
-                "(configured 50 ms + U(0, 1 ms)); clock readings spread %.2f ms\n",
-                m, lat[0] * 1e3, lat[m / 2] * 1e3, lat[m * 95 / 100] * 1e3,
-                (off[k - 1] - off[0]) * 1e3);
-  assert_true(fabs(lat[m / 2] - 0.0505) < 0.01);
+  assert_true(k >= 20);
+  qsort(lead, (size_t)k, sizeof lead[0], cmp_double);
+  print_message("robot clock ahead of the newest received stamp over %d readings: min %.2f ms, "
+                "median %.2f ms (configured latency 50 ms + U(0, 1 ms))\n",
+                k, lead[0] * 1e3, lead[k / 2] * 1e3);
+  /* never early; and not twice as late (the bound holds under load: it is the best reading) */
+  th_assert_range(lead[0], LATENCY_S - 1e-6, 2 * LATENCY_S, "smallest lead of the robot clock");
 }
 
 static void test_noise_visible_at_rest(void **state) {
   (void)state;
   stream_t *st = &g.s[RA];
   /* samples 2 ms apart at rest: differences are noise (std 0.001 x sqrt 2) */
-  assert_true(wait_stamp(st, 1000 + 2.0, 30 * SEC) > 0);
+  assert_true(wait_stamp(st, OFFSET_S + 2.0, WAIT_S) > 0);
   double est[NJ];
   for (int j = 0; j < NJ; j++) {
     double s2 = 0;
     size_t c = 0;
     for (size_t i = 1; i < atomic_load(&st->n) && c < 500; i++) {
-      if (st->rec[i].stamp_s < 1000 + 1.0) continue;
+      if (st->rec[i].stamp_s < OFFSET_S + 1.0) continue;
       double d = st->rec[i].pos[j] - st->rec[i - 1].pos[j];
       s2 += d * d;
       c++;
@@ -331,8 +265,8 @@ static void test_noise_visible_at_rest(void **state) {
   qsort(est, NJ, sizeof est[0], cmp_double);
   print_message("encoder noise estimate per joint: min %.5f, median %.5f, max %.5f rad "
                 "(configured 0.001)\n", est[0], est[NJ / 2], est[NJ - 1]);
-  assert_true(est[NJ / 2] > 0.0009 && est[NJ / 2] < 0.0011);
-  assert_true(est[0] > 0.0008);
+  th_assert_range(est[NJ / 2], 0.0009, 0.0011, "median noise estimate");
+  th_assert_range(est[0], 0.0008, INFINITY, "smallest noise estimate");
 }
 
 static void send_traj(dtw_pub_t *pub, dtw_joint_trajectory_msg_t *t, const char *joint,
@@ -356,6 +290,33 @@ static double recent_mean(stream_t *st, int j, size_t n) {
   return s / (double)n;
 }
 
+/* Largest |mean of `win` consecutive samples of joint j - ref| over the
+ * samples stamped in (t0, t1]. */
+static double max_mean_deviation(stream_t *st, int j, double ref, double t0, double t1,
+                                 size_t win) {
+  size_t n = atomic_load(&st->n);
+  double worst = 0, sum = 0;
+  size_t in = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (st->rec[i].stamp_s <= t0 || st->rec[i].stamp_s > t1) continue;
+    sum += st->rec[i].pos[j];
+    if (++in > win) sum -= st->rec[i - win].pos[j]; /* stamps increase: i - win is in range */
+    if (in >= win) worst = fmax(worst, fabs(sum / (double)win - ref));
+  }
+  return in >= win ? worst : NAN;
+}
+
+typedef struct {
+  stream_t *st;
+  int j;
+  double target, tol;
+} mean_wait_t;
+
+static bool mean_reached(void *user) {
+  mean_wait_t *w = user;
+  return atomic_load(&w->st->n) >= 50 && fabs(recent_mean(w->st, w->j, 50) - w->target) < w->tol;
+}
+
 static void test_locked_joint_stays_put(void **state) {
   (void)state;
   stream_t *st = &g.s[RA];
@@ -367,31 +328,25 @@ static void test_locked_joint_stays_put(void **state) {
   assert_int_equal(dtw_pub_create(g.node, topic, DTW_TYPE_JOINT_TRAJECTORY, DTW_QOS_DEFAULT, &pub,
                                   err, sizeof err),
                    0);
-  assert_int_equal(dtw_pub_wait_matched(pub, 1, 10 * SEC), 0);
+  assert_int_equal(dtw_pub_wait_matched(pub, 1, (int64_t)WAIT_S * SEC), 0);
   int le = col(st, "left_elbow"), re = col(st, "right_elbow");
   double le0 = recent_mean(st, le, 50);
   /* the free elbow follows a trajectory (the physics runs); then the locked one is
-   * commanded and does not move (its controller may abort on the path tolerance) */
+   * commanded and does not move over 2 s of robot time (its controller may abort
+   * on the path tolerance) */
   send_traj(pub, &t, "right_elbow", 1.0);
-  double right = NAN;
-  int64_t end = dtw_clock_mono_ns() + 10 * SEC;
-  while (dtw_clock_mono_ns() < end) {
-    dtw_clock_sleep_ns(SEC / 10);
-    right = recent_mean(st, re, 50);
-    if (fabs(right - 1.0) < 0.05) break;
-  }
-  assert_true(fabs(right - 1.0) < 0.05);
+  mean_wait_t w = {st, re, 1.0, 0.05};
+  assert_true(th_wait_for(mean_reached, &w, WAIT_S));
+  double right = recent_mean(st, re, 50);
+  size_t n = atomic_load(&st->n);
+  double sent_at = st->rec[n - 1].stamp_s;
   send_traj(pub, &t, "left_elbow", 1.0);
-  double lmax = 0;
-  end = dtw_clock_mono_ns() + 2 * SEC;
-  while (dtw_clock_mono_ns() < end) {
-    dtw_clock_sleep_ns(SEC / 10);
-    lmax = fmax(lmax, fabs(recent_mean(st, le, 50) - le0));
-  }
+  assert_true(wait_stamp(st, sent_at + 2.0, WAIT_S) > 0);
+  double lmax = max_mean_deviation(st, le, le0, sent_at, sent_at + 2.0, 50);
   print_message("right elbow commanded to 1.0 reached %.4f; locked left elbow commanded to 1.0 "
-                "moved at most %.5f rad in 2 s\n", right, lmax);
-  assert_true(lmax < 0.005);
-  assert_true(log_contains(st, "fault: left_elbow locked at t=0.000 s", NULL, 0));
+                "moved at most %.5f rad in 2 s of robot time\n", right, lmax);
+  th_assert_range(lmax, 0, 0.005, "locked left elbow's largest move (50-sample means)");
+  assert_true(th_log_find(&st->proc, "fault: left_elbow locked at t=0.000 s", NULL, 0));
   dtw_pub_destroy(pub);
   dtw_traj_msg_fini(&t);
 }
@@ -399,7 +354,7 @@ static void test_locked_joint_stays_put(void **state) {
 static void test_frozen_sensor_and_silent_feed(void **state) {
   (void)state;
   stream_t *st = &g.s[RB];
-  assert_true(wait_stamp(st, 6.0, 40 * SEC) > 0);
+  assert_true(wait_stamp(st, 6.0, WAIT_S) > 0);
   size_t n = atomic_load(&st->n);
   int re = col(st, "right_elbow"), rs = col(st, "right_shoulder_pitch");
   assert_true(re >= 0 && rs >= 0);
@@ -418,25 +373,27 @@ static void test_frozen_sensor_and_silent_feed(void **state) {
                 after, smax - smin);
   assert_true(after > 1000);
   assert_true(smax - smin > 1.0);
-  /* silent from 4 s to 5 s: one gap of ~1 s in arrivals and stamps, then samples again */
-  double gap = 0, gap_stamp = 0, gap_at = 0;
+  /* silent from 4 s to 5 s of robot time: the one long gap in the stamps, then
+   * samples again (the gap in arrivals is reported: on a loaded machine it is
+   * whatever the robot's pace made it) */
+  double gap = 0, gap_at = 0, gap_arrival = 0;
   for (size_t i = 1; i < n; i++) {
-    double d = (double)(st->rec[i].arrival_ns - st->rec[i - 1].arrival_ns) / 1e9;
+    double d = st->rec[i].stamp_s - st->rec[i - 1].stamp_s;
     if (d > gap) {
       gap = d;
-      gap_stamp = st->rec[i].stamp_s - st->rec[i - 1].stamp_s;
       gap_at = st->rec[i - 1].stamp_s;
+      gap_arrival = (double)(st->rec[i].arrival_ns - st->rec[i - 1].arrival_ns) / 1e9;
     }
   }
-  print_message("silent feed: longest gap %.3f s (stamps %.3f s apart) after stamp %.3f s\n", gap,
-                gap_stamp, gap_at);
-  assert_true(gap > 0.9 && gap < 1.2);
-  assert_true(fabs(gap_stamp - 1.0) < 0.01);
-  assert_true(fabs(gap_at - 4.0) < 0.01);
-  assert_true(st->rec[n - 1].stamp_s > 5.5);
-  assert_true(log_contains(st, "fault: joint_states silent at t=4.000 s for 1.000 s", NULL, 0));
-  assert_true(log_contains(st, "fault: joint_states back at t=5.000 s", NULL, 0));
-  assert_true(log_contains(st, "fault: right_elbow sensor frozen at", NULL, 0));
+  print_message("silent feed: longest gap %.3f s of robot time after stamp %.3f s (%.3f s between "
+                "arrivals)\n", gap, gap_at, gap_arrival);
+  th_assert_near(gap, 1.0, 0.01, "longest gap in the stamps");
+  th_assert_near(gap_at, 4.0, 0.01, "stamp before the gap");
+  th_assert_range(st->rec[n - 1].stamp_s, 5.5, INFINITY, "newest stamp");
+  assert_true(th_wait_log(&st->proc, "fault: joint_states silent at t=4.000 s for 1.000 s", WAIT_S,
+                          NULL, 0));
+  assert_true(th_wait_log(&st->proc, "fault: joint_states back at t=5.000 s", WAIT_S, NULL, 0));
+  assert_true(th_wait_log(&st->proc, "fault: right_elbow sensor frozen at", WAIT_S, NULL, 0));
 }
 
 static void test_replay_publishes_the_file(void **state) {
@@ -450,7 +407,7 @@ static void test_replay_publishes_the_file(void **state) {
   double span = r.time_s[r.n_rows - 1] - r.time_s[0];
   double period = span + span / (double)(r.n_rows - 1);
   /* past one loop, so the wrap is covered */
-  assert_true(wait_stamp(st, period + 1.0, 40 * SEC) > 0);
+  assert_true(wait_stamp(st, period + 1.0, WAIT_S) > 0);
   size_t n = atomic_load(&st->n), matched = 0;
   assert_int_equal(st->rec[0].n, 4);
   for (int j = 0; j < 4; j++) assert_string_equal(st->names[j], known[j]);
@@ -472,11 +429,11 @@ static void test_replay_publishes_the_file(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rate_and_joints),
-      cmocka_unit_test(test_stamps_lag_arrival_by_latency),
+      cmocka_unit_test(test_latency_on_robot_clock),
       cmocka_unit_test(test_noise_visible_at_rest),
       cmocka_unit_test(test_locked_joint_stays_put),
       cmocka_unit_test(test_frozen_sensor_and_silent_feed),
       cmocka_unit_test(test_replay_publishes_the_file),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return th_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

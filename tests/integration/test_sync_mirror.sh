@@ -66,7 +66,7 @@ esac
 wait "$sync_pid"
 code=$?
 pids=("${pids[@]:0:2}")
-cat "$tmp/sync.log" | grep -v multicast
+grep -v multicast "$tmp/sync.log"
 if [[ $code -eq 0 ]] && grep -q 'to SYNCED 1, to DIVERGED 0, to STALE 0' "$tmp/sync.log"; then
   echo "ok: mirror stayed SYNCED"; n_pass=$((n_pass + 1))
 else

@@ -3,15 +3,20 @@
  * holding their initial pose) and `dtwin sync`. The test moves the robot's
  * left knee behind the twin's back (/robot/set_state: the robot then holds
  * there) and checks, in order:
- *   - a 0.3 rad step is DIVERGED naming left_knee, detected within 500 ms of
- *     the step measured on the robot's own clock (its stamps), /sync/status
- *     says so (overall ERROR, group left_leg ERROR naming the knee);
+ *   - a 0.3 rad step is DIVERGED naming left_knee, after the step on the
+ *     robot's own clock (its stamps), /sync/status says so (overall ERROR,
+ *     group left_leg ERROR naming the knee);
  *   - /sync/resync re-syncs the twin (twin knee -> 0.3) and the state goes
  *     back to SYNCED;
  *   - a further 0.6 rad step (to 0.9; > resync_threshold_rad 0.5) is re-synced by threshold;
- *   - a robot that stops publishing (SIGSTOP) is STALE within
- *     stale_timeout_s (+ one tick), and SYNCED again once it resumes;
- *   - the metrics and readiness on the sync node's HTTP endpoint. */
+ *   - a robot that stops publishing (SIGSTOP) is STALE, declared no earlier
+ *     than stale_timeout_s of silence on the sync node's clock, and SYNCED
+ *     again once it resumes;
+ *   - the metrics and readiness on the sync node's HTTP endpoint.
+ * How fast detections are (hold and timeout + one tick) is the state
+ * machine's, tested with an injected clock in tests/unit/test_sync_state.c;
+ * here the times are reported, and bounded only where the bound is the
+ * node's own logic, so a loaded machine makes the test slower, not wrong. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,20 +28,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "common/harness.h"
 #include "dtw/bus.h"
 #include "dtw/clock.h"
 #include "dtw/msgs.h"
 
 #define SEC INT64_C(1000000000)
+/* how long a wait may take before the test fails (bounds a failing run only) */
+#define WAIT_S 60.0
+#define WAIT_NS ((int64_t)WAIT_S * SEC)
+#define STALE_TIMEOUT_S 0.5 /* sync.stale_timeout_s, the default */
 enum { P_TWIN, P_ROBOT, P_SYNC, P_COUNT };
 
 static struct {
-  pid_t pid[P_COUNT];
-  char log[P_COUNT][80];
-  bool robot_stopped;
+  th_proc_t proc[P_COUNT];
   dtw_bus_t *bus;
   dtw_bus_node_t *node;
   dtw_sub_t *robot_js, *twin_js, *status;
@@ -44,71 +50,17 @@ static struct {
   dtw_client_t *resync;
   dtw_joint_state_msg_t js;
   dtw_diag_array_t diag;
-  char url[128];
+  const char *url;
 } g;
 
-static pid_t spawn(int which, const char *const *args) {
-  const char *dtwin = getenv("DTWIN");
-  char *argv[40];
-  size_t n = 0;
-  argv[n++] = (char *)dtwin;
-  for (; args[n - 1] != NULL && n < 39; n++) argv[n] = (char *)args[n - 1];
-  argv[n] = NULL;
-  snprintf(g.log[which], sizeof g.log[which], "/tmp/dtw_sync_shadow_%d_%d.log", (int)getpid(),
-           which);
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE *f = freopen(g.log[which], "w", stderr);
-    (void)f;
-    dup2(STDERR_FILENO, STDOUT_FILENO);
-    execv(dtwin, argv);
-    _exit(127);
-  }
-  g.pid[which] = pid;
-  return pid;
+static th_proc_t *const sync_proc = &g.proc[P_SYNC];
+
+/* Drop the statuses received so far: the next wait sees only newer ones. */
+static void drain_status(void) {
+  while (dtw_sub_take(g.status, &g.diag) == 1) {}
 }
 
-/* The first log line of process `which` containing needle (and after
- * skipping `skip` such lines), waiting up to timeout; 1 if found. */
-static int wait_log(int which, const char *needle, int skip, int64_t timeout_ns, char *line,
-                    size_t cap) {
-  int64_t end = dtw_clock_mono_ns() + timeout_ns;
-  char buf[2048];
-  do {
-    FILE *f = fopen(g.log[which], "r");
-    int seen = 0;
-    while (f != NULL && fgets(buf, sizeof buf, f)) {
-      if (strstr(buf, needle) == NULL || seen++ < skip) continue;
-      if (line) {
-        size_t n = strnlen(buf, cap - 1);
-        memcpy(line, buf, n);
-        line[n] = '\0';
-      }
-      fclose(f);
-      return 1;
-    }
-    if (f) fclose(f);
-    dtw_clock_sleep_ns(SEC / 50);
-  } while (dtw_clock_mono_ns() < end);
-  return 0;
-}
-
-static int count_log(int which, const char *needle) {
-  FILE *f = fopen(g.log[which], "r");
-  char buf[2048];
-  int n = 0;
-  while (f != NULL && fgets(buf, sizeof buf, f)) n += strstr(buf, needle) != NULL;
-  if (f) fclose(f);
-  return n;
-}
-
-static void dump_log(int which) {
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "tail -n 40 %s >&2", g.log[which]);
-  if (system(cmd) != 0) {}
-}
-
-/* Newest /sync/status within timeout whose overall message is `state`. */
+/* The first /sync/status (in arrival order) within timeout whose overall message is `state`. */
 static int wait_status(const char *state, int64_t timeout_ns) {
   int64_t end = dtw_clock_mono_ns() + timeout_ns;
   while (dtw_clock_mono_ns() < end) {
@@ -159,42 +111,41 @@ static void robot_set_knee(double q) {
   assert_int_equal(dtw_pub_joint_state(g.robot_set, &m), 0);
 }
 
-/* Prometheus text from the sync node's endpoint (NULL-terminated, static). */
-static const char *scrape(const char *path) {
-  static char text[1 << 17];
-  char cmd[256];
-  snprintf(cmd, sizeof cmd, "curl -s -m 5 -w '\\nHTTP %%{http_code}\\n' %s%s", g.url, path);
-  FILE *p = popen(cmd, "r");
-  size_t n = p ? fread(text, 1, sizeof text - 1, p) : 0;
-  text[n] = '\0';
-  if (p) pclose(p);
-  return text;
+/* A series of the sync node (label node="/synchronization_node" added) from text. */
+static double sync_metric(const char *text, const char *name, const char *labels) {
+  char series[512];
+  snprintf(series, sizeof series, "%s{node=\"/synchronization_node\"%s%s}", name,
+           *labels ? "," : "", labels);
+  return th_metric(text, series);
 }
 
-static double metric(const char *text, const char *series) {
-  const char *p = strstr(text, series);
-  if (p == NULL) return NAN;
-  return strtod(p + strlen(series), NULL);
+/* SYNCED with the robot's samples flowing again (the 1 s rate window past the silence) */
+static bool synced_and_flowing(void *user) {
+  (void)user;
+  char *t = th_http_get(g.url, "/metrics", NULL);
+  double r = sync_metric(t, "dtwin_sync_robot_message_rate_hz", "");
+  double state = sync_metric(t, "dtwin_sync_state", "");
+  free(t);
+  /* 500 Hz at rtf 1; a loaded machine slows the robot, never speeds it up */
+  return state == 1.0 && r > 50 && r < 1000;
 }
 
 static int setup(void **state) {
   (void)state;
-  if (getenv("DTWIN") == NULL) return -1;
-  static const char *const twin[] = {"sim", "--quiet", "--duration", "300",
-                                     "--set", "dtwin.http_port=0", NULL};
-  static const char *const robot[] = {"sim", "--quiet", "--duration", "300",
-                                      "--set", "dtwin.http_port=0",
+  static const char *const twin[] = {"sim", "--quiet", "--duration", "280", NULL};
+  static const char *const robot[] = {"sim", "--quiet", "--duration", "280",
                                       "--set", "sim.namespace=/robot",
                                       "--set", "sim.node_name=robot",
                                       "--set", "sim.publish_clock=false", NULL};
-  static const char *const sync[] = {"sync", "--quiet", "--mode", "shadow",
-                                     "--set", "dtwin.http_port=0", NULL};
-  spawn(P_TWIN, twin);
-  spawn(P_ROBOT, robot);
-  spawn(P_SYNC, sync);
+  static const char *const sync[] = {"sync", "--quiet", "--mode", "shadow", NULL};
+  if (th_spawn(&g.proc[P_TWIN], "twin", twin) < 0 ||
+      th_spawn(&g.proc[P_ROBOT], "robot", robot) < 0 ||
+      th_spawn(&g.proc[P_SYNC], "sync", sync) < 0)
+    return -1;
   char err[512];
   dtw_bus_options_t opt;
   dtw_bus_options_default(&opt);
+  opt.domain_id = th_domain();
   if (dtw_bus_create(&opt, &g.bus, err, sizeof err) < 0 ||
       dtw_bus_node_create(g.bus, "sync_shadow_test", "/", &g.node, err, sizeof err) < 0) {
     fprintf(stderr, "%s\n", err);
@@ -216,18 +167,11 @@ static int setup(void **state) {
     fprintf(stderr, "%s\n", err);
     return -1;
   }
-  char line[512];
-  if (!wait_log(P_SYNC, "metrics and health at ", 0, 60 * SEC, line, sizeof line)) {
-    fprintf(stderr, "dtwin sync did not start\n");
-    dump_log(P_SYNC);
-    return -1;
-  }
-  const char *u = strstr(line, "http://");
-  snprintf(g.url, sizeof g.url, "%.*s", (int)strcspn(u, " \n"), u);
+  if ((g.url = th_url(sync_proc, WAIT_S)) == NULL) return -1;
   /* models load and DDS discovers within seconds, even under sanitizers */
-  if (dtw_pub_wait_matched(g.robot_set, 1, 60 * SEC) < 0 ||
-      dtw_sub_wait_matched(g.status, 1, 60 * SEC) < 0 ||
-      dtw_client_wait_for_service(g.resync, 30 * SEC) < 0) {
+  if (dtw_pub_wait_matched(g.robot_set, 1, WAIT_NS) < 0 ||
+      dtw_sub_wait_matched(g.status, 1, WAIT_NS) < 0 ||
+      dtw_client_wait_for_service(g.resync, WAIT_NS) < 0) {
     fprintf(stderr, "robot, twin or sync did not appear on the bus\n");
     return -1;
   }
@@ -236,57 +180,48 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  int ok = 1;
-  if (g.robot_stopped) kill(g.pid[P_ROBOT], SIGCONT);
-  for (int i = P_COUNT - 1; i >= 0; i--) {
-    int status = -1;
-    if (g.pid[i] <= 0) continue;
-    kill(g.pid[i], SIGINT);
-    waitpid(g.pid[i], &status, 0);
-    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-      fprintf(stderr, "process %d did not stop cleanly on SIGINT (status %d); its log:\n", i,
-              status);
-      dump_log(i);
-      ok = 0;
-    }
-  }
-  if (ok && getenv("DTW_KEEP_LOGS") == NULL)
-    for (int i = 0; i < P_COUNT; i++) unlink(g.log[i]);
+  int rc = 0;
+  /* th_stop also continues a robot left stopped by a failed test */
+  for (int i = P_COUNT - 1; i >= 0; i--)
+    if (th_stop(&g.proc[i], SIGINT, WAIT_S) < 0) rc = -1;
   dtw_bus_destroy(g.bus);
-  return ok ? 0 : -1;
+  return rc;
 }
 
 static void test_synced_without_fault(void **state) {
   (void)state;
-  if (!wait_status("SYNCED", 60 * SEC)) dump_log(P_SYNC);
+  if (!wait_status("SYNCED", WAIT_NS)) th_log_dump(sync_proc, 40);
   assert_string_equal(g.diag.status[0].name, "sync: overall");
   assert_int_equal(g.diag.status[0].level, 0);
   assert_non_null(find_status("sync: left_leg"));
   assert_non_null(find_status("sync: feed"));
   assert_int_equal(find_status("sync: left_leg")->level, 0);
   /* readiness: both joint_states subscriptions have a publisher */
-  assert_non_null(strstr(scrape("/readyz"), "HTTP 200"));
+  long code = 0;
+  free(th_http_get(g.url, "/readyz", &code));
+  assert_int_equal(code, 200);
 }
 
-static void test_step_is_diverged_within_500ms(void **state) {
+static void test_step_is_diverged(void **state) {
   (void)state;
   drain(g.robot_js);
+  drain_status();
   robot_set_knee(0.3);
   /* the fault's time on the robot's clock: its first sample showing the step */
-  assert_true(wait_joint(g.robot_js, "left_knee", 0.3, 0.05, 10 * SEC));
+  assert_true(wait_joint(g.robot_js, "left_knee", 0.3, 0.05, WAIT_NS));
   double fault_stamp = dtw_time_to_s(g.js.stamp);
   char line[1024];
-  if (!wait_log(P_SYNC, "-> DIVERGED", 0, 10 * SEC, line, sizeof line)) dump_log(P_SYNC);
+  if (!th_wait_log(sync_proc, "-> DIVERGED", WAIT_S, line, sizeof line))
+    th_log_dump(sync_proc, 40);
   assert_non_null(strstr(line, "left_knee"));
   const char *p = strstr(line, "robot stamp ");
   assert_non_null(p);
-  double detect_stamp = strtod(p + strlen("robot stamp "), NULL);
-  double detection_s = detect_stamp - fault_stamp;
-  print_message("knee step detected as DIVERGED %.0f ms after it (robot clock)\n",
-                detection_s * 1e3);
-  assert_true(detection_s >= 0.15); /* diverged_hold_s 0.2 minus a sample or two */
-  assert_true(detection_s < 0.5);
-  assert_true(wait_status("DIVERGED", 5 * SEC));
+  double detection_s = strtod(p + strlen("robot stamp "), NULL) - fault_stamp;
+  print_message("knee step detected as DIVERGED %.0f ms after it (robot clock; diverged_hold_s "
+                "0.2 on the sync node's)\n", detection_s * 1e3);
+  /* not before the step (a few samples of slack: best effort may hide its first from us) */
+  th_assert_range(detection_s, -0.01, INFINITY, "detection after the step, robot clock");
+  assert_true(wait_status("DIVERGED", WAIT_NS));
   assert_int_equal(g.diag.status[0].level, 2);
   const dtw_diag_status_t *leg = find_status("sync: left_leg");
   assert_non_null(leg);
@@ -301,102 +236,103 @@ static void test_resync_request_brings_twin_back(void **state) {
   (void)state;
   dtw_trigger_response_t resp;
   char err[256];
-  assert_int_equal(dtw_bus_call(g.resync, NULL, &resp, 5 * SEC, err, sizeof err), 0);
+  drain_status();
+  assert_int_equal(dtw_bus_call(g.resync, NULL, &resp, WAIT_NS, err, sizeof err), 0);
   print_message("resync: %s\n", resp.message);
   assert_true(resp.success);
   drain(g.twin_js);
-  assert_true(wait_joint(g.twin_js, "left_knee", 0.3, 0.02, 5 * SEC));
-  if (!wait_log(P_SYNC, "DIVERGED -> SYNCED", 0, 10 * SEC, NULL, 0)) dump_log(P_SYNC);
-  assert_true(wait_log(P_SYNC, "re-sync (request)", 0, 1 * SEC, NULL, 0));
-  assert_true(wait_status("SYNCED", 5 * SEC));
+  assert_true(wait_joint(g.twin_js, "left_knee", 0.3, 0.02, WAIT_NS));
+  if (!th_wait_log(sync_proc, "DIVERGED -> SYNCED", WAIT_S, NULL, 0)) th_log_dump(sync_proc, 40);
+  assert_true(th_wait_log(sync_proc, "re-sync (request)", WAIT_S, NULL, 0));
+  assert_true(wait_status("SYNCED", WAIT_NS));
 }
 
 static void test_large_step_resyncs_by_threshold(void **state) {
   (void)state;
+  drain_status();
   robot_set_knee(0.9);
-  if (!wait_log(P_SYNC, "re-sync (threshold)", 0, 10 * SEC, NULL, 0)) dump_log(P_SYNC);
+  if (!th_wait_log(sync_proc, "re-sync (threshold)", WAIT_S, NULL, 0)) th_log_dump(sync_proc, 40);
   drain(g.twin_js);
-  assert_true(wait_joint(g.twin_js, "left_knee", 0.9, 0.03, 5 * SEC));
-  assert_true(wait_status("SYNCED", 10 * SEC));
+  assert_true(wait_joint(g.twin_js, "left_knee", 0.9, 0.03, WAIT_NS));
+  assert_true(wait_status("SYNCED", WAIT_NS));
+}
+
+typedef struct {
+  const char *needle;
+  int more_than;
+} log_count_wait_t;
+
+static bool log_count_above(void *user) {
+  log_count_wait_t *w = user;
+  return th_log_count(sync_proc, w->needle) > w->more_than;
 }
 
 static void test_silent_robot_is_stale_then_recovers(void **state) {
   (void)state;
-  assert_true(wait_status("SYNCED", 10 * SEC));
+  drain_status(); /* SYNCED now, not a queued status from before */
+  assert_true(wait_status("SYNCED", WAIT_NS));
+  log_count_wait_t stale_line = {"-> STALE", th_log_count(sync_proc, "-> STALE")};
   int64_t t0 = dtw_clock_mono_ns();
-  assert_int_equal(kill(g.pid[P_ROBOT], SIGSTOP), 0);
-  g.robot_stopped = true;
-  int stale = wait_status("STALE", 10 * SEC);
-  double stale_after_s = (double)(dtw_clock_mono_ns() - t0) / 1e9;
-  print_message("robot silent: STALE after %.0f ms (stale_timeout_s 0.5, status every 0.1 s)\n",
-                stale_after_s * 1e3);
-  /* 0.5 s + one tick; slack for the status to travel on a loaded machine */
+  assert_int_equal(kill(g.proc[P_ROBOT].pid, SIGSTOP), 0);
+  int stale = wait_status("STALE", WAIT_NS);
+  print_message("robot silent: STALE on /sync/status after %.0f ms\n",
+                (double)(dtw_clock_mono_ns() - t0) / 1e6);
   assert_true(stale);
-  assert_true(stale_after_s >= 0.45);
-  assert_true(stale_after_s < 1.5);
-  dtw_clock_sleep_ns(SEC);
-  assert_int_equal(kill(g.pid[P_ROBOT], SIGCONT), 0);
-  g.robot_stopped = false;
+  /* the node's own account: silent for at least stale_timeout_s on its clock ("no robot
+   * sample for 0.6 s"; "no matched robot sample for" if the robot's last samples could not
+   * be matched, as when a loaded machine lets the twin run far ahead of it) */
+  char line[1024];
+  assert_true(th_wait_for(log_count_above, &stale_line, WAIT_S));
+  assert_true(th_log_last(sync_proc, "-> STALE", line, sizeof line));
+  const char *p = strstr(line, "robot sample for ");
+  if (p == NULL) fail_msg("STALE without a silence: %s", line);
+  double silent_s = strtod(p + strlen("robot sample for "), NULL);
+  print_message("sync node: %s", strstr(line, "-> STALE"));
+  th_assert_range(silent_s, STALE_TIMEOUT_S, INFINITY, "silence before STALE, sync clock");
+  assert_int_equal(kill(g.proc[P_ROBOT].pid, SIGCONT), 0);
   t0 = dtw_clock_mono_ns();
-  assert_true(wait_status("SYNCED", 15 * SEC));
+  assert_true(wait_status("SYNCED", WAIT_NS));
   print_message("robot back: SYNCED after %.0f ms\n",
                 (double)(dtw_clock_mono_ns() - t0) / 1e6);
-  assert_true(wait_log(P_SYNC, "-> STALE", 0, SEC, NULL, 0));
-  assert_true(wait_log(P_SYNC, "STALE -> SYNCED", 0, SEC, NULL, 0));
+  assert_true(th_wait_log(sync_proc, "STALE -> SYNCED", WAIT_S, NULL, 0));
 }
 
 static void test_metrics(void **state) {
   (void)state;
-  dtw_clock_sleep_ns(SEC * 3 / 2); /* the rate window (1 s) is past the silence */
-  const char *t = scrape("/metrics");
-  const char *node = "node=\"/synchronization_node\"";
-  char series[256];
-  snprintf(series, sizeof series, "dtwin_sync_state{%s} ", node);
-  assert_true(metric(t, series) == 1.0);
-  snprintf(series, sizeof series, "dtwin_sync_state_info{%s,state=\"SYNCED\"} ", node);
-  assert_true(metric(t, series) == 1.0);
-  snprintf(series, sizeof series, "dtwin_sync_state_info{%s,state=\"STALE\"} ", node);
-  assert_true(metric(t, series) == 0.0);
-  snprintf(series, sizeof series, "dtwin_sync_resyncs_total{%s,reason=\"request\"} ", node);
-  assert_true(metric(t, series) == 1.0);
-  snprintf(series, sizeof series, "dtwin_sync_resyncs_total{%s,reason=\"threshold\"} ", node);
-  assert_true(metric(t, series) >= 1.0);
-  snprintf(series, sizeof series, "dtwin_sync_transitions_total{%s,to=\"DIVERGED\"} ", node);
-  assert_true(metric(t, series) >= 1.0);
-  snprintf(series, sizeof series, "dtwin_sync_transitions_total{%s,to=\"STALE\"} ", node);
-  assert_true(metric(t, series) == 1.0);
-  snprintf(series, sizeof series, "dtwin_sync_position_error_radians{%s,joint=\"left_knee\"} ",
-           node);
-  assert_true(metric(t, series) >= 0.0);
-  snprintf(series, sizeof series, "dtwin_sync_position_error_rms_radians{%s,group=\"left_leg\"} ",
-           node);
-  assert_true(metric(t, series) >= 0.0);
-  snprintf(series, sizeof series, "dtwin_sync_robot_message_rate_hz{%s} ", node);
-  double rate = metric(t, series);
-  print_message("robot rate %.1f Hz\n", rate);
-  assert_true(rate > 100 && rate < 1000); /* 500 Hz at rtf 1; loaded machines lag */
-  snprintf(series, sizeof series, "dtwin_sync_latency_seconds_count{%s} ", node);
-  assert_true(metric(t, series) > 100);
-  snprintf(series, sizeof series,
-           "dtwin_messages_published_total{%s,topic=\"/twin/set_state\"} ", node);
-  assert_true(metric(t, series) >= 2.0);
-  snprintf(series, sizeof series,
-           "dtwin_messages_received_total{%s,topic=\"/robot/joint_states\"} ", node);
-  assert_true(metric(t, series) > 100);
-  snprintf(series, sizeof series,
-           "dtwin_messages_refused_total{%s,topic=\"/robot/joint_states\",reason=\"size\"} ", node);
-  assert_true(metric(t, series) == 0.0);
-  assert_int_equal(count_log(P_SYNC, "ERROR"), 0);
+  assert_true(th_wait_for(synced_and_flowing, NULL, WAIT_S));
+  char *t = th_http_get(g.url, "/metrics", NULL);
+  assert_non_null(t);
+  assert_true(sync_metric(t, "dtwin_sync_state", "") == 1.0);
+  assert_true(sync_metric(t, "dtwin_sync_state_info", "state=\"SYNCED\"") == 1.0);
+  assert_true(sync_metric(t, "dtwin_sync_state_info", "state=\"STALE\"") == 0.0);
+  assert_true(sync_metric(t, "dtwin_sync_resyncs_total", "reason=\"request\"") == 1.0);
+  assert_true(sync_metric(t, "dtwin_sync_resyncs_total", "reason=\"threshold\"") >= 1.0);
+  assert_true(sync_metric(t, "dtwin_sync_transitions_total", "to=\"DIVERGED\"") >= 1.0);
+  /* as many as the log has (one is ours; a starved robot may add one) */
+  double stale = sync_metric(t, "dtwin_sync_transitions_total", "to=\"STALE\"");
+  assert_true(stale >= 1.0);
+  th_assert_near(stale, th_log_count(sync_proc, "-> STALE"), 0, "STALE transitions vs the log");
+  assert_true(sync_metric(t, "dtwin_sync_position_error_radians", "joint=\"left_knee\"") >= 0.0);
+  assert_true(sync_metric(t, "dtwin_sync_position_error_rms_radians", "group=\"left_leg\"") >= 0.0);
+  print_message("robot rate %.1f Hz\n", sync_metric(t, "dtwin_sync_robot_message_rate_hz", ""));
+  assert_true(sync_metric(t, "dtwin_sync_latency_seconds_count", "") > 100);
+  assert_true(sync_metric(t, "dtwin_messages_published_total", "topic=\"/twin/set_state\"") >= 2.0);
+  assert_true(sync_metric(t, "dtwin_messages_received_total", "topic=\"/robot/joint_states\"") >
+              100);
+  assert_true(sync_metric(t, "dtwin_messages_refused_total",
+                          "topic=\"/robot/joint_states\",reason=\"size\"") == 0.0);
+  free(t);
+  assert_int_equal(th_log_count(sync_proc, "ERROR"), 0);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_synced_without_fault),
-      cmocka_unit_test(test_step_is_diverged_within_500ms),
+      cmocka_unit_test(test_step_is_diverged),
       cmocka_unit_test(test_resync_request_brings_twin_back),
       cmocka_unit_test(test_large_step_resyncs_by_threshold),
       cmocka_unit_test(test_silent_robot_is_stale_then_recovers),
       cmocka_unit_test(test_metrics),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return th_finish(cmocka_run_group_tests(tests, setup, teardown));
 }

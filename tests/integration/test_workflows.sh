@@ -69,7 +69,9 @@ expect 0 'make check' -- grep -h 'make check' .ci/run .github/workflows/ci.yml
 expect 0 'make image' -- grep -h 'make image' .github/workflows/ci.yml
 # deployments: by digest, per-environment concurrency, health-gated
 expect 0 'group: deploy-' -- grep 'group: deploy-' .github/workflows/deploy.yml
+# shellcheck disable=SC2016 # the $ is meant literally
 expect 0 'environment:' -- grep 'environment: \${{ inputs.environment }}' .github/workflows/deploy.yml
+# shellcheck disable=SC2016 # the $ is meant literally
 expect 0 '@\$DIGEST' -- grep -- '--image "ghcr.io/$REPO@$DIGEST"' .github/workflows/deploy.yml
 # Trivy pinned and failing on fixable HIGH/CRITICAL
 expect 0 'ignore-unfixed: true' -- grep -A8 'aquasecurity/trivy-action@' .github/workflows/ci.yml

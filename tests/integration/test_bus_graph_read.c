@@ -1,7 +1,8 @@
 /* Reading the graph: a second participant in this process creates ROS nodes
  * and endpoints through dtw/bus.h and destroys them again; the graph cache of
  * the first participant must follow (nodes, topics, publishers, who publishes
- * what, participants leaving), for the Humble and the Jazzy graph layout. */
+ * what, participants leaving), for the Humble and the Jazzy graph layout. A
+ * third participant on another domain (th_domain_extra) is never seen. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,52 +12,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/harness.h"
 #include "dtw/bus.h"
 #include "dtw/bus_graph.h"
-#include "dtw/clock.h"
 
-#define SEC INT64_C(1000000000)
+/* a failing wait gives up after this; it bounds nothing else */
+#define WAIT_S 30.0
 
-static int domain_id;
+/* Conditions for th_wait_for on a graph: each updates it first. */
+static bool update(dtw_graph_t *g) { return dtw_graph_update(g) >= 0; }
 
-/* Update g until cond(g) holds, for up to 10 s. */
-static bool wait_for(dtw_graph_t *g, bool (*cond)(dtw_graph_t *g)) {
-  int64_t end = dtw_clock_mono_ns() + 10 * SEC;
-  while (dtw_clock_mono_ns() < end) {
-    assert_true(dtw_graph_update(g) >= 0);
-    if (cond(g)) return true;
-    dtw_clock_sleep_ns(SEC / 100);
-  }
-  return false;
-}
-
-static bool has_talker(dtw_graph_t *g) {
-  return dtw_graph_has_node(g, "/gt/talker") && dtw_graph_topic_publishers(g, "/gt/chatter") == 1 &&
+static bool has_talker(void *user) {
+  dtw_graph_t *g = user;
+  return update(g) && dtw_graph_has_node(g, "/gt/talker") &&
+         dtw_graph_topic_publishers(g, "/gt/chatter") == 1 &&
          dtw_graph_topic_subscribers(g, "/gt/cmd") == 1 &&
          dtw_graph_node_publishes(g, "/gt/talker", "/gt/chatter");
 }
-static bool chatter_gone(dtw_graph_t *g) {
-  return dtw_graph_topic_publishers(g, "/gt/chatter") == 0 && dtw_graph_has_node(g, "/gt/talker");
+static bool chatter_gone(void *user) {
+  dtw_graph_t *g = user;
+  return update(g) && dtw_graph_topic_publishers(g, "/gt/chatter") == 0 &&
+         dtw_graph_has_node(g, "/gt/talker");
 }
-static bool talker_gone(dtw_graph_t *g) {
-  return !dtw_graph_has_node(g, "/gt/talker") && !dtw_graph_has_node(g, "/second") &&
+static bool talker_gone(void *user) {
+  dtw_graph_t *g = user;
+  return update(g) && !dtw_graph_has_node(g, "/gt/talker") && !dtw_graph_has_node(g, "/second") &&
          dtw_graph_participant_count(g) == 1 && dtw_graph_topic_subscribers(g, "/gt/cmd") == 0;
+}
+/* quiet: an update that applies nothing keeps the generation */
+static bool quiet(void *user) {
+  dtw_graph_t *g = user;
+  uint64_t gen = dtw_graph_generation(g);
+  return dtw_graph_update(g) == 0 && dtw_graph_generation(g) == gen;
 }
 
 static void run(dtw_ros_distro_t distro) {
   char err[512];
   dtw_bus_options_t opt;
   dtw_bus_options_default(&opt);
-  opt.domain_id = domain_id;
+  opt.domain_id = th_domain();
   opt.distro = distro;
-  dtw_bus_t *a, *b;
+  dtw_bus_t *a, *b, *c;
   dtw_graph_t *g;
   assert_int_equal(dtw_bus_create(&opt, &a, err, sizeof err), 0);
   assert_int_equal(dtw_graph_create(a, &g, err, sizeof err), 0);
   dtw_bus_node_t *observer;
   assert_int_equal(dtw_bus_node_create(a, "observer", "/", &observer, err, sizeof err), 0);
+
+  /* a node on another domain, created first: never on this domain's graph */
+  dtw_bus_options_t other = opt;
+  other.domain_id = th_domain_extra();
+  dtw_bus_node_t *elsewhere;
+  assert_int_equal(dtw_bus_create(&other, &c, err, sizeof err), 0);
+  assert_int_equal(dtw_bus_node_create(c, "elsewhere", "/gt", &elsewhere, err, sizeof err), 0);
 
   assert_int_equal(dtw_bus_create(&opt, &b, err, sizeof err), 0);
   dtw_bus_node_t *talker, *second;
@@ -71,8 +80,9 @@ static void run(dtw_ros_distro_t distro) {
                                   sizeof err),
                    0);
 
-  assert_true(wait_for(g, has_talker));
+  assert_true(th_wait_for(has_talker, g, WAIT_S));
   assert_int_equal(dtw_graph_participant_count(g), 2);
+  assert_false(dtw_graph_has_node(g, "/gt/elsewhere"));
   assert_true(dtw_graph_has_node(g, "/observer"));
   assert_true(dtw_graph_has_node(g, "observer")); /* bare name = root namespace */
   assert_true(dtw_graph_has_node(g, "/second"));
@@ -129,20 +139,18 @@ static void run(dtw_ros_distro_t distro) {
   /* an endpoint goes away, then the whole participant */
   uint64_t gen = dtw_graph_generation(g);
   dtw_pub_destroy(pub);
-  assert_true(wait_for(g, chatter_gone));
+  assert_true(th_wait_for(chatter_gone, g, WAIT_S));
   assert_true(dtw_graph_generation(g) > gen);
   dtw_bus_destroy(b);
-  assert_true(wait_for(g, talker_gone));
+  assert_true(th_wait_for(talker_gone, g, WAIT_S));
   assert_true(dtw_graph_has_node(g, "/observer"));
   assert_int_equal(dtw_graph_node_count(g), 1);
-  /* nothing new: update applies nothing and keeps the generation */
-  dtw_clock_sleep_ns(SEC / 20);
-  while (dtw_graph_update(g) > 0) dtw_clock_sleep_ns(SEC / 20);
-  gen = dtw_graph_generation(g);
-  assert_int_equal(dtw_graph_update(g), 0);
-  assert_int_equal(dtw_graph_generation(g), gen);
+  assert_false(dtw_graph_has_node(g, "/gt/elsewhere"));
+  /* nothing new: once nothing is left to apply, updates keep the generation */
+  assert_true(th_wait_for(quiet, g, WAIT_S));
 
   dtw_graph_destroy(g);
+  dtw_bus_destroy(c);
   dtw_bus_destroy(a);
 }
 
@@ -157,14 +165,9 @@ static void test_graph_read_jazzy(void **state) {
 }
 
 int main(void) {
-  /* loopback only, and a domain of our own (ROS_DOMAIN_ID + offset when ctest gives one) */
-  setenv("CYCLONEDDS_URI",
-         "<General><Interfaces><NetworkInterface name=\"lo\"/></Interfaces></General>", 1);
-  const char *env = getenv("ROS_DOMAIN_ID");
-  domain_id = env ? (atoi(env) + 50) % 232 : 170 + (int)(getpid() % 40);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_graph_read_humble),
       cmocka_unit_test(test_graph_read_jazzy),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return th_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

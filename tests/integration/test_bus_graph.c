@@ -10,9 +10,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bus/bus__internal.h"
+#include "common/harness.h"
 #include "dtw/err.h"
 
 typedef struct {
@@ -52,12 +52,9 @@ static dtw_sub_t *sub;
 static int setup(void **state) {
   (void)state;
   char err[256];
-  /* stay on loopback and off the domains other tests use */
-  setenv("CYCLONEDDS_URI",
-         "<General><Interfaces><NetworkInterface name=\"lo\"/></Interfaces></General>", 1);
   dtw_bus_options_t opt;
   dtw_bus_options_default(&opt);
-  opt.domain_id = 200 + (int)(getpid() % 30);
+  opt.domain_id = th_domain();
   if (dtw_bus_create(&opt, &bus, err, sizeof err) < 0) {
     fprintf(stderr, "%s\n", err);
     return -1;
@@ -155,5 +152,5 @@ int main(void) {
       cmocka_unit_test(test_graph_jazzy),
       cmocka_unit_test(test_graph_updates),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return th_finish(cmocka_run_group_tests(tests, setup, teardown));
 }
