@@ -20,7 +20,8 @@
 #include <unistd.h>
 
 #include "dtw/clock.h"
-#include "dtw/health_check.h"
+#include "dtw/hclient.h"
+#include "dtw/metrics_parse.h"
 
 #define NAP_NS (TH_SEC / 500)
 #define MAX_ARGS 64
@@ -310,7 +311,7 @@ char *th_http_get(const char *url, const char *path, long *status) {
   long st = 0;
   char *body = NULL;
   size_t len = 0;
-  if (dtw_hcheck_http_get(full, 10.0, &st, &body, &len, err, sizeof err) < 0) return NULL;
+  if (dtw_hclient_get(full, 10.0, &st, &body, &len, err, sizeof err) < 0) return NULL;
   if (status != NULL) *status = st;
   return body;
 }
