@@ -5,7 +5,8 @@
  *
  * Threads: the physics components (robots, twins) are spread over a pool of
  * worker threads, each stepping its components once per physics period,
- * paced to the wall clock; the event components (sync, monitor, bridge) and
+ * paced to the wall clock, a robot and its twin on the same thread (so a
+ * stall delays both alike and their clocks never drift apart); the event components (sync, monitor, bridge) and
  * the demo command stream run on the main thread, which also prints the
  * live status. Every component keeps its own topics, so the same system run
  * as separate processes (dtwin robot / sim / sync / ...) behaves the same. */
@@ -141,12 +142,12 @@ static int create_pairs(system_t *s, char *err, size_t errlen) {
     if (p->robot) {
       dtw_runner_task_t *c = &s->paced[s->n_paced++];
       *c = (dtw_runner_task_t){.fqn = dtw_robot_node_fqn(p->robot), .step = step_robot,
-                               .node = p->robot};
+                               .node = p->robot, .group = k};
       dtw_runner_init(&c->runner, h, c->fqn, dtw_robot_node_period_s(p->robot), 0);
     }
     dtw_runner_task_t *c = &s->paced[s->n_paced++];
     *c = (dtw_runner_task_t){.fqn = dtw_sim_node_fqn(p->twin), .step = step_twin,
-                             .node = p->twin};
+                             .node = p->twin, .group = k};
     dtw_runner_init(&c->runner, h, c->fqn, dtw_twin_timestep(dtw_sim_node_twin(p->twin)), 0);
   }
   return 0;

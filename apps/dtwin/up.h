@@ -9,7 +9,8 @@
     "Robot/twin pairs hosted; with more than one they are namespaced /robot_<k>, /twin_<k>, " \
     "/sync_<k>")                                                                               \
   X(INT, threads, "0", 0, 256, NULL,                                                           \
-    "Worker threads stepping the robots and twins; 0 = one per core")                        \
+    "Worker threads stepping the robots and twins (a robot and its twin share one, so they " \
+    "keep one clock: at most one per pair); 0 = one per core")                               \
   X(BOOL, robot, "true", 0, 0, NULL,                                                           \
     "Host the robot emulator (false when a real robot publishes its joint states)")          \
   X(BOOL, sync, "true", 0, 0, NULL, "Host the synchronization node")                          \

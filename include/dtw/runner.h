@@ -62,12 +62,15 @@ typedef struct dtw_runner_task {
   const char *fqn;          /* the node's "<ns>/<name>" (borrowed) */
   int (*step)(void *node);
   void *node;
+  size_t group;             /* tasks of one group step on one thread, in order: a robot
+                               and its twin stay on one clock whatever the load */
   dtw_runner_t runner;      /* dtw_runner_init(&runner, host, fqn, period_s, 0) */
 } dtw_runner_task_t;
 
 typedef struct dtw_runner_pool dtw_runner_pool_t;
 
-/* Start min(threads, n_tasks) threads (0 = 1); task i runs on thread i % threads.
+/* Start min(threads, number of groups) threads (0 = 1); the tasks of group g run
+ * on thread g % threads, in the order given (groups numbered 0, 1, ... densely).
  * tasks must outlive the pool and all step at one period. Returns 0, DTW_EINVAL
  * (different periods, rtf <= 0) or DTW_ENOMEM, with a message. */
 int dtw_runner_pool_start(dtw_runner_task_t *tasks, size_t n_tasks, size_t threads, double rtf,

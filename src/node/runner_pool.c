@@ -55,8 +55,11 @@ int dtw_runner_pool_start(dtw_runner_task_t *tasks, size_t n_tasks, size_t threa
       return dtw_errf(err, errlen, DTW_EINVAL,
                       "runner pool: '%s' and '%s' step at different periods (one pool, one "
                       "physics rate)", tasks[0].fqn, tasks[i].fqn);
+  size_t n_groups = 0;
+  for (size_t i = 0; i < n_tasks; i++)
+    if (tasks[i].group + 1 > n_groups) n_groups = tasks[i].group + 1;
   if (threads == 0) threads = 1;
-  if (threads > n_tasks) threads = n_tasks;
+  if (threads > n_groups) threads = n_groups;
   dtw_runner_pool_t *p = calloc(1, sizeof *p);
   if (p == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "runner pool: out of memory");
   p->workers = calloc(threads, sizeof *p->workers);
@@ -68,13 +71,14 @@ int dtw_runner_pool_start(dtw_runner_task_t *tasks, size_t n_tasks, size_t threa
   p->period_s = (double)tasks[0].runner.pacer.period_ns * 1e-9;
   p->rtf = rtf;
   p->n_workers = threads;
-  /* round robin: task i runs on worker i % threads */
+  /* round robin by group: the tasks of group g run on worker g % threads */
   size_t used = 0;
   for (size_t w = 0; w < threads; w++) {
     pool_worker_t *wk = &p->workers[w];
     wk->pool = p;
     wk->items = p->slots + used;
-    for (size_t i = w; i < n_tasks; i += threads) wk->items[wk->n++] = &tasks[i];
+    for (size_t i = 0; i < n_tasks; i++)
+      if (tasks[i].group % threads == w) wk->items[wk->n++] = &tasks[i];
     used += wk->n;
   }
   /* creating many nodes takes a while: their liveness clocks start now */
