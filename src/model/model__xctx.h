@@ -1,0 +1,132 @@
+/* model__xctx.h - the xacro expander's state, shared by xacro.c (elements, scopes,
+ * macros) and xacro_text.c (text evaluation, substitution args, xacro.* functions).
+ *
+ * Scoping follows ros/xacro: properties live in a chain of tables (a macro call
+ * opens a table whose parent is the caller's: dynamic scope), macros in a parallel
+ * chain; include ns="N" makes a namespace table N for both. */
+#ifndef DTW_MODEL__XCTX_H
+#define DTW_MODEL__XCTX_H
+
+#include <stddef.h>
+
+#include <libxml/tree.h>
+
+#include "dtw/xacro.h"
+#include "model__xacro.h"
+
+typedef struct xfile {
+  char *name; /* path used in messages */
+  char *real; /* realpath, for include cycles; may equal name */
+  char *dir;  /* base for relative includes and load_yaml */
+  xmlDocPtr doc;
+  struct xfile *next;
+} xfile_t;
+
+typedef enum { ENT_VALUE, ENT_LAZY, ENT_BLOCK, ENT_NS } ent_kind_t;
+
+struct scope;
+
+typedef struct entry {
+  char *name; /* blocks are stored as "*name" (one element) or "**name" (children) */
+  ent_kind_t kind;
+  dtw__xval_t val;     /* ENT_VALUE */
+  char *text;          /* ENT_LAZY: unevaluated text */
+  int resolving;       /* ENT_LAZY: being evaluated (cycle check) */
+  xmlNodePtr block;    /* ENT_BLOCK */
+  int expanded;        /* ENT_BLOCK: nodes are output (copied, evaluated again) or source */
+  xfile_t *file;       /* ENT_BLOCK source file */
+  struct scope *ns;    /* ENT_NS: owned namespace table */
+  struct entry *next;
+} entry_t;
+
+typedef struct scope {
+  struct scope *parent;
+  entry_t *head;
+  int is_ns; /* made by include ns= */
+  const char *ns_name;
+} scope_t;
+
+typedef struct param {
+  char *name; /* without the '*' */
+  int block;  /* 0 value, 1 '*', 2 '**' */
+  int forward;
+  char *def; /* NULL = no default */
+} param_t;
+
+typedef struct macro {
+  char *name;
+  xmlNodePtr body;
+  xfile_t *file;
+  param_t *params;
+  size_t n_params;
+  struct macro *next;
+} macro_t;
+
+typedef struct mtable {
+  struct mtable *parent;
+  macro_t *head;
+  macro_t *retired; /* replaced definitions, freed with the table */
+  struct mns {
+    char *name;
+    struct mtable *t;
+    struct mns *next;
+  } *ns;
+} mtable_t;
+
+typedef struct xarg {
+  char *name;
+  char *value;
+  struct xarg *next;
+} xarg_t;
+
+/* Where an element is processed: its file, property scope and macro table. */
+typedef struct env {
+  xfile_t *f;
+  scope_t *s;
+  mtable_t *mt;
+} env_t;
+
+#define XACRO_MAX_STACK 256
+
+typedef struct xctx {
+  const dtw_xacro_opts_t *opts;
+  xmlDocPtr out;
+  xfile_t *files;
+  xfile_t *inc_stack[XACRO_MAX_STACK]; /* ros/xacro's filestack: includes only */
+  int inc_depth;                       /* index of the top of inc_stack */
+  const macro_t *mstack[XACRO_MAX_STACK];
+  int max_inc, max_macro;
+  int depth, macro_depth, lazy_depth;
+  xarg_t *args;
+  scope_t global;
+  mtable_t macros;
+  xmlNodePtr barrier; /* comment removal stops here (ros/xacro's marker text node) */
+  xmlNodePtr floor;   /* ... and at the start of the sibling list being processed */
+  long work;          /* budget: processed nodes, expression steps */
+  long nodes_left;    /* budget: output nodes */
+  long bytes_left;    /* budget: output text */
+  char *err;
+  size_t errlen;
+} xctx_t;
+
+/* ---- xacro.c ---- */
+/* Value of property name seen from scope s, evaluating a lazy definition in its own
+ * table. DTW_ENOENT (no message) when undefined. */
+int dtw__xprop_resolve(xctx_t *c, scope_t *s, const char *name, dtw__xval_t *out, char *msg,
+                       size_t msglen);
+const char *dtw__xarg_find(const xctx_t *c, const char *name);
+/* Read a whole regular file; DTW_ENOENT / DTW_EIO / DTW_ERANGE with errno text in msg. */
+int dtw__xread_file(const char *path, char **data, size_t *len, char *msg, size_t msglen);
+
+/* ---- xacro_text.c ---- */
+/* xacro's eval_text: ${expr}, $(ext), $${ / $$( escapes, plain text. A text that
+ * is exactly one ${...} keeps the value's type; anything else becomes a str.
+ * msg gets a message without location. */
+int dtw__xtext_eval(xctx_t *c, scope_t *s, const char *text, size_t len, dtw__xval_t *out,
+                    char *msg, size_t msglen);
+/* Directory of package pkg (malloc'd) or NULL with msg naming the path searched. */
+char *dtw__xfind_package(xctx_t *c, const char *pkg, char *msg, size_t msglen);
+/* Print ros/xacro's location report (macro and include stack) to stderr. */
+void dtw__xprint_location(const xctx_t *c);
+
+#endif /* DTW_MODEL__XCTX_H */
