@@ -74,8 +74,12 @@ enum {
 /* Deepest expression nesting (parentheses, unary operators, ...) and value nesting. */
 #define DTW__XEXPR_MAX_DEPTH 100
 
+/* "Not found" from a lookup: distinct from DTW_ENOENT, which a lookup can report for
+ * something it did find (a property whose lazy value refers to a missing key). */
+#define DTW__XNOTFOUND 1
+
 /* Resolve a name that is not a literal: fill *out (caller frees) and return 0,
- * return DTW_ENOENT (message not needed) when the name is unknown, or another
+ * return DTW__XNOTFOUND (message not needed) when the name is unknown, or a
  * negative code with a message in err. */
 typedef int (*dtw__xlookup_fn)(void *user, const char *name, dtw__xval_t *out, char *err,
                                size_t errlen);
@@ -87,8 +91,8 @@ typedef struct dtw__xexpr_ctx {
   /* DTW__XF_* functions; NULL = they fail as unavailable. args are borrowed. */
   int (*xcall)(void *user, int fn, const dtw__xval_t *args, int nargs, dtw__xval_t *out,
                char *err, size_t errlen);
-  /* name inside a DTW__XNS_USER namespace (A.name, ns = the value's p); 0, DTW_ENOENT
-   * (no message) or an error. NULL = never found. */
+  /* name inside a DTW__XNS_USER namespace (A.name, ns = the value's p); 0,
+   * DTW__XNOTFOUND (no message) or an error. NULL = never found. */
   int (*ns_lookup)(void *user, void *ns, const char *name, dtw__xval_t *out, char *err,
                    size_t errlen);
 } dtw__xexpr_ctx_t;

@@ -97,6 +97,7 @@ typedef struct xctx {
   const macro_t *mstack[XACRO_MAX_STACK];
   int max_inc, max_macro;
   int depth, macro_depth, lazy_depth;
+  const char *resolving[128]; /* lazy properties being evaluated, for cycle messages */
   xarg_t *args;
   scope_t global;
   mtable_t macros;
@@ -111,7 +112,7 @@ typedef struct xctx {
 
 /* ---- xacro.c ---- */
 /* Value of property name seen from scope s, evaluating a lazy definition in its own
- * table. DTW_ENOENT (no message) when undefined. */
+ * table. DTW__XNOTFOUND (no message) when undefined. */
 int dtw__xprop_resolve(xctx_t *c, scope_t *s, const char *name, dtw__xval_t *out, char *msg,
                        size_t msglen);
 const char *dtw__xarg_find(const xctx_t *c, const char *name);

@@ -116,9 +116,9 @@ int dtw__xeval_items(dtw__xeval_t *ev, const dtw__xval_t *it, dtw__xval_t *out);
 int dtw__xeval_less(dtw__xeval_t *ev, const dtw__xval_t *a, const dtw__xval_t *b, int *lt);
 
 /* ---- builtins (xacro_builtins.c) ---- */
-/* A predefined global name (functions, math constants, namespaces): 0 or DTW_ENOENT. */
+/* A predefined global name (functions, math constants, namespaces): 0 or DTW__XNOTFOUND. */
 int dtw__xbuiltin_global(const char *name, size_t nlen, dtw__xval_t *out);
-/* obj.name for namespaces and methods of str, list and dict: 0, DTW_ENOENT or an error. */
+/* obj.name for namespaces and methods of str, list and dict: 0, DTW__XNOTFOUND or an error. */
 int dtw__xbuiltin_attr(dtw__xeval_t *ev, const dtw__xval_t *obj, const char *name, size_t nlen,
                        dtw__xval_t *out);
 /* Call a FUNC value. Positional args first, then nkw keyword arguments. */

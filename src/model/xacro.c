@@ -265,7 +265,7 @@ int dtw__xprop_resolve(xctx_t *c, scope_t *s, const char *name, dtw__xval_t *out
   scope_t *owner = NULL;
   entry_t *e = scope_find(s, name, &owner);
   int r;
-  if (e == NULL || e->kind == ENT_BLOCK) return DTW_ENOENT;
+  if (e == NULL || e->kind == ENT_BLOCK) return DTW__XNOTFOUND;
   if (e->kind == ENT_NS) {
     memset(out, 0, sizeof *out);
     out->kind = DTW__XV_NS;
@@ -274,18 +274,27 @@ int dtw__xprop_resolve(xctx_t *c, scope_t *s, const char *name, dtw__xval_t *out
     return 0;
   }
   if (e->kind == ENT_LAZY) {
-    if (e->resolving)
+    if (e->resolving) {
+      /* "a2 -> a -> a2", as ros/xacro words it */
+      char chain[256] = "";
+      int from = c->lazy_depth;
+      while (from > 0 && strcmp(c->resolving[from - 1], name) != 0) from--;
+      for (int k = from > 0 ? from - 1 : 0; k < c->lazy_depth; k++) {
+        size_t l = strlen(chain);
+        snprintf(chain + l, sizeof chain - l, "%s -> ", c->resolving[k]);
+      }
+      size_t l = strlen(chain);
+      snprintf(chain + l, sizeof chain - l, "%s", name);
       return dtw_errf(msg, msglen, DTW_EPARSE,
-                      "circular variable definition: '%s' is defined through itself (consider "
-                      "lazy_eval=\"false\")",
-                      name);
+                      "circular variable definition: %s (consider lazy_eval=\"false\")", chain);
+    }
     if (c->lazy_depth >= XACRO_MAX_LAZY_DEPTH)
       return dtw_errf(msg, msglen, DTW_ERANGE, "properties nested deeper than %d",
                       XACRO_MAX_LAZY_DEPTH);
     dtw__xval_t v;
     char inner[640];
     e->resolving = 1;
-    c->lazy_depth++;
+    c->resolving[c->lazy_depth++] = e->name;
     r = dtw__xtext_eval(c, owner, e->text, strlen(e->text), &v, inner, sizeof inner);
     c->lazy_depth--;
     /* the entry itself stays put: scope_set below reuses it */
@@ -577,10 +586,13 @@ static int eval_bool(xctx_t *c, const env_t *env, xmlNodePtr n, const char *what
 
 /* ---- output ---------------------------------------------------------------------------- */
 
+/* attr_target: the output element xacro:attribute sets attributes on (NULL when the
+ * parent is a xacro element, which ros/xacro drops); ns_target: where namespace
+ * declarations of included files and macro bodies are lifted to. */
 static int process_children(xctx_t *c, const env_t *env, xmlNodePtr src, xmlNodePtr out,
-                            xmlNodePtr attr_target);
+                            xmlNodePtr attr_target, xmlNodePtr ns_target);
 static int process_element(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr out,
-                           xmlNodePtr attr_target, const char *rename);
+                           xmlNodePtr attr_target, xmlNodePtr ns_target, const char *rename);
 
 static xmlNsPtr output_ns(xctx_t *c, xmlNodePtr dst, xmlNsPtr want) {
   xmlNsPtr ns = xmlSearchNs(c->out, dst, want->prefix);
@@ -663,7 +675,7 @@ static int process_plain(xctx_t *c, const env_t *env, xmlNodePtr src, xmlNodePtr
     free(val);
     if (na == NULL) return xerr(c, env->f, src, DTW_ENOMEM, "out of memory");
   }
-  return process_children(c, env, src, el, el);
+  return process_children(c, env, src, el, el, el);
 }
 
 /* Copy finished output nodes into out, bounded in depth and counted in the budget. */
@@ -1020,7 +1032,7 @@ static int insert_block(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr ou
     return xerr(c, env->f, n, DTW_ENOENT, "xacro:insert_block: undefined block '%.120s'", name);
   if (!e->expanded) {
     env_t benv = {e->file, env->s, env->mt};
-    return process_children(c, &benv, e->block, out, NULL);
+    return process_children(c, &benv, e->block, out, NULL, NULL);
   }
   /* a block argument: its evaluated copy, evaluated once more here */
   xmlNodePtr from = content_only ? e->block->children : e->block;
@@ -1059,13 +1071,13 @@ static int do_condition(xctx_t *c, const env_t *env, xmlNodePtr n, const char *k
   if ((r = eval_bool(c, env, n, what, value, &keep)) < 0) return r;
   if (strcmp(kind, "unless") == 0) keep = !keep;
   if (!keep) return 0;
-  return process_children(c, env, n, out, NULL);
+  return process_children(c, env, n, out, NULL, NULL);
 }
 
 /* One included file: parsed, its root's attributes evaluated (and dropped), its content
  * expanded in place, its namespace declarations lifted to the including element. */
 static int include_one(xctx_t *c, const env_t *env, xmlNodePtr n, const char *path,
-                       const env_t *into, xmlNodePtr out, xmlNodePtr attr_target, int optional) {
+                       const env_t *into, xmlNodePtr out, xmlNodePtr ns_target, int optional) {
   char msg[512];
   char *data = NULL;
   size_t dlen = 0;
@@ -1108,14 +1120,18 @@ static int include_one(xctx_t *c, const env_t *env, xmlNodePtr n, const char *pa
     xmlFree(raw);
     free(val);
   }
-  if (r == 0) r = process_children(c, &ienv, root, out, NULL);
+  if (r == 0) r = process_children(c, &ienv, root, out, NULL, ns_target);
   c->inc_depth--;
-  if (r == 0) lift_namespaces(attr_target, root);
+  if (r == 0) lift_namespaces(ns_target, root);
   return r;
 }
 
+static int cmp_paths(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int do_include(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr out,
-                      xmlNodePtr attr_target) {
+                      xmlNodePtr ns_target) {
   const char *spec = attr(n, "filename");
   const char *ns = attr(n, "ns");
   const char *opt = attr(n, "optional");
@@ -1180,17 +1196,16 @@ static int do_include(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr out,
                fname, XACRO_MAX_GLOB);
     } else if (gr == 0) {
       /* sorted like Python's sorted(glob.glob()) */
-      qsort(g.gl_pathv, g.gl_pathc, sizeof *g.gl_pathv,
-            (int (*)(const void *, const void *))strcmp);
+      qsort(g.gl_pathv, g.gl_pathc, sizeof *g.gl_pathv, cmp_paths);
       for (size_t k = 0; k < g.gl_pathc && r == 0; k++)
-        r = include_one(c, env, n, g.gl_pathv[k], &into, out, attr_target, optional);
+        r = include_one(c, env, n, g.gl_pathv[k], &into, out, ns_target, optional);
     } else {
       fprintf(stderr, "%s:%ld: warning: include tag's filename spec '%s' matched no files\n",
               env->f->name, node_line(n), fname);
     }
     globfree(&g);
   } else {
-    r = include_one(c, env, n, path, &into, out, attr_target, optional);
+    r = include_one(c, env, n, path, &into, out, ns_target, optional);
   }
 out:
   free(fname);
@@ -1207,7 +1222,7 @@ static int inside(xmlNodePtr node, xmlNodePtr root) {
 }
 
 static int macro_call(xctx_t *c, const env_t *env, xmlNodePtr n, const char *name,
-                      xmlNodePtr out, xmlNodePtr attr_target, int via_call) {
+                      xmlNodePtr out, xmlNodePtr ns_target, int via_call) {
   env_t at;
   macro_t *m = resolve_macro(env, name, &at);
   if (m == NULL) return xerr(c, env->f, n, DTW_ENOENT, "unknown macro name: xacro:%.80s", name);
@@ -1259,7 +1274,7 @@ static int macro_call(xctx_t *c, const env_t *env, xmlNodePtr n, const char *nam
     r = xerr(c, env->f, n, DTW_ENOMEM, "out of memory");
     goto out;
   }
-  if ((r = process_children(c, &at, n, holder, NULL)) < 0) goto out;
+  if ((r = process_children(c, &at, n, holder, NULL, NULL)) < 0) goto out;
   xmlNodePtr blk = holder->children;
   for (size_t k = 0; k < m->n_params; k++) {
     if (!m->params[k].block) continue;
@@ -1303,8 +1318,8 @@ static int macro_call(xctx_t *c, const env_t *env, xmlNodePtr n, const char *nam
     if (p->forward) {
       r = dtw__xprop_resolve(c, at.s, p->name, &v, msg, sizeof msg);
       if (r == 0) goto have_value;
-      if (r != DTW_ENOENT || p->def == NULL) {
-        if (r == DTW_ENOENT)
+      if (r != DTW__XNOTFOUND || p->def == NULL) {
+        if (r == DTW__XNOTFOUND)
           r = xerr(c, env->f, n, DTW_ENOENT,
                    "xacro:macro '%s': parameter '%s': undefined property to forward (^): '%s'",
                    m->name, p->name, p->name);
@@ -1331,9 +1346,9 @@ static int macro_call(xctx_t *c, const env_t *env, xmlNodePtr n, const char *nam
   }
   env_t body = {m->file, &local, &lmt};
   c->mstack[c->macro_depth++] = m;
-  r = process_children(c, &body, m->body, out, NULL);
+  r = process_children(c, &body, m->body, out, NULL, ns_target);
   c->macro_depth--;
-  if (r == 0) lift_namespaces(attr_target, m->body);
+  if (r == 0) lift_namespaces(ns_target, m->body);
   if (r < 0 && c->err != NULL && c->errlen > 0) {
     /* name the outermost call site too, the body line alone can be ambiguous */
     char *prev = strstr(c->err, " (in xacro:");
@@ -1386,7 +1401,7 @@ static int drops_comments(const char *x) {
 }
 
 static int process_element(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr out,
-                           xmlNodePtr attr_target, const char *rename) {
+                           xmlNodePtr attr_target, xmlNodePtr ns_target, const char *rename) {
   int r;
   if ((r = spend_work(c, env->f, n, 1)) < 0) return r;
   if (c->depth >= XACRO_MAX_DEPTH)
@@ -1407,7 +1422,7 @@ static int process_element(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr
   } else if (strcmp(x, "macro") == 0) {
     r = define_macro(c, env, n);
   } else if (strcmp(x, "include") == 0) {
-    r = do_include(c, env, n, out, attr_target);
+    r = do_include(c, env, n, out, ns_target);
   } else if (strcmp(x, "arg") == 0) {
     r = do_arg(c, env, n);
   } else if (strcmp(x, "if") == 0 || strcmp(x, "unless") == 0) {
@@ -1427,7 +1442,7 @@ static int process_element(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr
       else if (xmlValidateQName((const xmlChar *)name, 0) != 0)
         r = xerr(c, env->f, n, DTW_EPARSE, "xacro:element: '%.60s' is not an XML name", name);
       else
-        r = process_element(c, env, n, out, attr_target, name); /* again, with the new name */
+        r = process_element(c, env, n, out, attr_target, ns_target, name); /* again, renamed */
     }
     free(name);
   } else if (strcmp(x, "call") == 0) {
@@ -1436,11 +1451,11 @@ static int process_element(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr
     if (raw == NULL) {
       r = xerr(c, env->f, n, DTW_EPARSE, "xacro:call: missing attribute 'macro'");
     } else if ((r = eval_str(c, env, n, "xacro:call", raw, &name, NULL)) == 0) {
-      r = macro_call(c, env, n, name, out, attr_target, 1);
+      r = macro_call(c, env, n, name, out, ns_target, 1);
     }
     free(name);
   } else {
-    r = macro_call(c, env, n, x, out, attr_target, 0);
+    r = macro_call(c, env, n, x, out, ns_target, 0);
   }
   c->depth--;
   if (drops_comments(x) && n->next != NULL) c->barrier = out->last;
@@ -1448,7 +1463,7 @@ static int process_element(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr
 }
 
 static int process_children(xctx_t *c, const env_t *env, xmlNodePtr src, xmlNodePtr out,
-                            xmlNodePtr attr_target) {
+                            xmlNodePtr attr_target, xmlNodePtr ns_target) {
   int r = 0, eval_comments = 0;
   xmlNodePtr saved_floor = c->floor;
   c->floor = out->last;
@@ -1456,7 +1471,7 @@ static int process_children(xctx_t *c, const env_t *env, xmlNodePtr src, xmlNode
     switch (k->type) {
     case XML_ELEMENT_NODE:
       eval_comments = 0;
-      r = process_element(c, env, k, out, attr_target, NULL);
+      r = process_element(c, env, k, out, attr_target, ns_target, NULL);
       break;
     case XML_TEXT_NODE: {
       char *t = NULL;

@@ -180,7 +180,7 @@ static int find_in(unsigned mask, const char *name, size_t nlen, dtw__xval_t *ou
   for (size_t k = 0; k < sizeof g_funcs / sizeof g_funcs[0]; k++)
     if ((g_funcs[k].where & mask) && name_is(g_funcs[k].name, name, nlen))
       return dtw__xval_set_func(out, g_funcs[k].id, NULL);
-  return DTW_ENOENT;
+  return DTW__XNOTFOUND;
 }
 
 int dtw__xbuiltin_global(const char *name, size_t nlen, dtw__xval_t *out) {
@@ -225,12 +225,12 @@ int dtw__xbuiltin_attr(dtw__xeval_t *ev, const dtw__xval_t *obj, const char *nam
       for (size_t k = 0; k < sizeof g_math_unsupported / sizeof g_math_unsupported[0]; k++)
         if (name_is(g_math_unsupported[k], name, nlen))
           return everr(ev, DTW_EUNSUP, "math.%s is not supported", g_math_unsupported[k]);
-    return DTW_ENOENT;
+    return DTW__XNOTFOUND;
   }
   for (size_t k = 0; k < sizeof g_methods / sizeof g_methods[0]; k++)
     if ((g_methods[k].kinds & K(obj->kind)) && name_is(g_methods[k].name, name, nlen))
       return dtw__xval_set_func(out, g_methods[k].id, obj) < 0 ? nomem(ev) : 0;
-  return DTW_ENOENT;
+  return DTW__XNOTFOUND;
 }
 
 /* ---- helpers --------------------------------------------------------------------------- */

@@ -536,7 +536,7 @@ static int lookup_name(dtw__xeval_t *ev, const dtw__xnode_t *x, dtw__xval_t *out
   name[x->nlen] = '\0';
   if (ev->ctx != NULL && ev->ctx->lookup != NULL) {
     r = ev->ctx->lookup(ev->ctx->user, name, out, ev->err, ev->errlen);
-    if (r != DTW_ENOENT) return r;
+    if (r != DTW__XNOTFOUND) return r;
   }
   if (dtw__xbuiltin_global(name, x->nlen, out) == 0) return 0;
   return everr(ev, DTW_ENOENT, "name '%s' is not defined", name);
@@ -552,12 +552,12 @@ static int get_attr(dtw__xeval_t *ev, const dtw__xval_t *obj, const char *name, 
     nm[nlen] = '\0';
     r = ev->ctx != NULL && ev->ctx->ns_lookup != NULL
             ? ev->ctx->ns_lookup(ev->ctx->user, obj->p, nm, out, ev->err, ev->errlen)
-            : DTW_ENOENT;
-    if (r == DTW_ENOENT) return everr(ev, DTW_ENOENT, "name '%s' is not defined", nm);
+            : DTW__XNOTFOUND;
+    if (r == DTW__XNOTFOUND) return everr(ev, DTW_ENOENT, "name '%s' is not defined", nm);
     return r;
   }
   r = dtw__xbuiltin_attr(ev, obj, name, nlen, out);
-  if (r != DTW_ENOENT) return r;
+  if (r != DTW__XNOTFOUND) return r;
   if (obj->kind == DTW__XV_DICT && obj->o->dotted) {
     dtw__xval_t key;
     if (dtw__xval_set_str(&key, name, nlen) < 0) return nomem(ev);

@@ -267,7 +267,7 @@ static int lookup_cb(void *user, const char *name, dtw__xval_t *out, char *err, 
     dtw__xval_set_bool(out, name[0] == 't');
     return 0;
   }
-  return DTW_ENOENT;
+  return DTW__XNOTFOUND;
 }
 
 static int ns_lookup_cb(void *user, void *ns, const char *name, dtw__xval_t *out, char *err,

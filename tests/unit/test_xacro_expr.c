@@ -261,7 +261,7 @@ static int lookup(void *user, const char *name, dtw__xval_t *out, char *err, siz
     return 0;
   }
   if (strcmp(name, "e") == 0) return dtw__xval_set_str(out, "shadow", 6);
-  return DTW_ENOENT;
+  return DTW__XNOTFOUND;
 }
 
 static void test_lookup_and_budget(void **state) {
