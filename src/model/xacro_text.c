@@ -58,6 +58,15 @@ char *dtw__xfind_package(xctx_t *c, const char *pkg, char *msg, size_t msglen) {
     if (path == NULL) path = search_pkg(rpp, "", pkg);
     if (path == NULL) path = search_pkg(app, "share", pkg);
   }
+  if (path != NULL) {
+    /* absolute, as ament's get_package_share_directory gives it: includes under it must
+     * not be taken relative to the including file */
+    char *real = realpath(path, NULL);
+    if (real != NULL) {
+      free(path);
+      path = real;
+    }
+  }
   if (path == NULL)
     dtw_errf(msg, msglen, DTW_ENOENT,
              "package '%.80s' not found (searched: package path '%.200s', ROS_PACKAGE_PATH "
