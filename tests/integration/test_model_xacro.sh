@@ -55,5 +55,9 @@ fi
 expect 0 'r2_shoulder +revolute +-2.500 +2.500' -- "$DTWIN" model check "$D/args_robot.urdf.xacro" prefix:=r2_ upper:=2.5
 expect 0 'joint name="r2_shoulder"' -- "$DTWIN" model mjcf "$D/args_robot.urdf.xacro" prefix:=r2_
 expect 0 '<joint name="r2_shoulder" type="revolute">' -- "$DTWIN" model xacro "$D/args_robot.urdf.xacro" prefix:=r2_
+# sim.xacro_args (the twin's setting) reach the expander
+expect 2 "args_robot.urdf.xacro:19: <limit lower>: invalid literal for float\\(\\): 'abc'" -- \
+  "$DTWIN" sim --set sim.model="$D/args_robot.urdf.xacro" --set "sim.xacro_args=prefix:=r2_ upper:=abc" \
+  --duration 0.01 --set dtwin.http_port=0
 
 finish
