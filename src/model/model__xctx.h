@@ -35,7 +35,7 @@ typedef struct entry {
   xmlNodePtr block;    /* ENT_BLOCK */
   int expanded;        /* ENT_BLOCK: nodes are output (copied, evaluated again) or source */
   xfile_t *file;       /* ENT_BLOCK source file */
-  struct scope *ns;    /* ENT_NS: owned namespace table */
+  struct scope *ns;    /* ENT_NS: namespace table (owned by the context) */
   struct entry *next;
 } entry_t;
 
@@ -43,7 +43,7 @@ typedef struct scope {
   struct scope *parent;
   entry_t *head;
   int is_ns; /* made by include ns= */
-  const char *ns_name;
+  struct scope *next_ns; /* namespace scopes: owned by the context's list, not the entry */
 } scope_t;
 
 typedef struct param {
@@ -100,6 +100,8 @@ typedef struct xctx {
   const char *resolving[128]; /* lazy properties being evaluated, for cycle messages */
   xarg_t *args;
   scope_t global;
+  scope_t *ns_scopes; /* every namespace table, freed at the end (a redefined name may still
+                         be in use by a macro running in it) */
   mtable_t macros;
   xmlNodePtr barrier; /* comment removal stops here (ros/xacro's marker text node) */
   xmlNodePtr floor;   /* ... and at the start of the sibling list being processed */

@@ -168,19 +168,13 @@ static int is_identifier(const char *s) {
 
 /* ---- property scopes ------------------------------------------------------------------- */
 
-static void scope_fini(scope_t *s);
-
 static void entry_clear(entry_t *e) {
   free(e->text);
   e->text = NULL;
   dtw__xval_fini(&e->val);
   e->block = NULL;
   e->resolving = 0;
-  if (e->ns != NULL) {
-    scope_fini(e->ns);
-    free(e->ns);
-    e->ns = NULL;
-  }
+  e->ns = NULL;
 }
 
 static void scope_fini(scope_t *s) {
@@ -1038,6 +1032,21 @@ static int insert_block(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr ou
   xmlNodePtr from = content_only ? e->block->children : e->block;
   for (xmlNodePtr k = from; k != NULL && r == 0; k = content_only ? k->next : NULL) {
     xmlNodePtr copied = NULL;
+    if (k->type == XML_TEXT_NODE) {
+      /* text is evaluated before it joins a neighbouring text node */
+      char *t = NULL;
+      size_t tl = 0;
+      if ((r = eval_str(c, env, n, "xacro:insert_block", (const char *)k->content, &t, &tl)) < 0 ||
+          (r = spend_output(c, env->f, n, 1, tl)) < 0) {
+        free(t);
+        break;
+      }
+      xmlNodePtr tn = xmlNewDocTextLen(c->out, (const xmlChar *)t, (int)tl);
+      free(t);
+      if (tn == NULL) return xerr(c, env->f, n, DTW_ENOMEM, "out of memory");
+      xmlAddChild(out, tn);
+      continue;
+    }
     if ((r = copy_output(c, env->f, n, k, out, &copied)) == 0 && copied != NULL)
       r = reevaluate(c, env, n, copied);
   }
@@ -1165,7 +1174,8 @@ static int do_include(xctx_t *c, const env_t *env, xmlNodePtr n, xmlNodePtr out,
     }
     sc->parent = env->s;
     sc->is_ns = 1;
-    sc->ns_name = e->name;
+    sc->next_ns = c->ns_scopes;
+    c->ns_scopes = sc;
     e->kind = ENT_NS;
     e->ns = sc;
     link->name = lname;
@@ -1533,6 +1543,12 @@ static int process_children(xctx_t *c, const env_t *env, xmlNodePtr src, xmlNode
 
 static void ctx_fini(xctx_t *c) {
   scope_fini(&c->global);
+  while (c->ns_scopes != NULL) {
+    scope_t *s = c->ns_scopes;
+    c->ns_scopes = s->next_ns;
+    scope_fini(s);
+    free(s);
+  }
   mt_fini(&c->macros);
   while (c->args != NULL) {
     xarg_t *a = c->args;

@@ -164,10 +164,10 @@ static int compare(dtw__xeval_t *ev, int op, const dtw__xval_t *a, const dtw__xv
     return 0;
   case DTW__OP_IS:
   case DTW__OP_ISNOT: {
-    /* identity: singletons and shared containers; equal scalars of one type count as one */
+    /* identity: shared containers are one object; equal scalars of one type count as one
+     * (CPython caches small ints, interns short strings, has one None) */
     int same = a->kind == b->kind &&
-               (a->o != NULL ? a->o == b->o : a->kind == DTW__XV_STR ? 0 : dtw__xval_equal(a, b));
-    if (a->kind == DTW__XV_STR && b->kind == DTW__XV_STR) same = dtw__xval_equal(a, b);
+               (a->o != NULL || b->o != NULL ? a->o == b->o : dtw__xval_equal(a, b));
     dtw__xval_set_bool(out, same == (op == DTW__OP_IS));
     return 0;
   }

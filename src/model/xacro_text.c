@@ -460,8 +460,10 @@ int dtw__xtext_eval(xctx_t *c, scope_t *s, const char *text, size_t len, dtw__xv
           if (r < 0) {
             if (strstr(emsg, "when evaluating") != NULL)
               dtw_errf(msg, msglen, r, "%s", emsg);
+            else if (islen > 100)
+              dtw_errf(msg, msglen, r, "%s when evaluating '${%.90s...}'", emsg, istr);
             else
-              dtw_errf(msg, msglen, r, "%s when evaluating '${%.80s}'", emsg, istr);
+              dtw_errf(msg, msglen, r, "%s when evaluating '${%s}'", emsg, istr);
           }
         } else {
           r = eval_extension(c, s, istr, &v, msg, msglen);

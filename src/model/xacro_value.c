@@ -125,7 +125,9 @@ static int value_depth(const dtw__xval_t *v) {
 int dtw__xval_append(dtw__xval_t *c, dtw__xval_t *key, dtw__xval_t *item) {
   dtw__xobj_t *o = c->o;
   int is_dict = c->kind == DTW__XV_DICT;
-  if (item->kind == DTW__XV_NS && item->i == DTW__XNS_USER) return DTW_EUNSUP;
+  if ((item->kind == DTW__XV_NS && item->i == DTW__XNS_USER) ||
+      (key != NULL && key->kind == DTW__XV_NS && key->i == DTW__XNS_USER))
+    return DTW_EUNSUP;
   int d = value_depth(item);
   if (is_dict && value_depth(key) > d) d = value_depth(key);
   if (d >= DTW__XEXPR_MAX_DEPTH) return DTW_ERANGE;

@@ -606,6 +606,23 @@ static void test_namespaces_and_misc(void **state) {
   xmlFreeDoc(doc);
 }
 
+/* A macro running in a namespace may redefine the namespace's name: the namespace's
+ * table must live on (found by review: it was freed under the running macro). */
+static void test_namespace_redefined_while_in_use(void **state) {
+  (void)state;
+  char path[512], text[1024];
+  data_path(path, sizeof path, "ros/main.xacro");
+  snprintf(text, sizeof text,
+           HEAD "  <xacro:include filename=\"redefine_ns.xacro\" ns=\"N\"/>\n"
+                "  <xacro:N.m/>\n  <s n=\"${N}\"/>\n</robot>\n");
+  xmlDocPtr doc = NULL;
+  int r = dtw_xacro_expand_buffer(text, strlen(text), path, NULL, &doc, g_err, sizeof g_err);
+  if (r != 0) fail_msg("%s", g_err);
+  assert_xp(doc, "/robot/r/@v", "inner");
+  assert_xp(doc, "/robot/s/@n", "gone");
+  xmlFreeDoc(doc);
+}
+
 static void test_eval_public(void **state) {
   (void)state;
   char out[64], err[128];
@@ -631,6 +648,7 @@ int main(void) {
       cmocka_unit_test(test_includes),
       cmocka_unit_test(test_malformed_xml),
       cmocka_unit_test(test_namespaces_and_misc),
+      cmocka_unit_test(test_namespace_redefined_while_in_use),
       cmocka_unit_test(test_eval_public),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
