@@ -112,14 +112,79 @@ typedef struct xctx {
   size_t errlen;
 } xctx_t;
 
-/* ---- xacro.c ---- */
+#define XACRO_MAX_DEPTH 512      /* element + macro nesting while expanding */
+#define XACRO_MAX_OUT_DEPTH 1024 /* depth of the output tree */
+#define XACRO_MAX_LAZY_DEPTH 100 /* properties defined through other properties */
+#define XACRO_DEFAULT_MAX_NODES 1000000L
+#define XACRO_MAX_FILE_BYTES (64L << 20)
+#define XACRO_MAX_GLOB 256
+
+/* ---- xacro_scope.c: helpers ---- */
+char *dtw__xstrndup(const char *s, size_t n);
+char *dtw__xstrdup(const char *s);
+long dtw__xline(xmlNodePtr n);
+/* "file:line: message" into c->err; returns code. */
+int dtw__xerr(xctx_t *c, const xfile_t *f, xmlNodePtr n, int code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* A xacro prefix ("xacro", any URI) or a known xacro URI (any prefix). */
+int dtw__xis_xacro_ns(const xmlNs *ns);
+/* The xacro local name of an element ("property"), or NULL for a plain element. */
+const char *dtw__xname(xmlNodePtr n);
+int dtw__xis_xacro_attr(xmlAttrPtr a);
+/* Plain attribute name's value, or NULL; dtw__xattr_xacro: the xacro:name attribute's. */
+const char *dtw__xattr(xmlNodePtr n, const char *name);
+const char *dtw__xattr_xacro(xmlNodePtr n, const char *name);
+/* Charge the budgets; DTW_ERANGE with a located message when spent. */
+int dtw__xspend_work(xctx_t *c, const xfile_t *f, xmlNodePtr n, long units);
+int dtw__xspend_output(xctx_t *c, const xfile_t *f, xmlNodePtr n, long nodes, size_t bytes);
+/* A Python identifier that is not a keyword (ros/xacro's is_valid_name). */
+int dtw__xis_identifier(const char *s);
+
+/* ---- xacro_scope.c: property tables and args ---- */
+void dtw__xentry_clear(entry_t *e);
+void dtw__xscope_fini(scope_t *s);
+entry_t *dtw__xscope_find_local(scope_t *s, const char *name);
+entry_t *dtw__xscope_find(scope_t *s, const char *name, scope_t **owner);
+/* The entry for name in s, new or reset to empty; NULL when out of memory. */
+entry_t *dtw__xscope_slot(scope_t *s, const char *name);
+/* xacro's Table._setitem: literal conversion, then lazy if still text and allowed.
+ * Takes *val. DTW_ENOMEM, DTW_EUNSUP (a namespace value). */
+int dtw__xscope_set(scope_t *s, const char *name, dtw__xval_t *val, int lazy);
 /* Value of property name seen from scope s, evaluating a lazy definition in its own
  * table. DTW__XNOTFOUND (no message) when undefined. */
 int dtw__xprop_resolve(xctx_t *c, scope_t *s, const char *name, dtw__xval_t *out, char *msg,
                        size_t msglen);
 const char *dtw__xarg_find(const xctx_t *c, const char *name);
+int dtw__xarg_add(xctx_t *c, const char *name, size_t nlen, const char *value, size_t vlen);
+
+/* ---- xacro_macro.c ---- */
+void dtw__xmt_fini(mtable_t *t);
+int dtw__xdefine_macro(xctx_t *c, const env_t *env, xmlNodePtr n);
+/* A call of macro name (via_call: xacro:call, whose macro= is not a parameter). */
+int dtw__xmacro_call(xctx_t *c, const env_t *env, xmlNodePtr n, const char *name, xmlNodePtr out,
+                     xmlNodePtr ns_target, int via_call);
+
+/* ---- xacro_file.c ---- */
 /* Read a whole regular file; DTW_ENOENT / DTW_EIO / DTW_ERANGE with errno text in msg. */
 int dtw__xread_file(const char *path, char **data, size_t *len, char *msg, size_t msglen);
+/* Parse data into f->doc; "name:line: XML error: ..." in c->err on failure. */
+int dtw__xparse_xml(xctx_t *c, xfile_t *f, const char *data, size_t len);
+/* A new file record (name, directory, realpath) in c's list; NULL when out of memory. */
+xfile_t *dtw__xfile_new(xctx_t *c, const char *name);
+/* eval_text to a malloc'd string / to get_boolean_value, "file:line: what: msg" on error. */
+int dtw__xeval_str(xctx_t *c, const env_t *env, xmlNodePtr n, const char *what, const char *text,
+                   char **out, size_t *olen);
+int dtw__xeval_bool(xctx_t *c, const env_t *env, xmlNodePtr n, const char *what, const char *text,
+                    int *out);
+
+/* ---- xacro.c ---- */
+/* Expand src's children into out. attr_target: the output element xacro:attribute sets
+ * attributes on (NULL when the parent is a xacro element, which ros/xacro drops);
+ * ns_target: where namespace declarations of included files and macro bodies go. */
+int dtw__xprocess_children(xctx_t *c, const env_t *env, xmlNodePtr src, xmlNodePtr out,
+                           xmlNodePtr attr_target, xmlNodePtr ns_target);
+/* ros/xacro's import_xml_namespaces: declarations of src (not xacro's) onto dst. */
+void dtw__xlift_namespaces(xmlNodePtr dst, xmlNodePtr src);
 
 /* ---- xacro_text.c ---- */
 /* xacro's eval_text: ${expr}, $(ext), $${ / $$( escapes, plain text. A text that
