@@ -83,6 +83,31 @@ typedef struct dtw__xparser {
   size_t errlen;
 } dtw__xparser_t;
 
+/* token kinds and punctuation (operators use the DTW__OP_ values) */
+enum { TK_END, TK_INT, TK_FLOAT, TK_STR, TK_NAME, TK_OP };
+
+/* punctuation besides the binary operators */
+enum {
+  P_LP = 100,
+  P_RP,
+  P_LB,
+  P_RB,
+  P_LC,
+  P_RC,
+  P_COMMA,
+  P_COLON,
+  P_DOT,
+  P_ASSIGN,
+  P_OTHER
+};
+
+
+/* Read the next token into p (xacro_lex.c); a located message on failure. */
+int dtw__xlex_next(dtw__xparser_t *p);
+/* "what at 'token' (column N)" into p->err; returns code. */
+int dtw__xperr(dtw__xparser_t *p, int code, const char *what);
+int dtw__xis_name_char(int c);
+
 /* Parse s[0..len) into p (zeroed by the caller); *root is the top node. */
 int dtw__xparse(dtw__xparser_t *p, const char *s, size_t len, int *root, char *err,
                 size_t errlen);
@@ -115,7 +140,33 @@ int dtw__xeval_items(dtw__xeval_t *ev, const dtw__xval_t *it, dtw__xval_t *out);
 /* Python's a < b for sorting, min and max: *lt set; DTW_EPARSE when not comparable. */
 int dtw__xeval_less(dtw__xeval_t *ev, const dtw__xval_t *a, const dtw__xval_t *b, int *lt);
 
-/* ---- builtins (xacro_builtins.c) ---- */
+/* "fmt" into ev->err; returns code (shared by the evaluator's files). */
+int dtw__xeval_err(dtw__xeval_t *ev, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Builtin function and method ids (the DTW__XF_* hooks live in model__xacro.h). */
+enum {
+  /* python builtins */
+  F_LIST = 1, F_DICT, F_MAP, F_LEN, F_STR, F_FLOAT, F_INT, F_MIN, F_MAX, F_ROUND, F_SORTED,
+  F_RANGE, F_ABS, F_ALL, F_ANY, F_BOOL, F_SUM, F_TUPLE, F_ZIP, F_ENUMERATE, F_REVERSED, F_REPR,
+  F_ORD, F_DIVMOD,
+  /* math */
+  F_SIN, F_COS, F_TAN, F_ASIN, F_ACOS, F_ATAN, F_ATAN2, F_SINH, F_COSH, F_TANH, F_ASINH,
+  F_ACOSH, F_ATANH, F_SQRT, F_EXP, F_EXPM1, F_LOG, F_LOG10, F_LOG2, F_LOG1P, F_POW, F_FABS,
+  F_FLOOR, F_CEIL, F_TRUNC, F_RADIANS, F_DEGREES, F_HYPOT, F_COPYSIGN, F_FMOD, F_ISINF, F_ISNAN,
+  F_ISFINITE, F_ISCLOSE, F_FACTORIAL, F_GCD, F_ERF, F_ERFC, F_GAMMA, F_LGAMMA, F_LDEXP,
+  F_REMAINDER, F_FSUM,
+  /* xacro namespace, pure */
+  F_DOTIFY, F_TOKENIZE,
+  /* methods */
+  M_LOWER, M_UPPER, M_STRIP, M_LSTRIP, M_RSTRIP, M_SPLIT, M_JOIN, M_REPLACE, M_STARTSWITH,
+  M_ENDSWITH, M_FIND, M_RFIND, M_COUNT, M_FORMAT, M_CAPITALIZE, M_TITLE, M_ISDIGIT, M_ISALPHA,
+  M_ISALNUM, M_ISSPACE, M_ZFILL, M_INDEX, M_KEYS, M_VALUES, M_ITEMS, M_GET
+};
+
+/* ---- builtins (xacro_builtins.c, xacro_math.c) ---- */
+/* A math function (F_SIN .. F_FSUM) on its checked arguments. */
+int dtw__xmath_call(dtw__xeval_t *ev, int fn, const dtw__xval_t *args, int n, dtw__xval_t *out);
 /* A predefined global name (functions, math constants, namespaces): 0 or DTW__XNOTFOUND. */
 int dtw__xbuiltin_global(const char *name, size_t nlen, dtw__xval_t *out);
 /* obj.name for namespaces and methods of str, list and dict: 0, DTW__XNOTFOUND or an error. */

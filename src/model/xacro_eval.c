@@ -13,9 +13,9 @@
 #include "model__xacro.h"
 #include "model__xexpr.h"
 
-static int everr(dtw__xeval_t *ev, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int everr(dtw__xeval_t *ev, int code, const char *fmt, ...) {
+#define everr dtw__xeval_err
+
+int dtw__xeval_err(dtw__xeval_t *ev, int code, const char *fmt, ...) {
   if (ev->err != NULL && ev->errlen > 0) {
     va_list ap;
     va_start(ap, fmt);

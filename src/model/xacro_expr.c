@@ -1,4 +1,5 @@
-/* xacro_expr.c - lexer and parser for the Python subset xacro evaluates inside ${...}.
+/* xacro_expr.c - parser for the Python subset xacro evaluates inside ${...} (tokens
+ * come from xacro_lex.c), and the evaluation entry points.
  *
  * Grammar (Python 3, what xacro files use): conditional expressions, or/and/not,
  * comparison chains with in / not in / is / is not, + - * / // % **, unary - +,
@@ -19,331 +20,6 @@
 #include "model__xacro.h"
 #include "model__xexpr.h"
 
-enum { TK_END, TK_INT, TK_FLOAT, TK_STR, TK_NAME, TK_OP };
-
-/* punctuation besides the binary operators */
-enum {
-  P_LP = 100,
-  P_RP,
-  P_LB,
-  P_RB,
-  P_LC,
-  P_RC,
-  P_COMMA,
-  P_COLON,
-  P_DOT,
-  P_ASSIGN,
-  P_OTHER
-};
-
-static int perr(dtw__xparser_t *p, int code, const char *what) {
-  size_t show = p->tlen > 40 ? 40 : p->tlen;
-  if (p->tk == TK_END)
-    return dtw_errf(p->err, p->errlen, code, "%s at end of expression", what);
-  return dtw_errf(p->err, p->errlen, code, "%s at '%.*s' (column %zu)", what, (int)show,
-                  p->s + p->tstart, p->tstart + 1);
-}
-
-static int is_name_start(int c) { return isalpha(c) || c == '_' || c >= 0x80; }
-static int is_name_char(int c) { return isalnum(c) || c == '_' || c >= 0x80; }
-
-/* ---- lexer ----------------------------------------------------------------------------- */
-
-static int buf_put(char **buf, size_t *n, size_t *cap, const char *s, size_t len) {
-  if (*n + len + 1 > *cap) {
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < *n + len + 1) ncap *= 2;
-    char *nb = realloc(*buf, ncap);
-    if (nb == NULL) return DTW_ENOMEM;
-    *buf = nb;
-    *cap = ncap;
-  }
-  memcpy(*buf + *n, s, len);
-  *n += len;
-  return 0;
-}
-
-/* UTF-8 encoding of a code point into out (>= 4 bytes); returns the length. */
-static size_t utf8_put(unsigned long cp, char *out) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xc0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3f));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xe0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[2] = (char)(0x80 | (cp & 0x3f));
-    return 3;
-  }
-  out[0] = (char)(0xf0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-  out[3] = (char)(0x80 | (cp & 0x3f));
-  return 4;
-}
-
-/* One string literal body; p->pos is just after the opening quote(s). */
-static int lex_string(dtw__xparser_t *p, char quote, int triple, int raw) {
-  size_t cap = 0, n = 0;
-  char *buf = NULL;
-  int r;
-  for (;;) {
-    if (p->pos >= p->len) {
-      free(buf);
-      p->tlen = p->pos - p->tstart;
-      return perr(p, DTW_EPARSE, "unterminated string");
-    }
-    char c = p->s[p->pos];
-    if (c == quote && (!triple || (p->pos + 2 < p->len + 0 && p->s[p->pos + 1] == quote &&
-                                   p->s[p->pos + 2] == quote))) {
-      p->pos += triple ? 3 : 1;
-      break;
-    }
-    if (c == '\n' && !triple) {
-      free(buf);
-      p->tlen = p->pos - p->tstart;
-      return perr(p, DTW_EPARSE, "unterminated string");
-    }
-    p->pos++;
-    char out[8];
-    size_t olen = 1;
-    out[0] = c;
-    if (c == '\\' && !raw && p->pos < p->len) {
-      char e = p->s[p->pos++];
-      unsigned long cp = 0;
-      int digits = 0;
-      switch (e) {
-      case 'n': out[0] = '\n'; break;
-      case 't': out[0] = '\t'; break;
-      case 'r': out[0] = '\r'; break;
-      case 'a': out[0] = '\a'; break;
-      case 'b': out[0] = '\b'; break;
-      case 'f': out[0] = '\f'; break;
-      case 'v': out[0] = '\v'; break;
-      case '\\': out[0] = '\\'; break;
-      case '\'': out[0] = '\''; break;
-      case '"': out[0] = '"'; break;
-      case '\n': olen = 0; break;
-      case 'x':
-      case 'u':
-      case 'U':
-        digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-        for (int k = 0; k < digits; k++) {
-          if (p->pos >= p->len || !isxdigit((unsigned char)p->s[p->pos])) {
-            free(buf);
-            return perr(p, DTW_EPARSE, "truncated \\x/\\u escape in string");
-          }
-          char h = p->s[p->pos++];
-          cp = cp * 16 + (unsigned long)(isdigit((unsigned char)h) ? h - '0'
-                                                                   : tolower((unsigned char)h) - 'a' + 10);
-        }
-        if (cp > 0x10ffff) {
-          free(buf);
-          return perr(p, DTW_EPARSE, "invalid \\U escape in string");
-        }
-        olen = utf8_put(cp, out);
-        break;
-      default:
-        if (e >= '0' && e <= '7') {
-          cp = (unsigned long)(e - '0');
-          for (int k = 0; k < 2 && p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '7';
-               k++)
-            cp = cp * 8 + (unsigned long)(p->s[p->pos++] - '0');
-          olen = utf8_put(cp, out);
-        } else {
-          /* Python keeps unknown escapes verbatim */
-          out[1] = e;
-          olen = 2;
-        }
-        break;
-      }
-    } else if (c == '\\' && raw && p->pos < p->len) {
-      out[1] = p->s[p->pos++];
-      olen = 2;
-    }
-    if ((r = buf_put(&buf, &n, &cap, out, olen)) < 0) {
-      free(buf);
-      return r;
-    }
-    if (n > DTW__XSTR_MAX) {
-      free(buf);
-      return perr(p, DTW_ERANGE, "string literal too long");
-    }
-  }
-  if (buf == NULL && (r = buf_put(&buf, &n, &cap, "", 0)) < 0) return r;
-  buf[n] = '\0';
-  p->sval = buf;
-  p->slen = n;
-  p->tk = TK_STR;
-  p->tlen = p->pos - p->tstart;
-  return 0;
-}
-
-/* Digits of base with single '_' separators into out (no underscores). -1 if malformed. */
-static int take_digits(const dtw__xparser_t *p, size_t *i, int base, char *out, size_t *n,
-                       size_t cap) {
-  int any = 0;
-  while (*i < p->len) {
-    char c = p->s[*i];
-    int d = isdigit((unsigned char)c) ? c - '0'
-            : isalpha((unsigned char)c) ? tolower((unsigned char)c) - 'a' + 10
-                                        : -1;
-    if (c == '_' && any && *i + 1 < p->len && p->s[*i + 1] != '_') {
-      (*i)++;
-      continue;
-    }
-    if (d < 0 || d >= base) break;
-    if (*n + 1 >= cap) return -2;
-    out[(*n)++] = c;
-    (*i)++;
-    any = 1;
-  }
-  out[*n] = '\0';
-  return any ? 0 : -1;
-}
-
-static int lex_number(dtw__xparser_t *p) {
-  size_t i = p->pos;
-  char buf[80];
-  size_t n = 0;
-  int is_float = 0, base = 10;
-  if (p->s[i] == '0' && i + 1 < p->len && strchr("xXoObB", p->s[i + 1]) != NULL) {
-    char b = (char)tolower((unsigned char)p->s[i + 1]);
-    base = b == 'x' ? 16 : b == 'o' ? 8 : 2;
-    i += 2;
-    if (take_digits(p, &i, base, buf, &n, sizeof buf) != 0) {
-      p->tlen = i - p->tstart;
-      return perr(p, DTW_EPARSE, "invalid number");
-    }
-  } else {
-    if (p->s[i] != '.' && take_digits(p, &i, 10, buf, &n, sizeof buf) == -2)
-      return perr(p, DTW_ERANGE, "number too long");
-    if (i < p->len && p->s[i] == '.') {
-      is_float = 1;
-      buf[n++] = '.';
-      i++;
-      if (i < p->len && isdigit((unsigned char)p->s[i]) &&
-          take_digits(p, &i, 10, buf, &n, sizeof buf) == -2)
-        return perr(p, DTW_ERANGE, "number too long");
-    }
-    if (i < p->len && (p->s[i] == 'e' || p->s[i] == 'E')) {
-      size_t j = i + 1;
-      if (j < p->len && (p->s[j] == '+' || p->s[j] == '-')) j++;
-      if (j < p->len && isdigit((unsigned char)p->s[j])) {
-        is_float = 1;
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "e%c", p->s[i + 1] == '-' ? '-' : '+');
-        i = j;
-        if (take_digits(p, &i, 10, buf, &n, sizeof buf) == -2)
-          return perr(p, DTW_ERANGE, "number too long");
-      }
-    }
-  }
-  p->tlen = i - p->tstart;
-  if (i < p->len && (p->s[i] == 'j' || p->s[i] == 'J')) {
-    p->tlen++;
-    return perr(p, DTW_EUNSUP, "complex numbers are not supported");
-  }
-  if (i < p->len && is_name_char((unsigned char)p->s[i])) {
-    p->tlen++;
-    return perr(p, DTW_EPARSE, "invalid number");
-  }
-  p->pos = i;
-  if (is_float) {
-    p->tk = TK_FLOAT;
-    p->fval = strtod(buf, NULL);
-    return 0;
-  }
-  /* Python 3 forbids leading zeros on non-zero decimal ints (octal ambiguity) */
-  if (base == 10 && n > 1 && buf[0] == '0' && strspn(buf, "0") != n)
-    return perr(p, DTW_EPARSE, "invalid number");
-  errno = 0;
-  unsigned long long u = strtoull(buf, NULL, base);
-  if (errno == ERANGE || u > (unsigned long long)LLONG_MAX)
-    return perr(p, DTW_ERANGE, "integer literal too large");
-  p->ival = (long long)u;
-  p->tk = TK_INT;
-  return 0;
-}
-
-static int lex_next(dtw__xparser_t *p) {
-  free(p->sval);
-  p->sval = NULL;
-  while (p->pos < p->len && isspace((unsigned char)p->s[p->pos])) p->pos++;
-  p->tstart = p->pos;
-  p->tlen = 0;
-  if (p->pos >= p->len) {
-    p->tk = TK_END;
-    return 0;
-  }
-  unsigned char c = (unsigned char)p->s[p->pos];
-  if (isdigit(c) ||
-      (c == '.' && p->pos + 1 < p->len && isdigit((unsigned char)p->s[p->pos + 1])))
-    return lex_number(p);
-  if (is_name_start(c)) {
-    size_t i = p->pos;
-    while (i < p->len && is_name_char((unsigned char)p->s[i])) i++;
-    /* string prefixes: u'' and r'' are plain strings, f'' and b'' are not supported */
-    if (i < p->len && (p->s[i] == '\'' || p->s[i] == '"') && i - p->pos <= 2) {
-      int raw = 0, ok = 1;
-      for (size_t k = p->pos; k < i; k++) {
-        char pc = (char)tolower((unsigned char)p->s[k]);
-        if (pc == 'r') raw = 1;
-        else if (pc != 'u') ok = 0;
-      }
-      p->tlen = i + 1 - p->pos;
-      if (!ok) return perr(p, DTW_EUNSUP, "f-strings and bytes are not supported");
-      if (i - p->pos == 2 && !raw) return perr(p, DTW_EPARSE, "invalid string prefix");
-      char q = p->s[i];
-      int triple = i + 2 < p->len && p->s[i + 1] == q && p->s[i + 2] == q;
-      p->pos = i + (triple ? 3 : 1);
-      return lex_string(p, q, triple, raw);
-    }
-    p->tk = TK_NAME;
-    p->tlen = i - p->pos;
-    p->pos = i;
-    return 0;
-  }
-  if (c == '\'' || c == '"') {
-    int triple = p->pos + 2 < p->len && p->s[p->pos + 1] == (char)c && p->s[p->pos + 2] == (char)c;
-    p->pos += triple ? 3 : 1;
-    return lex_string(p, (char)c, triple, 0);
-  }
-  static const struct {
-    const char *text;
-    int op;
-  } ops[] = {{"**", DTW__OP_POW}, {"//", DTW__OP_FDIV}, {"==", DTW__OP_EQ}, {"!=", DTW__OP_NE},
-             {"<=", DTW__OP_LE},  {">=", DTW__OP_GE},   {"+", DTW__OP_ADD},  {"-", DTW__OP_SUB},
-             {"*", DTW__OP_MUL},  {"/", DTW__OP_DIV},   {"%", DTW__OP_MOD},  {"<", DTW__OP_LT},
-             {">", DTW__OP_GT},   {"(", P_LP},          {")", P_RP},         {"[", P_LB},
-             {"]", P_RB},         {"{", P_LC},          {"}", P_RC},         {",", P_COMMA},
-             {":", P_COLON},      {".", P_DOT},         {"=", P_ASSIGN}};
-  for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
-    size_t l = strlen(ops[k].text);
-    if (p->pos + l <= p->len && memcmp(p->s + p->pos, ops[k].text, l) == 0) {
-      /* augmented assignments and walrus are statements, not expressions */
-      if (p->pos + l < p->len && p->s[p->pos + l] == '=' && ops[k].op != DTW__OP_LT &&
-          ops[k].op != DTW__OP_GT && (ops[k].op <= DTW__OP_POW || ops[k].op == P_COLON))
-        break;
-      p->tk = TK_OP;
-      p->op = ops[k].op;
-      p->tlen = l;
-      p->pos += l;
-      return 0;
-    }
-  }
-  p->tk = TK_OP;
-  p->op = P_OTHER;
-  p->tlen = 1;
-  if (strchr("&|^~@;`=:", c) != NULL || c == '+' || c == '-' || c == '*' || c == '/' ||
-      c == '%')
-    return perr(p, DTW_EUNSUP, "unsupported Python syntax");
-  return perr(p, DTW_EPARSE, "invalid character");
-}
 
 /* ---- parser ---------------------------------------------------------------------------- */
 
@@ -357,7 +33,7 @@ static int tok_is(const dtw__xparser_t *p, int op) { return p->tk == TK_OP && p-
 static int new_node(dtw__xparser_t *p, int kind) {
   if (p->n == p->cap) {
     int ncap = p->cap ? p->cap * 2 : 16;
-    if (ncap > 1000000) return perr(p, DTW_ERANGE, "expression too long");
+    if (ncap > 1000000) return dtw__xperr(p, DTW_ERANGE, "expression too long");
     dtw__xnode_t *nn = realloc(p->nodes, (size_t)ncap * sizeof *nn);
     if (nn == NULL) return DTW_ENOMEM;
     p->nodes = nn;
@@ -385,7 +61,7 @@ static int set_depth(dtw__xparser_t *p, int idx) {
        c = p->nodes[c].next)
     if (p->nodes[c].depth > d) d = p->nodes[c].depth;
   x->depth = d + 1;
-  if (x->depth > DTW__XEXPR_MAX_TREE) return perr(p, DTW_ERANGE, "expression nested too deeply");
+  if (x->depth > DTW__XEXPR_MAX_TREE) return dtw__xperr(p, DTW_ERANGE, "expression nested too deeply");
   return idx;
 }
 
@@ -400,13 +76,13 @@ static int make(dtw__xparser_t *p, int kind, int op, int a, int b) {
 
 static int enter(dtw__xparser_t *p) {
   if (++p->depth > DTW__XEXPR_MAX_DEPTH)
-    return perr(p, DTW_ERANGE, "expression nested too deeply");
+    return dtw__xperr(p, DTW_ERANGE, "expression nested too deeply");
   return 0;
 }
 
 static int expect(dtw__xparser_t *p, int op, const char *what) {
-  if (!tok_is(p, op)) return perr(p, DTW_EPARSE, what);
-  return lex_next(p);
+  if (!tok_is(p, op)) return dtw__xperr(p, DTW_EPARSE, what);
+  return dtw__xlex_next(p);
 }
 
 static int parse_test(dtw__xparser_t *p);
@@ -437,7 +113,7 @@ static int parse_target(dtw__xparser_t *p) {
   int r, paren = 0;
   if (tok_is(p, P_LP)) {
     paren = 1;
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
   }
   int first = -1, last = -1, count = 0, comma = 0;
   while (p->tk == TK_NAME && !tok_is_keyword(p)) {
@@ -447,12 +123,12 @@ static int parse_target(dtw__xparser_t *p) {
     p->nodes[idx].nlen = p->tlen;
     chain(p, &first, &last, idx);
     count++;
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     comma = tok_is(p, P_COMMA);
     if (!comma) break;
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
   }
-  if (count == 0) return perr(p, DTW_EUNSUP, "comprehension target must be names");
+  if (count == 0) return dtw__xperr(p, DTW_EUNSUP, "comprehension target must be names");
   if (paren && (r = expect(p, P_RP, "expected ')'")) < 0) return r;
   if (count == 1 && !comma && !paren) return first;
   return make(p, DTW__N_TUPLE, 0, first, -1);
@@ -464,16 +140,16 @@ static int parse_comp(dtw__xparser_t *p, int elem) {
   while (tok_is_kw(p, "for") || (first >= 0 && tok_is_kw(p, "if"))) {
     int clause;
     if (tok_is_kw(p, "for")) {
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
       int target = parse_target(p);
       if (target < 0) return target;
-      if (!tok_is_kw(p, "in")) return perr(p, DTW_EPARSE, "expected 'in'");
-      if ((r = lex_next(p)) < 0) return r;
+      if (!tok_is_kw(p, "in")) return dtw__xperr(p, DTW_EPARSE, "expected 'in'");
+      if ((r = dtw__xlex_next(p)) < 0) return r;
       int iter = parse_or(p);
       if (iter < 0) return iter;
       clause = make(p, DTW__N_FOR, 0, target, iter);
     } else {
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
       int cond = parse_or(p);
       if (cond < 0) return cond;
       clause = make(p, DTW__N_IFC, 0, cond, -1);
@@ -501,12 +177,12 @@ static int parse_display(dtw__xparser_t *p, int close, int kind) {
     count++;
     comma = tok_is(p, P_COMMA);
     if (comma) {
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
     } else if (!tok_is(p, close)) {
-      return perr(p, DTW_EPARSE, close == P_RB ? "expected ',' or ']'" : "expected ')'");
+      return dtw__xperr(p, DTW_EPARSE, close == P_RB ? "expected ',' or ']'" : "expected ')'");
     }
   }
-  if ((r = lex_next(p)) < 0) return r;
+  if ((r = dtw__xlex_next(p)) < 0) return r;
   if (kind == DTW__N_TUPLE && count == 1 && !comma) return first;
   return make(p, kind, 0, first, -1);
 }
@@ -516,20 +192,20 @@ static int parse_dict(dtw__xparser_t *p) {
   while (!tok_is(p, P_RC)) {
     int key = parse_test(p);
     if (key < 0) return key;
-    if (!tok_is(p, P_COLON)) return perr(p, DTW_EUNSUP, "sets are not supported");
-    if ((r = lex_next(p)) < 0) return r;
+    if (!tok_is(p, P_COLON)) return dtw__xperr(p, DTW_EUNSUP, "sets are not supported");
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     int val = parse_test(p);
     if (val < 0) return val;
-    if (tok_is_kw(p, "for")) return perr(p, DTW_EUNSUP, "dict comprehensions are not supported");
+    if (tok_is_kw(p, "for")) return dtw__xperr(p, DTW_EUNSUP, "dict comprehensions are not supported");
     chain(p, &first, &last, key);
     chain(p, &first, &last, val);
     if (tok_is(p, P_COMMA)) {
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
     } else if (!tok_is(p, P_RC)) {
-      return perr(p, DTW_EPARSE, "expected ',' or '}'");
+      return dtw__xperr(p, DTW_EPARSE, "expected ',' or '}'");
     }
   }
-  if ((r = lex_next(p)) < 0) return r;
+  if ((r = dtw__xlex_next(p)) < 0) return r;
   return make(p, DTW__N_DICT, 0, first, -1);
 }
 
@@ -541,7 +217,7 @@ static int parse_atom(dtw__xparser_t *p) {
     if ((idx = new_node(p, DTW__N_LIT)) < 0) return idx;
     if (p->tk == TK_INT) dtw__xval_set_int(&p->nodes[idx].lit, p->ival);
     else dtw__xval_set_float(&p->nodes[idx].lit, p->fval);
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     return idx;
   case TK_STR: {
     if ((idx = new_node(p, DTW__N_LIT)) < 0) return idx;
@@ -551,17 +227,17 @@ static int parse_atom(dtw__xparser_t *p) {
     lit->s = p->sval;
     lit->len = p->slen;
     p->sval = NULL;
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     /* adjacent literals concatenate, as in Python */
     while (p->tk == TK_STR) {
       lit = &p->nodes[idx].lit;
-      if (lit->len + p->slen > DTW__XSTR_MAX) return perr(p, DTW_ERANGE, "string literal too long");
+      if (lit->len + p->slen > DTW__XSTR_MAX) return dtw__xperr(p, DTW_ERANGE, "string literal too long");
       char *nb = realloc(lit->s, lit->len + p->slen + 1);
       if (nb == NULL) return DTW_ENOMEM;
       memcpy(nb + lit->len, p->sval, p->slen + 1);
       lit->s = nb;
       lit->len += p->slen;
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
     }
     return idx;
   }
@@ -570,32 +246,32 @@ static int parse_atom(dtw__xparser_t *p) {
       if ((idx = new_node(p, DTW__N_LIT)) < 0) return idx;
       if (tok_is_kw(p, "None")) dtw__xval_set_none(&p->nodes[idx].lit);
       else dtw__xval_set_bool(&p->nodes[idx].lit, tok_is_kw(p, "True"));
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
       return idx;
     }
     if (tok_is_kw(p, "lambda") || tok_is_kw(p, "yield") || tok_is_kw(p, "await"))
-      return perr(p, DTW_EUNSUP, "unsupported Python syntax");
-    if (tok_is_keyword(p)) return perr(p, DTW_EPARSE, "unexpected keyword");
+      return dtw__xperr(p, DTW_EUNSUP, "unsupported Python syntax");
+    if (tok_is_keyword(p)) return dtw__xperr(p, DTW_EPARSE, "unexpected keyword");
     if ((idx = new_node(p, DTW__N_NAME)) < 0) return idx;
     p->nodes[idx].name = p->s + p->tstart;
     p->nodes[idx].nlen = p->tlen;
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     return idx;
   case TK_OP:
     if (p->op == P_LP || p->op == P_LB || p->op == P_LC) {
       int open = p->op;
       if ((r = enter(p)) < 0) return r;
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
       idx = open == P_LP   ? parse_display(p, P_RP, DTW__N_TUPLE)
             : open == P_LB ? parse_display(p, P_RB, DTW__N_LIST)
                            : parse_dict(p);
       p->depth--;
       return idx;
     }
-    return perr(p, DTW_EPARSE, "syntax error");
+    return dtw__xperr(p, DTW_EPARSE, "syntax error");
   case TK_END:
   default:
-    return perr(p, DTW_EPARSE, "syntax error: expression expected");
+    return dtw__xperr(p, DTW_EPARSE, "syntax error: expression expected");
   }
 }
 
@@ -604,7 +280,7 @@ static int parse_call(dtw__xparser_t *p, int callee) {
   int r, first = -1, last = -1, count = 0;
   while (!tok_is(p, P_RP)) {
     if (tok_is(p, DTW__OP_MUL) || tok_is(p, DTW__OP_POW))
-      return perr(p, DTW_EUNSUP, "starred arguments are not supported");
+      return dtw__xperr(p, DTW_EUNSUP, "starred arguments are not supported");
     int arg;
     if (p->tk == TK_NAME && !tok_is_keyword(p) && p->pos < p->len) {
       /* name=value: look ahead for a single '=' */
@@ -613,7 +289,7 @@ static int parse_call(dtw__xparser_t *p, int callee) {
       if (q < p->len && p->s[q] == '=' && (q + 1 >= p->len || p->s[q + 1] != '=')) {
         const char *name = p->s + p->tstart;
         size_t nlen = p->tlen;
-        if ((r = lex_next(p)) < 0 || (r = lex_next(p)) < 0) return r;
+        if ((r = dtw__xlex_next(p)) < 0 || (r = dtw__xlex_next(p)) < 0) return r;
         int val = parse_test(p);
         if (val < 0) return val;
         if ((arg = make(p, DTW__N_KW, 0, val, -1)) < 0) return arg;
@@ -625,19 +301,19 @@ static int parse_call(dtw__xparser_t *p, int callee) {
     if ((arg = parse_test(p)) < 0) return arg;
     if (tok_is_kw(p, "for")) {
       /* f(x for x in y): a generator argument, evaluated as a list */
-      if (count > 0) return perr(p, DTW_EPARSE, "generator argument must be the only one");
+      if (count > 0) return dtw__xperr(p, DTW_EPARSE, "generator argument must be the only one");
       if ((arg = parse_comp(p, arg)) < 0) return arg;
     }
   have_arg:
     chain(p, &first, &last, arg);
     count++;
     if (tok_is(p, P_COMMA)) {
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
     } else if (!tok_is(p, P_RP)) {
-      return perr(p, DTW_EPARSE, "expected ',' or ')'");
+      return dtw__xperr(p, DTW_EPARSE, "expected ',' or ')'");
     }
   }
-  if ((r = lex_next(p)) < 0) return r;
+  if ((r = dtw__xlex_next(p)) < 0) return r;
   return make(p, DTW__N_CALL, 0, callee, first);
 }
 
@@ -651,12 +327,12 @@ static int parse_subscript(dtw__xparser_t *p, int obj) {
     if (tok_is(p, P_COLON) && n < 2) {
       is_slice = 1;
       n++;
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
       continue;
     }
     break;
   }
-  if (tok_is(p, P_COMMA)) return perr(p, DTW_EUNSUP, "tuple subscripts are not supported");
+  if (tok_is(p, P_COMMA)) return dtw__xperr(p, DTW_EUNSUP, "tuple subscripts are not supported");
   if ((r = expect(p, P_RB, "expected ']'")) < 0) return r;
   int index = part[0];
   if (is_slice) {
@@ -666,7 +342,7 @@ static int parse_subscript(dtw__xparser_t *p, int obj) {
     p->nodes[index].c = part[2];
     if ((index = set_depth(p, index)) < 0) return index;
   } else if (index < 0) {
-    return perr(p, DTW_EPARSE, "empty subscript");
+    return dtw__xperr(p, DTW_EPARSE, "empty subscript");
   }
   return make(p, DTW__N_SUB, 0, obj, index);
 }
@@ -679,18 +355,18 @@ static int parse_postfix(dtw__xparser_t *p) {
       int call = tok_is(p, P_LP);
       if ((r = enter(p)) < 0) return r;
       trailers++;
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
       x = call ? parse_call(p, x) : parse_subscript(p, x);
     } else if (tok_is(p, P_DOT)) {
       if ((r = enter(p)) < 0) return r;
       trailers++;
-      if ((r = lex_next(p)) < 0) return r;
-      if (p->tk != TK_NAME || tok_is_keyword(p)) return perr(p, DTW_EPARSE, "expected a name");
+      if ((r = dtw__xlex_next(p)) < 0) return r;
+      if (p->tk != TK_NAME || tok_is_keyword(p)) return dtw__xperr(p, DTW_EPARSE, "expected a name");
       int attr = make(p, DTW__N_ATTR, 0, x, -1);
       if (attr < 0) return attr;
       p->nodes[attr].name = p->s + p->tstart;
       p->nodes[attr].nlen = p->tlen;
-      if ((r = lex_next(p)) < 0) return r;
+      if ((r = dtw__xlex_next(p)) < 0) return r;
       x = attr;
     } else {
       break;
@@ -706,7 +382,7 @@ static int parse_factor(dtw__xparser_t *p);
 static int parse_power(dtw__xparser_t *p) {
   int r, base = parse_postfix(p);
   if (base < 0 || !tok_is(p, DTW__OP_POW)) return base;
-  if ((r = lex_next(p)) < 0) return r;
+  if ((r = dtw__xlex_next(p)) < 0) return r;
   int ex = parse_factor(p);
   if (ex < 0) return ex;
   return make(p, DTW__N_BIN, DTW__OP_POW, base, ex);
@@ -716,7 +392,7 @@ static int parse_power(dtw__xparser_t *p) {
 static int parse_prefix(dtw__xparser_t *p, int kind, int (*operand)(dtw__xparser_t *)) {
   int r;
   if ((r = enter(p)) < 0) return r;
-  if ((r = lex_next(p)) < 0) return r;
+  if ((r = dtw__xlex_next(p)) < 0) return r;
   int a = operand(p);
   p->depth--;
   if (a < 0) return a;
@@ -739,7 +415,7 @@ static int parse_arith(dtw__xparser_t *p, int level) {
                            : (op == DTW__OP_MUL || op == DTW__OP_DIV || op == DTW__OP_FDIV ||
                               op == DTW__OP_MOD);
     if (!match) return lhs;
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     int rhs = level == 1 ? parse_factor(p) : parse_arith(p, 1);
     if (rhs < 0) return rhs;
     if ((lhs = make(p, DTW__N_BIN, op, lhs, rhs)) < 0) return lhs;
@@ -755,7 +431,7 @@ static int take_comp_op(dtw__xparser_t *p, int *op) {
   } else if (tok_is_kw(p, "in")) {
     *op = DTW__OP_IN;
   } else if (tok_is_kw(p, "is")) {
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     if (tok_is_kw(p, "not")) {
       *op = DTW__OP_ISNOT;
     } else {
@@ -763,13 +439,13 @@ static int take_comp_op(dtw__xparser_t *p, int *op) {
       return 0;
     }
   } else if (tok_is_kw(p, "not")) {
-    if ((r = lex_next(p)) < 0) return r;
-    if (!tok_is_kw(p, "in")) return perr(p, DTW_EPARSE, "expected 'in' after 'not'");
+    if ((r = dtw__xlex_next(p)) < 0) return r;
+    if (!tok_is_kw(p, "in")) return dtw__xperr(p, DTW_EPARSE, "expected 'in' after 'not'");
     *op = DTW__OP_NOTIN;
   } else {
     return 0;
   }
-  return lex_next(p);
+  return dtw__xlex_next(p);
 }
 
 /* comparisons chain like Python: a < b < c is (a < b) and (b < c) */
@@ -802,7 +478,7 @@ static int parse_kw_chain(dtw__xparser_t *p, const char *kw, int kind,
   int r, lhs = operand(p);
   if (lhs < 0) return lhs;
   while (tok_is_kw(p, kw)) {
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     int rhs = operand(p);
     if (rhs < 0) return rhs;
     if ((lhs = make(p, kind, 0, lhs, rhs)) < 0) return lhs;
@@ -819,11 +495,11 @@ static int parse_test(dtw__xparser_t *p) {
   if ((r = enter(p)) < 0) return r;
   int a = parse_or(p);
   if (a >= 0 && tok_is_kw(p, "if")) {
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     int c = parse_or(p);
     if (c < 0) return c;
-    if (!tok_is_kw(p, "else")) return perr(p, DTW_EPARSE, "expected 'else'");
-    if ((r = lex_next(p)) < 0) return r;
+    if (!tok_is_kw(p, "else")) return dtw__xperr(p, DTW_EPARSE, "expected 'else'");
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     int b = parse_test(p);
     if (b < 0) return b;
     int idx = new_node(p, DTW__N_COND);
@@ -844,7 +520,7 @@ int dtw__xparse(dtw__xparser_t *p, const char *s, size_t len, int *root, char *e
   p->len = len;
   p->err = err;
   p->errlen = errlen;
-  if ((r = lex_next(p)) < 0) return r;
+  if ((r = dtw__xlex_next(p)) < 0) return r;
   if (p->tk == TK_END) return dtw_errf(err, errlen, DTW_EPARSE, "empty expression");
   /* a bare "a, b" at the top is a tuple, as in Python's eval */
   int first = -1, last = -1, count = 0, comma = 0;
@@ -855,10 +531,10 @@ int dtw__xparse(dtw__xparser_t *p, const char *s, size_t len, int *root, char *e
     count++;
     comma = tok_is(p, P_COMMA);
     if (!comma) break;
-    if ((r = lex_next(p)) < 0) return r;
+    if ((r = dtw__xlex_next(p)) < 0) return r;
     if (p->tk == TK_END) break;
   }
-  if (p->tk != TK_END) return perr(p, DTW_EPARSE, "syntax error: unexpected text");
+  if (p->tk != TK_END) return dtw__xperr(p, DTW_EPARSE, "syntax error: unexpected text");
   if (count == 1 && !comma) {
     *root = first;
     return 0;

@@ -21,17 +21,7 @@ int dtw__xmethod_call(dtw__xeval_t *ev, int fn, const dtw__xval_t *self, const d
 
 #define MAX_FORMAT_WIDTH 1000
 
-static int everr(dtw__xeval_t *ev, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int everr(dtw__xeval_t *ev, int code, const char *fmt, ...) {
-  if (ev->err != NULL && ev->errlen > 0) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ev->err, ev->errlen, fmt, ap);
-    va_end(ap);
-  }
-  return code;
-}
+#define everr dtw__xeval_err
 
 static int nomem(dtw__xeval_t *ev) { return everr(ev, DTW_ENOMEM, "out of memory"); }
 
