@@ -83,7 +83,7 @@ static int write_element(FILE *fp, xmlNodePtr el, int depth) {
     if (attrs[na++].name == NULL || attrs[na - 1].value == NULL) r = DTW_ENOMEM;
   }
   if (r == 0) {
-    qsort(attrs, na, sizeof *attrs, cmp_attr);
+    if (na > 1) qsort(attrs, na, sizeof *attrs, cmp_attr);
     indent(fp, depth);
     fprintf(fp, "<%s", tag);
     for (size_t k = 0; k < na; k++) {
