@@ -327,10 +327,11 @@ static int xcall(void *user, int fn, const dtw__xval_t *args, int nargs, dtw__xv
     if (path == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
     if (fn == DTW__XF_ABS_FILENAME) return set_result(out, path, err, errlen);
     struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-      r = dtw_errf(err, errlen, errno == ENOENT || errno == 0 ? DTW_ENOENT : DTW_EIO,
+    int missing = stat(path, &st) != 0;
+    if (missing || !S_ISREG(st.st_mode)) {
+      r = dtw_errf(err, errlen, missing && errno == ENOENT ? DTW_ENOENT : DTW_EIO,
                    "xacro.load_yaml: cannot read '%.200s': %s", path,
-                   errno != 0 ? strerror(errno) : "not a regular file");
+                   missing ? strerror(errno) : "not a regular file");
       free(path);
       return r;
     }

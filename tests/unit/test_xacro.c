@@ -623,6 +623,21 @@ static void test_namespace_redefined_while_in_use(void **state) {
   xmlFreeDoc(doc);
 }
 
+/* xacro.load_yaml('relative') resolves as ros/xacro's abs_filename_spec: against the
+ * directory of the file being processed (the innermost include), not of the file that
+ * defines the macro, and not the working directory. */
+static void test_load_yaml_relative_paths(void **state) {
+  (void)state;
+  char path[512];
+  data_path(path, sizeof path, "yaml/top.xacro");
+  xmlDocPtr doc = NULL;
+  int r = dtw_xacro_expand_file(path, NULL, &doc, g_err, sizeof g_err);
+  if (r != 0) fail_msg("%s", g_err);
+  assert_xp(doc, "/robot/i/@at", "inc");
+  assert_xp(doc, "/robot/w/@at", "top");
+  xmlFreeDoc(doc);
+}
+
 static void test_eval_public(void **state) {
   (void)state;
   char out[64], err[128];
@@ -649,6 +664,7 @@ int main(void) {
       cmocka_unit_test(test_malformed_xml),
       cmocka_unit_test(test_namespaces_and_misc),
       cmocka_unit_test(test_namespace_redefined_while_in_use),
+      cmocka_unit_test(test_load_yaml_relative_paths),
       cmocka_unit_test(test_eval_public),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
