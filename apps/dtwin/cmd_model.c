@@ -10,17 +10,49 @@
 #include "dtw/err.h"
 #include "dtw/model.h"
 #include "dtw/sim.h"
+#include "dtw/xacro.h"
 
 const char dtwin_usage_model[] =
-    "usage: dtwin model check FILE [--base fixed|floating] [--world FILE] [--package-path DIRS]\n"
-    "       dtwin model mjcf FILE  [--base fixed|floating] [--world FILE] [--package-path DIRS]\n"
+    "usage: dtwin model check FILE [name:=value ...] [--base fixed|floating] [--world FILE]\n"
+    "                              [--package-path DIRS]\n"
+    "       dtwin model mjcf FILE  [name:=value ...] [--base fixed|floating] [--world FILE]\n"
+    "                              [--package-path DIRS]\n"
+    "       dtwin model xacro FILE [name:=value ...] [--package-path DIRS]\n"
     "\n"
     "check  loads FILE (.urdf, .urdf.xacro/.xacro or MJCF .xml), compiles it with MuJoCo and\n"
     "       prints its joints with their limits. Exit 2 with file:line: element: problem\n"
     "       when the description is not usable.\n"
     "mjcf   prints the MJCF document generated for the twin (actuators, base, world merged).\n"
+    "xacro  prints FILE expanded by dtwin's xacro expander, formatted like the output of\n"
+    "       `xacro FILE name:=value ...` so the two can be compared. Exit 2 with file:line\n"
+    "       when the expansion fails, 1 when the output cannot be written.\n"
     "\n"
-    "Without --world the robot is loaded alone (no floor).\n";
+    "name:=value arguments set xacro:arg values, as on the xacro command line. $(find pkg)\n"
+    "and package://pkg/ resolve under --package-path (colon-separated), then\n"
+    "ROS_PACKAGE_PATH and AMENT_PREFIX_PATH. Without --world the robot is loaded alone.\n";
+
+#define MAX_XACRO_ARGS 64
+
+/* dtwin model xacro: expand and print like the xacro command. */
+static int print_xacro(dtwin_cli_t *cli, const char *path, const dtw_model_opts_t *mopts) {
+  char err[2048];
+  xmlDocPtr doc = NULL;
+  dtw_xacro_opts_t xo = {.package_path = mopts->package_path,
+                         .args = mopts->xacro_args,
+                         .n_args = mopts->n_xacro_args};
+  if (dtw_xacro_expand_file(path, &xo, &doc, err, sizeof err) != 0) {
+    fprintf(stderr, "dtwin model: %s\n", err);
+    return DTWIN_EXIT_USAGE;
+  }
+  int rc = dtw_xacro_write(stdout, doc, path, err, sizeof err);
+  xmlFreeDoc(doc);
+  if (rc != 0) {
+    fprintf(stderr, "dtwin model: stdout: %s\n", err);
+    return DTWIN_EXIT_FAILURE;
+  }
+  (void)cli;
+  return DTWIN_EXIT_OK;
+}
 
 static const char *joint_type_name(dtw_joint_type_t t) {
   switch (t) {
@@ -53,12 +85,26 @@ int dtwin_cmd_model(dtwin_cli_t *cli) {
     default: return dtwin_usage_error(cli, "unknown option '%s'", cli->argv[optind - 1]);
     }
   }
-  if (cli->argc - optind != 2) return dtwin_usage_error(cli, "expected an action and a FILE");
+  if (cli->argc - optind < 2) return dtwin_usage_error(cli, "expected an action and a FILE");
   const char *action = cli->argv[optind];
   const char *path = cli->argv[optind + 1];
+  /* name:=value after FILE, as the xacro command takes them */
+  const char *xargs[MAX_XACRO_ARGS];
+  size_t n_xargs = 0;
+  for (int i = optind + 2; i < cli->argc; i++) {
+    if (strstr(cli->argv[i], ":=") == NULL)
+      return dtwin_usage_error(cli, "unexpected argument '%s' (xacro arguments are name:=value)",
+                               cli->argv[i]);
+    if (n_xargs == MAX_XACRO_ARGS)
+      return dtwin_usage_error(cli, "more than %d xacro arguments", MAX_XACRO_ARGS);
+    xargs[n_xargs++] = cli->argv[i];
+  }
+  mopts.xacro_args = xargs;
+  mopts.n_xacro_args = n_xargs;
   bool print_mjcf = strcmp(action, "mjcf") == 0;
+  if (strcmp(action, "xacro") == 0) return print_xacro(cli, path, &mopts);
   if (!print_mjcf && strcmp(action, "check") != 0)
-    return dtwin_usage_error(cli, "unknown action '%s' (check or mjcf)", action);
+    return dtwin_usage_error(cli, "unknown action '%s' (check, mjcf or xacro)", action);
 
   char err[2048];
   dtw_robot_desc_t desc = {0};

@@ -1,26 +1,36 @@
-/* dtw/xacro.h - a native expander for the xacro subset real robot descriptions use.
+/* dtw/xacro.h - a native expander for xacro documents, following ros/xacro's ROS 2
+ * branch (in-order processing), so published robot descriptions expand to the same
+ * robot as the xacro command gives.
  *
- * Supported (semantics of xacro in ROS 2 Humble): xacro:property (value=,
- * default=, scope="parent"/"global", block bodies; values evaluated lazily in
- * the scope that defines them), xacro:macro with params, defaults (p:=1,
- * p:=^, p:=^|1, p:='quoted text'), *block and **block params with
- * xacro:insert_block (macro scope is dynamic: the body sees the caller's
- * properties), xacro:include filename="..." (relative to the including file,
- * or $(find pkg)/...), xacro:arg with $(arg name), xacro:if / xacro:unless
- * value="..." (true/True/false/False, an integer, or a typed ${} result),
- * ${...} expressions (Python 3 semantics: ints, floats, bools, strings;
- * + - * / // % **, comparisons incl. chains, and/or/not, "a if c else b",
- * pi e tau inf nan, sin cos tan asin acos atan atan2 sqrt exp log log10 pow
- * abs fabs min max floor ceil radians degrees round int float str, also as
- * math.<name>), results printed like Python's str() ("0.5", "3", "2.0",
- * "1e-05", "True"), $${ and $$( escapes, and $(find pkg), $(arg x),
- * $(eval expr) (names are the args), $(env VAR), $(optenv VAR default),
- * $(dirname), $(cwd) substitutions. Ints are 64-bit: overflow is an error.
- * Refused with file:line and the construct's name: xacro:element,
- * xacro:attribute, xacro:call, xacro:load_yaml / load_yaml(), dotted names,
- * include ns= and globs, lists/dicts/other Python builtins.
+ * Elements and attributes are xacro's by their "xacro:" prefix whatever URI it is
+ * bound to (http(s)://[www.|wiki.]ros.org/[wiki/]xacro[/] are also recognised under
+ * another prefix). Supported: xacro:property (value=, default=, remove=, lazy_eval=,
+ * scope="parent"/"global", block bodies; lazy values evaluated in the table that
+ * defines them), xacro:macro (params with defaults p:=1, p:=^, p:=^|1, p:='text',
+ * p:=${expr}, *block and **block), macro calls and xacro:call macro="...",
+ * xacro:insert_block, xacro:include filename= (relative to the including file or
+ * $(find pkg)/..., globs, optional=, ns= namespaces), xacro:arg (defaults in document
+ * order, given args win), xacro:if / xacro:unless (true/True/false/False, an integer
+ * string, or a typed ${} value by Python truthiness; anything else is an error),
+ * xacro:element xacro:name=, xacro:attribute name= value=, xacro:targetNamespace,
+ * <!-- xacro:eval-comments -->, comments right before xacro elements dropped.
+ * ${...}: Python 3 expressions (ints, floats, bools, str, None, lists, tuples, dicts,
+ * indexing and slices, d.key on YAML dicts, list comprehensions, conditional
+ * expressions, in/not in/is, % and str.format formatting, common str/list/dict
+ * methods), ros/xacro's global names (list dict map len str float int min max round
+ * sorted range; the math module bare and as math.x; python.x; xacro.load_yaml,
+ * xacro.arg, xacro.print_location, xacro.message/warning/error/fatal,
+ * xacro.abs_filename, xacro.dotify, xacro.tokenize; load_yaml bare) and, beyond
+ * ros/xacro, abs all any bool sum tuple zip enumerate reversed repr ord divmod bare.
+ * load_yaml types values as PyYAML's safe_load (YAML 1.1) and knows !degrees and
+ * !radians. $(...): arg, find, env, optenv, dirname, eval (args typed, with arg(),
+ * find(), env(), optenv(), dirname()), cwd; $${ and $$( escape.
+ * Ints are 64-bit: overflow is an error. Refused with file:line and the construct's
+ * name: lambda, sets, f-strings, bytes, starred arguments, dict comprehensions,
+ * YAML anchors/aliases and other YAML tags.
  * Parsing uses libxml2 without network access and without entities (a DOCTYPE
- * declaring an ENTITY is refused); libxml2 messages never reach stderr.
+ * declaring an ENTITY is refused); libxml2 messages never reach stderr;
+ * xacro.message() and friends print to stderr as ros/xacro does.
  * Nesting, macro recursion, includes and total output are bounded.
  * Allocates. Thread-safe as long as each call uses its own opts (libxml2's
  * xmlInitParser() should have run once before concurrent use). */
@@ -28,6 +38,7 @@
 #define DTW_XACRO_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <libxml/tree.h>
 
@@ -36,7 +47,9 @@ typedef struct dtw_xacro_opts {
    * if that directory exists. Then (also when NULL) ROS_PACKAGE_PATH (DIR/pkg)
    * and AMENT_PREFIX_PATH (DIR/share/pkg) from the environment. */
   const char *package_path;
-  /* "name=value" (or "name:=value") values for xacro:arg, overriding their defaults. */
+  /* "name:=value" (or "name=value") values for xacro:arg, overriding their defaults.
+   * As on the xacro command line, spaces around name and value are dropped and an
+   * empty value or a "_name" (parameter assignment) is ignored. */
   const char *const *args;
   size_t n_args;
   /* Limits against runaway input: include depth and macro recursion. 0 = defaults (32 / 100). */
@@ -64,6 +77,16 @@ int dtw_xacro_expand_file(const char *path, const dtw_xacro_opts_t *opts, xmlDoc
 int dtw_xacro_expand_buffer(const char *data, size_t len, const char *name,
                             const dtw_xacro_opts_t *opts, xmlDocPtr *out, char *err,
                             size_t errlen);
+
+/* Print doc as the xacro command prints its result (see ros/xacro: minidom's pretty
+ * printer, attributes sorted, the "autogenerated by xacro from SOURCE" banner unless
+ * source is NULL). Returns 0, or DTW_EIO (with errno's text) when writing to fp failed,
+ * or DTW_ENOMEM. */
+int dtw_xacro_write(FILE *fp, xmlDocPtr doc, const char *source, char *err, size_t errlen);
+
+/* Whether href is one of the URIs xacro documents bind the xacro: prefix to
+ * (http(s)://[www.|wiki.]ros.org/[wiki/]xacro, with or without a trailing slash). */
+int dtw_xacro_is_namespace(const char *href);
 
 /* Evaluate one expression as xacro would inside ${...} with no properties
  * defined; result formatted like Python's str() of the value (e.g. "0.5",

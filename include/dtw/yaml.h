@@ -2,7 +2,7 @@
  * node came from, so every consumer can report "file:line: ...".
  *
  * Built on libyaml's event parser. Anchors/aliases and tags are refused (the
- * config and trajectory files never need them). Scalars keep their text;
+ * config and trajectory files never need them) unless a reader asks for them. Scalars keep their text;
  * typed accessors convert on demand and refuse what does not fit.
  * A document owns all its nodes: free it with dtw_yaml_free(). Not thread-safe
  * to build; read-only access from several threads is fine. */
@@ -29,6 +29,11 @@ struct dtw_yaml_node {
   /* SCALAR */
   char *text;            /* NUL-terminated scalar text */
   bool quoted;           /* quoted or block (| >) scalar: never a number/bool */
+  char *tag;             /* explicit tag ("!degrees", "tag:yaml.org,2002:str") with
+                            DTW_YAML_KEEP_TAGS, else NULL */
+  const dtw_yaml_node_t *alias; /* with DTW_YAML_ALIASES: an alias (*name) is a node of
+                            its anchor's kind whose alias points at the anchored node
+                            (not owned, no children of its own); else NULL */
   /* SEQUENCE: items[0..count); MAPPING: keys[i] -> items[i] (keys are scalars) */
   size_t count;
   dtw_yaml_node_t **items;
@@ -50,6 +55,20 @@ typedef struct dtw_yaml_doc {
 int dtw_yaml_load_file(const char *path, dtw_yaml_doc_t *doc, char *err, size_t errlen);
 int dtw_yaml_load_buffer(const char *data, size_t len, const char *name,
                          dtw_yaml_doc_t *doc, char *err, size_t errlen);
+/* Flags for the _flags variants. DTW_YAML_KEEP_TAGS: accept explicit tags and keep
+ * them in node->tag (for readers with their own tags, such as xacro's !degrees).
+ * DTW_YAML_DUPLICATE_KEYS: a repeated mapping key is kept as another entry instead of
+ * refused (for readers that let the last one win, as PyYAML does). */
+#define DTW_YAML_KEEP_TAGS 1u
+#define DTW_YAML_DUPLICATE_KEYS 2u
+/* DTW_YAML_ALIASES: anchors (&name) and aliases (*name) are accepted; an alias shares its
+ * anchored node (see node->alias) instead of copying it, so alias bombs stay small. An
+ * alias must follow its anchor's end (no recursive structures). */
+#define DTW_YAML_ALIASES 4u
+int dtw_yaml_load_file_flags(const char *path, unsigned flags, dtw_yaml_doc_t *doc, char *err,
+                             size_t errlen);
+int dtw_yaml_load_buffer_flags(const char *data, size_t len, const char *name, unsigned flags,
+                               dtw_yaml_doc_t *doc, char *err, size_t errlen);
 /* Free all nodes; safe on a zeroed doc. */
 void dtw_yaml_free(dtw_yaml_doc_t *doc);
 

@@ -13,16 +13,29 @@
 #include "dtw/file.h"
 
 /* One parse in progress: the libyaml parser plus what messages and limits need. */
+typedef struct anchor {
+  char *name;
+  const dtw_yaml_node_t *node;
+  struct anchor *next;
+} anchor_t;
+
 typedef struct {
   yaml_parser_t parser;
   const char *file;
   size_t n_nodes;
+  unsigned flags;
+  anchor_t *anchors; /* DTW_YAML_ALIASES: finished anchored nodes */
   char *err;
   size_t errlen;
 } builder_t;
 
 static void node_free(dtw_yaml_node_t *n) {
   if (n == NULL) return;
+  if (n->alias != NULL) {
+    /* the anchored node belongs to its own parent */
+    free(n);
+    return;
+  }
   for (size_t i = 0; i < n->count; i++) {
     node_free(n->items[i]);
     if (n->keys != NULL) node_free(n->keys[i]);
@@ -30,6 +43,7 @@ static void node_free(dtw_yaml_node_t *n) {
   free(n->items);
   free(n->keys);
   free(n->text);
+  free(n->tag);
   free(n);
 }
 
@@ -74,9 +88,32 @@ static int refuse_at(builder_t *b, const yaml_event_t *ev, int code, const char 
 /* Anchors and tags would change meaning we do not model: refuse them all. */
 static int check_props(builder_t *b, const yaml_event_t *ev, const yaml_char_t *anchor,
                        const yaml_char_t *tag) {
-  if (anchor != NULL)
+  if (anchor != NULL && !(b->flags & DTW_YAML_ALIASES))
     return refuse_at(b, ev, DTW_EUNSUP, "anchors (&name) are not supported");
-  if (tag != NULL) return refuse_at(b, ev, DTW_EUNSUP, "tags (!tag) are not supported");
+  if (tag != NULL && !(b->flags & DTW_YAML_KEEP_TAGS))
+    return refuse_at(b, ev, DTW_EUNSUP, "tags (!tag) are not supported");
+  return 0;
+}
+
+/* Remember a finished anchored node (a later anchor of the same name wins). */
+static int add_anchor(builder_t *b, const yaml_char_t *name, const dtw_yaml_node_t *n) {
+  if (name == NULL) return 0;
+  anchor_t *a = calloc(1, sizeof *a);
+  if (a == NULL || (a->name = strdup((const char *)name)) == NULL) {
+    free(a);
+    return dtw_errf(b->err, b->errlen, DTW_ENOMEM, "%s: out of memory", b->file);
+  }
+  a->node = n;
+  a->next = b->anchors;
+  b->anchors = a;
+  return 0;
+}
+
+/* Keep an accepted tag on its node. */
+static int set_tag(builder_t *b, dtw_yaml_node_t *n, const yaml_char_t *tag) {
+  if (tag == NULL) return 0;
+  n->tag = strdup((const char *)tag);
+  if (n->tag == NULL) return dtw_errf(b->err, b->errlen, DTW_ENOMEM, "%s: out of memory", b->file);
   return 0;
 }
 
@@ -144,7 +181,12 @@ static int build_children(builder_t *b, dtw_yaml_node_t *n, int depth) {
       }
       rc = build_node(b, &ev, depth + 1, &key);
       if (rc < 0) return rc;
-      for (size_t i = 0; i < n->count; i++) {
+      if (key->kind != DTW_YAML_SCALAR) {
+        rc = dtw_errf(b->err, b->errlen, DTW_EUNSUP, "%s:%d:%d: mapping keys must be scalars",
+                      b->file, key->line, key->column);
+        goto err_key;
+      }
+      for (size_t i = 0; i < n->count && !(b->flags & DTW_YAML_DUPLICATE_KEYS); i++) {
         if (strcmp(n->keys[i]->text, key->text) == 0) {
           rc = dtw_errf(b->err, b->errlen, DTW_EPARSE,
                         "%s:%d:%d: duplicate key '%.64s' (first at line %d)", b->file, key->line,
@@ -173,9 +215,27 @@ static int build_node(builder_t *b, yaml_event_t *ev, int depth, dtw_yaml_node_t
   int rc = 0;
   dtw_yaml_node_t *n = NULL;
   switch (ev->type) {
-  case YAML_ALIAS_EVENT:
-    rc = refuse_at(b, ev, DTW_EUNSUP, "aliases (*name) are not supported");
+  case YAML_ALIAS_EVENT: {
+    if (!(b->flags & DTW_YAML_ALIASES)) {
+      rc = refuse_at(b, ev, DTW_EUNSUP, "aliases (*name) are not supported");
+      break;
+    }
+    const anchor_t *a = b->anchors;
+    while (a != NULL && strcmp(a->name, (const char *)ev->data.alias.anchor) != 0) a = a->next;
+    if (a == NULL) {
+      rc = dtw_errf(b->err, b->errlen, DTW_EPARSE, "%s:%zu:%zu: undefined alias '*%.64s'",
+                    b->file, ev->start_mark.line + 1, ev->start_mark.column + 1,
+                    (const char *)ev->data.alias.anchor);
+      break;
+    }
+    rc = new_node(b, ev, a->node->kind, &n);
+    if (rc < 0) break;
+    n->alias = a->node;
+    /* scalar readers get the text directly */
+    n->text = a->node->text;
+    n->quoted = a->node->quoted;
     break;
+  }
   case YAML_SCALAR_EVENT:
     rc = check_props(b, ev, ev->data.scalar.anchor, ev->data.scalar.tag);
     if (rc < 0) break;
@@ -191,6 +251,8 @@ static int build_node(builder_t *b, yaml_event_t *ev, int depth, dtw_yaml_node_t
       break;
     }
     n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    rc = set_tag(b, n, ev->data.scalar.tag);
+    if (rc == 0) rc = add_anchor(b, ev->data.scalar.anchor, n);
     break;
   case YAML_SEQUENCE_START_EVENT:
   case YAML_MAPPING_START_EVENT: {
@@ -206,8 +268,19 @@ static int build_node(builder_t *b, yaml_event_t *ev, int depth, dtw_yaml_node_t
     }
     rc = new_node(b, ev, map ? DTW_YAML_MAPPING : DTW_YAML_SEQUENCE, &n);
     if (rc < 0) break;
+    rc = set_tag(b, n, map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
+    if (rc < 0) break;
+    yaml_char_t *anchor = map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+    char *anchor_copy = anchor != NULL ? strdup((const char *)anchor) : NULL;
+    if (anchor != NULL && anchor_copy == NULL) {
+      rc = dtw_errf(b->err, b->errlen, DTW_ENOMEM, "%s: out of memory", b->file);
+      break;
+    }
     yaml_event_delete(ev);
     rc = build_children(b, n, depth);
+    /* registered once complete: an alias inside its own anchor is undefined */
+    if (rc == 0) rc = add_anchor(b, (const yaml_char_t *)anchor_copy, n);
+    free(anchor_copy);
     if (rc < 0) goto err_node;
     *out = n;
     return 0;
@@ -271,9 +344,14 @@ err_root:
 
 int dtw_yaml_load_buffer(const char *data, size_t len, const char *name, dtw_yaml_doc_t *doc,
                          char *err, size_t errlen) {
+  return dtw_yaml_load_buffer_flags(data, len, name, 0, doc, err, errlen);
+}
+
+int dtw_yaml_load_buffer_flags(const char *data, size_t len, const char *name, unsigned flags,
+                               dtw_yaml_doc_t *doc, char *err, size_t errlen) {
   if (doc == NULL || (data == NULL && len > 0))
     return dtw_errf(err, errlen, DTW_EINVAL, "dtw_yaml_load_buffer: invalid argument");
-  builder_t b = {.err = err, .errlen = errlen};
+  builder_t b = {.err = err, .errlen = errlen, .flags = flags};
   char *file = strdup(name != NULL ? name : "<buffer>");
   if (file == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
   b.file = file;
@@ -288,6 +366,12 @@ int dtw_yaml_load_buffer(const char *data, size_t len, const char *name, dtw_yam
   dtw_yaml_node_t *root = NULL;
   rc = build_stream(&b, &root);
   yaml_parser_delete(&b.parser);
+  while (b.anchors != NULL) {
+    anchor_t *a = b.anchors;
+    b.anchors = a->next;
+    free(a->name);
+    free(a);
+  }
   if (rc < 0) goto err_file;
   doc->root = root;
   doc->file = file;
@@ -298,12 +382,17 @@ err_file:
 }
 
 int dtw_yaml_load_file(const char *path, dtw_yaml_doc_t *doc, char *err, size_t errlen) {
+  return dtw_yaml_load_file_flags(path, 0, doc, err, errlen);
+}
+
+int dtw_yaml_load_file_flags(const char *path, unsigned flags, dtw_yaml_doc_t *doc, char *err,
+                             size_t errlen) {
   if (path == NULL || doc == NULL)
     return dtw_errf(err, errlen, DTW_EINVAL, "dtw_yaml_load_file: invalid argument");
   char *data = NULL;
   size_t len = 0;
   int rc = dtw_file_read(path, DTW_FILE_MAX_INPUT, &data, &len, err, errlen);
-  if (rc == 0) rc = dtw_yaml_load_buffer(data, len, path, doc, err, errlen);
+  if (rc == 0) rc = dtw_yaml_load_buffer_flags(data, len, path, flags, doc, err, errlen);
   free(data);
   return rc;
 }

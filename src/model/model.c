@@ -14,8 +14,6 @@
 #include "model__mjcf.h"
 #include "model__urdf.h"
 
-#define XACRO_NS "http://www.ros.org/wiki/xacro"
-
 void dtw_model_opts_default(dtw_model_opts_t *opts) {
   memset(opts, 0, sizeof *opts);
   opts->base = DTW_BASE_FIXED;
@@ -33,8 +31,7 @@ static bool ends_with(const char *s, const char *suffix) {
 static bool is_xacro(const char *path, xmlNodePtr root) {
   if (ends_with(path, ".xacro")) return true;
   for (xmlNsPtr ns = root->nsDef; ns != NULL; ns = ns->next) {
-    if (ns->href != NULL && strncmp((const char *)ns->href, XACRO_NS, strlen(XACRO_NS)) == 0)
-      return true;
+    if (dtw_xacro_is_namespace((const char *)ns->href)) return true;
     if (ns->prefix != NULL && strcmp((const char *)ns->prefix, "xacro") == 0) return true;
   }
   return false;

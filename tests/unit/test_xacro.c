@@ -265,21 +265,33 @@ static void test_macro_params(void **state) {
   xmlFreeDoc(doc);
 }
 
-/* A macro body may redefine its own macro (found by the fuzzer: use after free). */
+/* A macro body may redefine its own macro (found by the fuzzer: use after free). As in
+ * ros/xacro the redefinition is local to that call: the macro outside is unchanged. */
 static void test_macro_redefined_in_body(void **state) {
   (void)state;
   xmlDocPtr doc = expand_ok(HEAD
                             "  <xacro:macro name=\"m\" params=\"a\">\n"
                             "    <xacro:macro name=\"m\" params=\"b\"><second b=\"${b}\"/></xacro:macro>\n"
                             "    <first a=\"${a}\"/>\n"
+                            "    <xacro:m b=\"${a}0\"/>\n"
                             "  </xacro:macro>\n"
                             "  <xacro:m a=\"1\"/>\n"
-                            "  <xacro:m b=\"2\"/>\n"
+                            "  <xacro:m a=\"2\"/>\n"
                             "</robot>\n",
                             NULL);
-  assert_xp(doc, "/robot/first/@a", "1");
-  assert_xp(doc, "/robot/second/@b", "2");
+  assert_int_equal(xp_count(doc, "/robot/first"), 2);
+  assert_xp(doc, "/robot/first[2]/@a", "2");
+  assert_xp(doc, "/robot/second[1]/@b", "10");
+  assert_xp(doc, "/robot/second[2]/@b", "20");
   xmlFreeDoc(doc);
+  expect_error(HEAD
+               "  <xacro:macro name=\"m\" params=\"a\">\n"
+               "    <xacro:macro name=\"m\" params=\"b\"><second b=\"${b}\"/></xacro:macro>\n"
+               "  </xacro:macro>\n"
+               "  <xacro:m a=\"1\"/>\n"
+               "  <xacro:m b=\"2\"/>\n"
+               "</robot>\n",
+               NULL, DTW_EPARSE, "inline.xacro:6:", "invalid parameter \"b\"");
 }
 
 static void test_macro_errors(void **state) {
@@ -297,7 +309,7 @@ static void test_macro_errors(void **state) {
                "  <xacro:macro name=\"leg\" params=\"side\"><l/></xacro:macro>\n"
                "  <xacro:leg side=\"l\" color=\"red\"/>\n"
                "</robot>\n",
-               NULL, DTW_EPARSE, "inline.xacro:3:", "unknown parameter 'color'");
+               NULL, DTW_EPARSE, "inline.xacro:3:", "invalid parameter \"color\"");
   expect_error(HEAD "\n  <xacro:nosuch a=\"1\"/>\n</robot>\n", NULL, DTW_ENOENT,
                "inline.xacro:3:", "unknown macro name: xacro:nosuch");
   expect_error(HEAD
@@ -314,7 +326,7 @@ static void test_macro_errors(void **state) {
                "  <xacro:macro name=\"m\" params=\"v:=^\"><l/></xacro:macro>\n"
                "  <xacro:m/>\n"
                "</robot>\n",
-               NULL, DTW_ENOENT, "inline.xacro:3:", "no property 'v' to forward");
+               NULL, DTW_ENOENT, "inline.xacro:3:", "undefined property to forward");
   expect_error(HEAD "  <xacro:insert_block name=\"nope\"/>\n</robot>\n", NULL, DTW_ENOENT,
                "inline.xacro:2:", "undefined block 'nope'");
   /* unbounded recursion stops at the macro depth limit */
@@ -429,13 +441,13 @@ static void test_expression_errors_located(void **state) {
                "  <xacro:property name=\"q\" value=\"${p}\"/>\n"
                "  <x a=\"${p}\"/>\n"
                "</robot>\n",
-               NULL, DTW_EPARSE, "inline.xacro:4:", "recursive definition");
+               NULL, DTW_EPARSE, "inline.xacro:4:", "circular variable definition");
   expect_error(HEAD "  <x a=\"$(arg nope)\"/>\n</robot>\n", NULL, DTW_ENOENT,
                "inline.xacro:2:", "undefined substitution argument 'nope'");
   expect_error(HEAD "  <x a=\"$(find no_such_pkg_xyz)\"/>\n</robot>\n", NULL, DTW_ENOENT,
-               "inline.xacro:2:", "package not found");
+               "inline.xacro:2:", "package 'no_such_pkg_xyz' not found (searched");
   expect_error(HEAD "  <x a=\"$(anon foo)\"/>\n</robot>\n", NULL, DTW_EUNSUP,
-               "inline.xacro:2:", "not supported");
+               "inline.xacro:2:", "unknown substitution command 'anon'");
 }
 
 static void test_substitutions(void **state) {
@@ -445,7 +457,8 @@ static void test_substitutions(void **state) {
   setenv("DTW_XACRO_TEST_ENV", "hello", 1);
   xmlDocPtr doc = expand_ok(HEAD
                             "  <xacro:arg name=\"b\" default=\"$(arg a)0\"/>\n"
-                            "  <x a=\"$(arg a)\" b=\"$(arg b)\" e=\"$(eval a + '1')\""
+                            "  <x a=\"$(arg a)\" b=\"$(arg b)\" e=\"$(eval a * 10 + 1)\""
+                            " ei=\"$(eval a + 1)\" ef=\"$(eval flag and a == 5)\""
                             " i=\"${$(arg a) * 2}\" s=\"${'$(arg flag)' == 'true'}\""
                             " env=\"$(env DTW_XACRO_TEST_ENV)\" opt=\"$(optenv DTW_NOPE_XYZ fb)\""
                             " dd=\"$$(arg a)\" dl=\"a$b\"/>\n"
@@ -454,6 +467,9 @@ static void test_substitutions(void **state) {
   assert_xp(doc, "/robot/x/@a", "5");
   assert_xp(doc, "/robot/x/@b", "50");
   assert_xp(doc, "/robot/x/@e", "51");
+  /* $(eval) sees args typed as ros/xacro's convert_value('auto') */
+  assert_xp(doc, "/robot/x/@ei", "6");
+  assert_xp(doc, "/robot/x/@ef", "True");
   assert_xp(doc, "/robot/x/@i", "10");
   assert_xp(doc, "/robot/x/@s", "True");
   assert_xp(doc, "/robot/x/@env", "hello");
@@ -463,21 +479,19 @@ static void test_substitutions(void **state) {
   xmlFreeDoc(doc);
 }
 
+/* What ros/xacro has but the expander refuses: named, with file:line. */
 static void test_unsupported(void **state) {
   (void)state;
-  expect_error(HEAD "\n  <xacro:element xacro:name=\"x\"/>\n</robot>\n", NULL, DTW_EUNSUP,
-               "inline.xacro:3: xacro:element is not supported", NULL);
-  expect_error(HEAD "  <l><xacro:attribute name=\"x\" value=\"1\"/></l>\n</robot>\n", NULL,
-               DTW_EUNSUP, "inline.xacro:2: xacro:attribute is not supported", NULL);
-  expect_error(HEAD "  <xacro:call macro=\"m\"/>\n</robot>\n", NULL, DTW_EUNSUP,
-               "xacro:call is not supported", NULL);
-  expect_error(HEAD "  <xacro:property name=\"y\" value=\"${load_yaml('a.yaml')}\"/>\n"
-               "  <x v=\"${y}\"/>\n</robot>\n",
-               NULL, DTW_EUNSUP, "inline.xacro:3:", "load_yaml");
-  expect_error(HEAD "  <x v=\"${cfg.joint.limit}\"/>\n</robot>\n", NULL, DTW_EUNSUP,
-               "inline.xacro:2:", "dotted");
-  expect_error(HEAD "  <xacro:include filename=\"*.xacro\"/>\n</robot>\n", NULL, DTW_EUNSUP,
-               "inline.xacro:2:", "glob");
+  expect_error(HEAD "\n  <x v=\"${(lambda q: q)(1)}\"/>\n</robot>\n", NULL, DTW_EUNSUP,
+               "inline.xacro:3:", "unsupported Python syntax");
+  expect_error(HEAD "  <x v=\"${set([1])}\"/>\n</robot>\n", NULL, DTW_ENOENT,
+               "inline.xacro:2:", "name 'set' is not defined");
+  expect_error(HEAD "  <x v=\"${f'a'}\"/>\n</robot>\n", NULL, DTW_EUNSUP, "inline.xacro:2:",
+               "f-strings");
+  expect_error(HEAD "  <x v=\"${math.frexp(1)}\"/>\n</robot>\n", NULL, DTW_EUNSUP,
+               "inline.xacro:2:", "math.frexp is not supported");
+  expect_error(HEAD "  <x v=\"${[1, 2] | [3]}\"/>\n</robot>\n", NULL, DTW_EUNSUP,
+               "inline.xacro:2:", "unsupported Python syntax");
 }
 
 static void test_includes(void **state) {
@@ -512,13 +526,16 @@ static void test_includes(void **state) {
   setenv("ROS_PACKAGE_PATH", pkgs, 1);
   doc = expand_ok(HEAD "  <x p=\"$(find dtw_test_pkg)\"/>\n</robot>\n", NULL);
   snprintf(buf, sizeof buf, "%s/dtw_test_pkg", pkgs);
-  assert_xp(doc, "/robot/x/@p", buf);
+  char *real = realpath(buf, NULL);
+  assert_non_null(real);
+  assert_xp(doc, "/robot/x/@p", real);
+  free(real);
   xmlFreeDoc(doc);
   unsetenv("ROS_PACKAGE_PATH");
   data_path(pkgs, sizeof pkgs, "");
   setenv("AMENT_PREFIX_PATH", "/nonexistent:/tmp", 1);
   expect_error(HEAD "  <x p=\"$(find dtw_test_pkg)\"/>\n</robot>\n", NULL, DTW_ENOENT,
-               "package not found: 'dtw_test_pkg'", NULL);
+               "package 'dtw_test_pkg' not found", "AMENT_PREFIX_PATH '/nonexistent:/tmp'");
   unsetenv("AMENT_PREFIX_PATH");
 
   /* include depth limit: a file including itself under another name is a cycle, so
@@ -565,6 +582,8 @@ static void test_namespaces_and_misc(void **state) {
   xmlDocPtr doc = expand_ok(
       "<robot xmlns:x=\"http://www.ros.org/wiki/xacro\" xmlns:g=\"urn:gz\">\n"
       "  <!-- kept -->\n"
+      "  <plain/>\n"
+      "  <!-- dropped: right before a xacro element -->\n"
       "  <x:property name=\"v\" value=\"2\"/>\n"
       "  <g:plugin g:val=\"${v}\" x:drop=\"1\"><![CDATA[raw ${v}]]></g:plugin>\n"
       "</robot>\n",
@@ -578,11 +597,44 @@ static void test_namespaces_and_misc(void **state) {
   xmlDocDumpMemory(doc, &buf, &len);
   assert_non_null(strstr((char *)buf, "<g:plugin g:val=\"2\"><![CDATA[raw ${v}]]></g:plugin>"));
   assert_non_null(strstr((char *)buf, "<!-- kept -->"));
+  assert_null(strstr((char *)buf, "dropped"));
   assert_null(strstr((char *)buf, "drop"));
   xmlFree(buf);
   xmlFreeDoc(doc);
   doc = expand_ok(HEAD "</robot>", NULL);
   assert_int_equal(xp_count(doc, "/robot/*"), 0);
+  xmlFreeDoc(doc);
+}
+
+/* A macro running in a namespace may redefine the namespace's name: the namespace's
+ * table must live on (found by review: it was freed under the running macro). */
+static void test_namespace_redefined_while_in_use(void **state) {
+  (void)state;
+  char path[512], text[1024];
+  data_path(path, sizeof path, "ros/main.xacro");
+  snprintf(text, sizeof text,
+           HEAD "  <xacro:include filename=\"redefine_ns.xacro\" ns=\"N\"/>\n"
+                "  <xacro:N.m/>\n  <s n=\"${N}\"/>\n</robot>\n");
+  xmlDocPtr doc = NULL;
+  int r = dtw_xacro_expand_buffer(text, strlen(text), path, NULL, &doc, g_err, sizeof g_err);
+  if (r != 0) fail_msg("%s", g_err);
+  assert_xp(doc, "/robot/r/@v", "inner");
+  assert_xp(doc, "/robot/s/@n", "gone");
+  xmlFreeDoc(doc);
+}
+
+/* xacro.load_yaml('relative') resolves as ros/xacro's abs_filename_spec: against the
+ * directory of the file being processed (the innermost include), not of the file that
+ * defines the macro, and not the working directory. */
+static void test_load_yaml_relative_paths(void **state) {
+  (void)state;
+  char path[512];
+  data_path(path, sizeof path, "yaml/top.xacro");
+  xmlDocPtr doc = NULL;
+  int r = dtw_xacro_expand_file(path, NULL, &doc, g_err, sizeof g_err);
+  if (r != 0) fail_msg("%s", g_err);
+  assert_xp(doc, "/robot/i/@at", "inc");
+  assert_xp(doc, "/robot/w/@at", "top");
   xmlFreeDoc(doc);
 }
 
@@ -611,6 +663,8 @@ int main(void) {
       cmocka_unit_test(test_includes),
       cmocka_unit_test(test_malformed_xml),
       cmocka_unit_test(test_namespaces_and_misc),
+      cmocka_unit_test(test_namespace_redefined_while_in_use),
+      cmocka_unit_test(test_load_yaml_relative_paths),
       cmocka_unit_test(test_eval_public),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

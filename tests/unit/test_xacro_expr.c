@@ -137,7 +137,7 @@ static void test_functions(void **state) {
   expect_eval("round(3.5)", "4");
   expect_eval("round(2.675, 2)", "2.67");
   expect_eval("round(1.25, 1)", "1.2");
-  expect_eval("pow(2, 3)", "8");
+  expect_eval("pow(2, 3)", "8.0"); /* bare pow is math.pow in xacro */
   expect_eval("exp(0)", "1.0");
   expect_eval("log(e)", "1.0");
   expect_eval("log(8, 2)", "3.0");
@@ -168,28 +168,29 @@ static void test_errors(void **state) {
   expect_fail("sqrt(-1)", DTW_ERANGE, "math domain error");
   expect_fail("log(0)", DTW_ERANGE, "math domain error");
   expect_fail("acos(2)", DTW_ERANGE, "math domain error");
-  expect_fail("len('abc')", DTW_EUNSUP, "function 'len' is not supported");
-  expect_fail("[1, 2]", DTW_EUNSUP, "unsupported Python syntax");
-  expect_fail("a.b", DTW_EUNSUP, "dotted names");
-  expect_fail("1 in 2", DTW_EUNSUP, "'in'");
-  expect_fail("None", DTW_EUNSUP, NULL);
+  expect_fail("{1, 2}", DTW_EUNSUP, "sets");
+  expect_fail("a.b", DTW_ENOENT, "name 'a' is not defined");
+  expect_fail("1 in 2", DTW_EPARSE, "not iterable");
   expect_fail("lambda: 1", DTW_EUNSUP, NULL);
+  expect_fail("f'x'", DTW_EUNSUP, "f-strings");
+  expect_fail("(1).__class__", DTW_EUNSUP, "invalid name");
+  expect_fail("__import__('os')", DTW_EUNSUP, "invalid name");
   expect_fail("2**64", DTW_ERANGE, "overflow");
   expect_fail("9223372036854775807 + 1", DTW_ERANGE, "overflow");
   expect_fail("99999999999999999999", DTW_ERANGE, "too large");
   expect_fail("1e308*10", DTW_ERANGE, "out of range");
   expect_fail("(-8)**0.5", DTW_EUNSUP, "complex");
   expect_fail("sin(1, 2)", DTW_EPARSE, "takes 1 argument");
-  expect_fail("min(1)", DTW_EPARSE, "takes 2 or more");
+  expect_fail("min(1)", DTW_EPARSE, "not iterable");
   expect_fail("1 if 2", DTW_EPARSE, "expected 'else'");
   expect_fail("1 2", DTW_EPARSE, "unexpected text");
-  expect_fail("'a' < 1", DTW_EPARSE, "cannot compare");
+  expect_fail("'a' < 1", DTW_EPARSE, "'<' not supported between instances of 'str' and 'int'");
   expect_fail("'x' * 2000000", DTW_ERANGE, "longer than");
   expect_fail("01", DTW_EPARSE, "invalid number");
   expect_fail("1abc", DTW_EPARSE, "invalid number");
   expect_fail("int('x')", DTW_EPARSE, "invalid literal");
   expect_fail("int(inf)", DTW_ERANGE, "inf");
-  expect_fail("sin", DTW_EUNSUP, "used as a value");
+  expect_eval("sin", "<built-in function sin>");
 }
 
 static void test_nesting_limit(void **state) {
@@ -260,7 +261,7 @@ static int lookup(void *user, const char *name, dtw__xval_t *out, char *err, siz
     return 0;
   }
   if (strcmp(name, "e") == 0) return dtw__xval_set_str(out, "shadow", 6);
-  return DTW_ENOENT;
+  return DTW__XNOTFOUND;
 }
 
 static void test_lookup_and_budget(void **state) {

@@ -280,13 +280,56 @@ static void test_null_err_buffer(void **state) {
   dtw_yaml_free(&doc);
 }
 
+/* Opt-in flags for readers with their own YAML rules (xacro.load_yaml): tags kept,
+ * aliases sharing their anchored node, repeated keys kept. Without them: refused. */
+static void test_reader_flags(void **state) {
+  (void)state;
+  char err[512] = "";
+  dtw_yaml_doc_t doc = {0};
+  const char *text = "a: !degrees 90\nb: &x {k: 1}\nc: *x\nd: 1\nd: 2\ne: &s word\nf: *s\n";
+  unsigned all = DTW_YAML_KEEP_TAGS | DTW_YAML_ALIASES | DTW_YAML_DUPLICATE_KEYS;
+  assert_int_equal(dtw_yaml_load_buffer_flags(text, strlen(text), "t.yaml", all, &doc, err,
+                                              sizeof err), 0);
+  const dtw_yaml_node_t *r = doc.root;
+  assert_int_equal(r->count, 7);
+  assert_string_equal(r->items[0]->tag, "!degrees");
+  assert_string_equal(r->items[0]->text, "90");
+  assert_null(r->items[1]->alias);
+  assert_ptr_equal(r->items[2]->alias, r->items[1]);
+  assert_int_equal(r->items[2]->kind, DTW_YAML_MAPPING);
+  assert_int_equal(r->items[2]->count, 0);
+  assert_string_equal(r->keys[3]->text, "d");
+  assert_string_equal(r->keys[4]->text, "d");
+  assert_string_equal(r->items[6]->text, "word");
+  dtw_yaml_free(&doc);
+  /* each flag alone, the rest still refused */
+  assert_int_equal(dtw_yaml_load_buffer_flags(text, strlen(text), "t.yaml", DTW_YAML_KEEP_TAGS,
+                                              &doc, err, sizeof err), DTW_EUNSUP);
+  assert_non_null(strstr(err, "anchors"));
+  const char *dup = "d: 1\nd: 2\n";
+  assert_int_equal(dtw_yaml_load_buffer_flags(dup, strlen(dup), "t.yaml", DTW_YAML_ALIASES, &doc,
+                                              err, sizeof err), DTW_EPARSE);
+  assert_non_null(strstr(err, "duplicate key"));
+  /* an alias must follow its anchor's end; an alias key must be a scalar */
+  const char *rec = "a: &x [1, *x]\n";
+  assert_int_equal(dtw_yaml_load_buffer_flags(rec, strlen(rec), "t.yaml", all, &doc, err,
+                                              sizeof err), DTW_EPARSE);
+  assert_non_null(strstr(err, "t.yaml:1:"));
+  assert_non_null(strstr(err, "undefined alias '*x'"));
+  const char *key = "a: &m {k: 1}\n? *m\n: 2\n";
+  assert_int_equal(dtw_yaml_load_buffer_flags(key, strlen(key), "t.yaml", all, &doc, err,
+                                              sizeof err), DTW_EUNSUP);
+  assert_non_null(strstr(err, "mapping keys must be scalars"));
+  assert_null(doc.root);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_scalars),        cmocka_unit_test(test_nesting_and_positions),
       cmocka_unit_test(test_empty_documents), cmocka_unit_test(test_parse_bool),
       cmocka_unit_test(test_parse_int),      cmocka_unit_test(test_parse_double),
       cmocka_unit_test(test_refusals),       cmocka_unit_test(test_load_file),
-      cmocka_unit_test(test_null_err_buffer),
+      cmocka_unit_test(test_null_err_buffer), cmocka_unit_test(test_reader_flags),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
