@@ -40,6 +40,8 @@ typedef struct dtw__bs_client {
   int64_t err_window_ns;  /* __log/__warn/__error rate limit */
   unsigned err_in_window;
   size_t n_regs;          /* registrations held (topics and services) */
+  size_t regs_peak;       /* the most it held */
+  uint64_t bytes_in;      /* what it sent */
   int64_t last_cmd_ns;    /* connect, or the last frame other than a keepalive */
 } dtw__bs_client_t;
 

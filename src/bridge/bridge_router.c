@@ -32,6 +32,7 @@ static int ref_add(dtw__br_refs_t *l, dtw__bs_client_t *c, const char *dest) {
   r->dest_len = strlen(r->dest);
   c->n_regs++;
   c->srv->n_regs++;
+  if (c->n_regs > c->regs_peak) c->regs_peak = c->n_regs;
   return 1;
 }
 

@@ -2,6 +2,7 @@
  * protocol. Frames are decoded from the transport's input, commands are
  * parsed and handed to the router, answers and errors go back as frames
  * through the transport (this file makes no socket call). */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -131,6 +132,7 @@ static size_t on_input(void *user, dtw__bt_conn_t *conn, const uint8_t *buf, siz
     dtw__bt_unlock(s->tp);
     dtw_counter_add(s->m.frames_in, 1);
     dtw_counter_add(s->m.bytes_in, used);
+    c->bytes_in += used;
     if (f.dest_len == 0) continue; /* keepalive */
     c->last_cmd_ns = dtw_clock_mono_ns();
     if (f.dest_len >= 2 && f.dest[0] == '_' && f.dest[1] == '_')
@@ -207,8 +209,12 @@ static void on_close(void *user, dtw__bt_conn_t *conn) {
   dtw__bs_client_t *c = dtw__bt_conn_user(conn);
   dtw__br_client_gone(s, c);
   DTW_INFO(LOG, "client #%u (%s) disconnected", c->id, c->peer);
+  /* a client that made the bridge hold much (readers, buffers, calls) is gone:
+   * give the memory back to the system, not only to malloc's free lists */
+  bool trim = c->regs_peak >= 16 || c->bytes_in >= (4u << 20);
   free(c);
   dtw__br_collect_garbage(s);
+  if (trim) malloc_trim(0);
 }
 
 static void on_refused(void *user, const char *peer, int why) {
