@@ -399,16 +399,17 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
     rc = dtw_bridge_node_create(&s->bridge, &s->host.node, &s->br, err, sizeof err);
   if (rc == 0) rc = create_commander(s, err, sizeof err);
   if (rc == 0) rc = create_viewer(s, err, sizeof err);
-  if (rc == 0 && s->view) {
-    printf("dtwin up: viewer at %s (Foxglove: ws://%s)%s\n", dtw_viewer_node_url(s->view),
-           dtw_viewer_node_url(s->view) + 7, dtw_viewer_node_read_only(s->view) ? ", read-only" : "");
-    fflush(stdout);
-  }
   if (rc == 0) rc = dtw_runner_init_event(&s->io_runner, &s->host.node, "/dtwin_up/io", 0.001);
   if (rc == 0 && (exit_code = dtwin_host_serve(cli, &s->host, 9100)) != 0) {
     destroy_system(s);
     free(s);
     return exit_code;
+  }
+  /* after the metrics line, which scripts take as the first address printed */
+  if (rc == 0 && s->view) {
+    printf("dtwin up: viewer at %s (Foxglove: ws://%s)%s\n", dtw_viewer_node_url(s->view),
+           dtw_viewer_node_url(s->view) + 7, dtw_viewer_node_read_only(s->view) ? ", read-only" : "");
+    fflush(stdout);
   }
   if (rc == 0) rc = start_workers(s, err, sizeof err);
   if (rc < 0) {
