@@ -22,20 +22,20 @@ cleanup() {
 }
 trap cleanup EXIT
 metric() { # metric URL NAME LABEL-FILTER -> value
-  curl -s "$1/metrics" | grep "^$2{" | grep -- "$3" | awk '{print $2}' | head -1
+  curl -s "$1/metrics" | grep "^$2{" | grep -- "$3" | awk '{print $2}' | head -1 || true
 }
 start_up() { # start_up OUT -> sets up_pid, metrics, viewer
   "$dtwin" up --duration $((secs + 6)) --quiet --set dtwin.http_port=0 --set viewer.port=0 \
     --set up.bridge=false --set up.monitor=false > "$1" 2>&1 &
   up_pid=$!
   for _ in $(seq 300); do grep -q 'viewer at' "$1" && break; sleep 0.1; done
-  metrics=$(grep -o 'metrics and health at http://[^ ]*' "$1" | cut -d' ' -f4)
+  metrics=$(grep -o 'metrics and health at http://[^ ]*' "$1" | cut -d' ' -f5)
   viewer=$(grep -o 'Foxglove: ws://[^ )]*' "$1" | cut -d' ' -f2)
 }
 run() { # run CLIENTS -> "rate rtf_robot rtf_twin"
   local n=$1 out=$tmp/up_$1.txt
   start_up "$out"
-  [[ $n -gt 0 ]] && node web/test/clients.mjs "$viewer" "$n" $((secs + 2)) > "$tmp/clients_$n.txt" &
+  if [[ $n -gt 0 ]]; then node web/test/clients.mjs "$viewer" "$n" $((secs + 2)) > "$tmp/clients_$n.txt" & fi
   sleep 3
   local c0 t0 c1 t1
   c0=$(metric "$metrics" dtwin_messages_published_total 'topic="/twin/joint_states"'); t0=$(date +%s.%N)
@@ -47,7 +47,7 @@ run() { # run CLIENTS -> "rate rtf_robot rtf_twin"
   wait "$up_pid" 2>/dev/null || true
   up_pid=
   wait 2>/dev/null || true
-  [[ $n -gt 0 ]] && cat "$tmp/clients_$n.txt" >&2
+  if [[ $n -gt 0 ]]; then cat "$tmp/clients_$n.txt" >&2; fi
   awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v rr="$rr" -v rt="$rt" \
     'BEGIN { printf "%.1f %s %s\n", (b - a) / (t1 - t0), rr, rt }'
 }

@@ -88,8 +88,9 @@ function onAdvertised() {
 }
 
 // ---- 3D ----------------------------------------------------------------------------
-const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
-renderer.setPixelRatio(window.devicePixelRatio);
+// no MSAA: software-rendered WebGL (no GPU) keeps its frame rate; ?aa=1 turns it on
+const renderer = new THREE.WebGLRenderer({ antialias: params.get("aa") === "1", preserveDrawingBuffer: true });
+renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
 $("view").appendChild(renderer.domElement);
 const scene3 = new THREE.Scene();
 scene3.background = new THREE.Color(0x15181c);

@@ -58,6 +58,29 @@ static void test_input(void **state) {
   dtw_viewer_destroy(v);
 }
 
+static void test_read_only(void **state) {
+  (void)state;
+  dtw_viewer_options_t o = {.name = "t", .read_only = true};
+  dtw_viewer_t *v = NULL;
+  assert_int_equal(dtw_viewer_create(&o, NULL, NULL, &v, NULL, 0), 0);
+  assert_true(dtw_viewer_add_service(v, "/s", "std_srvs/srv/Trigger", "", "bool success") == 1);
+  assert_int_equal(dtw_viewer_allow_publish(v, "/p", "std_msgs/msg/String"), 0);
+  dtw__vsession_t *s = dtw__vsession_open(v, NULL);
+  /* the hello offers neither services nor publishing */
+  for (dtw__vframe_t *f = s->head; f; f = f->next) {
+    const char *text = (const char *)f->data + DTW__VIEWER_PRE;
+    assert_null(memmem(text, f->len, "advertiseServices", 17));
+    assert_null(memmem(text, f->len, "clientPublish", 13));
+  }
+  static const char adv[] =
+      "{\"op\":\"advertise\",\"channels\":[{\"id\":3,\"topic\":\"/p\",\"encoding\":\"cdr\"}]}";
+  assert_int_equal(dtw__vsession_input(v, s, (const uint8_t *)adv, sizeof adv - 1, false), 0);
+  assert_int_equal(s->n_cch, 0); /* refused with a status, not an error */
+  static const uint8_t call[] = {0x02, 1, 0, 0, 0, 7, 0, 0, 0, 3, 0, 0, 0, 'c', 'd', 'r'};
+  assert_true(dtw__vsession_input(v, s, call, sizeof call, true) < 0);
+  dtw_viewer_destroy(v);
+}
+
 static void test_queue_drops_oldest(void **state) {
   (void)state;
   dtw_viewer_t *v = make(1000);
@@ -150,6 +173,7 @@ static void test_kinematics_and_tf(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_input),
+      cmocka_unit_test(test_read_only),
       cmocka_unit_test(test_queue_drops_oldest),
       cmocka_unit_test(test_joint_state_decode),
       cmocka_unit_test(test_kinematics_and_tf),
