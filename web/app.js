@@ -276,7 +276,7 @@ function setupPlots() {
     error: new uPlot({ width: w, height: 170, axes, scales: { x: { time: false } },
       series: [{}, { label: "worst joint (max)", stroke: "#ff5544", width: 2 },
         ...groups.map((g, i) => ({ label: g, stroke: palette[i % palette.length] }))] }, [[]], $("plot-error")),
-    state: new uPlot({ width: w, height: 110, axes: [axes[0], { ...axes[1], size: 70, values: (u, v) => v.map((x) => STATES[x] || "") }],
+    state: new uPlot({ width: w, height: 110, axes: [axes[0], { ...axes[1], size: 70, splits: () => [0, 1, 2, 3], values: (u, v) => v.map((x) => STATES[x] || "") }],
       scales: { x: { time: false }, y: { range: [0, 3] } },
       series: [{}, { label: "state", stroke: "#8ab4f8", width: 2, paths: uPlot.paths.stepped({ align: 1 }) }] }, [[]], $("plot-state")),
     rtf: new uPlot({ width: w, height: 150, axes: [axes[0], axes[1], { side: 1, stroke: "#aaa", scale: "ms" }],
@@ -294,16 +294,21 @@ function updatePlots() {
 
 // ---- joint table and colours ------------------------------------------------------------------
 const rows = new Map();
+let lastTable = 0;
 function updateJoints() {
   if (!latest.robot || !model) return;
   const twinPos = new Map();
   if (latest.twin) latest.twin.name.forEach((n, i) => twinPos.set(n, latest.twin.position[i]));
   const errs = new Map();
   const tbody = $("joints").tBodies[0];
+  // the table changes at 10 Hz: DOM work every frame would cost the 3D view its rate
+  const now = performance.now(), table = now - lastTable > 100;
+  if (table) lastTable = now;
   latest.robot.name.forEach((n, i) => {
     const r = latest.robot.position[i], t = twinPos.get(n);
     const e = t === undefined ? NaN : Math.abs(r - t);
     errs.set(n, e);
+    if (!table) return;
     let row = rows.get(n);
     if (!row) { row = tbody.insertRow(); row.dataset.joint = n; for (let k = 0; k < 4; k++) row.insertCell(); row.cells[0].textContent = n; rows.set(n, row); }
     row.cells[1].textContent = r.toFixed(3);

@@ -68,8 +68,9 @@ typedef struct dtw_viewer_node_config {
 
 typedef struct dtw_viewer_node dtw_viewer_node_t;
 
-/* Create the bus endpoints and start serving. Returns 0, DTW_EIO (address in
- * use), DTW_ENOENT (web_root), DTW_EMODEL, DTW_EDDS, DTW_ENOMEM. */
+/* Create the bus endpoints and start serving (without a page, warned, when
+ * web_root is not found). Returns 0, DTW_EIO (address in use), DTW_EMODEL,
+ * DTW_EDDS, DTW_ENOMEM. */
 int dtw_viewer_node_create(const dtw_viewer_node_settings_t *s, const dtw_viewer_node_config_t *c,
                            const dtw_node_host_t *host, dtw_viewer_node_t **out, char *err,
                            size_t errlen);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dtw/bus_raw.h"
 #include "dtw/clock.h"
@@ -405,8 +406,17 @@ int dtw_viewer_node_create(const dtw_viewer_node_settings_t *s, const dtw_viewer
                  (strcmp(s->read_only, "auto") == 0 && !loopback(s->address));
   int rc;
   char web[4096] = "";
-  if (s->web_root[0] && (rc = dtw_path_resolve(s->web_root, web, sizeof web, err, errlen)) < 0)
-    goto fail;
+  /* without the page (e.g. a container image with no web/) Foxglove still connects */
+  char why[512];
+  if (s->web_root[0] && dtw_path_resolve(s->web_root, web, sizeof web, why, sizeof why) < 0) {
+    DTW_WARN(LOG, "no page to serve (viewer.web_root): %s", why);
+    web[0] = '\0';
+  } else if (web[0]) {
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/node_modules/three/build/three.module.js", web);
+    if (access(probe, R_OK) != 0)
+      DTW_WARN(LOG, "%s has no node_modules (scripts/web-deps.sh): the page will not load", web);
+  }
   n->pairs = calloc(c->n_pairs, sizeof *n->pairs);
   if (n->pairs == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "viewer: out of memory");

@@ -78,6 +78,8 @@ try {
     const hasControls = await page.evaluate("!document.getElementById('fault-row').hidden");
     if (!hasControls) fail("no fault controls on the page");
     else {
+      // inject while left_knee is not reported, so what the page shows next is the fault's doing
+      await waitFor("a moment without a left_knee report", "!window.__dtwin.faultJoints.includes('left_knee')", 30000);
       await page.select("#fault-kind", "lock");
       await page.select("#fault-joint", "left_knee");
       await page.click("#inject");
