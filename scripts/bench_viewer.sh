@@ -28,7 +28,7 @@ start_up() { # start_up OUT -> sets up_pid, metrics, viewer
   "$dtwin" up --duration $((secs + 6)) --quiet --set dtwin.http_port=0 --set viewer.port=0 \
     --set up.bridge=false --set up.monitor=false > "$1" 2>&1 &
   up_pid=$!
-  for _ in $(seq 300); do grep -q 'viewer at' "$1" && break; sleep 0.1; done
+  for _ in $(seq 300); do grep -q 'viewer at' "$1" 2>/dev/null && break; sleep 0.1; done
   metrics=$(grep -o 'metrics and health at http://[^ ]*' "$1" | cut -d' ' -f5)
   viewer=$(grep -o 'Foxglove: ws://[^ )]*' "$1" | cut -d' ' -f2)
 }
