@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   opts.base = (size & 1) ? DTW_BASE_FLOATING : DTW_BASE_FIXED;
   char *mjcf = NULL;
   size_t len = 0;
-  if (dtw__mjcf_generate(&u, &opts, NULL, &mjcf, &len, err, sizeof err) == 0) {
+  if (dtw__mjcf_generate(&u, &opts, NULL, NULL, &mjcf, &len, err, sizeof err) == 0) {
     if (strlen(mjcf) != len || strncmp(mjcf, "<?xml", 5) != 0) abort();
     free(mjcf);
   }

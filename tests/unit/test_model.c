@@ -79,16 +79,22 @@ static void load_humanoid(dtw_base_mode_t base, const char *world, dtw_robot_des
   if (rc != 0) fail_msg("dtw_model_load: %s (%s)", err, dtw_err_name(rc));
 }
 
-/* Compile MJCF text through a temporary file, as src/sim may. */
+/* Compile MJCF text as src/sim does: from memory, named as if in its base
+ * directory, with the description's in-memory files (converted meshes). */
 static mjModel *compile(const dtw_robot_desc_t *d) {
-  char path[] = "/tmp/dtw_test_model_XXXXXX.xml";
-  int fd = mkstemps(path, 4);
-  assert_true(fd >= 0);
-  assert_int_equal(write(fd, d->mjcf, d->mjcf_len), (ssize_t)d->mjcf_len);
-  close(fd);
+  static mjVFS vfs; /* ~2 MB */
+  char path[2048];
+  snprintf(path, sizeof path, "%s/__test_model__.xml", d->base_dir != NULL ? d->base_dir : ".");
+  mj_defaultVFS(&vfs);
+  assert_int_equal(mj_makeEmptyFileVFS(&vfs, "__test_model__.xml", (int)d->mjcf_len), 0);
+  memcpy(vfs.filedata[vfs.nfile - 1], d->mjcf, d->mjcf_len);
+  for (size_t i = 0; i < d->n_assets; i++) {
+    assert_int_equal(mj_makeEmptyFileVFS(&vfs, d->assets[i].name, (int)d->assets[i].size), 0);
+    memcpy(vfs.filedata[vfs.nfile - 1], d->assets[i].data, d->assets[i].size);
+  }
   char err[1024] = "";
-  mjModel *m = mj_loadXML(path, NULL, err, sizeof err);
-  unlink(path);
+  mjModel *m = mj_loadXML(path, &vfs, err, sizeof err);
+  mj_deleteVFS(&vfs);
   if (m == NULL) fail_msg("mj_loadXML: %s\n%s", err, d->mjcf);
   return m;
 }
