@@ -43,13 +43,15 @@ typedef struct dtw_model_opts {
   const char *world_file;          /* MJCF world merged with a URDF robot; NULL = none */
   dtw_base_mode_t base;            /* FIXED and FLOATING apply to MJCF robots too: the root
                                       body's free joint is removed or added, the world merged
-                                      (unless the MJCF has a floor of its own) */
+                                      (unless the MJCF has a floor of its own), base height and
+                                      timestep set as for a URDF robot */
   double base_height_m;            /* root body height above the floor at start (the demo
                                       humanoid's soles touch the floor at 1.0); 0 = automatic:
                                       the standing height, where the lowest collision geometry
                                       touches z = 0, plus DTW_MODEL_STAND_CLEARANCE_M on the
                                       test stand (src/sim places it, see dtw_robot_desc_t) */
-  double timestep_s;               /* MJCF <option timestep>; 0 = 0.001 */
+  double timestep_s;               /* MJCF <option timestep>; 0 = 0.001 for a URDF, the file's
+                                      own for an MJCF (which gets it only with a base mode) */
   double armature;                 /* rotor inertia added per joint (kg m^2); helps stiff PD */
   bool self_collision;             /* robot geoms collide with each other (default false:
                                       they touch the world only, as on most twins) */

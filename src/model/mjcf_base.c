@@ -232,6 +232,14 @@ int dtw__mjcf_apply_base(xmlDocPtr doc, const char *file, const dtw_model_opts_t
     out->auto_height = true;
     out->clearance_m = opts->base == DTW_BASE_FIXED ? DTW_MODEL_STAND_CLEARANCE_M : 0;
   }
+  /* the twin's physics rate, as for a URDF robot */
+  if (ok && opts->timestep_s > 0) {
+    xmlNodePtr option = dtw__mjcf_section(root, "option", true);
+    char ts[64];
+    snprintf(ts, sizeof ts, "%.10g", opts->timestep_s);
+    ok = option != NULL && xmlSetProp(option, (const xmlChar *)"timestep", (const xmlChar *)ts);
+    out->changed = true;
+  }
   if (!ok) return dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", file);
   if (world != NULL && has_floor(root)) {
     DTW_INFO("model", "%s: has a floor of its own; world %s not merged", file, world->file);

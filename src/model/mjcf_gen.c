@@ -32,8 +32,33 @@ typedef struct gen {
   xmlNodePtr asset, worldbody;
   mesh_asset_t *meshes;
   size_t n_meshes, cap_meshes;
+  double *qpos; /* the initial pose, in MuJoCo's qpos order (bodies depth first) */
+  size_t nq, cap_qpos;
+  bool pose_needed; /* some joint does not start at 0 */
   bool oom;
 } gen_t;
+
+static void push_qpos(gen_t *g, const double *v, size_t n) {
+  if (g->nq + n > g->cap_qpos) {
+    size_t cap = g->cap_qpos ? 2 * g->cap_qpos : 64;
+    while (cap < g->nq + n) cap *= 2;
+    double *q = realloc(g->qpos, cap * sizeof *q);
+    if (q == NULL) {
+      g->oom = true;
+      return;
+    }
+    g->qpos = q;
+    g->cap_qpos = cap;
+  }
+  memcpy(g->qpos + g->nq, v, n * sizeof *v);
+  g->nq += n;
+}
+
+/* Where a joint starts, as ROS's joint_state_publisher puts it: at 0, or at
+ * the middle of its range when 0 is outside it. */
+static double start_position(const dtw__urdf_joint_t *j) {
+  return j->has_limit && (j->lower > 0 || j->upper < 0) ? 0.5 * (j->lower + j->upper) : 0;
+}
 
 static xmlNodePtr child(gen_t *g, xmlNodePtr parent, const char *name) {
   if (parent == NULL) return NULL;
@@ -248,10 +273,15 @@ static void plane_axes(const double a[3], double u[3], double v[3]) {
 
 /* top: the body is a child of the world, where MuJoCo allows a free joint. */
 static void emit_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j, bool top) {
+  static const double zero[3] = {0, 0, 0}, unit_quat[4] = {1, 0, 0, 0};
   if (j->kind == DTW__JOINT_FLOATING) {
     if (top) {
       xmlNodePtr fj = child(g, body, "freejoint");
       set(g, fj, "name", j->name);
+      double q[7];
+      memcpy(q, j->origin.xyz, sizeof j->origin.xyz);
+      dtw__rpy_to_quat(j->origin.rpy, q + 3);
+      push_qpos(g, q, 7);
       return;
     }
     static const double ex[3] = {1, 0, 0}, ey[3] = {0, 1, 0}, ez[3] = {0, 0, 1};
@@ -259,6 +289,8 @@ static void emit_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j, bo
     passive_joint(g, body, j, "_y", "slide", ey);
     passive_joint(g, body, j, "_z", "slide", ez);
     passive_joint(g, body, j, "_rot", "ball", NULL);
+    push_qpos(g, zero, 3);
+    push_qpos(g, unit_quat, 4);
     return;
   }
   if (j->kind == DTW__JOINT_PLANAR) {
@@ -267,8 +299,12 @@ static void emit_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j, bo
     passive_joint(g, body, j, "_u", "slide", u);
     passive_joint(g, body, j, "_v", "slide", v);
     passive_joint(g, body, j, "_rot", "hinge", j->axis);
+    push_qpos(g, zero, 3);
     return;
   }
+  double q = start_position(j);
+  if (q != 0) g->pose_needed = true;
+  push_qpos(g, &q, 1);
   xmlNodePtr e = child(g, body, "joint");
   set(g, e, "name", j->name);
   set(g, e, "type", j->kind == DTW__JOINT_PRISMATIC ? "slide" : "hinge");
@@ -300,6 +336,8 @@ static void emit_body(gen_t *g, xmlNodePtr parent, int link, const dtw__urdf_joi
     if (g->opts->base == DTW_BASE_FLOATING) {
       xmlNodePtr fj = child(g, body, "freejoint");
       set(g, fj, "name", DTW__MJCF_FREEJOINT);
+      double q[7] = {pos[0], pos[1], pos[2], 1, 0, 0, 0};
+      push_qpos(g, q, 7);
     }
     xmlNodePtr site = child(g, body, "site");
     set(g, site, "name", DTW__MJCF_IMU_SITE);
@@ -311,6 +349,46 @@ static void emit_body(gen_t *g, xmlNodePtr parent, int link, const dtw__urdf_joi
   emit_geoms(g, body, l, true);
   for (size_t i = 0; i < g->u->n_joints && !g->oom; i++)
     if (g->u->joints[i].parent == link) emit_body(g, body, g->u->joints[i].child, &g->u->joints[i]);
+}
+
+/* Joints anywhere under n (a world with movable bodies adds to qpos). */
+static bool has_joints(xmlNodePtr n) {
+  for (; n != NULL; n = n->next) {
+    if (n->type != XML_ELEMENT_NODE) continue;
+    if (strcmp((const char *)n->name, "joint") == 0 ||
+        strcmp((const char *)n->name, "freejoint") == 0)
+      return true;
+    if (has_joints(n->children)) return true;
+  }
+  return false;
+}
+
+/* A keyframe "initial" with the start positions (MuJoCo starts from keyframe 0). */
+static void emit_initial_pose(gen_t *g, xmlNodePtr root, const dtw__mjcf_world_t *world) {
+  if (world != NULL && has_joints(xmlDocGetRootElement(world->doc)->children)) {
+    DTW_WARN(COMP, "robot '%s': a joint starts outside 0 (at the middle of its range), but "
+             "the world %s has joints of its own: no initial keyframe, MuJoCo starts it at 0",
+             g->u->name, world->file);
+    return;
+  }
+  size_t cap = 24 * g->nq + 1, off = 0;
+  char *text = malloc(cap);
+  if (text == NULL) {
+    g->oom = true;
+    return;
+  }
+  text[0] = '\0';
+  for (size_t i = 0; i < g->nq; i++) {
+    double x = g->qpos[i] == 0 ? 0 : g->qpos[i];
+    int k = snprintf(text + off, cap - off, "%s%.10g", i > 0 ? " " : "", x);
+    if (k < 0 || (size_t)k >= cap - off) break;
+    off += (size_t)k;
+  }
+  xmlNodePtr kf = child(g, root, "keyframe");
+  xmlNodePtr key = child(g, kf, "key");
+  set(g, key, "name", "initial");
+  set(g, key, "qpos", text);
+  free(text);
 }
 
 /* ---- document ----------------------------------------------------------- */
@@ -394,6 +472,8 @@ int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
   /* after the robot, so its root is body 1 */
   if (world != NULL && (rc = dtw__mjcf_merge_world(g.doc, world, false, err, errlen)) != 0)
     goto done;
+  if (g.pose_needed) emit_initial_pose(&g, root, world);
+  if (g.oom) goto err_oom;
 
   xmlDocDumpFormatMemoryEnc(g.doc, &mem, &size, "UTF-8", 1);
   if (mem == NULL || size < 0) goto err_oom;
@@ -411,6 +491,7 @@ done:
   xmlFree(mem);
   xmlFreeDoc(g.doc);
   free(g.meshes);
+  free(g.qpos);
   return rc;
 }
 

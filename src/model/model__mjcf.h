@@ -42,7 +42,9 @@ xmlNodePtr dtw__mjcf_section(xmlNodePtr root, const char *name, bool create);
  * on disk. world may be NULL; it is merged after the robot, so the robot's
  * root is body 1. Actuators are emitted in URDF joint document order
  * (actuator i = joint table entry i). Visual geoms marked dropped are left
- * out. Returns 0, DTW_ENOMEM, or DTW_EMODEL for a world file that cannot be
+ * out. A joint whose range excludes 0 starts at the middle of its range, as
+ * ROS's joint_state_publisher starts it: keyframe 0, named "initial", then
+ * holds the whole start pose (MuJoCo's reset uses it). Returns 0, DTW_ENOMEM, or DTW_EMODEL for a world file that cannot be
  * merged. */
 int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
                        const dtw__mesh_table_t *meshes, const dtw__mjcf_world_t *world,

@@ -31,7 +31,8 @@ typedef struct dtw__mjcf_base {
  * the worldbody: FIXED removes its free joint, FLOATING adds one named
  * "floating_base" if it has none (keyframes follow: their first 7 qpos and 6
  * qvel numbers are removed or added). opts->base_height_m > 0 sets its height,
- * else out->auto_height asks src/sim to place it. world (may be NULL) is merged
+ * else out->auto_height asks src/sim to place it. opts->timestep_s > 0 sets
+ * <option timestep> (the twin's physics rate). world (may be NULL) is merged
  * unless the document has a floor of its own (a plane or height field in the
  * worldbody); the robot's <option> settings win over the world's. A document
  * without bodies is left alone. Returns 0, DTW_EMODEL or DTW_ENOMEM. */
