@@ -319,6 +319,8 @@ int dtw__mesh_convert(const char *path, dtw__mesh_t *out, char *err, size_t errl
     if (why == NULL || why[0] == '\0') why = "unknown error";
     if (strstr(why, "No suitable reader") != NULL)
       rc = dtw_errf(err, errlen, DTW_EUNSUP, "not a mesh format assimp reads");
+    else if (strstr(why, "No meshes remaining") != NULL)
+      rc = dtw_errf(err, errlen, DTW_EMODEL, "no triangles (only points or lines)");
     else
       rc = dtw_errf(err, errlen, DTW_EUNSUP, "assimp cannot read it: %.200s", why);
   }

@@ -204,6 +204,7 @@ int dtw__mjcf_apply_base(xmlDocPtr doc, const char *file, const dtw_model_opts_t
   double pos[3] = {0, 0, 0};
   if (pos_attr != NULL) sscanf((const char *)pos_attr, "%lf %lf %lf", &pos[0], &pos[1], &pos[2]);
   xmlFree(pos_attr);
+  if (opts->base_height_m > 0) pos[2] = opts->base_height_m;
   char pos_text[160];
   bool ok = true;
   if (opts->base == DTW_BASE_FIXED && fj != NULL) {
@@ -225,7 +226,7 @@ int dtw__mjcf_apply_base(xmlDocPtr doc, const char *file, const dtw_model_opts_t
     out->changed = true;
   }
   if (ok && opts->base_height_m > 0) {
-    snprintf(pos_text, sizeof pos_text, "%.10g %.10g %.10g", pos[0], pos[1], opts->base_height_m);
+    snprintf(pos_text, sizeof pos_text, "%.10g %.10g %.10g", pos[0], pos[1], pos[2]);
     ok = xmlSetProp(body, (const xmlChar *)"pos", (const xmlChar *)pos_text) != NULL;
     out->changed = true;
   } else {

@@ -233,10 +233,29 @@ static int target_range(dtw__compat_t *c, const model_nodes_t *m, xmlNodePtr a, 
   return rc;
 }
 
-static int position(dtw__compat_t *c, const model_nodes_t *m, xmlNodePtr a) {
+/* An actuator with activation state (MuJoCo 2.2.2 wants those last). */
+static bool stateful(dtw__compat_t *c, xmlNodePtr a) {
+  if (dtw__compat_is(a, "intvelocity") || dtw__compat_is(a, "cylinder") ||
+      dtw__compat_is(a, "muscle"))
+    return true;
+  if (dtw__compat_is(a, "position")) return effective_num(c, a, "timeconst", 0) > 0;
+  if (!dtw__compat_is(a, "general")) return false;
+  char *dyn = dtw__compat_effective(c, a, "dyntype", dtw__compat_actuator_kinds);
+  bool s = dyn != NULL && strcmp(dyn, "none") != 0;
+  xmlFree(dyn);
+  return s;
+}
+
+static int position(dtw__compat_t *c, const model_nodes_t *m, size_t index) {
+  xmlNodePtr a = m->actuators.v[index];
   double kv = effective_num(c, a, "kv", 0), tc = effective_num(c, a, "timeconst", 0);
   double inherit = effective_num(c, a, "inheritrange", 0);
   if (kv == 0 && tc == 0 && inherit == 0) return 0;
+  for (size_t i = index + 1; tc > 0 && i < m->actuators.n; i++)
+    if (!stateful(c, m->actuators.v[i]))
+      return dtw__compat_refuse(c, a, "timeconst makes it stateful, and MuJoCo 2.2.2 needs "
+                                "stateful actuators after the stateless ones (line %ld is "
+                                "stateless)", xmlGetLineNo(m->actuators.v[i]));
   double kp = effective_num(c, a, "kp", 1);
   if (inherit > 0) {
     double r[2];
@@ -276,7 +295,7 @@ int dtw__compat_actuators(dtw__compat_t *c) {
   int rc = collect(c->root, &m) ? 0 : DTW_ENOMEM;
   if (rc == 0) rc = frcrange(c, &m);
   for (size_t i = 0; rc == 0 && i < m.actuators.n; i++)
-    if (dtw__compat_is(m.actuators.v[i], "position")) rc = position(c, &m, m.actuators.v[i]);
+    if (dtw__compat_is(m.actuators.v[i], "position")) rc = position(c, &m, i);
   /* the defaults have been read by every actuator of their classes */
   for (size_t i = 0; rc == 0 && i < m.defaults.n; i++)
     if (dtw__compat_is(m.defaults.v[i], "position")) {
