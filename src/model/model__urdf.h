@@ -129,6 +129,16 @@ typedef struct dtw__urdf_ctx {
   const char *package_path; /* colon-separated dirs for package://pkg; NULL = env */
 } dtw__urdf_ctx_t;
 
+/* Resolve a file a URDF names (package://pkg/path: the package path, else
+ * ROS_PACKAGE_PATH and AMENT_PREFIX_PATH/share, then a parent directory of the
+ * URDF named pkg; file:// and absolute paths; others relative to ctx->dir)
+ * to an existing absolute path (*out, malloc'ed), or say why not (*missing,
+ * malloc'ed: "mesh file '...' not found: package 'pkg' is DIR but has no
+ * 'path'" or "... is not in the package path '...' nor ..."). Returns 0 (one
+ * of the two set), DTW_EMODEL for a malformed package:// URI, DTW_ENOMEM. */
+int dtw__urdf_resolve(const dtw__urdf_ctx_t *ctx, const char *filename, char **out,
+                      char **missing);
+
 /* Parse and validate a <robot> document into out (zeroed by the caller).
  * Returns 0 or DTW_EPARSE / DTW_EMODEL / DTW_EUNSUP / DTW_ENOENT / DTW_ENOMEM
  * with "file:line: element 'name': what" in err; out is freed on failure. */
