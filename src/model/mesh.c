@@ -303,6 +303,11 @@ int dtw__mesh_convert(const char *path, dtw__mesh_t *out, char *err, size_t errl
   if (rc != 0) return rc;
   char hint[16];
   extension(path, hint, sizeof hint);
+  dtw__mesh_key_t key = dtw__mesh_key(data, len, hint);
+  if (dtw__mesh_cache_get(&key, out)) {
+    free(data);
+    return 0;
+  }
 
   pthread_mutex_lock(&g_assimp_lock);
   struct aiPropertyStore *props = aiCreatePropertyStore();
@@ -338,7 +343,10 @@ int dtw__mesh_convert(const char *path, dtw__mesh_t *out, char *err, size_t errl
   dtw__mesh_t m = {0};
   rc = build(scene, &m, err, errlen);
   aiReleaseImport(scene);
-  if (rc == 0) *out = m;
+  if (rc == 0) {
+    dtw__mesh_cache_put(&key, &m);
+    *out = m;
+  }
   return rc;
 }
 

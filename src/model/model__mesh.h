@@ -14,6 +14,8 @@
  * not applied here: the MJCF <mesh scale> carries it, so one converted file
  * serves every scale.
  *
+ * Conversions are cached on disk by the content of the source file
+ * (mesh_cache.c); the cache changes how fast a result comes, never the result.
  * Thread-safe: assimp's C API keeps its last error in a global, so imports
  * are serialised inside. */
 #ifndef DTW_MODEL__MESH_H
@@ -21,6 +23,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* Version of the conversion: part of the cache key; bump when output changes. */
+#define DTW__MESH_FORMAT_VERSION 1
 
 /* A converted mesh: MuJoCo .msh bytes (int32 nvert, nnormal = 0, ntexcoord = 0,
  * nface; float vert[3 nvert]; int32 face[3 nface]), vertices shared. */
@@ -42,6 +48,30 @@ int dtw__mesh_convert(const char *path, dtw__mesh_t *out, char *err, size_t errl
 bool dtw__mesh_is_solid(const dtw__mesh_t *m);
 
 void dtw__mesh_fini(dtw__mesh_t *m);
+
+/* ---- the conversion cache (mesh_cache.c) ------------------------------------------------ */
+
+/* Content key of a source file: 128-bit XXH3 of its bytes, seeded by the
+ * format hint (its extension) and DTW__MESH_FORMAT_VERSION, plus its size. */
+typedef struct dtw__mesh_key {
+  uint64_t h[2];
+  uint64_t size;
+} dtw__mesh_key_t;
+
+dtw__mesh_key_t dtw__mesh_key(const void *data, size_t size, const char *hint);
+
+/* The cache directory into buf: $DTW_MESH_CACHE, else $XDG_CACHE_HOME/dtwin/meshes,
+ * else $HOME/.cache/dtwin/meshes; false when caching is off (DTW_MESH_CACHE=off,
+ * no home). Bounded by $DTW_MESH_CACHE_MAX_MB (default 256). */
+bool dtw__mesh_cache_dir(char *buf, size_t len);
+
+/* A cached conversion for key into *out (malloc'ed); false on a miss or any
+ * entry that does not check out. */
+bool dtw__mesh_cache_get(const dtw__mesh_key_t *key, dtw__mesh_t *out);
+
+/* Store m under key (atomically: temporary file + rename), then trim the
+ * cache to its bound, least recently used first. Failures are ignored. */
+void dtw__mesh_cache_put(const dtw__mesh_key_t *key, const dtw__mesh_t *m);
 
 /* ---- the meshes of a URDF (urdf_mesh.c) ------------------------------------------------- */
 

@@ -6,10 +6,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mujoco/mujoco.h>
@@ -192,13 +195,110 @@ static void test_mujoco_reads_msh(void **state) {
   dtw__mesh_fini(&m);
 }
 
+
+/* Files of a directory, "tmp." ones apart. */
+static int count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+    if (strstr(e->d_name, ".msh") != NULL) n++;
+  if (d != NULL) closedir(d);
+  return n;
+}
+
+static void remove_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+    char f[600];
+    if (e->d_name[0] == '.') continue;
+    snprintf(f, sizeof f, "%s/%s", dir, e->d_name);
+    unlink(f);
+  }
+  if (d != NULL) closedir(d);
+  rmdir(dir);
+}
+
+/* The conversion cache: same result from it, corrupt entries ignored, a
+ * bound kept, and no cache when it cannot be written or is turned off. */
+static void test_cache(void **state) {
+  (void)state;
+  char dir[] = "/tmp/dtw_test_cache_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char sub[300];
+  snprintf(sub, sizeof sub, "%s/a/b", dir); /* created on first use */
+  setenv("DTW_MESH_CACHE", sub, 1);
+  dtw__mesh_t fresh = {0}, cached = {0}, again = {0};
+  convert_ok(data_path("cube_mm_zup.dae"), &fresh);
+  assert_int_equal(count_entries(sub), 1);
+  convert_ok(data_path("cube_mm_zup.dae"), &cached);
+  assert_int_equal(cached.size, fresh.size);
+  assert_memory_equal(cached.msh, fresh.msh, fresh.size);
+
+  /* a damaged entry is a miss, and is replaced */
+  DIR *d = opendir(sub);
+  char entry[600] = "";
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    if (strstr(e->d_name, ".msh") != NULL) snprintf(entry, sizeof entry, "%s/%s", sub, e->d_name);
+  closedir(d);
+  assert_int_equal(truncate(entry, 100), 0);
+  convert_ok(data_path("cube_mm_zup.dae"), &again);
+  assert_memory_equal(again.msh, fresh.msh, fresh.size);
+  struct stat st;
+  assert_int_equal(stat(entry, &st), 0);
+  assert_true(st.st_size > 100);
+
+  /* bounded: old entries beyond DTW_MESH_CACHE_MAX_MB go first */
+  char old[600];
+  for (int i = 0; i < 3; i++) {
+    snprintf(old, sizeof old, "%s/%032d.msh", sub, i);
+    FILE *f = fopen(old, "wb");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), 600 * 1024), 0);
+    fclose(f);
+    struct timespec t[2] = {{.tv_sec = 1000 + i}, {.tv_sec = 1000 + i}};
+    utimensat(AT_FDCWD, old, t, 0);
+  }
+  setenv("DTW_MESH_CACHE_MAX_MB", "1", 1);
+  unlink(entry);
+  dtw__mesh_t m = {0};
+  convert_ok(data_path("cube.obj"), &m); /* a put: trims */
+  dtw__mesh_fini(&m);
+  snprintf(old, sizeof old, "%s/%032d.msh", sub, 0);
+  assert_int_not_equal(access(old, F_OK), 0);
+  snprintf(old, sizeof old, "%s/%032d.msh", sub, 1);
+  assert_int_not_equal(access(old, F_OK), 0); /* down to 3/4 of the bound */
+  snprintf(old, sizeof old, "%s/%032d.msh", sub, 2);
+  assert_int_equal(access(old, F_OK), 0); /* the most recent stays */
+  unsetenv("DTW_MESH_CACHE_MAX_MB");
+
+  /* off, or unwritable: converted all the same */
+  setenv("DTW_MESH_CACHE", "off", 1);
+  char path[256];
+  assert_false(dtw__mesh_cache_dir(path, sizeof path));
+  convert_ok(data_path("cube_ascii.stl"), &m);
+  dtw__mesh_fini(&m);
+  setenv("DTW_MESH_CACHE", "/proc/dtw-cannot-write-here", 1);
+  convert_ok(data_path("cube_ascii.stl"), &m);
+  dtw__mesh_fini(&m);
+  setenv("DTW_MESH_CACHE", "off", 1);
+  dtw__mesh_fini(&fresh);
+  dtw__mesh_fini(&cached);
+  dtw__mesh_fini(&again);
+  remove_dir(sub);
+  snprintf(sub, sizeof sub, "%s/a", dir);
+  rmdir(sub);
+  rmdir(dir);
+}
+
 int main(void) {
+  setenv("DTW_MESH_CACHE", "off", 1); /* test_cache turns it on where it wants it */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cube_formats),
       cmocka_unit_test(test_binary_stl),
       cmocka_unit_test(test_collada_unit_and_up_axis),
       cmocka_unit_test(test_degenerate_and_unreadable),
       cmocka_unit_test(test_mujoco_reads_msh),
+      cmocka_unit_test(test_cache),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
