@@ -40,7 +40,8 @@ typedef enum {
 
 typedef struct dtw_model_opts {
   const char *package_path;        /* for $(find pkg) and package://pkg/...; NULL = env */
-  const char *world_file;          /* MJCF world merged with a URDF robot; NULL = none */
+  const char *world_file;          /* MJCF world merged with the robot (an MJCF robot: with a
+                                      base mode, unless it has a floor); NULL = none */
   dtw_base_mode_t base;            /* FIXED and FLOATING apply to MJCF robots too: the root
                                       body's free joint is removed or added, the world merged
                                       (unless the MJCF has a floor of its own), base height and
