@@ -8,6 +8,8 @@ set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
 export DTW_SOURCE_DIR=$PWD
+# Published robots for bench_load (never copied into the repository).
+export DTW_ROBOT_CORPUS=${DTW_ROBOT_CORPUS:-$PWD/../shared/robots}
 # Keep DDS traffic on loopback and away from other runs.
 export CYCLONEDDS_URI=${CYCLONEDDS_URI:-'<General><Interfaces><NetworkInterface name="lo"/></Interfaces></General>'}
 export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-90}
