@@ -31,4 +31,5 @@ for b in scripts/bench_scrape.sh scripts/bench_up.sh; do
   [[ -x "$b" ]] || continue
   run "$(basename "$b" .sh)" "$b" "$build"
 done
+run bench_fleet scripts/bench_fleet.sh "$build" # K pods in network namespaces (needs root)
 exit $status
