@@ -39,7 +39,8 @@
 # pod <= 1.2x the first K's. Prints both designs side by side and the verdict
 # (exit 1 if missed). Needs root and iproute2 (skips with a message otherwise).
 # Bounded: every wait has a timeout (FLEET_JOIN_TIMEOUT 30 s, FLEET_COLD_TIMEOUT
-# 60 s; a timed-out join ends that K's joins) and a watchdog stops the run after
+# 60 s; a timed-out join ends that K's joins, and after 3 rounds so does
+# FLEET_JOIN_BUDGET, 45 s of joins) and a watchdog stops the run after
 # FLEET_DEADLINE_S (900 s). Cleans up (its processes by pid, its namespaces).
 set -uo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -61,6 +62,7 @@ read -ra designs <<< "${FLEET_DESIGNS:-mesh pair}"
 joins=${FLEET_JOINS:-7}
 join_timeout=${FLEET_JOIN_TIMEOUT:-30}
 cold_timeout=${FLEET_COLD_TIMEOUT:-60}
+join_budget=${FLEET_JOIN_BUDGET:-45} # seconds of joins per K, after 3 rounds
 window=${FLEET_WINDOW_S:-16}
 settle=${FLEET_SETTLE_S:-4}
 rtf=${FLEET_RTF:-0.02}
@@ -297,7 +299,7 @@ run_one() {
   for ((i = 0; i < k; i++)); do rss=$((rss + $(pod_rss_kb m "$i"))); done
 
   # joins, alternating with the reference fleet (which one first alternates too)
-  local tm tr pairs=()
+  local tm tr pairs=() t_joins=$SECONDS
   for ((i = 0; i < joins; i++)); do
     if ((i % 2)); then
       join "$d" m "$k" && tm=$join_s
@@ -308,6 +310,7 @@ run_one() {
     fi
     pairs+=("$tm:$tr")
     [[ $tm == inf ]] && break
+    ((i >= 2 && SECONDS - t_joins > join_budget)) && break # slow joins: 3 rounds will do
   done
   local names=() udp neighbours
   [[ $d == mesh ]] && names+=(core)
