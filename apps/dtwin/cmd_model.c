@@ -10,15 +10,20 @@
 #include "dtw/err.h"
 #include "dtw/model.h"
 #include "dtw/sim.h"
+#include "model_controllers.h"
 
 const char dtwin_usage_model[] =
     "usage: dtwin model check FILE [--base fixed|floating] [--world FILE] [--package-path DIRS]\n"
     "       dtwin model mjcf FILE  [--base fixed|floating] [--world FILE] [--package-path DIRS]\n"
+    "       dtwin model controllers FILE [--base fixed|floating] [--package-path DIRS]\n"
     "\n"
     "check  loads FILE (.urdf, .urdf.xacro/.xacro or MJCF .xml), compiles it with MuJoCo and\n"
     "       prints its joints with their limits. Exit 2 with file:line: element: problem\n"
     "       when the description is not usable.\n"
     "mjcf   prints the MJCF document generated for the twin (actuators, base, world merged).\n"
+    "controllers  prints the joint trajectory controller the twin derives for FILE when no\n"
+    "       controllers file fits it, as a ros2_control parameter file to tune and give back\n"
+    "       as sim.controllers_file (uses the sim.* settings: rate, armature, derive.*).\n"
     "\n"
     "Without --world the robot is loaded alone (no floor).\n";
 
@@ -56,9 +61,10 @@ int dtwin_cmd_model(dtwin_cli_t *cli) {
   if (cli->argc - optind != 2) return dtwin_usage_error(cli, "expected an action and a FILE");
   const char *action = cli->argv[optind];
   const char *path = cli->argv[optind + 1];
+  if (strcmp(action, "controllers") == 0) return dtwin_model_controllers(cli, path, &mopts);
   bool print_mjcf = strcmp(action, "mjcf") == 0;
   if (!print_mjcf && strcmp(action, "check") != 0)
-    return dtwin_usage_error(cli, "unknown action '%s' (check or mjcf)", action);
+    return dtwin_usage_error(cli, "unknown action '%s' (check, mjcf or controllers)", action);
 
   char err[2048];
   dtw_robot_desc_t desc = {0};

@@ -10,6 +10,7 @@
 #include "dtw/jtc.h"
 #include "dtw/log.h"
 #include "dtw/model.h"
+#include "dtw/motion_gen.h"
 #include "dtw/paths.h"
 #include "dtw/sim.h"
 
@@ -25,8 +26,10 @@ struct dtw_twin {
   dtw_sim_t *sim;
   dtw_jtc_t *jtc;
   size_t n_joints;
+  bool derived;       /* controller derived from the model, not loaded */
+  bool ff;            /* gravity/Coriolis feed-forward from the model */
   /* per-step scratch, sized at create */
-  double *q, *qd, *tau;
+  double *q, *qd, *tau, *bias;
   uint64_t steps;
   uint64_t sim_errors;
   bool paused;
@@ -63,6 +66,81 @@ static int split_xacro_args(const char *text, char store[][256], const char **ar
   return 0;
 }
 
+/* ---- the controller: loaded, or derived from the model ------------------------------ */
+
+int dtw_twin_derive_controller(const dtw_sim_t *sim, const dtw_twin_settings_t *s,
+                               dtw_jtc_config_t *out, dtw_jtc_derive_info_t *info, char *err,
+                               size_t errlen) {
+  size_t n = dtw_sim_joint_count(sim);
+  if (n == 0 || n > DTW_MAX_JOINTS)
+    return dtw_errf(err, errlen, DTW_EINVAL, "derived controller: %zu actuated joints (1..%d)",
+                    n, DTW_MAX_JOINTS);
+  const dtw_joint_desc_t *joints = dtw_sim_joints(sim);
+  double *blocks = malloc(3 * n * n * sizeof *blocks);
+  if (blocks == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+  /* the rest pose and the poses the generic motion heads for, all joints at once */
+  dtw_motion_gen_opts_t mg;
+  dtw_motion_gen_opts_default(&mg);
+  double q0[DTW_MAX_JOINTS], q[DTW_MAX_JOINTS];
+  dtw_sim_get_joint_state(sim, q0, NULL, NULL);
+  int rc = 0;
+  for (int pose = 0; pose < 3 && rc == 0; pose++) {
+    for (size_t i = 0; i < n; i++) {
+      const dtw_joint_desc_t *j = &joints[i];
+      double lim, r = q0[i];
+      if (j->limited && j->upper > j->lower) {
+        r = fmin(fmax(r, j->lower), j->upper);
+        lim = pose == 1 ? j->lower : j->upper;
+      } else {
+        double ex = j->type == DTW_JOINT_PRISMATIC ? mg.unlimited_m : mg.unlimited_rad;
+        lim = r + (pose == 1 ? -ex : ex) / mg.fraction;
+      }
+      q[i] = pose == 0 ? q0[i] : r + mg.fraction * (lim - r);
+    }
+    rc = dtw_sim_joint_inertia(sim, q, NULL, blocks + (size_t)pose * n * n);
+  }
+  if (rc < 0) {
+    free(blocks);
+    return dtw_errf(err, errlen, rc, "derived controller: cannot measure the joint inertias: %s",
+                    dtw_strerror(rc));
+  }
+  dtw_jtc_derive_opts_t o;
+  dtw_jtc_derive_opts_default(&o);
+  o.name = s->controller;
+  o.timestep_s = dtw_sim_timestep(sim);
+  o.bandwidth_hz = s->derive__bandwidth_hz;
+  o.damping_ratio = s->derive__damping_ratio;
+  o.stability_margin = s->derive__stability_margin;
+  rc = dtw_jtc_derive(joints, n, blocks, 3, &o, out, info, err, errlen);
+  free(blocks);
+  return rc;
+}
+
+/* The configured controllers file, or a controller derived from the model when
+ * none is configured or the default file (the demo humanoid's) does not fit. */
+static int select_controller(dtw_twin_t *t, const dtw_twin_settings_t *s, const char *ctl_path,
+                             dtw_jtc_config_t *jcfg, char *err, size_t errlen) {
+  int rc;
+  const char *why = "sim.controllers_file is empty";
+  if (ctl_path[0] != '\0') {
+    if ((rc = dtw_jtc_config_load(ctl_path, s->controller, jcfg, err, errlen)) < 0) return rc;
+    if (strcmp(s->controllers_file, DTW_TWIN_DEFAULT_CONTROLLERS_FILE) != 0 ||
+        dtw_jtc_config_fits(jcfg, dtw_sim_joints(t->sim), t->n_joints))
+      return 0;
+    why = "the default controllers file names joints this robot does not have";
+  }
+  dtw_jtc_derive_info_t info;
+  if ((rc = dtw_twin_derive_controller(t->sim, s, jcfg, &info, err, errlen)) < 0) return rc;
+  t->derived = true;
+  DTW_INFO("twin",
+           "robot '%s': %s: controller '%s' derived from the model for %zu joints (%.1f Hz, "
+           "damping ratio %.2f, %.0f%% of the stability limit at dt %g s); print it with "
+           "`dtwin model controllers`",
+           t->robot.name, why, jcfg->name, jcfg->n_joints, info.omega_rad_s / (2 * M_PI),
+           info.zeta, 100 * info.stability_use, dtw_sim_timestep(t->sim));
+  return 0;
+}
+
 int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, size_t errlen) {
   int rc;
   char model_path[4096], world_path[4096], ctl_path[4096];
@@ -95,6 +173,15 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   mopts.n_xacro_args = n_args;
   if ((rc = dtw_model_load(model_path, &mopts, &t->robot, err, errlen)) < 0) goto fail;
   if ((rc = dtw_sim_create(&t->robot, &t->sim, err, errlen)) < 0) goto fail;
+  /* an MJCF robot written with a free joint goes on the test stand too */
+  if (mopts.base == DTW_BASE_FIXED && t->robot.floating_base) {
+    if ((rc = dtw_sim_hold_base(t->sim)) < 0) {
+      rc = dtw_errf(err, errlen, rc, "%s: cannot hold the free root body: %s", model_path,
+                    dtw_sim_last_error(t->sim));
+      goto fail;
+    }
+    if (rc == 1) t->robot.floating_base = false;
+  }
   t->n_joints = dtw_sim_joint_count(t->sim);
   if (t->n_joints > DTW_MAX_JOINTS) {
     /* messages carry at most DTW_MAX_JOINTS joints; never publish a truncated robot */
@@ -108,7 +195,7 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
     rc = DTW_ENOMEM;
     goto fail;
   }
-  if ((rc = dtw_jtc_config_load(ctl_path, s->controller, jcfg, err, errlen)) < 0) goto fail;
+  if ((rc = select_controller(t, s, ctl_path, jcfg, err, errlen)) < 0) goto fail;
   jcfg->max_points = (size_t)s->max_trajectory_points;
   char jerr[512];
   rc = dtw_jtc_create(jcfg, dtw_sim_joints(t->sim), t->n_joints, &t->jtc, jerr, sizeof jerr);
@@ -119,14 +206,17 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   t->q = calloc(t->n_joints, sizeof(double));
   t->qd = calloc(t->n_joints, sizeof(double));
   t->tau = calloc(t->n_joints, sizeof(double));
+  t->bias = calloc(t->n_joints, sizeof(double));
   t->fault = calloc(t->n_joints, sizeof *t->fault);
   t->locked_q = calloc(t->n_joints, sizeof(double));
   t->locked_idx = calloc(t->n_joints, sizeof(int));
-  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->fault == NULL ||
+  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->bias == NULL || t->fault == NULL ||
       t->locked_q == NULL || t->locked_idx == NULL) {
     rc = DTW_ENOMEM;
     goto fail;
   }
+  t->ff = strcmp(s->gravity_feedforward, "on") == 0 ||
+          (strcmp(s->gravity_feedforward, "auto") == 0 && t->derived);
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
   dtw_jtc_hold(t->jtc, t->q);
   free(jcfg);
@@ -147,6 +237,7 @@ void dtw_twin_destroy(dtw_twin_t *t) {
   free(t->q);
   free(t->qd);
   free(t->tau);
+  free(t->bias);
   free(t->fault);
   free(t->locked_q);
   free(t->locked_idx);
@@ -155,12 +246,19 @@ void dtw_twin_destroy(dtw_twin_t *t) {
 
 int dtw_twin_step(dtw_twin_t *t) {
   if (t->paused) return 0;
-  dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
-  memset(t->tau, 0, t->n_joints * sizeof(double));
-  dtw_jtc_update(t->jtc, dtw_sim_time(t->sim), t->q, t->qd, t->tau);
-  for (size_t i = 0; i < t->n_joints; i++)
-    if (t->fault[i] == DTW_JOINT_NO_TORQUE) t->tau[i] = 0;
-  int rc = dtw_sim_step(t->sim, t->tau, t->n_joints);
+  /* with feed-forward the step is split so the bias is the current state's */
+  int rc = t->ff ? dtw_sim_step_begin(t->sim) : 0;
+  if (rc == 0) {
+    dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
+    memset(t->tau, 0, t->n_joints * sizeof(double));
+    if (t->ff) dtw_sim_get_bias(t->sim, t->bias);
+    dtw_jtc_update_ff(t->jtc, dtw_sim_time(t->sim), t->q, t->qd, t->ff ? t->bias : NULL,
+                      t->tau);
+    for (size_t i = 0; i < t->n_joints; i++)
+      if (t->fault[i] == DTW_JOINT_NO_TORQUE) t->tau[i] = 0;
+    rc = t->ff ? dtw_sim_step_end(t->sim, t->tau, t->n_joints)
+               : dtw_sim_step(t->sim, t->tau, t->n_joints);
+  }
   /* a seized joint: put it back where it seized, whatever the step did */
   if (rc == 0 && t->n_locked > 0) {
     static const double zero[DTW_MAX_JOINTS];
@@ -286,6 +384,13 @@ void dtw_twin_get_status(const dtw_twin_t *t, dtw_twin_status_t *out) {
 
 const dtw_jtc_t *dtw_twin_controller(const dtw_twin_t *t) { return t->jtc; }
 size_t dtw_twin_joint_count(const dtw_twin_t *t) { return t->n_joints; }
+const dtw_joint_desc_t *dtw_twin_joints(const dtw_twin_t *t) { return dtw_sim_joints(t->sim); }
 double dtw_twin_sim_time(const dtw_twin_t *t) { return dtw_sim_time(t->sim); }
 double dtw_twin_timestep(const dtw_twin_t *t) { return dtw_sim_timestep(t->sim); }
 const dtw_robot_desc_t *dtw_twin_robot(const dtw_twin_t *t) { return &t->robot; }
+
+bool dtw_twin_controller_derived(const dtw_twin_t *t) { return t->derived; }
+
+void dtw_twin_joint_parents(const dtw_twin_t *t, int *parent) {
+  dtw_sim_joint_parents(t->sim, parent, NULL);
+}
