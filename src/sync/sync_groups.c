@@ -37,16 +37,19 @@ int dtw_sync_groups_from_tree(const char *const *names, const int *parent, size_
                       names[j]);
     if (parent[j] >= 0) n_children[parent[j]]++;
   }
-  // chain of each joint: the start found by walking up (a cycle would never end)
-  size_t chain[DTW_MAX_JOINTS];
+  // a tree: every joint reaches a root within n steps
   for (size_t j = 0; j < n; j++) {
-    size_t c = j, steps = 0;
-    while (!starts_chain(parent, n_children, c)) {
-      c = (size_t)parent[c];
-      if (++steps > n)
+    int c = (int)j;
+    for (size_t steps = 0; c >= 0; steps++, c = parent[c])
+      if (steps > n)
         return dtw_errf(err, errlen, DTW_EINVAL, "joint groups: joint '%s' is in a cycle",
                         names[j]);
-    }
+  }
+  // chain of each joint: the start found by walking up
+  size_t chain[DTW_MAX_JOINTS];
+  for (size_t j = 0; j < n; j++) {
+    size_t c = j;
+    while (!starts_chain(parent, n_children, c)) c = (size_t)parent[c];
     chain[j] = c;
   }
   size_t size[DTW_MAX_JOINTS] = {0};
@@ -156,6 +159,9 @@ int dtw_sync_set_joint_groups(dtw_sync_t *s, const char *spec, char *err, size_t
     s->n_groups = n_groups;
     memcpy(s->group_names, names, sizeof names);
     memcpy(s->joint_group, groups, s->n_joints * sizeof *groups);
+    return rc;
   }
-  return rc;
+  // the report shows the new groups at once (a node registers their metrics from it)
+  dtw__sync_stats_snapshot(s, s->rep.time_s);
+  return 0;
 }
