@@ -123,7 +123,9 @@ int dtw_twin_set_joint_fault(dtw_twin_t *twin, size_t joint, dtw_joint_fault_t f
 
 /* Make the simulated robot differ from its description (robot emulator):
  * masses/inertias times mass_scale, friction and damping times
- * friction_scale, relative to the model as loaded. Returns 0 or DTW_EINVAL. */
+ * friction_scale, relative to the model as loaded. The controller's
+ * gravity/Coriolis feed-forward stays the described model's (the bias forces
+ * divided by mass_scale). Returns 0 or DTW_EINVAL. */
 int dtw_twin_scale_model(dtw_twin_t *twin, double mass_scale, double friction_scale);
 
 /* Back to the initial pose at time 0; the controller holds it. */

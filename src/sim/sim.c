@@ -522,17 +522,17 @@ int dtw_sim_joint_inertia(const dtw_sim_t *sim, const double *q, double *diag, d
   size_t n = sim->n_joints;
   for (size_t i = 0; q != NULL && i < n; i++)
     if (!isfinite(q[i])) return DTW_EINVAL;
-  mjData *d = mj_makeData(m);
+  dtw__sim_diag_t diag_info = {0};
+  sim_call_t mk = {.m = m, .d = NULL};
   mjtNum *dense = malloc(sizeof *dense * (size_t)m->nv * (size_t)m->nv + 1);
-  if (d == NULL || dense == NULL) {
-    if (d != NULL) mj_deleteData(d);
+  if (dense == NULL || dtw__sim_guard(call_make_data, &mk, &diag_info) != 0 || mk.d == NULL) {
     free(dense);
     return DTW_ENOMEM;
   }
+  mjData *d = mk.d;
   mju_copy(d->qpos, sim->d->qpos, m->nq);
   for (size_t i = 0; q != NULL && i < n; i++) d->qpos[sim->map[i].qadr] = q[i];
   sim_inertia_call_t c = {.m = m, .d = d, .dense = dense};
-  dtw__sim_diag_t diag_info = {0};
   int rc = dtw__sim_guard(call_inertia, &c, &diag_info) != 0 ? DTW_ESIM : 0;
   for (size_t i = 0; rc == 0 && i < n; i++) {
     int vi = sim->map[i].vadr;

@@ -28,6 +28,7 @@ struct dtw_twin {
   size_t n_joints;
   bool derived;       /* controller derived from the model, not loaded */
   bool ff;            /* gravity/Coriolis feed-forward from the model */
+  double ff_scale;    /* 1 / mass scale: the feed-forward is the nominal model's */
   /* per-step scratch, sized at create */
   double *q, *qd, *tau, *bias;
   uint64_t steps;
@@ -215,6 +216,7 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
     rc = DTW_ENOMEM;
     goto fail;
   }
+  t->ff_scale = 1.0;
   t->ff = strcmp(s->gravity_feedforward, "on") == 0 ||
           (strcmp(s->gravity_feedforward, "auto") == 0 && t->derived);
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
@@ -251,7 +253,11 @@ int dtw_twin_step(dtw_twin_t *t) {
   if (rc == 0) {
     dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
     memset(t->tau, 0, t->n_joints * sizeof(double));
-    if (t->ff) dtw_sim_get_bias(t->sim, t->bias);
+    if (t->ff) {
+      dtw_sim_get_bias(t->sim, t->bias);
+      /* bias forces are linear in the masses: what the nominal model predicts */
+      for (size_t i = 0; i < t->n_joints; i++) t->bias[i] *= t->ff_scale;
+    }
     dtw_jtc_update_ff(t->jtc, dtw_sim_time(t->sim), t->q, t->qd, t->ff ? t->bias : NULL,
                       t->tau);
     for (size_t i = 0; i < t->n_joints; i++)
@@ -338,7 +344,10 @@ int dtw_twin_set_joint_fault(dtw_twin_t *t, size_t joint, dtw_joint_fault_t faul
 }
 
 int dtw_twin_scale_model(dtw_twin_t *t, double mass_scale, double friction_scale) {
-  return dtw_sim_scale_model(t->sim, mass_scale, friction_scale);
+  int rc = dtw_sim_scale_model(t->sim, mass_scale, friction_scale);
+  /* the controller knows the model as described, not the scaled one */
+  if (rc == 0) t->ff_scale = 1.0 / mass_scale;
+  return rc;
 }
 
 int dtw_twin_reset(dtw_twin_t *t) {

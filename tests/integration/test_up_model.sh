@@ -47,8 +47,9 @@ metric() {  # metric URL NAME{labels...}: the sample's value, or empty
 # or STALE transition and no physics failure.
 synced_for_30s() {
   local name=$1 log=$2; shift 2
-  "$DTWIN" up --twins 1 --set dtwin.http_port=0 --set bridge.port=0 --status-period 1 \
-    --duration $((HOLD_S + 8)) "$@" >"$log" 2>&1 &
+  # one worker thread: robot and twin advance together even on a loaded machine
+  "$DTWIN" up --twins 1 --set up.threads=1 --set dtwin.http_port=0 --set bridge.port=0 \
+    --status-period 1 --duration $((HOLD_S + 8)) "$@" >"$log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   check "$name: SYNCED within 30 s" wait_for "$log" 'sync SYNCED' 30
