@@ -48,13 +48,14 @@ int dtwin_model_controllers(dtwin_cli_t *cli, const char *path, const dtw_model_
            "Joint trajectory controller for robot '%s' (%s), derived from its model by\n"
            "`dtwin model controllers` (docs/controllers.md): per joint p = M w^2, d = 2 zeta M w,\n"
            "M = the joint's effective inertia (joint-space inertia diagonal with armature, the\n"
-           "largest of the rest pose and 30%% toward either limit), w = 2 pi x %.3g Hz, zeta = %.3g\n"
-           "(%.0f%% of the stability limit of the weakest coupled mode at the %g s physics step).\n"
+           "largest of the rest pose and 30%% toward either limit), w = 2 pi x %.3g Hz (down to\n"
+           "%.3g Hz for actuators too weak for it), zeta = %.3g (%.0f%% of the stability limit of\n"
+           "the coupled joints at the %g s physics step).\n"
            "Use it: --set sim.controllers_file=FILE --set robot.controllers_file=FILE. A derived\n"
            "controller gets the model's gravity/Coriolis feed-forward; a loaded file only with\n"
            "sim.gravity_feedforward: on (and robot.gravity_feedforward: on).",
-           desc.name, path, info.omega_rad_s / (2 * M_PI), info.zeta, 100 * info.stability_use,
-           dtw_sim_timestep(sim));
+           desc.name, path, info.omega_rad_s / (2 * M_PI), info.omega_min_rad_s / (2 * M_PI),
+           info.zeta, 100 * info.stability_use, dtw_sim_timestep(sim));
   rc = dtw_jtc_config_write(stdout, &cfg, comment);
   dtw_sim_destroy(sim);
   dtw_robot_desc_fini(&desc);

@@ -8,26 +8,30 @@
  * Derivation (docs/controllers.md). The caller measures the joint-space
  * inertia matrix M (armature included) of the actuated joints at a few poses
  * (the rest pose first). Per joint, the effective inertia is
- * D_i = max over the poses of M_ii (what joint i moves with the others held).
- * With one natural frequency w and damping ratio zeta for every joint,
- *   p = D_i w^2,  d = 2 zeta D_i w,  i = 0, i_clamp = 0, ff_velocity_scale 0
+ * D_i = max over the poses of M_ii (what joint i moves with the others held),
+ * and with a natural frequency w_i and one damping ratio zeta
+ *   p = D_i w_i^2,  d = 2 zeta D_i w_i,  i = 0, i_clamp = 0, ff_velocity_scale 0
  * (the twin adds the model's gravity/Coriolis efforts, so no integral is
  * needed for a static error; add one when tuning against a real robot).
+ * w_i = 2 pi bandwidth_hz, lowered to sqrt(effort_i / (D_i 0.1 rad)) for an
+ * actuator too weak to deliver p x 0.1 rad (it would run saturated, with its
+ * damping drowned, through every larger error and overshoot).
  * The controller runs once per physics step dt and its effort is held over
- * the step (explicit in the damping), so the loop is a discrete system. With
- * gains proportional to D its modes are those of S = D^-1/2 M D^-1/2: a mode
- * with eigenvalue mu is stable when a + 2b < 4, a = (w dt)^2/mu,
- * b = 2 zeta w dt/mu. Coupled joints (a knee and a hip with parallel axes, a
- * hip yaw and roll near alignment) make mu_min small, and then it is the
- * damping term b that the timestep limits. So, with mu_min the smallest
- * eigenvalue of S over the poses and budget = 4 x stability_margin x mu_min:
- *   w = 2 pi bandwidth_hz, lowered until a takes at most half the budget;
- *   zeta = min(damping_ratio, (budget - (w dt)^2) / (4 w dt)), and if that is
- *   below 0.1, zeta = 0.1 and w lowered to fit the budget.
+ * the step (explicit in the damping), so the loop is a discrete system: with
+ * G = diag(dt^2 p_i / 4 + dt d_i / 2) it is stable when
+ * lambda_min(G^-1/2 M G^-1/2) > 1 (for a single joint: a + 2b < 4 with
+ * a = (w dt)^2, b = 2 zeta w dt; tests/unit/test_jtc_derive.c checks the
+ * bound). Coupled joints (a knee and a hip with parallel axes, a hip's yaw and
+ * roll near alignment) lower it, and then it is the damping term that the
+ * timestep limits. So, over every pose given, with margin = stability_margin:
+ *   the stiffness alone (zeta 0) must keep lambda >= 2 / margin, else every w_i
+ *   is scaled down until it does;
+ *   zeta = the largest <= damping_ratio that keeps lambda >= 1 / margin, and
+ *   if that is below 0.1, zeta = 0.1 and every w_i is scaled down instead.
  * Tolerances follow the demo humanoid's file: path 0.5 rad, goal 0.08 rad
  * (each at most half / a tenth of a limited joint's range; x 0.1 for
- * prismatic joints, in m), stopped velocity 0.1, goal_time the larger of 1 s
- * and 10 / (zeta w) (time for the slowest well-damped mode to settle);
+ * prismatic joints, in m), stopped velocity 0.1; goal_time the larger of 5 s
+ * (a step that saturates the efforts takes seconds) and 10 / (zeta w_min);
  * partial goals allowed. */
 #ifndef DTW_JTC_DERIVE_H
 #define DTW_JTC_DERIVE_H
@@ -49,10 +53,11 @@ typedef struct dtw_jtc_derive_opts {
 
 /* What the derivation chose, for logs and the printed file's header. */
 typedef struct dtw_jtc_derive_info {
-  double omega_rad_s;        /* w used */
+  double omega_rad_s;        /* largest w used */
+  double omega_min_rad_s;    /* smallest (a weak actuator's) */
   double zeta;               /* damping ratio used */
   double mu_min;             /* smallest eigenvalue of D^-1/2 M D^-1/2 over the poses */
-  double stability_use;      /* (a + 2b) / 4 of the weakest mode: 1 = at the limit */
+  double stability_use;      /* 1 / lambda_min(G^-1/2 M G^-1/2): 1 = at the limit */
 } dtw_jtc_derive_info_t;
 
 /* Defaults: name "joint_trajectory_controller", dt 1 ms, 10 Hz, zeta 1, margin 0.5. */

@@ -153,4 +153,11 @@ void dtw_sim_get_bias(const dtw_sim_t *sim, double *bias);
  * 0 if there is none, DTW_ESIM on an engine error. Call at start-up. */
 int dtw_sim_hold_base(dtw_sim_t *sim);
 
+/* Give every table joint at least this armature (rotor inertia, kg m^2 or
+ * kg; MJCF models often leave it 0, which couples light joints strongly to
+ * their neighbours). Joints with more keep theirs. Returns the number of
+ * joints raised, DTW_EINVAL for a negative or non-finite value, DTW_ESIM on
+ * an engine error. Call at start-up. */
+int dtw_sim_min_armature(dtw_sim_t *sim, double armature);
+
 #endif /* DTW_SIM_H */

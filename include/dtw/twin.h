@@ -46,7 +46,8 @@
   X(DOUBLE, rtf, "1.0", 0.0, 100.0, NULL,                                                    \
     "Real-time factor the loop is paced to; 0 runs as fast as possible")                    \
   X(DOUBLE, armature, "0.01", 0.0, 10.0, NULL,                                                \
-    "Rotor inertia added to every joint (kg m^2); steadies stiff PD at 1 kHz")             \
+    "Rotor inertia of every actuated joint (kg m^2): added to URDF joints, given to MJCF "  \
+    "joints that have less; steadies stiff PD at 1 kHz")                                    \
   X(STRING, controllers_file, DTW_TWIN_DEFAULT_CONTROLLERS_FILE, 0, 0, NULL,                \
     "ros2_control-style controller configuration; empty = derive the controller from the "  \
     "model (so does the default file when it names a joint this robot does not have)")      \
@@ -128,7 +129,9 @@ int dtw_twin_set_joint_fault(dtw_twin_t *twin, size_t joint, dtw_joint_fault_t f
  * divided by mass_scale). Returns 0 or DTW_EINVAL. */
 int dtw_twin_scale_model(dtw_twin_t *twin, double mass_scale, double friction_scale);
 
-/* Back to the initial pose at time 0; the controller holds it. */
+/* Back to the initial pose at time 0; the controller holds it. The initial
+ * pose is the model's (keyframe 0 or qpos0) with any joint outside its limits
+ * moved to the nearest limit. */
 int dtw_twin_reset(dtw_twin_t *twin);
 void dtw_twin_set_paused(dtw_twin_t *twin, bool paused);
 

@@ -14,9 +14,10 @@
 #define PATH_TOL_RAD 0.5
 #define GOAL_TOL_RAD 0.08
 #define STOPPED_VEL_TOL 0.1
-#define GOAL_TIME_S 1.0
+#define GOAL_TIME_S 5.0   /* a step that saturates the efforts takes seconds */
 #define PRISMATIC_SCALE 0.1 /* m per rad of the tolerances above */
 #define ZETA_FLOOR 0.1      /* less damping than this rings for too long */
+#define SAT_ERR_RAD 0.1     /* error at which the P term alone may saturate the actuator */
 
 void dtw_jtc_derive_opts_default(dtw_jtc_derive_opts_t *o) {
   o->name = "joint_trajectory_controller";
@@ -69,6 +70,21 @@ double dtw_jtc_scaled_min_eigenvalue(const double *a, const double *d, size_t n)
   return lo;
 }
 
+/* Smallest eigenvalue over the poses of G^-1/2 M G^-1/2, G_i = dt^2 p_i / 4 +
+ * dt d_i / 2 for the gains p = D (s w)^2, d = 2 zeta D s w: the loop (efforts
+ * held over a step, semi-implicit Euler) is stable when it is above 1. */
+static double stability(const double *blocks, size_t n_blocks, size_t n, const double *d,
+                        const double *w, double s, double zeta, double dt) {
+  double g[DTW_MAX_JOINTS], lam = INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    double x = s * w[i] * dt;
+    g[i] = d[i] * (0.25 * x * x + zeta * x);
+  }
+  for (size_t k = 0; k < n_blocks; k++)
+    lam = fmin(lam, dtw_jtc_scaled_min_eigenvalue(blocks + k * n * n, g, n));
+  return lam;
+}
+
 /* Four significant digits: a file a person can read and tune, and what the
  * loader reads back from it is exactly this value. */
 static double tidy(double v) {
@@ -105,7 +121,7 @@ int dtw_jtc_derive(const dtw_joint_desc_t *joints, size_t n, const double *block
       d[i] = fmax(d[i], m);
     }
   }
-  // the weakest coupled mode sets what the timestep can carry
+  // informative: how strongly the joints are coupled
   double mu = INFINITY;
   for (size_t k = 0; k < n_blocks; k++) {
     double m = dtw_jtc_scaled_min_eigenvalue(blocks + k * n * n, d, n);
@@ -114,31 +130,62 @@ int dtw_jtc_derive(const dtw_joint_desc_t *joints, size_t n, const double *block
                       "derived controller: inertia matrix %zu is not positive definite", k);
     mu = fmin(mu, m);
   }
-  double dt = o->timestep_s, budget = 4.0 * o->stability_margin * mu;
-  double x = 2.0 * M_PI * o->bandwidth_hz * dt;
-  if (x * x > 0.5 * budget) x = sqrt(0.5 * budget);
-  double zeta = fmin(o->damping_ratio, (budget - x * x) / (4.0 * x));
+  // per joint: w, lowered where the actuator cannot deliver p x SAT_ERR_RAD (it
+  // would run saturated, braking late, through every larger error)
+  double w[DTW_MAX_JOINTS], w0 = 2.0 * M_PI * o->bandwidth_hz;
+  for (size_t i = 0; i < n; i++) {
+    double e = SAT_ERR_RAD * (joints[i].type == DTW_JOINT_PRISMATIC ? PRISMATIC_SCALE : 1.0);
+    w[i] = joints[i].effort > 0 ? fmin(w0, sqrt(joints[i].effort / (d[i] * e))) : w0;
+  }
+  // the timestep: stiffness alone takes at most half the budget (G scales with s^2)...
+  double dt = o->timestep_s, target = 1.0 / o->stability_margin, scale = 1.0;
+  double lam = stability(blocks, n_blocks, n, d, w, 1.0, 0.0, dt);
+  if (lam < 2.0 * target) scale = sqrt(lam / (2.0 * target));
+  // ...the damping ratio the rest (lambda falls as zeta grows)...
+  double zeta = o->damping_ratio;
+  if (stability(blocks, n_blocks, n, d, w, scale, zeta, dt) < target) {
+    double lo = 0.0, hi = zeta;
+    for (int it = 0; it < 30; it++) {
+      double mid = 0.5 * (lo + hi);
+      if (stability(blocks, n_blocks, n, d, w, scale, mid, dt) >= target) lo = mid;
+      else hi = mid;
+    }
+    zeta = lo;
+  }
+  // ...and with too little of it left, the stiffness comes down instead
   if (zeta < ZETA_FLOOR) {
     zeta = fmin(ZETA_FLOOR, o->damping_ratio);
-    x = 2.0 * (sqrt(zeta * zeta + 0.25 * budget) - zeta);
+    double lo = 0.0, hi = scale;
+    for (int it = 0; it < 30; it++) {
+      double mid = 0.5 * (lo + hi);
+      if (stability(blocks, n_blocks, n, d, w, mid, zeta, dt) >= target) lo = mid;
+      else hi = mid;
+    }
+    scale = lo;
   }
-  double w = x / dt;
+  double w_max = 0, w_min = INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    w[i] *= scale;
+    w_max = fmax(w_max, w[i]);
+    w_min = fmin(w_min, w[i]);
+  }
 
   dtw_jtc_config_defaults(out);
   snprintf(out->name, sizeof out->name, "%s", o->name != NULL ? o->name : "");
   out->update_rate_hz = nearbyint(1.0 / dt);
   out->allow_partial_joints_goal = true;
   out->stopped_velocity_tolerance = STOPPED_VEL_TOL;
-  out->goal_time = tidy(fmax(GOAL_TIME_S, 10.0 / (zeta * w)));
+  out->goal_time = tidy(fmax(GOAL_TIME_S, 10.0 / (zeta * w_min)));
   out->n_joints = n;
   for (size_t i = 0; i < n; i++) {
     const dtw_joint_desc_t *j = &joints[i];
     dtw_jtc_joint_config_t *c = &out->joints[i];
     snprintf(c->name, sizeof c->name, "%s", j->name);
-    c->gains = (dtw_jtc_gains_t){.p = tidy(d[i] * w * w), .d = tidy(2.0 * zeta * d[i] * w)};
-    double scale = j->type == DTW_JOINT_PRISMATIC ? PRISMATIC_SCALE : 1.0;
-    c->trajectory_tol = PATH_TOL_RAD * scale;
-    c->goal_tol = GOAL_TOL_RAD * scale;
+    c->gains = (dtw_jtc_gains_t){.p = tidy(d[i] * w[i] * w[i]),
+                                 .d = tidy(2.0 * zeta * d[i] * w[i])};
+    double unit = j->type == DTW_JOINT_PRISMATIC ? PRISMATIC_SCALE : 1.0;
+    c->trajectory_tol = PATH_TOL_RAD * unit;
+    c->goal_tol = GOAL_TOL_RAD * unit;
     if (j->limited && j->upper > j->lower) {
       double range = j->upper - j->lower;
       c->trajectory_tol = tidy(fmin(c->trajectory_tol, 0.5 * range));
@@ -146,7 +193,8 @@ int dtw_jtc_derive(const dtw_joint_desc_t *joints, size_t n, const double *block
     }
   }
   if (info != NULL)
-    *info = (dtw_jtc_derive_info_t){w, zeta, mu, (x * x + 4.0 * zeta * x) / (4.0 * mu)};
+    *info = (dtw_jtc_derive_info_t){w_max, w_min, zeta, mu,
+                                    1.0 / stability(blocks, n_blocks, n, d, w, 1.0, zeta, dt)};
   return 0;
 }
 

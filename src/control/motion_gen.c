@@ -12,22 +12,25 @@ void dtw_motion_gen_opts_default(dtw_motion_gen_opts_t *o) {
   o->fraction = 0.3;
   o->unlimited_rad = 0.5;
   o->unlimited_m = 0.05;
+  o->max_rad = 1.0;
+  o->max_m = 0.1;
   o->waves = 6;
   o->segment_s = 1.0;
 }
 
-/* Rest position inside the limits, and the peak of the excursion. */
-static void excursion(const dtw_joint_desc_t *j, double q0, const dtw_motion_gen_opts_t *o,
-                      double *rest, double *peak) {
-  if (!j->limited || !(j->upper > j->lower)) {
-    *rest = q0;
-    *peak = q0 + (j->type == DTW_JOINT_PRISMATIC ? o->unlimited_m : o->unlimited_rad);
-    return;
-  }
-  double r = fmin(fmax(q0, j->lower), j->upper);
-  double to = j->upper - r >= r - j->lower ? j->upper : j->lower;
-  *rest = r;
-  *peak = r + o->fraction * (to - r);
+static bool has_range(const dtw_joint_desc_t *j) { return j->limited && j->upper > j->lower; }
+
+double dtw_motion_excursion(const dtw_joint_desc_t *j, double rest, int direction,
+                           const dtw_motion_gen_opts_t *o) {
+  bool prismatic = j->type == DTW_JOINT_PRISMATIC;
+  if (!has_range(j))
+    return rest + (direction < 0 ? -1.0 : 1.0) * (prismatic ? o->unlimited_m : o->unlimited_rad);
+  double r = fmin(fmax(rest, j->lower), j->upper);
+  double to = direction < 0 ? j->lower : direction > 0 ? j->upper
+            : j->upper - r >= r - j->lower ? j->upper : j->lower;
+  double cap = prismatic ? o->max_m : o->max_rad;
+  double delta = o->fraction * (to - r);
+  return r + fmax(-cap, fmin(cap, delta));
 }
 
 int dtw_motion_generic(const dtw_joint_desc_t *joints, size_t n, const double *q0,
@@ -39,7 +42,8 @@ int dtw_motion_generic(const dtw_joint_desc_t *joints, size_t n, const double *q
     return dtw_errf(err, errlen, DTW_EINVAL, "generic motion: %zu joints (1..%d allowed)", n,
                     DTW_MAX_JOINTS);
   if (!(o->fraction > 0 && o->fraction < 1) || !(o->segment_s > 0) || !isfinite(o->segment_s) ||
-      o->waves == 0 || !(o->unlimited_rad >= 0) || !(o->unlimited_m >= 0))
+      o->waves == 0 || !(o->unlimited_rad >= 0) || !(o->unlimited_m >= 0) ||
+      !(o->max_rad > 0) || !(o->max_m > 0))
     return dtw_errf(err, errlen, DTW_EINVAL,
                     "generic motion: fraction must be in (0, 1), segment_s > 0, waves >= 1");
   for (size_t k = 0; k < n; k++)
@@ -54,7 +58,8 @@ int dtw_motion_generic(const dtw_joint_desc_t *joints, size_t n, const double *q
   double rest[DTW_MAX_JOINTS], peak[DTW_MAX_JOINTS];
   double seg = o->segment_s;
   for (size_t k = 0; k < n; k++) {
-    excursion(&joints[k], q0[k], o, &rest[k], &peak[k]);
+    rest[k] = has_range(&joints[k]) ? fmin(fmax(q0[k], joints[k].lower), joints[k].upper) : q0[k];
+    peak[k] = dtw_motion_excursion(&joints[k], q0[k], 0, o);
     // a quintic rest-to-rest move peaks at 1.875 x distance / T
     if (joints[k].velocity > 0)
       seg = fmax(seg, 1.875 * fabs(peak[k] - rest[k]) / (0.5 * joints[k].velocity));

@@ -619,3 +619,19 @@ int dtw_sim_hold_base(dtw_sim_t *sim) {
   int rc = sim_guard(sim, call_set_const, &c);
   return rc < 0 ? rc : 1;
 }
+
+int dtw_sim_min_armature(dtw_sim_t *sim, double armature) {
+  if (!isfinite(armature) || armature < 0) return DTW_EINVAL;
+  int raised = 0;
+  for (size_t i = 0; i < sim->n_joints; i++) {
+    int v = sim->map[i].vadr;
+    if (sim->m->dof_armature[v] >= armature) continue;
+    sim->m->dof_armature[v] = armature;
+    raised++;
+  }
+  if (raised == 0) return 0;
+  /* derived constants (invweight, acc0) follow the new inertia */
+  sim_set_const_t c = {.m = sim->m, .d = sim->d, .scratch = sim->orig.state};
+  int rc = sim_guard(sim, call_set_const, &c);
+  return rc < 0 ? rc : raised;
+}

@@ -67,6 +67,25 @@ static int split_xacro_args(const char *text, char store[][256], const char **ar
   return 0;
 }
 
+/* A rest pose outside a joint's limits (fr3's joint 6 rests at 0, its range starts at
+ * 0.54 rad) starts at the nearest limit: else MuJoCo's limit constraint kicks the
+ * joint in at the first steps, far from where its controller holds it. */
+static int start_inside_limits(dtw_twin_t *t) {
+  const dtw_joint_desc_t *j = dtw_sim_joints(t->sim);
+  int idx[DTW_MAX_JOINTS];
+  double q[DTW_MAX_JOINTS], pos[DTW_MAX_JOINTS];
+  size_t n = 0;
+  if (t->n_joints > DTW_MAX_JOINTS) return 0;
+  dtw_sim_get_joint_state(t->sim, q, NULL, NULL);
+  for (size_t i = 0; i < t->n_joints; i++) {
+    if (!j[i].limited || !(j[i].upper > j[i].lower)) continue;
+    if (q[i] >= j[i].lower && q[i] <= j[i].upper) continue;
+    idx[n] = (int)i;
+    pos[n++] = fmin(fmax(q[i], j[i].lower), j[i].upper);
+  }
+  return n > 0 ? dtw_sim_set_joint_state(t->sim, idx, pos, NULL, n) : 0;
+}
+
 /* ---- the controller: loaded, or derived from the model ------------------------------ */
 
 int dtw_twin_derive_controller(const dtw_sim_t *sim, const dtw_twin_settings_t *s,
@@ -86,18 +105,8 @@ int dtw_twin_derive_controller(const dtw_sim_t *sim, const dtw_twin_settings_t *
   dtw_sim_get_joint_state(sim, q0, NULL, NULL);
   int rc = 0;
   for (int pose = 0; pose < 3 && rc == 0; pose++) {
-    for (size_t i = 0; i < n; i++) {
-      const dtw_joint_desc_t *j = &joints[i];
-      double lim, r = q0[i];
-      if (j->limited && j->upper > j->lower) {
-        r = fmin(fmax(r, j->lower), j->upper);
-        lim = pose == 1 ? j->lower : j->upper;
-      } else {
-        double ex = j->type == DTW_JOINT_PRISMATIC ? mg.unlimited_m : mg.unlimited_rad;
-        lim = r + (pose == 1 ? -ex : ex) / mg.fraction;
-      }
-      q[i] = pose == 0 ? q0[i] : r + mg.fraction * (lim - r);
-    }
+    for (size_t i = 0; i < n; i++)
+      q[i] = pose == 0 ? q0[i] : dtw_motion_excursion(&joints[i], q0[i], pose == 1 ? -1 : 1, &mg);
     rc = dtw_sim_joint_inertia(sim, q, NULL, blocks + (size_t)pose * n * n);
   }
   if (rc < 0) {
@@ -134,11 +143,12 @@ static int select_controller(dtw_twin_t *t, const dtw_twin_settings_t *s, const 
   if ((rc = dtw_twin_derive_controller(t->sim, s, jcfg, &info, err, errlen)) < 0) return rc;
   t->derived = true;
   DTW_INFO("twin",
-           "robot '%s': %s: controller '%s' derived from the model for %zu joints (%.1f Hz, "
-           "damping ratio %.2f, %.0f%% of the stability limit at dt %g s); print it with "
-           "`dtwin model controllers`",
-           t->robot.name, why, jcfg->name, jcfg->n_joints, info.omega_rad_s / (2 * M_PI),
-           info.zeta, 100 * info.stability_use, dtw_sim_timestep(t->sim));
+           "robot '%s': %s: controller '%s' derived from the model for %zu joints "
+           "(%.1f-%.1f Hz, damping ratio %.2f, %.0f%% of the stability limit at dt %g s); print "
+           "it with `dtwin model controllers`",
+           t->robot.name, why, jcfg->name, jcfg->n_joints, info.omega_min_rad_s / (2 * M_PI),
+           info.omega_rad_s / (2 * M_PI), info.zeta, 100 * info.stability_use,
+           dtw_sim_timestep(t->sim));
   return 0;
 }
 
@@ -174,6 +184,14 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   mopts.n_xacro_args = n_args;
   if ((rc = dtw_model_load(model_path, &mopts, &t->robot, err, errlen)) < 0) goto fail;
   if ((rc = dtw_sim_create(&t->robot, &t->sim, err, errlen)) < 0) goto fail;
+  /* MJCF joints left without rotor inertia get what URDF joints get */
+  if ((rc = dtw_sim_min_armature(t->sim, s->armature)) < 0) {
+    rc = dtw_errf(err, errlen, rc, "%s: cannot set the joints' armature", model_path);
+    goto fail;
+  }
+  if (rc > 0)
+    DTW_INFO("twin", "robot '%s': %d joints without rotor inertia get sim.armature %g kg m^2",
+             t->robot.name, rc, s->armature);
   /* an MJCF robot written with a free joint goes on the test stand too */
   if (mopts.base == DTW_BASE_FIXED && t->robot.floating_base) {
     if ((rc = dtw_sim_hold_base(t->sim)) < 0) {
@@ -188,6 +206,11 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
     /* messages carry at most DTW_MAX_JOINTS joints; never publish a truncated robot */
     rc = dtw_errf(err, errlen, DTW_EUNSUP, "%s: %zu actuated joints; dtwin supports at most %d",
                   model_path, t->n_joints, DTW_MAX_JOINTS);
+    goto fail;
+  }
+  if ((rc = start_inside_limits(t)) < 0) {
+    rc = dtw_errf(err, errlen, rc, "%s: cannot move the rest pose inside the joint limits",
+                  model_path);
     goto fail;
   }
 
@@ -275,6 +298,7 @@ int dtw_twin_step(dtw_twin_t *t) {
     /* the state blew up: start over from the initial pose rather than run on garbage */
     t->sim_errors++;
     dtw_sim_reset(t->sim);
+    start_inside_limits(t);
     dtw_sim_get_joint_state(t->sim, t->q, NULL, NULL);
     dtw_jtc_hold(t->jtc, t->q);
     return DTW_ESIM;
@@ -352,6 +376,7 @@ int dtw_twin_scale_model(dtw_twin_t *t, double mass_scale, double friction_scale
 
 int dtw_twin_reset(dtw_twin_t *t) {
   int rc = dtw_sim_reset(t->sim);
+  if (rc == 0) rc = start_inside_limits(t);
   if (rc < 0) return rc;
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
   dtw_jtc_hold(t->jtc, t->q);

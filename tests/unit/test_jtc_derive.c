@@ -39,7 +39,7 @@ static bool near(double a, double b, double rel) { return fabs(a - b) <= rel * f
 /* Decoupled joints: p = M w^2, d = 2 zeta M w with the requested w and zeta. */
 static void test_gains_from_inertia(void **state) {
   (void)state;
-  dtw_joint_desc_t j[2] = {joint("shoulder", DTW_JOINT_REVOLUTE, -2, 2, 50),
+  dtw_joint_desc_t j[2] = {joint("shoulder", DTW_JOINT_REVOLUTE, -2, 2, 1000),
                            joint("wrist", DTW_JOINT_CONTINUOUS, 0, 0, 0)};
   double m[4] = {1.0, 0, 0, 0.1};
   dtw_jtc_derive_opts_t o;
@@ -50,6 +50,7 @@ static void test_gains_from_inertia(void **state) {
   assert_int_equal(dtw_jtc_derive(j, 2, m, 1, &o, &cfg, &info, err, sizeof err), 0);
   double w = 2 * M_PI * 10;
   assert_true(near(info.omega_rad_s, w, 1e-12));
+  assert_true(near(info.omega_min_rad_s, w, 1e-12));
   assert_true(info.zeta == 1.0 && info.mu_min == 1.0);
   assert_string_equal(cfg.name, "arm_controller");
   assert_int_equal(cfg.n_joints, 2);
@@ -62,7 +63,7 @@ static void test_gains_from_inertia(void **state) {
   assert_true(cfg.update_rate_hz == 1000 && cfg.allow_partial_joints_goal);
   /* tolerances: the demo file's, capped by a limited joint's range */
   assert_true(cfg.joints[0].trajectory_tol == 0.5 && cfg.joints[0].goal_tol == 0.08);
-  assert_true(cfg.goal_time == 1.0 && cfg.stopped_velocity_tolerance == 0.1);
+  assert_true(cfg.goal_time == 5.0 && cfg.stopped_velocity_tolerance == 0.1);
 
   /* the largest inertia over the poses counts */
   double poses[8] = {1.0, 0, 0, 0.1, 2.0, 0, 0, 0.05};
@@ -70,6 +71,27 @@ static void test_gains_from_inertia(void **state) {
   assert_true(near(cfg.joints[0].gains.p, 2 * w * w, 1e-3));
   assert_true(near(cfg.joints[1].gains.p, 0.1 * w * w, 1e-3));
   assert_true(near(info.mu_min, 0.5, 1e-9)); /* wrist at 0.05 while sized for 0.1 */
+}
+
+/* An actuator too weak for p x 0.1 rad gets a lower w: p = effort / 0.1 rad. */
+static void test_weak_actuator_gets_a_lower_bandwidth(void **state) {
+  (void)state;
+  dtw_joint_desc_t j[2] = {joint("shoulder", DTW_JOINT_REVOLUTE, -2, 2, 50),
+                           joint("gripper", DTW_JOINT_PRISMATIC, 0, 0.04, 2)};
+  double m[4] = {1.0, 0, 0, 0.5};
+  dtw_jtc_derive_opts_t o;
+  opts(&o);
+  dtw_jtc_config_t cfg;
+  dtw_jtc_derive_info_t info;
+  char err[256];
+  assert_int_equal(dtw_jtc_derive(j, 2, m, 1, &o, &cfg, &info, err, sizeof err), 0);
+  double w = sqrt(50 / 0.1);
+  assert_true(near(cfg.joints[0].gains.p, 500, 1e-3));
+  assert_true(near(cfg.joints[0].gains.d, 2 * w, 1e-3));
+  /* prismatic: 0.01 m, 2 N -> p 200 N/m */
+  assert_true(near(cfg.joints[1].gains.p, 200, 1e-3));
+  assert_true(near(info.omega_rad_s, w, 1e-9));
+  assert_true(near(info.omega_min_rad_s, sqrt(200 / 0.5), 1e-9));
 }
 
 static void test_small_ranges_and_prismatic_tolerances(void **state) {
@@ -125,6 +147,10 @@ static void test_coupled_joints_stay_stable(void **state) {
   assert_true(info.stability_use <= 0.5 + 1e-9);
   double dt = o.timestep_s;
   assert_true(simulate_norm(m, &cfg, dt, 20000) < 1e-3);
+  /* the bound is tight: past the limit (twice what the margin leaves) it blows up */
+  dtw_jtc_config_t twice = cfg;
+  for (int i = 0; i < 2; i++) twice.joints[i].gains.d *= 2.0 / o.stability_margin;
+  assert_false(simulate_norm(m, &twice, dt, 20000) < 1e3);
   /* the same loop at zeta 1 is past the limit */
   dtw_jtc_config_t hot = cfg;
   for (int i = 0; i < 2; i++) hot.joints[i].gains.d *= 1.0 / info.zeta;
@@ -135,6 +161,83 @@ static void test_coupled_joints_stay_stable(void **state) {
   assert_int_equal(dtw_jtc_derive(j, 2, m, 1, &o, &cfg, &info, err, sizeof err), 0);
   assert_true(info.omega_rad_s < 2 * M_PI * 10 && near(info.zeta, 0.1, 1e-12));
   assert_true(simulate_norm(m, &cfg, 0.01, 20000) < 1e-2);
+
+  /* joints with different bandwidths (a weak knee): still inside the bound */
+  j[1].effort = 5;
+  o.timestep_s = 0.001;
+  assert_int_equal(dtw_jtc_derive(j, 2, m, 1, &o, &cfg, &info, err, sizeof err), 0);
+  assert_true(info.omega_min_rad_s < info.omega_rad_s);
+  assert_true(info.stability_use <= 0.5 + 1e-6);
+  assert_true(simulate_norm(m, &cfg, 0.001, 20000) < 1e-3);
+  twice = cfg;
+  for (int i = 0; i < 2; i++) twice.joints[i].gains.d *= 2.0 / o.stability_margin;
+  assert_false(simulate_norm(m, &twice, 0.001, 20000) < 1e3);
+}
+
+/* The bound behind the derivation: with diagonal gains K, C, the loop the twin
+ * runs (effort held over a step, semi-implicit Euler) is stable when
+ * lambda_min(G^-1/2 M G^-1/2) > 1, G = dt^2 K / 4 + dt C / 2. Checked on random
+ * coupled 4-joint systems (fixed seed), by running them. */
+static void test_stability_bound_on_random_systems(void **state) {
+  (void)state;
+  enum { N4 = 4 };
+  unsigned seed = 12345;
+  int checked = 0, unstable_below = 0, below = 0;
+  for (int trial = 0; trial < 400; trial++) {
+    double a[N4 * N4], m[N4 * N4], mi[N4 * N4], k[N4], c[N4], g[N4], dt = 0.001;
+    for (int i = 0; i < N4 * N4; i++) a[i] = 2.0 * rand_r(&seed) / RAND_MAX - 1.0;
+    for (int i = 0; i < N4; i++)
+      for (int j = 0; j < N4; j++) {
+        double v = 0;
+        for (int l = 0; l < N4; l++) v += a[i * N4 + l] * a[j * N4 + l];
+        m[i * N4 + j] = v + (i == j ? 0.01 + 0.5 * rand_r(&seed) / RAND_MAX : 0);
+      }
+    for (int i = 0; i < N4; i++) {
+      k[i] = pow(10, 6.0 * rand_r(&seed) / RAND_MAX);
+      c[i] = pow(10, 4.0 * rand_r(&seed) / RAND_MAX);
+      g[i] = dt * dt * k[i] / 4 + dt * c[i] / 2;
+    }
+    /* M^-1 by Gauss-Jordan (SPD, no pivoting needed) */
+    double t[N4][2 * N4];
+    for (int i = 0; i < N4; i++)
+      for (int j = 0; j < 2 * N4; j++) t[i][j] = j < N4 ? m[i * N4 + j] : (j - N4 == i);
+    for (int col = 0; col < N4; col++) {
+      double p = t[col][col];
+      for (int j = 0; j < 2 * N4; j++) t[col][j] /= p;
+      for (int r = 0; r < N4; r++)
+        if (r != col) {
+          double f = t[r][col];
+          for (int j = 0; j < 2 * N4; j++) t[r][j] -= f * t[col][j];
+        }
+    }
+    for (int i = 0; i < N4; i++)
+      for (int j = 0; j < N4; j++) mi[i * N4 + j] = t[i][N4 + j];
+    double lam = dtw_jtc_scaled_min_eigenvalue(m, g, N4);
+    double q[N4] = {0.3, -0.2, 0.1, 0.25}, v[N4] = {0};
+    for (int step = 0; step < 10000; step++) {
+      double f[N4];
+      for (int i = 0; i < N4; i++) f[i] = -k[i] * q[i] - c[i] * v[i];
+      for (int i = 0; i < N4; i++) {
+        double acc = 0;
+        for (int j = 0; j < N4; j++) acc += mi[i * N4 + j] * f[j];
+        v[i] += dt * acc;
+      }
+      for (int i = 0; i < N4; i++) q[i] += dt * v[i];
+    }
+    double norm = 0;
+    for (int i = 0; i < N4; i++) norm += q[i] * q[i];
+    bool grew = !(norm < 1e3);
+    if (lam > 1.0) {
+      checked++;
+      if (grew) fail_msg("trial %d: lambda %.4f > 1 but the loop grew", trial, lam);
+    } else if (lam < 0.9) {
+      below++;
+      unstable_below += grew;
+    }
+  }
+  print_message("%d systems inside the bound all stable; %d of %d well outside it unstable\n",
+                checked, unstable_below, below);
+  assert_true(checked > 50 && unstable_below > below / 2);
 }
 
 static void test_refusals(void **state) {
@@ -246,8 +349,10 @@ static void test_print_and_load_round_trip(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gains_from_inertia),
+      cmocka_unit_test(test_weak_actuator_gets_a_lower_bandwidth),
       cmocka_unit_test(test_small_ranges_and_prismatic_tolerances),
       cmocka_unit_test(test_coupled_joints_stay_stable),
+      cmocka_unit_test(test_stability_bound_on_random_systems),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_min_eigenvalue),
       cmocka_unit_test(test_fits),

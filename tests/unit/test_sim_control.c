@@ -179,6 +179,22 @@ static void test_hold_base(void **state) {
   dtw_sim_destroy(sim);
 }
 
+/* MJCF joints without rotor inertia get some; joints with more keep theirs. */
+static void test_min_armature(void **state) {
+  (void)state;
+  dtw_sim_t *sim = create_ok("pendulum.xml");
+  double before[2], after[2];
+  assert_int_equal(dtw_sim_joint_inertia(sim, NULL, before, NULL), 0);
+  assert_int_equal(dtw_sim_min_armature(sim, 0.02), 2);
+  assert_int_equal(dtw_sim_joint_inertia(sim, NULL, after, NULL), 0);
+  assert_true(fabs(after[0] - before[0] - 0.02) < 1e-12 && fabs(after[1] - before[1] - 0.02) < 1e-12);
+  assert_int_equal(dtw_sim_min_armature(sim, 0.01), 0);
+  assert_int_equal(dtw_sim_min_armature(sim, -1), DTW_EINVAL);
+  double tau[2] = {1, 1};
+  for (int k = 0; k < 100; k++) assert_int_equal(dtw_sim_step(sim, tau, 2), 0);
+  dtw_sim_destroy(sim);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_inertia_is_the_mass_matrix),
@@ -186,6 +202,7 @@ int main(void) {
       cmocka_unit_test(test_split_step_is_a_step),
       cmocka_unit_test(test_bias_holds_against_gravity),
       cmocka_unit_test(test_hold_base),
+      cmocka_unit_test(test_min_armature),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
