@@ -100,4 +100,16 @@ check "demo: keeps its demo motion" bash -c "! grep -q 'generic motion' '$tmp/de
 expect 2 "up.motion: config/motions/wave.yaml names joint '.*' that robot 'h1' does not have" -- \
   "$DTWIN" up --model "$h1" --motion config/motions/wave.yaml \
   --set dtwin.http_port=0 --set bridge.port=0 --duration 1
+# 4. `dtwin model controllers` prints a file the twin loads as its controllers file
+if "$DTWIN" model controllers "$h1" >"$tmp/h1_controllers.yaml" 2>"$tmp/print.err"; then
+  check "controllers printed: 19 joints with gains" \
+    test "$(grep -c '{p: ' "$tmp/h1_controllers.yaml")" -eq 19
+  expect 0 'stopped at sim time' -- "$DTWIN" sim --model "$h1" \
+    --set sim.controllers_file="$tmp/h1_controllers.yaml" --set dtwin.http_port=0 \
+    --rtf 0 --duration 0.5 --quiet
+  check "the twin loaded it (nothing derived)" bash -c "! grep -q 'derived from the model' '$out_file'"
+else
+  check "dtwin model controllers $h1 (exit 0)" false
+  sed 's/^/    /' "$tmp/print.err"
+fi
 finish
