@@ -42,7 +42,8 @@
     "Root link height above the floor (m); 0 = the model's standing height, plus 0.3 m "    \
     "on the test stand so the feet swing free")                                              \
   X(BOOL, self_collision, "false", 0, 0, NULL,                                               \
-    "Let the robot's own links collide with each other (they always collide with the world)") \
+    "Let a URDF robot's own links collide with each other (they always collide with the "   \
+    "world); an MJCF robot keeps the contacts its author set")                              \
   X(DOUBLE, physics_rate_hz, "1000", 100, 20000, NULL, "Physics steps per simulated second") \
   X(DOUBLE, rtf, "1.0", 0.0, 100.0, NULL,                                                    \
     "Real-time factor the loop is paced to; 0 runs as fast as possible")                    \
