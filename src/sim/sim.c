@@ -11,6 +11,7 @@
 
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "sim__compile.h"
 #include "sim__guard.h"
 
 /* Name of the in-memory MJCF; unusual so no asset include collides with it. */
@@ -274,8 +275,9 @@ static int keep_originals(dtw_sim_t *sim) {
 }
 
 /* Compile the MJCF text from memory, named as if it lived in base_dir so relative asset
- * paths resolve there (VFS lookups strip the directory; misses fall back to disk). */
-static int compile_model(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen) {
+ * paths resolve there (VFS lookups strip the directory; misses fall back to disk), with
+ * the description's in-memory assets (converted meshes). */
+int dtw__sim_compile(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen) {
   int rc = 0;
   char path[4096];
   char mjerr[1000] = "";
@@ -408,7 +410,7 @@ int dtw_sim_create(const dtw_robot_desc_t *desc, dtw_sim_t **out, char *err, siz
   dtw_sim_t *sim = calloc(1, sizeof *sim);
   if (sim == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory for the simulation");
 
-  rc = compile_model(desc, &sim->m, err, errlen);
+  rc = dtw__sim_compile(desc, &sim->m, err, errlen);
   if (rc != 0) goto err_sim;
 
   sim_call_t mk = {.m = sim->m, .d = NULL};

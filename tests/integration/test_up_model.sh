@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# dtwin up --model: a robot nobody wrote a controllers file, sync groups or a
-# motion for - the Unitree H1 (MJCF, from the corpus) - runs as robot emulator
-# + twin + sync with no other file and stays SYNCED for 30 s under the generic
-# motion; so does the demo humanoid with no controllers file (derived
-# controller, its own demo motion). Needs the corpus (DTW_ROBOT_CORPUS): exit
-# 77 without it. The full list of corpus robots runs in test_twin_corpus.c
-# (no DDS, faster than real time); 30 s of wall time each keeps this list short.
+# dtwin up --model: robots nobody wrote a controllers file, sync groups or a
+# motion for run as robot emulator + twin + sync with no other file and stay
+# SYNCED for 30 s under the generic motion: every robot of the corpus (the xacro
+# ones from their sources with their makers' arguments), two at a time; so does
+# the demo humanoid with no controllers file (derived controller, its own demo
+# motion). Needs the corpus (DTW_ROBOT_CORPUS): exit 77 without it.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
@@ -41,19 +40,24 @@ metric() {  # metric URL NAME{labels...}: the sample's value, or empty
   curl -s --max-time 2 "$1/metrics" | grep -F "$2" | head -1 | awk '{print $NF}'
 }
 
-# synced_for_30s NAME LOG ARGS...: dtwin up with ARGS must come up SYNCED and
-# then stay SYNCED for HOLD_S s without a break (a status line HOLD_S s into
-# SYNCED; the metric says SYNCED, the motion flows), then stop on SIGINT with
-# no DIVERGED transition and no physics failure. A STALE transition (no robot
-# sample for 0.5 s: the host stalled the process) is reported and the 30 s
-# start again; the run gets HOLD_S x 2 + 15 s for that.
-synced_for_30s() {
-  local name=$1 log=$2; shift 2
-  # one worker thread: robot and twin advance together even on a loaded machine
+# up_start LOG ARGS...: dtwin up with ARGS in the background (pid in up_pid), one
+# worker thread (robot and twin advance together even on a loaded machine).
+up_start() {
+  local log=$1; shift
   "$DTWIN" up --twins 1 --set up.threads=1 --set dtwin.http_port=0 --set bridge.port=0 \
     --status-period 1 --duration $((HOLD_S * 2 + 15)) "$@" >"$log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
+  up_pid=$!
+  pids+=("$up_pid")
+}
+
+# up_verify NAME LOG PID: the dtwin up started with up_start must come up SYNCED
+# and then stay SYNCED for HOLD_S s without a break (a status line HOLD_S s into
+# SYNCED; the metric says SYNCED, the motion flows), then stop on SIGINT with no
+# DIVERGED transition and no physics failure. A STALE transition (no robot sample
+# for 0.5 s: the host stalled the process) is reported and the 30 s start again;
+# the run gets HOLD_S x 2 + 15 s for that.
+up_verify() {
+  local name=$1 log=$2 pid=$3
   check "$name: SYNCED within 30 s" wait_for "$log" 'sync SYNCED' 30
   local url
   url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
@@ -77,6 +81,13 @@ synced_for_30s() {
     sed 's/^/    /' | cut -c1-240
   grep -Eo 'max [0-9.]+ rad \([^)]*\)' "$log" | sort -k2 -n | tail -1 | sed 's/^/    largest robot - twin error in a status line: /'
   grep -E 'dtwin up: stopped' "$log" | sed 's/^/    /'
+}
+
+# synced_for_30s NAME LOG ARGS...: up_start, then up_verify
+synced_for_30s() {
+  local name=$1 log=$2; shift 2
+  up_start "$log" "$@"
+  up_verify "$name" "$log" "$up_pid"
 }
 
 # 1. Unitree H1 from its MJCF: derived controller, default groups (its names fit
@@ -112,4 +123,34 @@ else
   check "dtwin model controllers $h1 (exit 0)" false
   sed 's/^/    /' "$tmp/print.err"
 fi
+
+# 5. every other corpus robot, the xacro ones from their sources with their makers'
+#    arguments: SYNCED for 30 s with nothing but the description. Two at a time, each
+#    pair of processes in DDS of its own (a discovery tag: same topic names).
+export ROS_PACKAGE_PATH=$corpus
+uri=${CYCLONEDDS_URI:-<General><Interfaces><NetworkInterface name="lo"/></Interfaces></General>}
+robots=(
+  "h1_description/urdf/h1.urdf|"
+  "h1_description/urdf/h1_with_hand.urdf|"
+  "h1_description/mjcf/h1_with_hand.xml|"
+  "g1_description/g1_23dof.urdf|"
+  "g1_description/g1_23dof.xml|"
+  "ur_description/urdf/ur.urdf.xacro|name:=ur ur_type:=ur5e"
+  "franka_description/robots/fr3/fr3.urdf.xacro|"
+)
+for ((i = 0; i < ${#robots[@]}; i += 2)); do
+  running=()
+  for ((j = i; j < i + 2 && j < ${#robots[@]}; j++)); do
+    path=${robots[j]%%|*} args=${robots[j]#*|}
+    if [[ $uri == *"</Tag>"* ]]; then tagged=${uri/<\/Tag>/-up-model-$j</Tag>}
+    else tagged="$uri<Discovery><Tag>dtwin-up-model-$j</Tag></Discovery>"; fi
+    CYCLONEDDS_URI=$tagged up_start "$tmp/corpus_$j.log" --model "$corpus/$path" \
+      --set sim.xacro_args="$args" --set robot.xacro_args="$args"
+    running+=("$j:$up_pid")
+  done
+  for r in "${running[@]}"; do
+    j=${r%%:*}
+    up_verify "${robots[j]%%|*}" "$tmp/corpus_$j.log" "${r#*:}"
+  done
+done
 finish
