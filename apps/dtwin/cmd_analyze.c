@@ -1,0 +1,195 @@
+/* dtwin analyze - twin and sync run offline over an MCAP recording: no DDS,
+ * no wall clock; time is the recording's log time, so a run is deterministic.
+ * The twin follows the recorded trajectory commands, sync compares the
+ * recorded robot joint states with it; the report goes to JSON and HTML
+ * (analyze_report.c). */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "cli.h"
+#include "dtw/err.h"
+#include "dtw/mcap.h"
+#include "dtw/ros_cdr.h"
+#include "dtw/sim_node.h"
+#include "dtw/sync.h"
+#include "dtw/sync_node.h"
+#include "dtw/twin.h"
+
+const char dtwin_usage_analyze[] =
+    "usage: dtwin analyze FILE.mcap [--model ROBOT] [--robot-topic T] [--command-topic T]\n"
+    "                     [-o PREFIX]\n"
+    "\n"
+    "Runs the twin (model ROBOT, default sim.model) and the sync logic offline over a\n"
+    "recording: the twin follows the JointTrajectory commands of the recording (the\n"
+    "--command-topic, default every topic ending in joint_trajectory), sync compares the\n"
+    "robot's joint states (--robot-topic, default <sync.robot_namespace>/joint_states)\n"
+    "with it, on the recording's log time (no DDS, no wall clock: the same file gives the\n"
+    "same report). Writes PREFIX.json and PREFIX.html (default: FILE without .mcap +\n"
+    "'.report'): states over time, divergence episodes with joint and kind, error\n"
+    "statistics per joint and group. Joint names that are not the model's are reported.\n"
+    "Exit: 0 ok, 1 unreadable or corrupt file (what was read is still reported), 2 usage.\n";
+
+#define TWIN_RATE_HZ 500.0 /* the sim node's joint_states_rate_hz default */
+
+static int parse(dtwin_cli_t *cli, analyze_opts_t *o) {
+  static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                       {"robot-topic", required_argument, NULL, 'r'},
+                                       {"command-topic", required_argument, NULL, 'c'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {NULL, 0, NULL, 0}};
+  optind = 1;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(cli->argc, cli->argv, "o:", opts, NULL)) != -1) {
+    switch (c) {
+    case 'm':
+      if (dtwin_set_param(cli, "sim", "model", optarg)) return DTWIN_EXIT_USAGE;
+      break;
+    case 'r': o->robot_topic = optarg; break;
+    case 'c': o->command_topic = optarg; break;
+    case 'o': o->prefix = optarg; break;
+    default: return dtwin_usage_error(cli, "unknown or incomplete option '%s'", cli->argv[optind - 1]);
+    }
+  }
+  if (optind != cli->argc - 1) return dtwin_usage_error(cli, "give one FILE.mcap");
+  o->file = cli->argv[optind];
+  return 0;
+}
+
+static bool is_command_topic(const analyze_opts_t *o, const dtw_mcap_channel_t *ch) {
+  if (!ch->schema || strcmp(ch->schema->name, "trajectory_msgs/msg/JointTrajectory")) return false;
+  if (o->command_topic) return !strcmp(ch->topic, o->command_topic);
+  size_t n = strlen(ch->topic);
+  return n >= 16 && !strcmp(ch->topic + n - 16, "joint_trajectory");
+}
+
+/* Step the twin up to sim time t, feeding sync its joint states at TWIN_RATE_HZ. */
+static int advance_twin(analyze_t *a, double t, char *err, size_t errlen) {
+  while (dtw_twin_sim_time(a->twin) + 0.5 * a->dt < t) {
+    int rc = dtw_twin_step(a->twin);
+    if (rc < 0) return dtw_errf(err, errlen, rc, "twin step failed at t=%.3f s", t);
+    double st = dtw_twin_sim_time(a->twin);
+    if (st + 1e-9 >= a->next_twin_pub) {
+      a->next_twin_pub += 1.0 / TWIN_RATE_HZ;
+      dtw_twin_get_joint_state(a->twin, &a->twin_js);
+      dtw_sync_on_twin_sample(a->sync, &a->twin_js, st);
+    }
+    if (st + 1e-9 >= a->next_tick) {
+      a->next_tick += 1.0 / a->sync_settings.status_rate_hz;
+      int flags = dtw_sync_tick(a->sync, st);
+      if (flags > 0 && (flags & DTW_SYNC_TICK_RESYNC) &&
+          dtw_sync_latest_robot_state(a->sync, &a->robot_js) == 0) {
+        char e2[256];
+        if (dtw_twin_set_state(a->twin, &a->robot_js, e2, sizeof e2) == 0) dtw_sync_resync_done(a->sync, st);
+      }
+      analyze_on_tick(a, flags);
+    }
+  }
+  return 0;
+}
+
+int dtwin_cmd_analyze(dtwin_cli_t *cli) {
+  analyze_t a;
+  memset(&a, 0, sizeof a);
+  int rc = parse(cli, &a.opt);
+  if (rc) return rc;
+  dtw_sim_node_settings_t sim;
+  dtw_sync_node_settings_t syn;
+  if ((rc = dtwin_get_settings(cli, "sim", &sim)) || (rc = dtwin_get_settings(cli, "sync", &syn)))
+    return rc;
+#define COPY_SYNC_PARAM(type, name, ...) memcpy(&a.sync_settings.name, &syn.name, sizeof syn.name);
+  DTW_SYNC_PARAMS(COPY_SYNC_PARAM)
+#undef COPY_SYNC_PARAM
+#define COPY_TWIN_PARAM(type, name, ...) memcpy(&a.twin_settings.name, &sim.name, sizeof sim.name);
+  DTW_TWIN_PARAMS(COPY_TWIN_PARAM)
+#undef COPY_TWIN_PARAM
+  a.twin_settings.rtf = 0;
+  char err[1024];
+  char robot_topic[600];
+  snprintf(robot_topic, sizeof robot_topic, "%s/joint_states", a.sync_settings.robot_namespace);
+  if (!a.opt.robot_topic) a.opt.robot_topic = robot_topic;
+  dtw_mcap_reader_t *r = NULL;
+  if (dtw_mcap_reader_open(a.opt.file, &r, err, sizeof err)) {
+    fprintf(stderr, "dtwin analyze: %s\n", err);
+    return DTWIN_EXIT_FAILURE;
+  }
+  if (dtw_twin_create(&a.twin_settings, &a.twin, err, sizeof err)) {
+    fprintf(stderr, "dtwin analyze: %s\n", err);
+    dtw_mcap_reader_close(r);
+    return DTWIN_EXIT_USAGE;
+  }
+  const dtw_robot_desc_t *desc = dtw_twin_robot(a.twin);
+  a.n_joints = dtw_twin_joint_count(a.twin);
+  dtw_twin_get_joint_state(a.twin, &a.twin_js);
+  const char *names[DTW_MAX_JOINTS];
+  for (size_t i = 0; i < a.n_joints; i++) names[i] = a.twin_js.name[i];
+  (void)desc;
+  rc = DTWIN_EXIT_FAILURE;
+  if (dtw_sync_create(&a.sync_settings, names, a.n_joints, &a.sync, err, sizeof err)) {
+    fprintf(stderr, "dtwin analyze: sync: %s\n", err);
+    goto out;
+  }
+  if (dtw_traj_msg_init(&a.traj, (size_t)a.twin_settings.max_trajectory_points)) goto out;
+  a.dt = dtw_twin_timestep(a.twin);
+  a.next_twin_pub = 0;
+  a.next_tick = 1.0 / a.sync_settings.status_rate_hz;
+  dtw_mcap_message_t m;
+  uint64_t t0 = 0;
+  bool have_t0 = false;
+  int read_rc;
+  while ((read_rc = dtw_mcap_next(r, &m, err, sizeof err)) == 1) {
+    if (!have_t0) { t0 = m.log_time; have_t0 = true; }
+    double t = m.log_time >= t0 ? (double)(m.log_time - t0) * 1e-9 : 0;
+    bool robot = !strcmp(m.channel->topic, a.opt.robot_topic);
+    bool cmd = !robot && is_command_topic(&a.opt, m.channel);
+    if (!robot && !cmd) continue;
+    if (strcmp(m.channel->message_encoding, "cdr")) {
+      fprintf(stderr, "dtwin analyze: %s: message encoding '%s' is not cdr; channel skipped\n",
+              m.channel->topic, m.channel->message_encoding);
+      continue;
+    }
+    if (advance_twin(&a, t, err, sizeof err)) {
+      fprintf(stderr, "dtwin analyze: %s\n", err);
+      goto out;
+    }
+    char e2[256];
+    if (cmd) {
+      if (dtw_cdr_decode_joint_trajectory(m.data, m.len, &a.traj, e2, sizeof e2)) {
+        a.bad_messages++;
+        continue;
+      }
+      a.traj.stamp = (dtw_time_t){0, 0}; /* recorded stamps are another clock: start now */
+      if (dtw_twin_accept_trajectory(a.twin, &a.traj, e2, sizeof e2) == 0) a.commands++;
+      else a.commands_refused++;
+      continue;
+    }
+    if (dtw_cdr_decode_joint_state(m.data, m.len, &a.robot_js, e2, sizeof e2)) {
+      if (!a.bad_messages++) fprintf(stderr, "dtwin analyze: %s: %s\n", m.channel->topic, e2);
+      continue;
+    }
+    analyze_note_names(&a, &a.robot_js);
+    /* the recording may start mid-motion: the twin starts from the robot's first state */
+    if (!strcmp(a.sync_settings.mode, "mirror") || a.robot_samples == 0) {
+      char e3[256];
+      if (dtw_twin_set_state(a.twin, &a.robot_js, e3, sizeof e3) == 0) dtw_sync_resync_done(a.sync, t);
+    }
+    dtw_sync_on_robot_sample(a.sync, &a.robot_js, t, NULL);
+    a.robot_samples++;
+  }
+  bool corrupt = read_rc < 0;
+  if (corrupt) fprintf(stderr, "dtwin analyze: %s (reporting what was read)\n", err);
+  a.duration_s = dtw_twin_sim_time(a.twin);
+  rc = analyze_write_reports(&a, corrupt ? err : NULL);
+  if (!rc && corrupt) rc = DTWIN_EXIT_FAILURE;
+out:
+  analyze_free(&a);
+  dtw_traj_msg_fini(&a.traj);
+  dtw_sync_destroy(a.sync);
+  dtw_twin_destroy(a.twin);
+  dtw_mcap_reader_close(r);
+  return rc;
+}
