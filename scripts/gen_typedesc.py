@@ -2,7 +2,7 @@
 """Generate dtwin's ROS 2 type descriptions from idl/*.idl (the same list the
 bus compiles with idlc): for every message struct, its complete .msg
 definition (ros2msg: the type first, then each dependency after a line of 80
-'=' and 'MSG: pkg/msg/Name', as rosbag2 writes MCAP schemas) and its RIHS01
+'=' and 'MSG: pkg/Name', as rosbag2 writes MCAP schemas) and its RIHS01
 type hash (REP-2011: SHA-256 of the type description JSON without default
 values, referenced types sorted by name, separators ', ' and ': ').
 
@@ -188,7 +188,10 @@ def msg_text(types, name):
 def full_definition(types, name):
     out = msg_text(types, name)
     for d in deps(types, name):
-        out += '=' * 80 + '\nMSG: ' + d + '\n' + msg_text(types, d)
+        # 'MSG: pkg/Name', the form field types use: Foxglove's parser
+        # (@foxglove/rosmsg) resolves only that one
+        pkg, _, name = d.split('/')
+        out += '=' * 80 + '\nMSG: ' + pkg + '/' + name + '\n' + msg_text(types, d)
     return out
 
 

@@ -42,8 +42,8 @@ static void test_lookup_and_text(void **st) {
   assert_null(dtw_typedesc_find("sensor_msgs/msg/Nope"));
   assert_null(dtw_typedesc_find("nopkg"));
   assert_non_null(strstr(a->msg_definition, "float64[] position\n"));
-  assert_non_null(strstr(a->msg_definition, "\nMSG: std_msgs/msg/Header\n"));
-  assert_non_null(strstr(a->msg_definition, "\nMSG: builtin_interfaces/msg/Time\n"));
+  assert_non_null(strstr(a->msg_definition, "\nMSG: std_msgs/Header\n"));
+  assert_non_null(strstr(a->msg_definition, "\nMSG: builtin_interfaces/Time\n"));
   const dtw_typedesc_t *d = dtw_typedesc_find("diagnostic_msgs/msg/DiagnosticStatus");
   assert_non_null(d);
   assert_non_null(strstr(d->msg_definition, "byte OK=0\n"));
