@@ -13,6 +13,7 @@
 
 typedef struct analyze_opts {
   const char *file, *robot_topic, *command_topic, *prefix;
+  const char *twin_ns; /* default command topics: <twin_ns>/.../joint_trajectory */
 } analyze_opts_t;
 
 /* One status tick of the time series. */

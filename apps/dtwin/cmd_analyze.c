@@ -25,7 +25,7 @@ const char dtwin_usage_analyze[] =
     "\n"
     "Runs the twin (model ROBOT, default sim.model) and the sync logic offline over a\n"
     "recording: the twin follows the JointTrajectory commands of the recording (the\n"
-    "--command-topic, default every topic ending in joint_trajectory), sync compares the\n"
+    "--command-topic, default <sync.twin_namespace>/...joint_trajectory), sync compares the\n"
     "robot's joint states (--robot-topic, default <sync.robot_namespace>/joint_states)\n"
     "with it, on the recording's log time (no DDS, no wall clock: the same file gives the\n"
     "same report). Writes PREFIX.json and PREFIX.html (default: FILE without .mcap +\n"
@@ -63,8 +63,10 @@ static int parse(dtwin_cli_t *cli, analyze_opts_t *o) {
 static bool is_command_topic(const analyze_opts_t *o, const dtw_mcap_channel_t *ch) {
   if (!ch->schema || strcmp(ch->schema->name, "trajectory_msgs/msg/JointTrajectory")) return false;
   if (o->command_topic) return !strcmp(ch->topic, o->command_topic);
-  size_t n = strlen(ch->topic);
-  return n >= 16 && !strcmp(ch->topic + n - 16, "joint_trajectory");
+  size_t n = strlen(ch->topic), ns = strlen(o->twin_ns);
+  /* the twin's own command topic: the robot's copy would restart the motion */
+  return n >= 16 && !strcmp(ch->topic + n - 16, "joint_trajectory") &&
+         !strncmp(ch->topic, o->twin_ns, ns) && ch->topic[ns] == '/';
 }
 
 /* Step the twin up to sim time t, feeding sync its joint states at TWIN_RATE_HZ. */
@@ -112,6 +114,7 @@ int dtwin_cmd_analyze(dtwin_cli_t *cli) {
   char robot_topic[600];
   snprintf(robot_topic, sizeof robot_topic, "%s/joint_states", a.sync_settings.robot_namespace);
   if (!a.opt.robot_topic) a.opt.robot_topic = robot_topic;
+  a.opt.twin_ns = a.sync_settings.twin_namespace;
   dtw_mcap_reader_t *r = NULL;
   if (dtw_mcap_reader_open(a.opt.file, &r, err, sizeof err)) {
     fprintf(stderr, "dtwin analyze: %s\n", err);
