@@ -29,6 +29,7 @@ configure: deps
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
+	@scripts/web-deps.sh || echo "make: the page's libraries (web/, npm ci) are missing: the viewer serves no page"
 
 # The whole twin system: robot emulator, twin, sync, monitor, bridge (dtwin up).
 # Try a fault: make demo DEMO_ARGS="--lock-joint left_knee@5"

@@ -6,7 +6,12 @@
  *               publisher, received by a DDS subscriber.
  * Throughput: messages/s delivered to the slowest receiver in a 1 s burst.
  * Latency: one message at a time (sequence number in header.stamp.sec),
- * until every receiver has it; median and p99. Printed as ratios to DDS. */
+ * until every receiver has it; median and p99. Printed as ratios to DDS.
+ * Publisher CPU: the publishing thread's CPU time per message during the
+ * burst -- with the bridge subscribed in the same process this is what a
+ * physics worker of `dtwin up` would pay for the bridge's clients.
+ * Each figure is the median of ROUNDS rounds not disturbed by neighbours
+ * (bench_common.h); the neighbours' CPU of every round is printed. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "dtw/bridge.h"
 #include "dtw/bridge_node.h"
 #include "dtw/bus.h"
@@ -29,6 +35,7 @@
 #define TOPIC_IN "/bench/js_in"   /* TCP -> DDS */
 #define MAXC 8
 #define LAT_N 1000
+#define ROUNDS 3
 
 static dtw_bridge_node_t *g_bridge;
 static atomic_bool g_stop;
@@ -152,6 +159,7 @@ static int cmp_i64(const void *a, const void *b) {
 
 typedef struct result {
   double rate, p50_us, p99_us;
+  double pub_cpu_us; /* publishing thread's CPU per message in the burst */
 } result_t;
 
 /* Receivers: n TCP clients (reading TOPIC_OUT), or none = the DDS subscriber. */
@@ -181,11 +189,12 @@ static result_t measure(void (*send)(void *, int32_t), void *ctx, tcp_client_t *
   static int64_t lat[LAT_N];
   result_t r = {0};
   int64_t before = min_count(cs, n);
-  int64_t t0 = dtw_clock_mono_ns(), sent = 0;
+  int64_t t0 = dtw_clock_mono_ns(), sent = 0, cpu0 = bench_cpu_ns();
   while (dtw_clock_mono_ns() - t0 < 1000000000) {
     send(ctx, ++*seq);
     sent++;
   }
+  r.pub_cpu_us = (double)(bench_cpu_ns() - cpu0) / 1e3 / (double)(sent ? sent : 1);
   dtw_clock_sleep_ns(200000000); /* let queues drain */
   r.rate = (double)(min_count(cs, n) - before) / ((double)(dtw_clock_mono_ns() - t0 - 200000000) / 1e9);
   int k = 0;
@@ -202,8 +211,35 @@ static result_t measure(void (*send)(void *, int32_t), void *ctx, tcp_client_t *
     r.p50_us = (double)lat[k / 2] / 1e3;
     r.p99_us = (double)lat[k * 99 / 100] / 1e3;
   }
-  (void)sent;
   return r;
+}
+
+/* The median of ROUNDS undisturbed rounds of measure() (rate, latency, CPU each). */
+static result_t measure_rounds(const char *what, void (*send)(void *, int32_t), void *ctx,
+                               tcp_client_t *cs, int n, int32_t *seq) {
+  double rate[ROUNDS], p50[ROUNDS], p99[ROUNDS], cpu[ROUNDS];
+  bool dist[ROUNDS];
+  for (int i = 0; i < ROUNDS; i++) {
+    bench_cpu_snapshot_t snap;
+    bench_round_begin(&snap);
+    result_t r = measure(send, ctx, cs, n, seq);
+    printf("  %s round %d: %.0f msg/s, p50 %.1f us, publisher %.2f us CPU/msg", what, i + 1,
+           r.rate, r.p50_us, r.pub_cpu_us);
+    dist[i] = bench_round_end(&snap);
+    rate[i] = r.rate;
+    p50[i] = r.p50_us;
+    p99[i] = r.p99_us;
+    cpu[i] = r.pub_cpu_us;
+  }
+  int used;
+  result_t m;
+  m.rate = bench_median_quiet(rate, dist, ROUNDS, &used);
+  m.p50_us = bench_median_quiet(p50, dist, ROUNDS, &used);
+  m.p99_us = bench_median_quiet(p99, dist, ROUNDS, &used);
+  m.pub_cpu_us = bench_median_quiet(cpu, dist, ROUNDS, &used);
+  char note[96];
+  printf("  %s: %s\n", what, bench_rounds_note(used, ROUNDS, note, sizeof note));
+  return m;
 }
 
 static dtw_pub_t *g_pub_out, *g_pub_in;
@@ -236,9 +272,12 @@ static void send_tcp_in(void *ctx, int32_t seq) {
 }
 
 static void print_row(const char *what, result_t r, result_t base) {
-  printf("%-34s %9.0f msg/s (x%.2f)   latency p50 %7.1f us (x%.2f)  p99 %7.1f us\n", what, r.rate,
-         base.rate > 0 ? r.rate / base.rate : 0, r.p50_us, base.p50_us > 0 ? r.p50_us / base.p50_us : 0,
-         r.p99_us);
+  printf("%-34s %9.0f msg/s (x%.2f)   latency p50 %7.1f us (x%.2f)  p99 %7.1f us   publisher "
+         "%.2f us CPU/msg (%+.2f)\n",
+         what, r.rate, base.rate > 0 ? r.rate / base.rate : 0, r.p50_us,
+         base.p50_us > 0 ? r.p50_us / base.p50_us : 0, r.p99_us, r.pub_cpu_us,
+         r.pub_cpu_us - base.pub_cpu_us);
+  fflush(stdout);
 }
 
 int main(void) {
@@ -286,7 +325,9 @@ int main(void) {
   /* ---- DDS -> TCP ---- */
   dtw_sub_create(bn, TOPIC_OUT, DTW_TYPE_JOINT_STATE, &so, &sub, err, sizeof err);
   dtw_pub_wait_matched(g_pub_out, 1, 3000000000LL);
-  result_t base = measure(send_dds_out, NULL, NULL, 0, &seq);
+  bench_cpu_snapshot_t whole0, whole1;
+  bench_cpu_snap(&whole0);
+  result_t base = measure_rounds("DDS -> DDS", send_dds_out, NULL, NULL, 0, &seq);
   dtw_sub_destroy(sub);
   print_row("DDS -> DDS subscriber (baseline)", base, base);
   tcp_client_t cs[MAXC];
@@ -304,9 +345,9 @@ int main(void) {
     dtw_clock_sleep_ns(300000000);
     dtw_pub_wait_matched(g_pub_out, 1, 3000000000LL);
     dtw_clock_sleep_ns(300000000);
-    result_t r = measure(send_dds_out, NULL, cs, n, &seq);
     char what[64];
     snprintf(what, sizeof what, "DDS -> bridge -> %d TCP client%s", n, n > 1 ? "s" : "");
+    result_t r = measure_rounds(what, send_dds_out, NULL, cs, n, &seq);
     print_row(what, r, base);
     for (int i = 0; i < n; i++) {
       shutdown(cs[i].fd, SHUT_RDWR);
@@ -322,7 +363,7 @@ int main(void) {
   dtw_sub_create(bn, TOPIC_IN, DTW_TYPE_JOINT_STATE, &so, &sub, err, sizeof err);
   dtw_pub_wait_matched(g_pub_in, 1, 3000000000LL);
   atomic_store(&g_dds_last, -1);
-  result_t base_in = measure(send_dds_in, NULL, NULL, 0, &seq);
+  result_t base_in = measure_rounds("DDS -> DDS (in)", send_dds_in, NULL, NULL, 0, &seq);
   print_row("DDS publisher -> DDS (baseline)", base_in, base_in);
   dtw_pub_destroy(g_pub_in);
   for (int ci = 0; ci < 2; ci++) {
@@ -337,9 +378,9 @@ int main(void) {
     dtw_sub_wait_matched(sub, 1, 3000000000LL);
     dtw_clock_sleep_ns(500000000);
     tcp_send_ctx_t ctx = {cs, n, 0};
-    result_t r = measure(send_tcp_in, &ctx, NULL, 0, &seq);
     char what[64];
     snprintf(what, sizeof what, "%d TCP client%s -> bridge -> DDS", n, n > 1 ? "s" : "");
+    result_t r = measure_rounds(what, send_tcp_in, &ctx, NULL, 0, &seq);
     print_row(what, r, base_in);
     for (int i = 0; i < n; i++) {
       shutdown(cs[i].fd, SHUT_RDWR);
@@ -350,8 +391,16 @@ int main(void) {
   }
   dtw_bridge_node_stats_t st;
   dtw_bridge_node_get_stats(g_bridge, &st);
-  printf("bridge: frames in %llu out %llu, dropped %llu\n", (unsigned long long)st.frames_in,
-         (unsigned long long)st.frames_out, (unsigned long long)st.dropped);
+  printf("bridge: frames in %llu out %llu in %llu socket writes (%.1f frames per write), "
+         "dropped %llu\n",
+         (unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
+         (unsigned long long)st.writes,
+         st.writes ? (double)st.frames_out / (double)st.writes : 0.0,
+         (unsigned long long)st.dropped);
+  bench_cpu_snap(&whole1);
+  char line[160];
+  bench_neighbours_line(&whole0, &whole1, line, sizeof line);
+  printf("bench_bridge: whole run: %s\n", line);
   atomic_store(&g_stop, true);
   pthread_join(bt, NULL);
   dtw_sub_destroy(sub);

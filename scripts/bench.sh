@@ -8,6 +8,8 @@ set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
 export DTW_SOURCE_DIR=$PWD
+# Published robots for bench_load (never copied into the repository).
+export DTW_ROBOT_CORPUS=${DTW_ROBOT_CORPUS:-$PWD/../shared/robots}
 # Keep DDS traffic on loopback and away from other runs.
 export CYCLONEDDS_URI=${CYCLONEDDS_URI:-'<General><Interfaces><NetworkInterface name="lo"/></Interfaces></General>'}
 export ROS_DOMAIN_ID=${ROS_DOMAIN_ID:-90}
@@ -27,7 +29,8 @@ for b in "$build"/bench/bench_*; do
   run "$(basename "$b")" "$b"
 done
 # scripted benchmarks (whole processes)
-for b in scripts/bench_scrape.sh scripts/bench_up.sh; do
+for b in scripts/bench_scrape.sh scripts/bench_up.sh scripts/bench_bridge_abuse.sh \
+  scripts/bench_viewer.sh; do
   [[ -x "$b" ]] || continue
   run "$(basename "$b" .sh)" "$b" "$build"
 done

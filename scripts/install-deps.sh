@@ -8,10 +8,12 @@ packages=(
   # toolchain
   build-essential cmake pkg-config git clang libclang-rt-14-dev
   # runtime libraries (why each: docs/dependencies.md)
-  libmujoco-dev cyclonedds-dev cyclonedds-tools libxml2-dev libyaml-dev
-  libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev libzstd-dev liblz4-dev zlib1g-dev
+  libmujoco-dev cyclonedds-dev cyclonedds-tools libxml2-dev libyaml-dev libassimp-dev libxxhash-dev
+  libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev libwebsockets-dev libzstd-dev liblz4-dev zlib1g-dev
   # tests: cmocka, promtool and a real Prometheus server, HTTP and process tools
   libcmocka-dev prometheus yamllint python3 python3-yaml curl procps iproute2
+  # the viewer's browser test (headless Chromium; node + npm come with the image)
+  chromium
   # container image and local deployment (make image, scripts/deploy.sh --target local);
   # runc: crun 1.8 fails on hybrid cgroups (deploy/podman/containers.conf)
   podman runc buildah debootstrap uidmap slirp4netns fuse-overlayfs catatonit util-linux shellcheck

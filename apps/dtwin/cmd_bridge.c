@@ -26,7 +26,8 @@ const char dtwin_usage_bridge[] =
     "  --quiet        no status lines, only the summary\n"
     "\n"
     "Prints \"bridge listening on ADDR:PORT\" once listening.\n"
-    "Exit codes: 0 ok, 1 runtime failure, 2 bad options or configuration (e.g. port in use).\n";
+    "Exit codes: 0 ok, 1 runtime failure (e.g. the port is in use), 2 bad options or\n"
+    "configuration.\n";
 
 static int set_param(dtwin_cli_t *cli, const char *param, const char *value) {
   char assignment[1200], err[1024];
@@ -77,7 +78,10 @@ int dtwin_cmd_bridge(dtwin_cli_t *cli) {
   if (rc < 0) {
     fprintf(stderr, "dtwin %s: %s\n", cli->cmd_name, err);
     dtwin_host_close(&host);
-    return rc == DTW_ENOMEM || rc == DTW_EDDS ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_USAGE;
+    /* what the environment did not give (a port in use, memory, DDS) is a runtime
+     * failure (docs/cli.md); a bad address or name is a usage error */
+    return rc == DTW_ENOMEM || rc == DTW_EDDS || rc == DTW_EIO ? DTWIN_EXIT_FAILURE
+                                                               : DTWIN_EXIT_USAGE;
   }
   if ((rc = dtwin_host_serve(cli, &host, 9105)) != 0) {
     dtw_bridge_node_destroy(node);

@@ -30,9 +30,11 @@
 #include "dtw/sim_node.h"
 #include "dtw/sync_node.h"
 #include "dtw/traj_file.h"
+#include "dtw/viewer_node.h"
 #include "process.h"
 #include "record.h"
 #include "up.h"
+#include "view.h"
 
 #define DTW_PARAM_STYPE dtwin_up_settings_t
 DTW_PARAM_TABLE(dtwin_up_param_table, "up",
@@ -88,11 +90,13 @@ typedef struct system {
   dtw_sync_node_settings_t sync;
   dtw_monitor_node_settings_t monitor;
   dtw_bridge_node_settings_t bridge;
+  dtw_viewer_node_settings_t viewer;
   dtwin_host_t host;
   pair_t *pairs;
   size_t n_pairs;
   dtw_monitor_node_t *mon;
   dtw_bridge_node_t *br;
+  dtw_viewer_node_t *view;
   dtw_bus_node_t *commander;
   dtw_joint_trajectory_msg_t motion;
   double motion_len_s;
@@ -237,7 +241,29 @@ static int start_workers(system_t *s, char *err, size_t errlen) {
                                &s->pool, err, errlen);
 }
 
+/* The page and Foxglove server (dtw/viewer_node.h), on the pairs' topics like any client. */
+static int create_viewer(system_t *s, char *err, size_t errlen) {
+  if (!s->viewer.enabled) return 0;
+  dtw_viewer_pair_t *vp = calloc(s->n_pairs, sizeof *vp);
+  if (vp == NULL) return DTW_ENOMEM;
+  for (size_t k = 0; k < s->n_pairs; k++)
+    dtwin_viewer_pair(&vp[k], k, s->n_pairs, s->robot.controller,
+                      strcmp(s->sync.mode, "shadow") == 0 ? s->sim.controller : "", s->up.robot);
+  dtw_viewer_node_config_t vc = {.robot = dtw_twin_robot(dtw_sim_node_twin(s->pairs[0].twin)),
+                                 .pairs = vp, .n_pairs = s->n_pairs,
+                                 .alarm_position_error_rad = s->sync.alarm_position_error_rad,
+                                 .joint_groups = s->sync.joint_groups};
+  int rc = dtw_viewer_node_create(&s->viewer, &vc, &s->host.node, &s->view, err, errlen);
+  free(vp);
+  if (rc == DTW_EIO) { /* a busy port costs the view, not the twin */
+    fprintf(stderr, "dtwin up: viewer not served: %s (set viewer.port)\n", err);
+    return 0;
+  }
+  return rc;
+}
+
 static void destroy_system(system_t *s) {
+  dtw_viewer_node_destroy(s->view);
   dtw_runner_pool_stop(s->pool);
   dtw_bridge_node_destroy(s->br);
   dtw_monitor_node_destroy(s->mon);
@@ -360,7 +386,8 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
       (rc = dtwin_get_settings(cli, "robot", &s->robot)) != 0 ||
       (rc = dtwin_get_settings(cli, "sync", &s->sync)) != 0 ||
       (rc = dtwin_get_settings(cli, "monitor", &s->monitor)) != 0 ||
-      (rc = dtwin_get_settings(cli, "bridge", &s->bridge)) != 0) {
+      (rc = dtwin_get_settings(cli, "bridge", &s->bridge)) != 0 ||
+      (rc = dtwin_get_settings(cli, "viewer", &s->viewer)) != 0) {
     free(s);
     return rc;
   }
@@ -378,11 +405,18 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   if (rc == 0 && s->up.bridge)
     rc = dtw_bridge_node_create(&s->bridge, &s->host.node, &s->br, err, sizeof err);
   if (rc == 0) rc = create_commander(s, err, sizeof err);
+  if (rc == 0) rc = create_viewer(s, err, sizeof err);
   if (rc == 0) rc = dtw_runner_init_event(&s->io_runner, &s->host.node, "/dtwin_up/io", 0.001);
   if (rc == 0 && (exit_code = dtwin_host_serve(cli, &s->host, 9100)) != 0) {
     destroy_system(s);
     free(s);
     return exit_code;
+  }
+  /* after the metrics line, which scripts take as the first address printed */
+  if (rc == 0 && s->view) {
+    printf("dtwin up: viewer at %s (Foxglove: ws://%s)%s\n", dtw_viewer_node_url(s->view),
+           dtw_viewer_node_url(s->view) + 7, dtw_viewer_node_read_only(s->view) ? ", read-only" : "");
+    fflush(stdout);
   }
   if (rc == 0) rc = start_workers(s, err, sizeof err);
   if (rc < 0) {

@@ -30,6 +30,8 @@ static const dtwin_cmd_t k_commands[] = {
      dtwin_usage_monitor, dtwin_cmd_monitor},
     {"bridge", "the Unity bridge: a ROS-TCP-Endpoint-compatible server on port 10000",
      dtwin_usage_bridge, dtwin_cmd_bridge},
+    {"view", "serve the 3D page and a Foxglove WebSocket server for a running system",
+     dtwin_usage_view, dtwin_cmd_view},
     {"health", "check a running system: readiness, DDS graph, real-time factor, sync state",
      dtwin_usage_health, dtwin_cmd_health},
     {"topic", "echo a topic's messages or measure its rate (topic echo|hz NAME)",

@@ -121,6 +121,11 @@ int bench_bare_load(bench_bare_t *b, const dtw_robot_desc_t *desc, const char *w
   snprintf(path, sizeof path, "%s/__bench_model__.xml", desc->base_dir ? desc->base_dir : ".");
   mj_makeEmptyFileVFS(vfs, "__bench_model__.xml", (int)len);
   memcpy(vfs->filedata[vfs->nfile - 1], desc->mjcf, len);
+  /* the description's in-memory files (converted meshes), as dtw_sim_create adds them */
+  for (size_t i = 0; i < desc->n_assets; i++) {
+    if (mj_makeEmptyFileVFS(vfs, desc->assets[i].name, (int)desc->assets[i].size) != 0) break;
+    memcpy(vfs->filedata[vfs->nfile - 1], desc->assets[i].data, desc->assets[i].size);
+  }
   b->m = mj_loadXML(path, vfs, err, sizeof err);
   mj_deleteVFS(vfs);
   free(vfs);

@@ -56,8 +56,8 @@ typedef struct bench_bare {
   double *ctrl; /* nu constant controls, applied at every reset */
 } bench_bare_t;
 
-/* Compile desc->mjcf with plain MuJoCo (assets resolve from desc->base_dir, as
- * for the sim). who prefixes the error printed on failure. Returns 0,
+/* Compile desc->mjcf with plain MuJoCo (assets resolve from desc->base_dir and
+ * desc->assets, as for the sim). who prefixes the error printed on failure. Returns 0,
  * DTW_EMODEL or DTW_ENOMEM; b is zeroed first, so bench_bare_fini is safe after
  * a failure. */
 int bench_bare_load(bench_bare_t *b, const dtw_robot_desc_t *desc, const char *who);

@@ -21,6 +21,13 @@
  * and best-effort publishers alike); publishers reliable, transient-local
  * when the client asks for latch.
  *
+ * Hostile clients: every per-client resource is bounded by a setting below
+ * (connections per address, a handshake and a frame deadline, idle slots
+ * given to newcomers, registrations, service calls and their bytes, a fair
+ * share of the total); refusals are logged and counted by reason. A Unity
+ * service may not shadow a service the graph already has, nor a client use a
+ * topic with another type than the graph's (__error).
+ *
  * Limits: a frame past max_frame_bytes, a destination with a NUL, a frame cut
  * off by the end of the connection, bad JSON or an unknown command close that
  * connection (log line, dtwin_bridge_refused_total{reason}). A client that
@@ -33,13 +40,15 @@
  * router, codec).
  *
  * Threads: one thread drives the node with dtw_bridge_node_poll (epoll over
- * the listening socket, the clients and an eventfd). DDS samples are sent to
- * clients from Cyclone's receive thread (non-blocking send, else queued), so
- * the DDS -> TCP path adds no thread hop; the transport's lock serialises the two.
+ * the listening socket, the clients and an eventfd). A DDS sample is copied
+ * into an inbox by the thread that delivers it (never more: a physics worker
+ * publishing in the same process spends nothing on clients) and fanned out by
+ * the poll thread with one gather write per client and round.
  * Allocation: per client at connect (buffers grow to the largest frame seen),
  * per registration; forwarding a sample allocates nothing.
  *
- * Metrics (label node=<fqn>): dtwin_bridge_clients, dtwin_bridge_frames_total
+ * Metrics (label node=<fqn>): dtwin_bridge_clients, dtwin_bridge_registrations,
+ * dtwin_bridge_calls_in_flight, dtwin_bridge_call_bytes, dtwin_bridge_frames_total
  * {direction="in|out"}, dtwin_bridge_bytes_total{direction},
  * dtwin_bridge_dropped_total, dtwin_bridge_refused_total{reason},
  * dtwin_bridge_service_duration_seconds{kind="ros_service|unity_service"}.
@@ -73,7 +82,31 @@
     "Close a client that sent nothing, not even a keepalive (Unity sends one per idle "     \
     "second), for this long; 0 = never")                                                    \
   X(DOUBLE, service_timeout_s, "10", 0.1, 3600, NULL,                                       \
-    "Longest wait for a service reply (ROS service or Unity service) through the bridge")
+    "Longest wait for a service reply (ROS service or Unity service) through the bridge")  \
+  X(INT, max_clients_per_address, "8", 0, 1000, NULL,                                       \
+    "Clients connected at once from one address; more are refused; 0 = no limit")          \
+  X(DOUBLE, handshake_timeout_s, "5", 0, 3600, NULL,                                        \
+    "A client that sent no whole frame (a keepalive counts) this long after connecting is " \
+    "closed; 0 = never")                                                                    \
+  X(DOUBLE, frame_timeout_s, "5", 0, 3600, NULL,                                            \
+    "A client that began a frame and did not finish it within this is closed (slow "       \
+    "drip); 0 = never")                                                                     \
+  X(DOUBLE, slot_idle_s, "5", 0, 86400, NULL,                                               \
+    "When max_clients are connected, a client with no registration that sent only "         \
+    "keepalives for this long gives its slot to a new connection; 0 = never")              \
+  X(INT, max_registrations, "64", 0, 100000, NULL,                                          \
+    "Topics and services one client may register (each topic a DDS reader or writer "      \
+    "shared by all clients); more get an __error; 0 = no limit")                            \
+  X(INT, max_calls_per_client, "32", 1, 256, NULL,                                          \
+    "Service calls one client may have in flight (both directions); more get an __error")  \
+  X(INT, max_call_bytes_per_client, "4194304", 1024, 1073741824, NULL,                      \
+    "Payload bytes one client's service calls in flight may hold; more get an __error")    \
+  X(INT, max_call_bytes, "33554432", 1024, 1073741824, NULL,                                \
+    "Payload bytes all service calls in flight may hold; when full, a client below its "   \
+    "fair share ends the oldest call of the client holding most")                           \
+  X(BOOL, allow_service_shadowing, "false", 0, 0, NULL,                                     \
+    "Let a Unity client implement a service that already exists on the ROS graph (e.g. "   \
+    "/twin/reset); off: __unity_service for such a name gets an __error")
 
 DTW_PARAM_STRUCT(dtw_bridge_node_settings_t, DTW_BRIDGE_NODE_PARAMS);
 extern const dtw_param_table_t dtw_bridge_node_param_table;

@@ -20,7 +20,10 @@
  * Its topics:
  *   publishes  joint_states (sensor_msgs/JointState: every joint, or the
  *              replay file's joints; stamp = robot clock at measurement);
- *   subscribes <controller>/joint_trajectory (trajectory_msgs/JointTrajectory).
+ *   subscribes <controller>/joint_trajectory (trajectory_msgs/JointTrajectory);
+ *              fault (std_msgs/String, physics only): "lock <joint>",
+ *              "no_torque <joint>", "freeze <joint>" start that fault now,
+ *              "clear" ends them (checked every 0.1 s of robot time).
  *
  * Replay (replay_file set): the CSV's rows are published at their recorded
  * times relative to the start (looped if replay_loop) instead of running the

@@ -36,7 +36,14 @@ typedef struct dtw_sim_extras {
 
 /* Compile desc->mjcf and build the state and joint table.
  * Relative asset paths in the MJCF resolve against desc->base_dir (the
- * current directory if NULL); the text is handed to MuJoCo from memory.
+ * current directory if NULL); the text is handed to MuJoCo from memory, and
+ * so are desc->assets (MuJoCo looks a file up in memory by its name without
+ * directory, then on disk); they are copied, desc keeps them.
+ * With desc->base_auto_height, body 1 is moved vertically (body_pos, and for
+ * a free joint qpos0 and every keyframe's qpos) so the lowest point of the
+ * collision geometry (contype or conaffinity set; planes excluded) of its
+ * subtree is desc->base_clearance_m above z = 0 in the initial state; a
+ * subtree without collision geometry is left where it is.
  * Joint table: if desc->n_joints > 0 it is copied, and every joint must exist
  * in the compiled model as a hinge or slide joint driven by a motor actuator
  * (one named like the joint is preferred, else the first motor on it);
@@ -46,7 +53,9 @@ typedef struct dtw_sim_extras {
  * ctrlrange; 0 = unlimited), damping and frictionloss; velocity 0 (unknown).
  * The initial state (for dtw_sim_reset) is keyframe 0 if the model has one,
  * else qpos0, at time 0; it is computed (mj_forward) before returning.
- * Returns 0 and *out, or DTW_EINVAL (NULL/empty input), DTW_ENOMEM,
+ * Returns 0 and *out, or DTW_EINVAL (NULL/empty input, an asset with no name
+ * or no bytes, two assets of one name), DTW_EFULL (more assets than MuJoCo's
+ * VFS holds), DTW_ENOMEM,
  * DTW_EMODEL (MuJoCo rejected the model: its text is in err; or a joint-table
  * mismatch naming the joint) or DTW_ESIM (engine error while initialising).
  * Allocates; call at start-up. Free with dtw_sim_destroy. */

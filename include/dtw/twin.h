@@ -23,7 +23,8 @@
   X(STRING, model, "models/digital_twin_humanoid.urdf.xacro", 0, 0, NULL,                   \
     "Robot description: URDF, xacro (.urdf.xacro/.xacro) or MJCF (.xml)")                    \
   X(STRING, world, "models/digital_twin_world.xml", 0, 0, NULL,                              \
-    "MJCF world merged with a URDF robot (floor, lights); empty for none")                  \
+    "MJCF world merged with the robot (floor, lights; not into an MJCF robot with a floor "  \
+    "of its own); empty for none")                                                          \
   X(STRING, package_path, "", 0, 0, NULL,                                                    \
     "Colon-separated directories searched for $(find pkg) and package:// (also "            \
     "ROS_PACKAGE_PATH)")                                                                     \

@@ -14,6 +14,14 @@
  *   Every call ends after service_timeout (error to the client, or a log
  *   line), or when its client goes (a complete UREQ_REPLY is still delivered).
  *
+ * Bounds (dtw__call_limits_t): calls and held payload bytes per client, held
+ * bytes in total, and the table's cap. A call past a client's own bound is
+ * refused (__error, refused CALL_LIMIT). When the table or the total bytes are
+ * full, a client holding less than its fair share (cap or total / clients with
+ * calls) ends the oldest call of the client holding most beyond its share
+ * (__error to that client, refused CALL_PREEMPTED): one client cannot starve
+ * another's calls.
+ *
  * The table knows neither the bus nor sockets: it reaches them through the
  * caller's dtw__call_ops_t (bridge_router.c wires them to dtw/bus_raw.h and
  * the client's frame queue; tests to fakes). Clients and services are opaque
@@ -58,6 +66,12 @@ typedef struct dtw__call {
   size_t len;
 } dtw__call_t;
 
+typedef struct dtw__call_limits {
+  size_t per_client;       /* calls in flight per client (0: the table's cap) */
+  size_t per_client_bytes; /* held payload bytes per client (0: no bound) */
+  size_t total_bytes;      /* held payload bytes, all calls (0: no bound) */
+} dtw__call_limits_t;
+
 typedef struct dtw__call_ops {
   /* Unity -> ROS: send k's request (k->data, k->len) to k->svc's server.
    * Return 1 when sent (set k->seq), 0 when no server is matched yet (try
@@ -75,7 +89,7 @@ typedef struct dtw__call_ops {
   void (*client_error)(void *user, void *client, const char *text);
   /* A warning with no client to tell (rate-limited by the caller). */
   void (*warn)(void *user, const char *text);
-  /* An input refused (dtw_bridge_refusal_t: invalid_message). */
+  /* An input refused (dtw_bridge_refusal_t: invalid_message, call_limit, call_preempted). */
   void (*refused)(void *user, int reason);
   /* A call answered after duration_ns. */
   void (*done)(void *user, dtw__call_kind_t kind, int64_t duration_ns);
@@ -84,23 +98,25 @@ typedef struct dtw__call_ops {
 typedef struct dtw__calls {
   dtw__call_t *v;
   size_t cap;
+  dtw__call_limits_t lim;
+  size_t active, bytes; /* calls in flight, payload bytes they hold */
   int64_t timeout_ns;
   int64_t next_srv_id; /* ROS -> Unity ids, from DTW_BRIDGE_FIRST_SRV_ID */
   const dtw__call_ops_t *ops;
   void *user;
 } dtw__calls_t;
 
-/* Allocate cap free calls. Returns 0 or DTW_ENOMEM. */
-int dtw__calls_init(dtw__calls_t *t, size_t cap, int64_t timeout_ns, const dtw__call_ops_t *ops,
-                    void *user);
+/* Allocate cap free calls with limits (NULL: only the cap). Returns 0 or DTW_ENOMEM. */
+int dtw__calls_init(dtw__calls_t *t, size_t cap, int64_t timeout_ns,
+                    const dtw__call_limits_t *limits, const dtw__call_ops_t *ops, void *user);
 /* Free every call and the table; safe on a zeroed table. Sends nothing. */
 void dtw__calls_fini(dtw__calls_t *t);
 
 /* Unity -> ROS: a client's __request{srv_id} + request frame for svc (dest as
  * the client spelled it). Sent at once if the server is there. Returns 0
  * (taken: sent, waiting, or already failed and reported through ops) or
- * DTW_EFULL (every call is in flight: nothing taken, the caller tells the
- * client), DTW_ENOMEM. */
+ * DTW_EFULL (past a bound, and no fair share to take back: refused and told
+ * to the client through ops), DTW_ENOMEM. */
 int dtw__calls_ros_request(dtw__calls_t *t, void *client, void *svc, const char *svc_name,
                            const char *dest, const uint8_t *payload, size_t len, int64_t srv_id,
                            int64_t now);
@@ -111,14 +127,15 @@ int dtw__calls_ros_reply(dtw__calls_t *t, const void *svc, int64_t seq, const ui
                          size_t len, int64_t now);
 /* ROS -> Unity: a request taken from svc's bus server, for client (the
  * service's owner, dest its spelling): forwarded as __request with the next
- * srv_id. Returns 0, or DTW_EFULL (no free call: the request is dropped, the
- * caller logs it). */
+ * srv_id. Returns 0, or DTW_EFULL (past the client's or the table's bound:
+ * the request is dropped and counted, the caller logs it). */
 int dtw__calls_unity_request(dtw__calls_t *t, void *client, void *svc, const char *svc_name,
                              const char *dest, const dtw_raw_request_id_t *rid,
                              const uint8_t *payload, size_t len, int64_t now);
 /* ROS -> Unity: client's __response{srv_id} + response frame. Replied on the
  * bus now or as soon as possible. Returns 1 when it matched a request of that
- * client, 0 when none is pending (the caller refuses it), DTW_ENOMEM. */
+ * client (a response past the byte bounds ends the call: refused, __error),
+ * 0 when none is pending (the caller refuses it), DTW_ENOMEM. */
 int dtw__calls_unity_response(dtw__calls_t *t, const void *client, int64_t srv_id,
                               const uint8_t *payload, size_t len, int64_t now);
 
@@ -132,7 +149,10 @@ bool dtw__calls_retry_pending(const dtw__calls_t *t);
 void dtw__calls_client_gone(dtw__calls_t *t, const void *client);
 /* True if a call refers to svc (it must not be destroyed yet). */
 bool dtw__calls_uses(const dtw__calls_t *t, const void *svc);
-/* Calls in flight. */
+/* Calls in flight; payload bytes they hold. */
 size_t dtw__calls_active(const dtw__calls_t *t);
+size_t dtw__calls_bytes(const dtw__calls_t *t);
+/* Calls of client in flight. */
+size_t dtw__calls_of(const dtw__calls_t *t, const void *client);
 
 #endif /* DTW_BRIDGE__CALLS_H */

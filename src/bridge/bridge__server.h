@@ -2,16 +2,16 @@
  * the server object (bridge_server.c), a client's session state
  * (bridge_session.c) and the router's registrations (bridge_router.c).
  *
- * Locking: the transport lock (dtw__bt_lock) guards the counters below, the
- * topic list and each topic's subscriber list (walked by the bus's receive
- * thread in on_sample), and every send. Everything else - services, calls,
- * publisher lists, session state - belongs to the poll thread. Bus entities
- * are created and destroyed by the poll thread with the lock NOT held
- * (destroying a reader waits for its running callback, which may be waiting
- * for the lock). */
+ * Locking: the transport lock (dtw__bt_lock) guards the counters below and
+ * every send. The bus's threads touch only the inbox (its own lock). Everything
+ * else - topics, services, calls, subscriber and publisher lists, session
+ * state - belongs to the poll thread. Bus entities are created and destroyed
+ * by the poll thread with no lock held (destroying a reader waits for its
+ * running callback, which may be waiting for the inbox lock). */
 #ifndef DTW_BRIDGE__SERVER_H
 #define DTW_BRIDGE__SERVER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +39,10 @@ typedef struct dtw__bs_client {
   int64_t pending_srv_id;
   int64_t err_window_ns;  /* __log/__warn/__error rate limit */
   unsigned err_in_window;
+  size_t n_regs;          /* registrations held (topics and services) */
+  size_t regs_peak;       /* the most it held */
+  uint64_t bytes_in;      /* what it sent */
+  int64_t last_cmd_ns;    /* connect, or the last frame other than a keepalive */
 } dtw__bs_client_t;
 
 /* A client's registration on a topic or service, with its own spelling of
@@ -72,6 +76,21 @@ typedef struct dtw__br_service {
   dtw__br_refs_t users;   /* ROS service: registered clients; Unity: the owner (one) */
 } dtw__br_service_t;
 
+/* Samples on their way from the bus to the poll thread: the delivering
+ * thread appends {topic, len, bytes} to buf[fill] and wakes the poll thread,
+ * which swaps the buffers and fans the other one out. */
+typedef struct dtw__br_inbox {
+  pthread_mutex_t lock;
+  uint8_t *buf[2];
+  size_t cap[2], len; /* len: bytes in buf[fill] */
+  int fill;
+  uint64_t dropped;   /* samples that found it full (under lock) */
+  uint64_t dropped_logged; /* poll thread */
+  atomic_bool wake_pending;
+  uint8_t *hdr;       /* frame headers of one fan-out chunk (poll thread) */
+  size_t hdr_cap;
+} dtw__br_inbox_t;
+
 struct dtw_bridge_server {
   dtw_bridge_server_config_t cfg;
   dtw_bridge_metrics_t m;
@@ -86,6 +105,9 @@ struct dtw_bridge_server {
   size_t n_svcs, cap_svcs;
   dtw_cdr_buf_t svc_buf;  /* reused for every request/reply taken from the bus */
   atomic_bool svc_event;  /* set by the bus's notify: take requests/replies */
+  dtw__br_inbox_t inbox;
+  size_t n_regs;          /* all clients' registrations */
+  uint64_t n_regs_seen, calls_seen, call_bytes_seen; /* for get_stats, under the lock */
   /* counters (under the transport lock); the transport keeps the output ones */
   uint64_t frames_in, bytes_in, published, service_calls;
   uint64_t refused[DTW_BRIDGE_REFUSAL_COUNT];
@@ -129,5 +151,12 @@ void dtw__br_service_events(dtw_bridge_server_t *s);
 void dtw__br_client_gone(dtw_bridge_server_t *s, dtw__bs_client_t *c);
 /* Destroy topics and services nobody uses any more. */
 void dtw__br_collect_garbage(dtw_bridge_server_t *s);
+/* The inbox: set up / free (server create / destroy), and fan what it holds
+ * out to the subscribed clients (poll thread). */
+int dtw__br_inbox_init(dtw_bridge_server_t *s);
+void dtw__br_inbox_fini(dtw_bridge_server_t *s);
+void dtw__br_fanout(dtw_bridge_server_t *s);
+/* A topic's subscription callback (the bus's thread): into the inbox. */
+void dtw__br_on_sample(dtw_sub_t *sub, const void *msg, void *user);
 
 #endif /* DTW_BRIDGE__SERVER_H */

@@ -16,11 +16,19 @@
  *
  * Threads: one thread (the "poll thread") calls create, dispatch, reap,
  * close_all and destroy, and gets every callback except on_open's sends.
- * dtw__bt_send may also be called from other threads (the bus's receive
- * thread) - always with the transport lock held (dtw__bt_lock), which guards
- * every connection's output, the connection list and the stats; layers above
- * may guard their own shared lists with it too. dtw__bt_wake is safe from
- * anywhere.
+ * dtw__bt_send may also be called from other threads - always with the
+ * transport lock held (dtw__bt_lock), which guards every connection's output,
+ * the connection list and the stats; layers above may guard their own shared
+ * lists with it too. dtw__bt_wake is safe from anywhere.
+ *
+ * Slots: max_conns open connections, max_conns_per_addr from one address; a
+ * connection must send a whole message within handshake_timeout_ns and finish
+ * any message it began within frame_timeout_ns (a drip-feeding peer is
+ * closed); when every slot is taken, the connection idle longest (the layer
+ * above says since when: idle_since) gives its slot to the newcomer once idle
+ * for slot_idle_ns. Out of descriptors (EMFILE/ENFILE), the pending
+ * connection is accepted on a reserved descriptor and closed at once, and
+ * accepting pauses for accept_pause_ns: no busy loop.
  * Memory: per connection at accept (input buffer 64 KiB, growing to
  * input_max_bytes) and its queue (bridge__queue.h); sending allocates only
  * when a queue grows.
@@ -46,17 +54,33 @@ enum {
   DTW__BT_CLOSE_TRUNCATED, /* the peer closed with a message half sent */
   DTW__BT_CLOSE_OVERSIZE,  /* unconsumed input reached input_max_bytes */
   DTW__BT_CLOSE_IDLE,      /* nothing received for idle_timeout_ns */
+  DTW__BT_CLOSE_HANDSHAKE, /* no whole message within handshake_timeout_ns of the accept */
+  DTW__BT_CLOSE_SLOW,      /* a message begun was not finished within frame_timeout_ns */
+  DTW__BT_CLOSE_EVICTED,   /* an idle connection gave its slot to a new one */
   DTW__BT_CLOSE_APP
+};
+
+/* Why a connection was refused at accept. */
+enum {
+  DTW__BT_REFUSE_FULL = 1, /* max_conns open and none idle enough to evict */
+  DTW__BT_REFUSE_PER_ADDR, /* max_conns_per_addr open from that address */
+  DTW__BT_REFUSE_NO_FD     /* the process is out of file descriptors (EMFILE/ENFILE) */
 };
 
 typedef struct dtw__bt_config {
   const char *bind_address; /* numeric address or host name */
   int port;                 /* 0: any free port */
-  size_t max_conns;         /* more are refused (on_refused) */
+  size_t max_conns;         /* more are refused (on_refused), or evict an idle one */
+  size_t max_conns_per_addr; /* from one peer address; 0: no limit */
   size_t input_max_bytes;   /* largest unconsumed input a connection may hold (the
                              * first 64 KiB are always taken) */
   size_t queue_bytes, queue_frames; /* per connection: bridge__queue.h's bounds */
   int64_t idle_timeout_ns;  /* 0: never */
+  int64_t handshake_timeout_ns; /* first whole message within this of the accept; 0: never */
+  int64_t frame_timeout_ns; /* a message begun is finished within this; 0: never */
+  int64_t slot_idle_ns;     /* when full, a connection idle (handler's idle_since) this long
+                             * gives its slot to a new one; 0: never evict */
+  int64_t accept_pause_ns;  /* out of descriptors: stop accepting this long */
   /* metrics the transport updates (each may be NULL) */
   dtw_gauge_t *conns;
   dtw_counter_t *frames_out, *bytes_out, *dropped;
@@ -75,13 +99,18 @@ typedef struct dtw__bt_handler {
   /* c is about to be freed: forget it (no lock held; take it to unlink c
    * from lists other threads walk). */
   void (*on_close)(void *user, dtw__bt_conn_t *c);
-  /* A connection from peer was refused: n_conns are open (max_conns). */
-  void (*on_refused)(void *user, const char *peer, size_t n_conns);
+  /* A connection from peer was refused (DTW__BT_REFUSE_*); peer may be "?". */
+  void (*on_refused)(void *user, const char *peer, int why);
+  /* Since when c has been idle in the layer above's sense (CLOCK_MONOTONIC
+   * ns: e.g. no registration and nothing but keepalives), or INT64_MAX if it
+   * must keep its slot. NULL: never evict. */
+  int64_t (*idle_since)(void *user, dtw__bt_conn_t *c);
 } dtw__bt_handler_t;
 
 /* Counters, read with the lock held. */
 typedef struct dtw__bt_stats {
   uint64_t conns, accepted, frames_out, bytes_out, dropped;
+  uint64_t writes; /* socket writes (gather writes: frames_out / writes per call) */
 } dtw__bt_stats_t;
 
 /* Listen on cfg's address (strings copied) and set up the loop. handler is copied. */
@@ -117,6 +146,15 @@ int dtw__bt_port(const dtw__bt_t *t);
  * nothing waits, else queued (dropping the oldest queued messages past the
  * bounds). Lock held; any thread. Nothing happens on a broken connection. */
 void dtw__bt_send(dtw__bt_conn_t *c, const struct iovec *iov, int niov);
+/* Stage one frame for c (parts as dtw__bq_frame_t: up to 2, pointing at
+ * memory that stays valid until dtw__bt_flush_staged); staged frames go out
+ * with one gather write per connection (a connection with 64 staged frames
+ * is written at once). A dtw__bt_send to c writes its staged frames first.
+ * Poll thread, lock held. */
+void dtw__bt_stage(dtw__bt_conn_t *c, const struct iovec *iov, int niov);
+/* Write every connection's staged frames. Poll thread, lock held. */
+void dtw__bt_flush_staged(dtw__bt_t *t);
+
 /* Ask to close c with reason (>= 0). Returns true if this was the first
  * reason (the connection was open). Poll thread. */
 bool dtw__bt_conn_close(dtw__bt_conn_t *c, int reason);

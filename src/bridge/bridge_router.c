@@ -15,6 +15,7 @@
 
 /* ---- registrations ------------------------------------------------------------------------ */
 
+/* Returns 1 when added, 0 when c was registered already, DTW_ENOMEM. */
 static int ref_add(dtw__br_refs_t *l, dtw__bs_client_t *c, const char *dest) {
   for (size_t i = 0; i < l->n; i++)
     if (l->v[i].c == c) return 0;
@@ -29,16 +30,41 @@ static int ref_add(dtw__br_refs_t *l, dtw__bs_client_t *c, const char *dest) {
   r->c = c;
   snprintf(r->dest, sizeof r->dest, "%s", dest);
   r->dest_len = strlen(r->dest);
-  return 0;
+  c->n_regs++;
+  c->srv->n_regs++;
+  if (c->n_regs > c->regs_peak) c->regs_peak = c->n_regs;
+  return 1;
 }
 
-static bool ref_remove(dtw__br_refs_t *l, const dtw__bs_client_t *c) {
+static bool ref_remove(dtw__br_refs_t *l, dtw__bs_client_t *c) {
   for (size_t i = 0; i < l->n; i++) {
     if (l->v[i].c == c) {
       l->v[i] = l->v[--l->n];
+      c->n_regs--;
+      c->srv->n_regs--;
       return true;
     }
   }
+  return false;
+}
+
+static bool ref_has(const dtw__br_refs_t *l, const dtw__bs_client_t *c) {
+  for (size_t i = 0; i < l->n; i++)
+    if (l->v[i].c == c) return true;
+  return false;
+}
+
+/* c may register one more name (refs: where it would go; registered there
+ * already is fine), else an __error and a refusal. */
+static bool may_register(dtw__bs_client_t *c, const dtw__br_refs_t *refs, const char *what,
+                         const char *name) {
+  dtw_bridge_server_t *s = c->srv;
+  if (s->cfg.max_registrations == 0 || c->n_regs < s->cfg.max_registrations ||
+      (refs != NULL && ref_has(refs, c)))
+    return true;
+  dtw__bs_refuse(s, DTW_BRIDGE_REFUSAL_REGISTRATION_LIMIT);
+  dtw__bs_send_text(c, "__error", "%s %s refused: this client holds max_registrations (%zu)",
+                    what, name, s->cfg.max_registrations);
   return false;
 }
 
@@ -62,6 +88,7 @@ static dtw__br_service_t *find_svc(dtw_bridge_server_t *s, const char *resolved,
 }
 
 void dtw__br_collect_garbage(dtw_bridge_server_t *s) {
+  bool drained = false;
   for (size_t i = 0; i < s->n_topics;) {
     dtw__br_topic_t *t = s->topics[i];
     if (t->subs.n == 0 && t->sub) {
@@ -73,6 +100,10 @@ void dtw__br_collect_garbage(dtw_bridge_server_t *s) {
       t->pub = NULL;
     }
     if (t->sub == NULL && t->pub == NULL) {
+      if (!drained) { /* samples of t may wait in the inbox: deliver them first */
+        dtw__br_fanout(s);
+        drained = true;
+      }
       dtw__bt_lock(s->tp);
       s->topics[i] = s->topics[--s->n_topics];
       dtw__bt_unlock(s->tp);
@@ -108,23 +139,7 @@ void dtw__br_client_gone(dtw_bridge_server_t *s, dtw__bs_client_t *c) {
   dtw__calls_client_gone(&s->calls, c);
 }
 
-/* ---- bus -> clients (the bus's receive thread) ---------------------------------------------- */
-
-static void on_sample(dtw_sub_t *sub, const void *msg, void *user) {
-  (void)sub;
-  dtw__br_topic_t *t = user;
-  dtw_bridge_server_t *s = t->srv;
-  const dtw_cdr_t *cdr = msg;
-  uint8_t head[8 + DTW_BRIDGE_NAME_MAX];
-  dtw__bt_lock(s->tp);
-  for (size_t i = 0; i < t->subs.n; i++) {
-    const dtw__br_ref_t *r = &t->subs.v[i];
-    size_t hl = dtw_bridge_frame_head(head, r->dest, r->dest_len, cdr->len);
-    struct iovec iov[2] = {{head, hl}, {(void *)cdr->data, cdr->len}};
-    dtw__bt_send(r->c->conn, iov, 2);
-  }
-  dtw__bt_unlock(s->tp);
-}
+/* ---- bus -> bridge ------------------------------------------------------------------------- */
 
 static void on_notify(void *user) {
   dtw_bridge_server_t *s = user;
@@ -150,11 +165,25 @@ static dtw__br_topic_t *get_topic(dtw__bs_client_t *c, const char *name, const c
   dtw__br_topic_t *t = find_topic(s, full);
   if (t != NULL) {
     if (strcmp(t->type, type) != 0) {
+      dtw__bs_refuse(s, DTW_BRIDGE_REFUSAL_TYPE_MISMATCH);
       dtw__bs_send_text(c, "__error", "topic %s has type %s in the bridge, not %s", full, t->type,
                         type);
       return NULL;
     }
     return t;
+  }
+  if (!may_register(c, NULL, "topic", full)) return NULL;
+  /* DDS would create the endpoint and never match it: say so instead */
+  const char *graph_type = "";
+  if (s->graph != NULL) {
+    dtw_graph_update(s->graph);
+    graph_type = dtw_graph_topic_type(s->graph, full);
+  }
+  if (graph_type[0] != '\0' && strcmp(graph_type, type) != 0) {
+    dtw__bs_refuse(s, DTW_BRIDGE_REFUSAL_TYPE_MISMATCH);
+    dtw__bs_send_text(c, "__error", "topic %s has type %s on the ROS graph, not %s", full,
+                      graph_type, type);
+    return NULL;
   }
   if (s->n_topics == s->cap_topics) {
     size_t cap = s->cap_topics ? 2 * s->cap_topics : 16;
@@ -175,6 +204,20 @@ static dtw__br_topic_t *get_topic(dtw__bs_client_t *c, const char *name, const c
   return t;
 }
 
+/* Does a server other than this bridge's serve `service` on the graph? */
+static bool served_on_graph(dtw_bridge_server_t *s, const char *service) {
+  if (s->graph == NULL) return false;
+  dtw_graph_update(s->graph);
+  size_t n = dtw_graph_endpoint_count(s->graph);
+  for (size_t i = 0; i < n; i++) {
+    dtw_graph_endpoint_info_t e;
+    if (dtw_graph_endpoint_at(s->graph, i, &e) == 0 && e.kind == DTW_GRAPH_EP_REQUEST &&
+        !e.writer && strcmp(e.ros_name, service) == 0)
+      return true; /* a request reader: a server */
+  }
+  return false;
+}
+
 static bool known_type(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd, char *canon, size_t cap) {
   if (dtw_bridge_type_canonical(cmd->message_name, false, canon, cap) < 0 ||
       !dtw_bus_has_type(canon)) {
@@ -192,24 +235,23 @@ void dtw__br_subscribe(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd) {
   if (!known_type(c, cmd, type, sizeof type)) return;
   dtw__br_topic_t *t = get_topic(c, cmd->topic, type);
   if (t == NULL) return;
+  if (!may_register(c, &t->subs, "subscription to", t->name)) return;
   if (t->sub == NULL) {
     dtw_sub_options_t so;
     dtw_sub_options_default(&so);
     so.raw = true;
     so.qos = DTW_QOS_SENSOR_DATA; /* best effort matches every publisher */
     so.depth = 10;
-    so.on_msg = on_sample;
+    so.on_msg = dtw__br_on_sample;
     so.user = t;
-    so.direct = true; /* forward from the receive thread: no hand-off latency */
+    so.direct = true; /* into the inbox from the delivering thread: no spinning thread */
     if (dtw_sub_create(s->bus_node, t->name, t->type, &so, &t->sub, err, sizeof err) < 0) {
       dtw__bs_send_text(c, "__error", "cannot subscribe to %s: %s", t->name, err);
       return;
     }
   }
-  dtw__bt_lock(s->tp);
-  int rc = ref_add(&t->subs, c, cmd->topic);
-  dtw__bt_unlock(s->tp);
-  if (rc == 0) DTW_INFO(LOG, "client #%u subscribed to %s (%s)", c->id, t->name, t->type);
+  if (ref_add(&t->subs, c, cmd->topic) == 1)
+    DTW_INFO(LOG, "client #%u subscribed to %s (%s)", c->id, t->name, t->type);
 }
 
 void dtw__br_publish(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd) {
@@ -218,16 +260,15 @@ void dtw__br_publish(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd) {
   if (!known_type(c, cmd, type, sizeof type)) return;
   dtw__br_topic_t *t = get_topic(c, cmd->topic, type);
   if (t == NULL) return;
+  if (!may_register(c, &t->pubs, "publisher of", t->name)) return;
   if (t->pub == NULL &&
       dtw_pub_create(s->bus_node, t->name, t->type, cmd->latch ? DTW_QOS_LATCHED : DTW_QOS_DEFAULT,
                      &t->pub, err, sizeof err) < 0) {
     dtw__bs_send_text(c, "__error", "cannot publish %s: %s", t->name, err);
     return;
   }
-  dtw__bt_lock(s->tp);
-  int rc = ref_add(&t->pubs, c, cmd->topic);
-  dtw__bt_unlock(s->tp);
-  if (rc == 0) DTW_INFO(LOG, "client #%u publishes %s (%s)", c->id, t->name, t->type);
+  if (ref_add(&t->pubs, c, cmd->topic) == 1)
+    DTW_INFO(LOG, "client #%u publishes %s (%s)", c->id, t->name, t->type);
 }
 
 void dtw__br_service(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd, bool unity) {
@@ -244,6 +285,15 @@ void dtw__br_service(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd, bool unit
   if (v != NULL && strcmp(v->type, type) != 0) {
     dtw__bs_send_text(c, "__error", "service %s has type %s in the bridge, not %s", full, v->type,
                       type);
+    return;
+  }
+  if (!may_register(c, v ? &v->users : NULL, "service", full)) return;
+  if (v == NULL && unity && !s->cfg.allow_service_shadowing && served_on_graph(s, full)) {
+    dtw__bs_refuse(s, DTW_BRIDGE_REFUSAL_SERVICE_EXISTS);
+    dtw__bs_send_text(c, "__error",
+                      "service %s is already served on the ROS graph: a Unity service may not "
+                      "shadow it (bridge.allow_service_shadowing)",
+                      full);
     return;
   }
   if (v == NULL) {
@@ -271,7 +321,8 @@ void dtw__br_service(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd, bool unit
     }
     s->svcs[s->n_svcs++] = v;
   }
-  if (unity) v->users.n = 0; /* the latest registration owns a Unity service */
+  /* the latest registration owns a Unity service */
+  if (unity && v->users.n > 0 && v->users.v[0].c != c) ref_remove(&v->users, v->users.v[0].c);
   if (ref_add(&v->users, c, cmd->topic) < 0) return;
   DTW_INFO(LOG, "client #%u: %s %s (%s)", c->id, unity ? "implements" : "calls", full, type);
 }
@@ -381,9 +432,10 @@ void dtw__br_ros_request(dtw__bs_client_t *c, const char *dest, const uint8_t *p
                       (long long)srv_id);
     return;
   }
+  /* past a bound (DTW_EFULL) the call table has told the client and counted it */
   if (dtw__calls_ros_request(&s->calls, c, v, v->name, dest, p, len, srv_id,
-                             dtw_clock_mono_ns()) < 0)
-    dtw__bs_send_text(c, "__error", "service call %s: too many calls in flight", full);
+                             dtw_clock_mono_ns()) == DTW_ENOMEM)
+    dtw__bs_send_text(c, "__error", "service call %s: out of memory", full);
 }
 
 void dtw__br_unity_response(dtw__bs_client_t *c, const uint8_t *p, size_t len, int64_t srv_id) {
@@ -411,7 +463,7 @@ void dtw__br_service_events(dtw_bridge_server_t *s) {
             dtw__calls_unity_request(&s->calls, owner->c, v, v->name, owner->dest, &rid,
                                      s->svc_buf.data, s->svc_buf.len, dtw_clock_mono_ns()) < 0)
           dtw_log_limited(&s->lim, DTW_LOG_WARN, LOG, "%s: request dropped (%s)", v->name,
-                          owner ? "too many calls in flight" : "no Unity client serves it");
+                          owner ? "its client is past a calls bound" : "no Unity client serves it");
       }
     }
   }

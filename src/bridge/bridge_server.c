@@ -32,8 +32,12 @@ int dtw_bridge_server_create(const dtw_bridge_server_config_t *cfg, dtw_bus_node
   if (metrics != NULL) s->m = *metrics;
   s->bus_node = bus_node;
   s->graph = graph;
-  if (dtw__calls_init(&s->calls, DTW__BRIDGE_MAX_CALLS, (int64_t)(cfg->service_timeout_s * 1e9),
-                      &dtw__br_call_ops, s) < 0) {
+  dtw__call_limits_t lim = {.per_client = cfg->max_calls_per_client,
+                            .per_client_bytes = cfg->max_call_bytes_per_client,
+                            .total_bytes = cfg->max_call_bytes};
+  if (dtw__br_inbox_init(s) < 0 ||
+      dtw__calls_init(&s->calls, DTW__BRIDGE_MAX_CALLS, (int64_t)(cfg->service_timeout_s * 1e9),
+                      &lim, &dtw__br_call_ops, s) < 0) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "bridge: out of memory");
     goto fail;
   }
@@ -41,6 +45,10 @@ int dtw_bridge_server_create(const dtw_bridge_server_config_t *cfg, dtw_bus_node
       .bind_address = cfg->bind_address,
       .port = cfg->port,
       .max_conns = cfg->max_clients,
+      .max_conns_per_addr = cfg->max_clients_per_address,
+      .handshake_timeout_ns = (int64_t)(cfg->handshake_timeout_s * 1e9),
+      .frame_timeout_ns = (int64_t)(cfg->frame_timeout_s * 1e9),
+      .slot_idle_ns = (int64_t)(cfg->slot_idle_s * 1e9),
       /* a whole frame of the largest payload fits in a client's input buffer */
       .input_max_bytes = 8 + DTW_BRIDGE_DEST_MAX + cfg->max_frame_bytes,
       .queue_bytes = cfg->send_queue_bytes,
@@ -67,6 +75,7 @@ void dtw_bridge_server_destroy(dtw_bridge_server_t *s) {
   dtw__calls_fini(&s->calls);
   dtw__br_collect_garbage(s); /* everything is unused now */
   dtw__bt_destroy(s->tp);
+  dtw__br_inbox_fini(s);
   free(s->svc_buf.data);
   free(s->topics);
   free(s->svcs);
@@ -78,9 +87,18 @@ int dtw_bridge_server_poll(dtw_bridge_server_t *s, int timeout_ms) {
     timeout_ms = 5; /* a call waits for bus matching: poll it */
   int nev = dtw__bt_dispatch(s->tp, timeout_ms);
   if (nev < 0) return nev;
+  if (atomic_load(&s->inbox.wake_pending)) dtw__br_fanout(s);
   if (atomic_exchange(&s->svc_event, false)) dtw__br_service_events(s);
   int64_t now = dtw_clock_mono_ns();
   dtw__calls_tick(&s->calls, now);
+  dtw__bt_lock(s->tp); /* for get_stats from other threads */
+  s->n_regs_seen = s->n_regs;
+  s->calls_seen = dtw__calls_active(&s->calls);
+  s->call_bytes_seen = dtw__calls_bytes(&s->calls);
+  dtw__bt_unlock(s->tp);
+  dtw_gauge_set(s->m.registrations, (double)s->n_regs);
+  dtw_gauge_set(s->m.calls, (double)dtw__calls_active(&s->calls));
+  dtw_gauge_set(s->m.call_bytes, (double)dtw__calls_bytes(&s->calls));
   /* close at a safe point: after every event of this round is handled */
   dtw__bt_reap(s->tp, now);
   return nev;
@@ -102,6 +120,10 @@ void dtw_bridge_server_get_stats(dtw_bridge_server_t *s, dtw_bridge_stats_t *out
   out->bytes_in = s->bytes_in;
   out->bytes_out = ts.bytes_out;
   out->dropped = ts.dropped;
+  out->writes = ts.writes;
+  out->registrations = s->n_regs_seen;
+  out->calls = s->calls_seen;
+  out->call_bytes = s->call_bytes_seen;
   out->published = s->published;
   out->service_calls = s->service_calls;
   memcpy(out->refused, s->refused, sizeof out->refused);

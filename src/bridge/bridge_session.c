@@ -2,7 +2,9 @@
  * protocol. Frames are decoded from the transport's input, commands are
  * parsed and handed to the router, answers and errors go back as frames
  * through the transport (this file makes no socket call). */
+#include <malloc.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +132,9 @@ static size_t on_input(void *user, dtw__bt_conn_t *conn, const uint8_t *buf, siz
     dtw__bt_unlock(s->tp);
     dtw_counter_add(s->m.frames_in, 1);
     dtw_counter_add(s->m.bytes_in, used);
+    c->bytes_in += used;
     if (f.dest_len == 0) continue; /* keepalive */
+    c->last_cmd_ns = dtw_clock_mono_ns();
     if (f.dest_len >= 2 && f.dest[0] == '_' && f.dest[1] == '_')
       handle_command(c, &f);
     else
@@ -152,6 +156,7 @@ static int on_open(void *user, dtw__bt_conn_t *conn) {
   c->srv = s;
   c->conn = conn;
   c->id = dtw__bt_conn_id(conn);
+  c->last_cmd_ns = dtw_clock_mono_ns();
   snprintf(c->peer, sizeof c->peer, "%s", dtw__bt_conn_peer(conn));
   dtw__bt_conn_set_user(conn, c);
   char hs[128];
@@ -179,11 +184,24 @@ static void on_closing(void *user, dtw__bt_conn_t *conn, int why) {
     r = DTW_BRIDGE_REFUSAL_IDLE_TIMEOUT;
     what = "idle timeout";
     break;
+  case DTW__BT_CLOSE_HANDSHAKE:
+    r = DTW_BRIDGE_REFUSAL_HANDSHAKE_TIMEOUT;
+    what = "no whole frame within handshake_timeout_s";
+    break;
+  case DTW__BT_CLOSE_SLOW:
+    r = DTW_BRIDGE_REFUSAL_SLOW_FRAME;
+    what = "frame not finished within frame_timeout_s";
+    break;
+  case DTW__BT_CLOSE_EVICTED:
+    r = DTW_BRIDGE_REFUSAL_EVICTED;
+    what = "every slot taken: this idle client (keepalives only) gives its slot to a new one";
+    break;
   default:
     return; /* the client left: nothing to count */
   }
   dtw__bs_refuse(c->srv, r);
-  DTW_WARN(LOG, "client #%u (%s): %s: closing the connection", c->id, c->peer, what);
+  dtw_log_limited(&c->srv->lim, DTW_LOG_WARN, LOG, "client #%u (%s): %s: closing the connection",
+                  c->id, c->peer, what);
 }
 
 static void on_close(void *user, dtw__bt_conn_t *conn) {
@@ -191,15 +209,33 @@ static void on_close(void *user, dtw__bt_conn_t *conn) {
   dtw__bs_client_t *c = dtw__bt_conn_user(conn);
   dtw__br_client_gone(s, c);
   DTW_INFO(LOG, "client #%u (%s) disconnected", c->id, c->peer);
+  /* a client that made the bridge hold much (readers, buffers, calls) is gone:
+   * give the memory back to the system, not only to malloc's free lists */
+  bool trim = c->regs_peak >= 16 || c->bytes_in >= (4u << 20);
   free(c);
   dtw__br_collect_garbage(s);
+  if (trim) malloc_trim(0);
 }
 
-static void on_refused(void *user, const char *peer, size_t n_conns) {
+static void on_refused(void *user, const char *peer, int why) {
   dtw_bridge_server_t *s = user;
-  dtw__bs_refuse(s, DTW_BRIDGE_REFUSAL_MAX_CLIENTS);
-  dtw_log_limited(&s->lim, DTW_LOG_WARN, LOG, "refused %s: %zu clients connected (max_clients)",
-                  peer, n_conns);
+  dtw_bridge_refusal_t r = why == DTW__BT_REFUSE_PER_ADDR ? DTW_BRIDGE_REFUSAL_PER_ADDRESS
+                           : why == DTW__BT_REFUSE_NO_FD  ? DTW_BRIDGE_REFUSAL_NO_FD
+                                                          : DTW_BRIDGE_REFUSAL_MAX_CLIENTS;
+  dtw__bs_refuse(s, r);
+  if (r != DTW_BRIDGE_REFUSAL_NO_FD) /* the transport logs that one */
+    dtw_log_limited(&s->lim, DTW_LOG_WARN, LOG, "refused %s: %s connected", peer,
+                    r == DTW_BRIDGE_REFUSAL_PER_ADDRESS ? "max_clients_per_address from it"
+                                                        : "max_clients, none idle");
+}
+
+/* A client holding nothing (no registration, no call) has been idle since
+ * its last frame other than a keepalive: it may give its slot to a newcomer. */
+static int64_t idle_since(void *user, dtw__bt_conn_t *conn) {
+  dtw_bridge_server_t *s = user;
+  dtw__bs_client_t *c = dtw__bt_conn_user(conn);
+  if (c == NULL || c->n_regs > 0 || dtw__calls_of(&s->calls, c) > 0) return INT64_MAX;
+  return c->last_cmd_ns;
 }
 
 const dtw__bt_handler_t dtw__bs_handler = {
@@ -208,4 +244,5 @@ const dtw__bt_handler_t dtw__bs_handler = {
     .on_closing = on_closing,
     .on_close = on_close,
     .on_refused = on_refused,
+    .idle_since = idle_since,
 };

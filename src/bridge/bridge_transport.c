@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -32,15 +33,20 @@ struct dtw__bt_conn {
   int fd;
   unsigned id;
   char peer[64];
+  char host[48]; /* peer address without the port: the per-address limit */
   void *user;
   /* input (poll thread only) */
   uint8_t *in;
   size_t in_len, in_cap;
-  int64_t last_rx_ns;
-  int close_reason; /* -1: open */
+  int64_t last_rx_ns, accepted_ns;
+  int64_t progress_ns; /* last time a message was consumed or input began */
+  bool consumed_any;   /* a whole message arrived (the handshake deadline is met) */
+  int close_reason;    /* -1: open */
   /* output (under the lock) */
   dtw__bq_t q;
   bool want_out, broken;
+  dtw__bq_frame_t stage[DTW__BQ_BATCH_MAX]; /* frames staged for one gather write */
+  int n_stage;
 };
 
 struct dtw__bt {
@@ -51,8 +57,12 @@ struct dtw__bt {
   int port;
   int lfd, efd, epfd;
   pthread_mutex_t lock;
-  dtw__bt_conn_t **conns; /* cfg.max_conns slots */
-  size_t n_conns;
+  dtw__bt_conn_t **conns; /* open and closing ones: cap_conns slots */
+  size_t n_conns, cap_conns;
+  dtw__bt_conn_t **staged; /* connections with staged frames (cap_conns slots) */
+  size_t n_staged;
+  int reserve_fd;          /* spent to shed a connection when out of descriptors */
+  int64_t accept_resume_ns; /* > 0: accepting paused until then */
   unsigned next_id;
   dtw__bt_stats_t st; /* under lock */
   dtw_log_limiter_t lim;
@@ -118,6 +128,7 @@ static void after_output(dtw__bt_conn_t *c, int rc, const dtw__bq_tally_t *tally
   t->st.frames_out += tally->frames;
   t->st.bytes_out += tally->bytes;
   t->st.dropped += tally->dropped;
+  t->st.writes += tally->writes;
   dtw_counter_add(t->cfg.frames_out, tally->frames);
   dtw_counter_add(t->cfg.bytes_out, tally->bytes);
   dtw_counter_add(t->cfg.dropped, tally->dropped);
@@ -127,8 +138,33 @@ static void after_output(dtw__bt_conn_t *c, int rc, const dtw__bq_tally_t *tally
     set_want_out(c, !dtw__bq_empty(&c->q));
 }
 
+static void flush_stage(dtw__bt_conn_t *c) {
+  int n = c->n_stage;
+  c->n_stage = 0;
+  if (c->broken || n == 0) return;
+  dtw__bq_tally_t tally = {0};
+  /* waiting for EPOLLOUT: the socket is full, queue without a failing write */
+  int rc = dtw__bq_send_batch(&c->q, c->stage, n, c->want_out ? NULL : sock_write, c, &tally);
+  after_output(c, rc, &tally);
+}
+
+void dtw__bt_stage(dtw__bt_conn_t *c, const struct iovec *iov, int niov) {
+  if (c->broken) return;
+  if (c->n_stage == DTW__BQ_BATCH_MAX) flush_stage(c);
+  if (c->n_stage == 0) c->t->staged[c->t->n_staged++] = c;
+  dtw__bq_frame_t *f = &c->stage[c->n_stage++];
+  f->niov = niov < DTW__BQ_FRAME_IOV ? niov : DTW__BQ_FRAME_IOV;
+  for (int i = 0; i < f->niov; i++) f->iov[i] = iov[i];
+}
+
+void dtw__bt_flush_staged(dtw__bt_t *t) {
+  for (size_t i = 0; i < t->n_staged; i++) flush_stage(t->staged[i]);
+  t->n_staged = 0;
+}
+
 void dtw__bt_send(dtw__bt_conn_t *c, const struct iovec *iov, int niov) {
   if (c->broken) return;
+  if (c->n_stage > 0) flush_stage(c); /* keep the order */
   dtw__bq_tally_t tally = {0};
   int rc = dtw__bq_send(&c->q, iov, niov, sock_write, c, &tally);
   after_output(c, rc, &tally);
@@ -169,12 +205,15 @@ static void on_readable(dtw__bt_conn_t *c) {
       return;
     }
     c->last_rx_ns = dtw_clock_mono_ns();
+    if (c->in_len == 0) c->progress_ns = c->last_rx_ns; /* a message begins */
     c->in_len += (size_t)r;
     budget -= (size_t)r < budget ? (size_t)r : budget;
     size_t used = t->h.on_input(t->h.user, c, c->in, c->in_len);
     if (used > 0) {
       memmove(c->in, c->in + used, c->in_len - used);
       c->in_len -= used;
+      c->consumed_any = true;
+      c->progress_ns = c->last_rx_ns;
     }
   }
 }
@@ -197,6 +236,12 @@ static void conn_close(dtw__bt_t *t, dtw__bt_conn_t *c) {
       break;
     }
   }
+  for (size_t i = 0; i < t->n_staged; i++) { /* normally flushed already */
+    if (t->staged[i] == c) {
+      t->staged[i] = t->staged[--t->n_staged];
+      break;
+    }
+  }
   t->st.conns = t->n_conns;
   pthread_mutex_unlock(&t->lock);
   dtw_gauge_set(t->cfg.conns, (double)t->n_conns);
@@ -205,36 +250,100 @@ static void conn_close(dtw__bt_t *t, dtw__bt_conn_t *c) {
   conn_free(c);
 }
 
-static void peer_name(const struct sockaddr_storage *sa, char *out, size_t cap) {
-  char host[48] = "?";
+static void peer_name(const struct sockaddr_storage *sa, char *out, size_t cap, char *host,
+                      size_t hcap) {
+  snprintf(host, hcap, "?");
   int port = 0;
   if (sa->ss_family == AF_INET) {
     const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    inet_ntop(AF_INET, &in->sin_addr, host, (socklen_t)hcap);
     port = ntohs(in->sin_port);
   } else if (sa->ss_family == AF_INET6) {
     const struct sockaddr_in6 *in = (const struct sockaddr_in6 *)sa;
-    inet_ntop(AF_INET6, &in->sin6_addr, host, sizeof host);
+    inet_ntop(AF_INET6, &in->sin6_addr, host, (socklen_t)hcap);
     port = ntohs(in->sin6_port);
   }
   snprintf(out, cap, "%s:%d", host, port);
 }
 
+/* Out of descriptors: shed the pending connection on the reserved descriptor
+ * (its peer sees a close, not a hang) and pause accepting, so the listener's
+ * level-triggered readiness cannot spin the loop. */
+static void out_of_fds(dtw__bt_t *t, int e) {
+  bool shed = false;
+  if (t->reserve_fd >= 0) {
+    close(t->reserve_fd);
+    int fd = accept4(t->lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      close(fd);
+      shed = true;
+    }
+    t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  t->h.on_refused(t->h.user, "?", DTW__BT_REFUSE_NO_FD);
+  struct epoll_event ev = {.events = 0, .data.ptr = &t->lfd};
+  epoll_ctl(t->epfd, EPOLL_CTL_MOD, t->lfd, &ev);
+  t->accept_resume_ns = dtw_clock_mono_ns() + t->cfg.accept_pause_ns;
+  dtw_log_limited(&t->lim, DTW_LOG_WARN, LOG,
+                  "accept: %s: %s a connection, not accepting for %.0f ms", strerror(e),
+                  shed ? "refused" : "could not refuse", (double)t->cfg.accept_pause_ns / 1e6);
+}
+
+static void resume_accept(dtw__bt_t *t, int64_t now) {
+  if (t->accept_resume_ns == 0 || now < t->accept_resume_ns) return;
+  t->accept_resume_ns = 0;
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->lfd};
+  epoll_ctl(t->epfd, EPOLL_CTL_MOD, t->lfd, &ev);
+}
+
+/* Room for a connection from host: 0, or the DTW__BT_REFUSE_* reason. When
+ * every slot is taken, the connection idle longest gives its slot (closed now,
+ * freed at the end of the round). */
+static int admit(dtw__bt_t *t, const char *host, int64_t now) {
+  size_t open = 0, same = 0;
+  dtw__bt_conn_t *victim = NULL;
+  int64_t oldest = INT64_MAX;
+  for (size_t i = 0; i < t->n_conns; i++) {
+    dtw__bt_conn_t *c = t->conns[i];
+    if (c->close_reason >= 0 || c->broken) continue;
+    open++;
+    if (strcmp(c->host, host) == 0) same++;
+    int64_t since = t->h.idle_since && t->cfg.slot_idle_ns > 0 ? t->h.idle_since(t->h.user, c)
+                                                               : INT64_MAX;
+    if (since < oldest) {
+      oldest = since;
+      victim = c;
+    }
+  }
+  if (t->cfg.max_conns_per_addr > 0 && same >= t->cfg.max_conns_per_addr)
+    return DTW__BT_REFUSE_PER_ADDR;
+  if (open < t->cfg.max_conns) return 0;
+  if (victim == NULL || now - oldest < t->cfg.slot_idle_ns) return DTW__BT_REFUSE_FULL;
+  close_for(victim, DTW__BT_CLOSE_EVICTED);
+  return 0;
+}
+
 static void on_accept(dtw__bt_t *t) {
-  for (;;) {
+  /* closing connections hold slots until the end of the round: when the table
+   * is full of them, the rest wait in the backlog for the next round */
+  while (t->n_conns < t->cap_conns) {
     struct sockaddr_storage sa;
     socklen_t sl = sizeof sa;
     int fd = accept4(t->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK)
+      if (errno == EMFILE || errno == ENFILE)
+        out_of_fds(t, errno);
+      else if (errno != EAGAIN && errno != EWOULDBLOCK)
         dtw_log_limited(&t->lim, DTW_LOG_WARN, LOG, "accept: %s", strerror(errno));
       return;
     }
-    char peer[64];
-    peer_name(&sa, peer, sizeof peer);
-    if (t->n_conns >= t->cfg.max_conns) {
-      t->h.on_refused(t->h.user, peer, t->n_conns);
+    char peer[64], host[48];
+    peer_name(&sa, peer, sizeof peer, host, sizeof host);
+    int64_t now = dtw_clock_mono_ns();
+    int why = admit(t, host, now);
+    if (why != 0) {
+      t->h.on_refused(t->h.user, peer, why);
       close(fd);
       continue;
     }
@@ -248,8 +357,9 @@ static void on_accept(dtw__bt_t *t) {
     c->fd = fd;
     c->in_cap = INPUT_INITIAL;
     c->close_reason = -1;
-    c->last_rx_ns = dtw_clock_mono_ns();
+    c->last_rx_ns = c->accepted_ns = c->progress_ns = now;
     snprintf(c->peer, sizeof c->peer, "%s", peer);
+    snprintf(c->host, sizeof c->host, "%s", host);
     dtw__bq_init(&c->q, t->cfg.queue_bytes, t->cfg.queue_frames);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* small frames, low latency */
@@ -284,6 +394,11 @@ static void on_accept(dtw__bt_t *t) {
 
 int dtw__bt_dispatch(dtw__bt_t *t, int timeout_ms) {
   struct epoll_event evs[MAX_EVENTS];
+  if (t->accept_resume_ns > 0) { /* wake in time to accept again */
+    int64_t left_ms = (t->accept_resume_ns - dtw_clock_mono_ns()) / 1000000 + 1;
+    if (left_ms < 1) left_ms = 0;
+    if (timeout_ms < 0 || left_ms < timeout_ms) timeout_ms = (int)left_ms;
+  }
   int nev = epoll_wait(t->epfd, evs, MAX_EVENTS, timeout_ms);
   if (nev < 0) return errno == EINTR ? 0 : DTW_EIO;
   for (int i = 0; i < nev; i++) {
@@ -307,12 +422,24 @@ int dtw__bt_dispatch(dtw__bt_t *t, int timeout_ms) {
   return nev;
 }
 
+/* The deadlines of an open connection. */
+static void check_deadlines(dtw__bt_t *t, dtw__bt_conn_t *c, int64_t now) {
+  if (c->close_reason >= 0) return;
+  if (t->cfg.handshake_timeout_ns > 0 && !c->consumed_any &&
+      now - c->accepted_ns > t->cfg.handshake_timeout_ns)
+    close_for(c, DTW__BT_CLOSE_HANDSHAKE);
+  else if (t->cfg.frame_timeout_ns > 0 && c->in_len > 0 &&
+           now - c->progress_ns > t->cfg.frame_timeout_ns)
+    close_for(c, DTW__BT_CLOSE_SLOW);
+  else if (t->cfg.idle_timeout_ns > 0 && now - c->last_rx_ns > t->cfg.idle_timeout_ns)
+    close_for(c, DTW__BT_CLOSE_IDLE);
+}
+
 void dtw__bt_reap(dtw__bt_t *t, int64_t now) {
+  resume_accept(t, now);
   for (size_t i = 0; i < t->n_conns;) {
     dtw__bt_conn_t *c = t->conns[i];
-    if (t->cfg.idle_timeout_ns > 0 && c->close_reason < 0 &&
-        now - c->last_rx_ns > t->cfg.idle_timeout_ns)
-      close_for(c, DTW__BT_CLOSE_IDLE);
+    check_deadlines(t, c, now);
     pthread_mutex_lock(&t->lock);
     bool gone = c->broken || c->close_reason >= 0;
     pthread_mutex_unlock(&t->lock);
@@ -382,10 +509,15 @@ int dtw__bt_create(const dtw__bt_config_t *cfg, const dtw__bt_handler_t *handler
   t->cfg = *cfg;
   t->h = *handler;
   t->lfd = t->efd = t->epfd = -1;
+  t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (t->cfg.accept_pause_ns <= 0) t->cfg.accept_pause_ns = 100000000;
   snprintf(t->bind_address, sizeof t->bind_address, "%s", cfg->bind_address);
   t->cfg.bind_address = t->bind_address;
   pthread_mutex_init(&t->lock, NULL);
-  if ((t->conns = calloc(cfg->max_conns ? cfg->max_conns : 1, sizeof *t->conns)) == NULL) {
+  /* evicted and refused-late connections close at the end of a round: room for them */
+  t->cap_conns = 2 * (cfg->max_conns ? cfg->max_conns : 1) + MAX_EVENTS;
+  if ((t->conns = calloc(t->cap_conns, sizeof *t->conns)) == NULL ||
+      (t->staged = calloc(t->cap_conns, sizeof *t->staged)) == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "bridge: out of memory");
     goto fail;
   }
@@ -416,7 +548,9 @@ void dtw__bt_destroy(dtw__bt_t *t) {
   if (t->lfd >= 0) close(t->lfd);
   if (t->efd >= 0) close(t->efd);
   if (t->epfd >= 0) close(t->epfd);
+  if (t->reserve_fd >= 0) close(t->reserve_fd);
   free(t->conns);
+  free(t->staged);
   pthread_mutex_destroy(&t->lock);
   free(t);
 }

@@ -11,30 +11,8 @@
 #include "dtw/log.h"
 #include "dtw/ros_names.h"
 #include "dtw/yaml.h"
+#include "config__internal.h"
 
-#define NAME_LEN 256 /* longest dotted parameter name we look up */
-#define MSG_LEN 768  /* one problem's text */
-
-/* One parameter value; strings (STRING and ENUM) are owned. */
-typedef struct {
-  bool set;
-  bool b;
-  int64_t i;
-  double d;
-  char *s;
-} val_t;
-
-typedef struct {
-  const dtw_param_table_t *table;
-  val_t *file; /* from parameter files, n_params */
-  val_t *over; /* from dtw_config_set, n_params */
-} cfg_node_t;
-
-struct dtw_config {
-  cfg_node_t *nodes;
-  size_t n_nodes;
-  size_t cap;
-};
 
 /* A value being staged by a file load: where it was set in this file, and by whom. */
 typedef struct {
@@ -52,7 +30,7 @@ typedef struct {
   int first;
 } problems_t;
 
-static void val_clear(val_t *v) {
+void dtw__config_val_clear(val_t *v) {
   free(v->s);
   memset(v, 0, sizeof *v);
 }
@@ -82,7 +60,7 @@ __attribute__((format(printf, 3, 4))) static void problem(problems_t *p, int cod
 /* ---- names ---- */
 
 /* C field name -> file name: "qos__joint_states" -> "qos.joint_states". */
-static void dotted_name(const char *cname, char *buf, size_t len) {
+void dtw__config_dotted_name(const char *cname, char *buf, size_t len) {
   size_t o = 0;
   for (const char *p = cname; *p != '\0' && o + 1 < len; p++) {
     if (p[0] == '_' && p[1] == '_') {
@@ -97,7 +75,7 @@ static void dotted_name(const char *cname, char *buf, size_t len) {
 
 static bool name_matches(const char *cname, const char *dotted) {
   char buf[NAME_LEN];
-  dotted_name(cname, buf, sizeof buf);
+  dtw__config_dotted_name(cname, buf, sizeof buf);
   return strcmp(buf, dotted) == 0;
 }
 
@@ -170,7 +148,7 @@ static void suggest_param(const dtw_config_t *cfg, int node_idx, const char *nam
     if (node_idx >= 0 && (size_t)node_idx != n) continue;
     const dtw_param_table_t *t = cfg->nodes[n].table;
     for (size_t i = 0; i < t->n_params; i++) {
-      dotted_name(t->params[i].name, cand, sizeof cand);
+      dtw__config_dotted_name(t->params[i].name, cand, sizeof cand);
       if (closer(name, cand, &best_d)) memcpy(best, cand, sizeof best);
     }
   }
@@ -182,11 +160,11 @@ static void suggest_param(const dtw_config_t *cfg, int node_idx, const char *nam
 
 /* ---- values ---- */
 
-static bool has_range(const dtw_param_spec_t *sp) { return !(sp->min == 0 && sp->max == 0); }
+bool dtw__config_has_range(const dtw_param_spec_t *sp) { return !(sp->min == 0 && sp->max == 0); }
 
-static void fmt_num(double v, char *buf, size_t len) { snprintf(buf, len, "%.15g", v); }
+void dtw__config_fmt_num(double v, char *buf, size_t len) { snprintf(buf, len, "%.15g", v); }
 
-static const char *type_name(dtw_param_type_t t) {
+const char *dtw__config_type_name(dtw_param_type_t t) {
   switch (t) {
   case DTW_PT_BOOL: return "bool";
   case DTW_PT_INT: return "int";
@@ -214,26 +192,26 @@ static void list_choices(const char *choices, char *buf, size_t len) {
 /* What a parameter accepts, for "(expected ...)". */
 static void describe_expected(const dtw_param_spec_t *sp, char *buf, size_t len) {
   char lo[32], hi[32], ch[256];
-  fmt_num(sp->min, lo, sizeof lo);
-  fmt_num(sp->max, hi, sizeof hi);
+  dtw__config_fmt_num(sp->min, lo, sizeof lo);
+  dtw__config_fmt_num(sp->max, hi, sizeof hi);
   switch (sp->type) {
   case DTW_PT_BOOL:
     snprintf(buf, len, "true or false");
     break;
   case DTW_PT_INT:
-    if (has_range(sp))
+    if (dtw__config_has_range(sp))
       snprintf(buf, len, "an integer in [%s, %s]", lo, hi);
     else
       snprintf(buf, len, "an integer");
     break;
   case DTW_PT_DOUBLE:
-    if (has_range(sp))
+    if (dtw__config_has_range(sp))
       snprintf(buf, len, "a number in [%s, %s]", lo, hi);
     else
       snprintf(buf, len, "a number");
     break;
   case DTW_PT_STRING:
-    if (has_range(sp))
+    if (dtw__config_has_range(sp))
       snprintf(buf, len, "a string of length [%s, %s]", lo, hi);
     else
       snprintf(buf, len, "a string of at most %zu characters", sp->size > 0 ? sp->size - 1 : 0);
@@ -270,7 +248,7 @@ static bool is_decimal(const char *text) {
  * A STRING parameter whose choices field names a format ("@ros_node_name",
  * "@ros_namespace", "@ros_remappings") is checked with the rules the node will
  * apply when it starts, so `config check` refuses what the node would refuse. */
-static const char *format_name(const char *format) {
+const char *dtw__config_format_name(const char *format) {
   if (format == NULL) return NULL;
   if (strcmp(format, DTW_FORMAT_ROS_NODE_NAME) == 0) return "a ROS 2 node name";
   if (strcmp(format, DTW_FORMAT_ROS_NAMESPACE) == 0) return "a ROS 2 namespace";
@@ -330,7 +308,7 @@ static int value_from_scalar(const dtw_param_spec_t *sp, const char *text, bool 
       return dtw_errf(msg, msglen, DTW_EPARSE, "'%.64s' is not an integer (expected %s)", text,
                       exp);
     }
-    if (has_range(sp) && ((double)v.i < sp->min || (double)v.i > sp->max))
+    if (dtw__config_has_range(sp) && ((double)v.i < sp->min || (double)v.i > sp->max))
       return dtw_errf(msg, msglen, DTW_ERANGE, "%" PRId64 " is out of range (expected %s)", v.i,
                       exp);
     break;
@@ -344,7 +322,7 @@ static int value_from_scalar(const dtw_param_spec_t *sp, const char *text, bool 
                       exp);
     if (isnan(v.d))
       return dtw_errf(msg, msglen, DTW_ERANGE, "NaN is not allowed (expected %s)", exp);
-    if (has_range(sp) && (v.d < sp->min || v.d > sp->max))
+    if (dtw__config_has_range(sp) && (v.d < sp->min || v.d > sp->max))
       return dtw_errf(msg, msglen, DTW_ERANGE, "%.64s is out of range (expected %s)", text, exp);
     break;
   case DTW_PT_STRING: {
@@ -352,7 +330,7 @@ static int value_from_scalar(const dtw_param_spec_t *sp, const char *text, bool 
     if (l >= sp->size)
       return dtw_errf(msg, msglen, DTW_ERANGE,
                       "string of %zu characters is too long (expected %s)", l, exp);
-    if (has_range(sp) && ((double)l < sp->min || (double)l > sp->max))
+    if (dtw__config_has_range(sp) && ((double)l < sp->min || (double)l > sp->max))
       return dtw_errf(msg, msglen, DTW_ERANGE,
                       "string of %zu characters is out of range (expected %s)", l, exp);
     int rc = check_format(sp->choices, text, msg, msglen);
@@ -375,7 +353,7 @@ static int value_from_scalar(const dtw_param_spec_t *sp, const char *text, bool 
   return 0;
 }
 
-static int default_value(const dtw_param_spec_t *sp, val_t *out, char *msg, size_t msglen) {
+int dtw__config_default_value(const dtw_param_spec_t *sp, val_t *out, char *msg, size_t msglen) {
   bool text_type = sp->type == DTW_PT_STRING || sp->type == DTW_PT_ENUM;
   return value_from_scalar(sp, sp->def != NULL ? sp->def : "", text_type, out, msg, msglen);
 }
@@ -401,8 +379,8 @@ int dtw_config_create(dtw_config_t **out) {
 
 static void node_fini(cfg_node_t *n) {
   for (size_t i = 0; n->table != NULL && i < n->table->n_params; i++) {
-    if (n->file != NULL) val_clear(&n->file[i]);
-    if (n->over != NULL) val_clear(&n->over[i]);
+    if (n->file != NULL) dtw__config_val_clear(&n->file[i]);
+    if (n->over != NULL) dtw__config_val_clear(&n->over[i]);
   }
   free(n->file);
   free(n->over);
@@ -448,18 +426,19 @@ static int check_table(const dtw_config_t *cfg, const dtw_param_table_t *t, char
       return dtw_errf(why, len, DTW_EINVAL, "%s.%s: min > max", t->node, sp->name);
     if (sp->type == DTW_PT_ENUM && (sp->choices == NULL || sp->choices[0] == '\0'))
       return dtw_errf(why, len, DTW_EINVAL, "%s.%s: enum without choices", t->node, sp->name);
-    if (sp->type == DTW_PT_STRING && sp->choices != NULL && format_name(sp->choices) == NULL)
+    if (sp->type == DTW_PT_STRING && sp->choices != NULL &&
+        dtw__config_format_name(sp->choices) == NULL)
       return dtw_errf(why, len, DTW_EINVAL, "%s.%s: unknown string format '%s'", t->node,
                       sp->name, sp->choices);
     val_t v;
-    if (default_value(sp, &v, msg, sizeof msg) < 0)
+    if (dtw__config_default_value(sp, &v, msg, sizeof msg) < 0)
       return dtw_errf(why, len, DTW_EINVAL, "%s.%s: bad default: %s", t->node, sp->name, msg);
-    val_clear(&v);
-    dotted_name(sp->name, a, sizeof a);
+    dtw__config_val_clear(&v);
+    dtw__config_dotted_name(sp->name, a, sizeof a);
     size_t la = strlen(a);
     for (size_t j = 0; j < t->n_params; j++) {
       if (j == i) continue;
-      dotted_name(t->params[j].name, b, sizeof b);
+      dtw__config_dotted_name(t->params[j].name, b, sizeof b);
       if (!strcmp(a, b))
         return dtw_errf(why, len, DTW_EINVAL, "%s.%s: defined twice", t->node, a);
       if (!strncmp(a, b, la) && b[la] == '.')
@@ -513,7 +492,7 @@ static stage_t *staged(loader_t *L, size_t node, int param) {
 
 static void apply_value(loader_t *L, size_t node, int param, const val_t *v, int line) {
   stage_t *st = staged(L, node, param);
-  val_clear(&st->v);
+  dtw__config_val_clear(&st->v);
   st->v = *v;
   st->line = line;
   st->wild = L->wild;
@@ -564,7 +543,7 @@ static void load_leaf(loader_t *L, int node_idx, const char *label, const char *
       continue;
     }
     if (L->wild && st->line != 0 && !st->wild) { /* the node's own entry wins */
-      val_clear(&v);
+      dtw__config_val_clear(&v);
       continue;
     }
     apply_value(L, n, p, &v, val->line);
@@ -670,12 +649,12 @@ static int load_parsed(dtw_config_t *cfg, const dtw_yaml_doc_t *doc, char *err, 
   /* commit: swap staged values in */
   for (size_t n = 0; n < cfg->n_nodes; n++)
     for (size_t p = 0; p < cfg->nodes[n].table->n_params; p++) {
-      val_clear(&cfg->nodes[n].file[p]);
+      dtw__config_val_clear(&cfg->nodes[n].file[p]);
       cfg->nodes[n].file[p] = stage[base[n] + p].v;
       stage[base[n] + p].v.s = NULL;
     }
 out_stage:
-  for (size_t i = 0; i < total; i++) val_clear(&stage[i].v);
+  for (size_t i = 0; i < total; i++) dtw__config_val_clear(&stage[i].v);
   free(stage);
 out_base:
   free(base);
@@ -765,9 +744,9 @@ int dtw_config_set(dtw_config_t *cfg, const char *assignment, char *err, size_t 
         break;
       }
       if (pass == 0) {
-        val_clear(&v);
+        dtw__config_val_clear(&v);
       } else {
-        val_clear(&cfg->nodes[n].over[p]);
+        dtw__config_val_clear(&cfg->nodes[n].over[p]);
         cfg->nodes[n].over[p] = v;
       }
     }
@@ -789,15 +768,15 @@ int dtw_param_defaults(const dtw_param_table_t *table, void *out) {
   /* check every default before writing anything */
   for (size_t i = 0; i < table->n_params; i++) {
     val_t v;
-    if (default_value(&table->params[i], &v, msg, sizeof msg) < 0) return DTW_EINVAL;
-    val_clear(&v);
+    if (dtw__config_default_value(&table->params[i], &v, msg, sizeof msg) < 0) return DTW_EINVAL;
+    dtw__config_val_clear(&v);
   }
   memset(out, 0, table->struct_size);
   for (size_t i = 0; i < table->n_params; i++) {
     val_t v;
-    if (default_value(&table->params[i], &v, msg, sizeof msg) < 0) return DTW_ENOMEM;
+    if (dtw__config_default_value(&table->params[i], &v, msg, sizeof msg) < 0) return DTW_ENOMEM;
     store_value(&table->params[i], &v, out);
-    val_clear(&v);
+    dtw__config_val_clear(&v);
   }
   return 0;
 }
@@ -818,277 +797,3 @@ int dtw_config_get(const dtw_config_t *cfg, const char *node, void *out, char *e
   return 0;
 }
 
-/* ---- dump ---- */
-
-/* Shortest text that reads back as the same double, and as a float, not an int. */
-static void fmt_double(double d, char *buf, size_t len) {
-  if (isnan(d)) {
-    snprintf(buf, len, ".nan");
-    return;
-  }
-  if (isinf(d)) {
-    snprintf(buf, len, d < 0 ? "-.inf" : ".inf");
-    return;
-  }
-  if (d == floor(d) && fabs(d) < 1e15) { /* whole numbers read best as "250.0" */
-    snprintf(buf, len, "%.1f", d);
-    return;
-  }
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(buf, len, "%.*g", prec, d);
-    if (strtod(buf, NULL) == d) break;
-  }
-  if (strpbrk(buf, ".e") == NULL) {
-    size_t l = strlen(buf);
-    if (l + 2 < len) memcpy(buf + l, ".0", 3);
-  }
-}
-
-/* Length and code point of the UTF-8 sequence at p (1 and the byte itself when
- * it is not valid UTF-8: such bytes are written as they are). */
-static size_t utf8_next(const unsigned char *p, uint32_t *cp) {
-  size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-             : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-  if (n <= 1) {
-    *cp = p[0];
-    return 1;
-  }
-  uint32_t c = p[0] & (0x7f >> n);
-  for (size_t k = 1; k < n; k++) {
-    if ((p[k] & 0xc0) != 0x80) {
-      *cp = p[0];
-      return 1;
-    }
-    c = (c << 6) | (p[k] & 0x3f);
-  }
-  *cp = c;
-  return n;
-}
-
-/* A string that a YAML reader takes back as exactly this text: quotes and
- * backslashes escaped, and every code point YAML does not keep as it is in a
- * double-quoted scalar -- controls, the line breaks NEL/LS/PS (folded into
- * spaces otherwise), the BOM and non-characters -- written as an escape. */
-static void write_quoted(FILE *out, const char *s) {
-  fputc('"', out);
-  const unsigned char *p = (const unsigned char *)s;
-  while (*p != '\0') {
-    uint32_t c;
-    size_t n = utf8_next(p, &c);
-    if (c == '"' || c == '\\')
-      fprintf(out, "\\%c", (int)c);
-    else if (c == '\n')
-      fputs("\\n", out);
-    else if (c == '\t')
-      fputs("\\t", out);
-    else if (c == 0x85)
-      fputs("\\N", out);
-    else if (c == 0x2028)
-      fputs("\\L", out);
-    else if (c == 0x2029)
-      fputs("\\P", out);
-    else if (c < 0x20 || (c >= 0x7f && c < 0xa0))
-      fprintf(out, "\\x%02x", (unsigned)c);
-    else if ((c >= 0xd800 && c < 0xe000) || c == 0xfeff || c == 0xfffe || c == 0xffff)
-      fprintf(out, "\\u%04x", (unsigned)c);
-    else
-      fwrite(p, 1, n, out);
-    p += n;
-  }
-  fputc('"', out);
-}
-
-/* Plain enum words stay plain; anything YAML might read differently is quoted. */
-static bool plain_safe(const char *s) {
-  double d;
-  bool b;
-  if (s[0] == '\0' || dtw_yaml_parse_double(s, &d) == 0 || dtw_yaml_parse_bool(s, &b) == 0)
-    return false;
-  if (!strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL") || !strcmp(s, "~"))
-    return false;
-  for (const char *p = s; *p != '\0'; p++) {
-    bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
-              (p != s && ((*p >= '0' && *p <= '9') || *p == '-'));
-    if (!ok) return false;
-  }
-  return true;
-}
-
-static void write_value(FILE *out, const dtw_param_spec_t *sp, const val_t *v) {
-  char buf[64];
-  switch (sp->type) {
-  case DTW_PT_BOOL: fputs(v->b ? "true" : "false", out); break;
-  case DTW_PT_INT: fprintf(out, "%" PRId64, v->i); break;
-  case DTW_PT_DOUBLE:
-    fmt_double(v->d, buf, sizeof buf);
-    fputs(buf, out);
-    break;
-  case DTW_PT_STRING: write_quoted(out, v->s != NULL ? v->s : ""); break;
-  case DTW_PT_ENUM:
-    if (v->s != NULL && plain_safe(v->s))
-      fputs(v->s, out);
-    else
-      write_quoted(out, v->s != NULL ? v->s : "");
-    break;
-  }
-}
-
-/* Help text on one line (no newlines in a comment). */
-static void write_oneline(FILE *out, const char *s) {
-  for (const char *p = s != NULL ? s : ""; *p != '\0'; p++) fputc(*p == '\n' ? ' ' : *p, out);
-}
-
-/* "default X, range [a, b]" */
-static void write_facts(FILE *out, const dtw_param_spec_t *sp) {
-  char lo[32], hi[32];
-  const char *def = sp->def != NULL ? sp->def : "";
-  fprintf(out, "default %s", def[0] != '\0' ? def : "\"\"");
-  fmt_num(sp->min, lo, sizeof lo);
-  fmt_num(sp->max, hi, sizeof hi);
-  if (sp->type == DTW_PT_ENUM)
-    fprintf(out, ", choices %s", sp->choices);
-  else if (sp->type == DTW_PT_STRING && has_range(sp))
-    fprintf(out, ", length [%s, %s]", lo, hi);
-  else if (sp->type != DTW_PT_BOOL && sp->type != DTW_PT_STRING && has_range(sp))
-    fprintf(out, ", range [%s, %s]", lo, hi);
-  if (sp->type == DTW_PT_STRING && format_name(sp->choices) != NULL)
-    fprintf(out, ", %s", format_name(sp->choices));
-}
-
-typedef struct {
-  FILE *out;
-  const cfg_node_t *node;
-  bool *done;
-} dumper_t;
-
-/* Write every parameter under prefix ("" or "qos."), opening a nested map per group. */
-static int dump_level(dumper_t *D, const char *prefix, int indent) {
-  const dtw_param_table_t *t = D->node->table;
-  char name[NAME_LEN], sub[NAME_LEN], msg[MSG_LEN];
-  size_t pl = strlen(prefix);
-  for (size_t i = 0; i < t->n_params; i++) {
-    if (D->done[i]) continue;
-    const dtw_param_spec_t *sp = &t->params[i];
-    dotted_name(sp->name, name, sizeof name);
-    if (strncmp(name, prefix, pl) != 0) continue;
-    const char *rest = name + pl, *dot = strchr(rest, '.');
-    if (dot != NULL) {
-      int n = snprintf(sub, sizeof sub, "%s%.*s.", prefix, (int)(dot - rest), rest);
-      if (n < 0 || (size_t)n >= sizeof sub) return DTW_EINVAL;
-      fprintf(D->out, "%*s%.*s:\n", indent, "", (int)(dot - rest), rest);
-      int rc = dump_level(D, sub, indent + 2);
-      if (rc < 0) return rc;
-      continue;
-    }
-    /* effective value: override, else file, else default */
-    val_t def = {0};
-    const val_t *v = D->node->over[i].set ? &D->node->over[i]
-                     : D->node->file[i].set ? &D->node->file[i]
-                                             : NULL;
-    if (v == NULL) {
-      int rc = default_value(sp, &def, msg, sizeof msg);
-      if (rc < 0) return rc;
-      v = &def;
-    }
-    fprintf(D->out, "%*s# ", indent, "");
-    write_oneline(D->out, sp->help);
-    fputs(" (", D->out);
-    write_facts(D->out, sp);
-    fprintf(D->out, ")\n%*s%s: ", indent, "", rest);
-    write_value(D->out, sp, v);
-    fputc('\n', D->out);
-    val_clear(&def);
-    D->done[i] = true;
-  }
-  return 0;
-}
-
-int dtw_config_dump(const dtw_config_t *cfg, FILE *out) {
-  if (cfg == NULL || out == NULL) return DTW_EINVAL;
-  fputs("# dtwin effective configuration (ROS 2 parameter file)\n", out);
-  for (size_t n = 0; n < cfg->n_nodes; n++) {
-    const dtw_param_table_t *t = cfg->nodes[n].table;
-    fputs("\n# ", out);
-    write_oneline(out, t->summary);
-    fprintf(out, "\n%s:\n  ros__parameters:%s\n", t->node, t->n_params == 0 ? " {}" : "");
-    bool *done = calloc(t->n_params + 1, sizeof *done);
-    if (done == NULL) return DTW_ENOMEM;
-    dumper_t D = {out, &cfg->nodes[n], done};
-    int rc = dump_level(&D, "", 4);
-    free(done);
-    if (rc < 0) return rc;
-  }
-  return ferror(out) ? DTW_EIO : 0;
-}
-
-/* ---- docs ---- */
-
-/* Table cell text: '|' would end the cell, newlines would end the row. */
-static void md_cell(FILE *out, const char *s) {
-  for (const char *p = s != NULL ? s : ""; *p != '\0'; p++) {
-    if (*p == '|')
-      fputs("\\|", out);
-    else
-      fputc(*p == '\n' ? ' ' : *p, out);
-  }
-}
-
-int dtw_config_write_docs(const dtw_param_table_t *const *tables, size_t n, FILE *out) {
-  char name[NAME_LEN], lo[32], hi[32];
-  if ((tables == NULL && n > 0) || out == NULL) return DTW_EINVAL;
-  fputs("# Configuration reference\n\n"
-        "Generated from the parameter tables in the source; do not edit by hand.\n\n"
-        "Settings come from a ROS 2 parameter file (`<node>: ros__parameters: {...}`; nested\n"
-        "maps give dotted names; `/**` applies to every node having the parameter) and from\n"
-        "`--set node.param=value`. Precedence: default < file < `--set`.\n",
-        out);
-  for (size_t k = 0; k < n; k++) {
-    const dtw_param_table_t *t = tables[k];
-    fprintf(out, "\n## %s\n\n", t->node);
-    if (t->summary != NULL && t->summary[0] != '\0') {
-      write_oneline(out, t->summary);
-      fputs("\n\n", out);
-    }
-    fputs("| name | type | default | range/choices | description |\n"
-          "|------|------|---------|---------------|-------------|\n",
-          out);
-    for (size_t i = 0; i < t->n_params; i++) {
-      const dtw_param_spec_t *sp = &t->params[i];
-      dotted_name(sp->name, name, sizeof name);
-      const char *def = sp->def != NULL ? sp->def : "";
-      fprintf(out, "| `%s` | %s | ", name, type_name(sp->type));
-      if (def[0] == '\0') {
-        fputs("`\"\"`", out);
-      } else {
-        fputc('`', out);
-        md_cell(out, def);
-        fputc('`', out);
-      }
-      fputs(" | ", out);
-      fmt_num(sp->min, lo, sizeof lo);
-      fmt_num(sp->max, hi, sizeof hi);
-      if (sp->type == DTW_PT_ENUM) {
-        for (const char *p = sp->choices; *p != '\0'; p++) {
-          if (p == sp->choices) fputc('`', out);
-          if (*p == '|')
-            fputs("`, `", out);
-          else
-            fputc(*p, out);
-        }
-        fputc('`', out);
-      } else if (sp->type == DTW_PT_STRING && (has_range(sp) || format_name(sp->choices))) {
-        if (has_range(sp)) fprintf(out, "length [%s, %s]", lo, hi);
-        if (format_name(sp->choices) != NULL)
-          fprintf(out, "%s%s", has_range(sp) ? ", " : "", format_name(sp->choices));
-      } else if (sp->type != DTW_PT_BOOL && has_range(sp)) {
-        fprintf(out, "[%s, %s]", lo, hi);
-      } else {
-        fputs("-", out);
-      }
-      fputs(" | ", out);
-      md_cell(out, sp->help);
-      fputs(" |\n", out);
-    }
-  }
-  return ferror(out) ? DTW_EIO : 0;
-}

@@ -15,7 +15,9 @@
 
 #define COMP "model"
 
+/* A <mesh> asset: a converted file (asset >= 0) or one on disk, at a scale. */
 typedef struct mesh_asset {
+  int asset;
   const char *path;
   double scale[3];
 } mesh_asset_t;
@@ -25,12 +27,38 @@ typedef struct mesh_asset {
 typedef struct gen {
   const dtw__urdf_t *u;
   const dtw_model_opts_t *opts;
+  const dtw__mesh_table_t *mesh_table; /* converted meshes; NULL: files on disk */
   xmlDocPtr doc;
   xmlNodePtr asset, worldbody;
   mesh_asset_t *meshes;
   size_t n_meshes, cap_meshes;
+  double *qpos; /* the initial pose, in MuJoCo's qpos order (bodies depth first) */
+  size_t nq, cap_qpos;
+  bool pose_needed; /* some joint does not start at 0 */
   bool oom;
 } gen_t;
+
+static void push_qpos(gen_t *g, const double *v, size_t n) {
+  if (g->nq + n > g->cap_qpos) {
+    size_t cap = g->cap_qpos ? 2 * g->cap_qpos : 64;
+    while (cap < g->nq + n) cap *= 2;
+    double *q = realloc(g->qpos, cap * sizeof *q);
+    if (q == NULL) {
+      g->oom = true;
+      return;
+    }
+    g->qpos = q;
+    g->cap_qpos = cap;
+  }
+  memcpy(g->qpos + g->nq, v, n * sizeof *v);
+  g->nq += n;
+}
+
+/* Where a joint starts, as ROS's joint_state_publisher puts it: at 0, or at
+ * the middle of its range when 0 is outside it. */
+static double start_position(const dtw__urdf_joint_t *j) {
+  return j->has_limit && (j->lower > 0 || j->upper < 0) ? 0.5 * (j->lower + j->upper) : 0;
+}
 
 static xmlNodePtr child(gen_t *g, xmlNodePtr parent, const char *name) {
   if (parent == NULL) return NULL;
@@ -74,11 +102,13 @@ static void set_pose(gen_t *g, xmlNodePtr n, const dtw__pose_t *pose) {
 
 /* ---- meshes ------------------------------------------------------------- */
 
-/* Asset name for a mesh file + scale, adding the <mesh> on first use. */
+/* Asset name for a mesh file + scale, adding the <mesh> on first use. A
+ * converted mesh is named by its in-memory file, otherwise the file on disk. */
 static void mesh_ref(gen_t *g, const dtw__urdf_geom_t *geom, char *name, size_t namelen) {
+  int asset = g->mesh_table != NULL ? geom->asset : -1;
   size_t i = 0;
   for (; i < g->n_meshes; i++)
-    if (strcmp(g->meshes[i].path, geom->mesh_path) == 0 &&
+    if (g->meshes[i].asset == asset && strcmp(g->meshes[i].path, geom->mesh_path) == 0 &&
         memcmp(g->meshes[i].scale, geom->scale, sizeof geom->scale) == 0)
       break;
   snprintf(name, namelen, "mesh_%zu", i);
@@ -93,28 +123,42 @@ static void mesh_ref(gen_t *g, const dtw__urdf_geom_t *geom, char *name, size_t 
     g->meshes = m;
     g->cap_meshes = cap;
   }
+  g->meshes[g->n_meshes].asset = asset;
   g->meshes[g->n_meshes].path = geom->mesh_path;
   memcpy(g->meshes[g->n_meshes].scale, geom->scale, sizeof geom->scale);
   g->n_meshes++;
   xmlNodePtr m = child(g, g->asset, "mesh");
   set(g, m, "name", name);
-  set(g, m, "file", geom->mesh_path);
+  if (asset >= 0) {
+    char file[128];
+    dtw__mesh_asset_name(g->mesh_table, (size_t)asset, file, sizeof file);
+    set(g, m, "file", file);
+  } else {
+    set(g, m, "file", geom->mesh_path);
+  }
   if (!(geom->scale[0] == 1 && geom->scale[1] == 1 && geom->scale[2] == 1))
     set_nums(g, m, "scale", geom->scale, 3);
 }
 
 /* ---- bodies ------------------------------------------------------------- */
 
-static void emit_geoms(gen_t *g, xmlNodePtr body, const char *link, const dtw__urdf_geom_t *gs,
-                       size_t n, bool visual) {
+void dtw__mjcf_geom_name(const char *link, bool visual, size_t i, size_t n, char *buf,
+                         size_t len) {
+  if (n == 1)
+    snprintf(buf, len, "%s_%s", link, visual ? "visual" : "collision");
+  else
+    snprintf(buf, len, "%s_%s_%zu", link, visual ? "visual" : "collision", i);
+}
+
+static void emit_geoms(gen_t *g, xmlNodePtr body, const dtw__urdf_link_t *l, bool visual) {
+  const dtw__urdf_geom_t *gs = visual ? l->visual : l->collision;
+  size_t n = visual ? l->n_visual : l->n_collision;
   for (size_t i = 0; i < n; i++) {
     const dtw__urdf_geom_t *s = &gs[i];
+    if (s->dropped || (s->kind == DTW__GEOM_MESH && s->mesh_path == NULL)) continue;
     xmlNodePtr e = child(g, body, "geom");
     char name[512];
-    if (n == 1)
-      snprintf(name, sizeof name, "%s_%s", link, visual ? "visual" : "collision");
-    else
-      snprintf(name, sizeof name, "%s_%s_%zu", link, visual ? "visual" : "collision", i);
+    dtw__mjcf_geom_name(l->name, visual, i, n, name, sizeof name);
     set(g, e, "name", name);
     double size[3];
     switch (s->kind) {
@@ -148,7 +192,10 @@ static void emit_geoms(gen_t *g, xmlNodePtr body, const char *link, const dtw__u
       set(g, e, "contype", "0");
       set(g, e, "conaffinity", "0");
       set(g, e, "group", "1");
-      set(g, e, "rgba", "0.7 0.7 0.75 1");
+      if (s->has_rgba)
+        set_nums(g, e, "rgba", s->rgba, 4);
+      else
+        set(g, e, "rgba", "0.7 0.7 0.75 1");
     } else {
       set(g, e, "rgba", "0.4 0.5 0.6 0.5");
       if (!g->opts->self_collision) {
@@ -157,6 +204,9 @@ static void emit_geoms(gen_t *g, xmlNodePtr body, const char *link, const dtw__u
         set(g, e, "conaffinity", "0");
       }
     }
+    /* a link without <inertial>: MuJoCo would infer mass from the geom (and check a
+     * mesh's volume for it); the URDF says massless */
+    if (!l->has_inertial) set(g, e, "mass", "0");
   }
 }
 
@@ -192,7 +242,69 @@ static void emit_inertial(gen_t *g, xmlNodePtr body, const dtw__urdf_link_t *l) 
   }
 }
 
-static void emit_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j) {
+static void joint_common(gen_t *g, xmlNodePtr e, const dtw__urdf_joint_t *j) {
+  if (j->damping > 0) set_num(g, e, "damping", j->damping);
+  if (j->friction > 0) set_num(g, e, "frictionloss", j->friction);
+}
+
+/* A passive joint "<name><suffix>" (floating and planar URDF joints). */
+static void passive_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j,
+                          const char *suffix, const char *type, const double *axis) {
+  char name[512];
+  snprintf(name, sizeof name, "%s%s", j->name, suffix);
+  xmlNodePtr e = child(g, body, "joint");
+  set(g, e, "name", name);
+  set(g, e, "type", type);
+  if (axis != NULL) set_nums(g, e, "axis", axis, 3);
+  set(g, e, "limited", "false");
+  joint_common(g, e, j);
+}
+
+/* Two unit vectors that make (u, v, a) a right-handed frame. */
+static void plane_axes(const double a[3], double u[3], double v[3]) {
+  double e[3] = {fabs(a[0]) < 0.9 ? 1 : 0, fabs(a[0]) < 0.9 ? 0 : 1, 0};
+  double d = e[0] * a[0] + e[1] * a[1] + e[2] * a[2], n = 0;
+  for (int k = 0; k < 3; k++) u[k] = e[k] - d * a[k], n += u[k] * u[k];
+  for (int k = 0; k < 3; k++) u[k] /= sqrt(n);
+  v[0] = a[1] * u[2] - a[2] * u[1];
+  v[1] = a[2] * u[0] - a[0] * u[2];
+  v[2] = a[0] * u[1] - a[1] * u[0];
+}
+
+/* top: the body is a child of the world, where MuJoCo allows a free joint. */
+static void emit_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j, bool top) {
+  static const double zero[3] = {0, 0, 0}, unit_quat[4] = {1, 0, 0, 0};
+  if (j->kind == DTW__JOINT_FLOATING) {
+    if (top) {
+      xmlNodePtr fj = child(g, body, "freejoint");
+      set(g, fj, "name", j->name);
+      double q[7];
+      memcpy(q, j->origin.xyz, sizeof j->origin.xyz);
+      dtw__rpy_to_quat(j->origin.rpy, q + 3);
+      push_qpos(g, q, 7);
+      return;
+    }
+    static const double ex[3] = {1, 0, 0}, ey[3] = {0, 1, 0}, ez[3] = {0, 0, 1};
+    passive_joint(g, body, j, "_x", "slide", ex);
+    passive_joint(g, body, j, "_y", "slide", ey);
+    passive_joint(g, body, j, "_z", "slide", ez);
+    passive_joint(g, body, j, "_rot", "ball", NULL);
+    push_qpos(g, zero, 3);
+    push_qpos(g, unit_quat, 4);
+    return;
+  }
+  if (j->kind == DTW__JOINT_PLANAR) {
+    double u[3], v[3];
+    plane_axes(j->axis, u, v);
+    passive_joint(g, body, j, "_u", "slide", u);
+    passive_joint(g, body, j, "_v", "slide", v);
+    passive_joint(g, body, j, "_rot", "hinge", j->axis);
+    push_qpos(g, zero, 3);
+    return;
+  }
+  double q = start_position(j);
+  if (q != 0) g->pose_needed = true;
+  push_qpos(g, &q, 1);
   xmlNodePtr e = child(g, body, "joint");
   set(g, e, "name", j->name);
   set(g, e, "type", j->kind == DTW__JOINT_PRISMATIC ? "slide" : "hinge");
@@ -204,8 +316,7 @@ static void emit_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j) {
   } else {
     set(g, e, "limited", "false");
   }
-  if (j->damping > 0) set_num(g, e, "damping", j->damping);
-  if (j->friction > 0) set_num(g, e, "frictionloss", j->friction);
+  joint_common(g, e, j);
 }
 
 /* One link as a <body> (its joint, inertial, geoms) and its subtree.
@@ -216,14 +327,17 @@ static void emit_body(gen_t *g, xmlNodePtr parent, int link, const dtw__urdf_joi
   set(g, body, "name", l->name);
   if (via != NULL) {
     set_pose(g, body, &via->origin);
-    if (via->kind != DTW__JOINT_FIXED) emit_joint(g, body, via);
+    if (via->kind != DTW__JOINT_FIXED) emit_joint(g, body, via, parent == g->worldbody);
   } else {
-    /* the root: on a test stand (welded) or free, at base_height above the floor */
-    double pos[3] = {0, 0, g->opts->base_height_m};
+    /* the root: on a test stand (welded) or free, at base_height above the floor
+     * (0: placed by src/sim on its standing height, see dtw_robot_desc_t) */
+    double pos[3] = {0, 0, g->opts->base_height_m > 0 ? g->opts->base_height_m : 0};
     set_nums(g, body, "pos", pos, 3);
     if (g->opts->base == DTW_BASE_FLOATING) {
       xmlNodePtr fj = child(g, body, "freejoint");
       set(g, fj, "name", DTW__MJCF_FREEJOINT);
+      double q[7] = {pos[0], pos[1], pos[2], 1, 0, 0, 0};
+      push_qpos(g, q, 7);
     }
     xmlNodePtr site = child(g, body, "site");
     set(g, site, "name", DTW__MJCF_IMU_SITE);
@@ -231,103 +345,61 @@ static void emit_body(gen_t *g, xmlNodePtr parent, int link, const dtw__urdf_joi
     set(g, site, "group", "4");
   }
   emit_inertial(g, body, l);
-  emit_geoms(g, body, l->name, l->collision, l->n_collision, false);
-  emit_geoms(g, body, l->name, l->visual, l->n_visual, true);
+  emit_geoms(g, body, l, false);
+  emit_geoms(g, body, l, true);
   for (size_t i = 0; i < g->u->n_joints && !g->oom; i++)
     if (g->u->joints[i].parent == link) emit_body(g, body, g->u->joints[i].child, &g->u->joints[i]);
 }
 
-/* ---- world merge -------------------------------------------------------- */
-
-static bool named(xmlNodePtr n, const char *name) {
-  return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+/* Joints anywhere under n (a world with movable bodies adds to qpos). */
+static bool has_joints(xmlNodePtr n) {
+  for (; n != NULL; n = n->next) {
+    if (n->type != XML_ELEMENT_NODE) continue;
+    if (strcmp((const char *)n->name, "joint") == 0 ||
+        strcmp((const char *)n->name, "freejoint") == 0)
+      return true;
+    if (has_joints(n->children)) return true;
+  }
+  return false;
 }
 
-static xmlNodePtr copy_into(gen_t *g, xmlNodePtr parent, xmlNodePtr src) {
-  xmlNodePtr c = xmlDocCopyNode(src, g->doc, 1);
-  if (c == NULL || xmlAddChild(parent, c) == NULL) {
-    xmlFreeNode(c);
+/* A keyframe "initial" with the start positions (MuJoCo starts from keyframe 0). */
+static void emit_initial_pose(gen_t *g, xmlNodePtr root, const dtw__mjcf_world_t *world) {
+  if (world != NULL && has_joints(xmlDocGetRootElement(world->doc)->children)) {
+    DTW_WARN(COMP, "robot '%s': a joint starts outside 0 (at the middle of its range), but "
+             "the world %s has joints of its own: no initial keyframe, MuJoCo starts it at 0",
+             g->u->name, world->file);
+    return;
+  }
+  size_t cap = 24 * g->nq + 1, off = 0;
+  char *text = malloc(cap);
+  if (text == NULL) {
     g->oom = true;
-    return NULL;
+    return;
   }
-  return c;
-}
-
-/* Texture, hfield and mesh files of the world resolve against its directory. */
-static void absolutize_files(gen_t *g, xmlNodePtr n, const char *dir) {
-  for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
-    if (strncmp((const char *)a->name, "file", 4) != 0) continue;
-    xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-    if (v == NULL) continue;
-    if (v[0] != '/' && v[0] != '\0') {
-      char *abs = NULL;
-      if (asprintf(&abs, "%s/%s", dir, (const char *)v) < 0)
-        g->oom = true;
-      else
-        set(g, n, (const char *)a->name, abs);
-      free(abs);
-    }
-    xmlFree(v);
+  text[0] = '\0';
+  for (size_t i = 0; i < g->nq; i++) {
+    double x = g->qpos[i] == 0 ? 0 : g->qpos[i];
+    int k = snprintf(text + off, cap - off, "%s%.10g", i > 0 ? " " : "", x);
+    if (k < 0 || (size_t)k >= cap - off) break;
+    off += (size_t)k;
   }
-}
-
-static void merge_world(gen_t *g, const dtw__mjcf_world_t *w, xmlNodePtr option,
-                        xmlNodePtr def, xmlNodePtr anchor) {
-  xmlNodePtr root = xmlDocGetRootElement(w->doc);
-  for (xmlNodePtr c = root->children; c != NULL && !g->oom; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE) continue;
-    if (named(c, "asset")) {
-      for (xmlNodePtr a = c->children; a != NULL; a = a->next) {
-        if (a->type != XML_ELEMENT_NODE) continue;
-        xmlNodePtr copy = copy_into(g, g->asset, a);
-        if (copy != NULL) absolutize_files(g, copy, w->dir);
-      }
-    } else if (named(c, "worldbody")) {
-      for (xmlNodePtr b = c->children; b != NULL; b = b->next)
-        if (b->type == XML_ELEMENT_NODE) copy_into(g, g->worldbody, b);
-    } else if (named(c, "visual") || named(c, "statistic") || named(c, "size")) {
-      /* these go before <default>, where MuJoCo's own writer puts them */
-      xmlNodePtr copy = xmlDocCopyNode(c, g->doc, 1);
-      if (copy == NULL || xmlAddPrevSibling(anchor, copy) == NULL) {
-        xmlFreeNode(copy);
-        g->oom = true;
-      }
-    } else if (named(c, "option")) {
-      for (xmlAttrPtr a = c->properties; a != NULL; a = a->next) {
-        if (strcmp((const char *)a->name, "timestep") == 0) continue;
-        xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-        if (v != NULL) set(g, option, (const char *)a->name, (const char *)v);
-        xmlFree(v);
-      }
-      for (xmlNodePtr f = c->children; f != NULL; f = f->next)
-        if (f->type == XML_ELEMENT_NODE) copy_into(g, option, f);
-    } else if (named(c, "default")) {
-      /* named classes only: unnamed defaults would change the robot too */
-      for (xmlNodePtr d = c->children; d != NULL; d = d->next)
-        if (named(d, "default")) copy_into(g, def, d);
-    } else if (!named(c, "compiler")) {
-      DTW_WARN(COMP, "%s:%ld: <%s> in a world file is not merged", w->file, xmlGetLineNo(c),
-               (const char *)c->name);
-    }
-  }
+  xmlNodePtr kf = child(g, root, "keyframe");
+  xmlNodePtr key = child(g, kf, "key");
+  set(g, key, "name", "initial");
+  set(g, key, "qpos", text);
+  free(text);
 }
 
 /* ---- document ----------------------------------------------------------- */
 
 int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
-                       const dtw__mjcf_world_t *world, char **out, size_t *len, char *err,
-                       size_t errlen) {
+                       const dtw__mesh_table_t *meshes, const dtw__mjcf_world_t *world,
+                       char **out, size_t *len, char *err, size_t errlen) {
   int rc = 0;
-  gen_t g = {.u = u, .opts = opts};
+  gen_t g = {.u = u, .opts = opts, .mesh_table = meshes};
   xmlChar *mem = NULL;
   int size = 0;
-  if (world != NULL) {
-    xmlNodePtr wr = xmlDocGetRootElement(world->doc);
-    if (wr == NULL || !named(wr, "mujoco"))
-      return dtw_errf(err, errlen, DTW_EMODEL, "%s:%ld: world file root is <%s>, expected "
-                      "<mujoco>", world->file, wr != NULL ? xmlGetLineNo(wr) : 0L,
-                      wr != NULL ? (const char *)wr->name : "");
-  }
   g.doc = xmlNewDoc((const xmlChar *)"1.0");
   xmlNodePtr root = g.doc != NULL ? xmlNewNode(NULL, (const xmlChar *)"mujoco") : NULL;
   if (root == NULL) goto err_oom;
@@ -347,15 +419,14 @@ int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
   g.asset = child(&g, root, "asset");
   g.worldbody = child(&g, root, "worldbody");
   if (g.oom) goto err_oom;
-  if (world != NULL) merge_world(&g, world, option, def, def);
 
   /* a root link called "world" is the world itself: its children are welded to it */
   const dtw__urdf_link_t *rl = &u->links[u->root];
   if (strcmp(rl->name, "world") == 0) {
     if (opts->base == DTW_BASE_FLOATING)
       DTW_WARN(COMP, "robot '%s': root link is 'world', so the base stays fixed", u->name);
-    emit_geoms(&g, g.worldbody, rl->name, rl->collision, rl->n_collision, false);
-    emit_geoms(&g, g.worldbody, rl->name, rl->visual, rl->n_visual, true);
+    emit_geoms(&g, g.worldbody, rl, false);
+    emit_geoms(&g, g.worldbody, rl, true);
     for (size_t i = 0; i < u->n_joints && !g.oom; i++)
       if (u->joints[i].parent == u->root)
         emit_body(&g, g.worldbody, u->joints[i].child, &u->joints[i]);
@@ -367,7 +438,7 @@ int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
   xmlNodePtr act = NULL;
   for (size_t i = 0; i < u->n_joints; i++) {
     const dtw__urdf_joint_t *j = &u->joints[i];
-    if (j->kind == DTW__JOINT_FIXED) continue;
+    if (!dtw__joint_actuated(j->kind)) continue;
     if (act == NULL) act = child(&g, root, "actuator");
     xmlNodePtr m = child(&g, act, "motor");
     set(&g, m, "name", j->name);
@@ -398,6 +469,11 @@ int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
     }
   }
   if (g.oom) goto err_oom;
+  /* after the robot, so its root is body 1 */
+  if (world != NULL && (rc = dtw__mjcf_merge_world(g.doc, world, false, err, errlen)) != 0)
+    goto done;
+  if (g.pose_needed) emit_initial_pose(&g, root, world);
+  if (g.oom) goto err_oom;
 
   xmlDocDumpFormatMemoryEnc(g.doc, &mem, &size, "UTF-8", 1);
   if (mem == NULL || size < 0) goto err_oom;
@@ -415,13 +491,14 @@ done:
   xmlFree(mem);
   xmlFreeDoc(g.doc);
   free(g.meshes);
+  free(g.qpos);
   return rc;
 }
 
 int dtw__urdf_joint_table(const dtw__urdf_t *u, dtw_joint_desc_t **out, size_t *n) {
   size_t count = 0;
   for (size_t i = 0; i < u->n_joints; i++)
-    if (u->joints[i].kind != DTW__JOINT_FIXED) count++;
+    if (dtw__joint_actuated(u->joints[i].kind)) count++;
   *out = NULL;
   *n = 0;
   if (count == 0) return 0;
@@ -430,7 +507,7 @@ int dtw__urdf_joint_table(const dtw__urdf_t *u, dtw_joint_desc_t **out, size_t *
   size_t k = 0;
   for (size_t i = 0; i < u->n_joints; i++) {
     const dtw__urdf_joint_t *j = &u->joints[i];
-    if (j->kind == DTW__JOINT_FIXED) continue;
+    if (!dtw__joint_actuated(j->kind)) continue;
     dtw_joint_desc_t *d = &t[k++];
     snprintf(d->name, sizeof d->name, "%s", j->name);
     d->type = j->kind == DTW__JOINT_REVOLUTE     ? DTW_JOINT_REVOLUTE
@@ -446,5 +523,54 @@ int dtw__urdf_joint_table(const dtw__urdf_t *u, dtw_joint_desc_t **out, size_t *
   }
   *out = t;
   *n = count;
+  return 0;
+}
+
+int dtw__urdf_visuals(const dtw__urdf_t *u, dtw_visual_desc_t **out, size_t *n) {
+  size_t count = 0;
+  for (size_t i = 0; i < u->n_links; i++) count += u->links[i].n_visual;
+  *out = NULL;
+  *n = 0;
+  if (count == 0) return 0;
+  dtw_visual_desc_t *v = calloc(count, sizeof *v);
+  if (v == NULL) return DTW_ENOMEM;
+  size_t k = 0;
+  bool oom = false;
+  for (size_t i = 0; i < u->n_links; i++) {
+    const dtw__urdf_link_t *l = &u->links[i];
+    for (size_t j = 0; j < l->n_visual; j++, k++) {
+      const dtw__urdf_geom_t *g = &l->visual[j];
+      dtw_visual_desc_t *d = &v[k];
+      static const dtw_shape_t shapes[] = {DTW_SHAPE_BOX, DTW_SHAPE_CYLINDER, DTW_SHAPE_SPHERE,
+                                           DTW_SHAPE_CAPSULE, DTW_SHAPE_MESH};
+      d->shape = shapes[g->kind];
+      memcpy(d->size, g->size, sizeof d->size);
+      memcpy(d->scale, g->scale, sizeof d->scale);
+      if (g->kind != DTW__GEOM_MESH) d->scale[0] = d->scale[1] = d->scale[2] = 1;
+      memcpy(d->pos, g->origin.xyz, sizeof d->pos);
+      dtw__rpy_to_quat(g->origin.rpy, d->quat);
+      d->has_rgba = g->has_rgba;
+      memcpy(d->rgba, g->rgba, sizeof d->rgba);
+      d->link = strdup(l->name);
+      oom |= d->link == NULL;
+      if (g->mesh_uri != NULL) oom |= (d->mesh_uri = strdup(g->mesh_uri)) == NULL;
+      if (g->mesh_path != NULL) oom |= (d->mesh_path = strdup(g->mesh_path)) == NULL;
+      /* in the MJCF unless dropped (the generator's rule) */
+      if (!g->dropped && !(g->kind == DTW__GEOM_MESH && g->mesh_path == NULL)) {
+        char name[512];
+        dtw__mjcf_geom_name(l->name, true, j, l->n_visual, name, sizeof name);
+        oom |= (d->geom = strdup(name)) == NULL;
+      }
+    }
+  }
+  *out = v;
+  *n = count;
+  if (oom) {
+    dtw_robot_desc_t tmp = {.visuals = v, .n_visuals = count};
+    dtw_robot_desc_fini(&tmp);
+    *out = NULL;
+    *n = 0;
+    return DTW_ENOMEM;
+  }
   return 0;
 }

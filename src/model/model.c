@@ -11,12 +11,15 @@
 
 #include "dtw/err.h"
 #include "dtw/xacro.h"
+#include "model__mesh.h"
 #include "model__mjcf.h"
+#include "model__mjcf_base.h"
+#include "model__mjcf_compat.h"
 #include "model__urdf.h"
 
 void dtw_model_opts_default(dtw_model_opts_t *opts) {
   memset(opts, 0, sizeof *opts);
-  opts->base = DTW_BASE_FIXED;
+  opts->base = DTW_BASE_AS_MODELED;
   opts->base_height_m = 1.0;
   opts->timestep_s = 0.001;
   opts->armature = 0.01;
@@ -46,32 +49,35 @@ static char *abs_dir(const char *path) {
   return dir;
 }
 
-/* True if a top-level body of the MJCF has a free joint. */
-static bool mjcf_has_free_root(xmlNodePtr mujoco) {
-  for (xmlNodePtr wb = mujoco->children; wb != NULL; wb = wb->next) {
-    if (wb->type != XML_ELEMENT_NODE || strcmp((const char *)wb->name, "worldbody") != 0)
-      continue;
-    for (xmlNodePtr b = wb->children; b != NULL; b = b->next) {
-      if (b->type != XML_ELEMENT_NODE || strcmp((const char *)b->name, "body") != 0) continue;
-      for (xmlNodePtr j = b->children; j != NULL; j = j->next) {
-        if (j->type != XML_ELEMENT_NODE) continue;
-        if (strcmp((const char *)j->name, "freejoint") == 0) return true;
-        if (strcmp((const char *)j->name, "joint") == 0) {
-          xmlChar *type = xmlGetNoNsProp(j, (const xmlChar *)"type");
-          bool free_joint = type != NULL && strcmp((const char *)type, "free") == 0;
-          xmlFree(type);
-          if (free_joint) return true;
-        }
-      }
-    }
-  }
-  return false;
+static int load_world(const char *file, dtw__mjcf_world_t *w, char **dir, char *err,
+                      size_t errlen) {
+  char *text = NULL;
+  size_t len = 0;
+  int rc = dtw__file_read(file, &text, &len, err, errlen);
+  if (rc != 0) return rc;
+  rc = dtw__xml_read(text, len, file, &w->doc, err, errlen);
+  free(text);
+  if (rc != 0) return rc;
+  w->file = file;
+  *dir = abs_dir(file);
+  if (*dir == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "%s: cannot resolve its directory", file);
+  w->dir = *dir;
+  return 0;
 }
 
-/* MJCF input: the text goes through unchanged; src/sim derives the joints. */
-static int load_mjcf(const char *path, char *text, size_t len, xmlNodePtr root,
-                     dtw_robot_desc_t *out, char *err, size_t errlen) {
+/* ---- MJCF -------------------------------------------------------------------------------- */
+
+/* MJCF input: includes expanded, MuJoCo 3 constructs translated, the base mode
+ * applied; the text is re-serialised only if something changed. */
+static int load_mjcf(const char *path, char **text, size_t len, xmlDocPtr doc,
+                     const dtw_model_opts_t *opts, dtw_robot_desc_t *out, char *err,
+                     size_t errlen) {
+  int rc = 0;
   dtw_robot_desc_t d = {0};
+  dtw__mjcf_world_t world = {0};
+  char *world_dir = NULL;
+  bool changed = false, step = false;
+  xmlNodePtr root = xmlDocGetRootElement(doc);
   xmlChar *model = xmlGetNoNsProp(root, (const xmlChar *)"model");
   if (model != NULL) {
     snprintf(d.name, sizeof d.name, "%s", (const char *)model);
@@ -82,39 +88,130 @@ static int load_mjcf(const char *path, char *text, size_t len, xmlNodePtr root,
   }
   xmlFree(model);
   d.base_dir = abs_dir(path);
-  if (d.base_dir == NULL)
-    return dtw_errf(err, errlen, DTW_ENOMEM, "%s: cannot resolve its directory", path);
-  d.floating_base = mjcf_has_free_root(root);
-  d.mjcf = text;
-  d.mjcf_len = len;
+  if (d.base_dir == NULL) {
+    rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: cannot resolve its directory", path);
+    goto done;
+  }
+  if ((rc = dtw__mjcf_expand_includes(doc, path, d.base_dir, &step, err, errlen)) != 0) goto done;
+  changed |= step;
+  if ((rc = dtw__mjcf_compat(doc, path, &step, err, errlen)) != 0) goto done;
+  changed |= step;
+  if (opts->base != DTW_BASE_AS_MODELED) {
+    if (opts->world_file != NULL &&
+        (rc = load_world(opts->world_file, &world, &world_dir, err, errlen)) != 0)
+      goto done;
+    dtw__mjcf_base_t b = {0};
+    rc = dtw__mjcf_apply_base(doc, path, opts, opts->world_file != NULL ? &world : NULL, &b,
+                              err, errlen);
+    if (rc != 0) goto done;
+    changed |= b.changed;
+    d.base_auto_height = b.auto_height;
+    d.base_clearance_m = b.clearance_m;
+  }
+  d.floating_base = dtw__mjcf_has_free_root(doc);
+  if (changed) {
+    rc = dtw__mjcf_serialize(doc, strncmp(*text, "<?xml", 5) == 0, &d.mjcf, &d.mjcf_len);
+    if (rc != 0) {
+      rc = dtw_errf(err, errlen, rc, "%s: out of memory writing the MJCF", path);
+      goto done;
+    }
+  } else {
+    d.mjcf = *text; /* unchanged: the file as it is */
+    d.mjcf_len = len;
+    *text = NULL;
+  }
   *out = d;
+  memset(&d, 0, sizeof d);
+done:
+  dtw_robot_desc_fini(&d);
+  xmlFreeDoc(world.doc);
+  free(world_dir);
+  return rc;
+}
+
+/* ---- URDF -------------------------------------------------------------------------------- */
+
+/* The converted meshes become the desc's in-memory files (bytes moved). */
+static int take_assets(dtw__mesh_table_t *t, dtw_robot_desc_t *d) {
+  size_t n = 0;
+  for (size_t i = 0; i < t->n; i++)
+    if (t->e[i].rc == 0) n++;
+  if (n == 0) return 0;
+  d->assets = calloc(n, sizeof *d->assets);
+  if (d->assets == NULL) return DTW_ENOMEM;
+  for (size_t i = 0; i < t->n; i++) {
+    dtw__mesh_entry_t *e = &t->e[i];
+    if (e->rc != 0) continue;
+    char name[128];
+    dtw__mesh_asset_name(t, i, name, sizeof name);
+    dtw_asset_t *a = &d->assets[d->n_assets++];
+    a->name = strdup(name);
+    a->source = strdup(e->path);
+    a->data = e->mesh.msh;
+    a->size = e->mesh.size;
+    e->mesh.msh = NULL;
+    if (a->name == NULL || a->source == NULL) return DTW_ENOMEM;
+  }
   return 0;
 }
 
-static int load_world(const char *file, dtw__mjcf_world_t *w, char *err, size_t errlen) {
-  char *text = NULL;
-  size_t len = 0;
-  int rc = dtw__file_read(file, &text, &len, err, errlen);
-  if (rc != 0) return rc;
-  rc = dtw__xml_read(text, len, file, &w->doc, err, errlen);
-  free(text);
-  if (rc != 0) return rc;
-  w->file = file;
-  w->dir = NULL;
-  return 0;
+static int load_urdf(const char *path, xmlDocPtr doc, const dtw_model_opts_t *opts,
+                     dtw_robot_desc_t *out, char *err, size_t errlen) {
+  int rc = 0;
+  dtw_robot_desc_t d = {0};
+  dtw__urdf_t urdf = {0};
+  dtw__mesh_table_t meshes = {0};
+  dtw__mjcf_world_t world = {0};
+  char *world_dir = NULL;
+
+  d.base_dir = abs_dir(path);
+  if (d.base_dir == NULL) {
+    rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: cannot resolve its directory", path);
+    goto done;
+  }
+  dtw__urdf_ctx_t ctx = {.file = path, .dir = d.base_dir, .package_path = opts->package_path};
+  if ((rc = dtw__urdf_from_doc(doc, &ctx, &urdf, err, errlen)) != 0) goto done;
+  if ((rc = dtw__urdf_convert_meshes(&urdf, path, &meshes, err, errlen)) != 0) goto done;
+  if (opts->world_file != NULL &&
+      (rc = load_world(opts->world_file, &world, &world_dir, err, errlen)) != 0)
+    goto done;
+  rc = dtw__mjcf_generate(&urdf, opts, &meshes, opts->world_file != NULL ? &world : NULL,
+                          &d.mjcf, &d.mjcf_len, err, errlen);
+  if (rc != 0) goto done;
+  if (dtw__urdf_joint_table(&urdf, &d.joints, &d.n_joints) != 0 ||
+      dtw__urdf_visuals(&urdf, &d.visuals, &d.n_visuals) != 0 ||
+      take_assets(&meshes, &d) != 0) {
+    rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", path);
+    goto done;
+  }
+  snprintf(d.name, sizeof d.name, "%s", urdf.name);
+  bool world_root = strcmp(urdf.links[urdf.root].name, "world") == 0;
+  d.floating_base = opts->base == DTW_BASE_FLOATING && !world_root;
+  for (size_t i = 0; world_root && i < urdf.n_joints; i++)
+    if (urdf.joints[i].parent == urdf.root && urdf.joints[i].kind == DTW__JOINT_FLOATING)
+      d.floating_base = true;
+  if (!world_root && !(opts->base_height_m > 0)) {
+    d.base_auto_height = true;
+    d.base_clearance_m = opts->base == DTW_BASE_FLOATING ? 0 : DTW_MODEL_STAND_CLEARANCE_M;
+  }
+  *out = d;
+  memset(&d, 0, sizeof d);
+done:
+  dtw_robot_desc_fini(&d);
+  dtw__mesh_table_fini(&meshes);
+  dtw__urdf_fini(&urdf);
+  xmlFreeDoc(world.doc);
+  free(world_dir);
+  return rc;
 }
 
 int dtw_model_load(const char *path, const dtw_model_opts_t *opts, dtw_robot_desc_t *out,
                    char *err, size_t errlen) {
   int rc = 0;
   dtw_model_opts_t defaults;
-  char *text = NULL, *dir = NULL, *world_dir = NULL, *mjcf = NULL;
-  size_t len = 0, mjcf_len = 0;
+  char *text = NULL;
+  size_t len = 0;
   xmlDocPtr doc = NULL;
-  dtw__urdf_t urdf = {0};
-  dtw__mjcf_world_t world = {0};
-  dtw_joint_desc_t *joints = NULL;
-  size_t n_joints = 0;
   if (path == NULL || out == NULL)
     return dtw_errf(err, errlen, DTW_EINVAL, "dtw_model_load: path and out are required");
   if (opts == NULL) {
@@ -127,8 +224,7 @@ int dtw_model_load(const char *path, const dtw_model_opts_t *opts, dtw_robot_des
   xmlNodePtr root = xmlDocGetRootElement(doc);
   const char *rname = (const char *)root->name;
   if (strcmp(rname, "mujoco") == 0) {
-    rc = load_mjcf(path, text, len, root, out, err, errlen);
-    if (rc == 0) text = NULL; /* now owned by out */
+    rc = load_mjcf(path, &text, len, doc, opts, out, err, errlen);
     goto done;
   }
   if (strcmp(rname, "robot") != 0) {
@@ -144,54 +240,9 @@ int dtw_model_load(const char *path, const dtw_model_opts_t *opts, dtw_robot_des
                            .n_args = opts->n_xacro_args};
     if ((rc = dtw_xacro_expand_file(path, &xo, &doc, err, errlen)) != 0) goto done;
   }
-
-  dir = abs_dir(path);
-  if (dir == NULL) {
-    rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: cannot resolve its directory", path);
-    goto done;
-  }
-  dtw__urdf_ctx_t ctx = {.file = path, .dir = dir, .package_path = opts->package_path};
-  if ((rc = dtw__urdf_from_doc(doc, &ctx, &urdf, err, errlen)) != 0) goto done;
-
-  if (opts->world_file != NULL) {
-    if ((rc = load_world(opts->world_file, &world, err, errlen)) != 0) goto done;
-    world_dir = abs_dir(opts->world_file);
-    if (world_dir == NULL) {
-      rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: cannot resolve its directory",
-                    opts->world_file);
-      goto done;
-    }
-    world.dir = world_dir;
-  }
-  rc = dtw__mjcf_generate(&urdf, opts, opts->world_file != NULL ? &world : NULL, &mjcf,
-                          &mjcf_len, err, errlen);
-  if (rc != 0) goto done;
-  if (dtw__urdf_joint_table(&urdf, &joints, &n_joints) != 0) {
-    rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", path);
-    goto done;
-  }
-
-  dtw_robot_desc_t d = {0};
-  snprintf(d.name, sizeof d.name, "%s", urdf.name);
-  d.mjcf = mjcf;
-  d.mjcf_len = mjcf_len;
-  d.base_dir = dir;
-  d.joints = joints;
-  d.n_joints = n_joints;
-  d.floating_base =
-      opts->base == DTW_BASE_FLOATING && strcmp(urdf.links[urdf.root].name, "world") != 0;
-  *out = d;
-  mjcf = NULL;
-  dir = NULL;
-  joints = NULL;
+  rc = load_urdf(path, doc, opts, out, err, errlen);
 
 done:
-  free(joints);
-  free(mjcf);
-  free(world_dir);
-  xmlFreeDoc(world.doc);
-  dtw__urdf_fini(&urdf);
-  free(dir);
   xmlFreeDoc(doc);
   free(text);
   return rc;

@@ -2,7 +2,40 @@
  *
  * dtw__urdf_from_doc() turns a libxml2 document (plain URDF or the output of
  * the xacro expander) into a dtw__urdf_t; every check that needs the source
- * (file:line) happens here, so the MJCF generator only formats. */
+ * (file:line) happens here, so the MJCF generator only formats.
+ *
+ * What is accepted follows urdfdom (ros/urdfdom urdf_parser: model.cpp,
+ * link.cpp, joint.cpp, pose.cpp), the parser ROS tools use: a file urdfdom
+ * accepts is accepted here, unless no physics model can be built from it.
+ * Tolerated as urdfdom tolerates them:
+ *   - the <axis> of fixed and floating joints is not read (a zero or malformed
+ *     one is fine); joints of type floating and planar are accepted (passive
+ *     degrees of freedom in the MJCF, never actuated);
+ *   - <limit> lower/upper default to 0; a <limit> on a continuous joint is
+ *     read for effort and velocity only; <dynamics>, <mimic>, <calibration>,
+ *     <safety_controller> are optional (<mimic> is ignored: the joint is
+ *     actuated on its own);
+ *   - mesh files are not opened by urdfdom; here a visual mesh that is missing
+ *     or unreadable, and a visual primitive with a size or scale that is not
+ *     positive, is left out of the MJCF (kept in the description for a viewer);
+ *   - <material> colours: a robot-level material of that name wins over an
+ *     inline <color>, as urdfdom assigns them; an undefined one is ignored;
+ *   - unknown elements (<gazebo>, <transmission>, <ros2_control>, ...) and
+ *     the robot's version attribute are not read.
+ * More tolerant than urdfdom (it refuses these): <limit> without effort or
+ * velocity (0 = unlimited), <inertial> without <mass> or <inertia>, a
+ * <dynamics> with neither attribute, a <capsule> geometry, a robot-level
+ * <material> without a colour.
+ * Refused although urdfdom accepts them, because no physics model follows:
+ * a zero <axis> on a moving joint, lower limit above upper, negative mass,
+ * inertia, damping, friction, effort or velocity limit, principal moments
+ * violating A + B >= C, a link with two parent joints, a kinematic cycle; a
+ * collision geometry with a size or scale that is not positive, or whose
+ * mesh is missing, unreadable or flat. And one dtwin limit: joint names
+ * longer than DTW_NAME_MAX - 1 characters.
+ * Everything that is ignored is reported: one warning line (dtw/log.h,
+ * component "model") per kind of thing per file, naming the first place and
+ * how many more. */
 #ifndef DTW_MODEL__URDF_H
 #define DTW_MODEL__URDF_H
 
@@ -31,16 +64,30 @@ typedef struct dtw__urdf_geom {
   dtw__geom_kind_t kind;
   dtw__pose_t origin;
   double size[3];  /* box: x y z; cylinder/capsule: radius length; sphere: radius */
-  char *mesh_path; /* mesh: absolute, existing path (owned) */
+  char *mesh_uri;  /* mesh: the filename as written (owned) */
+  char *mesh_path; /* mesh: absolute, existing path (owned); NULL if not found (visual) */
+  char *missing;   /* why mesh_path is NULL: "not found (searched ...)" (owned) */
   double scale[3]; /* mesh only */
+  bool has_rgba;   /* visual: a material colour applies */
+  double rgba[4];
+  bool dropped;    /* visual left out of the MJCF (see the file comment) */
+  int asset;       /* mesh: index in the converted mesh table; -1 before conversion */
+  long line;       /* of the <visual> or <collision> element */
 } dtw__urdf_geom_t;
 
 typedef enum {
   DTW__JOINT_REVOLUTE = 0,
   DTW__JOINT_CONTINUOUS,
   DTW__JOINT_PRISMATIC,
-  DTW__JOINT_FIXED
+  DTW__JOINT_FIXED,
+  DTW__JOINT_FLOATING, /* 6 passive dof: a free joint at the top level, else 3 slides + ball */
+  DTW__JOINT_PLANAR    /* 3 passive dof: 2 slides across the axis + a hinge about it */
 } dtw__joint_kind_t;
+
+/* Joints the twin actuates (and lists in its joint table). */
+static inline bool dtw__joint_actuated(dtw__joint_kind_t k) {
+  return k == DTW__JOINT_REVOLUTE || k == DTW__JOINT_CONTINUOUS || k == DTW__JOINT_PRISMATIC;
+}
 
 typedef struct dtw__urdf_link {
   char *name;
@@ -59,7 +106,7 @@ typedef struct dtw__urdf_joint {
   long line;
   dtw__joint_kind_t kind;
   dtw__pose_t origin;
-  double axis[3]; /* unit length */
+  double axis[3]; /* unit length; (1 0 0) for fixed and floating joints */
   int parent, child; /* link indices */
   bool has_limit;
   double lower, upper, effort, velocity;
@@ -81,6 +128,16 @@ typedef struct dtw__urdf_ctx {
   const char *dir;          /* directory relative paths resolve against */
   const char *package_path; /* colon-separated dirs for package://pkg; NULL = env */
 } dtw__urdf_ctx_t;
+
+/* Resolve a file a URDF names (package://pkg/path: the package path, else
+ * ROS_PACKAGE_PATH and AMENT_PREFIX_PATH/share, then a parent directory of the
+ * URDF named pkg; file:// and absolute paths; others relative to ctx->dir)
+ * to an existing absolute path (*out, malloc'ed), or say why not (*missing,
+ * malloc'ed: "mesh file '...' not found: package 'pkg' is DIR but has no
+ * 'path'" or "... is not in the package path '...' nor ..."). Returns 0 (one
+ * of the two set), DTW_EMODEL for a malformed package:// URI, DTW_ENOMEM. */
+int dtw__urdf_resolve(const dtw__urdf_ctx_t *ctx, const char *filename, char **out,
+                      char **missing);
 
 /* Parse and validate a <robot> document into out (zeroed by the caller).
  * Returns 0 or DTW_EPARSE / DTW_EMODEL / DTW_EUNSUP / DTW_ENOENT / DTW_ENOMEM

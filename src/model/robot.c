@@ -8,6 +8,19 @@ void dtw_robot_desc_fini(dtw_robot_desc_t *desc) {
   free(desc->mjcf);
   free(desc->base_dir);
   free(desc->joints);
+  for (size_t i = 0; i < desc->n_assets; i++) {
+    free(desc->assets[i].name);
+    free(desc->assets[i].data);
+    free(desc->assets[i].source);
+  }
+  free(desc->assets);
+  for (size_t i = 0; i < desc->n_visuals; i++) {
+    free(desc->visuals[i].link);
+    free(desc->visuals[i].mesh_uri);
+    free(desc->visuals[i].mesh_path);
+    free(desc->visuals[i].geom);
+  }
+  free(desc->visuals);
   memset(desc, 0, sizeof *desc);
 }
 

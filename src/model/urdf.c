@@ -12,9 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -22,15 +19,25 @@
 #include "dtw/err.h"
 #include "dtw/log.h"
 #include "dtw/robot.h"
+#include "model__warn.h"
 
 #define COMP "model"
 #define WHAT_MAX 192 /* "link 'name': <collision>" prefixes */
+
+/* A robot-level <material> with a colour. */
+typedef struct material {
+  char *name;
+  double rgba[4];
+} material_t;
 
 /* Parser state shared by the helpers: where messages go and where files are. */
 typedef struct parser {
   const dtw__urdf_ctx_t *ctx;
   char *err;
   size_t errlen;
+  dtw__warnings_t *warn;
+  material_t *materials;
+  size_t n_materials;
 } parser_t;
 
 /* "file:line: " + message; returns code so failure paths stay one line. */
@@ -58,131 +65,6 @@ __attribute__((format(printf, 4, 5))) static int perr_at(const parser_t *p, int 
   vperr(p, code, line, fmt, ap);
   va_end(ap);
   return code;
-}
-
-/* ---- XML input ---------------------------------------------------------- */
-
-typedef struct xml_capture {
-  xmlParserCtxtPtr pctxt; /* for the line of errors raised without it */
-  bool have;
-  int line;
-  char msg[256];
-} xml_capture_t;
-
-/* libxml2 reports here instead of stderr; keep the first error, it is the cause. */
-static void xml_error_cb(void *user, xmlErrorPtr e) {
-  xmlParserCtxtPtr pctxt = user;
-  xml_capture_t *cap = pctxt != NULL ? pctxt->_private : NULL;
-  if (cap == NULL || cap->have || e == NULL || e->level < XML_ERR_ERROR) return;
-  cap->have = true;
-  cap->line = e->line;
-  snprintf(cap->msg, sizeof cap->msg, "%s", e->message != NULL ? e->message : "unknown");
-  size_t n = strlen(cap->msg);
-  while (n > 0 && isspace((unsigned char)cap->msg[n - 1])) cap->msg[--n] = '\0';
-}
-
-/* Errors raised without a parser context (encoding conversion) go to the
- * thread's global handlers; route them to the same capture while parsing. */
-static void xml_global_error_cb(void *user, xmlErrorPtr e) {
-  xml_capture_t *cap = user;
-  if (cap == NULL || cap->have || e == NULL || e->level < XML_ERR_ERROR) return;
-  cap->have = true;
-  cap->line = e->line;
-  if (cap->line <= 0 && cap->pctxt != NULL && cap->pctxt->input != NULL)
-    cap->line = cap->pctxt->input->line;
-  snprintf(cap->msg, sizeof cap->msg, "%s", e->message != NULL ? e->message : "unknown");
-  size_t n = strlen(cap->msg);
-  while (n > 0 && isspace((unsigned char)cap->msg[n - 1])) cap->msg[--n] = '\0';
-}
-
-static void xml_generic_error_cb(void *user, const char *fmt, ...) {
-  (void)user;
-  (void)fmt; /* everything also arrives structured; just keep it off stderr */
-}
-
-int dtw__xml_read(const char *data, size_t len, const char *file, xmlDocPtr *out, char *err,
-                  size_t errlen) {
-  int rc = 0;
-  xml_capture_t cap = {0};
-  xmlDocPtr doc = NULL;
-  if (len > INT_MAX) return dtw_errf(err, errlen, DTW_EPARSE, "%s: file too large", file);
-  xmlParserCtxtPtr pctxt = xmlNewParserCtxt();
-  if (pctxt == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", file);
-  pctxt->_private = &cap;
-  cap.pctxt = pctxt;
-  pctxt->sax->serror = xml_error_cb;
-  pctxt->sax->initialized = XML_SAX2_MAGIC;
-  /* no NOENT (no entity substitution), no DTDLOAD, no network */
-  int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
-  xmlGenericErrorFunc old_generic = xmlGenericError;
-  void *old_generic_ctx = xmlGenericErrorContext;
-  xmlStructuredErrorFunc old_structured = xmlStructuredError;
-  void *old_structured_ctx = xmlStructuredErrorContext;
-  xmlSetGenericErrorFunc(NULL, xml_generic_error_cb);
-  xmlSetStructuredErrorFunc(&cap, xml_global_error_cb);
-  doc = xmlCtxtReadMemory(pctxt, data, (int)len, file, NULL, options);
-  xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
-  xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
-  if (doc == NULL || !pctxt->wellFormed || cap.have) {
-    rc = dtw_errf(err, errlen, DTW_EPARSE, "%s:%d: XML error: %s", file,
-                  cap.line > 0 ? cap.line : 1,
-                  cap.have ? cap.msg : "document is not well-formed");
-    goto err_parse;
-  }
-  if (doc->intSubset != NULL &&
-      (doc->intSubset->entities != NULL || doc->intSubset->pentities != NULL)) {
-    rc = dtw_errf(err, errlen, DTW_EUNSUP, "%s:1: XML error: DTD entity declarations are not "
-                  "supported", file);
-    goto err_parse;
-  }
-  if (xmlDocGetRootElement(doc) == NULL) {
-    rc = dtw_errf(err, errlen, DTW_EPARSE, "%s:1: XML error: no root element", file);
-    goto err_parse;
-  }
-  *out = doc;
-  xmlFreeParserCtxt(pctxt);
-  return 0;
-
-err_parse:
-  xmlFreeDoc(doc);
-  xmlFreeParserCtxt(pctxt);
-  return rc;
-}
-
-int dtw__file_read(const char *path, char **out, size_t *len, char *err, size_t errlen) {
-  int rc = 0;
-  char *buf = NULL;
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    int e = errno;
-    return dtw_errf(err, errlen, e == ENOENT || e == ENOTDIR ? DTW_ENOENT : DTW_EIO,
-                    "%s: cannot open: %s", path, strerror(e));
-  }
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    rc = dtw_errf(err, errlen, DTW_EIO, "%s: not a regular file", path);
-    goto err_file;
-  }
-  size_t size = (size_t)st.st_size;
-  buf = malloc(size + 1);
-  if (buf == NULL) {
-    rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", path);
-    goto err_file;
-  }
-  if (fread(buf, 1, size, f) != size) {
-    rc = dtw_errf(err, errlen, DTW_EIO, "%s: read error", path);
-    goto err_file;
-  }
-  buf[size] = '\0';
-  fclose(f);
-  *out = buf;
-  if (len != NULL) *len = size;
-  return 0;
-
-err_file:
-  free(buf);
-  fclose(f);
-  return rc;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -280,134 +162,110 @@ void dtw__rpy_to_mat(const double rpy[3], double m[9]) {
 
 /* ---- meshes ------------------------------------------------------------- */
 
-static bool mesh_format_ok(const char *filename) {
-  const char *dot = strrchr(filename, '.');
-  const char *slash = strrchr(filename, '/');
-  if (dot == NULL || (slash != NULL && dot < slash)) return false;
-  return strcasecmp(dot, ".stl") == 0 || strcasecmp(dot, ".obj") == 0 ||
-         strcasecmp(dot, ".msh") == 0;
-}
-
-/* realpath() of dir/rel (rel alone if dir is NULL) if it names a readable file. */
-static char *try_path(const char *dir, size_t dirlen, const char *rel) {
-  char *joined = NULL;
-  if (dir != NULL) {
-    if (asprintf(&joined, "%.*s/%s", (int)dirlen, dir, rel) < 0) return NULL;
-  } else {
-    joined = strdup(rel);
-    if (joined == NULL) return NULL;
-  }
-  char *real = realpath(joined, NULL);
-  free(joined);
-  if (real == NULL) return NULL;
-  struct stat st;
-  if (stat(real, &st) != 0 || !S_ISREG(st.st_mode) || access(real, R_OK) != 0) {
-    free(real);
-    return NULL;
-  }
-  return real;
-}
-
-/* Search a colon-separated list of directories for DIR/<sub>/pkg/rest. */
-static char *search_path_list(const char *list, const char *sub, const char *pkg,
-                              const char *rest) {
-  if (list == NULL) return NULL;
-  char *rel = NULL;
-  if (asprintf(&rel, "%s%s/%s", sub, pkg, rest) < 0) return NULL;
-  char *found = NULL;
-  const char *s = list;
-  while (found == NULL && *s != '\0') {
-    const char *colon = strchr(s, ':');
-    size_t n = colon != NULL ? (size_t)(colon - s) : strlen(s);
-    if (n > 0) found = try_path(s, n, rel);
-    s += n;
-    if (*s == ':') s++;
-  }
-  free(rel);
-  return found;
-}
-
-/* package://pkg/rest: the package path, the ROS environment, then an ancestor
- * of the URDF's own directory named pkg (a package used in place). */
-static char *resolve_package(const parser_t *p, const char *pkg, const char *rest) {
-  char *found = NULL;
-  if (p->ctx->package_path != NULL) {
-    found = search_path_list(p->ctx->package_path, "", pkg, rest);
-  } else {
-    found = search_path_list(getenv("ROS_PACKAGE_PATH"), "", pkg, rest);
-    if (found == NULL) found = search_path_list(getenv("AMENT_PREFIX_PATH"), "share/", pkg, rest);
-  }
-  if (found != NULL || p->ctx->dir == NULL) return found;
-  char *dir = realpath(p->ctx->dir, NULL);
-  if (dir == NULL) return NULL;
-  size_t pl = strlen(pkg);
-  for (char *slash = strrchr(dir, '/'); found == NULL && slash != NULL;
-       slash = strrchr(dir, '/')) {
-    if (strlen(slash + 1) == pl && strcmp(slash + 1, pkg) == 0)
-      found = try_path(dir, strlen(dir), rest);
-    *slash = '\0';
-  }
-  free(dir);
-  return found;
-}
-
 static int resolve_mesh(const parser_t *p, xmlNodePtr node, const char *what,
-                        const char *filename, char **out) {
-  if (!mesh_format_ok(filename))
-    return perr(p, DTW_EUNSUP, node, "%s: mesh '%s': unsupported mesh format (STL, OBJ and "
-                "MSH only)", what, filename);
-  char *found = NULL;
-  const char *name = filename;
-  if (strncmp(filename, "package://", 10) == 0) {
-    const char *pkg = filename + 10;
-    const char *slash = strchr(pkg, '/');
-    if (slash == NULL || slash == pkg)
-      return perr(p, DTW_EMODEL, node, "%s: mesh '%s': expected package://<package>/<path>",
-                  what, filename);
-    char *pkgname = strndup(pkg, (size_t)(slash - pkg));
-    if (pkgname == NULL) return perr(p, DTW_ENOMEM, node, "out of memory");
-    found = resolve_package(p, pkgname, slash + 1);
-    free(pkgname);
-  } else {
-    if (strncmp(filename, "file://", 7) == 0) name = filename + 7;
-    if (name[0] == '/' || p->ctx->dir == NULL)
-      found = try_path(NULL, 0, name);
-    else
-      found = try_path(p->ctx->dir, strlen(p->ctx->dir), name);
-  }
-  if (found == NULL) {
-    bool pkg = strncmp(filename, "package://", 10) == 0;
-    return perr(p, DTW_ENOENT, node, "%s: mesh file '%s' not found%s%s%s", what, filename,
-                !pkg ? (name[0] == '/' ? "" : " (relative to the URDF's directory)")
-                : p->ctx->package_path != NULL ? " (searched package path '"
-                                               : " (searched ROS_PACKAGE_PATH, AMENT_PREFIX_PATH",
-                pkg && p->ctx->package_path != NULL ? p->ctx->package_path : "",
-                !pkg ? "" : p->ctx->package_path != NULL ? "' and the URDF's parent directories)"
-                                                         : " and the URDF's parent directories)");
-  }
-  *out = found;
+                        const char *filename, char **out, char **missing) {
+  int rc = dtw__urdf_resolve(p->ctx, filename, out, missing);
+  if (rc == DTW_EMODEL)
+    return perr(p, rc, node, "%s: mesh '%s': expected package://<package>/<path>", what,
+                filename);
+  if (rc != 0) return perr(p, rc, node, "out of memory");
   return 0;
 }
 
 /* ---- links -------------------------------------------------------------- */
 
 static void geoms_free(dtw__urdf_geom_t *g, size_t n) {
-  for (size_t i = 0; i < n; i++) free(g[i].mesh_path);
+  for (size_t i = 0; i < n; i++) {
+    free(g[i].mesh_uri);
+    free(g[i].mesh_path);
+    free(g[i].missing);
+  }
   free(g);
 }
 
+/* Sizes of a primitive must be positive: an error for a collision, for a
+ * visual (urdfdom accepts any number) the visual is left out with a warning. */
 static int positive_sizes(const parser_t *p, xmlNodePtr shape, const char *what,
-                          const double *v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!(v[i] > 0))
+                          const double *v, size_t n, dtw__urdf_geom_t *g, bool visual) {
+  for (size_t i = 0; i < n; i++) {
+    if (v[i] > 0) continue;
+    if (!visual)
       return perr(p, DTW_EMODEL, shape, "%s: <%s>: sizes must be positive", what,
                   (const char *)shape->name);
+    dtw__warn(p->warn, DTW__W_VISUAL_SHAPE, "%s:%ld: %s: <%s>: size %g is not positive: "
+              "left out of the model", p->ctx->file, xmlGetLineNo(shape), what,
+              (const char *)shape->name, v[i]);
+    g->dropped = true;
+    return 0;
+  }
   return 0;
+}
+
+/* "r g b a", each in [0, 1]. */
+static bool parse_rgba(const char *text, double rgba[4]) {
+  double v[4];
+  if (text == NULL || !parse_numbers(text, v, 4)) return false;
+  for (int i = 0; i < 4; i++)
+    if (v[i] < 0 || v[i] > 1) return false;
+  memcpy(rgba, v, sizeof v);
+  return true;
+}
+
+/* The colour of a visual's <material>: the robot-level material of that name
+ * if there is one (urdfdom assigns those first), else an inline <color>. */
+static void visual_material(const parser_t *p, xmlNodePtr node, const char *what,
+                            dtw__urdf_geom_t *g) {
+  xmlNodePtr mat = first_child(node, "material");
+  if (mat == NULL) return;
+  char *name = attr(mat, "name");
+  for (size_t i = 0; name != NULL && i < p->n_materials; i++)
+    if (strcmp(p->materials[i].name, name) == 0) {
+      memcpy(g->rgba, p->materials[i].rgba, sizeof g->rgba);
+      g->has_rgba = true;
+      free(name);
+      return;
+    }
+  xmlNodePtr color = first_child(mat, "color");
+  char *rgba = color != NULL ? attr(color, "rgba") : NULL;
+  if (rgba != NULL && parse_rgba(rgba, g->rgba))
+    g->has_rgba = true;
+  else if (rgba != NULL)
+    dtw__warn(p->warn, DTW__W_MATERIAL, "%s:%ld: %s: <color rgba=\"%.40s\">: expected 4 "
+              "numbers in [0, 1]: colour ignored", p->ctx->file, xmlGetLineNo(color), what, rgba);
+  else if (name != NULL && first_child(mat, "texture") == NULL)
+    dtw__warn(p->warn, DTW__W_MATERIAL, "%s:%ld: %s: material '%s' is not defined: colour "
+              "ignored", p->ctx->file, xmlGetLineNo(mat), what, name);
+  free(rgba);
+  free(name);
+}
+
+static int parse_mesh(const parser_t *p, xmlNodePtr shape, const char *what,
+                      dtw__urdf_geom_t *g, bool visual) {
+  g->kind = DTW__GEOM_MESH;
+  g->scale[0] = g->scale[1] = g->scale[2] = 1;
+  g->mesh_uri = attr(shape, "filename");
+  if (g->mesh_uri == NULL)
+    return perr(p, DTW_EMODEL, shape, "%s: <mesh> has no filename attribute", what);
+  int rc = attr_numbers(p, shape, "scale", g->scale, 3, what);
+  if (rc != 0) return rc;
+  if (g->scale[0] == 0 || g->scale[1] == 0 || g->scale[2] == 0) {
+    if (!visual)
+      return perr(p, DTW_EMODEL, shape, "%s: <mesh>: scale must not be zero", what);
+    dtw__warn(p->warn, DTW__W_VISUAL_SHAPE, "%s:%ld: %s: <mesh>: zero scale: left out of the "
+              "model", p->ctx->file, xmlGetLineNo(shape), what);
+    g->dropped = true;
+  }
+  rc = resolve_mesh(p, shape, what, g->mesh_uri, &g->mesh_path, &g->missing);
+  if (rc == 0 && g->mesh_path == NULL && !visual)
+    rc = perr(p, DTW_ENOENT, shape, "%s: %s", what, g->missing);
+  return rc;
 }
 
 /* One <visual> or <collision>. what = "link 'x': <visual>". */
 static int parse_geom(const parser_t *p, xmlNodePtr node, const char *what,
-                      dtw__urdf_geom_t *g) {
+                      dtw__urdf_geom_t *g, bool visual) {
+  g->line = xmlGetLineNo(node);
+  g->asset = -1;
   int rc = parse_origin(p, node, what, &g->origin);
   if (rc != 0) return rc;
   xmlNodePtr geo = first_child(node, "geometry");
@@ -416,37 +274,29 @@ static int parse_geom(const parser_t *p, xmlNodePtr node, const char *what,
   for (xmlNodePtr c = geo->children; c != NULL && shape == NULL; c = c->next)
     if (c->type == XML_ELEMENT_NODE) shape = c;
   if (shape == NULL) return perr(p, DTW_EMODEL, geo, "%s: empty <geometry>", what);
+  if (visual) visual_material(p, node, what, g);
   const char *req = NULL;
   if (is_elem(shape, "box")) {
     g->kind = DTW__GEOM_BOX;
     req = "size";
     if (xmlHasProp(shape, (const xmlChar *)req) == NULL) goto err_missing;
     rc = attr_numbers(p, shape, "size", g->size, 3, what);
-    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 3);
+    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 3, g, visual);
   } else if (is_elem(shape, "cylinder") || is_elem(shape, "capsule")) {
     g->kind = is_elem(shape, "cylinder") ? DTW__GEOM_CYLINDER : DTW__GEOM_CAPSULE;
     req = xmlHasProp(shape, (const xmlChar *)"radius") == NULL ? "radius" : "length";
     if (xmlHasProp(shape, (const xmlChar *)req) == NULL) goto err_missing;
     rc = attr_numbers(p, shape, "radius", &g->size[0], 1, what);
     if (rc == 0) rc = attr_numbers(p, shape, "length", &g->size[1], 1, what);
-    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 2);
+    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 2, g, visual);
   } else if (is_elem(shape, "sphere")) {
     g->kind = DTW__GEOM_SPHERE;
     req = "radius";
     if (xmlHasProp(shape, (const xmlChar *)req) == NULL) goto err_missing;
     rc = attr_numbers(p, shape, "radius", &g->size[0], 1, what);
-    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 1);
+    if (rc == 0) rc = positive_sizes(p, shape, what, g->size, 1, g, visual);
   } else if (is_elem(shape, "mesh")) {
-    g->kind = DTW__GEOM_MESH;
-    g->scale[0] = g->scale[1] = g->scale[2] = 1;
-    req = "filename";
-    char *filename = attr(shape, "filename");
-    if (filename == NULL) goto err_missing;
-    rc = attr_numbers(p, shape, "scale", g->scale, 3, what);
-    if (rc == 0 && (g->scale[0] == 0 || g->scale[1] == 0 || g->scale[2] == 0))
-      rc = perr(p, DTW_EMODEL, shape, "%s: <mesh>: scale must not be zero", what);
-    if (rc == 0) rc = resolve_mesh(p, shape, what, filename, &g->mesh_path);
-    free(filename);
+    rc = parse_mesh(p, shape, what, g, visual);
   } else {
     rc = perr(p, DTW_EUNSUP, shape, "%s: unknown geometry <%s>", what,
               (const char *)shape->name);
@@ -469,10 +319,11 @@ static int parse_geoms(const parser_t *p, xmlNodePtr link, const char *link_name
   if (g == NULL) return perr(p, DTW_ENOMEM, link, "out of memory");
   char what[WHAT_MAX];
   snprintf(what, sizeof what, "link '%s': <%s>", link_name, kind);
+  bool visual = strcmp(kind, "visual") == 0;
   size_t i = 0;
   int rc = 0;
   for (xmlNodePtr c = link->children; c != NULL && rc == 0; c = c->next)
-    if (is_elem(c, kind)) rc = parse_geom(p, c, what, &g[i++]);
+    if (is_elem(c, kind)) rc = parse_geom(p, c, what, &g[i++], visual);
   if (rc != 0) {
     geoms_free(g, n);
     return rc;
@@ -571,9 +422,10 @@ static int parse_joint_type(const parser_t *p, xmlNodePtr node, dtw__urdf_joint_
     j->kind = DTW__JOINT_PRISMATIC;
   } else if (strcmp(type, "fixed") == 0) {
     j->kind = DTW__JOINT_FIXED;
-  } else if (strcmp(type, "floating") == 0 || strcmp(type, "planar") == 0) {
-    rc = perr(p, DTW_EUNSUP, node, "joint '%s': type '%s' is not supported (use the base "
-              "mode for a floating root)", j->name, type);
+  } else if (strcmp(type, "floating") == 0) {
+    j->kind = DTW__JOINT_FLOATING;
+  } else if (strcmp(type, "planar") == 0) {
+    j->kind = DTW__JOINT_PLANAR;
   } else {
     rc = perr(p, DTW_EMODEL, node, "joint '%s': unknown joint type '%.40s'", j->name, type);
   }
@@ -626,11 +478,20 @@ static int parse_joint(const parser_t *p, const dtw__urdf_t *u, xmlNodePtr node,
 
   j->axis[0] = 1;
   xmlNodePtr axis = first_child(node, "axis");
-  if (axis != NULL && (rc = attr_numbers(p, axis, "xyz", j->axis, 3, what)) != 0) return rc;
-  double norm = sqrt(j->axis[0] * j->axis[0] + j->axis[1] * j->axis[1] + j->axis[2] * j->axis[2]);
-  if (!(norm > 1e-9) || !isfinite(norm))
-    return perr(p, DTW_EMODEL, axis, "%s: <axis> has zero length", what);
-  for (int i = 0; i < 3; i++) j->axis[i] /= norm;
+  if (j->kind == DTW__JOINT_FIXED || j->kind == DTW__JOINT_FLOATING) {
+    /* urdfdom does not read it: any content is fine */
+    if (axis != NULL)
+      dtw__warn(p->warn, DTW__W_FIXED_AXIS, "%s:%ld: %s: <axis> of a %s joint is ignored",
+                p->ctx->file, xmlGetLineNo(axis), what,
+                j->kind == DTW__JOINT_FIXED ? "fixed" : "floating");
+  } else {
+    if (axis != NULL && (rc = attr_numbers(p, axis, "xyz", j->axis, 3, what)) != 0) return rc;
+    double norm =
+        sqrt(j->axis[0] * j->axis[0] + j->axis[1] * j->axis[1] + j->axis[2] * j->axis[2]);
+    if (!(norm > 1e-9) || !isfinite(norm))
+      return perr(p, DTW_EMODEL, axis, "%s: <axis> has zero length", what);
+    for (int i = 0; i < 3; i++) j->axis[i] /= norm;
+  }
 
   if ((rc = parse_limit(p, node, j)) != 0) return rc;
   xmlNodePtr dyn = first_child(node, "dynamics");
@@ -644,9 +505,9 @@ static int parse_joint(const parser_t *p, const dtw__urdf_t *u, xmlNodePtr node,
                   j->damping < 0 ? j->damping : j->friction);
   }
   xmlNodePtr mimic = first_child(node, "mimic");
-  if (mimic != NULL && j->kind != DTW__JOINT_FIXED)
-    DTW_WARN(COMP, "%s:%ld: joint '%s': <mimic> is ignored; the joint is actuated on its own",
-             p->ctx->file, xmlGetLineNo(mimic), j->name);
+  if (mimic != NULL && dtw__joint_actuated(j->kind))
+    dtw__warn(p->warn, DTW__W_MIMIC, "%s:%ld: joint '%s': <mimic> is ignored; the joint is "
+              "actuated on its own", p->ctx->file, xmlGetLineNo(mimic), j->name);
   return 0;
 }
 
@@ -719,9 +580,46 @@ void dtw__urdf_fini(dtw__urdf_t *u) {
   memset(u, 0, sizeof *u);
 }
 
+/* Robot-level <material name><color rgba/></material> colours, in order. */
+static int parse_materials(parser_t *p, xmlNodePtr robot) {
+  size_t n = 0;
+  for (xmlNodePtr c = robot->children; c != NULL; c = c->next)
+    if (is_elem(c, "material")) n++;
+  if (n == 0) return 0;
+  p->materials = calloc(n, sizeof *p->materials);
+  if (p->materials == NULL) return perr(p, DTW_ENOMEM, robot, "out of memory");
+  for (xmlNodePtr c = robot->children; c != NULL; c = c->next) {
+    if (!is_elem(c, "material")) continue;
+    char *name = attr(c, "name");
+    xmlNodePtr color = first_child(c, "color");
+    char *rgba = color != NULL ? attr(color, "rgba") : NULL;
+    material_t *m = &p->materials[p->n_materials];
+    if (name != NULL && rgba != NULL && parse_rgba(rgba, m->rgba)) {
+      m->name = name;
+      name = NULL;
+      p->n_materials++;
+    } else if (rgba != NULL) {
+      dtw__warn(p->warn, DTW__W_MATERIAL, "%s:%ld: <material name=\"%s\">: <color rgba=\"%.40s\">: "
+                "expected 4 numbers in [0, 1]: colour ignored", p->ctx->file,
+                xmlGetLineNo(color), name != NULL ? name : "", rgba);
+    }
+    free(name);
+    free(rgba);
+  }
+  return 0;
+}
+
+static void materials_free(parser_t *p) {
+  for (size_t i = 0; i < p->n_materials; i++) free(p->materials[i].name);
+  free(p->materials);
+  p->materials = NULL;
+  p->n_materials = 0;
+}
+
 int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *out, char *err,
                        size_t errlen) {
-  parser_t p = {ctx, err, errlen};
+  dtw__warnings_t warn = {0};
+  parser_t p = {.ctx = ctx, .err = err, .errlen = errlen, .warn = &warn};
   dtw__urdf_t u = {0};
   int rc = 0;
   xmlNodePtr robot = xmlDocGetRootElement(doc);
@@ -749,6 +647,7 @@ int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *o
     rc = perr(&p, DTW_EMODEL, robot, "robot '%s' has no <link>", u.name);
     goto err_doc;
   }
+  if ((rc = parse_materials(&p, robot)) != 0) goto err_doc;
   u.links = calloc(nl, sizeof *u.links);
   u.joints = calloc(nj > 0 ? nj : 1, sizeof *u.joints);
   if (u.links == NULL || u.joints == NULL) {
@@ -779,10 +678,13 @@ int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *o
       }
   }
   if ((rc = check_tree(&p, &u, robot)) != 0) goto err_doc;
+  materials_free(&p);
+  dtw__warn_flush(&warn);
   *out = u;
   return 0;
 
 err_doc:
+  materials_free(&p);
   dtw__urdf_fini(&u);
   return rc;
 }

@@ -38,6 +38,14 @@ static void register_metrics(dtw_metrics_t *reg, const char *fqn, dtw_bridge_met
   memset(m, 0, sizeof *m);
   if (reg == NULL) return;
   m->clients = dtw_metrics_gauge(reg, "dtwin_bridge_clients", "TCP clients connected", "node", fqn);
+  m->registrations = dtw_metrics_gauge(reg, "dtwin_bridge_registrations",
+                                       "Topic and service registrations held by clients", "node",
+                                       fqn);
+  m->calls = dtw_metrics_gauge(reg, "dtwin_bridge_calls_in_flight",
+                               "Service calls through the bridge in flight (both ways)", "node",
+                               fqn);
+  m->call_bytes = dtw_metrics_gauge(reg, "dtwin_bridge_call_bytes",
+                                    "Payload bytes held by service calls in flight", "node", fqn);
   const char *fh = "Frames received (in) from / sent (out) to TCP clients";
   const char *bh = "Bytes received (in) from / sent (out) to TCP clients";
   m->frames_in = dtw_metrics_counter(reg, "dtwin_bridge_frames_total", fh, "node", fqn,
@@ -88,6 +96,15 @@ int dtw_bridge_node_create(const dtw_bridge_node_settings_t *s, const dtw_node_h
       .send_queue_messages = (size_t)s->send_queue_messages,
       .idle_timeout_s = s->idle_timeout_s,
       .service_timeout_s = s->service_timeout_s,
+      .max_clients_per_address = (size_t)s->max_clients_per_address,
+      .handshake_timeout_s = s->handshake_timeout_s,
+      .frame_timeout_s = s->frame_timeout_s,
+      .slot_idle_s = s->slot_idle_s,
+      .max_registrations = (size_t)s->max_registrations,
+      .max_calls_per_client = (size_t)s->max_calls_per_client,
+      .max_call_bytes_per_client = (size_t)s->max_call_bytes_per_client,
+      .max_call_bytes = (size_t)s->max_call_bytes,
+      .allow_service_shadowing = s->allow_service_shadowing,
   };
   dtw_bridge_metrics_t m;
   register_metrics(host->metrics, n->fqn, &m);

@@ -57,6 +57,8 @@ struct dtw_robot_node {
   dtw__delay_queue_t queue; /* slot: n_out positions, velocities, efforts */
   dtw__rng_t rng;
   dtw__fault_schedule_t faults;
+  dtw_sub_t *fault_cmd;     /* <ns>/fault: std_msgs/String "lock|no_torque|freeze <joint>", "clear" */
+  dtw_cdr_buf_t fault_buf;
   int freeze_joint;         /* index in the published list, -1 = none */
   double frozen_position;
   bool silent;
@@ -253,6 +255,19 @@ int dtw_robot_node_create(const dtw_robot_node_settings_t *s, const dtw_node_hos
   if ((rc = dtw__twin_node_open(&n->tn, host->bus, err, errlen)) < 0 ||
       (rc = dtw__twin_node_subscribe(&n->tn, err, errlen)) < 0)
     goto fail;
+  if (!n->replaying) {
+    dtw_sub_options_t so;
+    dtw_sub_options_default(&so);
+    so.raw = true;
+    n->fault_buf = (dtw_cdr_buf_t){.data = malloc(1024), .cap = 1024};
+    if (n->fault_buf.data == NULL) {
+      rc = DTW_ENOMEM;
+      goto fail;
+    }
+    if ((rc = dtw_sub_create(n->tn.node, "fault", DTW_TYPE_STRING, &so, &n->fault_cmd, err,
+                             errlen)) < 0)
+      goto fail;
+  }
   register_metrics(n, host->metrics);
   dtw__twin_node_set_ready(&n->tn, host->health);
   *out = n;
@@ -268,8 +283,61 @@ void dtw_robot_node_destroy(dtw_robot_node_t *n) {
   dtw_traj_msg_fini(&n->motion);
   dtw__delay_queue_fini(&n->queue);
   dtw__replay_fini(&n->replay);
+  dtw_sub_destroy(n->fault_cmd);
+  free(n->fault_buf.data);
   dtw__twin_node_fini(&n->tn);
   free(n);
+}
+
+/* A fault command at run time (<ns>/fault, std_msgs/String): "lock <joint>",
+ * "no_torque <joint>", "freeze <joint>" start now; "clear" ends them. */
+static void fault_command(dtw_robot_node_t *n, double t) {
+  const dtw_cdr_buf_t *b = &n->fault_buf;
+  uint32_t len = 0;
+  if (b->len < 9 || b->data[1] != 0x01) return; /* little-endian CDR only */
+  memcpy(&len, b->data + 4, 4);
+  if (len < 1 || len > b->len - 8 || len > 200 || b->data[8 + len - 1] != '\0') return;
+  char cmd[200], joint[200] = "";
+  memcpy(cmd, b->data + 8, len);
+  char *sp = strchr(cmd, ' ');
+  if (sp) {
+    *sp = '\0';
+    snprintf(joint, sizeof joint, "%s", sp + 1);
+  }
+  if (strcmp(cmd, "clear") == 0) {
+    size_t keep = 0;
+    for (size_t i = 0; i < n->faults.n; i++) {
+      const dtw__fault_t *f = &n->faults.f[i];
+      if (f->kind == DTW_ROBOT_FAULT_SILENT) {
+        n->faults.f[keep++] = *f;
+        continue;
+      }
+      if (f->kind != DTW_ROBOT_FAULT_FREEZE)
+        dtw_twin_set_joint_fault(n->tn.twin, (size_t)f->joint, DTW_JOINT_OK);
+      n->stats.fault_active &= ~(1u << f->kind);
+      dtw_gauge_set(n->m.fault[i], 0);
+    }
+    n->faults.n = keep;
+    n->freeze_joint = -1;
+    DTW_INFO(LOG, "fault: cleared at t=%.3f s (command)", t);
+    return;
+  }
+  int kind = strcmp(cmd, "lock") == 0        ? DTW_ROBOT_FAULT_LOCK
+             : strcmp(cmd, "no_torque") == 0 ? DTW_ROBOT_FAULT_NO_TORQUE
+             : strcmp(cmd, "freeze") == 0    ? DTW_ROBOT_FAULT_FREEZE
+                                             : -1;
+  int j = -1;
+  char why[256];
+  if (kind < 0 || published_joint(n, "fault", joint, &j, why, sizeof why) < 0) {
+    DTW_WARN(LOG, "fault command refused: '%s %s' (lock|no_torque|freeze <joint>, clear)", cmd,
+             joint);
+    return;
+  }
+  if (dtw__fault_add(&n->faults, kind, j, t, 0) < 0) {
+    DTW_WARN(LOG, "fault command refused: %s %s: too many faults (send clear)", cmd, joint);
+    return;
+  }
+  if (kind == DTW_ROBOT_FAULT_FREEZE) n->freeze_joint = j;
 }
 
 static void poll_inputs(dtw_robot_node_t *n) {
@@ -421,6 +489,8 @@ int dtw_robot_node_step(dtw_robot_node_t *n) {
   int rc = 0;
   poll_inputs(n);
   double t = (double)n->steps * n->dt;
+  if (n->fault_cmd && n->steps % n->motion_check_every == 0)
+    while (dtw_sub_take(n->fault_cmd, &n->fault_buf) == 1) fault_command(n, t);
   if (n->faults.n > 0) update_faults(n, t);
   if (!n->replaying) {
     if (n->motion.n_points > 0 && n->s.motion_loop && n->steps % n->motion_check_every == 0) {

@@ -293,6 +293,26 @@ static int compile_model(const dtw_robot_desc_t *desc, mjModel **out, char *err,
     goto out_vfs;
   }
   memcpy(vfs->filedata[vfs->nfile - 1], desc->mjcf, len);
+  /* the description's in-memory files (converted meshes), by name */
+  for (size_t i = 0; i < desc->n_assets; i++) {
+    const dtw_asset_t *a = &desc->assets[i];
+    /* MuJoCo would mju_error (outside any guard) on these */
+    size_t nlen = a->name != NULL ? strlen(a->name) : 0;
+    if (nlen == 0 || nlen >= mjMAXVFSNAME || strchr(a->name, '/') != NULL || a->size == 0 ||
+        a->size > INT32_MAX || a->data == NULL) {
+      rc = dtw_errf(err, errlen, DTW_EINVAL, "model '%s': asset %zu ('%s'): bad name or size",
+                    desc->name, i, a->name != NULL ? a->name : "");
+      goto out_vfs;
+    }
+    int vrc = mj_makeEmptyFileVFS(vfs, a->name, (int)a->size);
+    if (vrc != 0) {
+      rc = dtw_errf(err, errlen, vrc == 2 ? DTW_EINVAL : DTW_EFULL,
+                    "model '%s': asset '%s': %s", desc->name, a->name,
+                    vrc == 2 ? "name used twice" : "more files than MuJoCo's VFS holds");
+      goto out_vfs;
+    }
+    memcpy(vfs->filedata[vfs->nfile - 1], a->data, a->size);
+  }
 
   dtw__sim_compile_lock();
   *out = mj_loadXML(path, vfs, mjerr, (int)sizeof mjerr);
@@ -318,6 +338,67 @@ static void call_make_data(void *arg) {
   c->d = mj_makeData(c->m);
 }
 
+/* Lowest point of geom g along world z (d holds its pose). */
+static double geom_bottom(const mjModel *m, const mjData *d, int g) {
+  const mjtNum *p = d->geom_xpos + 3 * g, *R = d->geom_xmat + 9 * g, *s = m->geom_size + 3 * g;
+  double z = p[2], rz = R[8]; /* R row 2: world z of the local axes */
+  switch (m->geom_type[g]) {
+  case mjGEOM_SPHERE: return z - s[0];
+  case mjGEOM_CAPSULE: return z - fabs(rz) * s[1] - s[0];
+  case mjGEOM_CYLINDER: return z - fabs(rz) * s[1] - s[0] * sqrt(fmax(0, 1 - rz * rz));
+  case mjGEOM_ELLIPSOID:
+    return z - sqrt(R[6] * R[6] * s[0] * s[0] + R[7] * R[7] * s[1] * s[1] + rz * rz * s[2] * s[2]);
+  case mjGEOM_BOX: return z - fabs(R[6]) * s[0] - fabs(R[7]) * s[1] - fabs(rz) * s[2];
+  case mjGEOM_MESH: {
+    int id = m->geom_dataid[g];
+    const float *v = m->mesh_vert + 3 * m->mesh_vertadr[id];
+    double lo = INFINITY;
+    for (int i = 0; i < m->mesh_vertnum[id]; i++)
+      lo = fmin(lo, z + R[6] * v[3 * i] + R[7] * v[3 * i + 1] + rz * v[3 * i + 2]);
+    return lo;
+  }
+  default: return INFINITY; /* planes and height fields are ground, not robot */
+  }
+}
+
+typedef struct sim_place {
+  mjModel *m;
+  mjData *d;
+  double clearance, dz;
+  int n_geoms;
+} sim_place_t;
+
+/* Move body 1 vertically so its subtree's collision geometry is `clearance`
+ * above z = 0 in the initial state (keyframe 0 if any, else qpos0). */
+static void call_place_root(void *arg) {
+  sim_place_t *c = arg;
+  mjModel *m = c->m;
+  mjData *d = c->d;
+  mj_resetData(m, d);
+  if (m->nkey > 0) mj_resetDataKeyframe(m, d, 0);
+  mj_kinematics(m, d);
+  double lo = INFINITY;
+  for (int g = 0; g < m->ngeom; g++) {
+    int b = m->geom_bodyid[g];
+    if (b == 0 || m->body_rootid[b] != 1 || (!m->geom_contype[g] && !m->geom_conaffinity[g]))
+      continue;
+    double z = geom_bottom(m, d, g);
+    if (isfinite(z)) {
+      lo = fmin(lo, z);
+      c->n_geoms++;
+    }
+  }
+  if (c->n_geoms == 0) return;
+  c->dz = c->clearance - lo;
+  m->body_pos[3 + 2] += c->dz;
+  if (m->body_jntnum[1] > 0 && m->jnt_type[m->body_jntadr[1]] == mjJNT_FREE) {
+    int adr = m->jnt_qposadr[m->body_jntadr[1]];
+    m->qpos0[adr + 2] += c->dz;
+    m->qpos_spring[adr + 2] += c->dz;
+    for (int k = 0; k < m->nkey; k++) m->key_qpos[k * m->nq + adr + 2] += c->dz;
+  }
+}
+
 int dtw_sim_create(const dtw_robot_desc_t *desc, dtw_sim_t **out, char *err, size_t errlen) {
   int rc;
   if (desc == NULL || out == NULL || desc->mjcf == NULL || desc->mjcf[0] == '\0')
@@ -337,6 +418,17 @@ int dtw_sim_create(const dtw_robot_desc_t *desc, dtw_sim_t **out, char *err, siz
     goto err_sim;
   }
   sim->d = mk.d;
+
+  if (desc->base_auto_height && sim->m->nbody > 1) {
+    sim_place_t pl = {.m = sim->m, .d = sim->d, .clearance = desc->base_clearance_m};
+    if (sim_guard(sim, call_place_root, &pl) != 0) {
+      rc = dtw_errf(err, errlen, DTW_ESIM, "model '%s': MuJoCo error placing the base: %s",
+                    desc->name, sim->last_error);
+      goto err_sim;
+    }
+    DTW_DEBUG("sim", "model '%s': root placed %+.4f m (%d collision geoms, clearance %.3f m)",
+              desc->name, pl.dz, pl.n_geoms, desc->base_clearance_m);
+  }
 
   rc = build_joint_table(sim, desc, err, errlen);
   if (rc != 0) goto err_sim;

@@ -93,8 +93,7 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   mopts.world_file = world_path[0] ? world_path : NULL;
   mopts.base = strcmp(s->base, "floating") == 0 ? DTW_BASE_FLOATING : DTW_BASE_FIXED;
   /* 0 = automatic: standing height, raised on the test stand so the feet hang free */
-  if (s->base_height > 0) mopts.base_height_m = s->base_height;
-  else if (mopts.base == DTW_BASE_FIXED) mopts.base_height_m += 0.3;
+  mopts.base_height_m = s->base_height;
   mopts.self_collision = s->self_collision;
   mopts.timestep_s = 1.0 / s->physics_rate_hz;
   mopts.armature = s->armature;

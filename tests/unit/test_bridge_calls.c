@@ -2,7 +2,7 @@
  * fake bus and client ops: Unity -> ROS requests held until the server
  * matches and answered by sequence number, ROS -> Unity requests answered by
  * srv_id, retries, timeouts, a client going away mid-call, invalid payloads,
- * and the limit of calls in flight. Time is passed in, so no test waits. */
+ * and the bounds of calls in flight (per client, total, fair share). Time is passed in, so no test waits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -105,7 +105,7 @@ static const dtw__call_ops_t k_ops = {f_ros_send, f_ros_reply, f_deliver, f_clie
                                       f_warn,     f_refused,   f_done};
 
 /* Stand-ins for clients and services: only their addresses matter. */
-static int client_a, client_b, svc_ros, svc_unity;
+static int client_a, client_b, client_c, svc_ros, svc_unity;
 static const dtw_raw_request_id_t rid = {.guid = 7, .seq = 3, .writer = 9};
 
 static int setup(void **state) {
@@ -119,7 +119,7 @@ static const uint8_t *P(const char *s) { return (const uint8_t *)s; }
 static void test_ros_request_matched_by_seq(void **state) {
   (void)state;
   dtw__calls_t t;
-  assert_int_equal(dtw__calls_init(&t, 8, 10 * S, &k_ops, NULL), 0);
+  assert_int_equal(dtw__calls_init(&t, 8, 10 * S, NULL, &k_ops, NULL), 0);
   /* no server yet: the request is held */
   assert_int_equal(dtw__calls_ros_request(&t, &client_a, &svc_ros, "/twin/reset", "twin/reset",
                                           P("reqA"), 4, 101, 0),
@@ -162,7 +162,7 @@ static void test_ros_request_matched_by_seq(void **state) {
 static void test_unity_request_matched_by_srv_id(void **state) {
   (void)state;
   dtw__calls_t t;
-  assert_int_equal(dtw__calls_init(&t, 8, 10 * S, &k_ops, NULL), 0);
+  assert_int_equal(dtw__calls_init(&t, 8, 10 * S, NULL, &k_ops, NULL), 0);
   assert_int_equal(dtw__calls_unity_request(&t, &client_a, &svc_unity, "/unity/trigger",
                                             "unity/trigger", &rid, P("q1"), 2, 0),
                    0);
@@ -201,7 +201,7 @@ static void test_unity_request_matched_by_srv_id(void **state) {
 static void test_timeouts(void **state) {
   (void)state;
   dtw__calls_t t;
-  assert_int_equal(dtw__calls_init(&t, 8, 2 * S, &k_ops, NULL), 0);
+  assert_int_equal(dtw__calls_init(&t, 8, 2 * S, NULL, &k_ops, NULL), 0);
   /* no server ever */
   dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("x"), 1, 5, 0);
   /* a server that never replies */
@@ -234,7 +234,7 @@ static void test_timeouts(void **state) {
 static void test_client_gone(void **state) {
   (void)state;
   dtw__calls_t t;
-  assert_int_equal(dtw__calls_init(&t, 8, 10 * S, &k_ops, NULL), 0);
+  assert_int_equal(dtw__calls_init(&t, 8, 10 * S, NULL, &k_ops, NULL), 0);
   dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("x"), 1, 1, 0); /* waiting */
   g.server_ready = true;
   dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("y"), 1, 2, 0); /* sent */
@@ -264,7 +264,7 @@ static void test_client_gone(void **state) {
 static void test_invalid_payloads(void **state) {
   (void)state;
   dtw__calls_t t;
-  assert_int_equal(dtw__calls_init(&t, 8, 10 * S, &k_ops, NULL), 0);
+  assert_int_equal(dtw__calls_init(&t, 8, 10 * S, NULL, &k_ops, NULL), 0);
   g.server_ready = true;
   g.send_rc = DTW_EPARSE;
   assert_int_equal(dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("bad"), 3, 7, 0),
@@ -289,33 +289,90 @@ static void test_invalid_payloads(void **state) {
   dtw__calls_fini(&t);
 }
 
+/* The table's cap, shared fairly: a client alone may fill it, but a client
+ * holding less than its share takes calls back from the one holding most. */
 static void test_limit_in_flight(void **state) {
   (void)state;
   dtw__calls_t t;
-  assert_int_equal(dtw__calls_init(&t, 4, 10 * S, &k_ops, NULL), 0);
+  assert_int_equal(dtw__calls_init(&t, 4, 10 * S, NULL, &k_ops, NULL), 0);
   g.server_ready = true;
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     assert_int_equal(
-        dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("x"), 1, 200 + i, 0), 0);
-  assert_int_equal(dtw__calls_unity_request(&t, &client_b, &svc_unity, "/u", "/u", &rid, P("q"), 1,
-                                            0),
-                   0);
+        dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("x"), 1, 200 + i, i), 0);
   assert_int_equal(dtw__calls_active(&t), 4);
-  /* full, both ways: nothing is taken, nothing is sent */
-  assert_int_equal(dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("x"), 1, 300, 0),
+  /* a holds every call: its next one is refused, told and counted */
+  assert_int_equal(dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("x"), 1, 300, 5),
                    DTW_EFULL);
+  assert_int_equal(g.refused[DTW_BRIDGE_REFUSAL_CALL_LIMIT], 1);
+  assert_non_null(strstr(g.errors[0], "srv_id 300) refused"));
+  /* b holds none: it takes a's oldest call (srv_id 200), a is told */
   assert_int_equal(dtw__calls_unity_request(&t, &client_b, &svc_unity, "/u", "/u", &rid, P("q"), 1,
-                                            0),
-                   DTW_EFULL);
-  assert_int_equal(g.next_seq, 3);
+                                            6),
+                   0);
+  assert_int_equal(g.refused[DTW_BRIDGE_REFUSAL_CALL_PREEMPTED], 1);
+  assert_ptr_equal(g.error_client[1], &client_a);
+  assert_non_null(strstr(g.errors[1], "srv_id 200) ended"));
   assert_int_equal(g.n_out, 1);
+  /* up to its share (4 / 2 clients = 2), not beyond */
+  assert_int_equal(dtw__calls_ros_request(&t, &client_b, &svc_ros, "/s", "/s", P("x"), 1, 400, 7),
+                   0);
+  assert_int_equal(g.refused[DTW_BRIDGE_REFUSAL_CALL_PREEMPTED], 2);
+  assert_int_equal(dtw__calls_ros_request(&t, &client_b, &svc_ros, "/s", "/s", P("x"), 1, 401, 8),
+                   DTW_EFULL);
+  assert_int_equal(dtw__calls_of(&t, &client_a), 2);
+  assert_int_equal(dtw__calls_of(&t, &client_b), 2);
+  assert_int_equal(dtw__calls_active(&t), 4);
   /* one answered: room for one more */
-  assert_int_equal(dtw__calls_ros_reply(&t, &svc_ros, 2, P("r"), 1, S), 1);
+  assert_int_equal(dtw__calls_ros_reply(&t, &svc_ros, 4, P("r"), 1, S), 1);
   assert_int_equal(dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("x"), 1, 301, S),
                    0);
   assert_int_equal(dtw__calls_active(&t), 4);
   dtw__calls_fini(&t);
   dtw__calls_fini(&t); /* safe again */
+}
+
+/* Held payload bytes: bounded per client and in total; the total is shared
+ * fairly (issue 15: 256 x 1 MiB to a service nobody serves held 240 MiB and
+ * starved another client's /twin/reset). */
+static void test_bytes_bounds(void **state) {
+  (void)state;
+  dtw__calls_t t;
+  dtw__call_limits_t lim = {.per_client = 8, .per_client_bytes = 10, .total_bytes = 16};
+  assert_int_equal(dtw__calls_init(&t, 16, 10 * S, &lim, &k_ops, NULL), 0);
+  g.server_ready = false; /* nobody serves it: requests are held */
+  assert_int_equal(
+      dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("aaaaaa"), 6, 1, 0), 0);
+  assert_int_equal(dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("aaaa"), 4, 2, 1),
+                   0);
+  assert_int_equal(dtw__calls_bytes(&t), 10);
+  assert_int_equal(dtw__calls_ros_request(&t, &client_a, &svc_ros, "/s", "/s", P("a"), 1, 3, 2),
+                   DTW_EFULL);
+  assert_non_null(strstr(g.errors[0], "max_call_bytes_per_client"));
+  assert_int_equal(g.refused[DTW_BRIDGE_REFUSAL_CALL_LIMIT], 1);
+  assert_int_equal(
+      dtw__calls_ros_request(&t, &client_b, &svc_ros, "/s", "/s", P("bbbbbb"), 6, 1, 3), 0);
+  assert_int_equal(dtw__calls_bytes(&t), 16);
+  /* c: 4 bytes are within its share (16 / 3): a's oldest (6 bytes) ends */
+  assert_int_equal(dtw__calls_ros_request(&t, &client_c, &svc_ros, "/s", "/s", P("cccc"), 4, 1, 4),
+                   0);
+  assert_int_equal(g.refused[DTW_BRIDGE_REFUSAL_CALL_PREEMPTED], 1);
+  assert_ptr_equal(g.error_client[1], &client_a);
+  assert_int_equal(dtw__calls_bytes(&t), 14);
+  assert_int_equal(dtw__calls_active(&t), 3);
+  /* a response from Unity counts too */
+  assert_int_equal(dtw__calls_unity_request(&t, &client_c, &svc_unity, "/u", "/u", &rid, P("q"), 1,
+                                            5),
+                   0);
+  g.reply_rc = DTW_EBUSY; /* held until the DDS client matches */
+  assert_int_equal(dtw__calls_unity_response(&t, &client_c, 1001, P("rrrrrrr"), 7, 6), 1);
+  assert_int_equal(g.refused[DTW_BRIDGE_REFUSAL_CALL_LIMIT], 2); /* 4 + 7 > 10 */
+  assert_int_equal(dtw__calls_active(&t), 3);
+  /* the server appears: everything held is sent, nothing is held any more */
+  g.server_ready = true;
+  dtw__calls_tick(&t, 7);
+  assert_int_equal(dtw__calls_bytes(&t), 0);
+  assert_int_equal(g.next_seq, 3);
+  dtw__calls_fini(&t);
 }
 
 int main(void) {
@@ -326,6 +383,7 @@ int main(void) {
       cmocka_unit_test_setup(test_client_gone, setup),
       cmocka_unit_test_setup(test_invalid_payloads, setup),
       cmocka_unit_test_setup(test_limit_in_flight, setup),
+      cmocka_unit_test_setup(test_bytes_bounds, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

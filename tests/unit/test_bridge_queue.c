@@ -87,13 +87,14 @@ static void test_direct_and_partial(void **state) {
   g_sink.room = 30;
   assert_int_equal(send_frame(&q, 2, 100, &t), 0);
   assert_false(dtw__bq_empty(&q));
-  assert_int_equal(q.out_len - q.out_off, 70);
-  assert_int_equal(t.frames, 2);
+  assert_int_equal(dtw__bq_bytes(&q), 70);
+  assert_true(q.pinned);
+  assert_int_equal(t.frames, 1); /* a frame counts once it is written whole */
   assert_int_equal(t.bytes, 130);
   /* what comes next waits behind it, whole */
   assert_int_equal(send_frame(&q, 3, 100, &t), 0);
-  assert_int_equal(dtw__bq_frames(&q), 1);
-  assert_int_equal(dtw__bq_bytes(&q), 100);
+  assert_int_equal(dtw__bq_frames(&q), 2);
+  assert_int_equal(dtw__bq_bytes(&q), 170);
   /* the socket drains 50 at a time */
   for (int i = 0; i < 10 && !dtw__bq_empty(&q); i++) {
     g_sink.room = 50;
@@ -119,19 +120,19 @@ static void test_drop_oldest_by_count(void **state) {
   dtw__bq_init(&q, 1 << 20, 4);
   reset_sink(0); /* a client that reads nothing */
   assert_int_equal(send_frame(&q, 0, 64, &t), 0); /* tried once: the socket takes none */
-  assert_int_equal(q.out_len, 64);                /* so it is in flight, whole */
+  assert_int_equal(dtw__bq_bytes(&q), 64);        /* so it waits, whole, not pinned */
+  assert_false(q.pinned);
   for (int k = 1; k <= 10; k++) assert_int_equal(send_frame(&q, k, 64, &t), 0);
-  /* 4 waiting at most: 1..6 were dropped, oldest first; 7..10 wait */
+  /* 4 waiting at most: 0..6 were dropped, oldest first; 7..10 wait */
   assert_int_equal(dtw__bq_frames(&q), 4);
-  assert_int_equal(q.dropped, 6);
-  assert_int_equal(t.dropped, 6);
+  assert_int_equal(q.dropped, 7);
+  assert_int_equal(t.dropped, 7);
   g_sink.room = 1 << 20;
   assert_int_equal(dtw__bq_flush(&q, fake_write, &g_sink, &t), 0);
   assert_true(dtw__bq_empty(&q));
   int ids[16];
-  assert_int_equal(frames_got(64, ids, 16), 5);
-  int want[] = {0, 7, 8, 9, 10}; /* the frame in flight is never dropped */
-  for (int i = 0; i < 5; i++) assert_int_equal(ids[i], want[i]);
+  assert_int_equal(frames_got(64, ids, 16), 4);
+  for (int i = 0; i < 4; i++) assert_int_equal(ids[i], 7 + i);
   dtw__bq_fini(&q);
 }
 
@@ -140,25 +141,27 @@ static void test_drop_oldest_by_bytes(void **state) {
   dtw__bq_t q;
   dtw__bq_tally_t t = {0};
   dtw__bq_init(&q, 1000, 1000);
-  reset_sink(0);
-  assert_int_equal(send_frame(&q, 0, 10, &t), 0);
-  /* fill: 3 x 300 = 900 bytes waiting */
+  reset_sink(5);
+  assert_int_equal(send_frame(&q, 0, 10, &t), 0); /* half written: its 5 left are pinned */
+  assert_true(q.pinned);
+  /* fill: 5 + 3 x 300 = 905 bytes waiting */
   for (int k = 1; k <= 3; k++) assert_int_equal(send_frame(&q, k, 300, &t), 0);
-  assert_int_equal(dtw__bq_bytes(&q), 900);
+  assert_int_equal(dtw__bq_bytes(&q), 905);
   assert_int_equal(q.dropped, 0);
-  /* 400 more: the two oldest go (900 - 600 + 400 = 700 <= 1000) */
+  /* 400 more: the two oldest unpinned go (905 - 600 + 400 = 705 <= 1000) */
   assert_int_equal(send_frame(&q, 4, 400, &t), 0);
-  assert_int_equal(q.dropped, 1);
-  assert_int_equal(dtw__bq_bytes(&q), 1000);
+  assert_int_equal(q.dropped, 2);
+  assert_int_equal(dtw__bq_bytes(&q), 705);
+  assert_true(q.pinned);
   assert_int_equal(send_frame(&q, 5, 50, &t), 0);
   assert_int_equal(q.dropped, 2);
-  assert_int_equal(dtw__bq_frames(&q), 3); /* 3, 4, 5 */
+  assert_int_equal(dtw__bq_frames(&q), 4); /* rest of 0, 3, 4, 5 */
   assert_true(dtw__bq_bytes(&q) <= 1000);
   /* a frame larger than the whole bound is dropped itself; the others stay */
   assert_int_equal(send_frame(&q, 6, 1001, &t), 0);
   assert_int_equal(q.dropped, 3);
   assert_int_equal(t.dropped, 3);
-  assert_int_equal(dtw__bq_frames(&q), 3);
+  assert_int_equal(dtw__bq_frames(&q), 4);
   g_sink.room = 1 << 20;
   assert_int_equal(dtw__bq_flush(&q, fake_write, &g_sink, &t), 0);
   assert_true(dtw__bq_empty(&q));
@@ -207,10 +210,10 @@ static void test_large_frame_partial(void **state) {
   dtw__bq_tally_t t = {0};
   dtw__bq_init(&q, 200000, 10);
   reset_sink(4000);
-  assert_int_equal(send_frame(&q, 1, 70000, &t), 0); /* larger than out's first 64 KiB */
-  assert_int_equal(q.out_len, 66000);
+  assert_int_equal(send_frame(&q, 1, 70000, &t), 0); /* larger than the ring's first 64 KiB */
+  assert_int_equal(dtw__bq_bytes(&q), 66000);
   assert_int_equal(send_frame(&q, 2, 70000, &t), 0);
-  assert_int_equal(dtw__bq_frames(&q), 1);
+  assert_int_equal(dtw__bq_frames(&q), 2);
   g_sink.room = 1 << 20;
   assert_int_equal(dtw__bq_flush(&q, fake_write, &g_sink, &t), 0);
   assert_true(dtw__bq_empty(&q));
@@ -240,11 +243,70 @@ static void test_broken(void **state) {
   dtw__bq_fini(&q);
 }
 
+/* Batches: one write per call with the backlog first; what the socket does not
+ * take is queued once (a cut frame pinned), and order is kept. */
+static void test_batch(void **state) {
+  (void)state;
+  dtw__bq_t q;
+  dtw__bq_tally_t t = {0};
+  dtw__bq_init(&q, 1 << 20, 1000);
+  static uint8_t body[8][96];
+  char head[8][5];
+  dtw__bq_frame_t fr[8];
+  int k = 0;
+  reset_sink(1 << 20);
+  /* an idle socket: 8 frames, one write, nothing kept or allocated */
+  for (int i = 0; i < 8; i++, k++) {
+    snprintf(head[i], sizeof head[i], "F%03d", k);
+    memset(body[i], 'a' + k % 26, 96);
+    fr[i] = (dtw__bq_frame_t){{{head[i], 4}, {body[i], 96}}, 2};
+  }
+  assert_int_equal(dtw__bq_send_batch(&q, fr, 8, fake_write, &g_sink, &t), 0);
+  assert_int_equal(g_sink.writes, 1);
+  assert_int_equal(t.frames, 8);
+  assert_null(q.ring);
+  /* the socket takes 250 bytes: 2 frames whole, the third cut (pinned), 5 queued */
+  g_sink.room = 250;
+  for (int i = 0; i < 8; i++, k++) {
+    snprintf(head[i], sizeof head[i], "F%03d", k);
+    memset(body[i], 'a' + k % 26, 96);
+  }
+  assert_int_equal(dtw__bq_send_batch(&q, fr, 8, fake_write, &g_sink, &t), 0);
+  assert_int_equal(g_sink.writes, 2);
+  assert_int_equal(t.frames, 10);
+  assert_true(q.pinned);
+  assert_int_equal(dtw__bq_frames(&q), 6);
+  assert_int_equal(dtw__bq_bytes(&q), 6 * 100 - 50);
+  /* next batch: backlog and new frames in one write; no room: all queued, no write */
+  for (int i = 0; i < 8; i++, k++) {
+    snprintf(head[i], sizeof head[i], "F%03d", k);
+    memset(body[i], 'a' + k % 26, 96);
+  }
+  assert_int_equal(dtw__bq_send_batch(&q, fr, 8, NULL, NULL, &t), 0);
+  assert_int_equal(g_sink.writes, 2);
+  assert_int_equal(dtw__bq_frames(&q), 14);
+  g_sink.room = 1 << 20;
+  for (int i = 0; i < 8; i++, k++) {
+    snprintf(head[i], sizeof head[i], "F%03d", k);
+    memset(body[i], 'a' + k % 26, 96);
+  }
+  assert_int_equal(dtw__bq_send_batch(&q, fr, 8, fake_write, &g_sink, &t), 0);
+  assert_int_equal(g_sink.writes, 3);
+  assert_true(dtw__bq_empty(&q));
+  assert_int_equal(t.frames, (uint64_t)k);
+  int ids[64];
+  assert_int_equal(frames_got(100, ids, 64), k);
+  for (int i = 0; i < k; i++) assert_int_equal(ids[i], i);
+  assert_int_equal(q.dropped, 0);
+  dtw__bq_fini(&q);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_direct_and_partial), cmocka_unit_test(test_drop_oldest_by_count),
       cmocka_unit_test(test_drop_oldest_by_bytes), cmocka_unit_test(test_wrap_and_grow),
       cmocka_unit_test(test_large_frame_partial), cmocka_unit_test(test_broken),
+      cmocka_unit_test(test_batch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,10 +78,10 @@ static void h_close(void *user, dtw__bt_conn_t *c) {
   g.closed++;
 }
 
-static void h_refused(void *user, const char *peer, size_t n) {
+static void h_refused(void *user, const char *peer, int why) {
   (void)user;
   assert_non_null(strstr(peer, "127.0.0.1:"));
-  assert_int_equal(n, 2);
+  assert_int_equal(why, DTW__BT_REFUSE_FULL);
   g.refused++;
 }
 
@@ -90,7 +90,7 @@ static dtw__bt_t *start(int64_t idle_ns) {
   dtw__bt_config_t cfg = {.bind_address = "127.0.0.1", .port = 0, .max_conns = 2,
                           .input_max_bytes = 1024, .queue_bytes = 64 * 1024,
                           .queue_frames = 16, .idle_timeout_ns = idle_ns};
-  static dtw__bt_handler_t h = {NULL, h_open, h_input, h_closing, h_close, h_refused};
+  static dtw__bt_handler_t h = {NULL, h_open, h_input, h_closing, h_close, h_refused, NULL};
   dtw__bt_t *t = NULL;
   char err[256];
   assert_int_equal(dtw__bt_create(&cfg, &h, &t, err, sizeof err), 0);

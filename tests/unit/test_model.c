@@ -15,7 +15,9 @@
 #include <mujoco/mujoco.h>
 
 #include "dtw/err.h"
+#include "dtw/log.h"
 #include "dtw/model.h"
+#include "dtw/sim.h"
 
 #define N_HUMANOID 23
 
@@ -79,16 +81,22 @@ static void load_humanoid(dtw_base_mode_t base, const char *world, dtw_robot_des
   if (rc != 0) fail_msg("dtw_model_load: %s (%s)", err, dtw_err_name(rc));
 }
 
-/* Compile MJCF text through a temporary file, as src/sim may. */
+/* Compile MJCF text as src/sim does: from memory, named as if in its base
+ * directory, with the description's in-memory files (converted meshes). */
 static mjModel *compile(const dtw_robot_desc_t *d) {
-  char path[] = "/tmp/dtw_test_model_XXXXXX.xml";
-  int fd = mkstemps(path, 4);
-  assert_true(fd >= 0);
-  assert_int_equal(write(fd, d->mjcf, d->mjcf_len), (ssize_t)d->mjcf_len);
-  close(fd);
+  static mjVFS vfs; /* ~2 MB */
+  char path[2048];
+  snprintf(path, sizeof path, "%s/__test_model__.xml", d->base_dir != NULL ? d->base_dir : ".");
+  mj_defaultVFS(&vfs);
+  assert_int_equal(mj_makeEmptyFileVFS(&vfs, "__test_model__.xml", (int)d->mjcf_len), 0);
+  memcpy(vfs.filedata[vfs.nfile - 1], d->mjcf, d->mjcf_len);
+  for (size_t i = 0; i < d->n_assets; i++) {
+    assert_int_equal(mj_makeEmptyFileVFS(&vfs, d->assets[i].name, (int)d->assets[i].size), 0);
+    memcpy(vfs.filedata[vfs.nfile - 1], d->assets[i].data, d->assets[i].size);
+  }
   char err[1024] = "";
-  mjModel *m = mj_loadXML(path, NULL, err, sizeof err);
-  unlink(path);
+  mjModel *m = mj_loadXML(path, &vfs, err, sizeof err);
+  mj_deleteVFS(&vfs);
   if (m == NULL) fail_msg("mj_loadXML: %s\n%s", err, d->mjcf);
   return m;
 }
@@ -473,6 +481,120 @@ static void test_xacro_detected_by_namespace(void **state) {
   dtw_robot_desc_fini(&d);
 }
 
+
+/* ---- MJCF robots with a base mode --------------------------------------- */
+
+static void load_mjcf(const char *file, dtw_base_mode_t base, double height, bool world,
+                      dtw_robot_desc_t *d, dtw_sim_t **sim) {
+  char path[1024], err[1024] = "";
+  dtw_model_opts_t o;
+  dtw_model_opts_default(&o);
+  o.base = base;
+  o.base_height_m = height;
+  o.world_file = world ? world_path() : NULL;
+  int rc = dtw_model_load(data_path(file, path, sizeof path), &o, d, err, sizeof err);
+  if (rc != 0) fail_msg("%s: %s", file, err);
+  rc = dtw_sim_create(d, sim, err, sizeof err);
+  if (rc != 0) fail_msg("%s: %s\n%s", file, err, d->mjcf);
+}
+
+/* The test stand and the floor apply to MJCF robots as to URDF ones: the free
+ * joint goes or comes, the root is placed on its standing height by src/sim,
+ * the world is merged, the twin's timestep set. */
+static void test_mjcf_base_modes(void **state) {
+  (void)state;
+  dtw_robot_desc_t d = {0};
+  dtw_sim_t *sim = NULL;
+  dtw_sim_extras_t ex;
+  /* a free pendulum bob (sphere r 0.1) on the test stand: 0.3 m clearance */
+  load_mjcf("mjcf_robot.xml", DTW_BASE_FIXED, 0, true, &d, &sim);
+  assert_false(d.floating_base);
+  assert_null(strstr(d.mjcf, "freejoint"));
+  assert_non_null(strstr(d.mjcf, "name=\"floor\""));
+  assert_true(d.base_auto_height && fabs(d.base_clearance_m - DTW_MODEL_STAND_CLEARANCE_M) < 1e-12);
+  dtw_sim_get_extras(sim, &ex);
+  assert_true(fabs(ex.base_pos[2] - 0.4) < 1e-9);
+  assert_true(fabs(dtw_sim_timestep(sim) - 0.001) < 1e-12);
+  dtw_sim_destroy(sim);
+  dtw_robot_desc_fini(&d);
+
+  /* floating: on the floor */
+  load_mjcf("mjcf_robot.xml", DTW_BASE_FLOATING, 0, true, &d, &sim);
+  assert_true(d.floating_base);
+  dtw_sim_get_extras(sim, &ex);
+  assert_true(fabs(ex.base_pos[2] - 0.1) < 1e-9);
+  dtw_sim_destroy(sim);
+  dtw_robot_desc_fini(&d);
+
+  /* a fixed-base arm made floating: free joint added, its keyframe follows;
+   * an explicit height is the root's */
+  load_mjcf("mjcf_arm.xml", DTW_BASE_FLOATING, 0.75, false, &d, &sim);
+  assert_true(d.floating_base);
+  assert_false(d.base_auto_height);
+  assert_non_null(strstr(d.mjcf, "<key name=\"home\" qpos=\"0.2 0 0.75 1 0 0 0 0.5\"/>"));
+  dtw_sim_get_extras(sim, &ex);
+  assert_true(fabs(ex.base_pos[2] - 0.75) < 1e-9 && fabs(ex.base_pos[0] - 0.2) < 1e-9);
+  double q = 0;
+  dtw_sim_get_joint_state(sim, &q, NULL, NULL);
+  assert_true(fabs(q - 0.5) < 1e-12); /* keyframe 0 still applies */
+  dtw_sim_destroy(sim);
+  dtw_robot_desc_fini(&d);
+}
+
+/* Includes are expanded (and translated); a robot with a floor of its own
+ * keeps it and the world is not merged. */
+static void test_mjcf_include_and_own_floor(void **state) {
+  (void)state;
+  dtw_robot_desc_t d = {0};
+  dtw_sim_t *sim = NULL;
+  load_mjcf("mjcf_with_floor.xml", DTW_BASE_FLOATING, 0, true, &d, &sim);
+  assert_null(strstr(d.mjcf, "<include"));
+  assert_null(strstr(d.mjcf, "actuatorfrc"));
+  assert_non_null(strstr(d.mjcf, "forcerange=\"-20 20\""));
+  assert_null(strstr(d.mjcf, "name=\"floor\"")); /* the world's */
+  assert_int_equal(dtw_sim_joint_count(sim), 1);
+  assert_true(dtw_sim_joints(sim)[0].effort == 20);
+  /* the leg's box is what touches the floor */
+  dtw_sim_extras_t ex;
+  dtw_sim_get_extras(sim, &ex);
+  assert_true(fabs(ex.base_pos[2] - 0.8) < 1e-9);
+  dtw_sim_destroy(sim);
+  dtw_robot_desc_fini(&d);
+
+  /* as modelled: the text MuJoCo reads is the expanded file, free joint kept */
+  char path[1024], err[512] = "";
+  assert_int_equal(dtw_model_load(data_path("mjcf_with_floor.xml", path, sizeof path), NULL, &d,
+                                  err, sizeof err),
+                   0);
+  assert_true(d.floating_base);
+  assert_false(d.base_auto_height);
+  dtw_robot_desc_fini(&d);
+}
+
+/* A URDF whose visual meshes are converted in memory; the standing height
+ * is found from the compiled geometry. */
+static void test_urdf_auto_height(void **state) {
+  (void)state;
+  char pkgs[1024];
+  dtw_model_opts_t o;
+  dtw_model_opts_default(&o);
+  o.base = DTW_BASE_FLOATING;
+  o.base_height_m = 0;
+  o.world_file = world_path();
+  o.package_path = data_path("pkgs", pkgs, sizeof pkgs);
+  dtw_robot_desc_t d = {0};
+  dtw_sim_t *sim = NULL;
+  char err[512] = "";
+  assert_int_equal(dtw_model_load(humanoid_path(), &o, &d, err, sizeof err), 0);
+  assert_int_equal(dtw_sim_create(&d, &sim, err, sizeof err), 0);
+  /* the demo humanoid's soles touch the floor with the pelvis at 1.0 m */
+  dtw_sim_extras_t ex;
+  dtw_sim_get_extras(sim, &ex);
+  assert_true(fabs(ex.base_pos[2] - 1.0) < 1e-9);
+  dtw_sim_destroy(sim);
+  dtw_robot_desc_fini(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_humanoid_joint_table, setup, teardown),
@@ -486,6 +608,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_mjcf_passthrough, setup, teardown),
       cmocka_unit_test_setup_teardown(test_simple_urdf_compiles, setup, teardown),
       cmocka_unit_test_setup_teardown(test_xacro_detected_by_namespace, setup, teardown),
+      cmocka_unit_test(test_mjcf_base_modes),
+      cmocka_unit_test(test_mjcf_include_and_own_floor),
+      cmocka_unit_test(test_urdf_auto_height),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

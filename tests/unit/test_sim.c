@@ -72,10 +72,7 @@ static void load_desc(const char *file, dtw_robot_desc_t *desc) {
 }
 
 static void free_desc(dtw_robot_desc_t *desc) {
-  free(desc->mjcf);
-  free(desc->base_dir);
-  free(desc->joints);
-  memset(desc, 0, sizeof *desc);
+  dtw_robot_desc_fini(desc);
 }
 
 static dtw_sim_t *create_ok(const char *file) {
@@ -459,6 +456,85 @@ static void test_instances_in_threads(void **state) {
   }
 }
 
+
+/* In-memory files: a .msh tetrahedron (4 vertices, 4 faces) named by the MJCF. */
+static void add_tetra(dtw_robot_desc_t *desc, const char *name, double size) {
+  static const int32_t header[4] = {4, 0, 0, 4};
+  static const int32_t faces[12] = {0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3};
+  float v[12] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+  for (int i = 0; i < 12; i++) v[i] *= (float)size;
+  desc->assets = realloc(desc->assets, (desc->n_assets + 1) * sizeof *desc->assets);
+  assert_non_null(desc->assets);
+  dtw_asset_t *a = &desc->assets[desc->n_assets++];
+  a->size = sizeof header + sizeof v + sizeof faces;
+  a->data = malloc(a->size);
+  assert_non_null(a->data);
+  memcpy(a->data, header, sizeof header);
+  memcpy(a->data + sizeof header, v, sizeof v);
+  memcpy(a->data + sizeof header + sizeof v, faces, sizeof faces);
+  a->name = strdup(name);
+  a->source = NULL;
+}
+
+static void mesh_desc(dtw_robot_desc_t *desc, const char *mjcf) {
+  memset(desc, 0, sizeof *desc);
+  desc->mjcf = strdup(mjcf);
+  desc->mjcf_len = strlen(mjcf);
+  desc->base_dir = strdup("/nonexistent-dtw-dir");
+  snprintf(desc->name, sizeof desc->name, "meshes");
+}
+
+static const char k_tetra_mjcf[] =
+    "<mujoco><asset><mesh name='t' file='dtw_0_tetra.msh'/></asset><worldbody>"
+    "<body pos='0 0 2'><freejoint/><geom type='mesh' mesh='t' mass='1'/>"
+    "<geom type='sphere' size='0.05' pos='0 0 -0.5' contype='0' conaffinity='0'/></body>"
+    "</worldbody></mujoco>";
+
+/* Assets reach MuJoCo from memory; the root can be placed on the floor. */
+static void test_assets_and_placement(void **state) {
+  (void)state;
+  dtw_robot_desc_t desc;
+  mesh_desc(&desc, k_tetra_mjcf);
+  add_tetra(&desc, "dtw_0_tetra.msh", 0.2);
+  dtw_sim_t *sim = NULL;
+  char err[512] = "";
+  int rc = dtw_sim_create(&desc, &sim, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  dtw_sim_extras_t ex;
+  dtw_sim_get_extras(sim, &ex);
+  assert_true(fabs(ex.base_pos[2] - 2) < 1e-12); /* not asked to move */
+  dtw_sim_destroy(sim);
+
+  /* auto height: the mesh's lowest vertex (not the visual sphere) at the clearance */
+  desc.base_auto_height = true;
+  desc.base_clearance_m = 0.25;
+  assert_int_equal(dtw_sim_create(&desc, &sim, err, sizeof err), 0);
+  dtw_sim_get_extras(sim, &ex);
+  double dz = ex.base_pos[2] - 2;
+  /* the body frame is the mesh file's frame: its lowest vertex was at z = 2 */
+  assert_true(fabs(dz - (0.25 - 2)) < 1e-6);
+  assert_int_equal(dtw_sim_reset(sim), 0); /* placement survives a reset */
+  dtw_sim_get_extras(sim, &ex);
+  assert_true(fabs(ex.base_pos[2] - 0.25) < 1e-6);
+  dtw_sim_destroy(sim);
+  free_desc(&desc);
+
+  /* two assets of one name, and an empty one, are refused before MuJoCo sees them */
+  mesh_desc(&desc, k_tetra_mjcf);
+  add_tetra(&desc, "dtw_0_tetra.msh", 0.2);
+  add_tetra(&desc, "DTW_0_TETRA.msh", 0.2); /* MuJoCo's VFS ignores case */
+  assert_int_equal(dtw_sim_create(&desc, &sim, err, sizeof err), DTW_EINVAL);
+  assert_non_null(strstr(err, "name used twice"));
+  desc.assets[1].size = 0;
+  assert_int_equal(dtw_sim_create(&desc, &sim, err, sizeof err), DTW_EINVAL);
+  assert_non_null(strstr(err, "bad name or size"));
+  desc.n_assets = 0; /* none: the file is not on disk either */
+  assert_int_equal(dtw_sim_create(&desc, &sim, err, sizeof err), DTW_EMODEL);
+  assert_non_null(strstr(err, "dtw_0_tetra.msh"));
+  desc.n_assets = 2;
+  free_desc(&desc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_table_derived_from_mjcf, setup, teardown),
@@ -474,6 +550,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_malformed_mjcf, setup, teardown),
       cmocka_unit_test_setup_teardown(test_mju_error_does_not_exit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_instances_in_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_assets_and_placement, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

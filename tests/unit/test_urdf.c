@@ -192,7 +192,12 @@ static void test_package_resolves_to_enclosing_package(void **state) {
   char err[512] = "";
   int rc = dtw_model_load(data_path("pkgs/testpkg/urdf/inpkg.urdf"), &o, &d, err, sizeof err);
   assert_int_equal(rc, 0);
-  assert_non_null(strstr(d.mjcf, "testpkg/meshes/tetra.stl\""));
+  /* the mesh is handed over in memory, converted from the file found */
+  assert_int_equal(d.n_assets, 1);
+  assert_non_null(strstr(d.assets[0].source, "testpkg/meshes/tetra.stl"));
+  char expect[256];
+  snprintf(expect, sizeof expect, "file=\"%s\"", d.assets[0].name);
+  assert_non_null(strstr(d.mjcf, expect));
   assert_int_equal(d.n_joints, 0);
   dtw_robot_desc_fini(&d);
 }
@@ -208,10 +213,6 @@ typedef struct refusal {
 static const refusal_t k_refusals[] = {
     {"bad_joint_type.urdf", DTW_EMODEL,
      "bad_joint_type.urdf:5: joint 'j': unknown joint type 'wobbly'"},
-    {"floating_joint.urdf", DTW_EUNSUP,
-     "floating_joint.urdf:5: joint 'j': type 'floating' is not supported"},
-    {"planar_joint.urdf", DTW_EUNSUP,
-     "planar_joint.urdf:5: joint 'j': type 'planar' is not supported"},
     {"no_parent.urdf", DTW_EMODEL, "no_parent.urdf:5: joint 'j': no <parent>"},
     {"no_child.urdf", DTW_EMODEL, "no_child.urdf:5: joint 'j': no <child>"},
     {"unknown_link.urdf", DTW_EMODEL,
@@ -231,9 +232,6 @@ static const refusal_t k_refusals[] = {
      "negative_mass.urdf:5: link 'a': <inertial>: negative mass -2"},
     {"missing_mesh.urdf", DTW_ENOENT,
      "missing_mesh.urdf:6: link 'a': <collision>: mesh file 'meshes/nothere.stl' not found"},
-    {"dae_mesh.urdf", DTW_EUNSUP,
-     "dae_mesh.urdf:6: link 'a': <visual>: mesh 'package://testpkg/meshes/part.dae': "
-     "unsupported mesh format"},
     {"no_limit.urdf", DTW_EMODEL, "no_limit.urdf:5: joint 'j': a revolute joint needs a <limit>"},
     {"malformed.urdf", DTW_EPARSE, "malformed.urdf:4: XML error: "},
     {"entity.urdf", DTW_EUNSUP, "entity.urdf:1: XML error: DTD entity declarations"},
@@ -294,9 +292,19 @@ static const buf_case_t k_buffers[] = {
     {"<robot name='r'><link name='a'/><link name='b'/><joint name='j' type='fixed'>"
      "<parent link='b'/><child link='b'/></joint></robot>",
      DTW_EMODEL, "joint 'j': link 'b' is its own parent"},
-    {"<robot name='r'><link name='a'><visual><geometry><box size='1 0 1'/></geometry></visual>"
-     "</link></robot>",
-     DTW_EMODEL, "link 'a': <visual>: <box>: sizes must be positive"},
+    {"<robot name='r'><link name='a'><collision><geometry><box size='1 0 1'/></geometry>"
+     "</collision></link></robot>",
+     DTW_EMODEL, "link 'a': <collision>: <box>: sizes must be positive"},
+    {"<robot name='r'><link name='a'><collision><geometry><mesh filename='x.stl' "
+     "scale='1 0 1'/></geometry></collision></link></robot>",
+     DTW_EMODEL, "link 'a': <collision>: <mesh>: scale must not be zero"},
+    {"<robot name='r'><link name='a'/><link name='b'/><joint name='j' type='planar'>"
+     "<parent link='a'/><child link='b'/><axis xyz='0 0 0'/></joint></robot>",
+     DTW_EMODEL, "joint 'j': <axis> has zero length"},
+    {"<robot name='r'><link name='a'><collision><geometry><mesh filename='package://nopkg/m.stl'"
+     "/></geometry></collision></link></robot>",
+     DTW_ENOENT, "t.urdf:1: link 'a': <collision>: mesh file 'package://nopkg/m.stl' not found: "
+     "package 'nopkg' is not in ROS_PACKAGE_PATH"},
     {"<robot name='r'><link name='a'><collision><geometry><cylinder radius='1'/></geometry>"
      "</collision></link></robot>",
      DTW_EMODEL, "link 'a': <collision>: <cylinder> has no length attribute"},
@@ -393,7 +401,7 @@ static char *generate(const char *file, dtw_base_mode_t base, double effort_chec
   o.timestep_s = 0.002;
   char *mjcf = NULL;
   size_t len = 0;
-  assert_int_equal(dtw__mjcf_generate(&u, &o, NULL, &mjcf, &len, err, sizeof err), 0);
+  assert_int_equal(dtw__mjcf_generate(&u, &o, NULL, NULL, &mjcf, &len, err, sizeof err), 0);
   assert_int_equal(strlen(mjcf), len);
   dtw__urdf_fini(&u);
   return mjcf;
@@ -468,7 +476,7 @@ static void test_mjcf_escapes_names(void **state) {
   dtw_model_opts_default(&o);
   char *m = NULL;
   size_t len = 0;
-  assert_int_equal(dtw__mjcf_generate(&u, &o, NULL, &m, &len, err, sizeof err), 0);
+  assert_int_equal(dtw__mjcf_generate(&u, &o, NULL, NULL, &m, &len, err, sizeof err), 0);
   assert_has(m, "model=\"a&amp;b\"");
   assert_has(m, "<body name=\"l&lt;1&gt;\"");
   assert_has(m, "joint=\"j&quot;\"");
@@ -484,6 +492,197 @@ static void test_mjcf_escapes_names(void **state) {
   dtw__urdf_fini(&u);
 }
 
+
+/* ---- what urdfdom accepts is accepted ----------------------------------- */
+
+/* Parse text as t.urdf with warnings captured; returns rc. */
+static int parse_text(const char *text, dtw__urdf_t *u, char *err, size_t errlen) {
+  dtw__urdf_ctx_t ctx = {.file = "t.urdf", .dir = ".", .package_path = NULL};
+  g_warnings = 0;
+  g_last_warning[0] = '\0';
+  dtw_log_set_hook(capture_log, NULL);
+  int rc = dtw__urdf_parse_buffer(text, strlen(text), &ctx, u, err, errlen);
+  dtw_log_set_hook(NULL, NULL);
+  return rc;
+}
+
+/* Floating and planar joints: passive degrees of freedom, never actuated. */
+static void test_floating_and_planar_joints(void **state) {
+  (void)state;
+  dtw__urdf_t u = {0};
+  char err[512] = "";
+  assert_int_equal(parse_file("floating_joint.urdf", &u, err, sizeof err), 0);
+  assert_int_equal(u.joints[0].kind, DTW__JOINT_FLOATING);
+  dtw_joint_desc_t *t = NULL;
+  size_t n = 99;
+  assert_int_equal(dtw__urdf_joint_table(&u, &t, &n), 0);
+  assert_int_equal(n, 0);
+  dtw__urdf_fini(&u);
+  char *m = generate("floating_joint.urdf", DTW_BASE_FIXED, 0);
+  /* below the root: three slides and a ball, no actuator */
+  assert_has(m, "<joint name=\"j_x\" type=\"slide\" axis=\"1 0 0\" limited=\"false\"/>");
+  assert_has(m, "<joint name=\"j_z\" type=\"slide\" axis=\"0 0 1\"");
+  assert_has(m, "<joint name=\"j_rot\" type=\"ball\" limited=\"false\"/>");
+  assert_null(strstr(m, "<actuator"));
+  free(m);
+
+  assert_int_equal(parse_file("planar_joint.urdf", &u, err, sizeof err), 0);
+  assert_int_equal(u.joints[0].kind, DTW__JOINT_PLANAR);
+  dtw__urdf_fini(&u);
+  m = generate("planar_joint.urdf", DTW_BASE_FIXED, 0);
+  assert_has(m, "<joint name=\"j_u\" type=\"slide\"");
+  assert_has(m, "<joint name=\"j_v\" type=\"slide\"");
+  assert_has(m, "<joint name=\"j_rot\" type=\"hinge\"");
+  assert_null(strstr(m, "<actuator"));
+  free(m);
+
+  /* from a "world" root it is a free joint at the top level */
+  const char *text = "<robot name='r'><link name='world'/><link name='b'><inertial><mass "
+                     "value='1'/><inertia ixx='0.1' iyy='0.1' izz='0.1' ixy='0' ixz='0' "
+                     "iyz='0'/></inertial></link><joint name='float' type='floating'>"
+                     "<parent link='world'/><child link='b'/><axis xyz='0 0 0'/></joint>"
+                     "</robot>";
+  assert_int_equal(parse_text(text, &u, err, sizeof err), 0);
+  dtw_model_opts_t o;
+  dtw_model_opts_default(&o);
+  size_t len = 0;
+  assert_int_equal(dtw__mjcf_generate(&u, &o, NULL, NULL, &m, &len, err, sizeof err), 0);
+  assert_has(m, "<body name=\"b\">\n      <freejoint name=\"float\"/>");
+  /* its axis is not read (urdfdom does not either) */
+  assert_int_equal(g_warnings, 1);
+  assert_non_null(strstr(g_last_warning, "joint 'float': <axis> of a floating joint is ignored"));
+  free(m);
+  dtw__urdf_fini(&u);
+}
+
+/* The axis of fixed joints is not read, whatever it holds: one warning line. */
+static void test_fixed_joint_axis_ignored(void **state) {
+  (void)state;
+  const char *text = "<robot name='r'>\n<link name='a'/><link name='b'/><link name='c'/>"
+                     "<link name='d'/>\n"
+                     "<joint name='f1' type='fixed'><parent link='a'/><child link='b'/>\n"
+                     "<axis xyz='0 0 0'/></joint>\n"
+                     "<joint name='f2' type='fixed'><parent link='b'/><child link='c'/>"
+                     "<axis xyz='not numbers'/></joint>\n"
+                     "<joint name='f3' type='fixed'><parent link='c'/><child link='d'/>"
+                     "<axis xyz='0 0 0'/></joint></robot>";
+  dtw__urdf_t u = {0};
+  char err[512] = "";
+  int rc = parse_text(text, &u, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(g_warnings, 1);
+  assert_non_null(strstr(g_last_warning, "t.urdf:4: joint 'f1': <axis> of a fixed joint is "
+                                         "ignored (and 2 more like it)"));
+  dtw__urdf_fini(&u);
+}
+
+/* Visuals that cannot be drawn by MuJoCo are left out of the MJCF (urdfdom
+ * accepts them), with one warning; colours come from materials. */
+static void test_visuals_and_materials(void **state) {
+  (void)state;
+  const char *text =
+      "<robot name='r'>\n"
+      "<material name='red'><color rgba='1 0 0 1'/></material>\n"
+      "<link name='a'>\n"
+      "<visual><geometry><box size='1 0 1'/></geometry></visual>\n"
+      "<visual><geometry><sphere radius='0.1'/></geometry><material name='red'>"
+      "<color rgba='0 1 0 1'/></material></visual>\n"
+      "<visual><geometry><sphere radius='0.2'/></geometry><material name='blue'>"
+      "<color rgba='0 0 1 0.5'/></material></visual>\n"
+      "<visual><geometry><sphere radius='0.3'/></geometry><material name='nowhere'/>"
+      "</visual>\n"
+      "</link></robot>";
+  dtw__urdf_t u = {0};
+  char err[512] = "";
+  int rc = parse_text(text, &u, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(g_warnings, 2); /* the box, the undefined material */
+  const dtw__urdf_link_t *a = &u.links[0];
+  assert_true(a->visual[0].dropped);
+  /* the robot-level material wins over the inline colour, as urdfdom assigns it */
+  assert_true(a->visual[1].has_rgba && a->visual[1].rgba[0] == 1 && a->visual[1].rgba[1] == 0);
+  assert_true(a->visual[2].has_rgba && a->visual[2].rgba[2] == 1 && a->visual[2].rgba[3] == 0.5);
+  assert_false(a->visual[3].has_rgba);
+  dtw_model_opts_t o;
+  dtw_model_opts_default(&o);
+  char *m = NULL;
+  size_t len = 0;
+  assert_int_equal(dtw__mjcf_generate(&u, &o, NULL, NULL, &m, &len, err, sizeof err), 0);
+  assert_null(strstr(m, "a_visual_0"));
+  assert_has(m, "<geom name=\"a_visual_1\" type=\"sphere\" size=\"0.1\" contype=\"0\" "
+                "conaffinity=\"0\" group=\"1\" rgba=\"1 0 0 1\"");
+  assert_has(m, "rgba=\"0 0 1 0.5\"");
+  /* every visual stays in the description for a viewer, dropped or not */
+  dtw_visual_desc_t *v = NULL;
+  size_t n = 0;
+  assert_int_equal(dtw__urdf_visuals(&u, &v, &n), 0);
+  assert_int_equal(n, 4);
+  assert_null(v[0].geom);
+  assert_int_equal(v[0].shape, DTW_SHAPE_BOX);
+  assert_string_equal(v[1].geom, "a_visual_1");
+  assert_string_equal(v[1].link, "a");
+  assert_true(v[1].has_rgba && v[1].quat[0] == 1);
+  dtw_robot_desc_t tmp = {.visuals = v, .n_visuals = n};
+  dtw_robot_desc_fini(&tmp);
+  free(m);
+  dtw__urdf_fini(&u);
+}
+
+/* A visual mesh that is missing is left out with one warning, and its
+ * reference kept; a missing collision mesh is an error naming the package
+ * and where it was looked for. */
+static void test_missing_meshes(void **state) {
+  (void)state;
+  char path[1024], pkgs[1024];
+  snprintf(path, sizeof path, "%s", data_path("dae_mesh.urdf"));
+  snprintf(pkgs, sizeof pkgs, "%s", data_path("pkgs"));
+  dtw_model_opts_t o;
+  dtw_model_opts_default(&o);
+  o.package_path = pkgs;
+  dtw_robot_desc_t d = {0};
+  char err[1024] = "";
+  g_warnings = 0;
+  dtw_log_set_hook(capture_log, NULL);
+  int rc = dtw_model_load(path, &o, &d, err, sizeof err);
+  dtw_log_set_hook(NULL, NULL);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(g_warnings, 1);
+  assert_non_null(strstr(g_last_warning, "dae_mesh.urdf:4: link 'a': <visual>: mesh file "
+                                         "'package://testpkg/meshes/part.dae' not found: "
+                                         "package 'testpkg' is "));
+  assert_non_null(strstr(g_last_warning, "but has no 'meshes/part.dae': left out of the model"));
+  assert_int_equal(d.n_visuals, 1);
+  assert_string_equal(d.visuals[0].mesh_uri, "package://testpkg/meshes/part.dae");
+  assert_null(d.visuals[0].mesh_path);
+  assert_null(d.visuals[0].geom);
+  assert_int_equal(d.n_assets, 0);
+  assert_null(strstr(d.mjcf, "<geom"));
+  dtw_robot_desc_fini(&d);
+
+  /* the same mesh as a collision: an error, with the package directory */
+  static const char text[] = "<robot name='r'>\n<link name='a'><collision><geometry>"
+                             "<mesh filename='package://testpkg/meshes/part.dae'/></geometry>"
+                             "</collision></link></robot>";
+  dtw__urdf_t u = {0};
+  dtw__urdf_ctx_t ctx = {.file = "t.urdf", .dir = ".", .package_path = pkgs};
+  rc = dtw__urdf_parse_buffer(text, strlen(text), &ctx, &u, err, sizeof err);
+  assert_int_equal(rc, DTW_ENOENT);
+  if (strstr(err, "t.urdf:2: link 'a': <collision>: mesh file 'package://testpkg/meshes/part.dae'"
+                  " not found: package 'testpkg' is ") == NULL ||
+      strstr(err, "pkgs/testpkg but has no 'meshes/part.dae'") == NULL)
+    fail_msg("%s", err);
+  /* no such package: the search path is named */
+  static const char text2[] = "<robot name='r'><link name='a'><collision><geometry>"
+                              "<mesh filename='package://other/m.stl'/></geometry>"
+                              "</collision></link></robot>";
+  rc = dtw__urdf_parse_buffer(text2, strlen(text2), &ctx, &u, err, sizeof err);
+  assert_int_equal(rc, DTW_ENOENT);
+  char expect[1200];
+  snprintf(expect, sizeof expect, "package 'other' is not in the package path '%s' nor a parent "
+           "directory of t.urdf", pkgs);
+  if (strstr(err, expect) == NULL) fail_msg("%s", err);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rpy_to_quat_known_values),
@@ -496,6 +695,10 @@ int main(void) {
       cmocka_unit_test(test_xml_errors_not_printed),
       cmocka_unit_test(test_mjcf_generation),
       cmocka_unit_test(test_mjcf_escapes_names),
+      cmocka_unit_test(test_floating_and_planar_joints),
+      cmocka_unit_test(test_fixed_joint_axis_ignored),
+      cmocka_unit_test(test_visuals_and_materials),
+      cmocka_unit_test(test_missing_meshes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
