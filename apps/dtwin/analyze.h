@@ -43,7 +43,8 @@ typedef struct analyze {
   dtw_twin_t *twin;
   dtw_sync_t *sync;
   size_t n_joints;
-  double dt, next_twin_pub, next_tick, duration_s;
+  double dt, next_twin_pub, next_tick, duration_s, twin_rate_hz;
+  bool twin_clock; /* the twin runs on the recorded twin's clock (dtwin recordings) */
   dtw_joint_state_msg_t twin_js, robot_js;
   dtw_joint_trajectory_msg_t traj;
   uint64_t robot_samples, commands, commands_refused, bad_messages;
