@@ -52,4 +52,27 @@ expect 0 '' -- node "$mods/check.js" write "$work/foreign.mcap" 300
 expect 0 '300 robot samples' -- "$DTWIN" analyze "$work/foreign.mcap" --robot-topic /js -o "$work/foreign"
 expect 0 'not_a_joint_of_the_model' -- cat "$work/foreign.json"
 expect 0 '<svg' -- cat "$work/foreign.html"
+
+# 3. the same file as the robot feed: dtwin robot --replay publishes its joint
+# states (names matched to the model, the unknown one reported); at --rate 2 a
+# sample recorded at t is published at robot time t/2 (positions 0.1 sin t)
+"$DTWIN" robot --replay "$work/foreign.mcap" --rate 2 --duration 30 --quiet \
+  --set dtwin.http_port=0 >"$work/replay.log" 2>&1 &
+up_pid=$!
+expect 0 'name: \[left_knee, right_knee\]' -- "$DTWIN" topic echo /robot/joint_states --count 1 --duration 20
+cp "$out_file" "$work/echo.txt"
+expect 0 '^ok' -- python3 - "$work/echo.txt" <<'PY'
+import math, re, sys
+text = open(sys.argv[1]).read()
+sec, ns = map(int, re.search(r"stamp: \{sec: (\d+), nanosec: (\d+)\}", text).groups())
+pos = [float(x) for x in re.search(r"position: \[([^\]]*)\]", text).group(1).split(",")]
+t = 2 * (sec + ns * 1e-9)
+assert abs(pos[0] - 0.1 * math.sin(t)) < 1e-6 and abs(pos[1] + 0.1 * math.sin(t)) < 1e-6, (t, pos)
+print("ok", t, pos)
+PY
+kill -INT "$up_pid" 2>/dev/null; wait "$up_pid" 2>/dev/null; up_pid=
+expect 0 'not joints of the model \(ignored\): not_a_joint_of_the_model' -- cat "$work/replay.log"
+# a dtwin recording holds several JointState topics: name one
+expect 2 'several JointState topics.*--topic' -- "$DTWIN" robot --replay "$work/rec.mcap" --duration 1 --set dtwin.http_port=0
+expect 2 "no topic '/nope'" -- "$DTWIN" robot --replay "$work/rec.mcap" --topic /nope --duration 1 --set dtwin.http_port=0
 finish
