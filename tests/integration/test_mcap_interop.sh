@@ -4,7 +4,7 @@
 # build tree): it reads a recording of `dtwin up` (schemas, channels, message count,
 # every message's CDR decoded), and dtwin reads JointState messages it wrote.
 # Exits 77 when node/npm are missing or the packages cannot be installed.
-# shellcheck source=lib.sh
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 command -v node >/dev/null && command -v npm >/dev/null || { echo "SKIP: node/npm not installed"; exit 77; }
 build=${DTW_BUILD_DIR:-$(dirname "$DTWIN")/../..}
