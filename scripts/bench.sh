@@ -34,4 +34,5 @@ for b in scripts/bench_scrape.sh scripts/bench_up.sh scripts/bench_bridge_abuse.
   [[ -x "$b" ]] || continue
   run "$(basename "$b" .sh)" "$b" "$build"
 done
+run bench_fleet scripts/bench_fleet.sh "$build" # K pods in network namespaces (needs root)
 exit $status

@@ -11,6 +11,7 @@
 #include "dtw/model.h"
 #include "dtw/sim.h"
 #include "dtw/xacro.h"
+#include "model_controllers.h"
 
 const char dtwin_usage_model[] =
     "usage: dtwin model check FILE [name:=value ...] [--base fixed|floating] [--world FILE]\n"
@@ -18,6 +19,8 @@ const char dtwin_usage_model[] =
     "       dtwin model mjcf FILE  [name:=value ...] [--base fixed|floating] [--world FILE]\n"
     "                              [--package-path DIRS]\n"
     "       dtwin model xacro FILE [name:=value ...] [--package-path DIRS]\n"
+    "       dtwin model controllers FILE [name:=value ...] [--base fixed|floating]\n"
+    "                              [--package-path DIRS]\n"
     "\n"
     "check  loads FILE (.urdf, .urdf.xacro/.xacro or MJCF .xml), compiles it with MuJoCo and\n"
     "       prints its joints with their limits. Exit 2 with file:line: element: problem\n"
@@ -26,6 +29,9 @@ const char dtwin_usage_model[] =
     "xacro  prints FILE expanded by dtwin's xacro expander, formatted like the output of\n"
     "       `xacro FILE name:=value ...` so the two can be compared. Exit 2 with file:line\n"
     "       when the expansion fails, 1 when the output cannot be written.\n"
+    "controllers  prints the joint trajectory controller the twin derives for FILE when no\n"
+    "       controllers file fits it, as a ros2_control parameter file to tune and give back\n"
+    "       as sim.controllers_file (uses the sim.* settings: rate, armature, derive.*).\n"
     "\n"
     "name:=value arguments set xacro:arg values, as on the xacro command line. $(find pkg)\n"
     "and package://pkg/ resolve under --package-path (colon-separated), then\n"
@@ -101,10 +107,12 @@ int dtwin_cmd_model(dtwin_cli_t *cli) {
   }
   mopts.xacro_args = xargs;
   mopts.n_xacro_args = n_xargs;
+  if (strcmp(action, "controllers") == 0) return dtwin_model_controllers(cli, path, &mopts);
   bool print_mjcf = strcmp(action, "mjcf") == 0;
   if (strcmp(action, "xacro") == 0) return print_xacro(cli, path, &mopts);
   if (!print_mjcf && strcmp(action, "check") != 0)
-    return dtwin_usage_error(cli, "unknown action '%s' (check, mjcf or xacro)", action);
+    return dtwin_usage_error(cli, "unknown action '%s' (check, mjcf, xacro or controllers)",
+                             action);
 
   char err[2048];
   dtw_robot_desc_t desc = {0};

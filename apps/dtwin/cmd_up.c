@@ -43,8 +43,8 @@ DTW_PARAM_TABLE(dtwin_up_param_table, "up",
 #undef DTW_PARAM_STYPE
 
 const char dtwin_usage_up[] =
-    "usage: dtwin up [--twins N] [--mode mirror|shadow] [--duration S] [--rtf X]\n"
-    "                [--motion FILE] [--lock-joint NAME@T] [--no-torque NAME@T]\n"
+    "usage: dtwin up [--model FILE] [--twins N] [--mode mirror|shadow] [--duration S]\n"
+    "                [--rtf X] [--motion FILE|generic] [--lock-joint NAME@T] [--no-torque NAME@T]\n"
     "                [--freeze-sensor NAME@T] [--silent-at T[:D]] [--status-period S] [--quiet]\n"
     "\n"
     "Runs the whole digital-twin system in one process: the robot emulator (node\n"
@@ -55,13 +55,18 @@ const char dtwin_usage_up[] =
     "robot (and, in shadow mode, to the twin) in a loop. A status line per second shows\n"
     "the sync state, per-group errors, latency and real-time factors.\n"
     "\n"
+    "  --model FILE          robot description (.urdf, .urdf.xacro, MJCF .xml) of robot and\n"
+    "                        twin [sim.model, robot.model]. A robot the default controllers\n"
+    "                        file and demo motion do not fit gets a controller, sync groups\n"
+    "                        and a motion derived from its model (docs/controllers.md)\n"
     "  --twins N             robot/twin pairs, namespaced /robot_<k>, /twin_<k>, /sync_<k>\n"
     "                        when N > 1, stepped by a pool of worker threads [up.twins]\n"
     "  --mode MODE           mirror: the twin follows the robot's measured state; shadow:\n"
     "                        the twin runs the same commands, re-synced on divergence [sync.mode]\n"
     "  --duration S          stop after S seconds of wall time (default: until Ctrl-C)\n"
     "  --rtf X               real-time factor of robot and twin [sim.rtf, robot.rtf]\n"
-    "  --motion FILE         motion sent in a loop; '' for none [up.motion]\n"
+    "  --motion FILE         motion sent in a loop; 'generic' = every joint through a small\n"
+    "                        excursion in turn; '' for none [up.motion]\n"
     "  --lock-joint NAME@T, --no-torque NAME@T, --freeze-sensor NAME@T, --silent-at T[:D]\n"
     "                        faults injected into the robot emulator (see dtwin robot --help)\n"
     "  --record FILE.mcap    record every topic to FILE.mcap (see dtwin record)\n"
@@ -145,6 +150,10 @@ static int create_pairs(system_t *s, char *err, size_t errlen) {
       return rc;
     if ((rc = dtw_sim_node_create(&sim, h, &p->twin, err, errlen)) < 0) return rc;
     if (s->up.sync && (rc = dtw_sync_node_create(&sync, h, &p->sync, err, errlen)) < 0) return rc;
+    /* the twin's model is at hand: groups from its kinematic chains if none fit */
+    if (p->sync &&
+        (rc = dtw_sync_node_groups_from_twin(p->sync, dtw_sim_node_twin(p->twin), err, errlen)) < 0)
+      return rc;
     if (p->robot) {
       dtw_runner_task_t *c = &s->paced[s->n_paced++];
       *c = (dtw_runner_task_t){.fqn = dtw_robot_node_fqn(p->robot), .step = step_robot,
@@ -163,11 +172,11 @@ static int create_pairs(system_t *s, char *err, size_t errlen) {
  * to the twin, over DDS like any operator's commands would. */
 static int create_commander(system_t *s, char *err, size_t errlen) {
   if (s->up.motion[0] == '\0') return 0;
-  char path[4096], topic[1200];
+  char topic[1200];
   int rc;
-  if ((rc = dtw_path_resolve(s->up.motion, path, sizeof path, err, errlen)) < 0 ||
-      (rc = dtw_traj_msg_init(&s->motion, (size_t)s->sim.max_trajectory_points)) < 0 ||
-      (rc = dtw_traj_file_load(path, &s->motion, err, errlen)) < 0)
+  if ((rc = dtw_traj_msg_init(&s->motion, (size_t)s->sim.max_trajectory_points)) < 0 ||
+      (rc = dtwin_up_load_motion(s->up.motion, dtw_sim_node_twin(s->pairs[0].twin), &s->motion,
+                                 err, errlen)) < 0)
     return rc;
   s->motion_len_s = dtw_duration_to_s(s->motion.points[s->motion.n_points - 1].time_from_start);
   if ((rc = dtw_bus_node_create(s->host.node.bus, "demo_commander", "/", &s->commander, err,
@@ -350,6 +359,9 @@ static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
     rc = dtwin_set_param(cli, "sim", "rtf", arg);
     return rc == 0 ? dtwin_set_param(cli, "robot", "rtf", arg) : rc;
   case 'm': return dtwin_set_param(cli, "up", "motion", arg);
+  case 'o': /* robot and twin run the same description */
+    rc = dtwin_set_param(cli, "sim", "model", arg);
+    return rc == 0 ? dtwin_set_param(cli, "robot", "model", arg) : rc;
   case 'L': return dtwin_robot_fault_flag(cli, "--lock-joint", "lock", arg);
   case 'T': return dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", arg);
   case 'F': return dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", arg);
@@ -364,6 +376,7 @@ static int parse_opts(dtwin_cli_t *cli, up_opts_t *o) {
                                        {"mode", required_argument, NULL, 'M'},
                                        {"rtf", required_argument, NULL, 'r'},
                                        {"motion", required_argument, NULL, 'm'},
+                                       {"model", required_argument, NULL, 'o'},
                                        {"lock-joint", required_argument, NULL, 'L'},
                                        {"no-torque", required_argument, NULL, 'T'},
                                        {"freeze-sensor", required_argument, NULL, 'F'},

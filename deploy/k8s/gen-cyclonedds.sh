@@ -2,24 +2,36 @@
 # Print the Cyclone DDS configuration for a network without multicast (a
 # Kubernetes cluster, or network namespaces in tests): unicast discovery to a
 # fixed list of peers, participant indices picked automatically.
-#   deploy/k8s/gen-cyclonedds.sh [--max-index N] [--interface NAME] PEER...
+#   deploy/k8s/gen-cyclonedds.sh [--max-index N] [--interface NAME] [--tag TAG] PEER...
 # PEER: a host name or address, e.g. the StatefulSet pod names behind the headless
-# Service (dtwin-sim-0.dtwin-dds). Each overlay's cyclonedds.xml is this script's
-# output (tests/integration/test_k8s_policy.sh checks they are up to date).
+# Service (dtwin-sim-0.dtwin-dds). TAG: the DDS domain tag; participants with
+# another tag ignore each other (the fleet overlay: one tag per robot/twin pair).
+# PEER and TAG may hold ${VAR} or ${VAR:-default}: Cyclone expands them from the
+# environment of each process (the fleet: ${ORDINAL}, ${DTW_ROBOT_PEER}).
+# Each overlay's cyclonedds.xml is this script's output
+# (tests/integration/test_k8s_policy.sh checks they are up to date).
 set -euo pipefail
 max_index=32
 iface=""
+tag=""
+# a name, address or tag, optionally with ${VAR} / ${VAR:-default} for Cyclone to expand
+word='^([A-Za-z0-9.:_-]|\$\{[A-Za-z_][A-Za-z0-9_]*(:-[A-Za-z0-9.:_-]*)?\})+$'
 while [[ $# -gt 0 ]]; do
   case $1 in
     --max-index) max_index=$2; shift 2 ;;
     --interface) iface=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --tag) tag=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     -*) echo "gen-cyclonedds: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
 [[ $# -gt 0 ]] || { echo "gen-cyclonedds: give at least one peer" >&2; exit 2; }
 [[ $max_index =~ ^[0-9]+$ ]] || { echo "gen-cyclonedds: --max-index wants a number" >&2; exit 2; }
+[[ -z $tag || $tag =~ $word ]] || { echo "gen-cyclonedds: bad tag '$tag'" >&2; exit 2; }
+for peer in "$@"; do
+  [[ $peer =~ $word ]] || { echo "gen-cyclonedds: bad peer '$peer'" >&2; exit 2; }
+done
 
 cat <<XML
 <?xml version="1.0" encoding="UTF-8"?>
@@ -35,12 +47,16 @@ cat <<XML
       <AllowMulticast>false</AllowMulticast>
     </General>
     <Discovery>
+XML
+if [[ -n "$tag" ]]; then
+  echo "      <Tag>$tag</Tag>"
+fi
+cat <<XML
       <ParticipantIndex>auto</ParticipantIndex>
       <MaxAutoParticipantIndex>$max_index</MaxAutoParticipantIndex>
       <Peers>
 XML
 for peer in "$@"; do
-  [[ $peer =~ ^[A-Za-z0-9.:_-]+$ ]] || { echo "gen-cyclonedds: bad peer '$peer'" >&2; exit 2; }
   echo "        <Peer Address=\"$peer\"/>"
 done
 cat <<XML

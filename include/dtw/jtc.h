@@ -223,6 +223,11 @@ int dtw_jtc_accept(dtw_jtc_t *jtc, const dtw_joint_trajectory_msg_t *msg, double
  * are written. Does not allocate. */
 void dtw_jtc_update(dtw_jtc_t *jtc, double now_s, const double *q, const double *qd,
                     double *effort_out);
+/* dtw_jtc_update with a feed-forward effort ff (robot joint order, e.g. the
+ * model's gravity and Coriolis forces at the measured state) added to each
+ * joint's PID effort before the effort-limit clamp; ff NULL = none. */
+void dtw_jtc_update_ff(dtw_jtc_t *jtc, double now_s, const double *q, const double *qd,
+                       const double *ff, double *effort_out);
 
 /* Drop the active trajectory and hold positions q (robot joint order), or
  * the current desired positions if q is NULL; velocities 0, integral terms

@@ -118,4 +118,55 @@ void dtw_sim_get_extras(const dtw_sim_t *sim, dtw_sim_extras_t *out);
  * engine error (now poisoned). */
 int dtw_sim_scale_model(dtw_sim_t *sim, double mass_scale, double friction_scale);
 
+/* ---- what a controller derived from the model needs ----------------------------------- */
+
+/* Effective inertia of the table joints with the joint positions q (table
+ * order; NULL = the current state; other coordinates as now): diag[i] =
+ * M_ii of MuJoCo's joint-space inertia matrix (armature included), i.e. the
+ * inertia joint i moves with the other joints held. full (may be NULL) gets
+ * the n x n block of M over the table joints, row-major. The state of sim is
+ * not changed (a scratch copy is used). Allocates (call at start-up).
+ * Returns 0, DTW_EINVAL (a non-finite q), DTW_ENOMEM or DTW_ESIM (engine
+ * error at that pose). */
+int dtw_sim_joint_inertia(const dtw_sim_t *sim, const double *q, double *diag, double *full);
+
+/* Index in the table of each table joint's nearest actuated ancestor (a
+ * joint of a parent body, or an earlier joint of its own body), -1 for a
+ * joint with none (a chain starting at the root). link_out (may be NULL)
+ * gets the name of the body each joint moves (DTW_NAME_MAX each). */
+void dtw_sim_joint_parents(const dtw_sim_t *sim, int *parent, char (*link_out)[DTW_NAME_MAX]);
+
+/* A step split in two (MuJoCo's mj_step1/mj_step2) so that a controller can
+ * use quantities of the current state: dtw_sim_step_begin computes positions
+ * and velocities (bias forces at the current state), the caller reads them
+ * (dtw_sim_get_bias) and computes efforts, dtw_sim_step_end applies them and
+ * integrates. Together they are one dtw_sim_step, with the same errors. With
+ * the RK4 integrator (no split step in MuJoCo) begin computes nothing and end
+ * runs a whole step: the bias is then that of the previous step's start. No
+ * allocation. */
+int dtw_sim_step_begin(dtw_sim_t *sim);
+int dtw_sim_step_end(dtw_sim_t *sim, const double *effort, size_t n);
+
+/* Bias forces (gravity, Coriolis, centrifugal, passive springs: MuJoCo's
+ * qfrc_bias) at the table joints, from the last dtw_sim_step_begin, reset,
+ * set_joint_state or step. The effort that holds the robot still against
+ * gravity is +bias. No allocation. */
+void dtw_sim_get_bias(const dtw_sim_t *sim, double *bias);
+
+/* Hold a free-floating root body where it is (a test stand for MJCF models
+ * written with a free joint): its six degrees of freedom get an armature and
+ * damping so large that the robot's own forces cannot move it measurably
+ * (1e8 x the robot's mass; drift below 1 mm per hour under gravity), which
+ * leaves the joints the dynamics of a welded base. Kept by
+ * dtw_sim_scale_model and dtw_sim_reset. Returns 1 if a free root was held,
+ * 0 if there is none, DTW_ESIM on an engine error. Call at start-up. */
+int dtw_sim_hold_base(dtw_sim_t *sim);
+
+/* Give every table joint at least this armature (rotor inertia, kg m^2 or
+ * kg; MJCF models often leave it 0, which couples light joints strongly to
+ * their neighbours). Joints with more keep theirs. Returns the number of
+ * joints raised, DTW_EINVAL for a negative or non-finite value, DTW_ESIM on
+ * an engine error. Call at start-up. */
+int dtw_sim_min_armature(dtw_sim_t *sim, double armature);
+
 #endif /* DTW_SIM_H */

@@ -102,7 +102,9 @@
     "report (s); 0 = unchecked")                                                               \
   X(STRING, joint_groups, DTW_SYNC_DEFAULT_GROUPS, 0, 0, NULL,                                 \
     "Error groups: 'group:member,member;group:...'; a member is a joint name or a prefix "    \
-    "ending in '*'; unnamed joints form group 'other' (or 'all' when nothing matched)")
+    "ending in '*'; unnamed joints form group 'other' (or 'all' when nothing matched). "      \
+    "Where the twin's model is known (dtwin up), empty or the default not covering every "   \
+    "joint means one group per kinematic chain")
 
 /* The demo humanoid's limbs; prefixes only, so other robots load too. */
 #define DTW_SYNC_DEFAULT_GROUPS                                                                \
@@ -184,6 +186,32 @@ int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *join
                     size_t n_joints, dtw_sync_t **out, char *err, size_t errlen);
 /* Free everything; NULL is fine. */
 void dtw_sync_destroy(dtw_sync_t *s);
+
+/* ---- joint groups from the robot's kinematic tree -------------------------- */
+
+/* Write into out a joint_groups value with one group per kinematic chain:
+ * parent[j] is the index of joint j's nearest actuated ancestor (-1 for none);
+ * a chain starts at a joint without one or whose parent has several children
+ * and runs down while a joint has exactly one child (a humanoid: each leg,
+ * the torso, each arm, the head). Groups are named after their first joint
+ * (a trailing "_joint" dropped, "_2"... on a clash) and list joints by exact
+ * name, in table order. Above max_groups chains, the smallest chain is folded
+ * into the one it hangs from (a root chain into the smallest other root
+ * chain) until they fit. Returns 0, DTW_EINVAL (bad parent, a cycle, a name
+ * with ':', ';', ',' or '*') or DTW_EFULL (cap too small), with a message.
+ * Pure; no allocation. */
+int dtw_sync_groups_from_tree(const char *const *names, const int *parent, size_t n,
+                              size_t max_groups, char *out, size_t cap, char *err,
+                              size_t errlen);
+
+/* True if every name is matched by a member (exact name or prefix*) of the
+ * joint_groups value spec. Pure. */
+bool dtw_sync_groups_cover(const char *spec, const char *const *names, size_t n);
+
+/* Replace the synchronizer's groups with spec (joint_groups syntax, any
+ * length). Returns 0 or DTW_EINVAL as dtw_sync_create, with nothing changed.
+ * Does not allocate. */
+int dtw_sync_set_joint_groups(dtw_sync_t *s, const char *spec, char *err, size_t errlen);
 
 /* ---- samples (never allocate) ------------------------------------------ */
 

@@ -59,6 +59,7 @@
 #include "dtw/config.h"
 #include "dtw/node.h"
 #include "dtw/sync.h"
+#include "dtw/twin.h"
 
 /* Settings of node "sync": the ROS identity, then the synchronizer's own. */
 #define DTW_SYNC_NODE_PARAMS(X)                                                               \
@@ -124,6 +125,19 @@ typedef struct dtw_sync_node dtw_sync_node_t;
  * names, mode or alignment), DTW_EDDS or DTW_ENOMEM with a message in err. */
 int dtw_sync_node_create(const dtw_sync_node_settings_t *settings, const dtw_node_host_t *host,
                          dtw_sync_node_t **out, char *err, size_t errlen);
+/* Use spec (joint_groups syntax, any length) instead of the joint_groups
+ * setting when the synchronizer is created. Copies spec (allocates: call
+ * after create, before polling). Returns 0, DTW_EINVAL or DTW_ENOMEM. */
+int dtw_sync_node_set_joint_groups(dtw_sync_node_t *node, const char *spec);
+
+/* When the twin's model is at hand (one process): if the joint_groups setting
+ * is empty, or is the default and leaves a joint of this twin in no group,
+ * use one group per kinematic chain of the twin (dtw_sync_groups_from_tree,
+ * at most DTW_SYNC_MAX_GROUPS - 1). Returns 1 if it did, 0 if the setting
+ * stays, or a negative code with a message. Allocates (start-up). */
+int dtw_sync_node_groups_from_twin(dtw_sync_node_t *node, const dtw_twin_t *twin, char *err,
+                                   size_t errlen);
+
 /* Destroy the endpoints and the synchronizer; NULL is fine. */
 void dtw_sync_node_destroy(dtw_sync_node_t *node);
 

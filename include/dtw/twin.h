@@ -15,8 +15,14 @@
 
 #include "dtw/config.h"
 #include "dtw/jtc.h"
+#include "dtw/jtc_derive.h"
 #include "dtw/msgs.h"
 #include "dtw/robot.h"
+#include "dtw/sim.h"
+
+/* The controllers file the settings name by default: the demo humanoid's. A
+ * robot whose joints it does not name gets a derived controller instead. */
+#define DTW_TWIN_DEFAULT_CONTROLLERS_FILE "config/digital_twin_controllers.yaml"
 
 /* Settings of a twin (node "sim"; the robot emulator reuses this list). */
 #define DTW_TWIN_PARAMS(X)                                                                   \
@@ -30,22 +36,37 @@
     "ROS_PACKAGE_PATH)")                                                                     \
   X(STRING, xacro_args, "", 0, 0, NULL, "xacro arguments, space-separated name:=value")     \
   X(ENUM, base, "fixed", 0, 0, "fixed|floating",                                             \
-    "fixed: the robot hangs on a test stand (root welded to the world); floating: free "    \
-    "joint, it stands on the floor")                                                        \
+    "fixed: the robot hangs on a test stand (root welded to the world; an MJCF root with "  \
+    "a free joint is held where it is); floating: free joint, it stands on the floor")      \
   X(DOUBLE, base_height, "0", 0.0, 10.0, NULL,                                               \
     "Root link height above the floor (m); 0 = the model's standing height, plus 0.3 m "    \
     "on the test stand so the feet swing free")                                              \
   X(BOOL, self_collision, "false", 0, 0, NULL,                                               \
-    "Let the robot's own links collide with each other (they always collide with the world)") \
+    "Let a URDF robot's own links collide with each other (they always collide with the "   \
+    "world); an MJCF robot keeps the contacts its author set")                              \
   X(DOUBLE, physics_rate_hz, "1000", 100, 20000, NULL, "Physics steps per simulated second") \
   X(DOUBLE, rtf, "1.0", 0.0, 100.0, NULL,                                                    \
     "Real-time factor the loop is paced to; 0 runs as fast as possible")                    \
   X(DOUBLE, armature, "0.01", 0.0, 10.0, NULL,                                                \
-    "Rotor inertia added to every joint (kg m^2); steadies stiff PD at 1 kHz")             \
-  X(STRING, controllers_file, "config/digital_twin_controllers.yaml", 0, 0, NULL,           \
-    "ros2_control-style controller configuration")                                          \
+    "Rotor inertia of every actuated joint (kg m^2): added to URDF joints, given to MJCF "  \
+    "joints that have less; steadies stiff PD at 1 kHz")                                    \
+  X(STRING, controllers_file, DTW_TWIN_DEFAULT_CONTROLLERS_FILE, 0, 0, NULL,                \
+    "ros2_control-style controller configuration; empty = derive the controller from the "  \
+    "model (so does the default file when it names a joint this robot does not have)")      \
   X(STRING, controller, "humanoid_joint_trajectory_controller", 1, 128, NULL,               \
-    "Name of the joint trajectory controller in controllers_file")                          \
+    "Name of the joint trajectory controller in controllers_file (and of a derived one)")   \
+  X(DOUBLE, derive__bandwidth_hz, "10", 0.1, 1000, NULL,                                      \
+    "Derived controller: closed-loop natural frequency w / 2 pi (Hz), p = M w^2 per joint; " \
+    "lowered only when the stiffness alone would use half the stability budget")           \
+  X(DOUBLE, derive__damping_ratio, "1.0", 0.1, 10, NULL,                                      \
+    "Derived controller: damping ratio zeta, d = 2 zeta M w; lowered (not below 0.1) to "   \
+    "what the physics timestep carries stably")                                             \
+  X(DOUBLE, derive__stability_margin, "0.5", 0.01, 1, NULL,                                   \
+    "Derived controller: fraction of the discrete-time stability limit of the weakest "     \
+    "coupled mode that the gains may use")                                                  \
+  X(ENUM, gravity_feedforward, "auto", 0, 0, "auto|on|off",                                   \
+    "Add the model's gravity and Coriolis efforts at the measured state to the "            \
+    "controller's; auto = only with a derived controller")                                  \
   X(INT, max_trajectory_points, "1024", 2, 100000, NULL,                                     \
     "Largest trajectory accepted (points); sized at start-up")
 
@@ -108,10 +129,14 @@ int dtw_twin_set_joint_fault(dtw_twin_t *twin, size_t joint, dtw_joint_fault_t f
 
 /* Make the simulated robot differ from its description (robot emulator):
  * masses/inertias times mass_scale, friction and damping times
- * friction_scale, relative to the model as loaded. Returns 0 or DTW_EINVAL. */
+ * friction_scale, relative to the model as loaded. The controller's
+ * gravity/Coriolis feed-forward stays the described model's (the bias forces
+ * divided by mass_scale). Returns 0 or DTW_EINVAL. */
 int dtw_twin_scale_model(dtw_twin_t *twin, double mass_scale, double friction_scale);
 
-/* Back to the initial pose at time 0; the controller holds it. */
+/* Back to the initial pose at time 0; the controller holds it. The initial
+ * pose is the model's (keyframe 0 or qpos0) with any joint outside its limits
+ * moved to the nearest limit. */
 int dtw_twin_reset(dtw_twin_t *twin);
 void dtw_twin_set_paused(dtw_twin_t *twin, bool paused);
 
@@ -122,8 +147,29 @@ void dtw_twin_get_status(const dtw_twin_t *twin, dtw_twin_status_t *out);
 /* The trajectory controller (for its state and joint names); owned by the twin. */
 const dtw_jtc_t *dtw_twin_controller(const dtw_twin_t *twin);
 
-/* Number of actuated joints the twin reports (joint_states order). */
+/* ---- a controller derived from the model (docs/controllers.md) ------------ */
+
+/* Derive the joint trajectory controller for sim's joints with the settings'
+ * derive.* values and controller name: effective inertias measured at the
+ * current pose and at the poses 30% of the way toward each joint's lower and
+ * upper limits (the largest per joint; the three inertia blocks bound the
+ * bandwidth), then dtw_jtc_derive. info may be NULL. Allocates (start-up).
+ * Returns 0 or DTW_EINVAL/DTW_ENOMEM/DTW_ESIM with a message. */
+int dtw_twin_derive_controller(const dtw_sim_t *sim, const dtw_twin_settings_t *settings,
+                               dtw_jtc_config_t *out, dtw_jtc_derive_info_t *info, char *err,
+                               size_t errlen);
+
+/* True if the twin's controller was derived rather than loaded. */
+bool dtw_twin_controller_derived(const dtw_twin_t *twin);
+
+/* Kinematic tree of the twin's joints: parent[i] = index (joint_states order)
+ * of joint i's nearest actuated ancestor, -1 at the start of a chain. */
+void dtw_twin_joint_parents(const dtw_twin_t *twin, int *parent);
+
+/* Number of actuated joints the twin reports (joint_states order), and
+ * their table (limits, efforts; owned by the twin). */
 size_t dtw_twin_joint_count(const dtw_twin_t *twin);
+const dtw_joint_desc_t *dtw_twin_joints(const dtw_twin_t *twin);
 double dtw_twin_sim_time(const dtw_twin_t *twin);
 double dtw_twin_timestep(const dtw_twin_t *twin);
 const dtw_robot_desc_t *dtw_twin_robot(const dtw_twin_t *twin);

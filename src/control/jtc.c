@@ -275,6 +275,11 @@ static void hold_measured(dtw_jtc_t *j, const double *q) {
 
 void dtw_jtc_update(dtw_jtc_t *jtc, double now_s, const double *q, const double *qd,
                     double *effort_out) {
+  dtw_jtc_update_ff(jtc, now_s, q, qd, NULL, effort_out);
+}
+
+void dtw_jtc_update_ff(dtw_jtc_t *jtc, double now_s, const double *q, const double *qd,
+                       const double *ff, double *effort_out) {
   dtw_jtc_state_t *st = &jtc->st;
   size_t n = jtc->n;
   if (!jtc->initialized) {
@@ -366,6 +371,7 @@ void dtw_jtc_update(dtw_jtc_t *jtc, double now_s, const double *q, const double 
     // a NaN measurement must not poison the integral for good
     if (isfinite(it)) jtc->i_term[k] = fmax(-g->i_clamp, fmin(g->i_clamp, it));
     double u = g->p * ep + jtc->i_term[k] + g->d * ev + g->ff_velocity_scale * st->desired_vel[k];
+    if (ff != NULL) u += ff[jtc->robot_index[k]];
     double lim = jtc->jd[k].effort;
     if (lim > 0.0) u = fmax(-lim, fmin(lim, u));
     if (!isfinite(u)) u = 0.0;  // a NaN measurement must not reach the actuator

@@ -192,6 +192,31 @@ static bool edit_keyframes(xmlNodePtr root, bool remove, const char *pos) {
   return true;
 }
 
+/* A root body welded to the world becomes part of the world, and MuJoCo's
+ * parent filter does not apply to the world: the root's geoms would collide
+ * with its children's (an H1's torso mesh overlaps its pelvis mesh). Restore
+ * the filter for the root's direct children by name. */
+static bool exclude_root_children(xmlNodePtr root, xmlNodePtr body) {
+  xmlChar *name = xmlGetNoNsProp(body, (const xmlChar *)"name");
+  if (name == NULL) return true; /* unnamed: nothing to name in an <exclude> */
+  bool ok = true;
+  xmlNodePtr contact = NULL;
+  for (xmlNodePtr c = body->children; c != NULL && ok; c = c->next) {
+    if (!is(c, "body")) continue;
+    xmlChar *child_name = xmlGetNoNsProp(c, (const xmlChar *)"name");
+    if (child_name != NULL) {
+      if (contact == NULL) contact = dtw__mjcf_section(root, "contact", true);
+      xmlNodePtr ex = contact != NULL ? xmlNewChild(contact, NULL, (const xmlChar *)"exclude", NULL)
+                                      : NULL;
+      ok = ex != NULL && xmlSetProp(ex, (const xmlChar *)"body1", name) != NULL &&
+           xmlSetProp(ex, (const xmlChar *)"body2", child_name) != NULL;
+    }
+    xmlFree(child_name);
+  }
+  xmlFree(name);
+  return ok;
+}
+
 int dtw__mjcf_apply_base(xmlDocPtr doc, const char *file, const dtw_model_opts_t *opts,
                          const dtw__mjcf_world_t *world, dtw__mjcf_base_t *out, char *err,
                          size_t errlen) {
@@ -211,7 +236,7 @@ int dtw__mjcf_apply_base(xmlDocPtr doc, const char *file, const dtw_model_opts_t
     /* the whitespace around it stays: line numbers do not move */
     xmlUnlinkNode(fj);
     xmlFreeNode(fj);
-    ok = edit_keyframes(root, true, NULL);
+    ok = edit_keyframes(root, true, NULL) && exclude_root_children(root, body);
     out->changed = true;
   } else if (opts->base == DTW_BASE_FLOATING && fj == NULL) {
     xmlNodePtr j = xmlNewDocNode(doc, NULL, (const xmlChar *)"freejoint", NULL);

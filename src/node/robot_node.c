@@ -10,6 +10,7 @@
 
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "dtw/motion_gen.h"
 #include "dtw/paths.h"
 #include "dtw/traj_file.h"
 #include "node__twin.h"
@@ -198,11 +199,30 @@ static int setup_replay(dtw_robot_node_t *n, char *err, size_t errlen) {
   return 0;
 }
 
+/* "generic": every joint through a small excursion (dtw/motion_gen.h). */
+static int generic_motion(dtw_robot_node_t *n, char *err, size_t errlen) {
+  dtw_motion_gen_opts_t o;
+  dtw_motion_gen_opts_default(&o);
+  dtw_joint_state_msg_t *js = malloc(sizeof *js);
+  int rc = js == NULL ? DTW_ENOMEM : dtw_traj_msg_init(&n->motion, o.waves + 1);
+  if (rc == 0) {
+    dtw_twin_get_joint_state(n->tn.twin, js);
+    rc = dtw_motion_generic(dtw_twin_joints(n->tn.twin), dtw_twin_joint_count(n->tn.twin),
+                            js->position, &o, &n->motion, err, errlen);
+  }
+  free(js);
+  return rc;
+}
+
 static int setup_motion(dtw_robot_node_t *n, char *err, size_t errlen) {
   char path[4096], why[1024];
-  int rc = dtw_path_resolve(n->s.motion, path, sizeof path, err, errlen);
-  if (rc < 0) return rc;
-  if ((rc = dtw_traj_file_load(path, &n->motion, err, errlen)) < 0) return rc;
+  int rc;
+  if (strcmp(n->s.motion, "generic") == 0) {
+    if ((rc = generic_motion(n, err, errlen)) < 0) return rc;
+  } else {
+    if ((rc = dtw_path_resolve(n->s.motion, path, sizeof path, err, errlen)) < 0) return rc;
+    if ((rc = dtw_traj_file_load(path, &n->motion, err, errlen)) < 0) return rc;
+  }
   if ((rc = dtw_twin_accept_trajectory(n->tn.twin, &n->motion, why, sizeof why)) < 0)
     return dtw_errf(err, errlen, DTW_EINVAL, "robot.motion: %s: refused by the controller: %s",
                     n->s.motion, why);

@@ -45,6 +45,7 @@ struct dtw_sync_node {
   dtw_sync_settings_t ss;
   bool mirror;
   dtw_sync_t *sync;          /* created on the first valid twin sample */
+  char *groups;              /* joint groups replacing the setting, or NULL */
   bool sync_failed;          /* the twin's joints do not fit the settings */
   dtw_metrics_t *reg;        /* kept for the one-time per-joint registration */
   dtw_bus_node_t *node;
@@ -302,7 +303,43 @@ void dtw_sync_node_destroy(dtw_sync_node_t *n) {
   /* destroying the bus node destroys its endpoints */
   dtw_bus_node_destroy(n->node);
   dtw_sync_destroy(n->sync);
+  free(n->groups);
   free(n);
+}
+
+int dtw_sync_node_set_joint_groups(dtw_sync_node_t *n, const char *spec) {
+  if (n == NULL || spec == NULL) return DTW_EINVAL;
+  char *copy = strdup(spec);
+  if (copy == NULL) return DTW_ENOMEM;
+  free(n->groups);
+  n->groups = copy;
+  return 0;
+}
+
+int dtw_sync_node_groups_from_twin(dtw_sync_node_t *n, const dtw_twin_t *twin, char *err,
+                                   size_t errlen) {
+  size_t nj = dtw_twin_joint_count(twin);
+  const dtw_joint_desc_t *jd = dtw_twin_joints(twin);
+  const char *names[DTW_MAX_JOINTS];
+  int parent[DTW_MAX_JOINTS];
+  if (nj == 0 || nj > DTW_MAX_JOINTS) return 0;
+  for (size_t j = 0; j < nj; j++) names[j] = jd[j].name;
+  const char *cfg = n->ss.joint_groups;
+  if (cfg[0] != '\0' &&
+      (strcmp(cfg, DTW_SYNC_DEFAULT_GROUPS) != 0 || dtw_sync_groups_cover(cfg, names, nj)))
+    return 0;
+  dtw_twin_joint_parents(twin, parent);
+  size_t cap = DTW_MAX_JOINTS * (DTW_NAME_MAX + 1) + DTW_SYNC_MAX_GROUPS * (DTW_NAME_MAX + 2);
+  char *spec = malloc(cap);
+  if (spec == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "sync: out of memory");
+  int rc = dtw_sync_groups_from_tree(names, parent, nj, DTW_SYNC_MAX_GROUPS - 1, spec, cap, err,
+                                     errlen);
+  if (rc == 0) rc = dtw_sync_node_set_joint_groups(n, spec);
+  if (rc == 0)
+    DTW_INFO(LOG, "joint groups from the twin's kinematic chains (sync.joint_groups is %s): %s",
+             cfg[0] ? "the default, which does not cover this robot" : "empty", spec);
+  free(spec);
+  return rc < 0 ? rc : 1;
 }
 
 /* ---- samples ---------------------------------------------------------------- */
@@ -313,6 +350,11 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   char err[512];
   for (size_t i = 0; i < msg->n_name; i++) names[i] = msg->name[i];
   int rc = dtw_sync_create(&n->ss, names, msg->n_name, &n->sync, err, sizeof err);
+  if (rc == 0 && n->groups != NULL && (rc = dtw_sync_set_joint_groups(n->sync, n->groups, err,
+                                                                      sizeof err)) < 0) {
+    dtw_sync_destroy(n->sync);
+    n->sync = NULL;
+  }
   if (rc < 0) {
     n->sync_failed = true;
     DTW_ERROR(LOG, "cannot compare with the twin's %zu joints from %s: %s", msg->n_name,

@@ -11,6 +11,7 @@
 
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "sim__compile.h"
 #include "sim__guard.h"
 
 /* Name of the in-memory MJCF; unusual so no asset include collides with it. */
@@ -274,8 +275,9 @@ static int keep_originals(dtw_sim_t *sim) {
 }
 
 /* Compile the MJCF text from memory, named as if it lived in base_dir so relative asset
- * paths resolve there (VFS lookups strip the directory; misses fall back to disk). */
-static int compile_model(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen) {
+ * paths resolve there (VFS lookups strip the directory; misses fall back to disk), with
+ * the description's in-memory assets (converted meshes). */
+int dtw__sim_compile(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen) {
   int rc = 0;
   char path[4096];
   char mjerr[1000] = "";
@@ -408,7 +410,7 @@ int dtw_sim_create(const dtw_robot_desc_t *desc, dtw_sim_t **out, char *err, siz
   dtw_sim_t *sim = calloc(1, sizeof *sim);
   if (sim == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory for the simulation");
 
-  rc = compile_model(desc, &sim->m, err, errlen);
+  rc = dtw__sim_compile(desc, &sim->m, err, errlen);
   if (rc != 0) goto err_sim;
 
   sim_call_t mk = {.m = sim->m, .d = NULL};
@@ -471,7 +473,10 @@ void dtw_sim_destroy(dtw_sim_t *sim) {
 
 /* ---- stepping and state ------------------------------------------------------------------ */
 
-int dtw_sim_step(dtw_sim_t *sim, const double *effort, size_t n) {
+/* Set the controls from efforts and run fn (a whole step or its second half);
+ * clear_warnings unless the first half already ran and may have raised some. */
+static int step_with(dtw_sim_t *sim, const double *effort, size_t n, void (*fn)(void *),
+                     bool clear_warnings) {
   if (sim->poisoned) return DTW_ESIM;
   if (n > sim->n_joints || (n > 0 && effort == NULL)) return DTW_EINVAL;
   for (size_t i = 0; i < n; i++)
@@ -485,9 +490,9 @@ int dtw_sim_step(dtw_sim_t *sim, const double *effort, size_t n) {
     d->ctrl[j->act] = u;
   }
   /* zeroed so a blow-up shows even after an earlier one (MuJoCo's reset keeps it at 1) */
-  memset(d->warning, 0, sizeof d->warning);
+  if (clear_warnings) memset(d->warning, 0, sizeof d->warning);
   sim_call_t c = {.m = sim->m, .d = d};
-  int rc = sim_guard(sim, call_step, &c);
+  int rc = sim_guard(sim, fn, &c);
   if (rc != 0) return rc;
   if (sim_collect_warnings(sim)) {
     snprintf(sim->last_error, sizeof sim->last_error,
@@ -495,6 +500,10 @@ int dtw_sim_step(dtw_sim_t *sim, const double *effort, size_t n) {
     return DTW_ESIM;
   }
   return 0;
+}
+
+int dtw_sim_step(dtw_sim_t *sim, const double *effort, size_t n) {
+  return step_with(sim, effort, n, call_step, true);
 }
 
 double dtw_sim_time(const dtw_sim_t *sim) { return sim->d->time; }
@@ -586,4 +595,137 @@ int dtw_sim_scale_model(dtw_sim_t *sim, double mass_scale, double friction_scale
   /* derived constants (invweight, actuator_acc0, meaninertia) follow the new inertias */
   sim_set_const_t c = {.m = m, .d = sim->d, .scratch = sim->orig.state};
   return sim_guard(sim, call_set_const, &c);
+}
+
+/* ---- what a controller derived from the model needs -------------------------------------- */
+
+typedef struct sim_inertia_call {
+  const mjModel *m;
+  mjData *d;
+  mjtNum *dense; /* nv x nv */
+} sim_inertia_call_t;
+
+static void call_inertia(void *arg) {
+  sim_inertia_call_t *c = arg;
+  mj_forward(c->m, c->d);
+  mj_fullM(c->m, c->dense, c->d->qM);
+}
+
+int dtw_sim_joint_inertia(const dtw_sim_t *sim, const double *q, double *diag, double *full) {
+  const mjModel *m = sim->m;
+  size_t n = sim->n_joints;
+  for (size_t i = 0; q != NULL && i < n; i++)
+    if (!isfinite(q[i])) return DTW_EINVAL;
+  dtw__sim_diag_t diag_info = {0};
+  sim_call_t mk = {.m = m, .d = NULL};
+  mjtNum *dense = malloc(sizeof *dense * (size_t)m->nv * (size_t)m->nv + 1);
+  if (dense == NULL || dtw__sim_guard(call_make_data, &mk, &diag_info) != 0 || mk.d == NULL) {
+    free(dense);
+    return DTW_ENOMEM;
+  }
+  mjData *d = mk.d;
+  mju_copy(d->qpos, sim->d->qpos, m->nq);
+  for (size_t i = 0; q != NULL && i < n; i++) d->qpos[sim->map[i].qadr] = q[i];
+  sim_inertia_call_t c = {.m = m, .d = d, .dense = dense};
+  int rc = dtw__sim_guard(call_inertia, &c, &diag_info) != 0 ? DTW_ESIM : 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int vi = sim->map[i].vadr;
+    if (diag != NULL) diag[i] = dense[(size_t)vi * (size_t)m->nv + (size_t)vi];
+    for (size_t k = 0; full != NULL && k < n; k++)
+      full[i * n + k] = dense[(size_t)vi * (size_t)m->nv + (size_t)sim->map[k].vadr];
+  }
+  mj_deleteData(d);
+  free(dense);
+  return rc;
+}
+
+/* Table index of joint id jnt, or -1. */
+static int table_index_of(const dtw_sim_t *sim, int jnt) {
+  for (size_t i = 0; i < sim->n_joints; i++)
+    if (sim->map[i].jnt == jnt) return (int)i;
+  return -1;
+}
+
+void dtw_sim_joint_parents(const dtw_sim_t *sim, int *parent, char (*link_out)[DTW_NAME_MAX]) {
+  const mjModel *m = sim->m;
+  for (size_t i = 0; i < sim->n_joints; i++) {
+    int jnt = sim->map[i].jnt, body = m->jnt_bodyid[jnt];
+    int found = -1;
+    /* an earlier joint of the same body first (MJCF bodies may carry several), then up */
+    for (int k = jnt - 1; k >= m->body_jntadr[body] && found < 0; k--) found = table_index_of(sim, k);
+    for (int b = m->body_parentid[body]; b > 0 && found < 0; b = m->body_parentid[b])
+      for (int k = m->body_jntadr[b] + m->body_jntnum[b] - 1; k >= m->body_jntadr[b] && found < 0;
+           k--)
+        found = table_index_of(sim, k);
+    parent[i] = found;
+    if (link_out != NULL) {
+      const char *name = mj_id2name(m, mjOBJ_BODY, body);
+      snprintf(link_out[i], DTW_NAME_MAX, "%s", name != NULL ? name : "");
+    }
+  }
+}
+
+static void call_step1(void *arg) {
+  sim_call_t *c = arg;
+  mj_step1(c->m, c->d);
+}
+
+static void call_step2(void *arg) {
+  sim_call_t *c = arg;
+  mj_step2(c->m, c->d);
+}
+
+int dtw_sim_step_begin(dtw_sim_t *sim) {
+  if (sim->poisoned) return DTW_ESIM;
+  if (sim->m->opt.integrator == mjINT_RK4) return 0;
+  memset(sim->d->warning, 0, sizeof sim->d->warning);
+  sim_call_t c = {.m = sim->m, .d = sim->d};
+  return sim_guard(sim, call_step1, &c);
+}
+
+int dtw_sim_step_end(dtw_sim_t *sim, const double *effort, size_t n) {
+  bool rk4 = sim->m->opt.integrator == mjINT_RK4;
+  return step_with(sim, effort, n, rk4 ? call_step : call_step2, rk4);
+}
+
+void dtw_sim_get_bias(const dtw_sim_t *sim, double *bias) {
+  for (size_t i = 0; i < sim->n_joints; i++) bias[i] = sim->d->qfrc_bias[sim->map[i].vadr];
+}
+
+int dtw_sim_hold_base(dtw_sim_t *sim) {
+  mjModel *m = sim->m;
+  int free_jnt = -1;
+  for (int j = 0; j < m->njnt && free_jnt < 0; j++)
+    if (m->jnt_type[j] == mjJNT_FREE && m->body_parentid[m->jnt_bodyid[j]] == 0) free_jnt = j;
+  if (free_jnt < 0) return 0;
+  /* heavy and viscous beyond anything the robot can push: a welded base for its joints
+   * (Euler integrates damping implicitly, so this stays stable at any timestep) */
+  double mass = m->body_subtreemass[m->jnt_bodyid[free_jnt]];
+  double big = 1e8 * (mass > 1.0 ? mass : 1.0);
+  int v0 = m->jnt_dofadr[free_jnt];
+  for (int v = v0; v < v0 + 6; v++) {
+    m->dof_armature[v] = big;
+    m->dof_damping[v] = big;
+    sim->orig.dof_damping[v] = big;
+    sim->d->qvel[v] = 0;
+  }
+  sim_set_const_t c = {.m = m, .d = sim->d, .scratch = sim->orig.state};
+  int rc = sim_guard(sim, call_set_const, &c);
+  return rc < 0 ? rc : 1;
+}
+
+int dtw_sim_min_armature(dtw_sim_t *sim, double armature) {
+  if (!isfinite(armature) || armature < 0) return DTW_EINVAL;
+  int raised = 0;
+  for (size_t i = 0; i < sim->n_joints; i++) {
+    int v = sim->map[i].vadr;
+    if (sim->m->dof_armature[v] >= armature) continue;
+    sim->m->dof_armature[v] = armature;
+    raised++;
+  }
+  if (raised == 0) return 0;
+  /* derived constants (invweight, acc0) follow the new inertia */
+  sim_set_const_t c = {.m = sim->m, .d = sim->d, .scratch = sim->orig.state};
+  int rc = sim_guard(sim, call_set_const, &c);
+  return rc < 0 ? rc : raised;
 }

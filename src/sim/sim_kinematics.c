@@ -11,10 +11,8 @@
 
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "sim__compile.h"
 #include "sim__guard.h"
-
-/* Name of the in-memory MJCF (as in sim.c: unusual so no asset include collides). */
-#define KIN_VFS_NAME "__dtwin_kin_model__.xml"
 
 struct dtw_kin {
   mjModel *m;
@@ -22,37 +20,6 @@ struct dtw_kin {
   char **body_joint; /* per body: name of its first hinge/slide joint, "" if none */
   dtw__sim_diag_t diag;
 };
-
-static int compile(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen) {
-  char path[4096], mjerr[1000] = "";
-  const char *dir = desc->base_dir != NULL && desc->base_dir[0] ? desc->base_dir : ".";
-  size_t len = desc->mjcf_len > 0 ? desc->mjcf_len : strlen(desc->mjcf);
-  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, KIN_VFS_NAME) >= sizeof path)
-    return dtw_errf(err, errlen, DTW_EINVAL, "base_dir too long: %s", dir);
-  if (len > INT32_MAX) return dtw_errf(err, errlen, DTW_EINVAL, "MJCF too large");
-  mjVFS *vfs = malloc(sizeof *vfs); /* ~2 MB: not for the stack */
-  if (vfs == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory for the MuJoCo VFS");
-  mj_defaultVFS(vfs);
-  int rc = 0;
-  if (mj_makeEmptyFileVFS(vfs, KIN_VFS_NAME, (int)len) != 0) {
-    rc = dtw_errf(err, errlen, DTW_ENOMEM, "cannot add the MJCF to the MuJoCo VFS");
-    goto out;
-  }
-  memcpy(vfs->filedata[vfs->nfile - 1], desc->mjcf, len);
-  dtw__sim_compile_lock();
-  *out = mj_loadXML(path, vfs, mjerr, (int)sizeof mjerr);
-  dtw__sim_compile_unlock();
-  for (char *p = mjerr; *p; p++)
-    if (*p == '\n') *p = p[1] ? ' ' : '\0';
-  if (*out == NULL)
-    rc = dtw_errf(err, errlen, DTW_EMODEL, "MuJoCo rejected model '%s': %s", desc->name,
-                  mjerr[0] ? mjerr : "unknown error");
-out:
-  mj_deleteVFS(vfs);
-  free(vfs);
-  return rc;
-}
-
 
 static void call_make_data(void *arg) {
   dtw_kin_t *k = arg;
@@ -77,7 +44,7 @@ int dtw_kin_create(const dtw_robot_desc_t *desc, dtw_kin_t **out, char *err, siz
   dtw__sim_hooks_install();
   dtw_kin_t *k = calloc(1, sizeof *k);
   if (k == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
-  int rc = compile(desc, &k->m, err, errlen);
+  int rc = dtw__sim_compile(desc, &k->m, err, errlen);
   if (rc < 0) goto fail;
   if (dtw__sim_guard(call_make_data, k, &k->diag) != 0 || k->d == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "MuJoCo cannot allocate the kinematics data: %s",

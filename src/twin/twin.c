@@ -10,6 +10,7 @@
 #include "dtw/jtc.h"
 #include "dtw/log.h"
 #include "dtw/model.h"
+#include "dtw/motion_gen.h"
 #include "dtw/paths.h"
 #include "dtw/sim.h"
 
@@ -32,8 +33,11 @@ struct dtw_twin {
   dtw_sim_t *sim;
   dtw_jtc_t *jtc;
   size_t n_joints;
+  bool derived;       /* controller derived from the model, not loaded */
+  bool ff;            /* gravity/Coriolis feed-forward from the model */
+  double ff_scale;    /* 1 / mass scale: the feed-forward is the nominal model's */
   /* per-step scratch, sized at create */
-  double *q, *qd, *tau;
+  double *q, *qd, *tau, *bias;
   uint64_t steps;
   uint64_t sim_errors;
   bool paused;
@@ -70,6 +74,91 @@ static int split_xacro_args(const char *text, char store[][256], const char **ar
   return 0;
 }
 
+/* A rest pose outside a joint's limits (fr3's joint 6 rests at 0, its range starts at
+ * 0.54 rad) starts at the nearest limit: else MuJoCo's limit constraint kicks the
+ * joint in at the first steps, far from where its controller holds it. */
+static int start_inside_limits(dtw_twin_t *t) {
+  const dtw_joint_desc_t *j = dtw_sim_joints(t->sim);
+  int idx[DTW_MAX_JOINTS];
+  double q[DTW_MAX_JOINTS], pos[DTW_MAX_JOINTS];
+  size_t n = 0;
+  if (t->n_joints > DTW_MAX_JOINTS) return 0;
+  dtw_sim_get_joint_state(t->sim, q, NULL, NULL);
+  for (size_t i = 0; i < t->n_joints; i++) {
+    if (!j[i].limited || !(j[i].upper > j[i].lower)) continue;
+    if (q[i] >= j[i].lower && q[i] <= j[i].upper) continue;
+    idx[n] = (int)i;
+    pos[n++] = fmin(fmax(q[i], j[i].lower), j[i].upper);
+  }
+  return n > 0 ? dtw_sim_set_joint_state(t->sim, idx, pos, NULL, n) : 0;
+}
+
+/* ---- the controller: loaded, or derived from the model ------------------------------ */
+
+int dtw_twin_derive_controller(const dtw_sim_t *sim, const dtw_twin_settings_t *s,
+                               dtw_jtc_config_t *out, dtw_jtc_derive_info_t *info, char *err,
+                               size_t errlen) {
+  size_t n = dtw_sim_joint_count(sim);
+  if (n == 0 || n > DTW_MAX_JOINTS)
+    return dtw_errf(err, errlen, DTW_EINVAL, "derived controller: %zu actuated joints (1..%d)",
+                    n, DTW_MAX_JOINTS);
+  const dtw_joint_desc_t *joints = dtw_sim_joints(sim);
+  double *blocks = malloc(3 * n * n * sizeof *blocks);
+  if (blocks == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+  /* the rest pose and the poses the generic motion heads for, all joints at once */
+  dtw_motion_gen_opts_t mg;
+  dtw_motion_gen_opts_default(&mg);
+  double q0[DTW_MAX_JOINTS], q[DTW_MAX_JOINTS];
+  dtw_sim_get_joint_state(sim, q0, NULL, NULL);
+  int rc = 0;
+  for (int pose = 0; pose < 3 && rc == 0; pose++) {
+    for (size_t i = 0; i < n; i++)
+      q[i] = pose == 0 ? q0[i] : dtw_motion_excursion(&joints[i], q0[i], pose == 1 ? -1 : 1, &mg);
+    rc = dtw_sim_joint_inertia(sim, q, NULL, blocks + (size_t)pose * n * n);
+  }
+  if (rc < 0) {
+    free(blocks);
+    return dtw_errf(err, errlen, rc, "derived controller: cannot measure the joint inertias: %s",
+                    dtw_strerror(rc));
+  }
+  dtw_jtc_derive_opts_t o;
+  dtw_jtc_derive_opts_default(&o);
+  o.name = s->controller;
+  o.timestep_s = dtw_sim_timestep(sim);
+  o.bandwidth_hz = s->derive__bandwidth_hz;
+  o.damping_ratio = s->derive__damping_ratio;
+  o.stability_margin = s->derive__stability_margin;
+  rc = dtw_jtc_derive(joints, n, blocks, 3, &o, out, info, err, errlen);
+  free(blocks);
+  return rc;
+}
+
+/* The configured controllers file, or a controller derived from the model when
+ * none is configured or the default file (the demo humanoid's) does not fit. */
+static int select_controller(dtw_twin_t *t, const dtw_twin_settings_t *s, const char *ctl_path,
+                             dtw_jtc_config_t *jcfg, char *err, size_t errlen) {
+  int rc;
+  const char *why = "sim.controllers_file is empty";
+  if (ctl_path[0] != '\0') {
+    if ((rc = dtw_jtc_config_load(ctl_path, s->controller, jcfg, err, errlen)) < 0) return rc;
+    if (strcmp(s->controllers_file, DTW_TWIN_DEFAULT_CONTROLLERS_FILE) != 0 ||
+        dtw_jtc_config_fits(jcfg, dtw_sim_joints(t->sim), t->n_joints))
+      return 0;
+    why = "the default controllers file names joints this robot does not have";
+  }
+  dtw_jtc_derive_info_t info;
+  if ((rc = dtw_twin_derive_controller(t->sim, s, jcfg, &info, err, errlen)) < 0) return rc;
+  t->derived = true;
+  DTW_INFO("twin",
+           "robot '%s': %s: controller '%s' derived from the model for %zu joints "
+           "(%.1f-%.1f Hz, damping ratio %.2f, %.0f%% of the stability limit at dt %g s); print "
+           "it with `dtwin model controllers`",
+           t->robot.name, why, jcfg->name, jcfg->n_joints, info.omega_min_rad_s / (2 * M_PI),
+           info.omega_rad_s / (2 * M_PI), info.zeta, 100 * info.stability_use,
+           dtw_sim_timestep(t->sim));
+  return 0;
+}
+
 int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, size_t errlen) {
   int rc;
   char model_path[4096], world_path[4096], ctl_path[4096];
@@ -101,11 +190,33 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   mopts.n_xacro_args = n_args;
   if ((rc = dtw_model_load(model_path, &mopts, &t->robot, err, errlen)) < 0) goto fail;
   if ((rc = dtw_sim_create(&t->robot, &t->sim, err, errlen)) < 0) goto fail;
+  /* MJCF joints left without rotor inertia get what URDF joints get */
+  if ((rc = dtw_sim_min_armature(t->sim, s->armature)) < 0) {
+    rc = dtw_errf(err, errlen, rc, "%s: cannot set the joints' armature", model_path);
+    goto fail;
+  }
+  if (rc > 0)
+    DTW_INFO("twin", "robot '%s': %d joints without rotor inertia get sim.armature %g kg m^2",
+             t->robot.name, rc, s->armature);
+  /* an MJCF robot written with a free joint goes on the test stand too */
+  if (mopts.base == DTW_BASE_FIXED && t->robot.floating_base) {
+    if ((rc = dtw_sim_hold_base(t->sim)) < 0) {
+      rc = dtw_errf(err, errlen, rc, "%s: cannot hold the free root body: %s", model_path,
+                    dtw_sim_last_error(t->sim));
+      goto fail;
+    }
+    if (rc == 1) t->robot.floating_base = false;
+  }
   t->n_joints = dtw_sim_joint_count(t->sim);
   if (t->n_joints > DTW_MAX_JOINTS) {
     /* messages carry at most DTW_MAX_JOINTS joints; never publish a truncated robot */
     rc = dtw_errf(err, errlen, DTW_EUNSUP, "%s: %zu actuated joints; dtwin supports at most %d",
                   model_path, t->n_joints, DTW_MAX_JOINTS);
+    goto fail;
+  }
+  if ((rc = start_inside_limits(t)) < 0) {
+    rc = dtw_errf(err, errlen, rc, "%s: cannot move the rest pose inside the joint limits",
+                  model_path);
     goto fail;
   }
 
@@ -114,7 +225,7 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
     rc = DTW_ENOMEM;
     goto fail;
   }
-  if ((rc = dtw_jtc_config_load(ctl_path, s->controller, jcfg, err, errlen)) < 0) goto fail;
+  if ((rc = select_controller(t, s, ctl_path, jcfg, err, errlen)) < 0) goto fail;
   jcfg->max_points = (size_t)s->max_trajectory_points;
   char jerr[512];
   rc = dtw_jtc_create(jcfg, dtw_sim_joints(t->sim), t->n_joints, &t->jtc, jerr, sizeof jerr);
@@ -125,14 +236,18 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   t->q = calloc(t->n_joints, sizeof(double));
   t->qd = calloc(t->n_joints, sizeof(double));
   t->tau = calloc(t->n_joints, sizeof(double));
+  t->bias = calloc(t->n_joints, sizeof(double));
   t->fault = calloc(t->n_joints, sizeof *t->fault);
   t->locked_q = calloc(t->n_joints, sizeof(double));
   t->locked_idx = calloc(t->n_joints, sizeof(int));
-  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->fault == NULL ||
+  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->bias == NULL || t->fault == NULL ||
       t->locked_q == NULL || t->locked_idx == NULL) {
     rc = DTW_ENOMEM;
     goto fail;
   }
+  t->ff_scale = 1.0;
+  t->ff = strcmp(s->gravity_feedforward, "on") == 0 ||
+          (strcmp(s->gravity_feedforward, "auto") == 0 && t->derived);
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
   dtw_jtc_hold(t->jtc, t->q);
   free(jcfg);
@@ -153,6 +268,7 @@ void dtw_twin_destroy(dtw_twin_t *t) {
   free(t->q);
   free(t->qd);
   free(t->tau);
+  free(t->bias);
   free(t->fault);
   free(t->locked_q);
   free(t->locked_idx);
@@ -161,12 +277,23 @@ void dtw_twin_destroy(dtw_twin_t *t) {
 
 int dtw_twin_step(dtw_twin_t *t) {
   if (t->paused) return 0;
-  dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
-  memset(t->tau, 0, t->n_joints * sizeof(double));
-  dtw_jtc_update(t->jtc, dtw_sim_time(t->sim), t->q, t->qd, t->tau);
-  for (size_t i = 0; i < t->n_joints; i++)
-    if (t->fault[i] == DTW_JOINT_NO_TORQUE) t->tau[i] = 0;
-  int rc = dtw_sim_step(t->sim, t->tau, t->n_joints);
+  /* with feed-forward the step is split so the bias is the current state's */
+  int rc = t->ff ? dtw_sim_step_begin(t->sim) : 0;
+  if (rc == 0) {
+    dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
+    memset(t->tau, 0, t->n_joints * sizeof(double));
+    if (t->ff) {
+      dtw_sim_get_bias(t->sim, t->bias);
+      /* bias forces are linear in the masses: what the nominal model predicts */
+      for (size_t i = 0; i < t->n_joints; i++) t->bias[i] *= t->ff_scale;
+    }
+    dtw_jtc_update_ff(t->jtc, dtw_sim_time(t->sim), t->q, t->qd, t->ff ? t->bias : NULL,
+                      t->tau);
+    for (size_t i = 0; i < t->n_joints; i++)
+      if (t->fault[i] == DTW_JOINT_NO_TORQUE) t->tau[i] = 0;
+    rc = t->ff ? dtw_sim_step_end(t->sim, t->tau, t->n_joints)
+               : dtw_sim_step(t->sim, t->tau, t->n_joints);
+  }
   /* a seized joint: put it back where it seized, whatever the step did */
   if (rc == 0 && t->n_locked > 0) {
     static const double zero[DTW_MAX_JOINTS];
@@ -177,6 +304,7 @@ int dtw_twin_step(dtw_twin_t *t) {
     /* the state blew up: start over from the initial pose rather than run on garbage */
     t->sim_errors++;
     dtw_sim_reset(t->sim);
+    start_inside_limits(t);
     dtw_sim_get_joint_state(t->sim, t->q, NULL, NULL);
     dtw_jtc_hold(t->jtc, t->q);
     return DTW_ESIM;
@@ -272,11 +400,15 @@ int dtw_twin_set_joint_fault(dtw_twin_t *t, size_t joint, dtw_joint_fault_t faul
 }
 
 int dtw_twin_scale_model(dtw_twin_t *t, double mass_scale, double friction_scale) {
-  return dtw_sim_scale_model(t->sim, mass_scale, friction_scale);
+  int rc = dtw_sim_scale_model(t->sim, mass_scale, friction_scale);
+  /* the controller knows the model as described, not the scaled one */
+  if (rc == 0) t->ff_scale = 1.0 / mass_scale;
+  return rc;
 }
 
 int dtw_twin_reset(dtw_twin_t *t) {
   int rc = dtw_sim_reset(t->sim);
+  if (rc == 0) rc = start_inside_limits(t);
   if (rc < 0) return rc;
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
   dtw_jtc_hold(t->jtc, t->q);
@@ -318,6 +450,13 @@ void dtw_twin_get_status(const dtw_twin_t *t, dtw_twin_status_t *out) {
 
 const dtw_jtc_t *dtw_twin_controller(const dtw_twin_t *t) { return t->jtc; }
 size_t dtw_twin_joint_count(const dtw_twin_t *t) { return t->n_joints; }
+const dtw_joint_desc_t *dtw_twin_joints(const dtw_twin_t *t) { return dtw_sim_joints(t->sim); }
 double dtw_twin_sim_time(const dtw_twin_t *t) { return dtw_sim_time(t->sim); }
 double dtw_twin_timestep(const dtw_twin_t *t) { return dtw_sim_timestep(t->sim); }
 const dtw_robot_desc_t *dtw_twin_robot(const dtw_twin_t *t) { return &t->robot; }
+
+bool dtw_twin_controller_derived(const dtw_twin_t *t) { return t->derived; }
+
+void dtw_twin_joint_parents(const dtw_twin_t *t, int *parent) {
+  dtw_sim_joint_parents(t->sim, parent, NULL);
+}

@@ -63,6 +63,24 @@ expect 1 '' -- grep -q 'DISPLAY' "$tmp/gpu.yaml"
 expect 0 'replicas: 4' -- grep 'replicas: 4' "$tmp/fleet.yaml"
 # shellcheck disable=SC2016 # the $ is meant literally
 expect 0 'twin_\$\(ORDINAL\)' -- grep 'sim.namespace=/twin_$(ORDINAL)' "$tmp/fleet.yaml"
+# the fleet: one DDS domain per robot/twin pair (docs/deployment.md): the pod holds
+# the whole pair, every container knows its ORDINAL (Cyclone expands the domain
+# tag from it), no core pod, no DDS between pods
+expect 0 'pair pods ok' -- "$PY" -c 'import sys, yaml
+objs = [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]
+names = {(o["kind"], o["metadata"]["name"]) for o in objs}
+assert ("StatefulSet", "dtwin-core") not in names, "fleet still has the core pod"
+assert ("NetworkPolicy", "allow-dds") not in names, "fleet lets pods reach each other over DDS"
+assert ("NetworkPolicy", "allow-dds-robot") in names, "fleet does not let the robots in"
+sim = next(o for o in objs if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "dtwin-sim")
+cs = {c["name"]: c for c in sim["spec"]["template"]["spec"]["containers"]}
+assert sorted(cs) == ["bridge", "monitor", "sim", "sync"], sorted(cs)
+for c in cs.values():
+    assert any(e["name"] == "ORDINAL" for e in c.get("env", [])), c["name"] + " has no ORDINAL"
+assert len({c["image"] for c in cs.values()}) == 1, "containers run different images"
+print("pair pods ok")' "$tmp/fleet.yaml"
+expect 0 'dtwin-pair-\$\{ORDINAL\}' -- grep '<Tag>' $K/overlays/fleet/cyclonedds.xml
+expect 1 '' -- grep -q 'dtwin-sim-[0-9]' $K/overlays/fleet/cyclonedds.xml
 expect 0 'clusterIP: None' -- grep 'clusterIP: None' "$tmp/prod.yaml"
 expect 0 'enforce: restricted' -- grep 'pod-security.kubernetes.io/enforce: restricted' "$tmp/prod.yaml"
 expect 1 '' -- grep -rq 11311 deploy/k8s deploy/monitoring/k8s
@@ -80,12 +98,17 @@ assert r.find(".//c:ParticipantIndex", ns).text == "auto", "ParticipantIndex not
 a = ["--max-index", r.find(".//c:MaxAutoParticipantIndex", ns).text]
 i = r.find(".//c:NetworkInterface", ns)
 a += ["--interface", i.get("name")] if i is not None else []
+t = r.find(".//c:Tag", ns)
+a += ["--tag", t.text] if t is not None else []
 print(" ".join(a + [p.get("Address") for p in r.findall(".//c:Peer", ns)]))' "$f" 2>&1)
   read -ra argv <<<"$gen_args"
   expect 0 '' -- diff -u "$f" <($K/gen-cyclonedds.sh "${argv[@]}")
 done
 expect 2 'give at least one peer' -- $K/gen-cyclonedds.sh
 expect 2 'bad peer' -- $K/gen-cyclonedds.sh 'a"b'
+expect 2 'bad tag' -- $K/gen-cyclonedds.sh --tag 'a b' x
+expect 2 'bad peer' -- $K/gen-cyclonedds.sh 'x${a'
+expect 0 'Peer Address="\$\{P:-localhost\}"' -- $K/gen-cyclonedds.sh '${P:-localhost}'
 
 # the policy check rejects what a reviewer would, naming the rule
 D=$DTW_TEST_DATA/deploy

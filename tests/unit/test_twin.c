@@ -186,6 +186,124 @@ static void test_bad_model_is_refused_with_location(void **state) {
   assert_non_null(strstr(err, "no_such_controller"));
 }
 
+/* ---- the controller: the demo's own file, or derived from the model ------- */
+
+static dtw_twin_t *make_twin_with(const char *model, const char *controllers, const char *ff,
+                                  char *err, size_t errlen) {
+  dtw_twin_settings_t s;
+  assert_int_equal(dtw_param_defaults(&dtw_twin_param_table, &s), 0);
+  if (model != NULL) snprintf(s.model, sizeof s.model, "%s", model);
+  snprintf(s.package_path, sizeof s.package_path, "%.400s/model/pkgs", getenv("DTW_TEST_DATA"));
+  if (controllers != NULL) snprintf(s.controllers_file, sizeof s.controllers_file, "%s", controllers);
+  if (ff != NULL) snprintf(s.gravity_feedforward, sizeof s.gravity_feedforward, "%s", ff);
+  dtw_twin_t *t = NULL;
+  if (dtw_twin_create(&s, &t, err, errlen) < 0) return NULL;
+  return t;
+}
+
+/* The demo humanoid keeps its file, its gains and no feed-forward: it moves
+ * exactly as with gravity_feedforward off. */
+static void test_demo_keeps_its_controllers_file(void **state) {
+  (void)state;
+  char err[1024], path[4096];
+  dtw_twin_t *t = make_twin_with(NULL, NULL, NULL, err, sizeof err);
+  dtw_twin_t *off = make_twin_with(NULL, NULL, "off", err, sizeof err);
+  assert_non_null(t);
+  assert_non_null(off);
+  assert_false(dtw_twin_controller_derived(t));
+  dtw_jtc_config_t *file = malloc(sizeof *file);
+  assert_int_equal(dtw_path_resolve(DTW_TWIN_DEFAULT_CONTROLLERS_FILE, path, sizeof path, err,
+                                    sizeof err), 0);
+  assert_int_equal(dtw_jtc_config_load(path, NULL, file, err, sizeof err), 0);
+  const dtw_jtc_config_t *used = dtw_jtc_config(dtw_twin_controller(t));
+  assert_int_equal(used->n_joints, file->n_joints);
+  for (size_t k = 0; k < used->n_joints; k++)
+    assert_memory_equal(&used->joints[k], &file->joints[k], sizeof file->joints[k]);
+  free(file);
+  char mpath[4096];
+  assert_int_equal(dtw_path_resolve("config/motions/wave.yaml", mpath, sizeof mpath, err, sizeof err), 0);
+  dtw_joint_trajectory_msg_t m = {0};
+  assert_int_equal(dtw_traj_file_load(mpath, &m, err, sizeof err), 0);
+  assert_int_equal(dtw_twin_accept_trajectory(t, &m, err, sizeof err), 0);
+  assert_int_equal(dtw_twin_accept_trajectory(off, &m, err, sizeof err), 0);
+  for (int k = 0; k < 1500; k++) {
+    assert_int_equal(dtw_twin_step(t), 0);
+    assert_int_equal(dtw_twin_step(off), 0);
+  }
+  static dtw_joint_state_msg_t a, b;
+  dtw_twin_get_joint_state(t, &a);
+  dtw_twin_get_joint_state(off, &b);
+  assert_memory_equal(a.position, b.position, a.n_position * sizeof a.position[0]);
+  dtw_traj_msg_fini(&m);
+  dtw_twin_destroy(t);
+  dtw_twin_destroy(off);
+}
+
+/* No file, or the default file on another robot: derived. A file given
+ * explicitly that does not fit stays an error. */
+static void test_controller_derived_when_no_file_fits(void **state) {
+  (void)state;
+  char err[1024], model[4096], ctl[4096];
+  dtw_twin_t *t = make_twin_with(NULL, "", NULL, err, sizeof err);
+  if (t == NULL) fail_msg("%s", err);
+  assert_true(dtw_twin_controller_derived(t));
+  assert_int_equal(dtw_jtc_joint_count(dtw_twin_controller(t)), 23);
+  dtw_twin_destroy(t);
+
+  snprintf(model, sizeof model, "%s/model/simple.urdf", getenv("DTW_TEST_DATA"));
+  t = make_twin_with(model, NULL, NULL, err, sizeof err);
+  if (t == NULL) fail_msg("%s", err);
+  assert_true(dtw_twin_controller_derived(t));
+  const dtw_jtc_config_t *cfg = dtw_jtc_config(dtw_twin_controller(t));
+  assert_string_equal(cfg->name, "humanoid_joint_trajectory_controller"); /* topics unchanged */
+  assert_int_equal(cfg->n_joints, dtw_twin_joint_count(t));
+  for (size_t k = 0; k < cfg->n_joints; k++) assert_true(cfg->joints[k].gains.p > 0);
+  dtw_twin_destroy(t);
+
+  assert_int_equal(dtw_path_resolve(DTW_TWIN_DEFAULT_CONTROLLERS_FILE, ctl, sizeof ctl, err,
+                                    sizeof err), 0);
+  assert_null(make_twin_with(model, ctl, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "is not in the robot model"));
+}
+
+/* An MJCF robot written with a free joint goes on the test stand (held), and
+ * its derived controller tracks a pose. */
+static void test_mjcf_free_root_on_the_stand(void **state) {
+  (void)state;
+  char err[1024], model[400];
+  snprintf(model, sizeof model, "%.300s/sim/floating.xml", getenv("DTW_TEST_DATA"));
+  dtw_twin_t *t = make_twin_with(model, "", NULL, err, sizeof err);
+  if (t == NULL) fail_msg("%s", err);
+  assert_false(dtw_twin_robot(t)->floating_base);
+  dtw_joint_trajectory_msg_t m;
+  assert_int_equal(dtw_traj_msg_init(&m, 1), 0);
+  m.n_joints = 2;
+  snprintf(m.joint_names[0], DTW_NAME_MAX, "arm");
+  snprintf(m.joint_names[1], DTW_NAME_MAX, "lift");
+  dtw_traj_point_t *p = dtw_traj_msg_add_point(&m);
+  p->n_positions = 2;
+  p->positions[0] = 0.6;
+  p->positions[1] = 0.2;
+  p->time_from_start = dtw_duration_from_s(0.5);
+  assert_int_equal(dtw_twin_accept_trajectory(t, &m, err, sizeof err), 0);
+  for (int k = 0; k < 1000; k++) assert_int_equal(dtw_twin_step(t), 0);
+  static dtw_joint_state_msg_t js;
+  dtw_twin_get_joint_state(t, &js);
+  print_message("arm %.4f lift %.4f\n", js.position[0], js.position[1]);
+  assert_true(fabs(js.position[0] - 0.6) < 0.02 && fabs(js.position[1] - 0.2) < 0.02);
+  dtw_traj_msg_fini(&m);
+  dtw_twin_destroy(t);
+  /* floating on request */
+  dtw_twin_settings_t s;
+  assert_int_equal(dtw_param_defaults(&dtw_twin_param_table, &s), 0);
+  snprintf(s.model, sizeof s.model, "%s", model);
+  snprintf(s.base, sizeof s.base, "floating");
+  s.controllers_file[0] = '\0';
+  assert_int_equal(dtw_twin_create(&s, &t, err, sizeof err), 0);
+  assert_true(dtw_twin_robot(t)->floating_base);
+  dtw_twin_destroy(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tracks_reachable_goal_within_0_01_rad),
@@ -193,6 +311,9 @@ int main(void) {
       cmocka_unit_test(test_set_state_refusals_change_nothing),
       cmocka_unit_test(test_floating_base_stands),
       cmocka_unit_test(test_bad_model_is_refused_with_location),
+      cmocka_unit_test(test_demo_keeps_its_controllers_file),
+      cmocka_unit_test(test_controller_derived_when_no_file_fits),
+      cmocka_unit_test(test_mjcf_free_root_on_the_stand),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

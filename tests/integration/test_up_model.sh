@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# dtwin up --model: robots nobody wrote a controllers file, sync groups or a
+# motion for run as robot emulator + twin + sync with no other file and stay
+# SYNCED for 30 s under the generic motion: every robot of the corpus (the xacro
+# ones from their sources with their makers' arguments), two at a time; so does
+# the demo humanoid with no controllers file (derived controller, its own demo
+# motion). Needs the corpus (DTW_ROBOT_CORPUS): exit 77 without it.
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$DTW_SOURCE_DIR" || exit 1
+corpus=${DTW_ROBOT_CORPUS:-}
+h1=$corpus/h1_description/mjcf/h1.xml
+if [[ ! -f $h1 ]]; then
+  echo "skipped: no robot corpus at '${corpus}' (DTW_ROBOT_CORPUS)"
+  exit 77
+fi
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+HOLD_S=30
+check() {  # check DESCRIPTION command...
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; n_pass=$((n_pass + 1)); else echo "FAIL: $what"; n_fail=$((n_fail + 1)); fi
+}
+wait_for() {  # wait_for LOG REGEX SECONDS
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    grep -Eq -- "$2" "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+metric() {  # metric URL NAME{labels...}: the sample's value, or empty
+  curl -s --max-time 2 "$1/metrics" | grep -F "$2" | head -1 | awk '{print $NF}'
+}
+
+# up_start LOG ARGS...: dtwin up with ARGS in the background (pid in up_pid), one
+# worker thread (robot and twin advance together even on a loaded machine).
+up_start() {
+  local log=$1; shift
+  "$DTWIN" up --twins 1 --set up.threads=1 --set dtwin.http_port=0 --set bridge.port=0 \
+    --status-period 1 --duration $((HOLD_S * 2 + 15)) "$@" >"$log" 2>&1 &
+  up_pid=$!
+  pids+=("$up_pid")
+}
+
+# up_verify NAME LOG PID: the dtwin up started with up_start must come up SYNCED
+# and then stay SYNCED for HOLD_S s without a break (a status line HOLD_S s into
+# SYNCED; the metric says SYNCED, the motion flows), then stop on SIGINT with no
+# DIVERGED transition and no physics failure. A STALE transition (no robot sample
+# for 0.5 s: the host stalled the process) is reported and the 30 s start again;
+# the run gets HOLD_S x 2 + 15 s for that.
+up_verify() {
+  local name=$1 log=$2 pid=$3 own_contacts=${4:-}
+  check "$name: SYNCED within 30 s" wait_for "$log" 'sync SYNCED' 30
+  local url
+  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
+  check "$name: SYNCED for ${HOLD_S} s" \
+    wait_for "$log" "sync SYNCED \\(($HOLD_S|3[1-9]|[4-9][0-9])\\.[0-9] s\\)" $((HOLD_S * 2 + 15))
+  local state received
+  state=$(metric "$url" 'dtwin_sync_state{')
+  received=$(metric "$url" 'dtwin_messages_received_total{node="/robot/robot_emulator",topic="/robot/humanoid_joint_trajectory_controller/joint_trajectory"}')
+  check "$name: dtwin_sync_state is 1 (SYNCED), got '${state}'" test "${state:-x}" = 1
+  check "$name: the robot received the motion (${received:-0} trajectories)" test "${received:-0}" -ge 1
+  kill -INT "$pid"
+  wait "$pid"
+  local code=$?
+  check "$name: SIGINT stops it with exit 0 (got $code)" test "$code" -eq 0
+  if [[ -z $own_contacts ]]; then
+    check "$name: never DIVERGED, no physics failure" \
+      grep -Eq 'transitions to DIVERGED 0, STALE [0-9]+; .* 0 physics failures' "$log"
+  else
+    # an MJCF model keeps its author's contacts: where its own geoms meet (the
+    # hand's thumb), robot (friction x1.2) and twin may part for a moment
+    check "$name: no physics failure (own contacts: DIVERGED allowed, then SYNCED 30 s)" \
+      grep -Eq 'transitions to DIVERGED [0-9]+, STALE [0-9]+; .* 0 physics failures' "$log"
+  fi
+  # (a motion that reached a starved process late is refused as ends_in_past: timing, not content)
+  check "$name: no trajectory refused for its content" \
+    bash -c "! grep 'refused trajectory' '$log' | grep -vq 'ends_in_past'"
+  grep -E 'derived from the model|generic motion|joint groups from|tracking the twin|-> STALE' "$log" |
+    sed 's/^/    /' | cut -c1-240
+  grep -Eo 'max [0-9.]+ rad \([^)]*\)' "$log" | sort -k2 -n | tail -1 | sed 's/^/    largest robot - twin error in a status line: /'
+  grep -E 'dtwin up: stopped' "$log" | sed 's/^/    /'
+}
+
+# synced_for_30s NAME LOG ARGS...: up_start, then up_verify
+synced_for_30s() {
+  local name=$1 log=$2; shift 2
+  up_start "$log" "$@"
+  up_verify "$name" "$log" "$up_pid"
+}
+
+# 1. Unitree H1 from its MJCF: derived controller, default groups (its names fit
+#    the demo's prefixes), generic motion; its free root held on the test stand
+synced_for_30s "H1 (MJCF)" "$tmp/h1.log" --model "$h1"
+check "H1: controller derived for robot and twin" \
+  test "$(grep -c "robot 'h1': the default controllers file names joints" "$tmp/h1.log")" -eq 2
+check "H1: the demo motion does not fit, the generic one runs" \
+  grep -q "generic motion for robot 'h1': 19 joints" "$tmp/h1.log"
+
+# 2. the demo humanoid with no controllers file: derived controller, demo motion
+synced_for_30s "demo humanoid, no controllers file" "$tmp/demo.log" \
+  --model models/digital_twin_humanoid.urdf.xacro \
+  --set sim.controllers_file= --set robot.controllers_file=
+check "demo: controller derived (sim.controllers_file is empty)" \
+  grep -q "sim.controllers_file is empty: controller" "$tmp/demo.log"
+check "demo: keeps its demo motion" bash -c "! grep -q 'generic motion' '$tmp/demo.log'"
+
+# 3. a motion file that names joints the robot does not have is an error when
+#    given explicitly (the default one falls back to the generic motion)
+expect 2 "up.motion: config/motions/wave.yaml names joint '.*' that robot 'h1' does not have" -- \
+  "$DTWIN" up --model "$h1" --motion config/motions/wave.yaml \
+  --set dtwin.http_port=0 --set bridge.port=0 --duration 1
+# 4. `dtwin model controllers` prints a file the twin loads as its controllers file
+if "$DTWIN" model controllers "$h1" >"$tmp/h1_controllers.yaml" 2>"$tmp/print.err"; then
+  check "controllers printed: 19 joints with gains" \
+    test "$(grep -c '{p: ' "$tmp/h1_controllers.yaml")" -eq 19
+  expect 0 'stopped at sim time' -- "$DTWIN" sim --model "$h1" \
+    --set sim.controllers_file="$tmp/h1_controllers.yaml" --set dtwin.http_port=0 \
+    --rtf 0 --duration 0.5 --quiet
+  check "the twin loaded it (nothing derived)" bash -c "! grep -q 'derived from the model' '$out_file'"
+else
+  check "dtwin model controllers $h1 (exit 0)" false
+  sed 's/^/    /' "$tmp/print.err"
+fi
+
+# 5. every other corpus robot, the xacro ones from their sources with their makers'
+#    arguments: SYNCED for 30 s with nothing but the description. Two at a time, each
+#    pair of processes in DDS of its own (a discovery tag: same topic names).
+export ROS_PACKAGE_PATH=$corpus
+uri=${CYCLONEDDS_URI:-<General><Interfaces><NetworkInterface name="lo"/></Interfaces></General>}
+robots=(
+  "h1_description/urdf/h1.urdf|"
+  "h1_description/urdf/h1_with_hand.urdf|"
+  "h1_description/mjcf/h1_with_hand.xml||own-contacts"
+  "g1_description/g1_23dof.urdf|"
+  "g1_description/g1_23dof.xml|"
+  "ur_description/urdf/ur.urdf.xacro|name:=ur ur_type:=ur5e"
+  "franka_description/robots/fr3/fr3.urdf.xacro|"
+)
+for ((i = 0; i < ${#robots[@]}; i += 2)); do
+  running=()
+  for ((j = i; j < i + 2 && j < ${#robots[@]}; j++)); do
+    IFS='|' read -r path args _ <<<"${robots[j]}"
+    if [[ $uri == *"</Tag>"* ]]; then tagged=${uri/<\/Tag>/-up-model-$j</Tag>}
+    else tagged="$uri<Discovery><Tag>dtwin-up-model-$j</Tag></Discovery>"; fi
+    CYCLONEDDS_URI=$tagged up_start "$tmp/corpus_$j.log" --model "$corpus/$path" \
+      --set sim.xacro_args="$args" --set robot.xacro_args="$args"
+    running+=("$j:$up_pid")
+  done
+  for r in "${running[@]}"; do
+    j=${r%%:*}
+    IFS='|' read -r path _ contacts <<<"${robots[j]}"
+    up_verify "$path" "$tmp/corpus_$j.log" "${r#*:}" "$contacts"
+  done
+done
+finish
