@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config git clang libclang-rt-14-dev
   # runtime libraries (why each: docs/dependencies.md)
   libmujoco-dev cyclonedds-dev cyclonedds-tools libxml2-dev libyaml-dev libassimp-dev libxxhash-dev
-  libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev libwebsockets-dev
+  libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev libwebsockets-dev libzstd-dev liblz4-dev libdeflate-dev
   # tests: cmocka, promtool and a real Prometheus server, HTTP and process tools
   libcmocka-dev prometheus yamllint python3 python3-yaml curl procps iproute2
   # the viewer's browser test (headless Chromium; node + npm come with the image)

@@ -83,6 +83,8 @@ int dtwin_robot_silent_flag(dtwin_cli_t *cli, const char *arg);
 /* Subcommands. */
 int dtwin_cmd_config(dtwin_cli_t *cli);
 int dtwin_cmd_model(dtwin_cli_t *cli);
+int dtwin_cmd_record(dtwin_cli_t *cli);
+int dtwin_cmd_analyze(dtwin_cli_t *cli);
 int dtwin_cmd_sim(dtwin_cli_t *cli);
 int dtwin_cmd_demo(dtwin_cli_t *cli);
 int dtwin_cmd_topic(dtwin_cli_t *cli);
@@ -98,6 +100,8 @@ int dtwin_cmd_bridge(dtwin_cli_t *cli);
 
 extern const char dtwin_usage_config[];
 extern const char dtwin_usage_model[];
+extern const char dtwin_usage_record[];
+extern const char dtwin_usage_analyze[];
 extern const char dtwin_usage_sim[];
 extern const char dtwin_usage_demo[];
 extern const char dtwin_usage_topic[];

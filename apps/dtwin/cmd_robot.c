@@ -18,7 +18,8 @@
 const char dtwin_usage_robot[] =
     "usage: dtwin robot [--model FILE] [--rtf X] [--duration S] [--motion FILE]\n"
     "                   [--lock-joint NAME@T] [--no-torque NAME@T] [--freeze-sensor NAME@T]\n"
-    "                   [--silent-at T[:DURATION]] [--replay FILE] [--noise STD]\n"
+    "                   [--silent-at T[:DURATION]] [--replay FILE [--topic T] [--rate X]]\n"
+    "                   [--noise STD]\n"
     "                   [--latency S] [--loss P] [--seed N] [--status-period S] [--quiet]\n"
     "\n"
     "Runs the stand-in for the physical robot: its own MuJoCo instance of the robot, in\n"
@@ -39,8 +40,12 @@ const char dtwin_usage_robot[] =
     "                          joint moves on [robot.fault.freeze_joint, .freeze_at_s]\n"
     "  --silent-at T[:D]       no joint_states from T, for D seconds (default: for good)\n"
     "                          [robot.fault.silent_at_s, .silent_for_s]\n"
-    "  --replay FILE           publish a CSV recording (time_s,<joint>,...) instead of\n"
-    "                          running the physics [robot.replay_file]\n"
+    "  --replay FILE           publish a recording instead of running the physics: CSV\n"
+    "                          (time_s,<joint>,...) or MCAP (*.mcap, a robot's JointStates;\n"
+    "                          names matched to the model, others reported) [robot.replay_file]\n"
+    "  --topic T               MCAP: the JointState topic (default /joint_states, else the\n"
+    "                          file's only one) [robot.replay_topic]\n"
+    "  --rate X                replay speed, 1 = real time [robot.replay_rate]\n"
     "  --noise STD             encoder noise standard deviation, rad [robot.encoder_noise_rad]\n"
     "  --latency S             transport latency, s [robot.latency_s]\n"
     "  --loss P                probability that a sample is lost [robot.loss_rate]\n"
@@ -68,6 +73,8 @@ static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
   case 'F': return dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", arg);
   case 'S': return dtwin_robot_silent_flag(cli, arg);
   case 'R': return set_param(cli, "replay_file", arg);
+  case 0x200: return set_param(cli, "replay_topic", arg);
+  case 0x201: return set_param(cli, "replay_rate", arg);
   case 'n': return set_param(cli, "encoder_noise_rad", arg);
   case 'l': return set_param(cli, "latency_s", arg);
   case 'p': return set_param(cli, "loss_rate", arg);
@@ -85,6 +92,8 @@ static int parse_opts(dtwin_cli_t *cli, run_opts_t *ro) {
                                        {"freeze-sensor", required_argument, NULL, 'F'},
                                        {"silent-at", required_argument, NULL, 'S'},
                                        {"replay", required_argument, NULL, 'R'},
+                                       {"topic", required_argument, NULL, 0x200},
+                                       {"rate", required_argument, NULL, 0x201},
                                        {"noise", required_argument, NULL, 'n'},
                                        {"latency", required_argument, NULL, 'l'},
                                        {"loss", required_argument, NULL, 'p'},

@@ -32,6 +32,7 @@
 #include "dtw/traj_file.h"
 #include "dtw/viewer_node.h"
 #include "process.h"
+#include "record.h"
 #include "up.h"
 #include "view.h"
 
@@ -68,6 +69,7 @@ const char dtwin_usage_up[] =
     "                        excursion in turn; '' for none [up.motion]\n"
     "  --lock-joint NAME@T, --no-torque NAME@T, --freeze-sensor NAME@T, --silent-at T[:D]\n"
     "                        faults injected into the robot emulator (see dtwin robot --help)\n"
+    "  --record FILE.mcap    record every topic to FILE.mcap (see dtwin record)\n"
     "  --status-period S     seconds between status lines (default 1, 0 = none)\n"
     "  --quiet               no status lines, only the summary\n"
     "\n"
@@ -346,6 +348,8 @@ static void print_status(const system_t *s, double t) {
 
 typedef dtwin_run_opts_t up_opts_t;
 
+static const char *g_record_path; /* --record FILE.mcap */
+
 static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
   int rc;
   switch (c) {
@@ -362,6 +366,7 @@ static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
   case 'T': return dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", arg);
   case 'F': return dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", arg);
   case 'S': return dtwin_robot_silent_flag(cli, arg);
+  case 'R': g_record_path = arg; return 0;
   default: return dtwin_run_option(cli, c, arg, user);
   }
 }
@@ -376,6 +381,7 @@ static int parse_opts(dtwin_cli_t *cli, up_opts_t *o) {
                                        {"no-torque", required_argument, NULL, 'T'},
                                        {"freeze-sensor", required_argument, NULL, 'F'},
                                        {"silent-at", required_argument, NULL, 'S'},
+                                       {"record", required_argument, NULL, 'R'},
                                        DTWIN_RUN_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   *o = (up_opts_t){.duration_s = 0, .status_period_s = 1.0};
@@ -444,6 +450,9 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   fflush(stdout);
 
   dtwin_install_signal_handlers();
+  dtwin_recorder_t *rec = NULL; /* --record: every known topic, polled in this loop */
+  dtwin_recorder_opts_t ro = {.path = g_record_path};
+  if (g_record_path && dtwin_recorder_create(cli, s->host.node.bus, &ro, &rec) != 0) exit_code = DTWIN_EXIT_FAILURE;
   int64_t start = dtw_clock_mono_ns();
   int64_t period_ns = (int64_t)(o.status_period_s * 1e9);
   int64_t next_status = start + period_ns;
@@ -459,11 +468,13 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
     if (s->br) dtw_bridge_node_poll(s->br, 1);
     else dtw_clock_sleep_ns(1000000);
     dtw_runner_beat(&s->io_runner);
+    if (rec) dtwin_recorder_poll(rec);
     if (period_ns > 0 && dtw_clock_mono_ns() >= next_status) {
       print_status(s, (double)(dtw_clock_mono_ns() - start) * 1e-9);
       next_status += period_ns;
     }
   }
+  if (rec && dtwin_recorder_close(rec) != 0) exit_code = DTWIN_EXIT_FAILURE;
   dtw_runner_pool_join(s->pool);
   uint64_t failures = dtw_runner_pool_failures(s->pool);
   printf("dtwin up: stopped after %.1f s", (double)(dtw_clock_mono_ns() - start) * 1e-9);

@@ -44,6 +44,10 @@ static const dtwin_cmd_t k_commands[] = {
      dtwin_cmd_config},
     {"model", "load a robot model (URDF, xacro, MJCF) and report on it or print its MJCF",
      dtwin_usage_model, dtwin_cmd_model},
+    {"record", "record topics to an MCAP file (ros2 bag / Foxglove readable)", dtwin_usage_record,
+     dtwin_cmd_record},
+    {"analyze", "run twin and sync offline over an MCAP recording; JSON and HTML report",
+     dtwin_usage_analyze, dtwin_cmd_analyze},
 };
 #define N_COMMANDS (sizeof k_commands / sizeof k_commands[0])
 

@@ -25,8 +25,10 @@
  *              "no_torque <joint>", "freeze <joint>" start that fault now,
  *              "clear" ends them (checked every 0.1 s of robot time).
  *
- * Replay (replay_file set): the CSV's rows are published at their recorded
- * times relative to the start (looped if replay_loop) instead of running the
+ * Replay (replay_file set): the rows of a CSV, or the JointStates of an MCAP
+ * recording (replay_topic; names matched to the model, others reported), are
+ * published at their recorded times relative to the start divided by
+ * replay_rate (looped if replay_loop) instead of running the
  * physics. They go through the same pipeline - clock offset, latency, loss,
  * the freeze and silent faults - but get no added noise (a recording has its
  * own); lock/no_torque faults need physics and are refused with a replay.
@@ -94,8 +96,12 @@
   X(DOUBLE, fault__silent_for_s, "0", 0, 1e9, NULL,                                           \
     "How long the feed stays silent (s); 0 = for good")                                      \
   X(STRING, replay_file, "", 0, 0, NULL,                                                      \
-    "CSV recording (header time_s,<joint>...[,<joint>.velocity...]) published instead of "  \
-    "running the physics; empty = physics")                                                   \
+    "Recording published instead of running the physics: CSV (header time_s,<joint>..."      \
+    "[,<joint>.velocity...]) or MCAP (*.mcap: sensor_msgs/JointState); empty = physics")     \
+  X(STRING, replay_topic, "", 0, 256, NULL,                                                   \
+    "MCAP replay: the JointState topic; empty = /joint_states, else the file's only one")    \
+  X(DOUBLE, replay_rate, "1", 0.01, 100, NULL,                                                \
+    "Replay speed: recorded times divided by this, velocities multiplied (1 = real time)")    \
   X(BOOL, replay_loop, "true", 0, 0, NULL, "Start the recording again when it ends")          \
   DTW_TWIN_PARAMS(X)
 

@@ -108,6 +108,18 @@ int dtw__replay_load(const char *path, const char *const *known, size_t n_known,
 /* Same from a buffer; name is used in messages. */
 int dtw__replay_parse(const char *data, size_t len, const char *name, const char *const *known,
                       size_t n_known, dtw__replay_t *out, char *err, size_t errlen);
+/* A recorded robot's sensor_msgs/JointState messages (MCAP, cdr) on topic
+ * (NULL/"": /joint_states, else the file's only JointState topic). The
+ * joints are the first message's names the model knows (n_known names);
+ * a joint a later message lacks keeps its value. Times: header stamps from
+ * the first (log times when unstamped); samples not after the previous are
+ * skipped. note gets one line for the user: samples, joints, topic, names
+ * that are not the model's, skips. Returns 0 or the reader's DTW_EIO /
+ * DTW_EPARSE (offset and record kind), DTW_ENOENT (no such topic, or an
+ * ambiguous one), DTW_EINVAL (not JointState), DTW_ENOMEM. */
+int dtw__replay_load_mcap(const char *path, const char *topic, const char *const *known,
+                          size_t n_known, dtw__replay_t *out, char *note, size_t notelen,
+                          char *err, size_t errlen);
 /* Safe on a zeroed recording. */
 void dtw__replay_fini(dtw__replay_t *r);
 

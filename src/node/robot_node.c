@@ -172,9 +172,22 @@ static int setup_replay(dtw_robot_node_t *n, char *err, size_t errlen) {
   int rc = dtw_path_resolve(n->s.replay_file, path, sizeof path, err, errlen);
   if (rc < 0) return rc;
   for (size_t i = 0; i < n->measured.n_name; i++) known[i] = n->measured.name[i];
-  if ((rc = dtw__replay_load(path, known, n->measured.n_name, &n->replay, err, errlen)) < 0)
+  size_t pl = strlen(path);
+  if (pl > 5 && !strcmp(path + pl - 5, ".mcap")) {
+    char note[1024];
+    if ((rc = dtw__replay_load_mcap(path, n->s.replay_topic, known, n->measured.n_name, &n->replay,
+                                    note, sizeof note, err, errlen)) < 0)
+      return rc;
+    DTW_INFO(LOG, "replay %s", note);
+  } else if ((rc = dtw__replay_load(path, known, n->measured.n_name, &n->replay, err, errlen)) < 0) {
     return rc;
-  const dtw__replay_t *r = &n->replay;
+  }
+  dtw__replay_t *r = &n->replay;
+  for (size_t i = 0; i < r->n_rows; i++) { /* replay_rate: the same path, faster or slower */
+    r->time_s[i] /= n->s.replay_rate;
+    for (size_t k = 0; r->velocity && k < r->n_joints; k++)
+      r->velocity[i * r->n_joints + k] *= n->s.replay_rate;
+  }
   n->n_out = r->n_joints;
   for (size_t i = 0; i < r->n_joints; i++)
     snprintf(n->out.name[i], DTW_NAME_MAX, "%s", r->names[i]);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Record -> analyze gives the live run's sync figures (issue 13): `dtwin up
+# --record F` then `dtwin analyze F` replays the live twin's commands on the live
+# twin's clock against the recorded robot, with the recorded settings. The
+# offline report must agree with the live run: the same number of transitions to
+# DIVERGED (0 in a nominal run), and with a locked knee a DIVERGED episode after
+# the lock naming left_knee, starting and ending where the live one did.
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work" "$out_file"' EXIT
+up=(--duration 8 --status-period 1 --set dtwin.http_port=0 --set bridge.port=0 --set viewer.port=0)
+
+# live_vs_offline NAME [up options]: record, analyze, compare (python prints 'ok ...')
+live_vs_offline() {
+  local name=$1
+  shift
+  expect 0 'messages recorded' -- "$DTWIN" up "${up[@]}" --record "$work/$name.mcap" "$@"
+  cp "$out_file" "$work/$name.live"
+  expect 0 'robot samples' -- "$DTWIN" analyze "$work/$name.mcap" -o "$work/$name"
+  expect 0 "^ok $name" -- python3 - "$name" "$work/$name.live" "$work/$name.json" <<'PY'
+import json, re, sys
+name, live_log, rep = sys.argv[1], open(sys.argv[2]).read(), json.load(open(sys.argv[3]))
+m = re.search(r"stopped after .*; sync (\w+), transitions to DIVERGED (\d+), STALE (\d+); (\d+) re-syncs", live_log)
+assert m, "no live summary line"
+live_state, live_div, live_stale, live_resyncs = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
+# live episodes from the transition log lines, on robot stamps (the twin's clock)
+starts = [float(x) for x in re.findall(r"-> DIVERGED: .*\(robot stamp ([0-9.]+) s\)", live_log)]
+ends = [float(x) for x in re.findall(r"DIVERGED -> \w+: .*\(robot stamp ([0-9.]+) s\)", live_log)]
+culprits = re.findall(r"-> DIVERGED: ([^(]*)\(robot stamp", live_log)
+off_div = rep["transitions"]["DIVERGED"]
+eps = [e for e in rep["episodes"] if e["state"] == "DIVERGED"]
+tis = rep["time_in_state_s"]
+dur = rep["duration_s"]
+print(f"live: {live_state}, DIVERGED x{live_div} at {starts} to {ends}, STALE x{live_stale}, {live_resyncs} re-syncs")
+print(f"offline: {rep['final_state']}, DIVERGED x{off_div} {[(e['start_s'], e['end_s'], e['joints']) for e in eps]},"
+      f" SYNCED {tis['SYNCED']:.2f} of {dur:.2f} s, {rep['resyncs']} re-syncs")
+assert rep["robot_samples"] > 3000 and rep["commands"] >= 1, rep
+assert off_div == live_div, ("DIVERGED transitions", live_div, off_div)
+assert rep["final_state"] == live_state, (live_state, rep["final_state"])
+assert rep["transitions"]["STALE"] == live_stale == 0
+live_div_s = sum((e if e is not None else dur) - s for s, e in zip(starts, ends + [None] * len(starts)))
+off_div_s = tis["DIVERGED"]
+# the live figure is measured on the wall clock at 10 Hz ticks: one tick of slack each end
+assert abs(live_div_s - off_div_s) <= 0.25, ("time DIVERGED", live_div_s, off_div_s)
+assert tis["SYNCED"] >= dur - off_div_s - 0.3, tis
+for s, e in zip(starts, eps):
+    assert abs(s - e["start_s"]) <= 0.15, ("episode start", s, e["start_s"])
+if name == "nominal":
+    assert live_div == 0 and tis["SYNCED"] >= 0.95 * dur, tis
+else:
+    assert live_div >= 1 and "left_knee" in culprits[0], culprits
+    assert eps and eps[0]["start_s"] >= 4.0 and "left_knee" in eps[0]["joints"].split(","), eps
+print(f"ok {name}")
+PY
+  cat "$out_file"
+}
+
+live_vs_offline nominal
+live_vs_offline locked --lock-joint left_knee@4
+finish
