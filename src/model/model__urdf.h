@@ -41,6 +41,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libxml/tree.h>
 
@@ -113,6 +114,23 @@ typedef struct dtw__urdf_joint {
   double damping, friction;
 } dtw__urdf_joint_t;
 
+/* Entries by name in constant time: an open-addressing table of indices into an
+ * array of structs whose first member is their `char *name` (links, joints). */
+typedef struct dtw__name_index {
+  int32_t *slot; /* -1: empty */
+  size_t mask;
+} dtw__name_index_t;
+
+/* Room for n entries. 0, or -1 when out of memory. */
+int dtw__name_index_init(dtw__name_index_t *ix, size_t n);
+void dtw__name_index_fini(dtw__name_index_t *ix);
+/* File entry i (entries + i*stride); returns the entry already filed under its name,
+ * or -1 when it was new. */
+int dtw__name_index_put(dtw__name_index_t *ix, const void *entries, size_t stride, int32_t i);
+/* The entry named name, or -1. */
+int dtw__name_index_get(const dtw__name_index_t *ix, const void *entries, size_t stride,
+                        const char *name);
+
 typedef struct dtw__urdf {
   char *name;
   dtw__urdf_link_t *links;
@@ -120,6 +138,7 @@ typedef struct dtw__urdf {
   dtw__urdf_joint_t *joints; /* document order */
   size_t n_joints;
   int root; /* link index */
+  dtw__name_index_t link_index; /* links by name, while parsing */
 } dtw__urdf_t;
 
 /* Where to look for files a URDF names. */

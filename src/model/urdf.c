@@ -377,6 +377,9 @@ static int parse_link(const parser_t *p, xmlNodePtr node, dtw__urdf_link_t *l) {
   l->name = attr(node, "name");
   if (l->name == NULL || l->name[0] == '\0')
     return perr(p, DTW_EMODEL, node, "<link> without a name");
+  if (strlen(l->name) >= DTW_NAME_MAX)
+    return perr(p, DTW_EMODEL, node, "link '%.40s...': name longer than %d characters",
+                l->name, DTW_NAME_MAX - 1);
   xmlNodePtr in = first_child(node, "inertial");
   int rc = in != NULL ? parse_inertial(p, in, l) : 0;
   if (rc == 0) rc = parse_geoms(p, node, l->name, "visual", &l->visual, &l->n_visual);
@@ -387,9 +390,7 @@ static int parse_link(const parser_t *p, xmlNodePtr node, dtw__urdf_link_t *l) {
 /* ---- joints ------------------------------------------------------------- */
 
 static int find_link(const dtw__urdf_t *u, const char *name) {
-  for (size_t i = 0; i < u->n_links; i++)
-    if (strcmp(u->links[i].name, name) == 0) return (int)i;
-  return -1;
+  return dtw__name_index_get(&u->link_index, u->links, sizeof *u->links, name);
 }
 
 /* <parent link="..."/> or <child link="..."/> to a link index. */
@@ -577,6 +578,7 @@ void dtw__urdf_fini(dtw__urdf_t *u) {
   free(u->links);
   free(u->joints);
   free(u->name);
+  dtw__name_index_fini(&u->link_index);
   memset(u, 0, sizeof *u);
 }
 
@@ -618,6 +620,7 @@ static void materials_free(parser_t *p) {
 
 int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *out, char *err,
                        size_t errlen) {
+  dtw__name_index_t joint_index = {0}; /* joints by name, while parsing */
   dtw__warnings_t warn = {0};
   parser_t p = {.ctx = ctx, .err = err, .errlen = errlen, .warn = &warn};
   dtw__urdf_t u = {0};
@@ -650,7 +653,9 @@ int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *o
   if ((rc = parse_materials(&p, robot)) != 0) goto err_doc;
   u.links = calloc(nl, sizeof *u.links);
   u.joints = calloc(nj > 0 ? nj : 1, sizeof *u.joints);
-  if (u.links == NULL || u.joints == NULL) {
+  if (u.links == NULL || u.joints == NULL || dtw__name_index_init(&u.link_index, nl) != 0 ||
+      dtw__name_index_init(&joint_index, nj) != 0) {
+    dtw__name_index_fini(&joint_index);
     rc = perr(&p, DTW_ENOMEM, robot, "out of memory");
     goto err_doc;
   }
@@ -659,31 +664,35 @@ int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *o
     if (!is_elem(c, "link")) continue;
     dtw__urdf_link_t *l = &u.links[u.n_links++];
     if ((rc = parse_link(&p, c, l)) != 0) goto err_doc;
-    for (size_t i = 0; i + 1 < u.n_links; i++)
-      if (strcmp(u.links[i].name, l->name) == 0) {
-        rc = perr(&p, DTW_EMODEL, c, "link '%s': name already used by the link at line %ld",
-                  l->name, u.links[i].line);
-        goto err_doc;
-      }
+    int twin = dtw__name_index_put(&u.link_index, u.links, sizeof *u.links,
+                                   (int32_t)(u.n_links - 1));
+    if (twin >= 0) {
+      rc = perr(&p, DTW_EMODEL, c, "link '%s': name already used by the link at line %ld",
+                l->name, u.links[twin].line);
+      goto err_doc;
+    }
   }
   for (xmlNodePtr c = robot->children; c != NULL; c = c->next) {
     if (!is_elem(c, "joint")) continue;
     dtw__urdf_joint_t *j = &u.joints[u.n_joints++];
     if ((rc = parse_joint(&p, &u, c, j)) != 0) goto err_doc;
-    for (size_t i = 0; i + 1 < u.n_joints; i++)
-      if (strcmp(u.joints[i].name, j->name) == 0) {
-        rc = perr(&p, DTW_EMODEL, c, "joint '%s': name already used by the joint at line %ld",
-                  j->name, u.joints[i].line);
-        goto err_doc;
-      }
+    int twin = dtw__name_index_put(&joint_index, u.joints, sizeof *u.joints,
+                                   (int32_t)(u.n_joints - 1));
+    if (twin >= 0) {
+      rc = perr(&p, DTW_EMODEL, c, "joint '%s': name already used by the joint at line %ld",
+                j->name, u.joints[twin].line);
+      goto err_doc;
+    }
   }
   if ((rc = check_tree(&p, &u, robot)) != 0) goto err_doc;
+  dtw__name_index_fini(&joint_index);
   materials_free(&p);
   dtw__warn_flush(&warn);
   *out = u;
   return 0;
 
 err_doc:
+  dtw__name_index_fini(&joint_index);
   materials_free(&p);
   dtw__urdf_fini(&u);
   return rc;

@@ -14,6 +14,7 @@
 #include <libxml/xmlerror.h>
 
 #include "dtw/err.h"
+#include "dtw/file.h"
 #include "model__urdf.h"
 
 typedef struct xml_capture {
@@ -104,38 +105,7 @@ err_parse:
 }
 
 int dtw__file_read(const char *path, char **out, size_t *len, char *err, size_t errlen) {
-  int rc = 0;
-  char *buf = NULL;
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    int e = errno;
-    return dtw_errf(err, errlen, e == ENOENT || e == ENOTDIR ? DTW_ENOENT : DTW_EIO,
-                    "%s: cannot open: %s", path, strerror(e));
-  }
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    rc = dtw_errf(err, errlen, DTW_EIO, "%s: not a regular file", path);
-    goto err_file;
-  }
-  size_t size = (size_t)st.st_size;
-  buf = malloc(size + 1);
-  if (buf == NULL) {
-    rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", path);
-    goto err_file;
-  }
-  if (fread(buf, 1, size, f) != size) {
-    rc = dtw_errf(err, errlen, DTW_EIO, "%s: read error", path);
-    goto err_file;
-  }
-  buf[size] = '\0';
-  fclose(f);
-  *out = buf;
-  if (len != NULL) *len = size;
-  return 0;
-
-err_file:
-  free(buf);
-  fclose(f);
-  return rc;
+  /* regular files only: a FIFO or a device as a model path is refused at once */
+  return dtw_file_read(path, DTW_FILE_MAX_INPUT, out, len, err, errlen);
 }
 

@@ -22,7 +22,28 @@ expect 2 'bad_params.yaml:7: sim.armature' -- "$DTWIN" config check "$D/bad_para
 expect 2 'bad_syntax.yaml:[0-9]+' -- "$DTWIN" config check "$D/bad_syntax.yaml"
 fifo=$(mktemp -u); mkfifo "$fifo"
 expect 2 'not a regular file' -- timeout 10 "$DTWIN" config check "$fifo"
+expect 2 'not a regular file' -- timeout 10 "$DTWIN" model check "$fifo"
 rm -f "$fifo"
+# names: a link name longer than the twin carries is refused with file:line, and a
+# duplicate among thousands of links is found (by a name index, in linear time)
+big=$(mktemp --suffix=.urdf)
+{
+  echo '<robot name="star">'
+  printf '<link name="%s"/>\n' "$(printf 'x%.0s' {1..5000})"
+  echo '</robot>'
+} >"$big"
+expect 2 "$(basename "$big"):2: link 'x{40}...': name longer than 63 characters" -- \
+  "$DTWIN" model check "$big"
+{
+  echo '<robot name="star"><link name="base"/>'
+  for ((i = 0; i < 5000; i++)); do
+    printf '<link name="l%d"/><joint name="j%d" type="fixed"><parent link="base"/><child link="l%d"/></joint>\n' "$i" "$i" "$i"
+  done
+  echo '<link name="l4321"/></robot>'
+} >"$big"
+expect 2 "link 'l4321': name already used by the link at line 4323" -- \
+  timeout 20 "$DTWIN" model check "$big"
+rm -f "$big"
 expect 2 "bad_node_name.yaml:4: sim.node_name: node name 'bad name'" -- "$DTWIN" config check "$D/bad_node_name.yaml"
 expect 2 'bad_node_name.yaml:5: sim.remappings: .*oops' -- "$DTWIN" config check "$D/bad_node_name.yaml"
 expect 2 'sim.rtf' -- "$DTWIN" sim --set sim.rtf=fast --duration 0.01 --set dtwin.http_port=0
