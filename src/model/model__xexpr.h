@@ -166,6 +166,8 @@ enum {
 
 /* ---- builtins (xacro_builtins.c, xacro_math.c) ---- */
 /* A math function (F_SIN .. F_FSUM) on its checked arguments. */
+/* float -> int into out, with Python's errors for inf/nan/out of 64-bit range. */
+int dtw__xval_float_to_int(dtw__xeval_t *ev, double f, dtw__xval_t *out);
 int dtw__xmath_call(dtw__xeval_t *ev, int fn, const dtw__xval_t *args, int n, dtw__xval_t *out);
 /* A predefined global name (functions, math constants, namespaces): 0 or DTW__XNOTFOUND. */
 int dtw__xbuiltin_global(const char *name, size_t nlen, dtw__xval_t *out);

@@ -213,8 +213,7 @@ static double num_f(const dtw__xval_t *v) {
   return v->kind == DTW__XV_FLOAT ? v->f : (double)v->i;
 }
 
-/* float -> int with Python's errors for inf/nan/out of range */
-static int float_to_int(dtw__xeval_t *ev, double f, dtw__xval_t *out) {
+int dtw__xval_float_to_int(dtw__xeval_t *ev, double f, dtw__xval_t *out) {
   if (isnan(f) || isinf(f))
     return everr(ev, DTW_ERANGE, "cannot convert %s to integer", isnan(f) ? "nan" : "inf");
   if (f >= 9223372036854775808.0 || f < -9223372036854775808.0)
@@ -308,7 +307,7 @@ static int to_number(dtw__xeval_t *ev, int fn, const dtw__xval_t *args, int n, d
     dtw__xval_set_float(out, num_f(v));
     return 0;
   }
-  if (v->kind == DTW__XV_FLOAT) return float_to_int(ev, trunc(v->f), out);
+  if (v->kind == DTW__XV_FLOAT) return dtw__xval_float_to_int(ev, trunc(v->f), out);
   dtw__xval_set_int(out, v->i);
   return 0;
 }
@@ -369,7 +368,7 @@ static int do_round(dtw__xeval_t *ev, const dtw__xval_t *args, int n, dtw__xval_
   double x = num_f(&args[0]);
   if (n == 1 || args[1].kind == DTW__XV_NONE) {
     if (args[0].kind != DTW__XV_FLOAT) dtw__xval_set_int(out, args[0].i);
-    else return float_to_int(ev, nearbyint(x), out); /* half to even, as Python 3 */
+    else return dtw__xval_float_to_int(ev, nearbyint(x), out); /* half to even, as Python 3 */
     return 0;
   }
   if (args[1].kind != DTW__XV_INT && args[1].kind != DTW__XV_BOOL)
@@ -392,7 +391,7 @@ static int do_round(dtw__xeval_t *ev, const dtw__xval_t *args, int n, dtw__xval_
     double scale = pow(10.0, (double)-nd);
     dtw__xval_set_float(out, nearbyint(x / scale) * scale);
   }
-  if (args[0].kind != DTW__XV_FLOAT) return float_to_int(ev, out->f, out);
+  if (args[0].kind != DTW__XV_FLOAT) return dtw__xval_float_to_int(ev, out->f, out);
   return 0;
 }
 

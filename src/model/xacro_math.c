@@ -29,16 +29,6 @@ static int domain_error(dtw__xeval_t *ev, const char *fn) {
   return everr(ev, DTW_ERANGE, "%s(): math domain error", fn);
 }
 
-/* float -> int with Python's errors for inf/nan/out of range */
-static int float_to_int(dtw__xeval_t *ev, double f, dtw__xval_t *out) {
-  if (isnan(f) || isinf(f))
-    return everr(ev, DTW_ERANGE, "cannot convert %s to integer", isnan(f) ? "nan" : "inf");
-  if (f >= 9223372036854775808.0 || f < -9223372036854775808.0)
-    return everr(ev, DTW_ERANGE, "integer overflow (ints are 64-bit here)");
-  dtw__xval_set_int(out, (long long)f);
-  return 0;
-}
-
 int dtw__xmath_call(dtw__xeval_t *ev, int fn, const dtw__xval_t *args, int n, dtw__xval_t *out) {
   int r;
   if (fn == F_FSUM) {
@@ -95,7 +85,8 @@ int dtw__xmath_call(dtw__xeval_t *ev, int fn, const dtw__xval_t *args, int n, dt
       dtw__xval_set_int(out, args[0].i);
       return 0;
     }
-    return float_to_int(ev, fn == F_FLOOR ? floor(x) : fn == F_CEIL ? ceil(x) : trunc(x), out);
+    return dtw__xval_float_to_int(ev, fn == F_FLOOR ? floor(x) : fn == F_CEIL ? ceil(x) : trunc(x),
+                                  out);
   case F_RADIANS: return float_result(ev, x * M_PI / 180.0, out);
   case F_DEGREES: return float_result(ev, x * 180.0 / M_PI, out);
   case F_HYPOT: {
