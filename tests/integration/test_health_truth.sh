@@ -42,7 +42,7 @@ expect 1 '' -- "$DTWIN" health --endpoint "$url" --no-graph
 # Only loops that simulate export a real-time factor: in `dtwin up` the robot and
 # the twin do; the I/O loop (sync, monitor, bridge) does not, so the RTF alert
 # (dtwin_real_time_factor < 0.9) cannot fire on it.
-"$DTWIN" up --quiet --set dtwin.http_port=0 --set bridge.port=0 >"$work/up.log" 2>&1 &
+"$DTWIN" up --quiet --set dtwin.http_port=0 --set bridge.port=0 --set viewer.port=0 >"$work/up.log" 2>&1 &
 pids+=($!)
 wait_for 60 grep -q 'metrics and health at http://' "$work/up.log" || { cat "$work/up.log"; exit 1; }
 url=$(grep -Eo 'http://[0-9.]+:[0-9]+' "$work/up.log" | head -1)

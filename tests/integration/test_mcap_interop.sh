@@ -21,7 +21,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work" "$out_file"; [[ -n ${up_pid:-} ]] && kill "$up_pid" 2>/dev/null' EXIT
 
 # 1. record a short `dtwin up`; @mcap/core reads it
-"$DTWIN" up --duration 9 --quiet --set dtwin.http_port=0 --set up.bridge=false >"$work/up.log" 2>&1 &
+"$DTWIN" up --duration 9 --quiet --set dtwin.http_port=0 --set up.bridge=false --set viewer.port=0 >"$work/up.log" 2>&1 &
 up_pid=$!
 expect 0 'messages recorded' -- "$DTWIN" record -o "$work/rec.mcap" --duration 5
 kill -INT "$up_pid" 2>/dev/null; wait "$up_pid" 2>/dev/null; up_pid=

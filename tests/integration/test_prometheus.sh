@@ -55,7 +55,7 @@ until_ok() {
 mode=up
 fault=(--lock-joint left_knee@2 --motion "" --set sync.resync_threshold_rad=0)
 if [[ $mode == up ]]; then
-  "$DTWIN" up --set dtwin.http_port=0 --set bridge.port=0 "${fault[@]}" >"$tmp/dtwin.log" 2>&1 &
+  "$DTWIN" up --set dtwin.http_port=0 --set bridge.port=0 --set viewer.port=0 "${fault[@]}" >"$tmp/dtwin.log" 2>&1 &
 else
   "$DTWIN" sim --set dtwin.http_port=0 --quiet >"$tmp/dtwin.log" 2>&1 &
 fi

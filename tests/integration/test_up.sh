@@ -19,7 +19,7 @@ trap cleanup EXIT
 # start_up LOG ARGS...: run dtwin up in the background; sets $url once it serves
 start_up() {
   local log=$1; shift
-  "$DTWIN" up --set dtwin.http_port=0 --set bridge.port=0 --status-period 1 "$@" >"$log" 2>&1 &
+  "$DTWIN" up --set dtwin.http_port=0 --set bridge.port=0 --set viewer.port=0 --status-period 1 "$@" >"$log" 2>&1 &
   pids+=($!)
   up_pid=$!
   url=""

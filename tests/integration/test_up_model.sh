@@ -45,6 +45,7 @@ metric() {  # metric URL NAME{labels...}: the sample's value, or empty
 up_start() {
   local log=$1; shift
   "$DTWIN" up --twins 1 --set up.threads=1 --set dtwin.http_port=0 --set bridge.port=0 \
+    --set viewer.port=0 \
     --status-period 1 --duration $((HOLD_S * 2 + 15)) "$@" >"$log" 2>&1 &
   up_pid=$!
   pids+=("$up_pid")
