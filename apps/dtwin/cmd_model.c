@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dtw/err.h"
+#include "dtw/limits.h"
 #include "dtw/model.h"
 #include "dtw/sim.h"
 #include "dtw/xacro.h"
@@ -121,6 +122,14 @@ int dtwin_cmd_model(dtwin_cli_t *cli) {
   if (rc == 0) rc = dtw_sim_create(&desc, &sim, err, sizeof err);
   if (rc < 0) {
     fprintf(stderr, "dtwin model: %s\n", err);
+    dtw_robot_desc_fini(&desc);
+    return DTWIN_EXIT_USAGE;
+  }
+  if (!print_mjcf && dtw_sim_joint_count(sim) > DTW_MAX_JOINTS) {
+    /* "ok" means the twin can run it: messages carry at most DTW_MAX_JOINTS joints */
+    fprintf(stderr, "dtwin model: %s: robot '%s' has %zu actuated joints, more than the %d a "
+            "twin carries\n", path, desc.name, dtw_sim_joint_count(sim), DTW_MAX_JOINTS);
+    dtw_sim_destroy(sim);
     dtw_robot_desc_fini(&desc);
     return DTWIN_EXIT_USAGE;
   }

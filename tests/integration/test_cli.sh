@@ -43,6 +43,17 @@ expect 2 "$(basename "$big"):2: link 'x{40}...': name longer than 63 characters"
 } >"$big"
 expect 2 "link 'l4321': name already used by the link at line 4323" -- \
   timeout 20 "$DTWIN" model check "$big"
+# more joints than a twin carries: not "ok" (a 70-link chain of revolute joints)
+{
+  echo '<robot name="chain"><link name="l0"/>'
+  for ((i = 1; i <= 70; i++)); do
+    printf '<link name="l%d"><inertial><mass value="0.1"/><inertia ixx="0.01" iyy="0.01" izz="0.01" ixy="0" ixz="0" iyz="0"/></inertial></link>' "$i"
+    printf '<joint name="j%d" type="revolute"><parent link="l%d"/><child link="l%d"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint>\n' "$i" "$((i - 1))" "$i"
+  done
+  echo '</robot>'
+} >"$big"
+expect 2 "robot 'chain' has 70 actuated joints, more than the 64 a twin carries" -- \
+  "$DTWIN" model check "$big"
 rm -f "$big"
 expect 2 "bad_node_name.yaml:4: sim.node_name: node name 'bad name'" -- "$DTWIN" config check "$D/bad_node_name.yaml"
 expect 2 'bad_node_name.yaml:5: sim.remappings: .*oops' -- "$DTWIN" config check "$D/bad_node_name.yaml"
