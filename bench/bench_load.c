@@ -46,6 +46,7 @@ static const robot_t k_robots[] = {
     {"G1 23 dof (URDF)", "g1_description/g1_23dof.urdf", NULL, {NULL}, 0},
     {"H1 (MJCF)", "h1_description/mjcf/h1.xml", NULL, {NULL}, 0},
     {"G1 23 dof (MJCF, MuJoCo 3)", "g1_description/g1_23dof.xml", NULL, {NULL}, 0},
+    {"H1 + hands (MJCF)", "h1_description/mjcf/h1_with_hand.xml", NULL, {NULL}, 0},
     {"UR5e (xacro)", "ur_description/urdf/ur.urdf.xacro", "expected/ur5e.urdf",
      {"name=ur", "ur_type=ur5e"}, 2},
     {"FR3 (xacro)", "franka_description/robots/fr3/fr3.urdf.xacro", "expected/fr3.urdf",

@@ -41,16 +41,22 @@ static double KP_CAP = 0.1, KD_CAP = 0.5;
 typedef struct robot_case {
   const char *file; /* under the corpus */
   bool legged;      /* also on the floor with a floating base */
+  /* an MJCF model keeps its author's contacts: where its own geoms press on a joint
+   * at the start pose (the H1 hand's thumb), the pose is not held against them; the
+   * run must still be free of physics failures and warnings */
+  bool own_contacts_move_pose;
 } robot_case_t;
 
 static const robot_case_t k_cases[] = {
-    {"h1_description/urdf/h1.urdf", true},
-    {"h1_description/urdf/h1_with_hand.urdf", true},
-    {"g1_description/g1_23dof.urdf", true},
-    {"h1_description/mjcf/h1.xml", true},
-    {"g1_description/g1_23dof.xml", true},
-    {"expected/ur5e.urdf", false},
-    {"expected/fr3.urdf", false},
+    {"h1_description/urdf/h1.urdf", true, false},
+    {"h1_description/urdf/h1_with_hand.urdf", true, false},
+    {"g1_description/g1_23dof.urdf", true, false},
+    {"h1_description/mjcf/h1.xml", true, false},
+    {"g1_description/g1_23dof.xml", true, false},
+    {"h1_description/mjcf/h1_with_hand.xml", true, true},
+    /* ros/xacro's expansion: this table takes no xacro args (the twin test uses the source) */
+    {"expected/ur5e.urdf", false, false},
+    {"franka_description/robots/fr3/fr3.urdf.xacro", false, false},
 };
 
 static unsigned g_model_warnings;
@@ -213,13 +219,14 @@ static bool hold(const char *corpus, const char *world, const robot_case_t *c,
   unsigned long warn0 = dtw_sim_warning_count(sim);
   long steps = lround(HOLD_S / dtw_sim_timestep(sim));
   double worst = 0, t1 = now_s();
+  size_t worst_j = 0;
   int step_rc = 0;
   long s = 0;
   for (; s < steps && step_rc == 0; s++) {
     dtw_sim_get_joint_state(sim, q, qd, NULL);
     for (size_t i = 0; i < n; i++) {
       double e = q0[i] - q[i];
-      worst = fmax(worst, fabs(e));
+      if (fabs(e) > worst) worst = fabs(e), worst_j = i;
       double u = kp[i] * e - kd[i] * qd[i];
       double lim = joints[i].effort;
       tau[i] = lim > 0 ? fmax(-lim, fmin(lim, u)) : u;
@@ -233,11 +240,13 @@ static bool hold(const char *corpus, const char *world, const robot_case_t *c,
   const double *qb = ex.base_quat;
   double zz = 1 - 2 * (qb[1] * qb[1] + qb[2] * qb[2]);
   double tilt = acos(fmax(-1, fmin(1, zz)));
-  ok = step_rc == 0 && !dtw_sim_poisoned(sim) && warns == 0 && worst < MAX_POSE_ERR &&
+  ok = step_rc == 0 && !dtw_sim_poisoned(sim) && warns == 0 &&
+       (worst < MAX_POSE_ERR || c->own_contacts_move_pose) &&
        (base == DTW_BASE_FIXED || tilt < MAX_TILT_RAD);
   printf("%-40s %-8s %3zu joints %3zu meshes  load %6.3f s  run %5.2f s (x%.0f)  "
-         "pose err %.4f  base z %.3f->%.3f tilt %.3f  warnings %lu  %s%s%s\n",
-         c->file, mode, n, desc.n_assets, load_s, run_s, HOLD_S / run_s, worst, ex0.base_pos[2],
+         "pose err %.4f (%s)  base z %.3f->%.3f tilt %.3f  warnings %lu  %s%s%s\n",
+         c->file, mode, n, desc.n_assets, load_s, run_s, HOLD_S / run_s, worst,
+         n > 0 ? joints[worst_j].name : "-", ex0.base_pos[2],
          ex.base_pos[2], tilt, warns, ok ? "ok" : "FAILED",
          step_rc != 0 ? ": " : "", step_rc != 0 ? dtw_sim_last_error(sim) : "");
 done:
