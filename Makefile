@@ -78,9 +78,12 @@ IMAGE_SOURCE_HASH = $(shell find $(IMAGE_INPUTS) -type f -not -name '*.swp' -pri
 image-hash:
 	@echo $(IMAGE_SOURCE_HASH)
 
+# One build at a time on the machine (tests build it in parallel: the second waits,
+# then finds the image up to date).
 image: deps
 	@scripts/make-base-image.sh $(BASE_IMAGE)
 	@CONTAINERS_CONF=$${CONTAINERS_CONF:-$(CURDIR)/deploy/podman/containers.conf}; export CONTAINERS_CONF; \
+	exec 9>"$${TMPDIR:-/tmp}/dtwin-image.lock" && flock 9; \
 	h=$(IMAGE_SOURCE_HASH); \
 	if podman image exists $(IMAGE):src-$$h; then \
 	  echo "image: $(IMAGE):src-$$h is up to date"; \
