@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dtw/err.h"
+#include "dtw/file.h"
 #include "dtw/health_check.h"
 #include "dtw/http.h"
 #include "dtw/metrics.h"
@@ -22,18 +23,10 @@
 static char data_dir[1024];
 
 static char *slurp(const char *name) {
-  char path[1300];
+  char path[1300], err[1500];
+  char *s = NULL;
   snprintf(path, sizeof path, "%s/%s", data_dir, name);
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  assert_non_null(s);
-  assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-  s[n] = '\0';
-  fclose(f);
+  if (dtw_file_read(path, 0, &s, NULL, err, sizeof err) != 0) fail_msg("%s", err);
   return s;
 }
 
