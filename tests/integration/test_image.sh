@@ -23,6 +23,9 @@ echo "image: make image took $((SECONDS - start)) s"
 hash=$(make --no-print-directory -s image-hash)
 img=localhost/dtwin:src-$hash
 expect 0 "^$hash\$" -- podman image inspect --format '{{index .Labels "io.dtwin.source-hash"}}' "$img"
+# the label and the file inside agree with the sources (a cached layer from an
+# earlier build must not carry another hash)
+expect 0 "source-hash $hash" -- podman run --rm --network=none --entrypoint cat "$img" /usr/share/dtwin/build-info
 expect 0 '^10001:10001$' -- podman image inspect --format '{{.Config.User}}' "$img"
 expect 0 '^[0-9]+\.[0-9]+\.[0-9]+ [0-9a-f]{40} .+$' -- podman image inspect --format \
   '{{index .Labels "org.opencontainers.image.version"}} {{index .Labels "org.opencontainers.image.revision"}} {{index .Labels "org.opencontainers.image.source"}}' "$img"
