@@ -109,4 +109,18 @@ void dtw_sim_get_extras(const dtw_sim_t *sim, dtw_sim_extras_t *out);
  * engine error (now poisoned). */
 int dtw_sim_scale_model(dtw_sim_t *sim, double mass_scale, double friction_scale);
 
+/* Add a point mass of mass_kg (negative removes it) at the centre of mass of
+ * body `body` (robot emulator: a payload in a hand, a tool on a foot). The
+ * dynamics see it from the next step; dtw_sim_scale_model starts again from
+ * the compiled masses. Returns 0, or DTW_EINVAL (unknown or world body,
+ * non-finite mass, total mass not > 0). No allocation. */
+int dtw_sim_add_payload(dtw_sim_t *sim, const char *body, double mass_kg);
+
+/* Seize table joint `joint` where it is now (lock != 0), or free it again:
+ * both its limits are set to the current position with a stiff constraint,
+ * so the constraint torque acts on that joint only, as a seized gearbox or
+ * an engaged brake does; its actuator still pushes. Returns 0, DTW_EINVAL or
+ * DTW_ENOMEM (first lock: the saved limits). */
+int dtw_sim_lock_joint(dtw_sim_t *sim, size_t joint, int lock);
+
 #endif /* DTW_SIM_H */

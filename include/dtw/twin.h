@@ -110,6 +110,9 @@ int dtw_twin_set_joint_fault(dtw_twin_t *twin, size_t joint, dtw_joint_fault_t f
  * friction_scale, relative to the model as loaded. Returns 0 or DTW_EINVAL. */
 int dtw_twin_scale_model(dtw_twin_t *twin, double mass_scale, double friction_scale);
 
+/* Robot emulator: a payload of mass_kg at body `body` (dtw_sim_add_payload). */
+int dtw_twin_add_payload(dtw_twin_t *twin, const char *body, double mass_kg);
+
 /* Back to the initial pose at time 0; the controller holds it. */
 int dtw_twin_reset(dtw_twin_t *twin);
 void dtw_twin_set_paused(dtw_twin_t *twin, bool paused);
