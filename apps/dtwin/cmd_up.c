@@ -505,9 +505,10 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   if (s->pairs[0].sync) {
     static dtw_sync_report_t r;
     dtw_sync_node_report(s->pairs[0].sync, &r);
-    printf("; sync %s, transitions to DIVERGED %llu, STALE %llu; %llu re-syncs",
+    printf("; sync %s, transitions to DIVERGED %llu, STALE %llu, FAULT %llu; %llu re-syncs",
            r.state_name, (unsigned long long)r.transitions[DTW_SYNC_DIVERGED],
-           (unsigned long long)r.transitions[DTW_SYNC_STALE], (unsigned long long)r.resyncs);
+           (unsigned long long)r.transitions[DTW_SYNC_STALE],
+           (unsigned long long)r.transitions[DTW_SYNC_FAULT], (unsigned long long)r.resyncs);
   }
   printf("; %llu physics failures\n", (unsigned long long)failures);
   if (failures > 0) exit_code = DTWIN_EXIT_FAILURE;

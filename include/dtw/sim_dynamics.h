@@ -7,7 +7,8 @@
  * any dtw_sim_t: evaluating it never disturbs a running simulation. Joints
  * not given keep their reference pose (qpos0) with zero velocity and
  * acceleration; a floating base is taken as at rest (exact on a test stand,
- * an approximation for a walking robot).
+ * an approximation for a walking robot). Joint limits are left out: what a
+ * hard stop holds is not in the effort a robot reports.
  *
  * Lifecycle: dtw_sim_dyn_create (compiles; allocates) -> dtw_sim_dyn_inverse
  * many times (no allocation) -> dtw_sim_dyn_destroy. One thread at a time per

@@ -85,6 +85,9 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
     goto fail;
   }
   y->d = mk.d;
+  /* joint limits as soft constraints make the inverse force at a limit depend on the
+   * acceleration noise; a robot reports its actuators' effort, not the stops' */
+  y->m->opt.disableflags |= mjDSBL_LIMIT;
   y->n = n;
   y->qadr = calloc(n, sizeof *y->qadr);
   y->vadr = calloc(n, sizeof *y->vadr);

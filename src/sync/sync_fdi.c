@@ -39,9 +39,8 @@
 /* effort below this share of what the joint needs (and this floor, N m) is none */
 #define FDI_NO_TORQUE_SHARE 0.05
 #define FDI_NO_TORQUE_FLOOR_NM 0.05
-/* no torque: share of the floor a twin's effort must reach (shadow), holds
- * the model-only test needs (mirror: a coupled motion can cancel gravity) */
-#define FDI_NO_TORQUE_SHADOW_SHARE 0.2
+/* no torque: holds the model-only test needs (mirror: a coupled motion can
+ * cancel gravity for a while) */
 #define FDI_NO_TORQUE_MIRROR_HOLDS 5
 /* a second joint of the chain above this share of the first's ratio: a load */
 #define FDI_CHAIN_SHARE 0.5
@@ -245,6 +244,16 @@ static int chain_top(const dtw_sync_t *s, int group, double *top_ratio, double *
   return top;
 }
 
+/* Another joint of j's chain has a fault: the twin then no longer shows what
+ * j should do (a locked knee changes the whole leg), small signs are not new faults. */
+static bool chain_faulted(const dtw_sync_t *s, size_t j) {
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (k != j && s->joint_group[k] == s->joint_group[j] &&
+        s->fdi[k].fault.kind != DTW_SYNC_FAULT_NONE)
+      return true;
+  return false;
+}
+
 static double conf_of(double ratio) { return fmin(0.99, 1.0 - 0.5 / fmax(ratio, 1.0)); }
 
 void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp,
@@ -329,12 +338,12 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       f->low_eff_s = NAN;
     else if (isnan(f->low_eff_s))
       f->low_eff_s = stamp;
-    // shadow: the twin's effort is a healthy joint's, a small one already counts;
-    // mirror: only the model's, which a coupled motion can briefly cancel
+    // shadow: the twin's effort is a healthy joint's; mirror: only the model's,
+    // which a coupled motion can briefly cancel (held longer below). A small
+    // expected torque proves nothing: a stalled host shifts robot and twin in
+    // time, and a fault elsewhere in the chain changes what the twin does.
     bool shadow_ref = s->shadow && !isnan(s->twin_eff_at[j]);
-    double need = shadow_ref ? FDI_NO_TORQUE_SHADOW_SHARE * s->set.fdi_torque_floor_nm
-                             : s->set.fdi_torque_floor_nm;
-    bool notorque = warm && low && f->expected > need;
+    bool notorque = warm && low && f->expected > s->set.fdi_torque_floor_nm && !chain_faulted(s, j);
     if (!notorque)
       f->cand_notorque_s = NAN;
     else if (isnan(f->cand_notorque_s))
