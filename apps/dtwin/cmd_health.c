@@ -39,7 +39,7 @@ const char dtwin_usage_health[] =
     "  --timeout S              per HTTP request (default 2)\n"
     "  --twin-node NAME         node label of the twin's real-time factor (default /twin/digital_twin)\n"
     "  --min-rtf X              lowest acceptable real-time factor (default 0.9)\n"
-    "  --allow-sync-state LIST  comma-separated NO_DATA,SYNCED,DIVERGED,STALE or any (default SYNCED)\n"
+    "  --allow-sync-state LIST  comma-separated NO_DATA,SYNCED,DIVERGED,STALE,FAULT or any (default SYNCED)\n"
     "  --kubernetes             also check the cluster: in-cluster service account, or --kubeconfig\n"
     "  --kubeconfig FILE        kubeconfig (default $KUBECONFIG; token or client certificate)\n"
     "  --namespace NS           namespace of the twin's pods (default dtwin)\n"
@@ -129,7 +129,7 @@ static int parse_opts(dtwin_cli_t *cli, health_opts_t *o) {
   char list[256];
   snprintf(list, sizeof list, "%s", o->allowed);
   for (char *save = NULL, *tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
-    if (!dtw_hcheck_state_allowed("NO_DATA,SYNCED,DIVERGED,STALE", tok) && strcasecmp(tok, "any") != 0)
+    if (!dtw_hcheck_state_allowed("NO_DATA,SYNCED,DIVERGED,STALE,FAULT", tok) && strcasecmp(tok, "any") != 0)
       return dtwin_usage_error(cli, "--allow-sync-state: unknown state '%s' (NO_DATA, SYNCED, "
                                "DIVERGED, STALE or any)", tok);
   /* with --kubernetes the pods' own endpoints are found through the API */

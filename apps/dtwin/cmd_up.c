@@ -154,6 +154,8 @@ static int create_pairs(system_t *s, char *err, size_t errlen) {
     if (p->sync &&
         (rc = dtw_sync_node_groups_from_twin(p->sync, dtw_sim_node_twin(p->twin), err, errlen)) < 0)
       return rc;
+    /* the twin's model gives the fault isolation its torque residuals */
+    if (p->sync) dtw_sync_node_set_model(p->sync, dtw_twin_robot(dtw_sim_node_twin(p->twin)));
     if (p->robot) {
       dtw_runner_task_t *c = &s->paced[s->n_paced++];
       *c = (dtw_runner_task_t){.fqn = dtw_robot_node_fqn(p->robot), .step = step_robot,
@@ -313,6 +315,13 @@ static void print_status(const system_t *s, double t) {
     static dtw_sync_report_t r; /* large: keep it off the stack; main thread only */
     dtw_sync_node_report(p->sync, &r);
     append(line, sizeof line, &len, " | sync %s (%.1f s)", r.state_name, r.time_in_state_s);
+    /* the fault first: which joint, how, since when (robot clock) */
+    for (size_t i = 0; i < r.n_faults && i < 2; i++)
+      append(line, sizeof line, &len, "%s%s %s conf %.2f since %.3f s", i ? ", " : " | FAULT ",
+             r.faults[i].joint >= 0 ? r.joints[r.faults[i].joint].name : "?",
+             dtw_sync_fault_kind_name(r.faults[i].kind), r.faults[i].confidence,
+             r.faults[i].onset_stamp_s);
+    if (r.n_faults > 2) append(line, sizeof line, &len, " (+%zu more)", r.n_faults - 2);
     if (isfinite(r.overall.pos_rms_rad))
       append(line, sizeof line, &len, " | err rms %.4f max %.4f rad", r.overall.pos_rms_rad,
              r.overall.pos_max_rad);
@@ -331,14 +340,16 @@ static void print_status(const system_t *s, double t) {
     append(line, sizeof line, &len, "%s%s %.2f", i ? " " : " | rtf ", s->paced[i].fqn,
            gauge_rtf(&s->paced[i]));
   if (s->n_pairs > 1) {
-    size_t synced = 0;
+    size_t synced = 0, faulted = 0;
     for (size_t k = 0; k < s->n_pairs; k++) {
       static dtw_sync_report_t r;
       if (s->pairs[k].sync == NULL) continue;
       dtw_sync_node_report(s->pairs[k].sync, &r);
       synced += r.state == DTW_SYNC_SYNCED;
+      faulted += r.n_faults > 0;
     }
     append(line, sizeof line, &len, " | pairs SYNCED %zu/%zu", synced, s->n_pairs);
+    if (faulted > 0) append(line, sizeof line, &len, " FAULT %zu", faulted);
   }
   puts(line);
   fflush(stdout);
@@ -481,9 +492,10 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   if (s->pairs[0].sync) {
     static dtw_sync_report_t r;
     dtw_sync_node_report(s->pairs[0].sync, &r);
-    printf("; sync %s, transitions to DIVERGED %llu, STALE %llu; %llu re-syncs",
+    printf("; sync %s, transitions to DIVERGED %llu, STALE %llu, FAULT %llu; %llu re-syncs",
            r.state_name, (unsigned long long)r.transitions[DTW_SYNC_DIVERGED],
-           (unsigned long long)r.transitions[DTW_SYNC_STALE], (unsigned long long)r.resyncs);
+           (unsigned long long)r.transitions[DTW_SYNC_STALE],
+           (unsigned long long)r.transitions[DTW_SYNC_FAULT], (unsigned long long)r.resyncs);
   }
   printf("; %llu physics failures\n", (unsigned long long)failures);
   if (failures > 0) exit_code = DTWIN_EXIT_FAILURE;

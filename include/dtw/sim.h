@@ -168,5 +168,18 @@ int dtw_sim_hold_base(dtw_sim_t *sim);
  * joints raised, DTW_EINVAL for a negative or non-finite value, DTW_ESIM on
  * an engine error. Call at start-up. */
 int dtw_sim_min_armature(dtw_sim_t *sim, double armature);
+/* Add a point mass of mass_kg (negative removes it) at the centre of mass of
+ * body `body` (robot emulator: a payload in a hand, a tool on a foot). The
+ * dynamics see it from the next step; dtw_sim_scale_model starts again from
+ * the compiled masses. Returns 0, or DTW_EINVAL (unknown or world body,
+ * non-finite mass, total mass not > 0). No allocation. */
+int dtw_sim_add_payload(dtw_sim_t *sim, const char *body, double mass_kg);
+
+/* Seize table joint `joint` where it is now (lock != 0), or free it again:
+ * both its limits are set to the current position with a stiff constraint,
+ * so the constraint torque acts on that joint only, as a seized gearbox or
+ * an engaged brake does; its actuator still pushes. Returns 0, DTW_EINVAL or
+ * DTW_ENOMEM (first lock: the saved limits). */
+int dtw_sim_lock_joint(dtw_sim_t *sim, size_t joint, int lock);
 
 #endif /* DTW_SIM_H */

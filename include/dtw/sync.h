@@ -100,6 +100,22 @@
   X(DOUBLE, latency_alarm_s, "0.05", 0, 10, NULL,                                              \
     "Jitter p99 (latency above the window's fastest sample) above this is flagged in the "    \
     "report (s); 0 = unchecked")                                                               \
+  X(DOUBLE, fdi_torque_floor_nm, "1.5", 0, 1e6, NULL,                                          \
+    "Fault isolation: a joint's torque residual (reported effort - model) counts above "     \
+    "this plus fdi_torque_tolerance x the model torque (N m)")                               \
+  X(DOUBLE, fdi_torque_tolerance, "0.25", 0, 10, NULL,                                          \
+    "Fault isolation: share of the model torque the robot may differ by (mass, friction "    \
+    "error of the model)")                                                                     \
+  X(DOUBLE, fdi_hold_s, "0.04", 0, 10, NULL,                                                    \
+    "Fault isolation: how long (robot clock) a signature must hold before a fault is "        \
+    "reported (s)")                                                                            \
+  X(DOUBLE, fdi_clear_s, "2.0", 0, 3600, NULL,                                                  \
+    "Fault isolation: a reported fault is cleared only after the joint showed it is healthy " \
+    "again for this long (s)")                                                                 \
+  X(DOUBLE, fdi_filter_s, "0.02", 0.001, 1, NULL,                                               \
+    "Fault isolation: time constant of the low-pass on velocity, acceleration and effort (s)") \
+  X(DOUBLE, fdi_stationary_rad_s, "0.05", 0, 10, NULL,                                          \
+    "Fault isolation: a joint slower than this (filtered) is taken as not moving (rad/s)")    \
   X(STRING, joint_groups, DTW_SYNC_DEFAULT_GROUPS, 0, 0, NULL,                                 \
     "Error groups: 'group:member,member;group:...'; a member is a joint name or a prefix "    \
     "ending in '*'; unnamed joints form group 'other' (or 'all' when nothing matched). "      \
@@ -130,7 +146,8 @@ extern const dtw_param_table_t dtw_sync_param_table;
   X(NO_DATA, 1, "no robot sample yet, or none matched to the twin yet")                        \
   X(SYNCED, 0, "twin follows the robot within the alarms")                                     \
   X(DIVERGED, 2, "a joint's error stayed above its alarm for diverged_hold_s")                 \
-  X(STALE, 2, "no robot sample, or no matched one, for stale_timeout_s")
+  X(STALE, 2, "no robot sample, no matched one or no twin sample for stale_timeout_s")        \
+  X(FAULT, 2, "a robot fault is isolated (see the fault report); latched while present")
 
 typedef enum {
 #define DTW__SYNC_STATE_ENUM(name, level, help) DTW_SYNC_##name,
@@ -160,6 +177,30 @@ typedef enum {
 #undef DTW__SYNC_OUTCOME_ENUM
   DTW_SYNC_OUTCOME_COUNT
 } dtw_sync_outcome_t;
+
+/* Fault kinds the isolation tells apart: X(name, text, what the operator checks). */
+#define DTW_SYNC_FAULT_KINDS(X)                                                                \
+  X(NONE, "none", "nothing")                                                                   \
+  X(LOCKED, "locked", "joint does not move although its actuator pushes: brake engaged, "      \
+    "gearbox seized, mechanical obstruction")                                                  \
+  X(NO_TORQUE, "no_torque", "actuator delivers no torque while the joint needs some: driver "   \
+    "fault or disabled, e-stop on one axis, cable")                                            \
+  X(SENSOR_FROZEN, "sensor_frozen", "position reading repeats exactly while the twin or "       \
+    "the sensor's own noise says it should change: encoder, its bus or the driver's feed")     \
+  X(EXTERNAL_LOAD, "external_load", "a chain needs other torques than the model: payload, "     \
+    "contact, tool, or a model that no longer fits (mass, friction)")                          \
+  X(UNKNOWN, "unknown", "robot and twin disagree with no known signature (no effort reported, " \
+    "or several causes)")
+
+typedef enum {
+#define DTW__SYNC_FAULT_ENUM(name, text, help) DTW_SYNC_FAULT_##name,
+  DTW_SYNC_FAULT_KINDS(DTW__SYNC_FAULT_ENUM)
+#undef DTW__SYNC_FAULT_ENUM
+  DTW_SYNC_FAULT_KIND_COUNT
+} dtw_sync_fault_kind_t;
+
+/* "locked", ...; "?" for an unknown value. Never NULL. */
+const char *dtw_sync_fault_kind_name(int kind);
 
 /* "NO_DATA", "SYNCED", ...; "?" for an unknown value. Never NULL. */
 const char *dtw_sync_state_name(int state);
@@ -282,7 +323,38 @@ void dtw_sync_resync_done(dtw_sync_t *s, double now_s);
  * robot stamp. Returns 0, or DTW_ENOENT when no robot sample was accepted. */
 int dtw_sync_latest_robot_state(const dtw_sync_t *s, dtw_joint_state_msg_t *out);
 
+/* ---- model for the residuals ------------------------------------------------ */
+
+/* Inverse dynamics of the twin's model, in the synchronizer's joint order (n
+ * = the joint count given at create): for positions q, velocities qd and
+ * accelerations qdd, the torques the actuators must deliver (tau) and the
+ * static part at q (gravity); either output may be NULL. Returns 0 or < 0
+ * (the residual is then skipped for that sample). Called from
+ * dtw_sync_on_robot_sample; must not allocate. */
+typedef int (*dtw_sync_dynamics_fn)(void *ctx, const double *q, const double *qd,
+                                    const double *qdd, double *tau, double *gravity);
+
+/* Give the synchronizer the model (NULL fn: none). Without it only the
+ * model-free signatures are used: a frozen sensor, and in shadow mode the
+ * effort and position compared with the twin's. */
+void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx);
+
 /* ---- report --------------------------------------------------------------- */
+
+#define DTW_SYNC_MAX_FAULTS 4
+
+/* One isolated fault. Times on the robot's clock are its stamps. */
+typedef struct dtw_sync_fault {
+  dtw_sync_fault_kind_t kind;
+  int joint;                 /* twin joint index of the joint named first */
+  int group;                 /* its group (the chain, for external_load) */
+  double confidence;         /* 0..1 */
+  double onset_stamp_s;      /* robot clock: when the signature started */
+  double detected_stamp_s;   /* robot clock: the sample that confirmed it */
+  double detected_s;         /* our clock */
+  double residual_nm;        /* torque residual at detection (NaN without model) */
+  char text[200];            /* "left_knee locked (residual 42.1 N m, not moving) since 12.345 s" */
+} dtw_sync_fault_t;
 
 /* Absolute errors. *_last: of the newest matched sample (a group/overall
  * takes its members' max); NaN before any. RMS and max over the window;
@@ -298,6 +370,9 @@ typedef struct dtw_sync_joint_report {
   int group;              /* index into groups */
   bool above_alarm;       /* current error above an alarm */
   dtw_sync_err_stats_t err;
+  dtw_sync_fault_kind_t fault;  /* latched fault on this joint, NONE if none */
+  double residual_nm;     /* filtered torque residual, newest; NaN without model/effort */
+  double residual_limit_nm; /* its threshold now */
 } dtw_sync_joint_report_t;
 
 typedef struct dtw_sync_group_report {
@@ -356,6 +431,12 @@ typedef struct dtw_sync_report {
   bool resync_in_flight;
   uint64_t transitions[DTW_SYNC_STATE_COUNT];  /* by target state */
   dtw_sync_transition_t last_transition;      /* valid when a transition count > 0 */
+  /* fault isolation: latched faults, first detected first */
+  size_t n_faults;
+  dtw_sync_fault_t faults[DTW_SYNC_MAX_FAULTS];
+  uint64_t faults_detected[DTW_SYNC_FAULT_KIND_COUNT];  /* since create, by kind */
+  bool have_model;               /* a dynamics model is set */
+  double since_twin_stamp_advance_s;  /* our clock since the twin's stamp last advanced */
 } dtw_sync_report_t;
 
 /* Copy the snapshot taken by the last dtw_sync_tick (before any tick: the
@@ -368,6 +449,8 @@ int dtw_sync_last_transition(const dtw_sync_t *s, dtw_sync_transition_t *out);
 
 /* Names of the twin's joints as given to create (index = report index). */
 const char *dtw_sync_joint_name(const dtw_sync_t *s, size_t joint);
+/* Number of joints given to create (0 for NULL). */
+size_t dtw_sync_joint_count(const dtw_sync_t *s);
 
 /* ---- diagnostic key/values --------------------------------------------- */
 

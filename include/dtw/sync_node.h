@@ -58,6 +58,7 @@
 
 #include "dtw/config.h"
 #include "dtw/node.h"
+#include "dtw/robot.h"
 #include "dtw/sync.h"
 #include "dtw/twin.h"
 
@@ -155,6 +156,13 @@ int dtw_sync_node_poll(dtw_sync_node_t *node, double now_s);
 /* The snapshot of the last tick (dtw_sync_report). Before the synchronizer
  * exists: state NO_DATA, zero joints and groups, NaN times. No allocation. */
 void dtw_sync_node_report(const dtw_sync_node_t *node, dtw_sync_report_t *out);
+
+/* Give the node the twin's robot description for the model-based residuals
+ * of the fault isolation (dtw/sim_dynamics.h). desc must stay valid until the
+ * node is destroyed (dtwin up passes its twin's). The model is compiled when
+ * the twin's joints are known (first twin sample); a model that does not fit
+ * them is logged and the isolation runs without it. NULL: none. */
+void dtw_sync_node_set_model(dtw_sync_node_t *node, const dtw_robot_desc_t *desc);
 /* The node's counters. */
 void dtw_sync_node_get_stats(const dtw_sync_node_t *node, dtw_sync_node_stats_t *out);
 /* The synchronizer, or NULL before the first twin sample (for its

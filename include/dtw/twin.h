@@ -134,6 +134,9 @@ int dtw_twin_set_joint_fault(dtw_twin_t *twin, size_t joint, dtw_joint_fault_t f
  * divided by mass_scale). Returns 0 or DTW_EINVAL. */
 int dtw_twin_scale_model(dtw_twin_t *twin, double mass_scale, double friction_scale);
 
+/* Robot emulator: a payload of mass_kg at body `body` (dtw_sim_add_payload). */
+int dtw_twin_add_payload(dtw_twin_t *twin, const char *body, double mass_kg);
+
 /* Back to the initial pose at time 0; the controller holds it. The initial
  * pose is the model's (keyframe 0 or qpos0) with any joint outside its limits
  * moved to the nearest limit. */

@@ -130,7 +130,7 @@ bool dtw_hcheck_state_allowed(const char *list, const char *state) {
   return false;
 }
 
-static const char *const k_states[] = {"NO_DATA", "SYNCED", "DIVERGED", "STALE"};
+static const char *const k_states[] = {"NO_DATA", "SYNCED", "DIVERGED", "STALE", "FAULT"};
 
 /* Find the sync state in one exposition: the sync node's, else the monitor's. */
 static const char *sync_state_in(const char *text, char *buf, size_t cap, const char **metric) {
@@ -150,7 +150,7 @@ static const char *sync_state_in(const char *text, char *buf, size_t cap, const 
       if (sync && label == NULL) {
         *metric = "dtwin_sync_state";
         int k = isfinite(s.value) ? (int)s.value : -1;
-        if (k >= 0 && k < 4 && s.value == k)
+        if (k >= 0 && k < (int)(sizeof k_states / sizeof *k_states) && s.value == k)
           snprintf(buf, cap, "%s", k_states[k]);
         else
           snprintf(buf, cap, "unknown(%g)", s.value);

@@ -9,6 +9,7 @@
 #include "dtw/clock.h"
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "dtw/sim_dynamics.h"
 #include "node__util.h"
 
 #define DTW_PARAM_STYPE dtw_sync_node_settings_t
@@ -67,6 +68,14 @@ struct dtw_sync_node {
   dtw_bus_stats_t robot_bus_seen, twin_bus_seen;
   dtw_sync_node_stats_t st;
   dtw__log_limiter_t limit_robot, limit_twin;
+  const dtw_robot_desc_t *model;  /* for the residuals; not owned */
+  dtw_sim_dyn_t *dyn;
+  uint64_t faults_seen[DTW_SYNC_FAULT_KIND_COUNT];
+  struct {
+    dtw_gauge_t *joint_fault[DTW_MAX_JOINTS], *joint_resid[DTW_MAX_JOINTS];
+    dtw_gauge_t *joint_onset[DTW_MAX_JOINTS];
+    dtw_counter_t *faults[DTW_SYNC_FAULT_KIND_COUNT];
+  } f;
   struct {
     dtw_gauge_t *state, *state_info[DTW_SYNC_STATE_COUNT];
     dtw_gauge_t *joint_err[DTW_MAX_JOINTS];
@@ -140,6 +149,10 @@ static void register_metrics(dtw_sync_node_t *n) {
                                         fqn, "topic", n->status_topic);
   n->m.pub_set_state = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help,
                                            "node", fqn, "topic", n->set_state_topic);
+  for (int k = 1; k < DTW_SYNC_FAULT_KIND_COUNT; k++)
+    n->f.faults[k] = dtw_metrics_counter(reg, "dtwin_sync_faults_detected_total",
+                                         "Faults isolated, by kind", "node", fqn, "kind",
+                                         dtw_sync_fault_kind_name(k));
   n->m.srv_resync = dtw_metrics_counter(reg, "dtwin_service_requests_total",
                                         "Service requests handled", "node", fqn, "service",
                                         n->resync_service);
@@ -154,6 +167,22 @@ static void register_joint_metrics(dtw_sync_node_t *n) {
         n->reg, "dtwin_sync_position_error_radians",
         "Largest |robot - twin| joint position over the window", "node", n->fqn, "joint",
         dtw_sync_joint_name(n->sync, j));
+  for (size_t j = 0; j < n->rep.n_joints && j < DTW_MAX_JOINTS; j++) {
+    const char *jn = dtw_sync_joint_name(n->sync, j);
+    n->f.joint_fault[j] = dtw_metrics_gauge(
+        n->reg, "dtwin_sync_joint_fault",
+        "Fault isolated on the joint: 0 none, 1 locked, 2 no_torque, 3 sensor_frozen, "
+        "4 external_load, 5 unknown (latched while present)",
+        "node", n->fqn, "joint", jn);
+    n->f.joint_resid[j] = dtw_metrics_gauge(
+        n->reg, "dtwin_sync_joint_torque_residual_newton_meters",
+        "Reported effort minus the effort the model needs for the measured motion (filtered)",
+        "node", n->fqn, "joint", jn);
+    n->f.joint_onset[j] = dtw_metrics_gauge(
+        n->reg, "dtwin_sync_joint_fault_onset_seconds",
+        "Robot-clock stamp at which the joint's latched fault started; NaN without a fault",
+        "node", n->fqn, "joint", jn);
+  }
   for (size_t g = 0; g < n->rep.n_groups && g < DTW_SYNC_MAX_GROUPS; g++)
     n->m.group_rms[g] = dtw_metrics_gauge(
         n->reg, "dtwin_sync_position_error_rms_radians",
@@ -304,6 +333,7 @@ void dtw_sync_node_destroy(dtw_sync_node_t *n) {
   dtw_bus_node_destroy(n->node);
   dtw_sync_destroy(n->sync);
   free(n->groups);
+  dtw_sim_dyn_destroy(n->dyn);
   free(n);
 }
 
@@ -344,6 +374,33 @@ int dtw_sync_node_groups_from_twin(dtw_sync_node_t *n, const dtw_twin_t *twin, c
 
 /* ---- samples ---------------------------------------------------------------- */
 
+static int dyn_cb(void *ctx, const double *q, const double *qd, const double *qdd, double *tau,
+                  double *grav) {
+  return dtw_sim_dyn_inverse(ctx, q, qd, qdd, tau, grav, NULL);
+}
+
+/* Compile the model for the residuals with the twin's joints (sync order). */
+static void attach_model(dtw_sync_node_t *n, const char *const *names, size_t count) {
+  char err[512];
+  if (n->model == NULL || n->sync == NULL || n->dyn != NULL) return;
+  if (dtw_sim_dyn_create(n->model, names, count, &n->dyn, err, sizeof err) < 0) {
+    DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
+    return;
+  }
+  dtw_sync_set_dynamics(n->sync, dyn_cb, n->dyn);
+}
+
+void dtw_sync_node_set_model(dtw_sync_node_t *n, const dtw_robot_desc_t *desc) {
+  if (n == NULL) return;
+  n->model = desc;
+  if (n->sync != NULL && desc != NULL) {
+    const char *names[DTW_MAX_JOINTS];
+    size_t count = dtw_sync_joint_count(n->sync);
+    for (size_t j = 0; j < count; j++) names[j] = dtw_sync_joint_name(n->sync, j);
+    attach_model(n, names, count);
+  }
+}
+
 /* The first valid twin sample names the joints the synchronizer tracks. */
 static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   const char *names[DTW_MAX_JOINTS];
@@ -362,8 +419,10 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
     return;
   }
   register_joint_metrics(n);
-  DTW_INFO(LOG, "tracking the twin's %zu joints in %zu groups (%s mode)", n->rep.n_joints,
-           n->rep.n_groups, n->mirror ? "mirror" : "shadow");
+  attach_model(n, names, msg->n_name);
+  DTW_INFO(LOG, "tracking the twin's %zu joints in %zu groups (%s mode, fault isolation %s)",
+           n->rep.n_joints, n->rep.n_groups, n->mirror ? "mirror" : "shadow",
+           n->dyn != NULL ? "with the twin's model" : "without a model: frozen sensors only");
 }
 
 static void take_twin(dtw_sync_node_t *n, double now_s) {
@@ -444,8 +503,10 @@ static void log_transition(dtw_sync_node_t *n) {
   dtw_sync_transition_t tr;
   if (dtw_sync_last_transition(n->sync, &tr) < 0) return;
   dtw_counter_add(n->m.transitions[tr.to], 1);
-  dtw_log_level_t level =
-      tr.to == DTW_SYNC_DIVERGED || tr.to == DTW_SYNC_STALE ? DTW_LOG_WARN : DTW_LOG_INFO;
+  dtw_log_level_t level = tr.to == DTW_SYNC_DIVERGED || tr.to == DTW_SYNC_STALE ||
+                                  tr.to == DTW_SYNC_FAULT
+                              ? DTW_LOG_WARN
+                              : DTW_LOG_INFO;
   /* the robot stamp places the detection on the robot's own clock */
   dtw_log(level, LOG, "%s (robot stamp %.3f s)", tr.text, n->robot_newest_stamp_s);
 }
@@ -485,6 +546,25 @@ static void update_metrics(dtw_sync_node_t *n) {
     dtw_gauge_set(n->m.joint_err[j], r->joints[j].err.pos_max_rad);
   for (size_t g = 0; g < r->n_groups && g < DTW_SYNC_MAX_GROUPS; g++)
     dtw_gauge_set(n->m.group_rms[g], r->groups[g].err.pos_rms_rad);
+  for (size_t j = 0; j < r->n_joints && j < DTW_MAX_JOINTS; j++) {
+    dtw_gauge_set(n->f.joint_fault[j], (double)r->joints[j].fault);
+    dtw_gauge_set(n->f.joint_resid[j], r->joints[j].residual_nm);
+    dtw_gauge_set(n->f.joint_onset[j], NAN);
+  }
+  for (size_t i = 0; i < r->n_faults; i++)
+    if (r->faults[i].joint >= 0 && r->faults[i].joint < DTW_MAX_JOINTS)
+      dtw_gauge_set(n->f.joint_onset[r->faults[i].joint], r->faults[i].onset_stamp_s);
+  for (int k = 1; k < DTW_SYNC_FAULT_KIND_COUNT; k++) {
+    // each new fault is logged once, with what to check
+    if (r->faults_detected[k] > n->faults_seen[k]) {
+      dtw_counter_add(n->f.faults[k], r->faults_detected[k] - n->faults_seen[k]);
+      n->faults_seen[k] = r->faults_detected[k];
+      for (size_t i = 0; i < r->n_faults; i++)
+        if ((int)r->faults[i].kind == k)
+          DTW_WARN(LOG, "fault: %s (confidence %.2f)", r->faults[i].text,
+                   r->faults[i].confidence);
+    }
+  }
   dtw_gauge_set(n->m.overall_rms, r->overall.pos_rms_rad);
   dtw_gauge_set(n->m.overall_vel_rms, r->overall.vel_rms_rad_s);
   dtw_gauge_set(n->m.clock_offset, r->clock_offset_s);

@@ -43,6 +43,7 @@ struct dtw_sim {
   unsigned warned_kinds; /* bit k: warning kind k already logged; bit mjNWARNING: others */
   dtw__sim_diag_t diag;
   char last_error[256];
+  mjtNum *lock_save; /* per table joint: limited, range[2], solref[2] before a lock; lazily */
 };
 
 /* ---- guarded MuJoCo calls -------------------------------------------------------------- */
@@ -466,6 +467,7 @@ void dtw_sim_destroy(dtw_sim_t *sim) {
   free(sim->orig.dof_frictionloss);
   free(sim->orig.dof_damping);
   free(sim->orig.state);
+  free(sim->lock_save);
   free(sim->joints);
   free(sim->map);
   free(sim);
@@ -728,4 +730,51 @@ int dtw_sim_min_armature(dtw_sim_t *sim, double armature) {
   sim_set_const_t c = {.m = sim->m, .d = sim->d, .scratch = sim->orig.state};
   int rc = sim_guard(sim, call_set_const, &c);
   return rc < 0 ? rc : raised;
+}
+
+/* ---- payload (robot emulator faults) ------------------------------------------------- */
+
+int dtw_sim_add_payload(dtw_sim_t *sim, const char *body, double mass_kg) {
+  if (sim == NULL || body == NULL || !isfinite(mass_kg)) return DTW_EINVAL;
+  int b = mj_name2id(sim->m, mjOBJ_BODY, body);
+  /* a point mass at the body's centre of mass: the inertia about it is unchanged */
+  if (b <= 0 || sim->m->body_mass[b] + mass_kg <= 0) return DTW_EINVAL;
+  sim->m->body_mass[b] += mass_kg;
+  return 0;
+}
+
+/* ---- seized joint (robot emulator faults) --------------------------------------------- */
+
+int dtw_sim_lock_joint(dtw_sim_t *sim, size_t joint, int lock) {
+  if (sim == NULL || joint >= sim->n_joints) return DTW_EINVAL;
+  mjModel *m = sim->m;
+  int j = sim->map[joint].jnt;
+  if (sim->lock_save == NULL) {
+    sim->lock_save = calloc(sim->n_joints * 6, sizeof *sim->lock_save);
+    if (sim->lock_save == NULL) return DTW_ENOMEM;
+  }
+  mjtNum *save = sim->lock_save + 6 * joint; /* [0] = 1 while locked */
+  if (lock && save[0] == 0) {
+    save[0] = 1;
+    save[1] = m->jnt_limited[j];
+    save[2] = m->jnt_range[2 * j];
+    save[3] = m->jnt_range[2 * j + 1];
+    save[4] = m->jnt_solref[mjNREF * j];
+    save[5] = m->jnt_solref[mjNREF * j + 1];
+    /* both limits where the joint is now: a bilateral constraint on this dof only, as
+     * a seized gearbox or an engaged brake acts; stiff (time constant 2 steps) */
+    mjtNum q = sim->d->qpos[sim->map[joint].qadr];
+    m->jnt_limited[j] = 1;
+    m->jnt_range[2 * j] = m->jnt_range[2 * j + 1] = q;
+    m->jnt_solref[mjNREF * j] = 2 * m->opt.timestep;
+    m->jnt_solref[mjNREF * j + 1] = 1;
+  } else if (!lock && save[0] != 0) {
+    save[0] = 0;
+    m->jnt_limited[j] = (mjtByte)save[1];
+    m->jnt_range[2 * j] = save[2];
+    m->jnt_range[2 * j + 1] = save[3];
+    m->jnt_solref[mjNREF * j] = save[4];
+    m->jnt_solref[mjNREF * j + 1] = save[5];
+  }
+  return 0;
 }

@@ -63,6 +63,8 @@ int dtw__sync_find_joint(const dtw_sync_t *s, const char *name) {
   return -1;
 }
 
+size_t dtw_sync_joint_count(const dtw_sync_t *s) { return s != NULL ? s->n_joints : 0; }
+
 const char *dtw_sync_joint_name(const dtw_sync_t *s, size_t joint) {
   if (s == NULL || joint >= s->n_joints) return NULL;
   return s->names[joint];
@@ -289,11 +291,12 @@ int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *join
   // twin history: ceil(history x rate) samples plus the two around the window edge
   s->twin_cap = (size_t)ceil(settings->twin_history_s * settings->max_rate_hz) + 2;
   s->twin = calloc(s->twin_cap, sizeof *s->twin);
-  s->twin_store = calloc(s->twin_cap * 2 * n_joints, sizeof *s->twin_store);
+  s->twin_store = calloc(s->twin_cap * 3 * n_joints, sizeof *s->twin_store);
   if (s->twin == NULL || s->twin_store == NULL) goto err_nomem;
   for (size_t i = 0; i < s->twin_cap; i++) {
-    s->twin[i].pos = s->twin_store + i * 2 * n_joints;
+    s->twin[i].pos = s->twin_store + i * 3 * n_joints;
     s->twin[i].vel = s->twin[i].pos + n_joints;
+    s->twin[i].eff = s->twin[i].vel + n_joints;
   }
 
   // per-sample scratch and current errors
@@ -320,12 +323,14 @@ int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *join
   s->arr = calloc(s->arr_cap, sizeof *s->arr);
   s->scratch = calloc(s->arr_cap, sizeof *s->scratch);
   if (s->acc_store == NULL || s->arr == NULL || s->scratch == NULL) goto err_nomem;
+  if (dtw__sync_fdi_init(s) < 0) goto err_nomem;
   for (size_t b = 0; b < DTW_SYNC_WINDOW_BUCKETS; b++)
     s->buckets[b].acc = s->acc_store + b * n_joints;
   dtw__sync_stats_reset(s);
 
   s->last_twin_recv_s = s->first_robot_recv_s = s->last_robot_recv_s = NAN;
   s->last_match_recv_s = s->rob_newest_stamp = NAN;
+  s->last_twin_stamp_s = s->twin_stamp_advanced_recv_s = NAN;
   s->offset_s = estimate ? NAN : settings->time_offset_s;
   s->state = DTW_SYNC_NO_DATA;
   s->state_since_s = s->resync_asked_s = s->last_resync_s = NAN;
@@ -360,6 +365,7 @@ void dtw_sync_destroy(dtw_sync_t *s) {
   free(s->acc_store);
   free(s->arr);
   free(s->scratch);
+  if (s->fdi != NULL) dtw__sync_fdi_free(s);
   free(s);
 }
 
@@ -455,6 +461,29 @@ int dtw_sync_report_kv(const dtw_sync_report_t *r, int group, dtw_sync_kv_t *kv,
   kv_add(kv, cap, &n, "state", "%s", r->state_name);
   kv_add(kv, cap, &n, "time_in_state_s", "%.3f", r->time_in_state_s);
   kv_add(kv, cap, &n, "mode", "%s", r->shadow ? "shadow" : "mirror");
+  // the fault report first: it is what the operator acts on
+  kv_add(kv, cap, &n, "faults", "%zu", r->n_faults);
+  for (size_t i = 0; i < r->n_faults; i++) {
+    const dtw_sync_fault_t *f = &r->faults[i];
+    char key[48];
+    snprintf(key, sizeof key, "fault%zu", i);
+    kv_add(kv, cap, &n, key, "%s %s conf %.2f onset %.3f",
+           dtw_sync_fault_kind_name(f->kind),
+           f->joint >= 0 && (size_t)f->joint < r->n_joints ? r->joints[f->joint].name : "?",
+           f->confidence, f->onset_stamp_s);
+  }
+  if (r->n_faults > 0) {
+    const dtw_sync_fault_t *f = &r->faults[0];
+    kv_add(kv, cap, &n, "fault_kind", "%s", dtw_sync_fault_kind_name(f->kind));
+    kv_add(kv, cap, &n, "fault_joint", "%s",
+           f->joint >= 0 && (size_t)f->joint < r->n_joints ? r->joints[f->joint].name : "");
+    kv_add(kv, cap, &n, "fault_chain", "%s",
+           f->group >= 0 && (size_t)f->group < r->n_groups ? r->groups[f->group].name : "");
+    kv_add(kv, cap, &n, "fault_confidence", "%.2f", f->confidence);
+    kv_add(kv, cap, &n, "fault_onset_robot_stamp_s", "%.3f", f->onset_stamp_s);
+    kv_add(kv, cap, &n, "fault_text", "%s", f->text);
+  }
+  kv_add(kv, cap, &n, "fault_model", "%s", r->have_model ? "yes" : "no (frozen sensor only)");
   kv_errors(r, &r->overall, r->worst_joint, kv, cap, &n);
   kv_add(kv, cap, &n, "latency_median_s", "%.6f", r->latency_median_s);
   kv_add(kv, cap, &n, "latency_p99_s", "%.6f", r->latency_p99_s);

@@ -8,11 +8,34 @@
 
 #include "dtw/sync.h"
 
-/* One twin sample; pos/vel point into the history's storage (NaN = absent). */
+/* One twin sample; pos/vel/eff point into the history's storage (NaN = absent). */
 typedef struct dtw__sync_twin_entry {
   double stamp_s, recv_s;
-  double *pos, *vel;
+  double *pos, *vel, *eff;
 } dtw__sync_twin_entry_t;
+
+/* Fault isolation state of one joint (robot clock = sample stamps). */
+typedef struct dtw__sync_fdi_joint {
+  /* frozen reading: a run of bit-identical positions */
+  double last_q, last_q_stamp;
+  bool have_q;
+  uint32_t run_n;           /* samples repeating the previous value */
+  double run_start_s;       /* stamp of the first sample carrying the repeated value */
+  double live, live_at_run; /* share of samples whose reading changed (slow average) */
+  /* filtered signals and the torque residual */
+  double v_f, a_f, tau_f;   /* low-passed velocity, its derivative, low-passed effort */
+  double v_fast, tau_fast;  /* velocity, effort low-passed 4x faster: "now" */
+  double r, thr, expected;  /* residual, its threshold, torque the joint needs (N m) */
+  double quiet_s;           /* last stamp the residual was below half its threshold */
+  double low_eff_s;         /* stamp the effort fell to ~0 (NaN: it is not) */
+  /* candidates: stamp the condition started, NaN = not holding */
+  double cand_resid_s, cand_notorque_s;
+  double cand_vmax;         /* largest |v_f| since cand_resid_s */
+  /* latched fault */
+  dtw_sync_fault_t fault;   /* kind NONE = none */
+  double healthy_s;         /* stamp health evidence started (NaN: none) */
+  uint64_t order;           /* detection serial, for the report order */
+} dtw__sync_fdi_joint_t;
 
 /* Per-joint error sums of one window bucket. */
 typedef struct dtw__sync_acc {
@@ -46,7 +69,7 @@ struct dtw_sync {
 
   /* twin history: ring ordered by stamp, oldest at twin_head */
   dtw__sync_twin_entry_t *twin;
-  double *twin_store;       /* twin_cap * 2 * n_joints */
+  double *twin_store;       /* twin_cap * 3 * n_joints */
   size_t twin_cap, twin_head, twin_len;
   double last_twin_recv_s;  /* NaN: never */
 
@@ -72,6 +95,17 @@ struct dtw_sync {
   /* latest robot state by joint (newest stamp wins) */
   double *rob_pos, *rob_vel, *rob_stamp;  /* rob_stamp NaN: never named */
   double rob_newest_stamp;
+
+  /* fault isolation */
+  dtw__sync_fdi_joint_t *fdi;   /* n_joints */
+  dtw_sync_dynamics_fn dyn;
+  void *dyn_ctx;
+  double *fq, *fv, *fa, *ftau, *fgrav;  /* n_joints scratch for the model call */
+  double *twin_eff_at;          /* n_joints: twin effort at the newest match; NaN unknown */
+  double fdi_prev_stamp_s, fdi_warm_s;  /* filters valid from fdi_warm_s (stamp) */
+  uint64_t fdi_serial;
+  uint64_t faults_detected[DTW_SYNC_FAULT_KIND_COUNT];
+  double last_twin_stamp_s, twin_stamp_advanced_recv_s;  /* NaN: never */
 
   /* liveness and alignment */
   double first_robot_recv_s, last_robot_recv_s, last_match_recv_s;  /* NaN: never */
@@ -115,6 +149,16 @@ void dtw__sync_arrival_add(dtw_sync_t *s, double recv_s, double latency_s, doubl
 /* Fill the statistics part of s->rep at now (errors, latency, rate, gaps) and
  * refresh the windowed offset estimate. */
 void dtw__sync_stats_snapshot(dtw_sync_t *s, double now_s);
+
+/* Fault isolation: allocate/initialise (create), take one accepted robot
+ * sample (after matching; map valid), fill the report's fault part. */
+int dtw__sync_fdi_init(dtw_sync_t *s);
+void dtw__sync_fdi_free(dtw_sync_t *s);
+void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp,
+                          double recv);
+void dtw__sync_fdi_report(dtw_sync_t *s);
+/* Number of latched faults. */
+size_t dtw__sync_fdi_active(const dtw_sync_t *s);
 
 /* The k-th smallest of v[0..n) (0-based); reorders v. n > 0, k < n. */
 double dtw__sync_select(double *v, size_t n, size_t k);

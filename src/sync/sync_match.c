@@ -81,14 +81,20 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
   }
   e->stamp_s = stamp;
   e->recv_s = recv_time_s;
-  for (size_t j = 0; j < s->n_joints; j++) e->pos[j] = e->vel[j] = NAN;
+  for (size_t j = 0; j < s->n_joints; j++) e->pos[j] = e->vel[j] = e->eff[j] = NAN;
   for (size_t k = 0; k < msg->n_name; k++) {
     int j = s->map[k];
     if (j < 0) continue;
     e->pos[j] = msg->position[k];
     if (msg->n_velocity != 0) e->vel[j] = msg->velocity[k];
+    if (msg->n_effort == msg->n_name) e->eff[j] = msg->effort[k];
   }
   s->last_twin_recv_s = recv_time_s;
+  // a twin that republishes one stamp is alive on the bus but not running
+  if (isnan(s->last_twin_stamp_s) || stamp != s->last_twin_stamp_s) {
+    s->last_twin_stamp_s = stamp;
+    s->twin_stamp_advanced_recv_s = recv_time_s;
+  }
   return 0;
 }
 
@@ -158,6 +164,7 @@ static dtw_sync_outcome_t match(dtw_sync_t *s, const dtw_joint_state_msg_t *msg,
     int j = s->map[k];
     ep[k] = ev[k] = NAN;
     if (j < 0) continue;
+    s->twin_eff_at[j] = lerp(a->eff[j], b->eff[j], alpha);
     double tp = lerp(a->pos[j], b->pos[j], alpha);
     if (isnan(tp)) continue;
     ep[k] = fabs(msg->position[k] - tp);
@@ -212,6 +219,7 @@ int dtw_sync_on_robot_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, do
 
   o = match(s, msg, stamp, recv_time_s);
   s->outcomes[o]++;
+  dtw__sync_fdi_sample(s, msg, stamp, recv_time_s);
   if (outcome != NULL) *outcome = o;
   return 0;
 }

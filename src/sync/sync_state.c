@@ -94,10 +94,22 @@ static dtw_sync_state_t evaluate(const dtw_sync_t *s, double now_s, char *why, s
     snprintf(why, cap, "no robot sample for %.3f s", now_s - s->last_robot_recv_s);
     return DTW_SYNC_STALE;
   }
+  if (now_s - s->twin_stamp_advanced_recv_s > stale) {
+    // a dead (or frozen) twin: robot samples would keep matching its last state
+    snprintf(why, cap, "twin time has not advanced for %.3f s (last twin sample %.3f s ago)",
+             now_s - s->twin_stamp_advanced_recv_s, now_s - s->last_twin_recv_s);
+    return DTW_SYNC_STALE;
+  }
   if (now_s - s->last_match_recv_s > stale) {
     snprintf(why, cap, "no matched robot sample for %.3f s (last twin sample %.3f s ago)",
              now_s - s->last_match_recv_s, now_s - s->last_twin_recv_s);
     return DTW_SYNC_STALE;
+  }
+  // a latched fault holds the state whatever re-syncs do to the errors
+  size_t nf = dtw__sync_fdi_active(s);
+  if (nf > 0) {
+    snprintf(why, cap, "%zu fault(s) isolated", nf);
+    return DTW_SYNC_FAULT;
   }
   bool diverged = false;
   for (size_t j = 0; j < s->n_joints && !diverged; j++) {
@@ -127,9 +139,24 @@ static void transition(dtw_sync_t *s, dtw_sync_state_t to, double now_s, const c
   size_t len = 0;
   append(tr->text, sizeof tr->text, &len, "%s -> %s: ", dtw_sync_state_name(s->state),
          dtw_sync_state_name(to));
-  if (to == DTW_SYNC_DIVERGED)
+  if (to == DTW_SYNC_DIVERGED) {
     name_culprits(s, tr, &len);
-  else
+  } else if (to == DTW_SYNC_FAULT) {
+    // the newest fault's text names joint, kind and onset
+    const dtw__sync_fdi_joint_t *best = NULL;
+    for (size_t j = 0; j < s->n_joints; j++) {
+      const dtw__sync_fdi_joint_t *f = &s->fdi[j];
+      if (f->fault.kind != DTW_SYNC_FAULT_NONE && (best == NULL || f->order > best->order))
+        best = f;
+    }
+    append(tr->text, sizeof tr->text, &len, "%s", best != NULL ? best->fault.text : why);
+    if (best != NULL) {
+      tr->n_culprits = tr->n_above = 1;
+      tr->culprits[0].joint = best->fault.joint;
+      tr->culprits[0].pos_error_rad = s->cur_pos[best->fault.joint];
+      tr->culprits[0].vel_error_rad_s = s->cur_vel[best->fault.joint];
+    }
+  } else
     append(tr->text, sizeof tr->text, &len, "%s", why);
   s->have_transition = true;
   s->transitions[to]++;
@@ -146,7 +173,7 @@ static int resync_policy(dtw_sync_t *s, double now_s) {
   }
   int flags = 0;
   if (s->resync_requested) flags |= DTW_SYNC_TICK_RESYNC_REQUEST;
-  if (s->state == DTW_SYNC_SYNCED || s->state == DTW_SYNC_DIVERGED) {
+  if (s->state == DTW_SYNC_SYNCED || s->state == DTW_SYNC_DIVERGED || s->state == DTW_SYNC_FAULT) {
     double m = max_current_error(s);
     if (s->set.resync_threshold_rad > 0 && m > s->set.resync_threshold_rad)
       flags |= DTW_SYNC_TICK_RESYNC_THRESHOLD;
@@ -174,5 +201,7 @@ int dtw_sync_tick(dtw_sync_t *s, double now_s) {
   }
   flags |= resync_policy(s, now_s);
   dtw__sync_stats_snapshot(s, now_s);
+  dtw__sync_fdi_report(s);
+  s->rep.since_twin_stamp_advance_s = now_s - s->twin_stamp_advanced_recv_s;
   return flags;
 }

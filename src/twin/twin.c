@@ -41,11 +41,8 @@ struct dtw_twin {
   uint64_t steps;
   uint64_t sim_errors;
   bool paused;
-  /* faults (robot emulator): per joint, with the locked position */
+  /* faults (robot emulator): per joint */
   dtw_joint_fault_t *fault;
-  double *locked_q;
-  int *locked_idx;
-  size_t n_locked;
 };
 
 /* Split "a:=1 b:=2" into "a=1" strings for the xacro expander. */
@@ -238,10 +235,7 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   t->tau = calloc(t->n_joints, sizeof(double));
   t->bias = calloc(t->n_joints, sizeof(double));
   t->fault = calloc(t->n_joints, sizeof *t->fault);
-  t->locked_q = calloc(t->n_joints, sizeof(double));
-  t->locked_idx = calloc(t->n_joints, sizeof(int));
-  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->bias == NULL || t->fault == NULL ||
-      t->locked_q == NULL || t->locked_idx == NULL) {
+  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->bias == NULL || t->fault == NULL) {
     rc = DTW_ENOMEM;
     goto fail;
   }
@@ -270,8 +264,6 @@ void dtw_twin_destroy(dtw_twin_t *t) {
   free(t->tau);
   free(t->bias);
   free(t->fault);
-  free(t->locked_q);
-  free(t->locked_idx);
   free(t);
 }
 
@@ -293,11 +285,6 @@ int dtw_twin_step(dtw_twin_t *t) {
       if (t->fault[i] == DTW_JOINT_NO_TORQUE) t->tau[i] = 0;
     rc = t->ff ? dtw_sim_step_end(t->sim, t->tau, t->n_joints)
                : dtw_sim_step(t->sim, t->tau, t->n_joints);
-  }
-  /* a seized joint: put it back where it seized, whatever the step did */
-  if (rc == 0 && t->n_locked > 0) {
-    static const double zero[DTW_MAX_JOINTS];
-    rc = dtw_sim_set_joint_state(t->sim, t->locked_idx, t->locked_q, zero, t->n_locked);
   }
   t->steps++;
   if (rc < 0) {
@@ -381,22 +368,9 @@ int dtw_twin_set_joint_fault(dtw_twin_t *t, size_t joint, dtw_joint_fault_t faul
   if (joint >= t->n_joints || (int)fault < DTW_JOINT_OK || fault > DTW_JOINT_NO_TORQUE)
     return DTW_EINVAL;
   t->fault[joint] = fault;
-  /* rebuild the locked list: joints already locked keep their position, a
-   * newly locked one seizes where it is now */
-  double q_at_lock[DTW_MAX_JOINTS];
-  dtw_sim_get_joint_state(t->sim, t->q, NULL, NULL);
-  for (size_t i = 0; i < t->n_joints && i < DTW_MAX_JOINTS; i++) q_at_lock[i] = t->q[i];
-  for (size_t k = 0; k < t->n_locked; k++)
-    if (t->locked_idx[k] != (int)joint) q_at_lock[t->locked_idx[k]] = t->locked_q[k];
-  size_t n = 0;
-  for (size_t i = 0; i < t->n_joints && i < DTW_MAX_JOINTS; i++) {
-    if (t->fault[i] != DTW_JOINT_LOCKED) continue;
-    t->locked_idx[n] = (int)i;
-    t->locked_q[n] = q_at_lock[i];
-    n++;
-  }
-  t->n_locked = n;
-  return 0;
+  /* a seized joint is a constraint on its own axis (dtw_sim_lock_joint), so the
+   * torque that holds it acts there only, as on a real robot */
+  return dtw_sim_lock_joint(t->sim, joint, fault == DTW_JOINT_LOCKED);
 }
 
 int dtw_twin_scale_model(dtw_twin_t *t, double mass_scale, double friction_scale) {
@@ -404,6 +378,10 @@ int dtw_twin_scale_model(dtw_twin_t *t, double mass_scale, double friction_scale
   /* the controller knows the model as described, not the scaled one */
   if (rc == 0) t->ff_scale = 1.0 / mass_scale;
   return rc;
+}
+
+int dtw_twin_add_payload(dtw_twin_t *t, const char *body, double mass_kg) {
+  return dtw_sim_add_payload(t->sim, body, mass_kg);
 }
 
 int dtw_twin_reset(dtw_twin_t *t) {

@@ -1,0 +1,474 @@
+/* bench_faults: the fault matrix of the synchronizer's fault isolation.
+ *
+ * One process, no DDS, no wall clock: a robot (a twin with the emulator's
+ * model error: masses x1.05, friction x1.2; encoder noise, 2 ms + U(0, 1 ms)
+ * latency, stamps on its own clock), the twin (same model as described) and
+ * the synchronizer (src/sync, with the twin's model for the residuals), all
+ * stepped at the physics rate, faster than real time. For every movable joint
+ * x {locked, no torque, sensor frozen}, plus a payload at each hand and foot,
+ * at a random onset (seeded), in shadow and mirror mode, it records when the
+ * fault was first reported, which joint (or chain) and which kind, and
+ * whether it is still reported at the end. Then a nominal run (no fault)
+ * counts false alarms.
+ *
+ * Options: --seed N (1), --after S (seconds run after the onset, 3),
+ * --nominal S (seconds of the fault-free run per mode, 3600), --mode shadow|mirror|both,
+ * --joint NAME (only this joint's cases), --verbose (one line per case),
+ * --baseline (no fault isolation: only DIVERGED and its worst joint count, as
+ * before the fault report existed). */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/msgs.h"
+#include "dtw/paths.h"
+#include "dtw/sim_dynamics.h"
+#include "dtw/sync.h"
+#include "dtw/traj_file.h"
+#include "dtw/twin.h"
+#include "node/robot__emu.h"
+
+#define MAX_CASES 256
+#define JS_EVERY 2                 /* 1 kHz physics, 500 Hz joint states */
+#define LATENCY_S 0.002            /* the robot emulator's defaults */
+#define JITTER_S 0.001
+#define NOISE_POS 0.0005
+#define NOISE_VEL 0.005
+#define TICK_S 0.1                 /* sync status_rate_hz 10 */
+#define ONSET_MIN_S 2.0
+#define ONSET_MAX_S 9.0
+
+typedef enum { F_LOCK, F_NO_TORQUE, F_FREEZE, F_PAYLOAD } fkind_t;
+static const char *const k_fnames[] = {"locked", "no_torque", "sensor_frozen", "payload"};
+static const dtw_sync_fault_kind_t k_expect[] = {DTW_SYNC_FAULT_LOCKED, DTW_SYNC_FAULT_NO_TORQUE,
+                                                 DTW_SYNC_FAULT_SENSOR_FROZEN,
+                                                 DTW_SYNC_FAULT_EXTERNAL_LOAD};
+
+typedef struct fcase {
+  fkind_t kind;
+  int joint;             /* faulted joint; -1 for a payload */
+  const char *body;      /* payload body */
+  const char *chain;     /* group expected for a payload */
+  double mass_kg;
+  double onset_s;
+  int obs;               /* observability: -1 unknown, 0 no, 1 yes */
+  double effect_s;       /* a lock: first time the healthy joint moves 0.01 rad from where it locked */
+  char why[128];
+} fcase_t;
+
+typedef struct result {
+  bool detected, isolated, kind_ok, at_end, false_alarm, unobservable;
+  double latency_s, tick_latency_s;
+  char named[64], kind[32], why[96];
+} result_t;
+
+typedef struct rig {
+  dtw_twin_t *robot, *twin;
+  dtw_sim_dyn_t *dyn;
+  dtw_joint_trajectory_msg_t motion;
+  double motion_len_s;
+  size_t n;
+  const char *names[DTW_MAX_JOINTS];
+  dtw_sync_settings_t set;
+  dtw_joint_state_msg_t js, out, latest;
+  dtw__delay_queue_t q;
+  dtw__rng_t rng;
+  bool verbose;
+  bool baseline;  /* the comparison before fault isolation: DIVERGED and its worst joint */
+} rig_t;
+
+static int dyn_cb(void *ctx, const double *q, const double *qd, const double *qdd, double *tau,
+                  double *grav) {
+  return dtw_sim_dyn_inverse(ctx, q, qd, qdd, tau, grav, NULL);
+}
+
+/* One run: faults c (NULL = nominal) in mode shadow/mirror for `dur` seconds. */
+static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t seed, result_t *res,
+               double *nominal_alarms) {
+  char err[512];
+  memset(res, 0, sizeof *res);
+  dtw_sync_settings_t set = r->set;
+  snprintf(set.mode, sizeof set.mode, "%s", shadow ? "shadow" : "mirror");
+  dtw_sync_t *s = NULL;
+  if (dtw_sync_create(&set, r->names, r->n, &s, err, sizeof err) < 0) {
+    fprintf(stderr, "bench_faults: %s\n", err);
+    return -1;
+  }
+  if (!r->baseline) dtw_sync_set_dynamics(s, dyn_cb, r->dyn);
+  dtw_twin_reset(r->robot);
+  dtw_twin_reset(r->twin);
+  for (size_t j = 0; j < r->n; j++) dtw_twin_set_joint_fault(r->robot, j, DTW_JOINT_OK);
+  dtw__delay_queue_clear(&r->q);
+  dtw__rng_seed(&r->rng, seed);
+  dtw_twin_accept_trajectory(r->robot, &r->motion, err, sizeof err);
+  if (shadow) dtw_twin_accept_trajectory(r->twin, &r->motion, err, sizeof err);
+
+  const double dt = dtw_twin_timestep(r->robot);
+  long steps = (long)(dur / dt + 0.5);
+  bool active = false, frozen = false;
+  double frozen_q = 0, next_tick = TICK_S, next_motion = r->motion_len_s;
+  int fj = c != NULL ? c->joint : -1;
+  double alarms = 0;
+  dtw_sync_report_t *rep = malloc(sizeof *rep);
+  if (rep == NULL) return -1;
+  for (long k = 1; k <= steps; k++) {
+    double t_prev = (double)(k - 1) * dt;
+    if (c != NULL && !active && t_prev >= c->onset_s) {
+      active = true;
+      if (c->kind == F_LOCK) dtw_twin_set_joint_fault(r->robot, (size_t)fj, DTW_JOINT_LOCKED);
+      if (c->kind == F_NO_TORQUE)
+        dtw_twin_set_joint_fault(r->robot, (size_t)fj, DTW_JOINT_NO_TORQUE);
+      if (c->kind == F_PAYLOAD) dtw_twin_add_payload(r->robot, c->body, c->mass_kg);
+      if (c->kind == F_FREEZE) {
+        dtw_twin_get_joint_state(r->robot, &r->js);
+        frozen_q = r->js.position[fj] + NOISE_POS * dtw__rng_normal(&r->rng);
+        frozen = true;
+      }
+    }
+    // the operator runs the motion again when it is over (both sides in shadow mode)
+    if (t_prev >= next_motion) {
+      dtw_twin_accept_trajectory(r->robot, &r->motion, err, sizeof err);
+      if (shadow) dtw_twin_accept_trajectory(r->twin, &r->motion, err, sizeof err);
+      next_motion += r->motion_len_s;
+    }
+    dtw_twin_step(r->robot);
+    dtw_twin_step(r->twin);
+    double t = (double)k * dt;
+    if (k % JS_EVERY == 0) {
+      // the robot measures now, the sample arrives after the link's latency
+      dtw_twin_get_joint_state(r->robot, &r->js);
+      double *slot = dtw__delay_queue_push(&r->q, t,
+                                           t + LATENCY_S + JITTER_S * dtw__rng_uniform(&r->rng));
+      if (slot != NULL) {
+        for (size_t j = 0; j < r->n; j++) {
+          slot[j] = r->js.position[j] + NOISE_POS * dtw__rng_normal(&r->rng);
+          slot[r->n + j] = r->js.velocity[j] + NOISE_VEL * dtw__rng_normal(&r->rng);
+          slot[2 * r->n + j] = r->js.effort[j];
+        }
+        if (frozen) {
+          slot[fj] = frozen_q;
+          slot[r->n + (size_t)fj] = 0;
+        }
+      }
+      dtw_twin_get_joint_state(r->twin, &r->out);
+      dtw_sync_on_twin_sample(s, &r->out, t);
+    }
+    const double *v;
+    double stamp;
+    while ((v = dtw__delay_queue_pop_due(&r->q, t, &stamp)) != NULL) {
+      r->js.stamp = dtw_time_from_s(stamp);
+      memcpy(r->js.position, v, r->n * sizeof(double));
+      memcpy(r->js.velocity, v + r->n, r->n * sizeof(double));
+      memcpy(r->js.effort, v + 2 * r->n, r->n * sizeof(double));
+      dtw_sync_on_robot_sample(s, &r->js, t, NULL);
+      if (!shadow) dtw_twin_set_state(r->twin, &r->js, err, sizeof err);
+    }
+    if (t + 1e-9 >= next_tick) {
+      next_tick += TICK_S;
+      int flags = dtw_sync_tick(s, t);
+      if (flags > 0 && (flags & DTW_SYNC_TICK_RESYNC) &&
+          dtw_sync_latest_robot_state(s, &r->latest) == 0) {
+        dtw_twin_set_state(r->twin, &r->latest, err, sizeof err);
+        dtw_sync_resync_done(s, t);
+      }
+      dtw_sync_report(s, rep);
+      if (r->baseline) rep->n_faults = 0;
+      bool reported = rep->n_faults > 0 || rep->state == DTW_SYNC_DIVERGED;
+      if (c == NULL) {
+        if (reported) alarms += TICK_S;
+        if (reported && r->verbose && alarms <= TICK_S + 1e-9)
+          printf("  nominal alarm at %.1f s: %s\n", t,
+                 rep->n_faults ? rep->faults[0].text : rep->last_transition.text);
+        continue;
+      }
+      if (!active) {
+        if (reported && !res->false_alarm) {
+          res->false_alarm = true;
+          snprintf(res->why, sizeof res->why, "before onset: %.80s",
+                   rep->n_faults ? rep->faults[0].text : "DIVERGED");
+        }
+        continue;
+      }
+      if (!res->detected && reported) {
+        res->detected = true;
+        res->tick_latency_s = t - c->onset_s;
+        const dtw_sync_fault_t *f = rep->n_faults > 0 ? &rep->faults[0] : NULL;
+        int nj = f != NULL ? f->joint : rep->worst_joint;
+        snprintf(res->named, sizeof res->named, "%s", nj >= 0 ? r->names[nj] : "?");
+        snprintf(res->kind, sizeof res->kind, "%s",
+                 f != NULL ? dtw_sync_fault_kind_name(f->kind) : "diverged");
+        res->latency_s = f != NULL ? f->detected_stamp_s - c->onset_s : res->tick_latency_s;
+        if (c->kind == F_PAYLOAD)
+          res->isolated = f != NULL && f->group >= 0 &&
+                          strcmp(rep->groups[f->group].name, c->chain) == 0;
+        else
+          res->isolated = nj == fj;
+        res->kind_ok = f != NULL && f->kind == k_expect[c->kind];
+      }
+    }
+  }
+  if (c != NULL && r->baseline)
+    res->at_end = rep->state == DTW_SYNC_DIVERGED && rep->worst_joint == fj;
+  if (c != NULL) {
+    // still reported at the end: a fault naming the joint (payload: the chain)
+    for (size_t i = 0; i < rep->n_faults; i++) {
+      const dtw_sync_fault_t *f = &rep->faults[i];
+      if (c->kind == F_PAYLOAD ? f->group >= 0 && strcmp(rep->groups[f->group].name, c->chain) == 0
+                               : f->joint == fj)
+        res->at_end = true;
+    }
+  }
+  if (nominal_alarms != NULL) *nominal_alarms = alarms;
+  free(rep);
+  dtw_sync_destroy(s);
+  // the payload stays on the robot model otherwise
+  if (c != NULL && c->kind == F_PAYLOAD && active) dtw_twin_add_payload(r->robot, c->body, -c->mass_kg);
+  return 0;
+}
+
+/* The healthy robot's motion, recorded once at 100 Hz: what observability asks. */
+#define REC_HZ 100
+static float *g_rec_q, *g_rec_tau;
+static long g_rec_n;
+
+static int record_nominal(rig_t *r, double dur) {
+  char err[256];
+  long n = (long)(dur * REC_HZ) + 1;
+  g_rec_q = calloc((size_t)n * r->n, sizeof *g_rec_q);
+  g_rec_tau = calloc((size_t)n * r->n, sizeof *g_rec_tau);
+  if (g_rec_q == NULL || g_rec_tau == NULL) return -1;
+  dtw_twin_reset(r->twin);
+  dtw_twin_accept_trajectory(r->twin, &r->motion, err, sizeof err);
+  const double dt = dtw_twin_timestep(r->twin);
+  long every = (long)(1.0 / (REC_HZ * dt) + 0.5);
+  double next_motion = r->motion_len_s;
+  for (long k = 1; k / every < n; k++) {
+    if ((double)(k - 1) * dt >= next_motion) {
+      dtw_twin_accept_trajectory(r->twin, &r->motion, err, sizeof err);
+      next_motion += r->motion_len_s;
+    }
+    dtw_twin_step(r->twin);
+    if (k % every != 0) continue;
+    dtw_twin_get_joint_state(r->twin, &r->out);
+    for (size_t j = 0; j < r->n; j++) {
+      g_rec_q[(k / every) * (long)r->n + (long)j] = (float)r->out.position[j];
+      g_rec_tau[(k / every) * (long)r->n + (long)j] = (float)r->out.effort[j];
+    }
+  }
+  g_rec_n = n;
+  return 0;
+}
+
+/* Does the healthy robot give the fault anything to show after the onset?
+ * A lock needs commanded motion, no torque needs a torque or motion; a
+ * frozen reading always shows (the sensor's noise stops), a payload is
+ * counted observable (its weight acts on the chain in most poses). */
+static bool observable(rig_t *r, fcase_t *c, double dur, char *why, size_t cap) {
+  if (c->kind == F_FREEZE || c->kind == F_PAYLOAD) return true;
+  double qmin = INFINITY, qmax = -INFINITY, tmax = 0;
+  for (long i = (long)(c->onset_s * REC_HZ); i < g_rec_n && (double)i / REC_HZ <= dur; i++) {
+    double q = g_rec_q[i * (long)r->n + c->joint], tau = g_rec_tau[i * (long)r->n + c->joint];
+    qmin = fmin(qmin, q);
+    qmax = fmax(qmax, q);
+    tmax = fmax(tmax, fabs(tau));
+  }
+  bool moves = qmax - qmin > 0.02;
+  // a locked joint differs from a healthy one only once the healthy one would move
+  long i0 = (long)(c->onset_s * REC_HZ);
+  c->effect_s = c->onset_s;
+  for (long i = i0; c->kind == F_LOCK && i < g_rec_n && (double)i / REC_HZ <= dur; i++)
+    if (fabs(g_rec_q[i * (long)r->n + c->joint] - g_rec_q[i0 * (long)r->n + c->joint]) > 0.01) {
+      c->effect_s = (double)i / REC_HZ;
+      break;
+    }
+  if (c->kind == F_LOCK && !moves) {
+    snprintf(why, cap, "not commanded to move after the onset (range %.3f rad)", qmax - qmin);
+    return false;
+  }
+  if (c->kind == F_NO_TORQUE && !moves && tmax < r->set.fdi_torque_floor_nm) {
+    snprintf(why, cap, "needs no torque and does not move after the onset (max %.2f N m)", tmax);
+    return false;
+  }
+  return true;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double quantile(double *v, size_t n, double p) {
+  if (n == 0) return NAN;
+  qsort(v, n, sizeof *v, cmp_double);
+  size_t k = (size_t)ceil(p * (double)n);
+  return v[k > 0 ? k - 1 : 0];
+}
+
+static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double after,
+                   uint64_t seed) {
+  static double lat[MAX_CASES], tlat[MAX_CASES], elat[MAX_CASES];
+  size_t n_obs = 0, n_det = 0, n_iso = 0, n_kind = 0, n_end = 0, n_fa = 0, n_lat = 0;
+  size_t by_kind[4][4] = {{0}};  /* [kind][obs, det, iso, kind_ok] */
+  printf("-- %s mode: %zu cases\n", shadow ? "shadow" : "mirror", nc);
+  for (size_t i = 0; i < nc; i++) {
+    result_t res;
+    fcase_t *cs = &cases[i];
+    double dur = cases[i].onset_s + after;
+    if (cs->obs < 0) cs->obs = observable(r, cs, dur, cs->why, sizeof cs->why);
+    bool obs = cs->obs == 1;
+    const char *why = cs->why;
+    if (run(r, shadow, &cases[i], dur, seed + i, &res, NULL) < 0) return;
+    const char *what = cases[i].joint >= 0 ? r->names[cases[i].joint] : cases[i].body;
+    if (!obs) {
+      printf("  unobservable: %-20s %-13s onset %5.2f s: %s%s\n", what, k_fnames[cases[i].kind],
+             cases[i].onset_s, why, res.detected ? " (reported anyway)" : "");
+      continue;
+    }
+    n_obs++;
+    by_kind[cases[i].kind][0]++;
+    n_fa += res.false_alarm;
+    if (res.detected) {
+      n_det++;
+      by_kind[cases[i].kind][1]++;
+      elat[n_lat] = res.latency_s - (cases[i].kind == F_LOCK ? cases[i].effect_s - cases[i].onset_s : 0);
+      lat[n_lat] = res.latency_s;
+      tlat[n_lat++] = res.tick_latency_s;
+    }
+    n_iso += res.isolated;
+    n_kind += res.kind_ok;
+    by_kind[cases[i].kind][2] += res.isolated;
+    by_kind[cases[i].kind][3] += res.kind_ok;
+    n_end += res.at_end;
+    if (r->verbose || !res.isolated || !res.kind_ok || !res.at_end || res.false_alarm)
+      printf("  %-20s %-13s onset %5.2f s: %s%s named %-20s as %-13s latency %6.3f s%s%s %s\n",
+             what, k_fnames[cases[i].kind], cases[i].onset_s, res.detected ? "" : "MISSED ",
+             res.isolated ? "" : "WRONG", res.named, res.kind, res.latency_s,
+             res.at_end ? "" : " NOT-AT-END", res.false_alarm ? " FALSE-ALARM" : "", res.why);
+    if (cases[i].kind == F_LOCK && cases[i].effect_s > cases[i].onset_s + 0.05 && r->verbose)
+      printf("    (lock without effect until %.2f s: the healthy joint held still)\n",
+             cases[i].effect_s);
+  }
+  double p50 = quantile(lat, n_lat, 0.5), p95 = quantile(lat, n_lat, 0.95);
+  double tp50 = quantile(tlat, n_lat, 0.5), tp95 = quantile(tlat, n_lat, 0.95);
+  double ep50 = quantile(elat, n_lat, 0.5), ep95 = quantile(elat, n_lat, 0.95);
+  double d = n_obs > 0 ? (double)n_obs : 1;
+  printf("%s: observable %zu of %zu; detected %.1f %%; detection latency (robot clock) p50 "
+         "%.0f ms p95 %.0f ms (at the 10 Hz status: p50 %.0f ms p95 %.0f ms); isolation "
+         "%.1f %%; kind %.1f %%; still reported at the end %.1f %%; false alarms before onset "
+         "%zu\n",
+         shadow ? "shadow" : "mirror", n_obs, nc, 100.0 * (double)n_det / d, 1e3 * p50, 1e3 * p95,
+         1e3 * tp50, 1e3 * tp95, 100.0 * (double)n_iso / d, 100.0 * (double)n_kind / d,
+         100.0 * (double)n_end / d, n_fa);
+  printf("%s: latency from the first observable effect (a lock: when the healthy joint would "
+         "have moved 0.01 rad) p50 %.0f ms p95 %.0f ms\n",
+         shadow ? "shadow" : "mirror", 1e3 * ep50, 1e3 * ep95);
+  for (int k = 0; k < 4; k++)
+    if (by_kind[k][0] > 0)
+      printf("    %-13s observable %2zu detected %2zu isolated %2zu kind %2zu\n", k_fnames[k],
+             by_kind[k][0], by_kind[k][1], by_kind[k][2], by_kind[k][3]);
+}
+
+static rig_t r;
+
+int main(int argc, char **argv) {
+  uint64_t seed = 1;
+  double after = 3.0, nominal = 3600;
+  const char *mode = "both", *only = NULL;
+  bool verbose = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--after") == 0 && i + 1 < argc) after = atof(argv[++i]);
+    else if (strcmp(argv[i], "--nominal") == 0 && i + 1 < argc) nominal = atof(argv[++i]);
+    else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) mode = argv[++i];
+    else if (strcmp(argv[i], "--joint") == 0 && i + 1 < argc) only = argv[++i];
+    else if (strcmp(argv[i], "--verbose") == 0) verbose = true;
+    else if (strcmp(argv[i], "--baseline") == 0) r.baseline = true;
+    else {
+      fprintf(stderr,
+              "usage: bench_faults [--seed N] [--after S] [--nominal S] [--mode shadow|mirror|both] "
+              "[--joint NAME] [--verbose]\n");
+      return 2;
+    }
+  }
+  char err[1024], path[4096];
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  r.verbose = verbose;
+  dtw_twin_settings_t ts;
+  if (dtw_param_defaults(&dtw_twin_param_table, &ts) != 0 ||
+      dtw_param_defaults(&dtw_sync_param_table, &r.set) != 0)
+    return 1;
+  ts.rtf = 0;
+  if (dtw_twin_create(&ts, &r.robot, err, sizeof err) < 0 ||
+      dtw_twin_create(&ts, &r.twin, err, sizeof err) < 0) {
+    fprintf(stderr, "bench_faults: %s\n", err);
+    return 1;
+  }
+  dtw_twin_scale_model(r.robot, 1.05, 1.2);  /* the robot emulator's model error */
+  dtw_twin_get_joint_state(r.twin, &r.out);
+  r.n = r.out.n_name;
+  for (size_t j = 0; j < r.n; j++) r.names[j] = r.out.name[j];
+  static char name_store[DTW_MAX_JOINTS][DTW_NAME_MAX];
+  for (size_t j = 0; j < r.n; j++) {
+    memcpy(name_store[j], r.out.name[j], DTW_NAME_MAX);
+    r.names[j] = name_store[j];
+  }
+  if (dtw_sim_dyn_create(dtw_twin_robot(r.twin), r.names, r.n, &r.dyn, err, sizeof err) < 0 ||
+      dtw_traj_msg_init(&r.motion, 1024) < 0 ||
+      dtw_path_resolve("config/motions/demo.yaml", path, sizeof path, err, sizeof err) < 0 ||
+      dtw_traj_file_load(path, &r.motion, err, sizeof err) < 0 ||
+      dtw__delay_queue_init(&r.q, 64, 3 * r.n) < 0) {
+    fprintf(stderr, "bench_faults: %s\n", err);
+    return 1;
+  }
+  r.motion_len_s = dtw_duration_to_s(r.motion.points[r.motion.n_points - 1].time_from_start);
+
+  // the cases: every joint x {lock, no torque, freeze}, a payload at each hand and foot
+  static fcase_t cases[MAX_CASES];
+  size_t nc = 0;
+  dtw__rng_t rng;
+  dtw__rng_seed(&rng, seed);
+  for (size_t j = 0; j < r.n; j++)
+    for (int k = F_LOCK; k <= F_FREEZE; k++) {
+      if (only != NULL && strcmp(only, r.names[j]) != 0) continue;
+      cases[nc++] = (fcase_t){.kind = (fkind_t)k, .joint = (int)j, .obs = -1,
+                              .onset_s = ONSET_MIN_S + (ONSET_MAX_S - ONSET_MIN_S) *
+                                                           dtw__rng_uniform(&rng)};
+    }
+  static const struct {
+    const char *body, *chain;
+    double mass;
+  } loads[] = {{"left_forearm", "left_arm", 2.0}, {"right_forearm", "right_arm", 2.0},
+               {"left_foot", "left_leg", 3.0},    {"right_foot", "right_leg", 3.0}};
+  for (size_t i = 0; only == NULL && i < sizeof loads / sizeof loads[0]; i++)
+    cases[nc++] = (fcase_t){.kind = F_PAYLOAD, .joint = -1, .obs = -1, .body = loads[i].body,
+                            .chain = loads[i].chain, .mass_kg = loads[i].mass,
+                            .onset_s = ONSET_MIN_S + (ONSET_MAX_S - ONSET_MIN_S) *
+                                                         dtw__rng_uniform(&rng)};
+  if (record_nominal(&r, ONSET_MAX_S + after + 1) < 0) return 1;
+  printf("bench_faults: %zu joints, %zu cases per mode, seed %llu, %.1f s after each onset\n",
+         r.n, nc, (unsigned long long)seed, after);
+  if (strcmp(mode, "mirror") != 0) matrix(&r, true, cases, nc, after, seed);
+  if (strcmp(mode, "shadow") != 0) matrix(&r, false, cases, nc, after, seed);
+  if (nominal > 0 && only == NULL) {
+    for (int m = 0; m < 2; m++) {
+      if ((m == 0 && strcmp(mode, "mirror") == 0) || (m == 1 && strcmp(mode, "shadow") == 0))
+        continue;
+      result_t res;
+      double alarm_s = 0;
+      if (run(&r, m == 0, NULL, nominal, seed + 1000, &res, &alarm_s) < 0) return 1;
+      printf("nominal %s: %.0f s simulated, %.1f s with a fault or DIVERGED reported\n",
+             m == 0 ? "shadow" : "mirror", nominal, alarm_s);
+    }
+  }
+  dtw__delay_queue_fini(&r.q);
+  dtw_traj_msg_fini(&r.motion);
+  dtw_sim_dyn_destroy(r.dyn);
+  dtw_twin_destroy(r.robot);
+  dtw_twin_destroy(r.twin);
+  free(g_rec_q);
+  free(g_rec_tau);
+  return 0;
+}

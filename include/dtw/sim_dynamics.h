@@ -1,0 +1,47 @@
+/* dtw/sim_dynamics.h - the twin's model as a function: inverse dynamics of the
+ * robot description for a state the caller gives (the robot's measured one),
+ * for model-based residuals (src/sync compares what the robot reports as
+ * effort with what the model needs for the robot's measured motion).
+ *
+ * A dtw_sim_dyn_t owns its own compiled MuJoCo model and data, separate from
+ * any dtw_sim_t: evaluating it never disturbs a running simulation. Joints
+ * not given keep their reference pose (qpos0) with zero velocity and
+ * acceleration; a floating base is taken as at rest (exact on a test stand,
+ * an approximation for a walking robot). Joint limits are left out: what a
+ * hard stop holds is not in the effort a robot reports.
+ *
+ * Lifecycle: dtw_sim_dyn_create (compiles; allocates) -> dtw_sim_dyn_inverse
+ * many times (no allocation) -> dtw_sim_dyn_destroy. One thread at a time per
+ * instance. */
+#ifndef DTW_SIM_DYNAMICS_H
+#define DTW_SIM_DYNAMICS_H
+
+#include <stddef.h>
+
+#include "dtw/robot.h"
+
+typedef struct dtw_sim_dyn dtw_sim_dyn_t;
+
+/* Compile desc->mjcf and map the n joint names (hinge or slide joints of the
+ * model; order = the order of every array below). Returns 0 and *out, or
+ * DTW_EINVAL (NULL/empty, n 0), DTW_ENOMEM, DTW_EMODEL (MuJoCo rejected the
+ * model, or a name is no hinge/slide joint: named in err), DTW_ESIM. */
+int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, size_t n,
+                       dtw_sim_dyn_t **out, char *err, size_t errlen);
+/* NULL is fine. */
+void dtw_sim_dyn_destroy(dtw_sim_dyn_t *dyn);
+
+/* For positions q, velocities qd and accelerations qdd (n each; qd/qdd NULL =
+ * zero): tau = the generalized force the joints' actuators must deliver
+ * (inertia, Coriolis, gravity, minus passive damping/springs, with joint
+ * friction and limits), gravity = the static part at q (qd = qdd = 0), m_diag
+ * = the diagonal of the joint-space inertia (armature included). Any output
+ * may be NULL. No allocation. Returns 0, DTW_EINVAL (NaN/Inf input) or
+ * DTW_ESIM (engine error; outputs unchanged). */
+int dtw_sim_dyn_inverse(dtw_sim_dyn_t *dyn, const double *q, const double *qd, const double *qdd,
+                        double *tau, double *gravity, double *m_diag);
+
+/* Number of joints mapped. */
+size_t dtw_sim_dyn_joint_count(const dtw_sim_dyn_t *dyn);
+
+#endif /* DTW_SIM_DYNAMICS_H */

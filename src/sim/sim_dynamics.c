@@ -1,0 +1,164 @@
+/* Inverse dynamics of a robot description on its own MuJoCo instance (see
+ * dtw/sim_dynamics.h). Kept apart from sim.c: it never steps, it only answers
+ * "which torques does this motion need". */
+#include "dtw/sim_dynamics.h"
+
+#include <math.h>
+#include <mujoco/mujoco.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "sim__guard.h"
+
+#define DYN_VFS_NAME "__dtw_sim_dyn_model__.xml"
+
+struct dtw_sim_dyn {
+  mjModel *m;
+  mjData *d;
+  size_t n;
+  int *qadr, *vadr;
+  dtw__sim_diag_t diag;
+};
+
+static int compile(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen) {
+  char path[4096], mjerr[1000] = "";
+  const char *dir = desc->base_dir != NULL && desc->base_dir[0] ? desc->base_dir : ".";
+  size_t len = desc->mjcf_len > 0 ? desc->mjcf_len : strlen(desc->mjcf);
+  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, DYN_VFS_NAME) >= sizeof path ||
+      len > INT32_MAX)
+    return dtw_errf(err, errlen, DTW_EINVAL, "model '%s': base_dir or MJCF too large", desc->name);
+  mjVFS *vfs = malloc(sizeof *vfs); /* large: not for the stack */
+  if (vfs == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory for the MuJoCo VFS");
+  int rc = 0;
+  mj_defaultVFS(vfs);
+  if (mj_makeEmptyFileVFS(vfs, DYN_VFS_NAME, (int)len) != 0) {
+    rc = dtw_errf(err, errlen, DTW_ENOMEM, "cannot add the MJCF to the MuJoCo VFS");
+    goto out;
+  }
+  memcpy(vfs->filedata[vfs->nfile - 1], desc->mjcf, len);
+  dtw__sim_compile_lock();
+  *out = mj_loadXML(path, vfs, mjerr, (int)sizeof mjerr);
+  dtw__sim_compile_unlock();
+  for (char *p = mjerr; *p; p++)
+    if (*p == '\n') *p = ' ';
+  if (*out == NULL)
+    rc = dtw_errf(err, errlen, DTW_EMODEL, "MuJoCo rejected model '%s': %s", desc->name,
+                  mjerr[0] ? mjerr : "unknown error");
+out:
+  mj_deleteVFS(vfs);
+  free(vfs);
+  return rc;
+}
+
+typedef struct dyn_call {
+  const mjModel *m;
+  mjData *d;
+} dyn_call_t;
+
+static void call_make_data(void *arg) {
+  dyn_call_t *c = arg;
+  c->d = mj_makeData(c->m);
+}
+
+static void call_inverse(void *arg) {
+  dyn_call_t *c = arg;
+  mj_inverse(c->m, c->d);
+}
+
+int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, size_t n,
+                       dtw_sim_dyn_t **out, char *err, size_t errlen) {
+  if (desc == NULL || desc->mjcf == NULL || desc->mjcf[0] == '\0' || joints == NULL || n == 0 ||
+      out == NULL)
+    return dtw_errf(err, errlen, DTW_EINVAL, "dtw_sim_dyn_create: no model or no joints");
+  dtw__sim_hooks_install();
+  dtw_sim_dyn_t *y = calloc(1, sizeof *y);
+  if (y == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+  int rc = compile(desc, &y->m, err, errlen);
+  if (rc < 0) goto fail;
+  dyn_call_t mk = {.m = y->m, .d = NULL};
+  if (dtw__sim_guard(call_make_data, &mk, &y->diag) != 0 || mk.d == NULL) {
+    rc = dtw_errf(err, errlen, DTW_ESIM, "model '%s': cannot allocate MuJoCo data: %s",
+                  desc->name, y->diag.error);
+    goto fail;
+  }
+  y->d = mk.d;
+  /* joint limits as soft constraints make the inverse force at a limit depend on the
+   * acceleration noise; a robot reports its actuators' effort, not the stops' */
+  y->m->opt.disableflags |= mjDSBL_LIMIT;
+  /* contacts (the demo world's floor, a gripped object) are what the residual is to
+   * reveal, and mj_inverse would turn any penetration into huge forces */
+  y->m->opt.disableflags |= mjDSBL_CONTACT;
+  y->n = n;
+  y->qadr = calloc(n, sizeof *y->qadr);
+  y->vadr = calloc(n, sizeof *y->vadr);
+  if (y->qadr == NULL || y->vadr == NULL) {
+    rc = dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < n; i++) {
+    int j = joints[i] != NULL ? mj_name2id(y->m, mjOBJ_JOINT, joints[i]) : -1;
+    if (j < 0 || (y->m->jnt_type[j] != mjJNT_HINGE && y->m->jnt_type[j] != mjJNT_SLIDE)) {
+      rc = dtw_errf(err, errlen, DTW_EMODEL, "model '%s': joint '%s' is no hinge or slide joint",
+                    desc->name, joints[i] != NULL ? joints[i] : "(null)");
+      goto fail;
+    }
+    y->qadr[i] = y->m->jnt_qposadr[j];
+    y->vadr[i] = y->m->jnt_dofadr[j];
+  }
+  *out = y;
+  return 0;
+fail:
+  dtw_sim_dyn_destroy(y);
+  return rc;
+}
+
+void dtw_sim_dyn_destroy(dtw_sim_dyn_t *y) {
+  if (y == NULL) return;
+  if (y->d != NULL) mj_deleteData(y->d);
+  if (y->m != NULL) mj_deleteModel(y->m);
+  free(y->qadr);
+  free(y->vadr);
+  free(y);
+}
+
+size_t dtw_sim_dyn_joint_count(const dtw_sim_dyn_t *y) { return y != NULL ? y->n : 0; }
+
+/* One mj_inverse at (q, qd, qdd); the rest of the state at rest in qpos0. */
+static int inverse_at(dtw_sim_dyn_t *y, const double *q, const double *qd, const double *qdd) {
+  const mjModel *m = y->m;
+  mjData *d = y->d;
+  memcpy(d->qpos, m->qpos0, (size_t)m->nq * sizeof(mjtNum));
+  memset(d->qvel, 0, (size_t)m->nv * sizeof(mjtNum));
+  memset(d->qacc, 0, (size_t)m->nv * sizeof(mjtNum));
+  for (size_t i = 0; i < y->n; i++) {
+    d->qpos[y->qadr[i]] = q[i];
+    if (qd != NULL) d->qvel[y->vadr[i]] = qd[i];
+    if (qdd != NULL) d->qacc[y->vadr[i]] = qdd[i];
+  }
+  dyn_call_t c = {.m = m, .d = d};
+  return dtw__sim_guard(call_inverse, &c, &y->diag);
+}
+
+int dtw_sim_dyn_inverse(dtw_sim_dyn_t *y, const double *q, const double *qd, const double *qdd,
+                        double *tau, double *gravity, double *m_diag) {
+  if (y == NULL || q == NULL) return DTW_EINVAL;
+  for (size_t i = 0; i < y->n; i++)
+    if (!isfinite(q[i]) || (qd != NULL && !isfinite(qd[i])) || (qdd != NULL && !isfinite(qdd[i])))
+      return DTW_EINVAL;
+  if (tau != NULL || m_diag != NULL) {
+    if (inverse_at(y, q, qd, qdd) != 0) return DTW_ESIM;
+    for (size_t i = 0; i < y->n; i++) {
+      if (tau != NULL) tau[i] = y->d->qfrc_inverse[y->vadr[i]];
+      /* qM is stored sparse; its diagonal sits at dof_Madr */
+      if (m_diag != NULL) m_diag[i] = y->d->qM[y->m->dof_Madr[y->vadr[i]]];
+    }
+  }
+  if (gravity != NULL) {
+    if (inverse_at(y, q, NULL, NULL) != 0) return DTW_ESIM;
+    for (size_t i = 0; i < y->n; i++) gravity[i] = y->d->qfrc_inverse[y->vadr[i]];
+  }
+  return 0;
+}

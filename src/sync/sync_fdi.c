@@ -1,0 +1,411 @@
+/* Fault detection and isolation: per-joint residuals from the robot's own
+ * samples and the twin's model, signatures that tell the fault's kind, and a
+ * latch that holds a fault until the joint shows it is healthy again.
+ *
+ * Signals per joint, on each accepted robot sample (robot clock = stamps):
+ *  - torque residual r = LPF(reported effort) - ID(q, LPF(qd), d/dt LPF(qd)),
+ *    the effort the robot reports minus what the model needs for the motion
+ *    it measured (the derivative of the low-passed velocity is the low-passed
+ *    acceleration, so both sides carry the same lag). Needs the dynamics hook
+ *    and efforts. Threshold: floor + tolerance x the model torque.
+ *  - frozen reading: a run of bit-identical positions (and zero velocity) on
+ *    a sensor whose readings used to change (its noise) - a live encoder
+ *    never repeats a double exactly for tens of milliseconds.
+ *  - no torque: the reported effort stays ~0 while the joint needs a torque
+ *    (gravity at its pose from the model, or the twin's effort in shadow).
+ * Kinds: a residual concentrated on one joint that does not move is a lock
+ * (the actuator pushes, nothing gives); residuals over several joints of a
+ * chain, or on a joint that moves, are an external load / model mismatch.
+ * No allocation here. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/sync.h"
+#include "sync__internal.h"
+
+/* a gap this long (robot clock) restarts the filters */
+#define FDI_MAX_GAP_S 0.2
+/* filters settle for this many time constants before verdicts */
+#define FDI_WARM_TAUS 5.0
+/* a frozen reading needs at least this many repeats, on a sensor whose
+ * readings changed in at least this share of samples before */
+#define FDI_FROZEN_MIN_REPEATS 4
+#define FDI_LIVE_MIN 0.8
+/* slow average of "reading changed" (per sample) */
+#define FDI_LIVE_ALPHA 0.02
+/* effort below this share of what the joint needs (and this floor, N m) is none */
+#define FDI_NO_TORQUE_SHARE 0.05
+#define FDI_NO_TORQUE_FLOOR_NM 0.05
+/* no torque: holds the model-only test needs (mirror: a coupled motion can
+ * cancel gravity for a while) */
+#define FDI_NO_TORQUE_MIRROR_HOLDS 5
+/* a second joint of the chain above this share of the first's ratio: a load */
+#define FDI_CHAIN_SHARE 0.5
+
+static const char *const k_kind_names[] = {
+#define DTW__SYNC_FAULT_NAME(name, text, help) text,
+    DTW_SYNC_FAULT_KINDS(DTW__SYNC_FAULT_NAME)
+#undef DTW__SYNC_FAULT_NAME
+};
+
+const char *dtw_sync_fault_kind_name(int kind) {
+  if (kind < 0 || kind >= DTW_SYNC_FAULT_KIND_COUNT) return "?";
+  return k_kind_names[kind];
+}
+
+void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx) {
+  if (s == NULL) return;
+  s->dyn = fn;
+  s->dyn_ctx = ctx;
+}
+
+static void joint_reset_filters(dtw__sync_fdi_joint_t *f) {
+  f->v_f = f->a_f = f->tau_f = f->v_fast = f->tau_fast = NAN;
+  f->r = f->thr = f->expected = NAN;
+  f->quiet_s = f->low_eff_s = f->cand_resid_s = f->cand_notorque_s = NAN;
+  f->cand_vmax = 0;
+}
+
+int dtw__sync_fdi_init(dtw_sync_t *s) {
+  size_t n = s->n_joints;
+  s->fdi = calloc(n, sizeof *s->fdi);
+  s->fq = calloc(n, sizeof *s->fq);
+  s->fv = calloc(n, sizeof *s->fv);
+  s->fa = calloc(n, sizeof *s->fa);
+  s->ftau = calloc(n, sizeof *s->ftau);
+  s->fgrav = calloc(n, sizeof *s->fgrav);
+  s->twin_eff_at = calloc(n, sizeof *s->twin_eff_at);
+  if (s->fdi == NULL || s->fq == NULL || s->fv == NULL || s->fa == NULL || s->ftau == NULL ||
+      s->fgrav == NULL || s->twin_eff_at == NULL)
+    return DTW_ENOMEM;
+  for (size_t j = 0; j < n; j++) {
+    dtw__sync_fdi_joint_t *f = &s->fdi[j];
+    f->live = f->live_at_run = 0;
+    f->run_start_s = f->last_q_stamp = f->healthy_s = NAN;
+    joint_reset_filters(f);
+    f->fault.kind = DTW_SYNC_FAULT_NONE;
+    s->twin_eff_at[j] = NAN;
+  }
+  s->fdi_prev_stamp_s = s->fdi_warm_s = NAN;
+  return 0;
+}
+
+void dtw__sync_fdi_free(dtw_sync_t *s) {
+  free(s->fdi);
+  free(s->fq);
+  free(s->fv);
+  free(s->fa);
+  free(s->ftau);
+  free(s->fgrav);
+  free(s->twin_eff_at);
+}
+
+size_t dtw__sync_fdi_active(const dtw_sync_t *s) {
+  size_t n = 0;
+  for (size_t j = 0; j < s->n_joints; j++) n += s->fdi[j].fault.kind != DTW_SYNC_FAULT_NONE;
+  return n;
+}
+
+/* ---- latch ------------------------------------------------------------------ */
+
+static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double onset, double stamp,
+                  double recv, double conf) {
+  dtw__sync_fdi_joint_t *f = &s->fdi[j];
+  dtw_sync_fault_t *F = &f->fault;
+  if (F->kind == kind) return;
+  // a specific signature replaces a vaguer one; a frozen reading beats all
+  // (a joint without torque first looks locked: its effort is off the model)
+  if (F->kind != DTW_SYNC_FAULT_NONE && F->kind != DTW_SYNC_FAULT_UNKNOWN &&
+      F->kind != DTW_SYNC_FAULT_EXTERNAL_LOAD && kind != DTW_SYNC_FAULT_SENSOR_FROZEN &&
+      !(F->kind == DTW_SYNC_FAULT_LOCKED && kind == DTW_SYNC_FAULT_NO_TORQUE))
+    return;
+  bool fresh = F->kind == DTW_SYNC_FAULT_NONE;
+  F->kind = kind;
+  F->joint = (int)j;
+  F->group = s->joint_group[j];
+  F->confidence = conf;
+  if (fresh || !(onset >= F->onset_stamp_s)) F->onset_stamp_s = onset;
+  if (fresh) {
+    F->detected_stamp_s = stamp;
+    F->detected_s = recv;
+    f->order = ++s->fdi_serial;
+  }
+  F->residual_nm = f->r;
+  f->healthy_s = NAN;
+  s->faults_detected[kind]++;
+  const char *name = s->names[j];
+  switch (kind) {
+  case DTW_SYNC_FAULT_LOCKED:
+    snprintf(F->text, sizeof F->text,
+             "%s locked: actuator pushes %.1f N m beyond the model, joint not moving; since "
+             "%.3f s",
+             name, f->r, F->onset_stamp_s);
+    break;
+  case DTW_SYNC_FAULT_NO_TORQUE:
+    snprintf(F->text, sizeof F->text,
+             "%s no torque: effort %.2f N m where the joint needs %.1f N m; since %.3f s", name,
+             f->tau_f, f->expected, F->onset_stamp_s);
+    break;
+  case DTW_SYNC_FAULT_SENSOR_FROZEN:
+    snprintf(F->text, sizeof F->text,
+             "%s sensor frozen: position reads %.5f rad unchanged; since %.3f s", name, f->last_q,
+             F->onset_stamp_s);
+    break;
+  case DTW_SYNC_FAULT_EXTERNAL_LOAD:
+    snprintf(F->text, sizeof F->text,
+             "%s external load or model mismatch: torque %.1f N m off the model, chain %s; "
+             "since %.3f s",
+             name, f->r, s->group_names[F->group], F->onset_stamp_s);
+    break;
+  default:
+    snprintf(F->text, sizeof F->text, "%s: robot and twin disagree, cause unknown; since %.3f s",
+             name, F->onset_stamp_s);
+    break;
+  }
+}
+
+/* Evidence that joint j is healthy again; clears its fault after fdi_clear_s. */
+static void update_health(dtw_sync_t *s, size_t j, double stamp) {
+  dtw__sync_fdi_joint_t *f = &s->fdi[j];
+  if (f->fault.kind == DTW_SYNC_FAULT_NONE) return;
+  bool healthy = false;
+  bool resid_ok = isnan(f->r) || fabs(f->r) < f->thr;
+  switch (f->fault.kind) {
+  case DTW_SYNC_FAULT_SENSOR_FROZEN: healthy = f->run_n == 0; break;
+  case DTW_SYNC_FAULT_NO_TORQUE:
+    healthy = isnan(f->low_eff_s) && !isnan(f->tau_f) && resid_ok;
+    break;
+  case DTW_SYNC_FAULT_LOCKED:
+    // only motion proves a lock is gone; a joint at rest may still be seized
+    healthy = fabs(f->v_fast) > s->set.fdi_stationary_rad_s && resid_ok;
+    break;
+  case DTW_SYNC_FAULT_EXTERNAL_LOAD: {
+    healthy = true;
+    for (size_t k = 0; k < s->n_joints && healthy; k++)
+      if (s->joint_group[k] == f->fault.group && !isnan(s->fdi[k].r))
+        healthy = fabs(s->fdi[k].r) < 0.8 * s->fdi[k].thr;
+    break;
+  }
+  default:
+    healthy = isnan(s->cur_pos[j]) ||
+              s->cur_pos[j] < DTW_SYNC_HYSTERESIS * s->set.alarm_position_error_rad;
+    break;
+  }
+  if (!healthy) {
+    f->healthy_s = NAN;
+    return;
+  }
+  if (isnan(f->healthy_s)) f->healthy_s = stamp;
+  if (stamp - f->healthy_s >= s->set.fdi_clear_s) {
+    f->fault.kind = DTW_SYNC_FAULT_NONE;
+    f->healthy_s = NAN;
+  }
+}
+
+/* ---- per sample ------------------------------------------------------------- */
+
+/* Frozen reading: bit-identical positions (velocity 0 or absent). */
+static void track_reading(dtw__sync_fdi_joint_t *f, double q, double v, double stamp) {
+  bool same = f->have_q && q == f->last_q && (isnan(v) || v == 0);
+  if (same) {
+    if (f->run_n == 0) {
+      f->run_start_s = f->last_q_stamp;
+      f->live_at_run = f->live;
+    }
+    f->run_n++;
+  } else {
+    if (f->have_q) f->live += FDI_LIVE_ALPHA * ((q != f->last_q ? 1.0 : 0.0) - f->live);
+    f->run_n = 0;
+  }
+  f->last_q = q;
+  f->last_q_stamp = stamp;
+  f->have_q = true;
+}
+
+/* The chain's joint with the largest residual / threshold, and the runner-up's ratio. */
+static int chain_top(const dtw_sync_t *s, int group, double *top_ratio, double *second_ratio) {
+  int top = -1;
+  *top_ratio = *second_ratio = 0;
+  for (size_t k = 0; k < s->n_joints; k++) {
+    const dtw__sync_fdi_joint_t *g = &s->fdi[k];
+    if (s->joint_group[k] != group || isnan(g->r) || !(g->thr > 0)) continue;
+    double ratio = fabs(g->r) / g->thr;
+    if (ratio > *top_ratio) {
+      *second_ratio = *top_ratio;
+      *top_ratio = ratio;
+      top = (int)k;
+    } else if (ratio > *second_ratio) {
+      *second_ratio = ratio;
+    }
+  }
+  return top;
+}
+
+/* Another joint of j's chain has a fault: the twin then no longer shows what
+ * j should do (a locked knee changes the whole leg), small signs are not new faults. */
+static bool chain_faulted(const dtw_sync_t *s, size_t j) {
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (k != j && s->joint_group[k] == s->joint_group[j] &&
+        s->fdi[k].fault.kind != DTW_SYNC_FAULT_NONE)
+      return true;
+  return false;
+}
+
+static double conf_of(double ratio) { return fmin(0.99, 1.0 - 0.5 / fmax(ratio, 1.0)); }
+
+void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp,
+                          double recv) {
+  const size_t n = s->n_joints;
+  const double T = s->set.fdi_filter_s, hold = s->set.fdi_hold_s;
+  bool has_vel = msg->n_velocity == msg->n_name, has_eff = msg->n_effort == msg->n_name;
+  double dt = stamp - s->fdi_prev_stamp_s;
+  bool restart = !(dt > 0) || dt > FDI_MAX_GAP_S;
+  // an old or repeated stamp is no new information for the filters
+  if (!isnan(s->fdi_prev_stamp_s) && !(dt > 0)) return;
+  s->fdi_prev_stamp_s = stamp;
+  if (restart) {
+    for (size_t j = 0; j < n; j++) joint_reset_filters(&s->fdi[j]);
+    s->fdi_warm_s = stamp + FDI_WARM_TAUS * T;
+  }
+  double alpha = restart ? 1.0 : 1.0 - exp(-dt / T);
+
+  // filters and readings; the model needs every joint's state
+  size_t named = 0;
+  for (size_t k = 0; k < msg->n_name; k++) {
+    int jj = s->map[k];
+    if (jj < 0) continue;
+    size_t j = (size_t)jj;
+    dtw__sync_fdi_joint_t *f = &s->fdi[j];
+    double q = msg->position[k], v = has_vel ? msg->velocity[k] : NAN;
+    track_reading(f, q, v, stamp);
+    if (has_vel) {
+      double a4 = restart ? 1.0 : 1.0 - exp(-4.0 * dt / T);
+      f->v_fast = isnan(f->v_fast) ? v : f->v_fast + a4 * (v - f->v_fast);
+      if (isnan(f->v_f)) {
+        f->v_f = v;
+        f->a_f = 0;
+      } else {
+        double prev = f->v_f;
+        f->v_f += alpha * (v - f->v_f);
+        f->a_f = (f->v_f - prev) / dt;
+      }
+    }
+    if (has_eff) {
+      double e = msg->effort[k], a4 = restart ? 1.0 : 1.0 - exp(-4.0 * dt / T);
+      f->tau_f = isnan(f->tau_f) ? e : f->tau_f + alpha * (e - f->tau_f);
+      f->tau_fast = isnan(f->tau_fast) ? e : f->tau_fast + a4 * (e - f->tau_fast);
+    }
+    s->fq[j] = q;
+    s->fv[j] = f->v_f;
+    s->fa[j] = f->a_f;
+    named++;
+  }
+  bool model = s->dyn != NULL && has_vel && has_eff && named == n &&
+               s->dyn(s->dyn_ctx, s->fq, s->fv, s->fa, s->ftau, s->fgrav) == 0;
+  for (size_t j = 0; j < n; j++) {
+    dtw__sync_fdi_joint_t *f = &s->fdi[j];
+    if (model && !isnan(f->tau_f)) {
+      f->r = f->tau_f - s->ftau[j];
+      f->thr = s->set.fdi_torque_floor_nm +
+               s->set.fdi_torque_tolerance * fmax(fabs(s->ftau[j]), fabs(s->fgrav[j]));
+      f->expected = fmax(fabs(s->fgrav[j]), fabs(s->ftau[j]));
+    } else {
+      f->r = NAN;
+      f->thr = s->set.fdi_torque_floor_nm;
+      f->expected = NAN;
+    }
+    // in shadow mode the twin runs the same command: its effort is what a healthy
+    // joint delivers now (the model alone cannot tell free fall from no torque)
+    if (s->shadow && !isnan(s->twin_eff_at[j])) f->expected = fabs(s->twin_eff_at[j]);
+  }
+  bool warm = stamp >= s->fdi_warm_s;
+
+  for (size_t j = 0; j < n; j++) {
+    dtw__sync_fdi_joint_t *f = &s->fdi[j];
+    // frozen reading (needs no model)
+    if (f->run_n >= FDI_FROZEN_MIN_REPEATS && f->live_at_run >= FDI_LIVE_MIN &&
+        stamp - f->run_start_s >= hold)
+      latch(s, j, DTW_SYNC_FAULT_SENSOR_FROZEN, f->run_start_s, stamp, recv,
+            fmin(0.99, f->live_at_run));
+
+    // no torque: the effort is ~0 while the joint needs one
+    bool low = !isnan(f->tau_fast) && fabs(f->tau_fast) <= fmax(FDI_NO_TORQUE_FLOOR_NM,
+                                                               FDI_NO_TORQUE_SHARE * f->expected);
+    if (!low)
+      f->low_eff_s = NAN;
+    else if (isnan(f->low_eff_s))
+      f->low_eff_s = stamp;
+    // shadow: the twin's effort is a healthy joint's; mirror: only the model's,
+    // which a coupled motion can briefly cancel (held longer below). A small
+    // expected torque proves nothing: a stalled host shifts robot and twin in
+    // time, and a fault elsewhere in the chain changes what the twin does.
+    bool shadow_ref = s->shadow && !isnan(s->twin_eff_at[j]);
+    bool notorque = warm && low && f->expected > s->set.fdi_torque_floor_nm && !chain_faulted(s, j);
+    if (!notorque)
+      f->cand_notorque_s = NAN;
+    else if (isnan(f->cand_notorque_s))
+      f->cand_notorque_s = stamp;
+    if (notorque && stamp - f->cand_notorque_s >= (shadow_ref ? hold : FDI_NO_TORQUE_MIRROR_HOLDS * hold))
+      latch(s, j, DTW_SYNC_FAULT_NO_TORQUE, f->low_eff_s, stamp, recv,
+            conf_of(f->expected / s->set.fdi_torque_floor_nm));
+
+    // torque residual
+    if (isnan(f->r) || fabs(f->r) < 0.5 * f->thr) f->quiet_s = stamp;
+    bool above = warm && !isnan(f->r) && fabs(f->r) > f->thr && !low;
+    if (!above) {
+      f->cand_resid_s = NAN;
+      f->cand_vmax = 0;
+    } else {
+      if (isnan(f->cand_resid_s)) f->cand_resid_s = stamp;
+      f->cand_vmax = fmax(f->cand_vmax, fabs(f->v_f));
+    }
+  }
+
+  // residual verdicts: only the chain's strongest joint speaks for it
+  for (size_t j = 0; j < n; j++) {
+    dtw__sync_fdi_joint_t *f = &s->fdi[j];
+    if (isnan(f->cand_resid_s) || stamp - f->cand_resid_s < hold) continue;
+    double top_ratio, second_ratio;
+    if (chain_top(s, s->joint_group[j], &top_ratio, &second_ratio) != (int)j) continue;
+    bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
+    bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
+    double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
+    if (alone && still)
+      latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
+    else
+      latch(s, j, DTW_SYNC_FAULT_EXTERNAL_LOAD, onset, stamp, recv,
+            conf_of(top_ratio) * (alone ? 0.7 : 1.0));
+  }
+
+  for (size_t j = 0; j < n; j++) update_health(s, j, stamp);
+}
+
+/* ---- report -------------------------------------------------------------------- */
+
+void dtw__sync_fdi_report(dtw_sync_t *s) {
+  dtw_sync_report_t *r = &s->rep;
+  r->n_faults = 0;
+  r->have_model = s->dyn != NULL;
+  memcpy(r->faults_detected, s->faults_detected, sizeof r->faults_detected);
+  // latched faults in detection order (selection: n is small)
+  uint64_t last = 0;
+  while (r->n_faults < DTW_SYNC_MAX_FAULTS) {
+    int best = -1;
+    for (size_t j = 0; j < s->n_joints; j++) {
+      const dtw__sync_fdi_joint_t *f = &s->fdi[j];
+      if (f->fault.kind == DTW_SYNC_FAULT_NONE || f->order <= last) continue;
+      if (best < 0 || f->order < s->fdi[best].order) best = (int)j;
+    }
+    if (best < 0) break;
+    r->faults[r->n_faults++] = s->fdi[best].fault;
+    last = s->fdi[best].order;
+  }
+  for (size_t j = 0; j < s->n_joints && j < DTW_MAX_JOINTS; j++) {
+    r->joints[j].fault = s->fdi[j].fault.kind;
+    r->joints[j].residual_nm = s->fdi[j].r;
+    r->joints[j].residual_limit_nm = s->fdi[j].thr;
+  }
+}

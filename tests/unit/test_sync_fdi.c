@@ -1,0 +1,214 @@
+/* Fault isolation of src/sync (sync_fdi.c) and the feed-age rules: each
+ * signature with a stand-in model, the latch across re-syncs, and a dead twin
+ * read as STALE. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "dtw/msgs.h"
+#include "test_sync_util.h"
+
+/* A stand-in model: each joint needs GRAV N m to hold, nothing else. */
+#define GRAV 5.0
+static int model_calls;
+static int fake_model(void *ctx, const double *q, const double *qd, const double *qdd,
+                      double *tau, double *grav) {
+  (void)ctx;
+  (void)q;
+  (void)qd;
+  (void)qdd;
+  model_calls++;
+  for (size_t j = 0; j < NJ; j++) {
+    if (tau != NULL) tau[j] = GRAV;
+    if (grav != NULL) grav[j] = GRAV;
+  }
+  return 0;
+}
+
+/* Per-sample noise: a live encoder never repeats a reading. */
+static double noise(uint64_t *x) {
+  *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+  return ((double)(*x >> 11) * 0x1.0p-53 - 0.5) * 1e-3;
+}
+
+typedef struct rig {
+  dtw_sync_t *s;
+  uint64_t rng;
+  double frozen_q;         /* NaN: joint `bad` is live */
+  int bad;                 /* joint with the fault, -1 none */
+  double bad_effort;       /* its effort (others report GRAV) */
+  double twin_effort;      /* the twin's effort on every joint */
+  bool twin_alive;
+} rig_t;
+
+/* 2 ms of robot and twin: stamps = t, received 1 ms later. */
+static void feed(rig_t *r, double t) {
+  static dtw_joint_state_msg_t m;
+  double pos[NJ], vel[NJ];
+  for (size_t j = 0; j < NJ; j++) {
+    pos[j] = 0.1 + noise(&r->rng);
+    vel[j] = noise(&r->rng);
+  }
+  if (r->twin_alive) {
+    sync_msg_all(&m, t, pos, vel);
+    m.n_effort = NJ;
+    for (size_t j = 0; j < NJ; j++) m.effort[j] = r->twin_effort;
+    assert_int_equal(dtw_sync_on_twin_sample(r->s, &m, t + 0.0005), 0);
+  }
+  if (r->bad >= 0 && !isnan(r->frozen_q)) {
+    pos[r->bad] = r->frozen_q;
+    vel[r->bad] = 0;
+  }
+  sync_msg_all(&m, t, pos, vel);
+  m.n_effort = NJ;
+  for (size_t j = 0; j < NJ; j++) m.effort[j] = GRAV;
+  if (r->bad >= 0) m.effort[r->bad] = r->bad_effort;
+  assert_int_equal(dtw_sync_on_robot_sample(r->s, &m, t + 0.001, NULL), 0);
+}
+
+/* Run from t0 to t1 (2 ms samples, 10 Hz ticks); returns the end time. */
+static double run(rig_t *r, double t0, double t1) {
+  double t = t0;
+  for (; t < t1 - 1e-9; t += 0.002) {
+    feed(r, t);
+    if (fmod(t + 1e-9, 0.1) < 0.002) dtw_sync_tick(r->s, t + 0.001);
+  }
+  return t;
+}
+
+static rig_t rig_new(bool shadow, bool model) {
+  dtw_sync_settings_t st = sync_settings();
+  snprintf(st.mode, sizeof st.mode, "%s", shadow ? "shadow" : "mirror");
+  rig_t r = {.s = sync_new(&st), .rng = 42, .frozen_q = NAN, .bad = -1, .bad_effort = GRAV,
+             .twin_effort = GRAV, .twin_alive = true};
+  if (model) dtw_sync_set_dynamics(r.s, fake_model, NULL);
+  return r;
+}
+
+static const dtw_sync_report_t *report(rig_t *r) {
+  static dtw_sync_report_t rep;
+  dtw_sync_report(r->s, &rep);
+  return &rep;
+}
+
+static void test_nominal_quiet(void **state) {
+  (void)state;
+  rig_t r = rig_new(true, true);
+  model_calls = 0;
+  run(&r, 0, 5);
+  const dtw_sync_report_t *p = report(&r);
+  assert_int_equal(p->state, DTW_SYNC_SYNCED);
+  assert_int_equal(p->n_faults, 0);
+  assert_true(p->have_model);
+  assert_true(model_calls > 2000);
+  assert_near(p->joints[J_LEFT_KNEE].residual_nm, 0, 1e-9);
+  dtw_sync_destroy(r.s);
+}
+
+static void test_frozen_sensor(void **state) {
+  (void)state;
+  rig_t r = rig_new(false, false);  // no model: a frozen reading needs none
+  double t = run(&r, 0, 2);
+  r.bad = J_LEFT_ANKLE_PITCH;
+  r.frozen_q = 0.1234;
+  double onset = t;
+  t = run(&r, t, t + 0.2);
+  const dtw_sync_report_t *p = report(&r);
+  assert_int_equal(p->state, DTW_SYNC_FAULT);
+  assert_int_equal(p->n_faults, 1);
+  assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_SENSOR_FROZEN);
+  assert_int_equal(p->faults[0].joint, J_LEFT_ANKLE_PITCH);
+  assert_near(p->faults[0].onset_stamp_s, onset, 0.0021);
+  assert_true(p->faults[0].detected_stamp_s - onset < 0.1);
+  assert_non_null(strstr(p->faults[0].text, "left_ankle_pitch sensor frozen"));
+  // the status key/values carry it
+  dtw_sync_kv_t kv[64];
+  int n = dtw_sync_report_kv(p, -1, kv, 64);
+  bool seen = false;
+  for (int i = 0; i < n; i++)
+    if (strcmp(kv[i].key, "fault_joint") == 0) seen = strcmp(kv[i].value, "left_ankle_pitch") == 0;
+  assert_true(seen);
+  // latched while present: seconds later, and across a re-sync
+  dtw_sync_resync_done(r.s, t);
+  t = run(&r, t, t + 3);
+  assert_int_equal(report(&r)->n_faults, 1);
+  assert_int_equal(report(&r)->state, DTW_SYNC_FAULT);
+  // the reading comes back: cleared only after fdi_clear_s of health
+  r.frozen_q = NAN;
+  t = run(&r, t, t + 1.0);
+  assert_int_equal(report(&r)->n_faults, 1);
+  run(&r, t, t + 1.5);
+  assert_int_equal(report(&r)->n_faults, 0);
+  assert_int_equal(report(&r)->state, DTW_SYNC_SYNCED);
+  assert_int_equal(report(&r)->faults_detected[DTW_SYNC_FAULT_SENSOR_FROZEN], 1);
+  dtw_sync_destroy(r.s);
+}
+
+static void test_locked_by_residual(void **state) {
+  (void)state;
+  rig_t r = rig_new(false, true);
+  double t = run(&r, 0, 1);
+  // the actuator pushes 30 N m beyond the model, the joint does not move
+  r.bad = J_LEFT_KNEE;
+  r.bad_effort = GRAV + 30;
+  run(&r, t, t + 0.3);
+  const dtw_sync_report_t *p = report(&r);
+  assert_int_equal(p->n_faults, 1);
+  assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_LOCKED);
+  assert_int_equal(p->faults[0].joint, J_LEFT_KNEE);
+  assert_true(p->faults[0].confidence > 0.5);
+  assert_true(p->joints[J_LEFT_KNEE].residual_nm > 20);
+  assert_int_equal(p->joints[J_LEFT_KNEE].fault, DTW_SYNC_FAULT_LOCKED);
+  dtw_sync_destroy(r.s);
+}
+
+static void test_no_torque_shadow(void **state) {
+  (void)state;
+  rig_t r = rig_new(true, true);
+  double t = run(&r, 0, 1);
+  r.bad = J_TORSO;
+  r.bad_effort = 0;  // the twin (and the model) say it needs GRAV
+  run(&r, t, t + 0.3);
+  const dtw_sync_report_t *p = report(&r);
+  assert_int_equal(p->n_faults, 1);
+  assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_NO_TORQUE);
+  assert_int_equal(p->faults[0].joint, J_TORSO);
+  dtw_sync_destroy(r.s);
+}
+
+static void test_dead_twin_is_stale(void **state) {
+  (void)state;
+  // estimate alignment: robot samples would keep matching the last twin sample
+  dtw_sync_settings_t st = sync_settings();
+  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  rig_t r = {.s = sync_new(&st), .rng = 7, .frozen_q = NAN, .bad = -1, .bad_effort = GRAV,
+             .twin_effort = GRAV, .twin_alive = true};
+  double t = run(&r, 0, 2);
+  assert_int_equal(report(&r)->state, DTW_SYNC_SYNCED);
+  r.twin_alive = false;
+  double dead = t;
+  // STALE within the stale timeout (+ one tick), while robot samples still match
+  while (report(&r)->state != DTW_SYNC_STALE && t < dead + 2) t = run(&r, t, t + 0.1);
+  assert_int_equal(report(&r)->state, DTW_SYNC_STALE);
+  assert_true(t - dead <= st.stale_timeout_s + 0.1 + 1e-6);
+  dtw_sync_transition_t tr;
+  assert_int_equal(dtw_sync_last_transition(r.s, &tr), 0);
+  assert_non_null(strstr(tr.text, "twin time has not advanced"));
+  // the twin comes back: SYNCED again
+  r.twin_alive = true;
+  run(&r, t, t + 1);
+  assert_int_equal(report(&r)->state, DTW_SYNC_SYNCED);
+  dtw_sync_destroy(r.s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_nominal_quiet),      cmocka_unit_test(test_frozen_sensor),
+      cmocka_unit_test(test_locked_by_residual), cmocka_unit_test(test_no_torque_shadow),
+      cmocka_unit_test(test_dead_twin_is_stale),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
