@@ -14,6 +14,8 @@
  * Options: --seed N (1), --after S (seconds run after the onset, 3),
  * --nominal S (seconds of the fault-free run per mode, 3600), --mode shadow|mirror|both,
  * --joint NAME (only this joint's cases), --verbose (one line per case),
+ * --effort-noise NM (normal noise on the reported effort: a drive whose
+ * disabled state reads as noise around 0 rather than an exact 0),
  * --baseline (no fault isolation: only DIVERGED and its worst joint count, as
  * before the fault report existed). */
 #include <math.h>
@@ -62,6 +64,7 @@ typedef struct fcase {
 typedef struct result {
   bool detected, isolated, kind_ok, at_end, false_alarm, unobservable;
   double latency_s, tick_latency_s;
+  double effect_s;       /* no torque: first time the joint is 0.01 rad from the healthy one */
   char named[64], kind[32], why[96];
 } result_t;
 
@@ -77,6 +80,7 @@ typedef struct rig {
   dtw__delay_queue_t q;
   dtw__rng_t rng;
   bool verbose;
+  double effort_noise; /* N m, normal: a drive's current sensor (0: the emulator's exact effort) */
   bool baseline;  /* the comparison before fault isolation: DIVERGED and its worst joint */
 } rig_t;
 
@@ -86,10 +90,16 @@ static int dyn_cb(void *ctx, const double *q, const double *qd, const double *qd
 }
 
 /* One run: faults c (NULL = nominal) in mode shadow/mirror for `dur` seconds. */
+/* The healthy robot's motion, recorded once at 100 Hz: what observability asks. */
+#define REC_HZ 100
+static float *g_rec_q, *g_rec_tau;
+static long g_rec_n;
+
 static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t seed, result_t *res,
                double *nominal_alarms) {
   char err[512];
   memset(res, 0, sizeof *res);
+  res->effect_s = NAN;
   dtw_sync_settings_t set = r->set;
   snprintf(set.mode, sizeof set.mode, "%s", shadow ? "shadow" : "mirror");
   dtw_sync_t *s = NULL;
@@ -140,13 +150,18 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
     if (k % JS_EVERY == 0) {
       // the robot measures now, the sample arrives after the link's latency
       dtw_twin_get_joint_state(r->robot, &r->js);
+      // a joint without torque differs from a healthy one once it needs a torque
+      long ri = (long)(t * REC_HZ + 0.5);
+      if (c != NULL && active && c->kind == F_NO_TORQUE && isnan(res->effect_s) && ri < g_rec_n &&
+          fabs(r->js.position[fj] - g_rec_q[ri * (long)r->n + fj]) > 0.01)
+        res->effect_s = t;
       double *slot = dtw__delay_queue_push(&r->q, t,
                                            t + LATENCY_S + JITTER_S * dtw__rng_uniform(&r->rng));
       if (slot != NULL) {
         for (size_t j = 0; j < r->n; j++) {
           slot[j] = r->js.position[j] + NOISE_POS * dtw__rng_normal(&r->rng);
           slot[r->n + j] = r->js.velocity[j] + NOISE_VEL * dtw__rng_normal(&r->rng);
-          slot[2 * r->n + j] = r->js.effort[j];
+          slot[2 * r->n + j] = r->js.effort[j] + r->effort_noise * dtw__rng_normal(&r->rng);
         }
         if (frozen) {
           slot[fj] = frozen_q;
@@ -229,10 +244,6 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
   return 0;
 }
 
-/* The healthy robot's motion, recorded once at 100 Hz: what observability asks. */
-#define REC_HZ 100
-static float *g_rec_q, *g_rec_tau;
-static long g_rec_n;
 
 static int record_nominal(rig_t *r, double dur) {
   char err[256];
@@ -333,7 +344,14 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
     if (res.detected) {
       n_det++;
       by_kind[cases[i].kind][1]++;
-      elat[n_lat] = res.latency_s - (cases[i].kind == F_LOCK ? cases[i].effect_s - cases[i].onset_s : 0);
+      double effect = cases[i].kind == F_LOCK ? cases[i].effect_s
+                      : cases[i].kind == F_NO_TORQUE && !isnan(res.effect_s) ? res.effect_s
+                                                                              : cases[i].onset_s;
+      // a fault reported before its effect (the effort went to 0 first) counts as at the effect
+      elat[n_lat] = fmax(0, res.latency_s - (effect - cases[i].onset_s));
+      if (r->verbose)
+        printf("    latency from the first observable effect at %.3f s: %.3f s\n", effect,
+               elat[n_lat]);
       lat[n_lat] = res.latency_s;
       tlat[n_lat++] = res.tick_latency_s;
     }
@@ -362,8 +380,8 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
          shadow ? "shadow" : "mirror", n_obs, nc, 100.0 * (double)n_det / d, 1e3 * p50, 1e3 * p95,
          1e3 * tp50, 1e3 * tp95, 100.0 * (double)n_iso / d, 100.0 * (double)n_kind / d,
          100.0 * (double)n_end / d, n_fa);
-  printf("%s: latency from the first observable effect (a lock: when the healthy joint would "
-         "have moved 0.01 rad) p50 %.0f ms p95 %.0f ms\n",
+  printf("%s: latency from the first observable effect (a lock or no torque: when the joint is "
+         "first 0.01 rad from where a healthy one is) p50 %.0f ms p95 %.0f ms\n",
          shadow ? "shadow" : "mirror", 1e3 * ep50, 1e3 * ep95);
   for (int k = 0; k < 4; k++)
     if (by_kind[k][0] > 0)
@@ -386,10 +404,11 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--joint") == 0 && i + 1 < argc) only = argv[++i];
     else if (strcmp(argv[i], "--verbose") == 0) verbose = true;
     else if (strcmp(argv[i], "--baseline") == 0) r.baseline = true;
+    else if (strcmp(argv[i], "--effort-noise") == 0 && i + 1 < argc) r.effort_noise = atof(argv[++i]);
     else {
       fprintf(stderr,
               "usage: bench_faults [--seed N] [--after S] [--nominal S] [--mode shadow|mirror|both] "
-              "[--joint NAME] [--verbose]\n");
+              "[--joint NAME] [--effort-noise NM] [--verbose]\n");
       return 2;
     }
   }

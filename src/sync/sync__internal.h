@@ -22,6 +22,10 @@ typedef struct dtw__sync_fdi_joint {
   uint32_t run_n;           /* samples repeating the previous value */
   double run_start_s;       /* stamp of the first sample carrying the repeated value */
   double live, live_at_run; /* share of samples whose reading changed (slow average) */
+  /* a drive that reports a constant zero effort (disabled drives do) */
+  double last_e, e_live, e_live_at_run, e_run_start_s;
+  uint32_t e_run_n;
+  bool have_e;
   /* filtered signals and the torque residual */
   double v_f, a_f, tau_f;   /* low-passed velocity, its derivative, low-passed effort */
   double v_fast, tau_fast;  /* velocity, effort low-passed 4x faster: "now" */
@@ -29,7 +33,8 @@ typedef struct dtw__sync_fdi_joint {
   double quiet_s;           /* last stamp the residual was below half its threshold */
   double low_eff_s;         /* stamp the effort fell to ~0 (NaN: it is not) */
   /* candidates: stamp the condition started, NaN = not holding */
-  double cand_resid_s, cand_notorque_s;
+  double cand_resid_s, cand_notorque_s, cand_dead_s;
+  double twin_peak;         /* shadow: decaying peak of the twin's |effort| (N m) */
   double cand_vmax;         /* largest |v_f| since cand_resid_s */
   /* latched fault */
   dtw_sync_fault_t fault;   /* kind NONE = none */

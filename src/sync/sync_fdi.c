@@ -42,6 +42,13 @@
 /* no torque: holds the model-only test needs (mirror: a coupled motion can
  * cancel gravity for a while) */
 #define FDI_NO_TORQUE_MIRROR_HOLDS 5
+/* no torque seen as a joint off its command (shadow): the twin's effort peak
+ * (decaying with this time constant) must exceed this, so a joint that needs
+ * almost nothing proves nothing */
+#define FDI_TWIN_PEAK_S 0.25
+#define FDI_DEAD_MIN_DEMAND_NM 0.2
+/* ... and the robot's joint this share of the alarm threshold away from the twin */
+#define FDI_DEAD_OFF_SHARE 0.15
 /* a second joint of the chain above this share of the first's ratio: a load */
 #define FDI_CHAIN_SHARE 0.5
 
@@ -65,8 +72,9 @@ void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx) {
 static void joint_reset_filters(dtw__sync_fdi_joint_t *f) {
   f->v_f = f->a_f = f->tau_f = f->v_fast = f->tau_fast = NAN;
   f->r = f->thr = f->expected = NAN;
-  f->quiet_s = f->low_eff_s = f->cand_resid_s = f->cand_notorque_s = NAN;
+  f->quiet_s = f->low_eff_s = f->cand_resid_s = f->cand_notorque_s = f->cand_dead_s = NAN;
   f->cand_vmax = 0;
+  f->twin_peak = 0;
 }
 
 int dtw__sync_fdi_init(dtw_sync_t *s) {
@@ -145,6 +153,12 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
              name, f->r, F->onset_stamp_s);
     break;
   case DTW_SYNC_FAULT_NO_TORQUE:
+    if (f->e_run_n >= FDI_FROZEN_MIN_REPEATS && !(f->expected > s->set.fdi_torque_floor_nm)) {
+      snprintf(F->text, sizeof F->text,
+               "%s no torque: the drive reports a constant %.2f N m effort; since %.3f s", name,
+               f->last_e, F->onset_stamp_s);
+      break;
+    }
     snprintf(F->text, sizeof F->text,
              "%s no torque: effort %.2f N m where the joint needs %.1f N m; since %.3f s", name,
              f->tau_f, f->expected, F->onset_stamp_s);
@@ -176,7 +190,7 @@ static void update_health(dtw_sync_t *s, size_t j, double stamp) {
   switch (f->fault.kind) {
   case DTW_SYNC_FAULT_SENSOR_FROZEN: healthy = f->run_n == 0; break;
   case DTW_SYNC_FAULT_NO_TORQUE:
-    healthy = isnan(f->low_eff_s) && !isnan(f->tau_f) && resid_ok;
+    healthy = f->e_run_n == 0 && isnan(f->low_eff_s) && !isnan(f->tau_f) && resid_ok;
     break;
   case DTW_SYNC_FAULT_LOCKED:
     // only motion proves a lock is gone; a joint at rest may still be seized
@@ -208,6 +222,23 @@ static void update_health(dtw_sync_t *s, size_t j, double stamp) {
 /* ---- per sample ------------------------------------------------------------- */
 
 /* Frozen reading: bit-identical positions (velocity 0 or absent). */
+/* Zero effort reported unchanged (a disabled drive), on a drive whose effort used to change. */
+static void track_effort(dtw__sync_fdi_joint_t *f, double e, double stamp) {
+  bool same = f->have_e && e == f->last_e && fabs(e) <= FDI_NO_TORQUE_FLOOR_NM;
+  if (same) {
+    if (f->e_run_n == 0) {
+      f->e_run_start_s = stamp;
+      f->e_live_at_run = f->e_live;
+    }
+    f->e_run_n++;
+  } else {
+    if (f->have_e) f->e_live += FDI_LIVE_ALPHA * ((e != f->last_e ? 1.0 : 0.0) - f->e_live);
+    f->e_run_n = 0;
+  }
+  f->last_e = e;
+  f->have_e = true;
+}
+
 static void track_reading(dtw__sync_fdi_joint_t *f, double q, double v, double stamp) {
   bool same = f->have_q && q == f->last_q && (isnan(v) || v == 0);
   if (same) {
@@ -293,6 +324,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
         f->a_f = (f->v_f - prev) / dt;
       }
     }
+    if (has_eff) track_effort(f, msg->effort[k], stamp);
     if (has_eff) {
       double e = msg->effort[k], a4 = restart ? 1.0 : 1.0 - exp(-4.0 * dt / T);
       f->tau_f = isnan(f->tau_f) ? e : f->tau_f + alpha * (e - f->tau_f);
@@ -319,7 +351,10 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     }
     // in shadow mode the twin runs the same command: its effort is what a healthy
     // joint delivers now (the model alone cannot tell free fall from no torque)
-    if (s->shadow && !isnan(s->twin_eff_at[j])) f->expected = fabs(s->twin_eff_at[j]);
+    if (s->shadow && !isnan(s->twin_eff_at[j])) {
+      f->expected = fabs(s->twin_eff_at[j]);
+      f->twin_peak = fmax(f->expected, restart ? 0 : f->twin_peak * exp(-dt / FDI_TWIN_PEAK_S));
+    }
   }
   bool warm = stamp >= s->fdi_warm_s;
 
@@ -351,6 +386,29 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     if (notorque && stamp - f->cand_notorque_s >= (shadow_ref ? hold : FDI_NO_TORQUE_MIRROR_HOLDS * hold))
       latch(s, j, DTW_SYNC_FAULT_NO_TORQUE, f->low_eff_s, stamp, recv,
             conf_of(f->expected / s->set.fdi_torque_floor_nm));
+
+    // a drive reporting exactly the same ~0 effort sample after sample, where its
+    // effort used to change every sample: disabled (works without a model or a twin)
+    if (f->e_run_n >= FDI_FROZEN_MIN_REPEATS && f->e_live_at_run >= FDI_LIVE_MIN &&
+        stamp - f->e_run_start_s >= hold && !chain_faulted(s, j))
+      latch(s, j, DTW_SYNC_FAULT_NO_TORQUE, f->e_run_start_s, stamp, recv,
+            fmin(0.99, f->e_live_at_run));
+
+    // no torque on a joint that needs little: a healthy actuator pushes against a
+    // position error (its controller's gain times the error), a dead one reports
+    // ~0 while the joint drifts off what the twin, under the same command, does
+    bool dead = warm && shadow_ref && !isnan(f->tau_fast) && !isnan(s->cur_pos[j]) &&
+                fabs(f->tau_fast) <= fmax(FDI_NO_TORQUE_FLOOR_NM, FDI_NO_TORQUE_SHARE * f->twin_peak) &&
+                f->twin_peak > FDI_DEAD_MIN_DEMAND_NM &&
+                s->cur_pos[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad &&
+                !chain_faulted(s, j);
+    if (!dead)
+      f->cand_dead_s = NAN;
+    else if (isnan(f->cand_dead_s))
+      f->cand_dead_s = stamp;
+    if (dead && stamp - f->cand_dead_s >= hold)
+      latch(s, j, DTW_SYNC_FAULT_NO_TORQUE, isnan(f->low_eff_s) ? f->cand_dead_s : f->low_eff_s,
+            stamp, recv, conf_of(s->cur_pos[j] / (FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad)));
 
     // torque residual
     if (isnan(f->r) || fabs(f->r) < 0.5 * f->thr) f->quiet_s = stamp;

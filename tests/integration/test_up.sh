@@ -64,13 +64,14 @@ if [[ -n $url ]]; then
   expect 1 'FAIL' -- "$DTWIN" health --endpoint "$url" --no-graph --timeout 2
 fi
 
-# 2. a locked knee: DIVERGED naming left_knee after the fault (robot clock)
+# 2. a locked knee: FAULT naming left_knee and the kind, after the fault (robot clock)
 start_up "$tmp/b.log" --lock-joint left_knee@4 --set sync.resync_threshold_rad=0
 check "fault injected" wait_for "$tmp/b.log" 'left_knee locked at t=4' 30
-check "DIVERGED reported" wait_for "$tmp/b.log" 'SYNCED -> DIVERGED' 20
-line=$(grep -m1 'SYNCED -> DIVERGED' "$tmp/b.log")
+check "FAULT reported" wait_for "$tmp/b.log" 'SYNCED -> FAULT' 20
+line=$(grep -m1 'SYNCED -> FAULT' "$tmp/b.log")
 echo "    $line"
-check "the knee is named" grep -q 'left_knee' <<<"$line"
+check "the knee is named, as locked" grep -q 'left_knee locked' <<<"$line"
+check "the status line keeps the fault" wait_for "$tmp/b.log" 'sync FAULT .*FAULT left_knee locked' 10
 stamp=$(sed -nE 's/.*robot stamp ([0-9.]+) s.*/\1/p' <<<"$line")
 echo "    detected at robot stamp ${stamp:-?} s, the fault at 4 s"
 check "detected after the fault (at robot stamp ${stamp:-?} s)" \
