@@ -283,6 +283,12 @@ void dtw_sub_destroy(dtw_sub_t *sub);
  * and counted (dtw_sub_stats), so the caller can log and count it and call
  * again for the next one. No allocation in steady state. */
 int dtw_sub_take(dtw_sub_t *sub, void *msg);
+/* The publishing writer (a DDS instance handle, unique per matched writer in
+ * this participant) of the sample the last dtw_sub_take or on_msg delivered
+ * or refused; JointState subscriptions only, 0 for others or before any.
+ * Lets a node tell several publishers on one topic apart. */
+uint64_t dtw_sub_last_writer(const dtw_sub_t *sub);
+/* Number of matched publications (>= 0) or DTW_EDDS. */
 int dtw_sub_matched_count(const dtw_sub_t *sub);
 int dtw_sub_wait_matched(const dtw_sub_t *sub, int n, int64_t timeout_ns);
 void dtw_sub_stats(const dtw_sub_t *sub, dtw_bus_stats_t *out);

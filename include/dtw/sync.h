@@ -169,7 +169,10 @@ typedef enum {
   X(REFUSED_NO_POSITION, "refused_no_position", "no positions")                                \
   X(REFUSED_NONFINITE, "refused_nonfinite", "NaN or infinite position or velocity")            \
   X(REFUSED_DUPLICATE, "refused_duplicate", "a joint named twice")                             \
-  X(REFUSED_NO_KNOWN_JOINT, "refused_no_known_joint", "no name is a twin joint")
+  X(REFUSED_NO_KNOWN_JOINT, "refused_no_known_joint", "no name is a twin joint")              \
+  X(REFUSED_STAMP_FUTURE, "refused_stamp_future",                                              \
+    "stamp ahead of the robot's clock as its feed established it (by more than "               \
+    "DTW_SYNC_STAMP_JUMP_S): never mixed into the comparison or the re-sync state")
 
 typedef enum {
 #define DTW__SYNC_OUTCOME_ENUM(name, text, help) DTW_SYNC_##name,
@@ -177,6 +180,11 @@ typedef enum {
 #undef DTW__SYNC_OUTCOME_ENUM
   DTW_SYNC_OUTCOME_COUNT
 } dtw_sync_outcome_t;
+
+/* A robot stamp more than this ahead of the robot clock its feed established
+ * (the fastest arrival seen) is refused; one more than this behind the newest
+ * means the robot's clock restarted. */
+#define DTW_SYNC_STAMP_JUMP_S 1.0
 
 /* Fault kinds the isolation tells apart: X(name, text, what the operator checks). */
 #define DTW_SYNC_FAULT_KINDS(X)                                                                \
@@ -424,6 +432,8 @@ typedef struct dtw_sync_report {
   /* counters since create */
   uint64_t robot_samples;        /* received, refused included */
   uint64_t twin_samples, twin_refused, twin_clock_resets;
+  uint64_t robot_clock_resets;   /* robot stamps jumped back (a robot restarted): state, clock
+                                    offset and fault filters started again */
   uint64_t outcomes[DTW_SYNC_OUTCOME_COUNT];
   uint64_t unknown_names;        /* robot names that are no twin joint (occurrences) */
   char last_unknown_name[DTW_NAME_MAX];

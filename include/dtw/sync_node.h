@@ -79,6 +79,9 @@ extern const dtw_param_table_t dtw_sync_node_param_table;
   X(ROBOT_NO_KNOWN_JOINT, "no_known_joint", "robot: no name is a twin joint")                \
   X(ROBOT_MALFORMED, "malformed", "robot: the bus could not decode or validate it")          \
   X(ROBOT_TOO_LARGE, "too_large", "robot: more joints than DTW_MAX_JOINTS")                  \
+  X(ROBOT_STAMP_FUTURE, "stamp_future", "robot: stamp far ahead of the feed's clock")         \
+  X(ROBOT_OTHER_PUBLISHER, "other_publisher",                                                 \
+    "robot: from a second publisher on the robot topic (the first keeps the feed)")          \
   X(TWIN_INVALID, "invalid", "twin: sizes, NaN, duplicates or no known joint")               \
   X(TWIN_MALFORMED, "malformed", "twin: the bus could not decode or validate it")            \
   X(TWIN_TOO_LARGE, "too_large", "twin: more joints than DTW_MAX_JOINTS")
@@ -115,6 +118,8 @@ typedef struct dtw_sync_node_stats {
   uint64_t ticks;
   double time_in_state_s[DTW_SYNC_STATE_COUNT]; /* accumulated tick to tick */
   int matched;                                 /* 1 once both subscriptions have a publisher */
+  int robot_publishers;                        /* publishers matched on the robot topic */
+  uint64_t robot_publisher_changes;            /* the feed passed to another publisher */
 } dtw_sync_node_stats_t;
 
 typedef struct dtw_sync_node dtw_sync_node_t;

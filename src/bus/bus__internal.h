@@ -154,7 +154,8 @@ dds_return_t dtw__take_serialized(dds_entity_t reader, dtw_cdr_buf_t *buf, bool 
  * encapsulation header, as Cyclone stores it: validated and in native byte
  * order) or, for !valid (dispose/unregister without data), NULL/0. The bytes
  * are Cyclone's and valid only during the call. */
-typedef void (*dtw__cdr_fn_t)(const uint8_t *cdr, size_t len, bool valid, void *arg);
+typedef void (*dtw__cdr_fn_t)(const uint8_t *cdr, size_t len, bool valid, uint64_t writer,
+                              void *arg);
 #define DTW__TAKE_BATCH 32
 /* dds_takecdr up to max (<= DTW__TAKE_BATCH) samples at once and pass each
  * to fn without copying (no Cyclone lock held during fn). Returns the number

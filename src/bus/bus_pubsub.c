@@ -39,6 +39,7 @@ struct dtw_sub {
   char topic[DTW_ROS_NAME_BUF];
   dtw_sub_options_t opt;
   dtw_bus_stats_t stats;
+  uint64_t last_writer; /* writer of the last JointState sample taken (0: unknown) */
   void *sample;  /* generated sample Cyclone reads into; its buffers are reused */
   void *plain;   /* plain struct delivered to the callback */
   dtw_joint_trajectory_msg_t traj; /* plain trajectory for the callback */
@@ -455,10 +456,11 @@ typedef struct {
   int refused;                /* code of the last refused sample, 0 if none */
 } js_take_t;
 
-static void js_sample(const uint8_t *cdr, size_t len, bool valid, void *arg) {
+static void js_sample(const uint8_t *cdr, size_t len, bool valid, uint64_t writer, void *arg) {
   js_take_t *t = arg;
   dtw_sub_t *sub = t->sub;
   if (!valid) return;
+  sub->last_writer = writer;
   int rc = dtw__js_decode(cdr, len, t->msg);
   if (rc < 0) {
     count_refusal(&sub->stats, rc);
@@ -519,6 +521,8 @@ static int sub_dispatch(dtw__ep_t *ep) {
     count++;
   }
 }
+
+uint64_t dtw_sub_last_writer(const dtw_sub_t *sub) { return sub != NULL ? sub->last_writer : 0; }
 
 int dtw_sub_matched_count(const dtw_sub_t *sub) {
   dds_subscription_matched_status_t st;

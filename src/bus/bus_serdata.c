@@ -46,10 +46,10 @@ dds_return_t dtw__take_cdr_each(dds_entity_t reader, uint32_t max, dtw__cdr_fn_t
       size_t sz = ddsi_serdata_size(sds[i]);
       /* the default serdata is contiguous: a reference, not a copy */
       struct ddsi_serdata *held = ddsi_serdata_to_ser_ref(sds[i], 0, sz, &ref);
-      fn(ref.iov_base, ref.iov_len, true, arg);
+      fn(ref.iov_base, ref.iov_len, true, infos[i].publication_handle, arg);
       ddsi_serdata_to_ser_unref(held, &ref);
     } else {
-      fn(NULL, 0, false, arg);
+      fn(NULL, 0, false, infos[i].publication_handle, arg);
     }
     ddsi_serdata_unref(sds[i]);
   }

@@ -65,6 +65,11 @@ struct dtw_sync_node {
   /* tick schedule on the caller's clock */
   double period_s, next_tick_s, last_tick_s, first_poll_s;
   double robot_newest_stamp_s; /* newest accepted robot stamp; NaN before */
+  /* the robot feed's publisher: samples of others are refused while it lives */
+  uint64_t robot_writer;
+  double robot_writer_seen_s;
+  uint64_t robot_clock_resets_seen;
+  int publishers_logged;
   dtw_bus_stats_t robot_bus_seen, twin_bus_seen;
   dtw_sync_node_stats_t st;
   dtw__log_limiter_t limit_robot, limit_twin;
@@ -81,7 +86,7 @@ struct dtw_sync_node {
     dtw_gauge_t *joint_err[DTW_MAX_JOINTS];
     dtw_gauge_t *group_rms[DTW_SYNC_MAX_GROUPS], *overall_rms, *overall_vel_rms;
     dtw_histogram_t *latency;
-    dtw_gauge_t *clock_offset, *sample_age, *rate;
+    dtw_gauge_t *clock_offset, *sample_age, *rate, *publishers;
     dtw_counter_t *resyncs[DTW_SYNC_NODE_RESYNC_REASON_COUNT];
     dtw_counter_t *transitions[DTW_SYNC_STATE_COUNT];
     dtw_counter_t *recv_robot, *recv_twin, *pub_status, *pub_set_state, *srv_resync;
@@ -96,7 +101,7 @@ static void register_metrics(dtw_sync_node_t *n) {
   if (reg == NULL) return;
   const char *fqn = n->fqn;
   n->m.state = dtw_metrics_gauge(reg, "dtwin_sync_state",
-                                 "Sync state: 0 NO_DATA, 1 SYNCED, 2 DIVERGED, 3 STALE", "node",
+                                 "Sync state: 0 NO_DATA, 1 SYNCED, 2 DIVERGED, 3 STALE, 4 FAULT", "node",
                                  fqn);
   for (int st = 0; st < DTW_SYNC_STATE_COUNT; st++) {
     n->m.state_info[st] = dtw_metrics_gauge(reg, "dtwin_sync_state_info",
@@ -125,6 +130,11 @@ static void register_metrics(dtw_sync_node_t *n) {
       reg, "dtwin_sync_clock_offset_seconds",
       "Minimum receive - stamp over the window: robot clock offset + minimum latency", "node",
       fqn);
+  n->m.publishers = dtw_metrics_gauge(
+      reg, "dtwin_sync_robot_publishers",
+      "Publishers matched on the robot topic; more than 1 is a feed problem (only the first "
+      "one's samples are compared)",
+      "node", fqn);
   n->m.sample_age = dtw_metrics_gauge(reg, "dtwin_sync_robot_sample_age_seconds",
                                       "Time since the last accepted robot sample", "node", fqn);
   n->m.rate = dtw_metrics_gauge(reg, "dtwin_sync_robot_message_rate_hz",
@@ -457,6 +467,7 @@ static dtw_sync_node_refusal_t robot_refusal(dtw_sync_outcome_t oc) {
   case DTW_SYNC_REFUSED_NONFINITE: return DTW_SYNC_NODE_REFUSED_ROBOT_NONFINITE;
   case DTW_SYNC_REFUSED_DUPLICATE: return DTW_SYNC_NODE_REFUSED_ROBOT_DUPLICATE;
   case DTW_SYNC_REFUSED_NO_KNOWN_JOINT: return DTW_SYNC_NODE_REFUSED_ROBOT_NO_KNOWN_JOINT;
+  case DTW_SYNC_REFUSED_STAMP_FUTURE: return DTW_SYNC_NODE_REFUSED_ROBOT_STAMP_FUTURE;
   default: return DTW_SYNC_NODE_REFUSED_ROBOT_MALFORMED;
   }
 }
@@ -468,11 +479,38 @@ static void forward(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   }
 }
 
+/* One robot, one feed: the first publisher keeps it until it has been silent
+ * for the stale timeout; samples of another are refused, never compared. */
+static bool from_feed_publisher(dtw_sync_node_t *n, double now_s) {
+  uint64_t w = dtw_sub_last_writer(n->robot);
+  if (w == 0 || w == n->robot_writer) {
+    n->robot_writer_seen_s = now_s;
+    return true;
+  }
+  if (n->robot_writer == 0 || !(now_s - n->robot_writer_seen_s <= n->ss.stale_timeout_s)) {
+    if (n->robot_writer != 0) {
+      n->st.robot_publisher_changes++;
+      DTW_WARN(LOG, "%s: the feed passes to another publisher (the previous one was silent "
+               "for %.1f s)", n->robot_topic, now_s - n->robot_writer_seen_s);
+    }
+    n->robot_writer = w;
+    n->robot_writer_seen_s = now_s;
+    return true;
+  }
+  refuse(n, DTW_SYNC_NODE_REFUSED_ROBOT_OTHER_PUBLISHER, 1);
+  dtw__log_limited(&n->limit_robot, DTW_LOG_WARN, LOG,
+                   "%s has %d publishers: samples of the second are refused (two robots, or "
+                   "two dtwin systems, on one topic?)",
+                   n->robot_topic, dtw_sub_matched_count(n->robot));
+  return false;
+}
+
 static void take_robot(dtw_sync_node_t *n, double now_s) {
   char err[256];
   while (dtw_sub_take(n->robot, &n->in) == 1) {
     n->st.robot_received++;
     dtw_counter_add(n->m.recv_robot, 1);
+    if (!from_feed_publisher(n, now_s)) continue;
     if (n->sync == NULL) {
       /* nothing to compare with yet; mirror mode still drives the twin */
       n->st.robot_before_twin++;
@@ -568,6 +606,7 @@ static void update_metrics(dtw_sync_node_t *n) {
   dtw_gauge_set(n->m.overall_rms, r->overall.pos_rms_rad);
   dtw_gauge_set(n->m.overall_vel_rms, r->overall.vel_rms_rad_s);
   dtw_gauge_set(n->m.clock_offset, r->clock_offset_s);
+  dtw_gauge_set(n->m.publishers, n->st.robot_publishers);
   dtw_gauge_set(n->m.sample_age, r->since_robot_s);
   dtw_gauge_set(n->m.rate, r->rate_hz);
 }
@@ -610,6 +649,16 @@ static void publish_status(dtw_sync_node_t *n) {
   set_text(st->message, r->state_name);
   set_text(st->hardware_id, n->s.robot_namespace);
   put_kv(st, n->kv, split, (size_t)nkv);
+  if (st->n_values < DTW_DIAG_MAX_VALUES) {
+    dtw_diag_kv_t *kv = &st->values[st->n_values++];
+    set_text(kv->key, "robot_publishers");
+    snprintf(kv->value, sizeof kv->value, "%d", n->st.robot_publishers);
+  }
+  if (n->st.robot_publishers > 1) {
+    st->level = DTW_DIAG_WARN > st->level ? DTW_DIAG_WARN : st->level;
+    snprintf(st->message, sizeof st->message, "%s; feed problem: %d publishers on %.60s",
+             r->state_name, n->st.robot_publishers, n->robot_topic);
+  }
   bool unknown = r->state == DTW_SYNC_NO_DATA || r->state == DTW_SYNC_STALE;
   for (size_t g = 0; g < r->n_groups && d->n_status < DTW_DIAG_MAX_STATUS; g++) {
     st = &d->status[d->n_status++];
@@ -660,6 +709,16 @@ static void tick(dtw_sync_node_t *n, double now_s) {
   mirror_bus_refusals(n, n->twin, &n->twin_bus_seen, DTW_SYNC_NODE_REFUSED_TWIN_MALFORMED,
                       DTW_SYNC_NODE_REFUSED_TWIN_TOO_LARGE, n->m.recv_twin);
   n->st.matched = dtw_sub_matched_count(n->robot) > 0 && dtw_sub_matched_count(n->twin) > 0;
+  n->st.robot_publishers = dtw_sub_matched_count(n->robot);
+  if (n->st.robot_publishers > 1 && n->st.robot_publishers != n->publishers_logged)
+    DTW_WARN(LOG, "%s has %d publishers: a feed problem (only the first one's samples are "
+             "compared)", n->robot_topic, n->st.robot_publishers);
+  n->publishers_logged = n->st.robot_publishers;
+  if (n->rep.robot_clock_resets > n->robot_clock_resets_seen) {
+    DTW_WARN(LOG, "%s: the robot's clock jumped back (a restarted robot): its state, clock "
+             "offset and fault filters start again", n->robot_topic);
+    n->robot_clock_resets_seen = n->rep.robot_clock_resets;
+  }
   dtw_health_set_ready(n->ready, n->st.matched);
   update_metrics(n);
   publish_status(n);

@@ -100,6 +100,7 @@ struct dtw_sync {
   /* latest robot state by joint (newest stamp wins) */
   double *rob_pos, *rob_vel, *rob_stamp;  /* rob_stamp NaN: never named */
   double rob_newest_stamp;
+  double rob_lat_min;       /* fastest arrival (recv - stamp) of the current robot clock; NaN */
 
   /* fault isolation */
   dtw__sync_fdi_joint_t *fdi;   /* n_joints */
@@ -128,6 +129,7 @@ struct dtw_sync {
 
   /* counters */
   uint64_t robot_samples, twin_samples, twin_refused, twin_clock_resets, unknown_names;
+  uint64_t robot_clock_resets;
   uint64_t outcomes[DTW_SYNC_OUTCOME_COUNT];
   char last_unknown_name[DTW_NAME_MAX];
 
@@ -149,6 +151,9 @@ void dtw__sync_twin_clear(dtw_sync_t *s);
 void dtw__sync_stats_add(dtw_sync_t *s, size_t j, double t, double pos_err, double vel_err);
 /* Empty the error buckets and arrival ring. */
 void dtw__sync_stats_reset(dtw_sync_t *s);
+/* The robot's clock restarted: forget its latest state, its clock relation
+ * (offset, arrivals, error window) and restart the fault filters. */
+void dtw__sync_robot_clock_restart(dtw_sync_t *s);
 /* Record an accepted robot sample's arrival. */
 void dtw__sync_arrival_add(dtw_sync_t *s, double recv_s, double latency_s, double offset_cand_s);
 /* Fill the statistics part of s->rep at now (errors, latency, rate, gaps) and

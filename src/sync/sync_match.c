@@ -100,6 +100,15 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
 
 /* ---- robot samples ------------------------------------------------------ */
 
+void dtw__sync_robot_clock_restart(dtw_sync_t *s) {
+  for (size_t j = 0; j < s->n_joints; j++)
+    s->rob_pos[j] = s->rob_vel[j] = s->rob_stamp[j] = s->cur_pos[j] = s->cur_vel[j] = NAN;
+  s->rob_newest_stamp = s->rob_lat_min = NAN;
+  if (s->estimate_offset) s->offset_s = NAN;
+  dtw__sync_stats_reset(s);
+  s->fdi_prev_stamp_s = NAN;  // the filters restart on the next sample
+}
+
 /* Keep each joint's newest value (by stamp) for dtw_sync_latest_robot_state. */
 static void update_latest(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp) {
   for (size_t k = 0; k < msg->n_name; k++) {
@@ -207,8 +216,23 @@ int dtw_sync_on_robot_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, do
              msg->name[first_unknown]);
   }
 
+  // a stamp far ahead of the robot's clock as its feed established it would poison
+  // the clock offset and the state a re-sync uses: refused; one far behind the
+  // newest is a restarted robot: what was learned of the old clock goes
+  double stamp = dtw_time_to_s(msg->stamp), lat = recv_time_s - stamp;
+  if (!isnan(s->rob_lat_min) && lat < s->rob_lat_min - DTW_SYNC_STAMP_JUMP_S) {
+    o = DTW_SYNC_REFUSED_STAMP_FUTURE;
+    if (outcome != NULL) *outcome = o;
+    s->outcomes[o]++;
+    return DTW_EINVAL;
+  }
+  if (!isnan(s->rob_newest_stamp) && stamp < s->rob_newest_stamp - DTW_SYNC_STAMP_JUMP_S) {
+    s->robot_clock_resets++;
+    dtw__sync_robot_clock_restart(s);
+  }
+  if (isnan(s->rob_lat_min) || lat < s->rob_lat_min) s->rob_lat_min = lat;
+
   // liveness, latency, alignment candidate, latest state: every accepted sample
-  double stamp = dtw_time_to_s(msg->stamp);
   if (isnan(s->first_robot_recv_s)) s->first_robot_recv_s = recv_time_s;
   s->last_robot_recv_s = recv_time_s;
   double cand = s->twin_len > 0 ? twin_at(s, s->twin_len - 1)->stamp_s - stamp : NAN;

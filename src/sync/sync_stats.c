@@ -200,6 +200,8 @@ static void snapshot_arrivals(dtw_sync_t *s, double now_s) {
   if (s->estimate_offset && !isnan(cand_min)) s->offset_s = cand_min;
 
   double lat_min = dtw__sync_select(s->scratch, n, 0);
+  // the feed's clock as the window shows it: a plausibility bound that may rise again
+  s->rob_lat_min = lat_min;
   r->latency_median_s = dtw__sync_select(s->scratch, n, (n - 1) / 2);
   r->latency_p99_s = dtw__sync_select(s->scratch, n, (size_t)ceil(0.99 * (double)n) - 1);
   r->clock_offset_s = lat_min;
@@ -244,6 +246,7 @@ void dtw__sync_stats_snapshot(dtw_sync_t *s, double now_s) {
   r->twin_samples = s->twin_samples;
   r->twin_refused = s->twin_refused;
   r->twin_clock_resets = s->twin_clock_resets;
+  r->robot_clock_resets = s->robot_clock_resets;
   memcpy(r->outcomes, s->outcomes, sizeof r->outcomes);
   r->unknown_names = s->unknown_names;
   memcpy(r->last_unknown_name, s->last_unknown_name, DTW_NAME_MAX);

@@ -291,6 +291,71 @@ static void test_latest_robot_state(void **state) {
   assert_int_equal(out.n_velocity, 0);  // hip had none
 }
 
+/* A robot sample stamped far ahead (a bad clock, a replay) is refused and
+ * poisons neither the clock offset nor the state a re-sync would use. */
+static void test_future_stamp_refused(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = sync_settings();
+  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  dtw_sync_t *s = sync_new(&st);
+  dtw_sync_report_t *r = malloc(sizeof *r);
+  dtw_joint_state_msg_t out;
+  for (int k = 0; k < 100; k++) {
+    double t = 0.01 * k;
+    twin_uniform(s, t, t + 0.0005, 0.1 * t, 0.1);
+    robot_uniform(s, t, t + 0.002, 0.1 * t, 0.1);
+  }
+  // stamped 60 s ahead, arriving now
+  dtw_joint_state_msg_t m;
+  sync_msg_uniform(&m, 61.0, 5.0, 0.0);
+  dtw_sync_outcome_t o = DTW_SYNC_MATCHED;
+  assert_int_equal(dtw_sync_on_robot_sample(s, &m, 1.0, &o), DTW_EINVAL);
+  assert_int_equal(o, DTW_SYNC_REFUSED_STAMP_FUTURE);
+  assert_true(dtw_sync_outcome_refused(o));
+  assert_string_equal(dtw_sync_outcome_name(o), "refused_stamp_future");
+  assert_int_equal(dtw_sync_latest_robot_state(s, &out), 0);
+  assert_near(dtw_time_to_s(out.stamp), 0.99, 1e-9);
+  assert_near(out.position[0], 0.099, 1e-12);
+  // the feed goes on as before: matched, the offset where it was
+  twin_uniform(s, 1.0, 1.0005, 0.1, 0.1);
+  assert_int_equal(robot_uniform(s, 1.0, 1.002, 0.1, 0.1), DTW_SYNC_MATCHED);
+  sync_report_at(s, 1.01, r);
+  assert_near(r->time_offset_s, 0.0, 0.001);
+  assert_int_equal(r->outcomes[DTW_SYNC_REFUSED_STAMP_FUTURE], 1);
+  free(r);
+  dtw_sync_destroy(s);
+}
+
+/* A robot restarted with a younger clock: its new samples become the state a
+ * re-sync uses, and the old clock's offset is not kept. */
+static void test_robot_clock_restart(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = sync_settings();
+  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  dtw_sync_t *s = sync_new(&st);
+  dtw_sync_report_t *r = malloc(sizeof *r);
+  dtw_joint_state_msg_t out;
+  // robot clock 100 s ahead of twin time, then the robot restarts at 0
+  for (int k = 0; k < 100; k++) {
+    double t = 0.01 * k;
+    twin_uniform(s, t, t + 0.0005, 0.2, 0.0);
+    robot_uniform(s, 100.0 + t, t + 0.002, 0.2, 0.0);
+  }
+  for (int k = 100; k < 200; k++) {
+    double t = 0.01 * k;
+    twin_uniform(s, t, t + 0.0005, 0.2, 0.0);
+    robot_uniform(s, t - 1.0, t + 0.002, 0.2, 0.0);
+  }
+  sync_report_at(s, 2.0, r);
+  assert_int_equal(r->robot_clock_resets, 1);
+  assert_near(r->time_offset_s, 1.0, 0.003);
+  assert_int_equal(dtw_sync_latest_robot_state(s, &out), 0);
+  assert_near(dtw_time_to_s(out.stamp), 0.99, 1e-9);
+  assert_true(r->outcomes[DTW_SYNC_MATCHED] >= 190);
+  free(r);
+  dtw_sync_destroy(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_interpolates_between_samples, setup, teardown),
@@ -303,6 +368,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_twin_clock_restart_and_repeat, setup, teardown),
       cmocka_unit_test(test_offset_estimate),
       cmocka_unit_test_setup_teardown(test_latest_robot_state, setup, teardown),
+      cmocka_unit_test(test_future_stamp_refused),
+      cmocka_unit_test(test_robot_clock_restart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
