@@ -2,9 +2,12 @@
  *
  * A loop that advances simulated time by period_s per step runs at a
  * real-time factor rtf: step k ends no earlier than start + k*period/rtf on
- * the monotonic clock (rtf 0: as fast as possible, never sleeps). If the loop
- * falls behind that schedule by more than max_lag_ns it does not burst to
- * catch up: the schedule restarts from now and an overrun is counted.
+ * the monotonic clock (rtf 0: as fast as possible, never sleeps). A loop that
+ * falls behind (a stall) runs unpaced until it is on schedule again, so that
+ * simulated time stays locked to the wall clock and two paced processes (robot
+ * and twin) keep the clock relation they started with; falling behind by more
+ * than max_lag_ns counts one overrun per episode, and by more than catch_up_ns
+ * the schedule restarts from now instead (too far to catch up).
  * It also measures the achieved real-time factor and step durations over a
  * sliding window (DTW_PACER_WINDOW_NS, in DTW_PACER_SLOTS slots) and keeps a
  * histogram of step durations for export (Prometheus-style buckets).
@@ -29,7 +32,8 @@ extern const int64_t dtw_pacer_bucket_le_ns[DTW_PACER_NBUCKETS];
 
 #define DTW_PACER_WINDOW_NS INT64_C(1000000000) /* statistics window: 1 s */
 #define DTW_PACER_SLOTS 20                      /* of 50 ms each */
-#define DTW_PACER_MAX_LAG_NS INT64_C(100000000) /* default resync bound: 100 ms */
+#define DTW_PACER_MAX_LAG_NS INT64_C(100000000) /* default overrun bound: 100 ms */
+#define DTW_PACER_CATCH_UP_NS INT64_C(2000000000) /* default catch-up bound: 2 s */
 
 typedef int64_t (*dtw_pacer_now_fn)(void *user);
 typedef void (*dtw_pacer_sleep_until_fn)(int64_t deadline_ns, void *user);
@@ -48,6 +52,7 @@ typedef struct dtw_pacer {
   int64_t period_ns;
   double rtf;              /* 0 = as fast as possible */
   int64_t max_lag_ns;
+  int64_t catch_up_ns;
   dtw_pacer_now_fn now;    /* default: dtw_clock_mono_ns */
   dtw_pacer_sleep_until_fn sleep_until; /* default: dtw_clock_sleep_until_ns */
   void *clock_user;
@@ -58,7 +63,8 @@ typedef struct dtw_pacer {
   uint64_t anchor_steps;   /* steps ended since the anchor */
   int64_t step_start_ns;
   /* statistics */
-  uint64_t steps, overruns;
+  uint64_t steps, overruns, schedule_restarts;
+  int behind;              /* in an overrun episode (more than max_lag_ns behind) */
   int64_t last_ns;
   int64_t last_slot;       /* window slot of the last step's end */
   int64_t sleep_total_ns;
@@ -69,7 +75,8 @@ typedef struct dtw_pacer {
 
 typedef struct dtw_pacer_stats {
   uint64_t steps;            /* steps ended since init */
-  uint64_t overruns;         /* resyncs after falling behind by more than max_lag_ns */
+  uint64_t overruns;         /* episodes of falling behind by more than max_lag_ns */
+  uint64_t schedule_restarts; /* of those, behind by more than catch_up_ns: not caught up */
   double rtf_target;         /* 0 = as fast as possible */
   double rtf_achieved;       /* simulated / wall time over the window (0 before any step):
                                 steps marked stalled do not count as simulated time */
@@ -103,9 +110,10 @@ void dtw_pacer_end_step(dtw_pacer_t *p);
 /* The step just ended did not advance simulated time (the physics failed and
  * restarted): it still counts as a step, but not in rtf_achieved. */
 void dtw_pacer_step_stalled(dtw_pacer_t *p);
-/* Sleep until the scheduled end of the last step (nothing if rtf is 0 or on
- * time). Falling behind by more than max_lag_ns restarts the schedule from
- * now and counts an overrun. Returns the ns slept (0 if none). */
+/* Sleep until the scheduled end of the last step (nothing if rtf is 0 or
+ * behind: the steps then run back to back until on schedule). Falling behind
+ * by more than max_lag_ns counts an overrun, by more than catch_up_ns
+ * restarts the schedule from now. Returns the ns slept (0 if none). */
 int64_t dtw_pacer_wait(dtw_pacer_t *p);
 
 /* Snapshot of the statistics at the current time of p's clock. */

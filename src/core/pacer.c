@@ -33,6 +33,7 @@ int dtw_pacer_init(dtw_pacer_t *p, double period_s, double rtf) {
   if (p->period_ns <= 0) return DTW_EINVAL;
   p->rtf = rtf;
   p->max_lag_ns = DTW_PACER_MAX_LAG_NS;
+  p->catch_up_ns = DTW_PACER_CATCH_UP_NS;
   p->now = real_now;
   p->sleep_until = real_sleep_until;
   for (int i = 0; i < DTW_PACER_SLOTS; i++) p->slots[i].index = -1;
@@ -105,14 +106,21 @@ int64_t dtw_pacer_wait(dtw_pacer_t *p) {
   /* simulated ns since the anchor, stretched by 1/rtf */
   double sim_ns = (double)p->anchor_steps * (double)p->period_ns;
   int64_t deadline = p->anchor_ns + (int64_t)llround(sim_ns / p->rtf);
-  if (t - deadline > p->max_lag_ns) {
-    /* too far behind: restart the schedule instead of running unpaced to catch up */
+  int64_t lag = t - deadline;
+  if (lag > p->max_lag_ns && !p->behind) {
     p->overruns++;
+    p->behind = 1;
+  }
+  if (lag > p->catch_up_ns) {
+    /* too far behind to catch up: the schedule restarts from now */
+    p->schedule_restarts++;
     p->anchor_ns = t;
     p->anchor_steps = 0;
+    p->behind = 0;
     return 0;
   }
-  if (deadline <= t) return 0;
+  if (deadline <= t) return 0; /* behind: the next steps run back to back */
+  p->behind = 0;
   p->sleep_until(deadline, p->clock_user);
   p->sleep_total_ns += deadline - t;
   return deadline - t;
@@ -122,6 +130,7 @@ void dtw_pacer_stats(const dtw_pacer_t *p, dtw_pacer_stats_t *out) {
   memset(out, 0, sizeof *out);
   out->steps = p->steps;
   out->overruns = p->overruns;
+  out->schedule_restarts = p->schedule_restarts;
   out->rtf_target = p->rtf;
   out->step_last_ns = p->last_ns;
   out->sleep_total_ns = p->sleep_total_ns;

@@ -26,7 +26,9 @@ int dtw_runner_init(dtw_runner_t *r, const dtw_node_host_t *host, const char *fq
     r->steps = dtw_metrics_counter(m, "dtwin_sim_steps_total", "Loop steps run", "node", fqn);
     r->overruns = dtw_metrics_counter(
         m, "dtwin_pacing_overruns_total",
-        "Times the loop fell more than 100 ms behind its schedule and restarted it", "node", fqn);
+        "Times the loop fell more than 100 ms behind its schedule (caught up by running back "
+        "to back, or restarted beyond 2 s)",
+        "node", fqn);
   }
   return 0;
 }

@@ -329,7 +329,7 @@ int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *join
   dtw__sync_stats_reset(s);
 
   s->last_twin_recv_s = s->first_robot_recv_s = s->last_robot_recv_s = NAN;
-  s->last_match_recv_s = s->rob_newest_stamp = s->rob_lat_min = NAN;
+  s->last_match_recv_s = s->rob_newest_stamp = s->rob_lat_min = s->twin_interval_s = NAN;
   s->last_twin_stamp_s = s->twin_stamp_advanced_recv_s = NAN;
   s->offset_s = estimate ? NAN : settings->time_offset_s;
   s->state = DTW_SYNC_NO_DATA;

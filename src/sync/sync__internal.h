@@ -100,6 +100,7 @@ struct dtw_sync {
   /* latest robot state by joint (newest stamp wins) */
   double *rob_pos, *rob_vel, *rob_stamp;  /* rob_stamp NaN: never named */
   double rob_newest_stamp;
+  double twin_interval_s;   /* typical recv interval of advancing twin samples; NaN */
   double rob_lat_min;       /* fastest arrival (recv - stamp) of the current robot clock; NaN */
 
   /* fault isolation */

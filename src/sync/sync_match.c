@@ -92,6 +92,10 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
   s->last_twin_recv_s = recv_time_s;
   // a twin that republishes one stamp is alive on the bus but not running
   if (isnan(s->last_twin_stamp_s) || stamp != s->last_twin_stamp_s) {
+    // typical interval between advancing twin samples (slow average; gaps capped)
+    double gap = recv_time_s - s->twin_stamp_advanced_recv_s;
+    if (gap >= 0 && gap < 1.0)
+      s->twin_interval_s = isnan(s->twin_interval_s) ? gap : s->twin_interval_s + 0.01 * (gap - s->twin_interval_s);
     s->last_twin_stamp_s = stamp;
     s->twin_stamp_advanced_recv_s = recv_time_s;
   }
@@ -235,7 +239,13 @@ int dtw_sync_on_robot_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, do
   // liveness, latency, alignment candidate, latest state: every accepted sample
   if (isnan(s->first_robot_recv_s)) s->first_robot_recv_s = recv_time_s;
   s->last_robot_recv_s = recv_time_s;
-  double cand = s->twin_len > 0 ? twin_at(s, s->twin_len - 1)->stamp_s - stamp : NAN;
+  // the clock relation is learned only from a twin that is running now: while it
+  // stalls its newest stamp falls behind, and a stall would move the estimate by
+  // its length and shift the comparison for a whole window after it caught up
+  bool twin_fresh = !isnan(s->twin_interval_s) &&
+                    recv_time_s - s->twin_stamp_advanced_recv_s <= 3.0 * s->twin_interval_s + 0.005;
+  double cand =
+      s->twin_len > 0 && twin_fresh ? twin_at(s, s->twin_len - 1)->stamp_s - stamp : NAN;
   dtw__sync_arrival_add(s, recv_time_s, recv_time_s - stamp, cand);
   if (s->estimate_offset && !isnan(cand) && (isnan(s->offset_s) || cand < s->offset_s))
     s->offset_s = cand;

@@ -147,14 +147,27 @@ static void test_falling_behind_resyncs(void **state) {
   fake_clock_t c;
   init_fake(&p, &c, 0.001, 1.0);
   for (int i = 0; i < 5; i++) step(&p, &c, 200 * US);
-  /* a 150 ms hiccup: beyond the 100 ms bound, so no burst afterwards */
+  /* a 150 ms hiccup: an overrun (beyond 100 ms), caught up by running back to back:
+   * ~188 steps of 0.8 ms slack repay it, the overrun counted once */
   assert_int_equal(step(&p, &c, 150 * MS), 0);
   dtw_pacer_stats_t st;
   dtw_pacer_stats(&p, &st);
   assert_int_equal(st.overruns, 1);
   int sleeps = c.sleeps;
+  for (int i = 0; i < 180; i++) assert_int_equal(step(&p, &c, 200 * US), 0);
+  assert_int_equal(c.sleeps, sleeps);
+  int64_t slept0 = 0;
+  for (int i = 0; i < 20; i++) slept0 = step(&p, &c, 200 * US);
+  assert_int_equal(slept0, 800 * US);
+  dtw_pacer_stats(&p, &st);
+  assert_int_equal(st.overruns, 1);
+  assert_int_equal(st.schedule_restarts, 0);
+  /* a 3 s stall is beyond the catch-up bound: the schedule restarts, no burst */
+  assert_int_equal(step(&p, &c, 3000 * MS), 0);
   assert_int_equal(step(&p, &c, 200 * US), 800 * US);
-  assert_int_equal(c.sleeps, sleeps + 1);
+  dtw_pacer_stats(&p, &st);
+  assert_int_equal(st.overruns, 2);
+  assert_int_equal(st.schedule_restarts, 1);
 
   /* a 50 ms hiccup is within the bound: the next steps catch up without sleeping */
   assert_int_equal(step(&p, &c, 50 * MS), 0);
@@ -162,7 +175,7 @@ static void test_falling_behind_resyncs(void **state) {
   for (int i = 0; i < 50; i++) assert_int_equal(step(&p, &c, 200 * US), 0);
   assert_int_equal(c.sleeps, sleeps);
   dtw_pacer_stats(&p, &st);
-  assert_int_equal(st.overruns, 1);
+  assert_int_equal(st.overruns, 2); /* the two above; 50 ms is no overrun */
   /* ~62 steps of 0.8 ms slack repay 49 ms: on schedule again, sleeping */
   int64_t slept = 0;
   for (int i = 0; i < 20; i++) slept = step(&p, &c, 200 * US);
