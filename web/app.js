@@ -193,6 +193,7 @@ function setup(sc) {
     $("pair").onchange = () => { location.search = `?pair=${$("pair").value}`; };
   }
   pair = sc.pairs[Math.min(S.pair, sc.pairs.length - 1)];
+  S.pairRobotNs = pair.robot_ns;
   robot = buildRobot(sc.model, false);
   twin = buildRobot(sc.model, true);
   const trackR = rtfTracker("rtfRobot"), trackT = rtfTracker("rtfTwin");
@@ -215,6 +216,7 @@ function onTF(buf) {
     }
   }
   for (const [, inst] of insts) compose(inst);
+  S.posed = { robot: robot.bodies.filter((b) => b.posed).length, twin: twin.bodies.filter((b) => b.posed).length };
 }
 
 // World poses from the tree (a parent body comes before its children).
