@@ -71,7 +71,7 @@ config-files: build
 IMAGE ?= localhost/dtwin
 BASE_IMAGE ?= localhost/debian:bookworm
 IMAGE_INPUTS = CMakeLists.txt cmake idl include src apps models config tests/CMakeLists.txt tests/unit tests/data \
-  deploy/Containerfile .containerignore
+  deploy/Containerfile .containerignore web/index.html web/app.js web/cdr.js web/style.css web/package-lock.json
 IMAGE_SOURCE_HASH = $(shell find $(IMAGE_INPUTS) -type f -not -name '*.swp' -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 
 .PHONY: image image-hash deploy-local
