@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,49 @@ static void test_input(void **state) {
   dtw_viewer_get_stats(v, &st);
   assert_int_equal(st.closed_malformed, 10);
   assert_int_equal(st.clients_now, 0);
+  dtw_viewer_destroy(v);
+}
+
+static int fake_asset(dtw_viewer_t *v, const char *uri, uint8_t **data, size_t *len, char *why,
+                      size_t whylen, void *user) {
+  (void)v;
+  (void)user;
+  if (strcmp(uri, "package://p/a.stl") != 0) {
+    snprintf(why, whylen, "no such asset");
+    return DTW_ENOENT;
+  }
+  *data = malloc(3);
+  memcpy(*data, "STL", 3);
+  *len = 3;
+  return 0;
+}
+
+/* fetchAsset: answered with opcode 4 (status 0 + data, or 1 + the reason);
+ * a request without uri and requestId closes the client. */
+static void test_fetch_asset(void **state) {
+  (void)state;
+  dtw_viewer_options_t o = {.name = "t", .read_only = true};
+  dtw_viewer_callbacks_t cb = {.on_fetch_asset = fake_asset};
+  dtw_viewer_t *v = NULL;
+  assert_int_equal(dtw_viewer_create(&o, &cb, NULL, &v, NULL, 0), 0);
+  dtw__vsession_t *s = dtw__vsession_open(v, NULL);
+  assert_non_null(memmem(s->head->data + DTW__VIEWER_PRE, s->head->len, "\"assets\"", 8));
+  while (s->head) free(dtw__vsession_pop(s));
+  static const char ok[] = "{\"op\":\"fetchAsset\",\"uri\":\"package://p/a.stl\",\"requestId\":7}";
+  assert_int_equal(dtw__vsession_input(v, s, (const uint8_t *)ok, sizeof ok - 1, false), 0);
+  static const uint8_t want_ok[] = {4, 7, 0, 0, 0, 0, 0, 0, 0, 0, 'S', 'T', 'L'};
+  assert_non_null(s->head);
+  assert_int_equal(s->head->len, sizeof want_ok);
+  assert_memory_equal(s->head->data + DTW__VIEWER_PRE, want_ok, sizeof want_ok);
+  free(dtw__vsession_pop(s));
+  static const char no[] = "{\"op\":\"fetchAsset\",\"uri\":\"file:///etc/passwd\",\"requestId\":8}";
+  assert_int_equal(dtw__vsession_input(v, s, (const uint8_t *)no, sizeof no - 1, false), 0);
+  static const uint8_t want_no[] = {4, 8, 0, 0, 0, 1, 13, 0, 0, 0};
+  assert_memory_equal(s->head->data + DTW__VIEWER_PRE, want_no, sizeof want_no);
+  assert_memory_equal(s->head->data + DTW__VIEWER_PRE + 10, "no such asset", 13);
+  dtw__vsession_free(v, s);
+  assert_true(feed(v, "{\"op\":\"fetchAsset\",\"uri\":5,\"requestId\":1}") < 0);
+  assert_true(feed(v, "{\"op\":\"fetchAsset\",\"uri\":\"x\"}") < 0);
   dtw_viewer_destroy(v);
 }
 
@@ -232,6 +276,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_input),
       cmocka_unit_test(test_read_only),
+      cmocka_unit_test(test_fetch_asset),
       cmocka_unit_test(test_queue_drops_oldest),
       cmocka_unit_test(test_joint_state_decode),
       cmocka_unit_test(test_kinematics_and_tf),
