@@ -163,32 +163,33 @@ static void test_errors_with_lines(void **state) {
   expect_error(HEAD GAINS "    frobnicate: true\n", DTW_EPARSE,
                ":14: frobnicate: unknown parameter");
   expect_error(HEAD GAINS "    allow_partial_joints_goal: maybe\n", DTW_EPARSE,
-               ":14: allow_partial_joints_goal: expected true or false, got 'maybe'");
+               ":14: allow_partial_joints_goal: 'maybe' is not a boolean (expected true or false)");
   expect_error(HEAD GAINS "    open_loop_control: [1]\n", DTW_EPARSE,
-               ":14: open_loop_control: expected true or false, got a sequence");
-  expect_error(HEAD GAINS "    interpolation_method: cubic\n", DTW_EPARSE,
-               ":14: interpolation_method: 'cubic' is not splines or none");
+               ":14: open_loop_control: got a sequence (expected true or false)");
+  expect_error(HEAD GAINS "    interpolation_method: cubic\n", DTW_ERANGE,
+               ":14: interpolation_method: 'cubic' is not a valid choice (expected one of: "
+               "splines, none)");
   expect_error(HEAD GAINS "    constraints:\n      goal_time: -1\n", DTW_ERANGE,
-               ":15: constraints.goal_time: -1 is out of range [0, 3600]");
+               ":15: constraints.goal_time: -1 is out of range (expected a number in [0, 3600])");
   expect_error(HEAD GAINS "    constraints:\n      j3: {goal: 0.1}\n", DTW_EPARSE,
                ":15: constraints.j3: 'j3' is not one of the controller's joints");
   expect_error(HEAD GAINS "    constraints:\n      j1: {goal: 0.1, path: 1}\n", DTW_EPARSE,
                ":15: constraints.j1.path: unknown parameter (trajectory, goal)");
   expect_error(HEAD GAINS "    max_points: 0\n", DTW_ERANGE,
-               ":14: max_points: 0 is out of range [1, 100000]");
+               ":14: max_points: 0 is out of range (expected an integer in [1, 100000])");
   // gains
   expect_error(HEAD "    gains:\n      j1: {p: 10.0}\n", DTW_EPARSE,
                ":8: gains: joint 'j2' has no gains (the effort interface needs p, d...)");
   expect_error(HEAD "    gains:\n      j1: {p: -5.0}\n      j2: {p: 1}\n", DTW_ERANGE,
-               ":12: gains.j1.p: -5 is out of range [0, 1e+06]");
+               ":12: gains.j1.p: -5.0 is out of range (expected a number in [0, 1000000])");
   expect_error(HEAD "    gains:\n      j1: {p: 1, kp: 5}\n      j2: {p: 1}\n", DTW_EPARSE,
                ":12: gains.j1.kp: unknown parameter (p, i, d, i_clamp, ff_velocity_scale)");
   expect_error(HEAD "    gains:\n      j1: {d: 5}\n      j2: {p: 1}\n", DTW_EPARSE,
                ":12: gains.j1: missing p");
   expect_error(HEAD "    gains:\n      j1: {p: '5'}\n      j2: {p: 1}\n", DTW_EPARSE,
-               ":12: gains.j1.p: expected a number, got the quoted string '5'");
+               ":12: gains.j1.p: '5' is a quoted string (expected a number in [0, 1000000])");
   expect_error(HEAD "    gains:\n      j1: {p: .nan}\n      j2: {p: 1}\n", DTW_ERANGE,
-               ":12: gains.j1.p: .nan is not a finite number");
+               ":12: gains.j1.p: NaN is not allowed (expected a number in [0, 1000000])");
   expect_error(HEAD "    gains:\n      wrist: {p: 1}\n", DTW_EPARSE,
                ":12: gains.wrist: 'wrist' is not one of the controller's joints");
   // interfaces
@@ -214,7 +215,8 @@ static void test_errors_with_lines(void **state) {
   expect_error("arm:\n  parameters: {}\n", DTW_EPARSE,
                ":2: arm.parameters: unknown key (expected ros__parameters)");
   expect_error("controller_manager:\n  ros__parameters:\n    update_rate: 0\n", DTW_ERANGE,
-               ":3: controller_manager.update_rate: 0 is out of range [1, 100000]");
+               ":3: controller_manager.update_rate: 0 is out of range (expected an integer in "
+               "[1, 100000])");
   expect_error("controller_manager:\n  ros__parameters:\n    arm:\n      type: "
                "forward_command_controller/ForwardCommandController\n",
                DTW_EUNSUP,
