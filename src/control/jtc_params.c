@@ -176,23 +176,24 @@ int dtw_jtc_config_docs(FILE *out) {
         "Generated from the parameter tables in src/control/control__jtc_params.h by\n"
         "`dtwin config docs controllers`; do not edit by hand (`make config-files`).\n\n"
         "A ros2_control parameter file, read as ros2_controllers' joint_trajectory_controller\n"
-        "reads it: the controller is the first `controller_manager` entry of type `" DTW_JTC_TYPE
-        "` (or the one `sim.controller` names). A key not listed here is an error naming\n"
-        "file:line; other top-level nodes and `controller_manager` entries are ignored.\n\n"
-        "### controller_manager: ros__parameters\n\n",
+        "reads it. The controller is the one `sim.controller` names, which the\n"
+        "`controller_manager` must list with type\n`" DTW_JTC_TYPE "`.\n"
+        "A key not listed here is an error naming file:line; other top-level nodes and\n"
+        "`controller_manager` entries are ignored.\n\n"
+        "### `controller_manager: ros__parameters`\n\n",
         out);
   int rc = dtw_param_write_md(&dtw__jtc_manager_table, out);
   fputs("| `<controller>.type` | string | required | `" DTW_JTC_TYPE
-        "` | Names the controller |\n\n### <controller>: ros__parameters\n\n",
+        "` | Names the controller |\n\n### `<controller>: ros__parameters`\n\n",
         out);
   if (rc == 0) rc = dtw_param_write_md(&dtw__jtc_param_table, out);
   fprintf(out, "| `joints` | list of strings | required | 1..%d distinct names of 1..%d "
                "characters | The joints the controller drives, in this order |\n",
           DTW_MAX_JOINTS, DTW_NAME_MAX - 1);
   fputs(structured_rows, out);
-  fputs("\n### constraints.<joint>\n\n", out);
+  fputs("\n### `constraints.<joint>`\n\n", out);
   if (rc == 0) rc = dtw_param_write_md(&dtw__jtc_tolerance_table, out);
-  fputs("\n### gains.<joint>\n\n", out);
+  fputs("\n### `gains.<joint>`\n\n", out);
   if (rc == 0) rc = dtw_param_write_md(&dtw__jtc_gain_table, out);
   fputs("\n### Accepted and ignored\n\n", out);
   if (rc == 0) rc = dtw_param_write_md(&dtw__jtc_ignored_table, out);
