@@ -113,8 +113,9 @@ expect 0 'ok kubernetes pods: 2/2 Running and Ready' -- cat "$work/wait.out"
 cp "$DTW_TEST_DATA/health/pods_crashloop.json" "$api/api/v1/namespaces/dtwin/pods"
 t0=$SECONDS
 expect 1 'FAIL kubernetes pods: 1/3' -- "$DTWIN" health "${stand_in[@]}" --wait 4
-# at its deadline: not before it, and not long after (a loaded machine may add seconds)
-expect 0 '' -- test $((SECONDS - t0)) -ge 3 -a $((SECONDS - t0)) -le 20
+# at its deadline (a round that would end past it is not started): not long after
+# it either, with room for a loaded machine
+expect 0 '' -- test $((SECONDS - t0)) -ge 2 -a $((SECONDS - t0)) -le 20
 # with --kubernetes and no --endpoint, the pods' *-http ports are the endpoints
 cat >"$api/api/v1/namespaces/dtwin/pods" <<PODS
 {"kind": "PodList", "items": [{"metadata": {"name": "dtwin-sim-0"},
