@@ -62,6 +62,10 @@ lint:
 config-files: build
 	$(BUILD)/apps/dtwin/dtwin config dump > config/dtwin.yaml
 	$(BUILD)/apps/dtwin/dtwin config docs > docs/config.md
+	{ sed '/^<!-- BEGIN generated: dtwin config docs controllers/,$$d' docs/controllers.md; \
+	  $(BUILD)/apps/dtwin/dtwin config docs controllers; \
+	  sed '1,/^<!-- END generated: dtwin config docs controllers/d' docs/controllers.md; } > docs/controllers.md.new
+	mv docs/controllers.md.new docs/controllers.md
 
 # Container image (deploy/Containerfile) built with podman from the local Debian
 # base (scripts/make-base-image.sh). Rebuilt only when the sources that go into it
