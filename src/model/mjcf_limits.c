@@ -299,7 +299,10 @@ static const bound_t bounds[] = {
     {"density", -DTW__MAX_DENSITY_KGM3, DTW__MAX_DENSITY_KGM3, "kg/m^3"},
 };
 
-static int check_element(xmlNodePtr e, const char *file, char *err, size_t errlen) {
+/* bounded: also check the physical bounds (worldbody, defaults, mesh assets);
+ * every element gets the finiteness check. */
+static int check_element(xmlNodePtr e, bool bounded, const char *file, char *err,
+                         size_t errlen) {
   for (xmlAttrPtr a = e->properties; a != NULL; a = a->next) {
     const char *an = (const char *)a->name;
     if (names_something(an)) continue;
@@ -319,7 +322,7 @@ static int check_element(xmlNodePtr e, const char *file, char *err, size_t errle
                       file, xmlGetLineNo(e), what, an, (const char *)text);
         break;
       }
-      for (size_t b = 0; b < sizeof bounds / sizeof bounds[0]; b++) {
+      for (size_t b = 0; bounded && b < sizeof bounds / sizeof bounds[0]; b++) {
         if (strcmp(an, bounds[b].attr) != 0 || (v[i] >= bounds[b].lo && v[i] <= bounds[b].hi))
           continue;
         rc = dtw_errf(err, errlen, DTW_EMODEL, "%s:%ld: %s: %s=\"%.40s\": %g %s is outside "
@@ -335,11 +338,11 @@ static int check_element(xmlNodePtr e, const char *file, char *err, size_t errle
   return 0;
 }
 
-static int check_tree(xmlNodePtr n, const char *file, char *err, size_t errlen) {
+static int check_tree(xmlNodePtr n, bool bounded, const char *file, char *err, size_t errlen) {
   for (; n != NULL; n = n->next) {
     if (n->type != XML_ELEMENT_NODE) continue;
-    int rc = check_element(n, file, err, errlen);
-    if (rc == 0) rc = check_tree(n->children, file, err, errlen);
+    int rc = check_element(n, bounded, file, err, errlen);
+    if (rc == 0) rc = check_tree(n->children, bounded, file, err, errlen);
     if (rc != 0) return rc;
   }
   return 0;
@@ -348,15 +351,22 @@ static int check_tree(xmlNodePtr n, const char *file, char *err, size_t errlen) 
 int dtw__mjcf_check_values(xmlDocPtr doc, const char *file, char *err, size_t errlen) {
   xmlNodePtr root = xmlDocGetRootElement(doc);
   if (root == NULL) return 0;
-  for (xmlNodePtr sec = root->children; sec != NULL; sec = sec->next) {
-    int rc = 0;
-    if (is(sec, "worldbody") || is(sec, "default")) {
-      rc = check_tree(sec->children, file, err, errlen);
-    } else if (is(sec, "asset")) {
-      for (xmlNodePtr m = sec->children; m != NULL && rc == 0; m = m->next)
-        if (is(m, "mesh")) rc = check_element(m, file, err, errlen);
+  int rc = check_element(root, false, file, err, errlen);
+  for (xmlNodePtr sec = root->children; sec != NULL && rc == 0; sec = sec->next) {
+    if (sec->type != XML_ELEMENT_NODE) continue;
+    if (is(sec, "asset")) {
+      /* mesh scale is a length factor; texture and hfield sizes are not lengths */
+      rc = check_element(sec, false, file, err, errlen);
+      for (xmlNodePtr m = sec->children; m != NULL && rc == 0; m = m->next) {
+        if (m->type != XML_ELEMENT_NODE) continue;
+        rc = check_element(m, is(m, "mesh"), file, err, errlen);
+        if (rc == 0) rc = check_tree(m->children, false, file, err, errlen);
+      }
+    } else {
+      bool bounded = is(sec, "worldbody") || is(sec, "default");
+      rc = check_element(sec, false, file, err, errlen);
+      if (rc == 0) rc = check_tree(sec->children, bounded, file, err, errlen);
     }
-    if (rc != 0) return rc;
   }
-  return 0;
+  return rc;
 }

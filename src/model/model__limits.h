@@ -74,9 +74,10 @@ int dtw__mjcf_check_limits(xmlDocPtr doc, const char *file, bool implicit,
                            dtw__mjcf_size_t *size, char *err, size_t errlen);
 
 /* Physical bounds and finiteness of the numbers of an MJCF document: every
- * numeric attribute finite; pos, size, fromto within DTW__MAX_LENGTH_M, mass,
- * diaginertia, fullinertia, density within theirs, mass and inertia not
- * negative (worldbody, <default> and <asset> mesh scale). Returns 0 or
+ * numeric attribute anywhere finite; in the worldbody and <default> classes
+ * pos, size, fromto within DTW__MAX_LENGTH_M (sizes not negative), mass,
+ * diaginertia, fullinertia, density within theirs (mass and inertia not
+ * negative); <asset> mesh scale within DTW__MAX_LENGTH_M. Returns 0 or
  * DTW_EMODEL with "file:line: <geom name="x">: ..." in err. */
 int dtw__mjcf_check_values(xmlDocPtr doc, const char *file, char *err, size_t errlen);
 

@@ -271,6 +271,9 @@ static void test_mjcf_values(void **state) {
   /* a default class is checked too, and fine values still load */
   char p[512];
   text_t t = {0};
+  put(&t, "<mujoco model='m'>\n<option gravity='0 0 nan'/>\n<worldbody/></mujoco>\n");
+  assert_refused(save("o.xml", &t, p, sizeof p), NULL, DTW_EMODEL,
+                 "o.xml:2: <option>: gravity=\"0 0 nan\": not a finite number");
   put(&t, "<mujoco model='m'>\n<default><geom size='1e200'/></default>\n<worldbody/></mujoco>\n");
   assert_refused(save("d.xml", &t, p, sizeof p), NULL, DTW_EMODEL,
                  "d.xml:2: <geom>: size=\"1e200\"");
