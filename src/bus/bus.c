@@ -1,5 +1,6 @@
 /* The bus: participant, nodes, QoS profiles, endpoint bookkeeping, dispatch. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,11 @@ int dtw_bus_create(const dtw_bus_options_t *opt_in, dtw_bus_t **out, char *err, 
     dtw_bus_options_default(&opt);
   if (opt.distro != DTW_ROS_HUMBLE && opt.distro != DTW_ROS_JAZZY)
     return dtw_errf(err, errlen, DTW_EINVAL, "unknown ROS distro %d", (int)opt.distro);
+  /* Other processes decide how large a sample is. glibc raises its mmap
+   * threshold up to 32 MiB after freeing a large block, so a 32 MB sample then
+   * lands in a receive thread's heap, whose top malloc_trim never returns: fixed
+   * thresholds keep such blocks in their own mappings, given back when freed. */
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   dtw_bus_t *bus = calloc(1, sizeof *bus);
   if (bus == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "bus: out of memory");
   if ((rc = parse_domain(&opt, &bus->domain_id, err, errlen)) < 0) goto err_domain;
