@@ -3,7 +3,9 @@
  * twin's sim clock when the recording has one), so a run is deterministic.
  * The twin follows the recorded trajectory commands, sync compares the
  * recorded robot joint states with it; the report goes to JSON and HTML
- * (analyze_report.c). */
+ * (analyze_report.c). A `dtwin up --twins N` recording is N such runs, one
+ * per pair, each with its own twin, sync and reader: models are loaded one
+ * after the other, the runs share out over one thread per core. */
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
