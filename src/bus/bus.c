@@ -9,6 +9,7 @@
 #include "bus__internal.h"
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "dtw/typedesc.h"
 
 int dtw__dds_err(char *err, size_t errlen, dds_return_t rc, const char *what, const char *name) {
   return dtw_errf(err, errlen, DTW_EDDS, "%s '%s': %s", what, name ? name : "",
@@ -77,6 +78,21 @@ dds_qos_t *dtw__qos_create_depth(dtw_qos_t profile, bool writer, int depth_overr
   dds_data_representation_id_t xcdr1 = DDS_DATA_REPRESENTATION_XCDR1;
   dds_qset_data_representation(qos, 1, &xcdr1);
   return qos;
+}
+
+void dtw__qos_set_userdata(const dtw_bus_t *bus, dds_qos_t *qos, const char *prefix,
+                           const char *ros_type, const char *part) {
+  char ud[DTW_ROS_NAME_BUF + 96], name[DTW_ROS_NAME_BUF];
+  const char *p = prefix ? prefix : "";
+  const dtw_typedesc_t *td = NULL;
+  /* Iron and later: rmw announces the type's hash with every endpoint (REP-2016) */
+  if (bus->distro == DTW_ROS_JAZZY && ros_type != NULL) {
+    snprintf(name, sizeof name, "%s%s", ros_type, part ? part : "");
+    td = dtw_typedesc_find(name);
+  }
+  if (td == NULL && p[0] == '\0') return;
+  snprintf(ud, sizeof ud, "%s%s%s%s", p, td ? "typehash=" : "", td ? td->rihs01 : "", td ? ";" : "");
+  dds_qset_userdata(qos, ud, strlen(ud));
 }
 
 dds_entity_t dtw__topic_create(dtw_bus_t *bus, const char *dds_topic,
@@ -187,6 +203,7 @@ int dtw_bus_create(const dtw_bus_options_t *opt_in, dtw_bus_t **out, char *err, 
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "bus: out of memory");
     goto err_pp;
   }
+  dtw__qos_set_userdata(bus, qos, NULL, "rmw_dds_common_jazzy/msg/ParticipantEntitiesInfo", NULL);
   bus->graph_writer = dds_create_writer(bus->participant, topic, qos, NULL);
   dds_delete_qos(qos);
   if (bus->graph_writer < 0) {

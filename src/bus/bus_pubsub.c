@@ -96,6 +96,7 @@ int dtw_pub_create(dtw_bus_node_t *node, const char *topic, const char *type, dt
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "publisher '%s': out of memory", full);
     goto err_topic;
   }
+  dtw__qos_set_userdata(node->bus, qos, NULL, t->ros_name, NULL);
   pub->writer = dds_create_writer(node->bus->participant, tp, qos, NULL);
   dds_delete_qos(qos);
   if (pub->writer < 0) {
@@ -330,6 +331,7 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
     dds_delete(tp);
     goto err_nomem;
   }
+  dtw__qos_set_userdata(node->bus, qos, NULL, t->ros_name, NULL);
   sub->reader = dds_create_reader(node->bus->participant, tp, qos, NULL);
   dds_delete_qos(qos);
   dds_delete(tp);
