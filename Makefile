@@ -62,6 +62,10 @@ lint:
 config-files: build
 	$(BUILD)/apps/dtwin/dtwin config dump > config/dtwin.yaml
 	$(BUILD)/apps/dtwin/dtwin config docs > docs/config.md
+	{ sed '/^<!-- BEGIN generated: dtwin config docs controllers/,$$d' docs/controllers.md; \
+	  $(BUILD)/apps/dtwin/dtwin config docs controllers; \
+	  sed '1,/^<!-- END generated: dtwin config docs controllers/d' docs/controllers.md; } > docs/controllers.md.new
+	mv docs/controllers.md.new docs/controllers.md
 
 # Container image (deploy/Containerfile) built with podman from the local Debian
 # base (scripts/make-base-image.sh). Rebuilt only when the sources that go into it
@@ -71,7 +75,7 @@ config-files: build
 IMAGE ?= localhost/dtwin
 BASE_IMAGE ?= localhost/debian:bookworm
 IMAGE_INPUTS = CMakeLists.txt cmake idl include src apps models config tests/CMakeLists.txt tests/unit tests/data \
-  deploy/Containerfile .containerignore
+  deploy/Containerfile .containerignore web/index.html web/app.js web/cdr.js web/style.css web/package-lock.json
 IMAGE_SOURCE_HASH = $(shell find $(IMAGE_INPUTS) -type f -not -name '*.swp' -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 
 .PHONY: image image-hash deploy-local

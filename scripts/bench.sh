@@ -29,7 +29,7 @@ for b in "$build"/bench/bench_*; do
   run "$(basename "$b")" "$b"
 done
 # scripted benchmarks (whole processes)
-for b in scripts/bench_scrape.sh scripts/bench_up.sh scripts/bench_bridge_abuse.sh \
+for b in scripts/bench_scrape.sh scripts/bench_up.sh scripts/bench_bridge_abuse.sh scripts/bench_abuse_http.sh \
   scripts/bench_viewer.sh scripts/bench_mcap.sh; do
   [[ -x "$b" ]] || continue
   run "$(basename "$b" .sh)" "$b" "$build"

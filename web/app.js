@@ -145,7 +145,9 @@ function buildRobot(model, ghost) {
     const mat = ghost
       ? new THREE.MeshStandardMaterial({ color: 0x9fc6ff, transparent: true, opacity: 0.3, depthWrite: false })
       : new THREE.MeshStandardMaterial({ color: 0x33cc55, roughness: 0.6, metalness: 0.1 });
-    return { name: b.name, joint: b.joint, grp, mat };
+    // /tf gives each body relative to its parent body: composed in body order
+    return { name: b.name, joint: b.joint, parent: b.parent, grp, mat, local: null,
+      pos: new THREE.Vector3(), quat: new THREE.Quaternion(), posed: false };
   });
   for (const g of model.geoms) {
     const geo = geometryOf(g, model.meshes);
@@ -191,6 +193,7 @@ function setup(sc) {
     $("pair").onchange = () => { location.search = `?pair=${$("pair").value}`; };
   }
   pair = sc.pairs[Math.min(S.pair, sc.pairs.length - 1)];
+  S.pairRobotNs = pair.robot_ns;
   robot = buildRobot(sc.model, false);
   twin = buildRobot(sc.model, true);
   const trackR = rtfTracker("rtfRobot"), trackT = rtfTracker("rtfTwin");
@@ -204,14 +207,30 @@ function setup(sc) {
 
 function onTF(buf) {
   S.tf++;
+  const insts = [[`${pair.robot_frame}/`, robot], [`${pair.twin_frame}/`, twin]];
   for (const tr of readTF(buf)) {
-    const slash = tr.child.lastIndexOf("/");
-    const prefix = tr.child.slice(0, slash), name = tr.child.slice(slash + 1);
-    const inst = prefix === pair.robot_frame ? robot : prefix === pair.twin_frame ? twin : null;
-    const b = inst && inst.byName.get(name);
-    if (!b) continue;
-    b.grp.position.set(...tr.t);
-    b.grp.quaternion.set(...tr.q);
+    for (const [prefix, inst] of insts) {
+      if (!tr.child.startsWith(prefix)) continue;
+      const b = inst.byName.get(tr.child.slice(prefix.length));
+      if (b) b.local = tr;
+    }
+  }
+  for (const [, inst] of insts) compose(inst);
+  S.posed = { robot: robot.bodies.filter((b) => b.posed).length, twin: twin.bodies.filter((b) => b.posed).length };
+}
+
+// World poses from the tree (a parent body comes before its children).
+function compose(inst) {
+  for (const b of inst.bodies) {
+    if (!b.local) continue;
+    const p = b.parent > 0 ? inst.bodies[b.parent] : null;
+    if (p && !p.posed) continue;
+    b.pos.set(...b.local.t);
+    b.quat.set(...b.local.q);
+    if (p) { b.pos.applyQuaternion(p.quat).add(p.pos); b.quat.premultiply(p.quat); }
+    b.posed = true;
+    b.grp.position.copy(b.pos);
+    b.grp.quaternion.copy(b.quat);
     b.grp.visible = true;
   }
 }
@@ -222,6 +241,20 @@ const STATES = ["NO_DATA", "SYNCED", "DIVERGED", "STALE"];
 let t0 = null;
 function kv(status) { const o = {}; for (const v of status.values) o[v.key] = v.value; return o; }
 
+// The joints to highlight, from one /sync/status message: the one place that
+// reads the sync node's judgement (adapt here when it carries a fault report).
+// Today: the members a group names above its alarm, else the worst joint while
+// DIVERGED.
+function faultJoints(diag, state, overall) {
+  const faulty = [];
+  for (const s of diag.status) {
+    const m = /^above alarm: (.*)$/.exec(s.message);
+    if (m) for (const part of m[1].split(", ")) faulty.push(part.split(" ")[0]);
+  }
+  if (state === "DIVERGED" && faulty.length === 0 && overall.worst_joint) faulty.push(overall.worst_joint);
+  return faulty;
+}
+
 function onStatus(buf) {
   const d = readDiagnosticArray(buf);
   const overall = d.status.find((s) => s.name === "sync: overall");
@@ -230,13 +263,7 @@ function onStatus(buf) {
   S.state = overall.message;
   $("sync-state").textContent = S.state;
   $("sync-state").className = `badge ${S.state}`;
-  // the faulty joints: groups whose message names members above their alarm
-  const faulty = [];
-  for (const s of d.status) {
-    const m = /^above alarm: (.*)$/.exec(s.message);
-    if (m) for (const part of m[1].split(", ")) faulty.push(part.split(" ")[0]);
-  }
-  if (S.state === "DIVERGED" && faulty.length === 0 && o.worst_joint) faulty.push(o.worst_joint);
+  const faulty = faultJoints(d, S.state, o);
   S.faultJoints = faulty;
   $("fault-banner").hidden = faulty.length === 0;
   $("fault-banner").textContent = faulty.length ? `${S.state}: ${faulty.join(", ")}` : "";

@@ -43,9 +43,9 @@ export function readDiagnosticArray(buf) {
 export function readTF(buf) {
   const r = new CdrReader(buf);
   return r.seq((x) => {
-    x.header();
+    const parent = x.header().frame_id;
     const child = x.str();
-    return { child, t: [x.f64(), x.f64(), x.f64()], q: [x.f64(), x.f64(), x.f64(), x.f64()] };
+    return { parent, child, t: [x.f64(), x.f64(), x.f64()], q: [x.f64(), x.f64(), x.f64(), x.f64()] };
   });
 }
 

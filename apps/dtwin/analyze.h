@@ -14,6 +14,7 @@
 typedef struct analyze_opts {
   const char *file, *robot_topic, *command_topic, *prefix;
   const char *twin_ns; /* default command topics: <twin_ns>/.../joint_trajectory */
+  int pair;            /* --pair K (dtwin up --twins N recordings); -1: every pair */
 } analyze_opts_t;
 
 /* One status tick of the time series. */
@@ -43,7 +44,7 @@ typedef struct analyze {
   dtw_twin_t *twin;
   dtw_sync_t *sync;
   size_t n_joints;
-  double dt, next_twin_pub, next_tick, duration_s, twin_rate_hz;
+  double dt, next_twin_pub, next_tick, duration_s, twin_rate_hz, rtf;
   bool twin_clock; /* the twin runs on the recorded twin's clock (dtwin recordings) */
   dtw_joint_state_msg_t twin_js, robot_js;
   dtw_joint_trajectory_msg_t traj;
@@ -59,6 +60,19 @@ typedef struct analyze {
   char unknown[8][DTW_NAME_MAX]; /* robot joint names the model does not have */
   size_t n_unknown;
   dtw_sync_report_t rep;         /* scratch */
+  /* robot joint names of the last message that were checked (most messages
+   * name the same joints: one comparison instead of a search per name) */
+  char checked[DTW_MAX_JOINTS][DTW_NAME_MAX];
+  size_t n_checked;
+  /* one robot/twin pair of a recording (cmd_analyze.c) */
+  int pair;                      /* k of /robot_<k>, /twin_<k>; -1: the recording's only pair */
+  char label[32];                /* "pair 1: " in the summary line, or "" */
+  char prefix_buf[1100], robot_topic_buf[600];
+  struct dtw_mcap_reader *reader;
+  uint64_t t0;
+  int rc;                        /* 0, or the exit code of a failed run */
+  bool corrupt;
+  char read_err[1024];
 } analyze_t;
 
 /* After each sync tick: time series, episodes, statistics. */

@@ -10,6 +10,11 @@
 #include "dtw/version.h"
 
 void analyze_note_names(analyze_t *a, const dtw_joint_state_msg_t *m) {
+  bool same = m->n_name == a->n_checked;
+  for (size_t i = 0; i < m->n_name && same; i++) same = !strcmp(m->name[i], a->checked[i]);
+  if (same) return;
+  a->n_checked = m->n_name;
+  for (size_t i = 0; i < m->n_name; i++) memcpy(a->checked[i], m->name[i], DTW_NAME_MAX);
   for (size_t i = 0; i < m->n_name; i++) {
     bool known = false;
     for (size_t j = 0; j < a->n_joints && !known; j++) known = !strcmp(m->name[i], a->twin_js.name[j]);
@@ -113,6 +118,10 @@ static void write_json(analyze_t *a, FILE *f, const char *read_error) {
   json_str(f, a->twin_settings.model);
   fprintf(f, ",\n  \"robot_topic\": ");
   json_str(f, a->opt.robot_topic);
+  fprintf(f, ",\n  \"twin_namespace\": ");
+  json_str(f, a->opt.twin_ns);
+  if (a->pair >= 0) fprintf(f, ",\n  \"pair\": %d", a->pair);
+  else fprintf(f, ",\n  \"pair\": null");
   fprintf(f, ",\n  \"read_error\": ");
   if (read_error) json_str(f, read_error);
   else fprintf(f, "null");
@@ -289,8 +298,9 @@ int analyze_write_reports(analyze_t *a, const char *read_error) {
     }
     printf("%s\n", path);
   }
-  printf("state %s, %zu episode(s), %llu robot samples over %.1f s\n", dtw_sync_state_name(a->rep.state),
-         a->n_episodes, (unsigned long long)a->robot_samples, a->duration_s);
+  printf("%sstate %s, %zu episode(s), %llu robot samples over %.1f s\n", a->label,
+         dtw_sync_state_name(a->rep.state), a->n_episodes, (unsigned long long)a->robot_samples,
+         a->duration_s);
   return 0;
 }
 

@@ -5,12 +5,15 @@
 
 #include "cli.h"
 #include "dtw/config.h"
+#include "dtw/jtc.h"
 
 const char dtwin_usage_config[] =
     "usage: dtwin config check FILE...   validate parameter files (exit 2 on any problem)\n"
     "       dtwin config dump            print the effective configuration (defaults,\n"
     "                                    --config file and --set overrides applied)\n"
     "       dtwin config docs            print the parameter reference (docs/config.md)\n"
+    "       dtwin config docs controllers  print the controllers file's reference (the\n"
+    "                                    generated part of docs/controllers.md)\n"
     "\n"
     "Problems are reported one per line as FILE:LINE: NODE.PARAM: what is wrong.\n";
 
@@ -37,6 +40,8 @@ int dtwin_cmd_config(dtwin_cli_t *cli) {
   if (cli->argc < 2) return dtwin_usage_error(cli, "missing action: check, dump or docs");
   const char *action = cli->argv[1];
   if (strcmp(action, "check") == 0) return check_files(cli);
+  if (strcmp(action, "docs") == 0 && cli->argc == 3 && strcmp(cli->argv[2], "controllers") == 0)
+    return dtw_jtc_config_docs(stdout) < 0 ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_OK;
   if (cli->argc > 2) return dtwin_usage_error(cli, "unexpected argument '%s'", cli->argv[2]);
   if (strcmp(action, "dump") == 0)
     return dtw_config_dump(cli->cfg, stdout) < 0 ? DTWIN_EXIT_FAILURE : DTWIN_EXIT_OK;

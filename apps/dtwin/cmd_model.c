@@ -25,7 +25,9 @@ const char dtwin_usage_model[] =
     "\n"
     "check  loads FILE (.urdf, .urdf.xacro/.xacro or MJCF .xml), compiles it with MuJoCo and\n"
     "       prints its joints with their limits. Exit 2 with file:line: element: problem\n"
-    "       when the description is not usable.\n"
+    "       when the description is not usable (also a value beyond dtwin's physical bounds\n"
+    "       or a model beyond MuJoCo 2.2.2's limits; without --world, checked for the\n"
+    "       implicit integrator of the twin's default world).\n"
     "mjcf   prints the MJCF document generated for the twin (actuators, base, world merged).\n"
     "xacro  prints FILE expanded by dtwin's xacro expander, formatted like the output of\n"
     "       `xacro FILE name:=value ...` so the two can be compared. Exit 2 with file:line\n"
@@ -108,6 +110,8 @@ int dtwin_cmd_model(dtwin_cli_t *cli) {
   }
   mopts.xacro_args = xargs;
   mopts.n_xacro_args = n_xargs;
+  /* alone, the robot is checked for the implicit integrator the twin's world uses */
+  mopts.check_implicit = mopts.world_file == NULL;
   if (strcmp(action, "controllers") == 0) return dtwin_model_controllers(cli, path, &mopts);
   bool print_mjcf = strcmp(action, "mjcf") == 0;
   if (strcmp(action, "xacro") == 0) return print_xacro(cli, path, &mopts);

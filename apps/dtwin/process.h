@@ -13,7 +13,8 @@
     "DDS domain; -1 takes ROS_DOMAIN_ID from the environment (0 when unset)")              \
   X(ENUM, ros_distro, "humble", 0, 0, "humble|jazzy",                                        \
     "ROS 2 distribution whose graph message layout peers expect (the Gid is 24 bytes in "  \
-    "humble, 16 from iron/jazzy on)")                                                       \
+    "humble, 16 from iron/jazzy on); jazzy also puts each endpoint's type hash in its "     \
+    "USER_DATA (typehash=RIHS01_...;), as rmw_cyclonedds does from iron on")               \
   X(STRING, http_bind, "127.0.0.1", 1, 255, NULL,                                             \
     "Address the metrics/health HTTP endpoint binds (0.0.0.0 in containers)")                \
   X(INT, http_port, "-1", -1, 65535, NULL,                                                    \

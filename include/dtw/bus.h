@@ -89,7 +89,11 @@ void dtw_bus_options_default(dtw_bus_options_t *opt);
 int dtw_ros_distro_parse(const char *text);
 
 /* Create the participant (Cyclone config from CYCLONEDDS_URI as usual) and the
- * ros_discovery_info writer. Allocates. opt may be NULL (defaults).
+ * ros_discovery_info writer. Allocates. opt may be NULL (defaults). Process-wide:
+ * fixes glibc's mmap threshold at 1 MiB (mallopt), so a huge sample another
+ * process sent is given back to the OS when freed; a typed sample too large for
+ * its plain struct is freed after its refusal, a raw buffer grown past 1 MiB
+ * after its delivery (tests/integration/test_traj_memory.c).
  * Returns 0, DTW_EINVAL (bad domain/ROS_DOMAIN_ID), DTW_ENOMEM or DTW_EDDS. */
 int dtw_bus_create(const dtw_bus_options_t *opt, dtw_bus_t **out, char *err, size_t errlen);
 /* Destroy every node and endpoint, then the participant. NULL is a no-op. */

@@ -64,6 +64,8 @@ typedef struct dtw_graph_endpoint_info {
   const char *ros_name;     /* "/twin/joint_states" (service name for rq/rr); "" if OTHER */
   const char *ros_type;     /* "sensor_msgs/msg/JointState"; "" if not a ROS type */
   const char *node_fqn;     /* the ROS node listing this GID; "" if none does (yet) */
+  const char *type_hash;    /* "RIHS01_<hex>" its USER_DATA announces (rmw on Iron and
+                               later, dtwin with ros_distro jazzy); "" if none */
 } dtw_graph_endpoint_info_t;
 
 /* A ROS topic: every rt/ endpoint with the same name. */

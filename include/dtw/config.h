@@ -44,6 +44,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dtw/yaml.h"
+
 #define DTW_PARAM_STRING_MAX 512
 #define DTW_PARAM_ENUM_MAX 32
 
@@ -58,7 +60,8 @@ typedef enum {
 typedef struct dtw_param_spec {
   const char *name;      /* C field name; "__" stands for "." in the file */
   dtw_param_type_t type;
-  const char *def;       /* default, as text in the file's syntax */
+  const char *def;       /* default, as text in the file's syntax; NULL: required (only for
+                            tables read with dtw_param_read_yaml: node settings need one) */
   double min, max;       /* inclusive range; min == max == 0: no range */
   const char *choices;   /* ENUM: "a|b|c"; STRING: NULL or a format (DTW_FORMAT_*) */
   const char *help;
@@ -160,8 +163,35 @@ int dtw_config_dump(const dtw_config_t *cfg, FILE *out);
  * Returns 0 or DTW_EIO. */
 int dtw_config_write_docs(const dtw_param_table_t *const *tables, size_t n, FILE *out);
 
-/* Fill a struct with a table's defaults only (no config object needed).
+/* Fill a struct with a table's defaults only (no config object needed); a
+ * required parameter (def NULL) is left zero.
  * DTW_EINVAL if a default does not parse (dtw_config_register checks this). */
 int dtw_param_defaults(const dtw_param_table_t *table, void *out);
+
+/* ---- one parameter at a time: for files with a layout of their own ----------
+ * (the controllers file: per-joint maps under joint names). The caller walks
+ * its document and names places; these make the type, range and choice checks
+ * and the value text, with the same rules and words as the parameter files. */
+
+/* Index of the parameter with this dotted name ("constraints.goal_time") in
+ * table, or -1. */
+int dtw_param_find(const dtw_param_table_t *table, const char *dotted);
+
+/* Check the YAML value val against sp and store it in the struct at base.
+ * Returns 0, or DTW_EPARSE / DTW_ERANGE with msg saying what is wrong without
+ * the place ("'maybe' is not a boolean (expected true or false)", "got a
+ * sequence (expected a number in [0, 100])"): the caller adds "file:line: name: ".
+ * base is unchanged on failure. Does not keep val. */
+int dtw_param_read_yaml(const dtw_param_spec_t *sp, const dtw_yaml_node_t *val, void *base,
+                        char *msg, size_t msglen);
+
+/* Write the struct field of sp at base as YAML text that reads back the same
+ * (no newline). Returns 0, DTW_EINVAL or DTW_EIO. */
+int dtw_param_write_value(const dtw_param_spec_t *sp, const void *base, FILE *out);
+
+/* Write one table as Markdown rows, name | type | default ("required" for
+ * def NULL) | range/choices | description, with the header row (what
+ * dtw_config_write_docs writes per node). Returns 0, DTW_EINVAL or DTW_EIO. */
+int dtw_param_write_md(const dtw_param_table_t *table, FILE *out);
 
 #endif /* DTW_CONFIG_H */

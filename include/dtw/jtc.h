@@ -50,6 +50,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dtw/msgs.h"
 #include "dtw/robot.h"
@@ -111,6 +112,16 @@ void dtw_jtc_config_defaults(dtw_jtc_config_t *cfg);
  * Allocates only while loading (the YAML tree); thread-safe. */
 int dtw_jtc_config_load(const char *path, const char *controller_name, dtw_jtc_config_t *out,
                         char *err, size_t errlen);
+
+/* Write the controllers file's reference (Markdown: one table per level --
+ * controller_manager, the controller, constraints.<joint>, gains.<joint>, the
+ * accepted-and-ignored parameters -- generated from the parameter tables the
+ * loader uses), between the marker lines DTW_JTC_DOCS_BEGIN and
+ * DTW_JTC_DOCS_END: docs/controllers.md holds it. Returns 0, DTW_EINVAL or
+ * DTW_EIO. */
+#define DTW_JTC_DOCS_BEGIN "<!-- BEGIN generated: dtwin config docs controllers -->"
+#define DTW_JTC_DOCS_END "<!-- END generated: dtwin config docs controllers -->"
+int dtw_jtc_config_docs(FILE *out);
 
 /* ---- refusals ------------------------------------------------------------ */
 

@@ -56,6 +56,10 @@ typedef struct dtw_model_opts {
   double armature;                 /* rotor inertia added per joint (kg m^2); helps stiff PD */
   bool self_collision;             /* robot geoms collide with each other (default false:
                                       they touch the world only, as on most twins) */
+  bool check_implicit;             /* check MuJoCo 2.2.2's stack limit as if the integrator
+                                      were implicit (as the twin's default world has it) even
+                                      when the document says otherwise: `model check` without
+                                      a world (default false) */
   const char *const *xacro_args;   /* "name=value" */
   size_t n_xacro_args;
 } dtw_model_opts_t;
@@ -70,7 +74,11 @@ void dtw_model_opts_default(dtw_model_opts_t *opts);
  * type, missing parent or child link, a kinematic cycle or a link with two
  * parents, lower limit above upper, a collision mesh that is missing (a
  * package:// path names the package and where it was searched), unreadable,
- * empty or flat, a MuJoCo 3 construct with no MuJoCo 2.2.2 equivalent.
+ * empty or flat, a MuJoCo 3 construct with no MuJoCo 2.2.2 equivalent, a
+ * value beyond the physical bounds docs/robot-import.md gives (1e4 m, 1e6 kg,
+ * 1e14 kg m^2; NaN or infinity anywhere), a model beyond MuJoCo 2.2.2's own
+ * limits (elements nested deeper than 99 levels, more than 65535 bodies, more
+ * stack than MuJoCo gives it: DTW_EUNSUP).
  * Returns 0 or DTW_ENOENT (file or collision mesh missing) / DTW_EIO /
  * DTW_EPARSE (XML, numbers) / DTW_EMODEL / DTW_EUNSUP (a format or MJCF
  * construct that cannot be used) / DTW_ENOMEM; out is untouched on failure.

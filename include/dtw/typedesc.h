@@ -5,8 +5,11 @@
  * them) and the RIHS01 type hash (REP-2011) that rmw_cyclonedds on Iron and
  * later puts in endpoint user data as "typehash=RIHS01_<hex>;".
  *
- * Static read-only tables: no allocation, thread-safe. Services are not
- * described. Field comments and default values of the upstream .msg files
+ * Static read-only tables: no allocation, thread-safe. A service is
+ * described by its request and response messages ("std_srvs/srv/Trigger_Request",
+ * "..._Response"), whose hashes rmw puts on a service's endpoints. The Iron+
+ * graph message (rmw_dds_common_jazzy/msg/..., see idl/rmw_dds_common.idl)
+ * carries the hash ROS gives rmw_dds_common/msg/.... Field comments and default values of the upstream .msg files
  * are not in the IDL and so not in the text; constants are. */
 #ifndef DTW_TYPEDESC_H
 #define DTW_TYPEDESC_H
@@ -19,7 +22,8 @@ typedef struct dtw_typedesc {
   const char *rihs01;         /* "RIHS01_" + 64 lowercase hex digits */
 } dtw_typedesc_t;
 
-/* The description of "pkg/msg/Name" or "pkg/Name"; NULL if unknown. */
+/* The description of "pkg/msg/Name", "pkg/Name" (= pkg/msg/Name) or
+ * "pkg/srv/Name_Request" / "_Response"; NULL if unknown. */
 const dtw_typedesc_t *dtw_typedesc_find(const char *ros_type);
 size_t dtw_typedesc_count(void);
 const dtw_typedesc_t *dtw_typedesc_at(size_t i);

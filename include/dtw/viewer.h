@@ -12,7 +12,8 @@
  * and advertiseServices; subscribe / unsubscribe; messageData (opcode 1) for
  * subscribed channels; services (serviceCallRequest -> on_call ->
  * dtw_viewer_reply or dtw_viewer_call_failed); clientPublish (client
- * advertise + client message data -> on_publish) for topics the owner allows.
+ * advertise + client message data -> on_publish) for topics the owner allows;
+ * assets (fetchAsset -> on_fetch_asset -> a fetch asset response).
  * With read_only, services and clientPublish are neither advertised nor
  * accepted.
  *
@@ -45,6 +46,12 @@ typedef struct dtw_viewer_callbacks {
    * return 0 if accepted, else a negative DTW_E* (the client gets a status warning) */
   int (*on_publish)(dtw_viewer_t *v, uint32_t client, const char *topic,
                     const uint8_t *payload, size_t len, void *user);
+  /* a fetchAsset request (capability "assets" is advertised when set; also in
+   * read-only mode): set *data (malloc'ed, the server frees it) and *len and
+   * return 0, or return a negative DTW_E* with a one-line reason in why (the
+   * client gets it in the error response). NULL: fetchAsset unsupported. */
+  int (*on_fetch_asset)(dtw_viewer_t *v, const char *uri, uint8_t **data, size_t *len,
+                        char *why, size_t whylen, void *user);
 } dtw_viewer_callbacks_t;
 
 typedef struct dtw_viewer_options {
@@ -63,7 +70,7 @@ typedef struct dtw_viewer_stats {
   uint64_t clients_total, clients_now, clients_refused;
   uint64_t closed_malformed;       /* connections closed for malformed input */
   uint64_t frames_sent, bytes_sent, frames_dropped;
-  uint64_t calls, publishes;
+  uint64_t calls, publishes, assets;
 } dtw_viewer_stats_t;
 
 /* Create the server (not listening yet). Allocates. */

@@ -5,10 +5,14 @@
  * Channels (cdr, ros2msg schemas unless said): per pair <robot_ns>/joint_states
  * and <twin_ns>/joint_states (decimated to pose_rate_hz), its sync status
  * (diagnostic_msgs/DiagnosticArray, as received); /tf (tf2_msgs/TFMessage:
- * every link of every pair's robot and twin, frames "<ns>/<link>" under
- * "world", at pose_rate_hz); /robot_description (std_msgs/String, the model's
- * MJCF); /dtwin/scene (json: pairs, links, geometry, alarm threshold, motions
- * from motions_dir, whether controls are on).
+ * every link of every pair's robot and twin, frames "<ns>/<link>", each under
+ * its parent link and the root under "world", at pose_rate_hz);
+ * <robot_ns>/robot_description and <twin_ns>/robot_description (std_msgs/String:
+ * a URDF whose links are named as /tf names them, for Foxglove's URDF layer;
+ * the first robot's also on /robot_description), /dtwin/robot_mjcf (the MJCF);
+ * /dtwin/scene (json: pairs, links, geometry, alarm threshold, motions
+ * from motions_dir, whether controls are on). Assets (fetchAsset): the meshes
+ * the URDFs name, as binary STL.
  * Services (unless read-only; std_srvs/Trigger, forwarded to the ROS service
  * of the same name): per pair <twin_ns>/reset, pause, resume and the sync
  * node's resync. Client publishing (unless read-only): the pair's

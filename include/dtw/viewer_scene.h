@@ -49,8 +49,10 @@ void dtw_vscene_destroy(dtw_vscene_t *sc);
 /* Start a TFMessage in b (header, count patched by end). */
 void dtw_vtf_begin(dtw_vbuf_t *b);
 /* Pose the model from js (joints it does not know are ignored, those js lacks
- * keep the initial pose) and append one transform per body (world frame
- * "world", child "<prefix>/<body>") stamped with js's stamp. */
+ * keep the initial pose) and append one transform per body, stamped with js's
+ * stamp, as a tree (as robot_state_publisher sends it): child "<prefix>/<body>"
+ * relative to its parent "<prefix>/<parent body>", or to "world" for a
+ * top-level body. A body without a name is "body_<index>". */
 int dtw_vscene_tf_add(dtw_vscene_t *sc, const dtw_vjoints_t *js, const char *prefix,
                       dtw_vbuf_t *b);
 void dtw_vtf_end(dtw_vbuf_t *b);
@@ -60,5 +62,21 @@ void dtw_vtf_end(dtw_vbuf_t *b);
  * "meshes":[{"vert":[..],"face":[..]}]} -- visual geoms where a body has
  * them, else its collision geoms; the world body's geoms (floor) left out. */
 int dtw_vscene_json(const dtw_vscene_t *sc, dtw_vbuf_t *b);
+
+/* URDF of the robot for Foxglove's URDF layer (NUL-terminated in b): the
+ * subtree of body 1 (the robot's root), every link named as /tf names it
+ * ("<prefix>/<body>"), joints at position 0 (origins, axes probed from the
+ * compiled model; names as in JointState; limits from desc's joint table where
+ * it has the joint), the bodies' visual geoms (as dtw_vscene_json chooses
+ * them) as URDF primitives (a capsule as a cylinder and two spheres) or meshes
+ * named DTW_VSCENE_ASSET_ROOT "mesh_<i>.stl" / "unit_sphere.stl" (scaled for
+ * an ellipsoid), which dtw_vscene_asset delivers. Poses the kin (reset after). */
+#define DTW_VSCENE_ASSET_ROOT "package://dtwin_viewer/"
+int dtw_vscene_urdf(dtw_vscene_t *sc, const dtw_robot_desc_t *desc, const char *prefix,
+                    dtw_vbuf_t *b);
+/* The asset a URDF from dtw_vscene_urdf names, as binary STL in b (compiled
+ * mesh vertices in the frame the geom pose refers to). DTW_ENOENT for any URI
+ * it did not name, DTW_ENOMEM. */
+int dtw_vscene_asset(const dtw_vscene_t *sc, const char *uri, dtw_vbuf_t *b);
 
 #endif /* DTW_VIEWER_SCENE_H */

@@ -1,5 +1,6 @@
 /* The bus: participant, nodes, QoS profiles, endpoint bookkeeping, dispatch. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "bus__internal.h"
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "dtw/typedesc.h"
 
 int dtw__dds_err(char *err, size_t errlen, dds_return_t rc, const char *what, const char *name) {
   return dtw_errf(err, errlen, DTW_EDDS, "%s '%s': %s", what, name ? name : "",
@@ -78,6 +80,21 @@ dds_qos_t *dtw__qos_create_depth(dtw_qos_t profile, bool writer, int depth_overr
   return qos;
 }
 
+void dtw__qos_set_userdata(const dtw_bus_t *bus, dds_qos_t *qos, const char *prefix,
+                           const char *ros_type, const char *part) {
+  char ud[DTW_ROS_NAME_BUF + 96], name[DTW_ROS_NAME_BUF];
+  const char *p = prefix ? prefix : "";
+  const dtw_typedesc_t *td = NULL;
+  /* Iron and later: rmw announces the type's hash with every endpoint (REP-2016) */
+  if (bus->distro == DTW_ROS_JAZZY && ros_type != NULL) {
+    snprintf(name, sizeof name, "%s%s", ros_type, part ? part : "");
+    td = dtw_typedesc_find(name);
+  }
+  if (td == NULL && p[0] == '\0') return;
+  snprintf(ud, sizeof ud, "%s%s%s%s", p, td ? "typehash=" : "", td ? td->rihs01 : "", td ? ";" : "");
+  dds_qset_userdata(qos, ud, strlen(ud));
+}
+
 dds_entity_t dtw__topic_create(dtw_bus_t *bus, const char *dds_topic,
                                const dds_topic_descriptor_t *desc, const char *type_name) {
   if (type_name == NULL) return dds_create_topic(bus->participant, desc, dds_topic, NULL, NULL);
@@ -122,6 +139,11 @@ int dtw_bus_create(const dtw_bus_options_t *opt_in, dtw_bus_t **out, char *err, 
     dtw_bus_options_default(&opt);
   if (opt.distro != DTW_ROS_HUMBLE && opt.distro != DTW_ROS_JAZZY)
     return dtw_errf(err, errlen, DTW_EINVAL, "unknown ROS distro %d", (int)opt.distro);
+  /* Other processes decide how large a sample is. glibc raises its mmap
+   * threshold up to 32 MiB after freeing a large block, so a 32 MB sample then
+   * lands in a receive thread's heap, whose top malloc_trim never returns: fixed
+   * thresholds keep such blocks in their own mappings, given back when freed. */
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   dtw_bus_t *bus = calloc(1, sizeof *bus);
   if (bus == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "bus: out of memory");
   if ((rc = parse_domain(&opt, &bus->domain_id, err, errlen)) < 0) goto err_domain;
@@ -181,6 +203,7 @@ int dtw_bus_create(const dtw_bus_options_t *opt_in, dtw_bus_t **out, char *err, 
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "bus: out of memory");
     goto err_pp;
   }
+  dtw__qos_set_userdata(bus, qos, NULL, "rmw_dds_common_jazzy/msg/ParticipantEntitiesInfo", NULL);
   bus->graph_writer = dds_create_writer(bus->participant, topic, qos, NULL);
   dds_delete_qos(qos);
   if (bus->graph_writer < 0) {

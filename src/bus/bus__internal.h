@@ -97,6 +97,14 @@ dds_qos_t *dtw__qos_create(dtw_qos_t profile, bool writer);
 /* The same with the history depth overridden (depth > 0). */
 dds_qos_t *dtw__qos_create_depth(dtw_qos_t profile, bool writer, int depth);
 
+/* Set an endpoint's USER_DATA as rmw_cyclonedds does: prefix (NULL or e.g.
+ * "serviceid=...;"), then, for a Jazzy bus, "typehash=RIHS01_<hex>;" of
+ * ros_type + part (part: NULL for messages, "_Request" / "_Response" for a
+ * service's halves) when dtw/typedesc.h describes it. Nothing set when both
+ * are empty. */
+void dtw__qos_set_userdata(const dtw_bus_t *bus, dds_qos_t *qos, const char *prefix,
+                           const char *ros_type, const char *part);
+
 /* Create a topic for a descriptor (type name optionally overridden). */
 dds_entity_t dtw__topic_create(dtw_bus_t *bus, const char *dds_topic,
                                const dds_topic_descriptor_t *desc, const char *type_name);

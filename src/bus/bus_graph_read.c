@@ -45,6 +45,7 @@ typedef struct gep {
   char *dds_topic, *dds_type;
   char ros_name[DTW_ROS_NAME_BUF];
   char ros_type[DTW_ROS_NAME_BUF];
+  char type_hash[72]; /* "RIHS01_" + 64 hex from USER_DATA "typehash=...;", or "" */
 } gep_t;
 
 typedef struct gtopic {
@@ -140,6 +141,25 @@ static int on_participant(dtw_graph_t *g, const dds_builtintopic_participant_t *
   return 1;
 }
 
+/* The value of "typehash=" in an endpoint's USER_DATA ("k=v;k=v;", Iron+ rmw). */
+static void type_hash_of(const dds_qos_t *qos, char *out, size_t cap) {
+  void *ud = NULL;
+  size_t sz = 0;
+  out[0] = '\0';
+  if (qos == NULL || !dds_qget_userdata(qos, &ud, &sz) || ud == NULL) return;
+  const char *u = ud;
+  static const char key[] = "typehash=";
+  for (size_t i = 0; i + sizeof key - 1 <= sz; i++) {
+    if ((i == 0 || u[i - 1] == ';') && memcmp(u + i, key, sizeof key - 1) == 0) {
+      size_t j = i + sizeof key - 1, n = 0;
+      while (j < sz && u[j] != ';' && n + 1 < cap) out[n++] = u[j++];
+      out[n] = '\0';
+      break;
+    }
+  }
+  dds_free(ud);
+}
+
 static int on_endpoint(dtw_graph_t *g, bool writer, const dds_builtintopic_endpoint_t *s,
                        const dds_sample_info_t *si) {
   if (si->instance_state != DDS_IST_ALIVE) {
@@ -178,6 +198,7 @@ static int on_endpoint(dtw_graph_t *g, bool writer, const dds_builtintopic_endpo
     e->ros_name[0] = '\0';
   if (dtw_ros_type_from_dds(e->dds_type, e->ros_type, sizeof e->ros_type, NULL, NULL, 0) < 0)
     e->ros_type[0] = '\0';
+  type_hash_of(s->qos, e->type_hash, sizeof e->type_hash);
   g->n_eps++;
   return 1;
 }
@@ -374,6 +395,7 @@ int dtw_graph_create(dtw_bus_t *bus, dtw_graph_t **out, char *err, size_t errlen
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "graph: out of memory");
     goto fail;
   }
+  dtw__qos_set_userdata(bus, qos, NULL, "rmw_dds_common_jazzy/msg/ParticipantEntitiesInfo", NULL);
   g->rd_info = dds_create_reader(pp, tp, qos, NULL);
   dds_delete_qos(qos);
   if (g->rd_info < 0) {
@@ -444,6 +466,7 @@ int dtw_graph_endpoint_at(const dtw_graph_t *g, size_t i, dtw_graph_endpoint_inf
   out->dds_type = e->dds_type;
   out->ros_name = e->ros_name;
   out->ros_type = e->ros_type;
+  out->type_hash = e->type_hash;
   const gnode_t *n = node_of(g, e->gid, e->writer);
   out->node_fqn = n ? n->fqn : "";
   return 0;

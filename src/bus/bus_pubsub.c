@@ -1,5 +1,6 @@
 /* Publishers and subscriptions: typed (plain structs) and raw CDR. */
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,9 @@ static void sub_ep_destroy(dtw__ep_t *ep) { dtw_sub_destroy((dtw_sub_t *)ep); }
 
 /* Scratch sizes for raw CDR normalisation and delivery (grown on demand). */
 #define DTW__RAW_INITIAL 4096
+/* A raw buffer grown past this for one huge sample is freed after it, so one
+ * 32 MB message does not stay resident for the life of the subscription. */
+#define DTW__RAW_KEEP_BYTES (1u << 20)
 
 struct dtw_pub {
   dtw__ep_t ep; /* first: the endpoint list holds &pub->ep */
@@ -93,6 +97,7 @@ int dtw_pub_create(dtw_bus_node_t *node, const char *topic, const char *type, dt
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "publisher '%s': out of memory", full);
     goto err_topic;
   }
+  dtw__qos_set_userdata(node->bus, qos, NULL, t->ros_name, NULL);
   pub->writer = dds_create_writer(node->bus->participant, tp, qos, NULL);
   dds_delete_qos(qos);
   if (pub->writer < 0) {
@@ -210,7 +215,17 @@ int dtw_pub_cdr(dtw_pub_t *pub, const void *cdr, size_t len) {
   int rc = dtw__deserialize(pub->type->desc, cdr, len, pub->raw_sample, pub->raw_scratch,
                             pub->raw_cap);
   if (rc < 0) return pub_refuse(pub, rc);
-  return pub_write(pub, pub->raw_sample);
+  rc = pub_write(pub, pub->raw_sample);
+  if (pub->raw_cap > DTW__RAW_KEEP_BYTES) {
+    /* one huge message: do not keep its buffers for the life of the publisher */
+    free(pub->raw_scratch);
+    pub->raw_scratch = NULL;
+    pub->raw_cap = 0;
+    dds_sample_free(pub->raw_sample, pub->type->desc, DDS_FREE_CONTENTS);
+    memset(pub->raw_sample, 0, pub->type->desc->m_size);
+    malloc_trim(0);
+  }
+  return rc;
 }
 
 void dtw_pub_flush(dtw_pub_t *pub) { dds_write_flush(pub->writer); }
@@ -317,6 +332,7 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
     dds_delete(tp);
     goto err_nomem;
   }
+  dtw__qos_set_userdata(node->bus, qos, NULL, t->ros_name, NULL);
   sub->reader = dds_create_reader(node->bus->participant, tp, qos, NULL);
   dds_delete_qos(qos);
   dds_delete(tp);
@@ -419,6 +435,17 @@ static int take_raw(dtw_sub_t *sub, dtw_cdr_buf_t *buf, bool grow) {
   }
 }
 
+/* A sample the plain struct could not hold may own any amount of memory
+ * (Cyclone grew its sequences to fit: a 1e6-point trajectory keeps ~100 MB).
+ * Free its contents so the next take starts small, and give the freed pages
+ * back: the many small buffers Cyclone allocated stay in the heap otherwise.
+ * Only on this refusal path, never per message. */
+static void release_sample(dtw_sub_t *sub) {
+  dds_sample_free(sub->sample, sub->type->desc, DDS_FREE_CONTENTS);
+  memset(sub->sample, 0, sub->type->desc->m_size);
+  malloc_trim(0);
+}
+
 static int take_typed(dtw_sub_t *sub, void *msg) {
   dds_sample_info_t info;
   for (;;) {
@@ -434,6 +461,7 @@ static int take_typed(dtw_sub_t *sub, void *msg) {
     int rc = sub_convert(sub, msg);
     if (rc < 0) {
       count_refusal(&sub->stats, rc);
+      release_sample(sub);
       return rc; /* consumed; the caller says why it refused it */
     }
     if (sub->opt.validate != NULL && sub->opt.validate(msg, sub->opt.user) != 0) {
@@ -512,6 +540,18 @@ static int sub_dispatch(dtw__ep_t *ep) {
       if (rc == 1) {
         dtw_cdr_t view = {sub->raw.data, sub->raw.len};
         sub->opt.on_msg(sub, &view, sub->opt.user);
+      }
+      if (sub->raw.cap > DTW__RAW_KEEP_BYTES) {
+        uint8_t *small = malloc(DTW__RAW_INITIAL);
+        if (small != NULL) {
+          free(sub->raw.data);
+          sub->raw.data = small;
+          sub->raw.cap = DTW__RAW_INITIAL;
+          sub->raw.len = 0;
+          /* glibc's dynamic mmap threshold may have put it (and Cyclone's copy) in
+           * a thread's heap, which free() does not shrink */
+          malloc_trim(0);
+        }
       }
     } else {
       rc = take_typed(sub, sub->plain);

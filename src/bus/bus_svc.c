@@ -44,11 +44,13 @@ int dtw__svc_pair_create(dtw_bus_node_t *node, const char *service, const dtw__t
     goto err_rr;
   }
   make_csid(node->bus, server ? "serviceid" : "clientid", ud, sizeof ud);
-  dds_qset_userdata(qos, ud, strlen(ud));
+  /* the id on both halves; the hash of what each half carries */
+  dtw__qos_set_userdata(node->bus, qos, ud, t->ros_name, server ? "_Response" : "_Request");
   if ((w = dds_create_writer(node->bus->participant, server ? rr_tp : rq_tp, qos, NULL)) < 0) {
     rc = dtw__dds_err(err, errlen, w, "create writer", server ? rr : rq);
     goto err_qos;
   }
+  dtw__qos_set_userdata(node->bus, qos, ud, t->ros_name, server ? "_Request" : "_Response");
   if ((r = dds_create_reader(node->bus->participant, server ? rq_tp : rr_tp, qos, listener)) < 0) {
     rc = dtw__dds_err(err, errlen, r, "create reader", server ? rq : rr);
     dds_delete(w);

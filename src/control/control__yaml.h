@@ -1,4 +1,5 @@
-/* control__yaml.h - typed YAML reads that report "file:line: key: message".
+/* control__yaml.h - YAML reads that report "file:line: key: message", for the
+ * layouts of the controllers and trajectory files.
  * Internal to src/control (controller config and trajectory files). */
 #ifndef DTW_CONTROL__YAML_H
 #define DTW_CONTROL__YAML_H
@@ -19,13 +20,15 @@ int dtw__cy_fail(char *err, size_t errlen, const dtw_yaml_node_t *n, const char 
 int dtw__cy_kind(const dtw_yaml_node_t *n, const char *key, dtw_yaml_kind_t kind, char *err,
                  size_t errlen);
 
-/* Finite number in [min, max]: DTW_EPARSE if not a number, DTW_ERANGE outside. */
+/* Typed values, checked by core's parameter reader (dtw_param_read_yaml) and
+ * worded as the parameter files' problems. A range is required (min == max ==
+ * 0 means none). */
+/* Number in [min, max] (so finite): DTW_EPARSE if not a number, DTW_ERANGE outside. */
 int dtw__cy_double(const dtw_yaml_node_t *n, const char *key, double min, double max,
                    double *out, char *err, size_t errlen);
 /* Integer in [min, max]. */
 int dtw__cy_int(const dtw_yaml_node_t *n, const char *key, int64_t min, int64_t max,
                 int64_t *out, char *err, size_t errlen);
-int dtw__cy_bool(const dtw_yaml_node_t *n, const char *key, bool *out, char *err, size_t errlen);
 /* Any scalar's text; DTW_EPARSE if not a scalar. */
 int dtw__cy_string(const dtw_yaml_node_t *n, const char *key, const char **out, char *err,
                    size_t errlen);

@@ -1,11 +1,12 @@
-/* Typed YAML reads with "file:line: key: message" errors (control__yaml.h). */
+/* Typed YAML reads with "file:line: key: message" errors (control__yaml.h);
+ * numbers and booleans are checked by core (dtw_param_read_yaml). */
 #include "control__yaml.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dtw/config.h"
 #include "dtw/err.h"
 
 int dtw__cy_fail(char *err, size_t errlen, const dtw_yaml_node_t *n, const char *file,
@@ -38,61 +39,30 @@ int dtw__cy_kind(const dtw_yaml_node_t *n, const char *key, dtw_yaml_kind_t kind
   return 0;
 }
 
-/* a plain (unquoted) scalar, or the refusal naming what was expected */
-static int plain(const dtw_yaml_node_t *n, const char *key, const char *expected, char *err,
-                 size_t errlen) {
+/* n as a value of the one-parameter spec sp, stored at out: the type and
+ * range checks are core's, as for the parameter files (dtw/config.h). */
+static int typed(const dtw_yaml_node_t *n, const char *key, dtw_param_spec_t sp, void *out,
+                 char *err, size_t errlen) {
+  char msg[400];
   if (n == NULL)
     return dtw__cy_fail(err, errlen, NULL, NULL, key, DTW_EPARSE, "missing value");
-  if (n->kind != DTW_YAML_SCALAR)
-    return dtw__cy_fail(err, errlen, n, NULL, key, DTW_EPARSE, "expected %s, got %s", expected,
-                        kind_name(n->kind));
-  if (n->quoted)
-    return dtw__cy_fail(err, errlen, n, NULL, key, DTW_EPARSE,
-                        "expected %s, got the quoted string '%.64s'", expected, n->text);
+  int rc = dtw_param_read_yaml(&sp, n, out, msg, sizeof msg);
+  if (rc < 0) return dtw__cy_fail(err, errlen, n, NULL, key, rc, "%s", msg);
   return 0;
 }
 
 int dtw__cy_double(const dtw_yaml_node_t *n, const char *key, double min, double max,
                    double *out, char *err, size_t errlen) {
-  int rc = plain(n, key, "a number", err, errlen);
-  if (rc < 0) return rc;
-  double v;
-  if (dtw_yaml_parse_double(n->text, &v) < 0)
-    return dtw__cy_fail(err, errlen, n, NULL, key, DTW_EPARSE, "expected a number, got '%.64s'",
-                        n->text);
-  if (!isfinite(v))
-    return dtw__cy_fail(err, errlen, n, NULL, key, DTW_ERANGE, "%s is not a finite number",
-                        n->text);
-  if (v < min || v > max)
-    return dtw__cy_fail(err, errlen, n, NULL, key, DTW_ERANGE, "%g is out of range [%g, %g]", v,
-                        min, max);
-  *out = v;
-  return 0;
+  dtw_param_spec_t sp = {.name = key, .type = DTW_PT_DOUBLE, .min = min, .max = max,
+                         .size = sizeof *out};
+  return typed(n, key, sp, out, err, errlen);
 }
 
 int dtw__cy_int(const dtw_yaml_node_t *n, const char *key, int64_t min, int64_t max,
                 int64_t *out, char *err, size_t errlen) {
-  int rc = plain(n, key, "an integer", err, errlen);
-  if (rc < 0) return rc;
-  int64_t v;
-  if (dtw_yaml_parse_int64(n->text, &v) < 0)
-    return dtw__cy_fail(err, errlen, n, NULL, key, DTW_EPARSE,
-                        "expected an integer, got '%.64s'", n->text);
-  if (v < min || v > max)
-    return dtw__cy_fail(err, errlen, n, NULL, key, DTW_ERANGE,
-                        "%lld is out of range [%lld, %lld]", (long long)v, (long long)min,
-                        (long long)max);
-  *out = v;
-  return 0;
-}
-
-int dtw__cy_bool(const dtw_yaml_node_t *n, const char *key, bool *out, char *err, size_t errlen) {
-  int rc = plain(n, key, "true or false", err, errlen);
-  if (rc < 0) return rc;
-  if (dtw_yaml_parse_bool(n->text, out) < 0)
-    return dtw__cy_fail(err, errlen, n, NULL, key, DTW_EPARSE,
-                        "expected true or false, got '%.64s'", n->text);
-  return 0;
+  dtw_param_spec_t sp = {.name = key, .type = DTW_PT_INT, .min = (double)min,
+                         .max = (double)max, .size = sizeof *out};
+  return typed(n, key, sp, out, err, errlen);
 }
 
 int dtw__cy_string(const dtw_yaml_node_t *n, const char *key, const char **out, char *err,

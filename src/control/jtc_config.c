@@ -1,79 +1,63 @@
-/* Controller configuration: defaults and the ros2_control-style YAML loader. */
+/* The controllers file loader: the document's layout (controller_manager,
+ * the controller, its joints, interfaces, per-joint constraints and gains) is
+ * walked here; every value is checked and stored through the parameter tables
+ * of control__jtc_params.h with core's readers (dtw_param_read_yaml). */
 #include "dtw/jtc.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "control__jtc_params.h"
 #include "control__yaml.h"
 #include "dtw/err.h"
 #include "dtw/yaml.h"
-
-#define JTC_TYPE "joint_trajectory_controller/JointTrajectoryController"
-#define GAIN_MAX 1e6
-
-void dtw_jtc_config_defaults(dtw_jtc_config_t *cfg) {
-  memset(cfg, 0, sizeof *cfg);
-  cfg->update_rate_hz = 1000.0;
-  cfg->interpolation = DTW_JTC_INTERP_SPLINES;
-  cfg->allow_partial_joints_goal = false;
-  cfg->open_loop_control = false;
-  cfg->allow_nonzero_velocity_at_trajectory_end = false;
-  cfg->stopped_velocity_tolerance = 0.01;
-  cfg->goal_time = 0.0;
-  cfg->state_publish_rate_hz = 50.0;
-  cfg->max_points = 256;
-}
-
-/* The plain scalar parameters of <controller>.ros__parameters, one table:
- * X(name, kind, min, max, field or NULL for "accepted, not used"). */
-typedef enum { P_BOOL, P_DOUBLE, P_SIZE } ptype_t;
-typedef struct {
-  const char *name;
-  ptype_t type;
-  double min, max;
-  ptrdiff_t offset;  /* into dtw_jtc_config_t; -1: JTC parameter dtwin ignores */
-} param_t;
-
-#define OFF(f) ((ptrdiff_t)offsetof(dtw_jtc_config_t, f))
-static const param_t scalar_params[] = {
-    {"allow_partial_joints_goal", P_BOOL, 0, 0, OFF(allow_partial_joints_goal)},
-    {"open_loop_control", P_BOOL, 0, 0, OFF(open_loop_control)},
-    {"allow_nonzero_velocity_at_trajectory_end", P_BOOL, 0, 0,
-     OFF(allow_nonzero_velocity_at_trajectory_end)},
-    {"state_publish_rate", P_DOUBLE, 0.1, 10000.0, OFF(state_publish_rate_hz)},
-    {"max_points", P_SIZE, 1, 100000, OFF(max_points)},
-    // JTC parameters with no effect here (no action server, no position interface)
-    {"action_monitor_rate", P_DOUBLE, 0.0, 10000.0, -1},
-    {"set_last_command_interface_value_as_state_on_activation", P_BOOL, 0, 0, -1},
-};
-#undef OFF
 
 typedef struct {
   const char *file;
   const char *ctrl;
   char *err;
   size_t errlen;
+  dtw__jtc_manager_t mgr; /* the tables' values, defaults first */
+  dtw__jtc_params_t par;
 } ctx_t;
 
-static int read_scalar(const param_t *p, const dtw_yaml_node_t *n, dtw_jtc_config_t *out,
-                       ctx_t *c) {
-  int rc;
-  void *field = p->offset >= 0 ? (char *)out + p->offset : NULL;
-  if (p->type == P_BOOL) {
-    bool b;
-    rc = dtw__cy_bool(n, p->name, &b, c->err, c->errlen);
-    if (rc == 0 && field) *(bool *)field = b;
-  } else if (p->type == P_DOUBLE) {
-    double d;
-    rc = dtw__cy_double(n, p->name, p->min, p->max, &d, c->err, c->errlen);
-    if (rc == 0 && field) *(double *)field = d;
-  } else {
-    int64_t v;
-    rc = dtw__cy_int(n, p->name, (int64_t)p->min, (int64_t)p->max, &v, c->err, c->errlen);
-    if (rc == 0 && field) *(size_t *)field = (size_t)v;
+/* v as parameter i of table t, stored in base; "file:line: label: what". */
+static int read_param(const dtw_param_table_t *t, int i, const dtw_yaml_node_t *v,
+                      const char *label, void *base, ctx_t *c) {
+  char msg[512];
+  int rc = dtw_param_read_yaml(&t->params[i], v, base, msg, sizeof msg);
+  if (rc < 0) return dtw__cy_fail(c->err, c->errlen, v, NULL, label, rc, "%s", msg);
+  return 0;
+}
+
+/* A joint's whole entry (gains.<joint>, constraints.<joint>) against table t,
+ * base filled with the table's defaults first: every required parameter
+ * present, no key the table does not have. */
+static int read_entry(const dtw_param_table_t *t, const dtw_yaml_node_t *m, const char *label,
+                      void *base, ctx_t *c) {
+  char key[2 * DTW_NAME_MAX + 64], names[256] = "";
+  int rc = dtw__cy_kind(m, label, DTW_YAML_MAPPING, c->err, c->errlen);
+  if (rc < 0) return rc;
+  (void)dtw_param_defaults(t, base);
+  for (size_t i = 0; i < t->n_params; i++) {
+    const char *name = t->params[i].name;
+    if (t->params[i].def == NULL && dtw_yaml_get(m, name) == NULL)
+      return dtw__cy_fail(c->err, c->errlen, m, NULL, label, DTW_EPARSE, "missing %s", name);
+    size_t used = strlen(names);
+    snprintf(names + used, sizeof names - used, "%s%s", i > 0 ? ", " : "", name);
   }
-  return rc;
+  for (size_t f = 0; f < m->count; f++) {
+    const char *fname = m->keys[f]->text;
+    snprintf(key, sizeof key, "%s.%s", label, fname);
+    int i = strchr(fname, '.') == NULL ? dtw_param_find(t, fname) : -1;
+    if (i < 0)
+      return dtw__cy_fail(c->err, c->errlen, m->keys[f], NULL, key, DTW_EPARSE,
+                          "unknown parameter (%s)", names);
+    rc = read_param(t, i, m->items[f], key, base, c);
+    if (rc < 0) return rc;
+  }
+  return 0;
 }
 
 static int joint_index(const dtw_jtc_config_t *cfg, const char *name) {
@@ -114,7 +98,8 @@ static int read_interfaces(const dtw_yaml_node_t *n, const char *key, bool comma
   return 0;
 }
 
-static int read_constraints(const dtw_yaml_node_t *n, dtw_jtc_config_t *out, ctx_t *c) {
+static int read_constraints(const dtw_yaml_node_t *n, dtw_jtc_config_t *out,
+                            dtw__jtc_params_t *par, ctx_t *c) {
   int rc = dtw__cy_kind(n, "constraints", DTW_YAML_MAPPING, c->err, c->errlen);
   if (rc < 0) return rc;
   char key[2 * DTW_NAME_MAX + 32];
@@ -122,30 +107,19 @@ static int read_constraints(const dtw_yaml_node_t *n, dtw_jtc_config_t *out, ctx
     const char *name = n->keys[i]->text;
     const dtw_yaml_node_t *v = n->items[i];
     snprintf(key, sizeof key, "constraints.%s", name);
-    if (strcmp(name, "stopped_velocity_tolerance") == 0) {
-      rc = dtw__cy_double(v, key, 0.0, 100.0, &out->stopped_velocity_tolerance, c->err,
-                          c->errlen);
-    } else if (strcmp(name, "goal_time") == 0) {
-      rc = dtw__cy_double(v, key, 0.0, 3600.0, &out->goal_time, c->err, c->errlen);
+    // the controller's own constraints first, then one entry per joint
+    int p = strchr(name, '.') == NULL ? dtw_param_find(&dtw__jtc_param_table, key) : -1;
+    if (p >= 0) {
+      rc = read_param(&dtw__jtc_param_table, p, v, key, par, c);
     } else {
       int k = joint_index(out, name);
       if (k < 0)
         return dtw__cy_fail(c->err, c->errlen, n->keys[i], NULL, key, DTW_EPARSE,
                             "'%s' is not one of the controller's joints", name);
-      rc = dtw__cy_kind(v, key, DTW_YAML_MAPPING, c->err, c->errlen);
-      for (size_t f = 0; rc == 0 && f < v->count; f++) {
-        const char *fname = v->keys[f]->text;
-        snprintf(key, sizeof key, "constraints.%s.%s", name, fname);
-        if (strcmp(fname, "trajectory") == 0)
-          rc = dtw__cy_double(v->items[f], key, 0.0, 100.0, &out->joints[k].trajectory_tol,
-                              c->err, c->errlen);
-        else if (strcmp(fname, "goal") == 0)
-          rc = dtw__cy_double(v->items[f], key, 0.0, 100.0, &out->joints[k].goal_tol, c->err,
-                              c->errlen);
-        else
-          rc = dtw__cy_fail(c->err, c->errlen, v->keys[f], NULL, key, DTW_EPARSE,
-                            "unknown parameter (trajectory, goal)");
-      }
+      dtw__jtc_tolerance_t tol;
+      rc = read_entry(&dtw__jtc_tolerance_table, v, key, &tol, c);
+      out->joints[k].trajectory_tol = tol.trajectory;
+      out->joints[k].goal_tol = tol.goal;
     }
     if (rc < 0) return rc;
   }
@@ -159,37 +133,13 @@ static int read_gains(const dtw_yaml_node_t *n, dtw_jtc_config_t *out, bool *has
   char key[2 * DTW_NAME_MAX + 32];
   for (size_t i = 0; i < n->count; i++) {
     const char *name = n->keys[i]->text;
-    const dtw_yaml_node_t *v = n->items[i];
     snprintf(key, sizeof key, "gains.%s", name);
     int k = joint_index(out, name);
     if (k < 0)
       return dtw__cy_fail(c->err, c->errlen, n->keys[i], NULL, key, DTW_EPARSE,
                           "'%s' is not one of the controller's joints", name);
-    rc = dtw__cy_kind(v, key, DTW_YAML_MAPPING, c->err, c->errlen);
+    rc = read_entry(&dtw__jtc_gain_table, n->items[i], key, &out->joints[k].gains, c);
     if (rc < 0) return rc;
-    if (dtw_yaml_get(v, "p") == NULL)
-      return dtw__cy_fail(c->err, c->errlen, v, NULL, key, DTW_EPARSE, "missing p");
-    dtw_jtc_gains_t *g = &out->joints[k].gains;
-    for (size_t f = 0; f < v->count; f++) {
-      const char *fname = v->keys[f]->text;
-      const dtw_yaml_node_t *fv = v->items[f];
-      snprintf(key, sizeof key, "gains.%s.%s", name, fname);
-      if (strcmp(fname, "p") == 0)
-        rc = dtw__cy_double(fv, key, 0.0, GAIN_MAX, &g->p, c->err, c->errlen);
-      else if (strcmp(fname, "i") == 0)
-        rc = dtw__cy_double(fv, key, 0.0, GAIN_MAX, &g->i, c->err, c->errlen);
-      else if (strcmp(fname, "d") == 0)
-        rc = dtw__cy_double(fv, key, 0.0, GAIN_MAX, &g->d, c->err, c->errlen);
-      else if (strcmp(fname, "i_clamp") == 0)
-        rc = dtw__cy_double(fv, key, 0.0, GAIN_MAX, &g->i_clamp, c->err, c->errlen);
-      else if (strcmp(fname, "ff_velocity_scale") == 0)
-        rc = dtw__cy_double(fv, key, -GAIN_MAX, GAIN_MAX, &g->ff_velocity_scale, c->err,
-                            c->errlen);
-      else
-        rc = dtw__cy_fail(c->err, c->errlen, v->keys[f], NULL, key, DTW_EPARSE,
-                          "unknown parameter (p, i, d, i_clamp, ff_velocity_scale)");
-      if (rc < 0) return rc;
-    }
     has_gains[k] = true;
   }
   return 0;
@@ -239,29 +189,23 @@ static int read_controller(const dtw_yaml_node_t *sec, dtw_jtc_config_t *out, ct
     } else if (strcmp(name, "state_interfaces") == 0) {
       rc = read_interfaces(v, name, false, c);
       seen_state = true;
-    } else if (strcmp(name, "interpolation_method") == 0) {
-      const char *s;
-      rc = dtw__cy_string(v, name, &s, c->err, c->errlen);
-      if (rc == 0 && strcmp(s, "splines") == 0)
-        out->interpolation = DTW_JTC_INTERP_SPLINES;
-      else if (rc == 0 && strcmp(s, "none") == 0)
-        out->interpolation = DTW_JTC_INTERP_NONE;
-      else if (rc == 0)
-        rc = dtw__cy_fail(c->err, c->errlen, v, NULL, name, DTW_EPARSE,
-                          "'%.64s' is not splines or none", s);
     } else if (strcmp(name, "constraints") == 0) {
-      rc = read_constraints(v, out, c);
+      rc = read_constraints(v, out, &c->par, c);
     } else if (strcmp(name, "gains") == 0) {
       rc = read_gains(v, out, has_gains, c);
     } else {
-      const param_t *p = NULL;
-      for (size_t t = 0; t < sizeof scalar_params / sizeof scalar_params[0]; t++)
-        if (strcmp(scalar_params[t].name, name) == 0) p = &scalar_params[t];
-      if (p == NULL)
+      // a plain value: the controller's, or one of JTC's that dtwin ignores
+      int p = strchr(name, '.') == NULL ? dtw_param_find(&dtw__jtc_param_table, name) : -1;
+      int q = p < 0 && strchr(name, '.') == NULL ? dtw_param_find(&dtw__jtc_ignored_table, name)
+                                                 : -1;
+      dtw__jtc_ignored_t ignored;
+      if (p >= 0)
+        rc = read_param(&dtw__jtc_param_table, p, v, name, &c->par, c);
+      else if (q >= 0)
+        rc = read_param(&dtw__jtc_ignored_table, q, v, name, &ignored, c);
+      else
         rc = dtw__cy_fail(c->err, c->errlen, par->keys[i], NULL, name, DTW_EPARSE,
                           "unknown parameter");
-      else
-        rc = read_scalar(p, v, out, c);
     }
     if (rc < 0) return rc;
   }
@@ -281,7 +225,7 @@ static int read_controller(const dtw_yaml_node_t *sec, dtw_jtc_config_t *out, ct
 
 /* controller_manager: ros__parameters: update_rate and the controllers' types;
  * picks the controller when c->ctrl is NULL. */
-static int read_manager(const dtw_yaml_node_t *cm, dtw_jtc_config_t *out, ctx_t *c) {
+static int read_manager(const dtw_yaml_node_t *cm, ctx_t *c) {
   int rc = dtw__cy_kind(cm, "controller_manager", DTW_YAML_MAPPING, c->err, c->errlen);
   if (rc < 0) return rc;
   const dtw_yaml_node_t *par = dtw_yaml_get(cm, "ros__parameters");
@@ -296,11 +240,10 @@ static int read_manager(const dtw_yaml_node_t *cm, dtw_jtc_config_t *out, ctx_t 
     const char *name = par->keys[i]->text;
     const dtw_yaml_node_t *v = par->items[i];
     snprintf(key, sizeof key, "controller_manager.%s", name);
-    if (strcmp(name, "update_rate") == 0) {
-      int64_t hz;
-      rc = dtw__cy_int(v, key, 1, 100000, &hz, c->err, c->errlen);
+    int p = strchr(name, '.') == NULL ? dtw_param_find(&dtw__jtc_manager_table, name) : -1;
+    if (p >= 0) {
+      rc = read_param(&dtw__jtc_manager_table, p, v, key, &c->mgr, c);
       if (rc < 0) return rc;
-      out->update_rate_hz = (double)hz;
       continue;
     }
     // other entries are controllers {type: ...} or manager settings we ignore
@@ -310,11 +253,11 @@ static int read_manager(const dtw_yaml_node_t *cm, dtw_jtc_config_t *out, ctx_t 
     snprintf(key, sizeof key, "controller_manager.%s.type", name);
     rc = dtw__cy_string(type, key, &tname, c->err, c->errlen);
     if (rc < 0) return rc;
-    bool is_jtc = strcmp(tname, JTC_TYPE) == 0;
+    bool is_jtc = strcmp(tname, DTW_JTC_TYPE) == 0;
     if (c->ctrl == NULL && is_jtc) c->ctrl = name;
     if (c->ctrl != NULL && strcmp(c->ctrl, name) == 0 && !is_jtc)
       return dtw__cy_fail(c->err, c->errlen, type, NULL, key, DTW_EUNSUP,
-                          "'%.100s' is not %s", tname, JTC_TYPE);
+                          "'%.100s' is not %s", tname, DTW_JTC_TYPE);
   }
   return 0;
 }
@@ -326,8 +269,9 @@ int dtw_jtc_config_load(const char *path, const char *controller_name, dtw_jtc_c
   dtw_yaml_doc_t doc = {0};
   int rc = dtw_yaml_load_file(path, &doc, err, errlen);
   if (rc < 0) return rc;
-  ctx_t c = {path, controller_name, err, errlen};
+  ctx_t c = {.file = path, .ctrl = controller_name, .err = err, .errlen = errlen};
   dtw_jtc_config_defaults(out);
+  dtw__jtc_params_take(out, &c.mgr, &c.par);
 
   const dtw_yaml_node_t *root = doc.root;
   if (root == NULL || root->kind != DTW_YAML_MAPPING) {
@@ -335,10 +279,10 @@ int dtw_jtc_config_load(const char *path, const char *controller_name, dtw_jtc_c
     goto done;
   }
   const dtw_yaml_node_t *cm = dtw_yaml_get(root, "controller_manager");
-  if (cm != NULL && (rc = read_manager(cm, out, &c)) < 0) goto done;
+  if (cm != NULL && (rc = read_manager(cm, &c)) < 0) goto done;
   if (c.ctrl == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOENT, "%s: no controller of type %s in controller_manager",
-                  path, JTC_TYPE);
+                  path, DTW_JTC_TYPE);
     goto done;
   }
   if (strlen(c.ctrl) >= DTW_NAME_MAX) {
@@ -353,6 +297,7 @@ int dtw_jtc_config_load(const char *path, const char *controller_name, dtw_jtc_c
   }
   snprintf(out->name, sizeof out->name, "%s", c.ctrl);
   rc = read_controller(sec, out, &c);
+  if (rc == 0) dtw__jtc_params_apply(&c.mgr, &c.par, out);
 
 done:
   dtw_yaml_free(&doc);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dtw/err.h"
 
@@ -206,87 +205,4 @@ bool dtw_jtc_config_fits(const dtw_jtc_config_t *cfg, const dtw_joint_desc_t *jo
     if (!found) return false;
   }
   return cfg->n_joints > 0;
-}
-
-/* ---- the parameter file ------------------------------------------------------ */
-
-/* The shortest %g text that reads back as exactly v. */
-static const char *num(double v, char *buf, size_t cap) {
-  for (int prec = 6; prec <= 17; prec++) {
-    snprintf(buf, cap, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v) break;
-  }
-  // YAML reads "1" as an integer, which our reader takes for a double too; keep a
-  // decimal point anyway so the file says what it is
-  if (strpbrk(buf, ".eEn") == NULL && strlen(buf) + 2 < cap) strcat(buf, ".0");
-  return buf;
-}
-
-/* A name as a YAML scalar: plain when it cannot be read as anything else. */
-static const char *name_text(const char *name, char *buf, size_t cap) {
-  static const char *const words[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"};
-  bool plain = name[0] != '\0' && strchr("-?:,[]{}#&*!|>'\"%@`0123456789.+ ", name[0]) == NULL;
-  for (const char *p = name; plain && *p; p++)
-    plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '_' || *p == '-' || *p == '.' || *p == '/';
-  for (size_t i = 0; plain && i < sizeof words / sizeof words[0]; i++)
-    plain = strcasecmp(name, words[i]) != 0;
-  if (plain) {
-    snprintf(buf, cap, "%s", name);
-  } else {
-    size_t o = 0;
-    buf[o++] = '"';
-    for (const char *p = name; *p && o + 3 < cap; p++) {
-      if (*p == '"' || *p == '\\') buf[o++] = '\\';
-      buf[o++] = *p;
-    }
-    buf[o++] = '"';
-    buf[o] = '\0';
-  }
-  return buf;
-}
-
-int dtw_jtc_config_write(FILE *f, const dtw_jtc_config_t *cfg, const char *comment) {
-  char a[40], b[40], c[40], d[40], e[40], nm[2 * DTW_NAME_MAX + 4], cn[2 * DTW_NAME_MAX + 4];
-  for (const char *p = comment; p != NULL && *p;) {
-    size_t len = strcspn(p, "\n");
-    fprintf(f, "# %.*s\n", (int)len, p);
-    p += len + (p[len] == '\n');
-  }
-  name_text(cfg->name, cn, sizeof cn);
-  fprintf(f, "controller_manager:\n  ros__parameters:\n");
-  fprintf(f, "    update_rate: %.0f  # Hz\n\n", cfg->update_rate_hz);
-  fprintf(f, "    %s:\n      type: joint_trajectory_controller/JointTrajectoryController\n\n",
-          cn);
-  fprintf(f, "%s:\n  ros__parameters:\n    joints:\n", cn);
-  for (size_t k = 0; k < cfg->n_joints; k++)
-    fprintf(f, "      - %s\n", name_text(cfg->joints[k].name, nm, sizeof nm));
-  fprintf(f, "    command_interfaces: [effort]\n    state_interfaces: [position, velocity]\n");
-  fprintf(f, "    interpolation_method: %s\n",
-          cfg->interpolation == DTW_JTC_INTERP_NONE ? "none" : "splines");
-  fprintf(f, "    allow_partial_joints_goal: %s\n",
-          cfg->allow_partial_joints_goal ? "true" : "false");
-  fprintf(f, "    open_loop_control: %s\n", cfg->open_loop_control ? "true" : "false");
-  fprintf(f, "    allow_nonzero_velocity_at_trajectory_end: %s\n",
-          cfg->allow_nonzero_velocity_at_trajectory_end ? "true" : "false");
-  fprintf(f, "    state_publish_rate: %s\n", num(cfg->state_publish_rate_hz, a, sizeof a));
-  fprintf(f, "    max_points: %zu\n\n", cfg->max_points);
-  fprintf(f, "    # trajectory: max |position error| while moving; goal: at the end (0 = off)\n");
-  fprintf(f, "    constraints:\n      stopped_velocity_tolerance: %s\n      goal_time: %s\n",
-          num(cfg->stopped_velocity_tolerance, a, sizeof a), num(cfg->goal_time, b, sizeof b));
-  for (size_t k = 0; k < cfg->n_joints; k++) {
-    const dtw_jtc_joint_config_t *j = &cfg->joints[k];
-    fprintf(f, "      %s: {trajectory: %s, goal: %s}\n", name_text(j->name, nm, sizeof nm),
-            num(j->trajectory_tol, a, sizeof a), num(j->goal_tol, b, sizeof b));
-  }
-  fprintf(f, "\n    # p [N m/rad], i [N m/(rad s)], d [N m s/rad], i_clamp [N m]\n    gains:\n");
-  for (size_t k = 0; k < cfg->n_joints; k++) {
-    const dtw_jtc_joint_config_t *j = &cfg->joints[k];
-    const dtw_jtc_gains_t *g = &j->gains;
-    fprintf(f, "      %s: {p: %s, i: %s, d: %s, i_clamp: %s, ff_velocity_scale: %s}\n",
-            name_text(j->name, nm, sizeof nm), num(g->p, a, sizeof a), num(g->i, b, sizeof b),
-            num(g->d, c, sizeof c), num(g->i_clamp, d, sizeof d),
-            num(g->ff_velocity_scale, e, sizeof e));
-  }
-  return ferror(f) ? DTW_EIO : 0;
 }

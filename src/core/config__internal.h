@@ -43,5 +43,15 @@ const char *dtw__config_format_name(const char *format);
 /* The parameter's default as a value (strings malloc'd: dtw__config_val_clear). */
 int dtw__config_default_value(const dtw_param_spec_t *sp, val_t *out, char *msg, size_t msglen);
 void dtw__config_val_clear(val_t *v);
+/* "an integer in [1, 10]", "one of: a, b": what a parameter accepts. */
+void dtw__config_describe_expected(const dtw_param_spec_t *sp, char *buf, size_t len);
+/* Scalar text (quoted: it was a quoted scalar) to a checked value of the parameter's
+ * type; on failure msg says "what (expected ...)" and the code is EPARSE or ERANGE. */
+int dtw__config_value_from_scalar(const dtw_param_spec_t *sp, const char *text, bool quoted,
+                                  val_t *out, char *msg, size_t msglen);
+/* Value into the struct field at base + sp->offset. */
+void dtw__config_store_value(const dtw_param_spec_t *sp, const val_t *v, void *base);
+/* Value as YAML text that reads back the same. */
+void dtw__config_write_value(FILE *out, const dtw_param_spec_t *sp, const val_t *v);
 
 #endif /* DTW_CORE__CONFIG_H */

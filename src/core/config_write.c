@@ -105,7 +105,7 @@ static bool plain_safe(const char *s) {
   return true;
 }
 
-static void write_value(FILE *out, const dtw_param_spec_t *sp, const val_t *v) {
+void dtw__config_write_value(FILE *out, const dtw_param_spec_t *sp, const val_t *v) {
   char buf[64];
   switch (sp->type) {
   case DTW_PT_BOOL: fputs(v->b ? "true" : "false", out); break;
@@ -186,7 +186,7 @@ static int dump_level(dumper_t *D, const char *prefix, int indent) {
     fputs(" (", D->out);
     write_facts(D->out, sp);
     fprintf(D->out, ")\n%*s%s: ", indent, "", rest);
-    write_value(D->out, sp, v);
+    dtw__config_write_value(D->out, sp, v);
     fputc('\n', D->out);
     dtw__config_val_clear(&def);
     D->done[i] = true;
@@ -224,8 +224,55 @@ static void md_cell(FILE *out, const char *s) {
   }
 }
 
-int dtw_config_write_docs(const dtw_param_table_t *const *tables, size_t n, FILE *out) {
+int dtw_param_write_md(const dtw_param_table_t *t, FILE *out) {
   char name[NAME_LEN], lo[32], hi[32];
+  if (t == NULL || out == NULL) return DTW_EINVAL;
+  fputs("| name | type | default | range/choices | description |\n"
+        "|------|------|---------|---------------|-------------|\n",
+        out);
+  for (size_t i = 0; i < t->n_params; i++) {
+    const dtw_param_spec_t *sp = &t->params[i];
+    dtw__config_dotted_name(sp->name, name, sizeof name);
+    fprintf(out, "| `%s` | %s | ", name, dtw__config_type_name(sp->type));
+    if (sp->def == NULL) {
+      fputs("required", out);
+    } else if (sp->def[0] == '\0') {
+      fputs("`\"\"`", out);
+    } else {
+      fputc('`', out);
+      md_cell(out, sp->def);
+      fputc('`', out);
+    }
+    fputs(" | ", out);
+    dtw__config_fmt_num(sp->min, lo, sizeof lo);
+    dtw__config_fmt_num(sp->max, hi, sizeof hi);
+    if (sp->type == DTW_PT_ENUM) {
+      for (const char *p = sp->choices; *p != '\0'; p++) {
+        if (p == sp->choices) fputc('`', out);
+        if (*p == '|')
+          fputs("`, `", out);
+        else
+          fputc(*p, out);
+      }
+      fputc('`', out);
+    } else if (sp->type == DTW_PT_STRING &&
+               (dtw__config_has_range(sp) || dtw__config_format_name(sp->choices))) {
+      const char *format = dtw__config_format_name(sp->choices);
+      if (dtw__config_has_range(sp)) fprintf(out, "length [%s, %s]", lo, hi);
+      if (format != NULL) fprintf(out, "%s%s", dtw__config_has_range(sp) ? ", " : "", format);
+    } else if (sp->type != DTW_PT_BOOL && dtw__config_has_range(sp)) {
+      fprintf(out, "[%s, %s]", lo, hi);
+    } else {
+      fputs("-", out);
+    }
+    fputs(" | ", out);
+    md_cell(out, sp->help);
+    fputs(" |\n", out);
+  }
+  return ferror(out) ? DTW_EIO : 0;
+}
+
+int dtw_config_write_docs(const dtw_param_table_t *const *tables, size_t n, FILE *out) {
   if ((tables == NULL && n > 0) || out == NULL) return DTW_EINVAL;
   fputs("# Configuration reference\n\n"
         "Generated from the parameter tables in the source; do not edit by hand.\n\n"
@@ -240,47 +287,8 @@ int dtw_config_write_docs(const dtw_param_table_t *const *tables, size_t n, FILE
       write_oneline(out, t->summary);
       fputs("\n\n", out);
     }
-    fputs("| name | type | default | range/choices | description |\n"
-          "|------|------|---------|---------------|-------------|\n",
-          out);
-    for (size_t i = 0; i < t->n_params; i++) {
-      const dtw_param_spec_t *sp = &t->params[i];
-      dtw__config_dotted_name(sp->name, name, sizeof name);
-      const char *def = sp->def != NULL ? sp->def : "";
-      fprintf(out, "| `%s` | %s | ", name, dtw__config_type_name(sp->type));
-      if (def[0] == '\0') {
-        fputs("`\"\"`", out);
-      } else {
-        fputc('`', out);
-        md_cell(out, def);
-        fputc('`', out);
-      }
-      fputs(" | ", out);
-      dtw__config_fmt_num(sp->min, lo, sizeof lo);
-      dtw__config_fmt_num(sp->max, hi, sizeof hi);
-      if (sp->type == DTW_PT_ENUM) {
-        for (const char *p = sp->choices; *p != '\0'; p++) {
-          if (p == sp->choices) fputc('`', out);
-          if (*p == '|')
-            fputs("`, `", out);
-          else
-            fputc(*p, out);
-        }
-        fputc('`', out);
-      } else if (sp->type == DTW_PT_STRING &&
-                 (dtw__config_has_range(sp) || dtw__config_format_name(sp->choices))) {
-        const char *format = dtw__config_format_name(sp->choices);
-        if (dtw__config_has_range(sp)) fprintf(out, "length [%s, %s]", lo, hi);
-        if (format != NULL) fprintf(out, "%s%s", dtw__config_has_range(sp) ? ", " : "", format);
-      } else if (sp->type != DTW_PT_BOOL && dtw__config_has_range(sp)) {
-        fprintf(out, "[%s, %s]", lo, hi);
-      } else {
-        fputs("-", out);
-      }
-      fputs(" | ", out);
-      md_cell(out, sp->help);
-      fputs(" |\n", out);
-    }
+    int rc = dtw_param_write_md(t, out);
+    if (rc < 0) return rc;
   }
   return ferror(out) ? DTW_EIO : 0;
 }

@@ -11,11 +11,16 @@ const dtw_typedesc_t *dtw_typedesc_find(const char *ros_type) {
   const char *slash = strchr(ros_type, '/');
   if (!slash) return NULL;
   size_t pkg = (size_t)(slash - ros_type);
-  const char *name = slash + 1;
-  if (!strncmp(name, "msg/", 4)) name += 4;
+  /* "pkg/Name" means "pkg/msg/Name"; "pkg/msg/Name" and "pkg/srv/Name_Request" as given */
+  const char *kind = strchr(slash + 1, '/') ? NULL : "msg/";
   for (size_t i = 0; i < dtw__n_typedescs; i++) {
-    const char *n = dtw__typedescs[i].name; /* pkg/msg/Name */
-    if (!strncmp(n, ros_type, pkg) && n[pkg] == '/' && !strcmp(n + pkg + 5, name)) return &dtw__typedescs[i];
+    const char *n = dtw__typedescs[i].name;
+    if (kind == NULL) {
+      if (!strcmp(n, ros_type)) return &dtw__typedescs[i];
+    } else if (!strncmp(n, ros_type, pkg + 1) && !strncmp(n + pkg + 1, kind, 4) &&
+               !strcmp(n + pkg + 5, slash + 1)) {
+      return &dtw__typedescs[i];
+    }
   }
   return NULL;
 }

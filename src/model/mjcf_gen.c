@@ -12,6 +12,7 @@
 
 #include "dtw/err.h"
 #include "dtw/log.h"
+#include "model__limits.h"
 
 #define COMP "model"
 
@@ -36,6 +37,8 @@ typedef struct gen {
   size_t nq, cap_qpos;
   bool pose_needed; /* some joint does not start at 0 */
   bool oom;
+  int *first_joint; /* per link: its first child joint, -1 none (linear time for any tree) */
+  int *next_joint;  /* per joint: the next joint with the same parent link, -1 none */
 } gen_t;
 
 static void push_qpos(gen_t *g, const double *v, size_t n) {
@@ -321,6 +324,8 @@ static void emit_joint(gen_t *g, xmlNodePtr body, const dtw__urdf_joint_t *j, bo
 
 /* One link as a <body> (its joint, inertial, geoms) and its subtree.
  * Depth is bounded by DTW__URDF_MAX_DEPTH (checked by the parser). */
+static void emit_children(gen_t *g, xmlNodePtr parent, int link);
+
 static void emit_body(gen_t *g, xmlNodePtr parent, int link, const dtw__urdf_joint_t *via) {
   const dtw__urdf_link_t *l = &g->u->links[link];
   xmlNodePtr body = child(g, parent, "body");
@@ -347,8 +352,55 @@ static void emit_body(gen_t *g, xmlNodePtr parent, int link, const dtw__urdf_joi
   emit_inertial(g, body, l);
   emit_geoms(g, body, l, false);
   emit_geoms(g, body, l, true);
-  for (size_t i = 0; i < g->u->n_joints && !g->oom; i++)
-    if (g->u->joints[i].parent == link) emit_body(g, body, g->u->joints[i].child, &g->u->joints[i]);
+  emit_children(g, body, link);
+}
+
+/* The child links of link, in URDF joint order. */
+static void emit_children(gen_t *g, xmlNodePtr parent, int link) {
+  for (int j = g->first_joint[link]; j >= 0 && !g->oom; j = g->next_joint[j])
+    emit_body(g, parent, g->u->joints[j].child, &g->u->joints[j]);
+}
+
+/* first_joint / next_joint: each link's child joints in document order. */
+static int index_children(gen_t *g) {
+  const dtw__urdf_t *u = g->u;
+  g->first_joint = malloc((u->n_links > 0 ? u->n_links : 1) * sizeof *g->first_joint);
+  g->next_joint = malloc((u->n_joints > 0 ? u->n_joints : 1) * sizeof *g->next_joint);
+  if (g->first_joint == NULL || g->next_joint == NULL) return DTW_ENOMEM;
+  for (size_t i = 0; i < u->n_links; i++) g->first_joint[i] = -1;
+  for (size_t i = u->n_joints; i-- > 0;) {
+    g->next_joint[i] = g->first_joint[u->joints[i].parent];
+    g->first_joint[u->joints[i].parent] = (int)i;
+  }
+  return 0;
+}
+
+/* MuJoCo 2.2.2's limits on the generated document, said in URDF terms. */
+static int check_limits(gen_t *g, xmlDocPtr doc, char *err, size_t errlen) {
+  const dtw__urdf_t *u = g->u;
+  const char *file = u->file != NULL ? u->file : u->name;
+  dtw__mjcf_size_t s;
+  char why[1024];
+  int rc = dtw__mjcf_check_limits(doc, file, g->opts->check_implicit, &s, why, sizeof why);
+  if (rc == 0) return 0;
+  if (s.depth_level <= DTW__MJCF_MAX_PARENT_LEVEL) return dtw_errf(err, errlen, rc, "%s", why);
+  /* the link whose <body> nests too deep */
+  xmlNodePtr b = s.deepest;
+  while (b != NULL && b->type == XML_ELEMENT_NODE && strcmp((const char *)b->name, "body") != 0)
+    b = b->parent;
+  xmlChar *name = b != NULL && b->type == XML_ELEMENT_NODE
+                      ? xmlGetNoNsProp(b, (const xmlChar *)"name") : NULL;
+  int li = name != NULL ? dtw__name_index_get(&u->link_index, u->links, sizeof *u->links,
+                                              (const char *)name) : -1;
+  xmlFree(name);
+  if (li < 0) return dtw_errf(err, errlen, rc, "%s", why);
+  size_t d = 0;
+  for (int k = li; u->links[k].parent_joint >= 0; k = u->joints[u->links[k].parent_joint].parent)
+    d++;
+  return dtw_errf(err, errlen, rc, "%s:%ld: link '%s': %zu links below the root; the MJCF for it "
+                  "nests elements %d deep and MuJoCo 2.2.2 reads XML nested at most %d deep "
+                  "(tinyxml2's limit of 100 levels)", file, u->links[li].line, u->links[li].name,
+                  d, s.depth_level + 1, DTW__MJCF_MAX_PARENT_LEVEL + 1);
 }
 
 /* Joints anywhere under n (a world with movable bodies adds to qpos). */
@@ -400,6 +452,7 @@ int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
   gen_t g = {.u = u, .opts = opts, .mesh_table = meshes};
   xmlChar *mem = NULL;
   int size = 0;
+  if (index_children(&g) != 0) goto err_oom;
   g.doc = xmlNewDoc((const xmlChar *)"1.0");
   xmlNodePtr root = g.doc != NULL ? xmlNewNode(NULL, (const xmlChar *)"mujoco") : NULL;
   if (root == NULL) goto err_oom;
@@ -427,9 +480,7 @@ int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
       DTW_WARN(COMP, "robot '%s': root link is 'world', so the base stays fixed", u->name);
     emit_geoms(&g, g.worldbody, rl, false);
     emit_geoms(&g, g.worldbody, rl, true);
-    for (size_t i = 0; i < u->n_joints && !g.oom; i++)
-      if (u->joints[i].parent == u->root)
-        emit_body(&g, g.worldbody, u->joints[i].child, &u->joints[i]);
+    emit_children(&g, g.worldbody, u->root);
   } else {
     emit_body(&g, g.worldbody, u->root, NULL);
   }
@@ -474,6 +525,7 @@ int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
     goto done;
   if (g.pose_needed) emit_initial_pose(&g, root, world);
   if (g.oom) goto err_oom;
+  if ((rc = check_limits(&g, g.doc, err, errlen)) != 0) goto done;
 
   xmlDocDumpFormatMemoryEnc(g.doc, &mem, &size, "UTF-8", 1);
   if (mem == NULL || size < 0) goto err_oom;
@@ -492,6 +544,8 @@ done:
   xmlFreeDoc(g.doc);
   free(g.meshes);
   free(g.qpos);
+  free(g.first_joint);
+  free(g.next_joint);
   return rc;
 }
 

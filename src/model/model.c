@@ -11,6 +11,7 @@
 
 #include "dtw/err.h"
 #include "dtw/xacro.h"
+#include "model__limits.h"
 #include "model__mesh.h"
 #include "model__mjcf.h"
 #include "model__mjcf_base.h"
@@ -57,6 +58,7 @@ static int load_world(const char *file, dtw__mjcf_world_t *w, char **dir, char *
   if (rc != 0) return rc;
   rc = dtw__xml_read(text, len, file, &w->doc, err, errlen);
   free(text);
+  if (rc == 0) rc = dtw__mjcf_check_values(w->doc, file, err, errlen);
   if (rc != 0) return rc;
   w->file = file;
   *dir = abs_dir(file);
@@ -94,6 +96,7 @@ static int load_mjcf(const char *path, char **text, size_t len, xmlDocPtr doc,
   }
   if ((rc = dtw__mjcf_expand_includes(doc, path, d.base_dir, &step, err, errlen)) != 0) goto done;
   changed |= step;
+  if ((rc = dtw__mjcf_check_values(doc, path, err, errlen)) != 0) goto done;
   if ((rc = dtw__mjcf_compat(doc, path, &step, err, errlen)) != 0) goto done;
   changed |= step;
   if (opts->base != DTW_BASE_AS_MODELED) {
@@ -109,6 +112,9 @@ static int load_mjcf(const char *path, char **text, size_t len, xmlDocPtr doc,
     d.base_clearance_m = b.clearance_m;
   }
   d.floating_base = dtw__mjcf_has_free_root(doc);
+  /* what MuJoCo will read: after includes, translation and the base mode */
+  if ((rc = dtw__mjcf_check_limits(doc, path, opts->check_implicit, NULL, err, errlen)) != 0)
+    goto done;
   if (changed) {
     rc = dtw__mjcf_serialize(doc, strncmp(*text, "<?xml", 5) == 0, &d.mjcf, &d.mjcf_len);
     if (rc != 0) {
@@ -182,6 +188,13 @@ static int load_urdf(const char *path, xmlDocPtr doc, const dtw_model_opts_t *op
       dtw__urdf_visuals(&urdf, &d.visuals, &d.n_visuals) != 0 ||
       take_assets(&meshes, &d) != 0) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "%s: out of memory", path);
+    goto done;
+  }
+  /* src/sim hands them to MuJoCo's virtual file system, with the MJCF itself */
+  if (d.n_assets > DTW__MJCF_MAX_ASSETS - 1) {
+    rc = dtw_errf(err, errlen, DTW_EUNSUP, "%s: robot '%s': %zu mesh files; MuJoCo 2.2.2's "
+                  "virtual file system holds at most %d besides the model", path, urdf.name,
+                  d.n_assets, DTW__MJCF_MAX_ASSETS - 1);
     goto done;
   }
   snprintf(d.name, sizeof d.name, "%s", urdf.name);

@@ -31,8 +31,11 @@
  * inertia, damping, friction, effort or velocity limit, principal moments
  * violating A + B >= C, a link with two parent joints, a kinematic cycle; a
  * collision geometry with a size or scale that is not positive, or whose
- * mesh is missing, unreadable or flat. And one dtwin limit: joint names
- * longer than DTW_NAME_MAX - 1 characters.
+ * mesh is missing, unreadable or flat; a value beyond the physical bounds of
+ * model__limits.h (origins and sizes beyond 1e4 m, mass beyond 1e6 kg,
+ * moments beyond 1e14 kg m^2; a visual is left out instead). And dtwin
+ * limits: names longer than DTW_NAME_MAX - 1 characters, MuJoCo 2.2.2's
+ * nesting and size limits (model__limits.h).
  * Everything that is ignored is reported: one warning line (dtw/log.h,
  * component "model") per kind of thing per file, naming the first place and
  * how many more. */
@@ -45,8 +48,11 @@
 
 #include <libxml/tree.h>
 
-/* Deepest kinematic chain accepted (MuJoCo's XML reader has a nesting limit too). */
-#define DTW__URDF_MAX_DEPTH 200
+/* Deepest kinematic chain the parser lets through: the MJCF nests a link d
+ * joints below the root at level 3 + d (2 + d under a root link 'world') and
+ * MuJoCo 2.2.2 reads no element below level 99; the exact check is made on the
+ * generated MJCF (model__limits.h), this one bounds the generator's recursion. */
+#define DTW__URDF_MAX_DEPTH 97
 
 typedef struct dtw__pose {
   double xyz[3];
@@ -139,6 +145,7 @@ typedef struct dtw__urdf {
   size_t n_joints;
   int root; /* link index */
   dtw__name_index_t link_index; /* links by name, while parsing */
+  const char *file; /* the name messages use (dtw__urdf_ctx_t.file; not owned) */
 } dtw__urdf_t;
 
 /* Where to look for files a URDF names. */

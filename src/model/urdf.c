@@ -19,6 +19,7 @@
 #include "dtw/err.h"
 #include "dtw/log.h"
 #include "dtw/robot.h"
+#include "model__limits.h"
 #include "model__warn.h"
 
 #define COMP "model"
@@ -131,6 +132,10 @@ static int parse_origin(const parser_t *p, xmlNodePtr parent, const char *what,
   if (o == NULL) return 0;
   int rc = attr_numbers(p, o, "xyz", pose->xyz, 3, what);
   if (rc == 0) rc = attr_numbers(p, o, "rpy", pose->rpy, 3, what);
+  for (int i = 0; i < 3 && rc == 0; i++)
+    if (fabs(pose->xyz[i]) > DTW__MAX_LENGTH_M)
+      rc = perr(p, DTW_EMODEL, o, "%s: <origin xyz>: %g m is beyond the %g m dtwin accepts "
+                "(docs/robot-import.md)", what, pose->xyz[i], DTW__MAX_LENGTH_M);
   return rc;
 }
 
@@ -183,18 +188,25 @@ static void geoms_free(dtw__urdf_geom_t *g, size_t n) {
   free(g);
 }
 
-/* Sizes of a primitive must be positive: an error for a collision, for a
- * visual (urdfdom accepts any number) the visual is left out with a warning. */
+/* Sizes of a primitive must be positive and within DTW__MAX_LENGTH_M: an
+ * error for a collision, for a visual (urdfdom accepts any number) the visual
+ * is left out with a warning. */
 static int positive_sizes(const parser_t *p, xmlNodePtr shape, const char *what,
                           const double *v, size_t n, dtw__urdf_geom_t *g, bool visual) {
   for (size_t i = 0; i < n; i++) {
-    if (v[i] > 0) continue;
+    if (v[i] > 0 && v[i] <= DTW__MAX_LENGTH_M) continue;
+    const char *why = v[i] > 0 ? "is beyond the bounds dtwin accepts (docs/robot-import.md)"
+                               : "is not positive";
+    if (!visual && v[i] > 0)
+      return perr(p, DTW_EMODEL, shape, "%s: <%s>: size %g m is beyond the %g m dtwin accepts "
+                  "(docs/robot-import.md)", what, (const char *)shape->name, v[i],
+                  DTW__MAX_LENGTH_M);
     if (!visual)
-      return perr(p, DTW_EMODEL, shape, "%s: <%s>: sizes must be positive", what,
-                  (const char *)shape->name);
-    dtw__warn(p->warn, DTW__W_VISUAL_SHAPE, "%s:%ld: %s: <%s>: size %g is not positive: "
-              "left out of the model", p->ctx->file, xmlGetLineNo(shape), what,
-              (const char *)shape->name, v[i]);
+      return perr(p, DTW_EMODEL, shape, "%s: <%s>: sizes must be positive (size %g)", what,
+                  (const char *)shape->name, v[i]);
+    dtw__warn(p->warn, DTW__W_VISUAL_SHAPE, "%s:%ld: %s: <%s>: size %g %s: left out of the "
+              "model", p->ctx->file, xmlGetLineNo(shape), what, (const char *)shape->name, v[i],
+              why);
     g->dropped = true;
     return 0;
   }
@@ -248,6 +260,16 @@ static int parse_mesh(const parser_t *p, xmlNodePtr shape, const char *what,
     return perr(p, DTW_EMODEL, shape, "%s: <mesh> has no filename attribute", what);
   int rc = attr_numbers(p, shape, "scale", g->scale, 3, what);
   if (rc != 0) return rc;
+  for (int i = 0; i < 3; i++)
+    if (fabs(g->scale[i]) > DTW__MAX_LENGTH_M) {
+      if (!visual)
+        return perr(p, DTW_EMODEL, shape, "%s: <mesh scale>: %g is beyond the %g dtwin accepts "
+                    "(docs/robot-import.md)", what, g->scale[i], DTW__MAX_LENGTH_M);
+      dtw__warn(p->warn, DTW__W_VISUAL_SHAPE, "%s:%ld: %s: <mesh scale>: %g is beyond the "
+                "bounds dtwin accepts: left out of the model", p->ctx->file,
+                xmlGetLineNo(shape), what, g->scale[i]);
+      g->dropped = true;
+    }
   if (g->scale[0] == 0 || g->scale[1] == 0 || g->scale[2] == 0) {
     if (!visual)
       return perr(p, DTW_EMODEL, shape, "%s: <mesh>: scale must not be zero", what);
@@ -347,6 +369,9 @@ static int parse_inertial(const parser_t *p, xmlNodePtr node, dtw__urdf_link_t *
     if (rc != 0) return rc;
     if (l->mass < 0)
       return perr(p, DTW_EMODEL, mass, "%s: negative mass %g", what, l->mass);
+    if (l->mass > DTW__MAX_MASS_KG)
+      return perr(p, DTW_EMODEL, mass, "%s: mass %g kg is beyond the %g kg dtwin accepts "
+                  "(docs/robot-import.md)", what, l->mass, DTW__MAX_MASS_KG);
   }
   xmlNodePtr in = first_child(node, "inertia");
   if (in != NULL) {
@@ -357,6 +382,11 @@ static int parse_inertial(const parser_t *p, xmlNodePtr node, dtw__urdf_link_t *
     for (int i = 0; i < 3; i++)
       if (l->inertia[i] < 0)
         return perr(p, DTW_EMODEL, in, "%s: negative %s %g", what, names[i], l->inertia[i]);
+    for (int i = 0; i < 6; i++)
+      if (fabs(l->inertia[i]) > DTW__MAX_INERTIA_KGM2)
+        return perr(p, DTW_EMODEL, in, "%s: %s %g kg m^2 is beyond the %g dtwin accepts "
+                    "(docs/robot-import.md)", what, names[i], l->inertia[i],
+                    DTW__MAX_INERTIA_KGM2);
     /* principal moments of a rigid body obey A + B >= C; MuJoCo refuses others,
      * so say it here with the URDF line (checked when the tensor is diagonal) */
     const double *I = l->inertia;
@@ -489,7 +519,9 @@ static int parse_joint(const parser_t *p, const dtw__urdf_t *u, xmlNodePtr node,
     if (axis != NULL && (rc = attr_numbers(p, axis, "xyz", j->axis, 3, what)) != 0) return rc;
     double norm =
         sqrt(j->axis[0] * j->axis[0] + j->axis[1] * j->axis[1] + j->axis[2] * j->axis[2]);
-    if (!(norm > 1e-9) || !isfinite(norm))
+    if (!isfinite(norm))
+      return perr(p, DTW_EMODEL, axis, "%s: <axis> length overflows", what);
+    if (!(norm > 1e-9))
       return perr(p, DTW_EMODEL, axis, "%s: <axis> has zero length", what);
     for (int i = 0; i < 3; i++) j->axis[i] /= norm;
   }
@@ -549,8 +581,10 @@ static int check_tree(const parser_t *p, dtw__urdf_t *u, xmlNodePtr robot) {
                      u->links[u->joints[last].child].name);
     }
     if (steps > DTW__URDF_MAX_DEPTH)
-      return perr_at(p, DTW_EUNSUP, u->links[i].line, "link '%s': kinematic chain deeper than "
-                     "%d links", u->links[i].name, DTW__URDF_MAX_DEPTH);
+      return perr_at(p, DTW_EUNSUP, u->links[i].line, "link '%s': %zu links below the root; "
+                     "its MJCF would nest deeper than the %d levels MuJoCo 2.2.2 reads "
+                     "(tinyxml2's limit of 100)", u->links[i].name, steps,
+                     DTW__MJCF_MAX_PARENT_LEVEL + 1);
   }
   /* exactly one root */
   u->root = -1;
@@ -650,6 +684,13 @@ int dtw__urdf_from_doc(xmlDocPtr doc, const dtw__urdf_ctx_t *ctx, dtw__urdf_t *o
     rc = perr(&p, DTW_EMODEL, robot, "robot '%s' has no <link>", u.name);
     goto err_doc;
   }
+  if (nl > DTW__MJCF_MAX_BODIES) {
+    rc = perr(&p, DTW_EUNSUP, robot, "robot '%s': %zu links; MuJoCo 2.2.2 handles at most %d "
+              "bodies (16-bit body ids in its collision detection)", u.name, nl,
+              DTW__MJCF_MAX_BODIES);
+    goto err_doc;
+  }
+  u.file = ctx->file;
   if ((rc = parse_materials(&p, robot)) != 0) goto err_doc;
   u.links = calloc(nl, sizeof *u.links);
   u.joints = calloc(nj > 0 ? nj : 1, sizeof *u.joints);

@@ -51,6 +51,12 @@ typedef struct pair_rt {
   dtw_pub_t *traj_robot, *traj_twin, *fault;
 } pair_rt_t;
 
+/* A description sent to each subscriber when it subscribes (latched). */
+typedef struct latched {
+  uint32_t ch;
+  dtw_vbuf_t cdr;
+} latched_t;
+
 typedef struct pending {
   bool used;
   uint32_t client, service, call;
@@ -65,8 +71,10 @@ struct dtw_viewer_node {
   dtw_vscene_t *scene;
   pair_rt_t *pairs;
   size_t n_pairs;
-  uint32_t ch_tf, ch_desc, ch_scene;
-  dtw_vbuf_t desc_cdr, scene_json, tf;
+  uint32_t ch_tf, ch_scene;
+  latched_t *desc;                 /* /robot_description, per instance, MJCF */
+  size_t n_desc;
+  dtw_vbuf_t scene_json, tf;
   dtw_cdr_buf_t reply;
   dtw_vjoints_t js;
   pending_t pending[MAX_PENDING];
@@ -169,7 +177,9 @@ static void on_tick(dtw_viewer_t *v, void *user) {
 static void on_subscribe(dtw_viewer_t *v, uint32_t client, uint32_t ch, void *user) {
   dtw_viewer_node_t *n = user;
   uint64_t now = (uint64_t)dtw_clock_real_ns();
-  if (ch == n->ch_desc) dtw_viewer_send(v, client, ch, now, n->desc_cdr.data, n->desc_cdr.len);
+  for (size_t i = 0; i < n->n_desc; i++)
+    if (ch == n->desc[i].ch)
+      dtw_viewer_send(v, client, ch, now, n->desc[i].cdr.data, n->desc[i].cdr.len);
   if (ch == n->ch_scene) dtw_viewer_send(v, client, ch, now, n->scene_json.data, n->scene_json.len);
 }
 
@@ -222,6 +232,23 @@ static int on_publish(dtw_viewer_t *v, uint32_t client, const char *topic,
       }
   }
   return DTW_ENOENT;
+}
+
+static int on_fetch_asset(dtw_viewer_t *v, const char *uri, uint8_t **data, size_t *len,
+                          char *why, size_t whylen, void *user) {
+  (void)v;
+  dtw_viewer_node_t *n = user;
+  dtw_vbuf_t b = {0};
+  int rc = dtw_vscene_asset(n->scene, uri, &b);
+  if (rc < 0) {
+    dtw_vbuf_fini(&b);
+    snprintf(why, whylen, "%s: %s", uri,
+             rc == DTW_ENOENT ? "not an asset of this robot's description" : dtw_strerror(rc));
+    return rc;
+  }
+  *data = b.data;
+  *len = b.len;
+  return 0;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -394,6 +421,40 @@ static int create_pair(dtw_viewer_node_t *n, pair_rt_t *p, char *err, size_t err
   return 0;
 }
 
+/* The robot's URDF for Foxglove's URDF layer, one per instance with the link
+ * names /tf gives them (<robot_ns>/robot_description, <twin_ns>/...), the
+ * first robot's also on /robot_description (the topic Foxglove loads unasked),
+ * and the MJCF as it was compiled on /dtwin/robot_mjcf. */
+static int add_descriptions(dtw_viewer_node_t *n, const dtw_viewer_node_config_t *c, char *err,
+                            size_t errlen) {
+  n->desc = calloc(2 * n->n_pairs + 2, sizeof *n->desc);
+  if (n->desc == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "viewer: out of memory");
+  dtw_vbuf_t urdf = {0};
+  char topic[600];
+  int rc = 0;
+  for (size_t i = 0; i < 2 * n->n_pairs + 2 && rc >= 0; i++) {
+    const pair_rt_t *p = &n->pairs[i < 2 * n->n_pairs ? i / 2 : 0];
+    bool twin = i < 2 * n->n_pairs && i % 2 == 1;
+    const char *text;
+    if (i == 2 * n->n_pairs + 1) {
+      snprintf(topic, sizeof topic, "/dtwin/robot_mjcf");
+      text = c->robot->mjcf;
+    } else {
+      if (i == 2 * n->n_pairs) snprintf(topic, sizeof topic, "/robot_description");
+      else snprintf(topic, sizeof topic, "%s/robot_description", twin ? p->c.twin_ns : p->c.robot_ns);
+      rc = dtw_vscene_urdf(n->scene, c->robot, twin ? p->twin_prefix : p->robot_prefix, &urdf);
+      if (rc < 0) break;
+      text = (const char *)urdf.data;
+    }
+    n->n_desc = i + 1;
+    if ((rc = dtw_vcdr_string(&n->desc[i].cdr, text)) < 0) break;
+    rc = dtw_viewer_add_channel(n->v, topic, "cdr", DTW_TYPE_STRING, "ros2msg", dtw_schema_string);
+    if (rc > 0) n->desc[i].ch = (uint32_t)rc;
+  }
+  dtw_vbuf_fini(&urdf);
+  return rc < 0 ? dtw_errf(err, errlen, rc, "viewer: cannot describe the robot as URDF") : 0;
+}
+
 int dtw_viewer_node_create(const dtw_viewer_node_settings_t *s, const dtw_viewer_node_config_t *c,
                            const dtw_node_host_t *host, dtw_viewer_node_t **out, char *err,
                            size_t errlen) {
@@ -425,14 +486,13 @@ int dtw_viewer_node_create(const dtw_viewer_node_settings_t *s, const dtw_viewer
   n->n_pairs = c->n_pairs;
   for (size_t k = 0; k < c->n_pairs; k++) n->pairs[k].c = c->pairs[k];
   if ((rc = dtw_vscene_create(c->robot, &n->scene, err, errlen)) < 0) goto fail;
-  if ((rc = dtw_vcdr_string(&n->desc_cdr, c->robot->mjcf)) < 0) goto fail;
   dtw_viewer_options_t vo = {.address = s->address, .port = s->port,
                              .web_root = web[0] ? web : NULL, .name = "dtwin",
                              .read_only = n->read_only,
                              .queue_bytes = (size_t)s->queue_kib * 1024,
                              .max_clients = s->max_clients};
   dtw_viewer_callbacks_t cb = {.tick = on_tick, .on_subscribe = on_subscribe, .on_call = on_call,
-                               .on_publish = on_publish};
+                               .on_publish = on_publish, .on_fetch_asset = on_fetch_asset};
   if ((rc = dtw_viewer_create(&vo, &cb, n, &n->v, err, errlen)) < 0) goto fail;
   if ((rc = dtw_bus_node_create(host->bus, s->node_name, s->namespace, &n->node, err, errlen)) < 0 ||
       (rc = dtw_node_add_remaps(n->node, s->remappings, err, errlen)) < 0)
@@ -441,9 +501,7 @@ int dtw_viewer_node_create(const dtw_viewer_node_settings_t *s, const dtw_viewer
     if ((rc = create_pair(n, &n->pairs[k], err, errlen)) < 0) goto fail;
   rc = dtw_viewer_add_channel(n->v, "/tf", "cdr", DTW_TYPE_TF, "ros2msg", dtw_schema_tf_message);
   if (rc > 0) n->ch_tf = (uint32_t)rc;
-  rc = dtw_viewer_add_channel(n->v, "/robot_description", "cdr", DTW_TYPE_STRING, "ros2msg",
-                              dtw_schema_string);
-  if (rc > 0) n->ch_desc = (uint32_t)rc;
+  if ((rc = add_descriptions(n, c, err, errlen)) < 0) goto fail;
   rc = dtw_viewer_add_channel(n->v, "/dtwin/scene", "json", "dtwin/Scene", "jsonschema",
                               dtw_schema_scene_json);
   if (rc > 0) n->ch_scene = (uint32_t)rc;
@@ -498,7 +556,8 @@ void dtw_viewer_node_destroy(dtw_viewer_node_t *n) {
   free(n->pairs);
   dtw_bus_node_destroy(n->node);
   dtw_vscene_destroy(n->scene);
-  dtw_vbuf_fini(&n->desc_cdr);
+  for (size_t i = 0; i < n->n_desc; i++) dtw_vbuf_fini(&n->desc[i].cdr);
+  free(n->desc);
   dtw_vbuf_fini(&n->scene_json);
   dtw_vbuf_fini(&n->tf);
   free(n->reply.data);

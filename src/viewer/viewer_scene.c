@@ -11,11 +11,7 @@
 
 #include "dtw/err.h"
 #include "dtw/sim_kin.h"
-
-struct dtw_vscene {
-  dtw_kin_t *kin;
-  size_t n_body;
-};
+#include "viewer__scene.h"
 
 /* ---- buffer ------------------------------------------------------------------ */
 
@@ -39,11 +35,12 @@ static int reserve(dtw_vbuf_t *b, size_t extra) {
   return 0;
 }
 
-static void put(dtw_vbuf_t *b, const void *p, size_t n) {
+void dtw__vbuf_put(dtw_vbuf_t *b, const void *p, size_t n) {
   if (reserve(b, n) < 0) return;
   memcpy(b->data + b->len, p, n);
   b->len += n;
 }
+#define put dtw__vbuf_put
 
 /* ---- CDR writing (little endian) ------------------------------------------- */
 
@@ -182,6 +179,39 @@ static void tf_set_count(dtw_vbuf_t *b, uint32_t n) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(n >> (8 * i));
 }
 
+const char *dtw__vscene_body_name(const dtw_vscene_t *sc, size_t body, char *buf, size_t cap) {
+  const char *name = dtw_kin_body_name(sc->kin, body);
+  if (name[0] != '\0') return name;
+  snprintf(buf, cap, "body_%zu", body);
+  return buf;
+}
+
+/* q^-1 * (p, r): quaternions w x y z */
+static void qmul(const double a[4], const double b[4], double out[4]) {
+  out[0] = a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3];
+  out[1] = a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2];
+  out[2] = a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1];
+  out[3] = a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0];
+}
+
+void dtw__vscene_rel_pose(const dtw_vscene_t *sc, size_t body, double pos[3], double q[4]) {
+  dtw_kin_body_pose(sc->kin, body, pos, q);
+  int parent = dtw_kin_body_parent(sc->kin, body);
+  if (parent <= 0) return;
+  double pp[3], pq[4], inv[4], d[4] = {0, pos[0], pos[1], pos[2]}, t[4], r[4], qr[4];
+  dtw_kin_body_pose(sc->kin, (size_t)parent, pp, pq);
+  inv[0] = pq[0];
+  inv[1] = -pq[1];
+  inv[2] = -pq[2];
+  inv[3] = -pq[3];
+  for (int c = 0; c < 3; c++) d[c + 1] -= pp[c];
+  qmul(inv, d, t); /* rotate the offset into the parent frame */
+  qmul(t, pq, r);
+  for (int c = 0; c < 3; c++) pos[c] = r[c + 1];
+  qmul(inv, q, qr);
+  memcpy(q, qr, sizeof qr);
+}
+
 int dtw_vscene_tf_add(dtw_vscene_t *sc, const dtw_vjoints_t *js, const char *prefix,
                       dtw_vbuf_t *b) {
   if (b->failed || b->len < 8) return DTW_ENOMEM;
@@ -193,15 +223,24 @@ int dtw_vscene_tf_add(dtw_vscene_t *sc, const dtw_vjoints_t *js, const char *pre
   }
   int rc = dtw_kin_forward(sc->kin);
   if (rc < 0) return rc;
-  char child[2 * DTW_NAME_MAX + 8];
+  char parent[2 * DTW_NAME_MAX + 8], child[2 * DTW_NAME_MAX + 8], tmp[32];
   uint32_t count = tf_count(b);
+  /* a tree as robot_state_publisher sends it: each body under its parent body,
+   * top-level bodies under "world" (Foxglove's URDF layer adds the same edges) */
   for (size_t body = 1; body < sc->n_body; body++) {
     double pos[3], q[4];
-    dtw_kin_body_pose(sc->kin, body, pos, q);
-    snprintf(child, sizeof child, "%s/%.*s", prefix, DTW_NAME_MAX, dtw_kin_body_name(sc->kin, body));
+    dtw__vscene_rel_pose(sc, body, pos, q);
+    int p = dtw_kin_body_parent(sc->kin, body);
+    if (p <= 0)
+      snprintf(parent, sizeof parent, "world");
+    else
+      snprintf(parent, sizeof parent, "%s/%.*s", prefix, DTW_NAME_MAX,
+               dtw__vscene_body_name(sc, (size_t)p, tmp, sizeof tmp));
+    snprintf(child, sizeof child, "%s/%.*s", prefix, DTW_NAME_MAX,
+             dtw__vscene_body_name(sc, body, tmp, sizeof tmp));
     w_u32(b, (uint32_t)js->sec);
     w_u32(b, js->nanosec);
-    w_str(b, "world");
+    w_str(b, parent);
     w_str(b, child);
     for (int c = 0; c < 3; c++) w_f64(b, pos[c]);
     w_f64(b, q[1]); /* ROS order x y z w */
@@ -219,7 +258,7 @@ void dtw_vtf_end(dtw_vbuf_t *b) { (void)b; }
 
 /* ---- scene JSON ------------------------------------------------------------ */
 
-__attribute__((format(printf, 2, 3))) static void jf(dtw_vbuf_t *b, const char *fmt, ...) {
+void dtw__vbuf_printf(dtw_vbuf_t *b, const char *fmt, ...) {
   char tmp[512];
   va_list ap;
   va_start(ap, fmt);
@@ -227,6 +266,7 @@ __attribute__((format(printf, 2, 3))) static void jf(dtw_vbuf_t *b, const char *
   va_end(ap);
   if (n > 0) put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
+#define jf dtw__vbuf_printf
 
 /* Names come from the model: keep them JSON-safe (no quotes, backslashes or controls). */
 static void jstr(dtw_vbuf_t *b, const char *s) {
@@ -256,9 +296,10 @@ int dtw_vscene_json(const dtw_vscene_t *sc, dtw_vbuf_t *b) {
     if (!g.collides && g.type != DTW_KIN_OTHER) has_visual[g.body] = 1;
   }
   jf(b, "{\"bodies\":[");
+  char tmp[32];
   for (size_t i = 0; i < sc->n_body; i++) {
     jf(b, "%s{\"name\":", i ? "," : "");
-    jstr(b, dtw_kin_body_name(k, i));
+    jstr(b, dtw__vscene_body_name(sc, i, tmp, sizeof tmp));
     jf(b, ",\"parent\":%d,\"joint\":", dtw_kin_body_parent(k, i));
     jstr(b, dtw_kin_body_joint(k, i));
     jf(b, "}");

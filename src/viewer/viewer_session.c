@@ -85,6 +85,9 @@ static void send_hello(dtw_viewer_t *v, dtw__vsession_t *s) {
   if (!v->o.read_only) {
     if (v->n_svc) cJSON_AddItemToArray(caps, cJSON_CreateString("services"));
     if (v->n_pub) cJSON_AddItemToArray(caps, cJSON_CreateString("clientPublish"));
+  }
+  if (v->cb.on_fetch_asset) cJSON_AddItemToArray(caps, cJSON_CreateString("assets"));
+  if (!v->o.read_only) {
     cJSON *enc = cJSON_AddArrayToObject(j, "supportedEncodings");
     cJSON_AddItemToArray(enc, cJSON_CreateString("cdr"));
   }
@@ -277,6 +280,30 @@ static int on_client_unadvertise(dtw_viewer_t *v, dtw__vsession_t *s, const cJSO
   return 0;
 }
 
+/* fetchAsset: answered at once (binary opcode 4: request id, status, error, data) */
+static int on_fetch_asset(dtw_viewer_t *v, dtw__vsession_t *s, const cJSON *j) {
+  uint32_t req;
+  const cJSON *uri = cJSON_GetObjectItemCaseSensitive(j, "uri");
+  if (!cJSON_IsString(uri) || !get_id(j, "requestId", &req))
+    return malformed(v, s, "fetchAsset without a string uri and an integer requestId");
+  char why[256] = "";
+  uint8_t *data = NULL;
+  size_t len = 0;
+  int rc = v->cb.on_fetch_asset(v, uri->valuestring, &data, &len, why, sizeof why, v->user);
+  if (rc < 0 && why[0] == '\0') snprintf(why, sizeof why, "%s", dtw_strerror(rc));
+  size_t elen = rc < 0 ? strlen(why) : 0;
+  uint8_t hdr[10 + 256];
+  hdr[0] = 0x04;
+  put_u32(hdr + 1, req);
+  hdr[5] = rc < 0 ? 1 : 0;
+  put_u32(hdr + 6, (uint32_t)elen);
+  memcpy(hdr + 10, why, elen);
+  v->st.assets++;
+  dtw__vsession_queue(v, s, hdr, 10 + elen, rc < 0 ? NULL : data, rc < 0 ? 0 : len, true);
+  free(data);
+  return 0;
+}
+
 static int text_input(dtw_viewer_t *v, dtw__vsession_t *s, const uint8_t *data, size_t len) {
   cJSON *j = cJSON_ParseWithLength((const char *)data, len);
   if (j == NULL) return malformed(v, s, "text message is not JSON");
@@ -292,13 +319,15 @@ static int text_input(dtw_viewer_t *v, dtw__vsession_t *s, const uint8_t *data, 
     rc = on_client_advertise(v, s, j);
   } else if (strcmp(op->valuestring, "unadvertise") == 0) {
     rc = on_client_unadvertise(v, s, j);
+  } else if (strcmp(op->valuestring, "fetchAsset") == 0 && v->cb.on_fetch_asset) {
+    rc = on_fetch_asset(v, s, j);
   } else if (strcmp(op->valuestring, "getParameters") == 0 ||
              strcmp(op->valuestring, "setParameters") == 0 ||
              strcmp(op->valuestring, "subscribeParameterUpdates") == 0 ||
              strcmp(op->valuestring, "unsubscribeParameterUpdates") == 0 ||
              strcmp(op->valuestring, "subscribeConnectionGraph") == 0 ||
              strcmp(op->valuestring, "unsubscribeConnectionGraph") == 0 ||
-             strcmp(op->valuestring, "fetchAsset") == 0) {
+             (strcmp(op->valuestring, "fetchAsset") == 0 && !v->cb.on_fetch_asset)) {
     send_status(v, s, 1, "operation not supported by this server");
   } else {
     rc = malformed(v, s, "unknown op");

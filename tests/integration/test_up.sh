@@ -51,7 +51,11 @@ check "serves metrics" test -n "$url"
 check "ready within 30 s" wait_for "$tmp/a.log" 'sync SYNCED' 30
 expect 0 'ok .*readyz' -- "$DTWIN" health --endpoint "$url" --expect-node /twin/digital_twin \
   --expect-node /robot/robot_emulator --expect-node /synchronization_node --min-rtf 0.5 --wait 20
-sleep 6
+# six seconds of the robot's motion, on its own clock (a loaded machine runs it slower)
+robot_time() { metric "$url" 'dtwin_sim_time_seconds{node="/robot/robot_emulator"}'; }
+t_ready=$(robot_time)
+past() { awk -v t="$(robot_time)" -v s="${t_ready:-0}" 'BEGIN{exit !(t != "" && t >= s + 6)}'; }
+check "the motion ran 6 s of robot time (from ${t_ready:-?} s)" wait_until 120 past
 check "no divergence during the demo motion" bash -c "! grep -q 'DIVERGED' '$tmp/a.log'"
 check "status line shows per-group errors and latency" \
   grep -Eq 'sync SYNCED .*left_leg .*latency over min p50' "$tmp/a.log"

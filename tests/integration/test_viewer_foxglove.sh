@@ -8,7 +8,10 @@ src=${DTW_SOURCE_DIR:-$here/../..}
 command -v node >/dev/null || { echo "SKIP: no node"; exit 77; }
 "$src/scripts/web-deps.sh" || { echo "SKIP: web dependencies (npm ci) unavailable"; exit 77; }
 log=$(mktemp)
+# robot = model (no model error, no noise): SYNCED until the fault
 "$DTWIN" up --duration 240 --quiet --set viewer.port=0 --set bridge.port=0 --set dtwin.http_port=0 \
+  --set robot.mass_scale=1 --set robot.friction_scale=1 --set robot.encoder_noise_rad=0 \
+  --set robot.velocity_noise_rad_s=0 \
   >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT

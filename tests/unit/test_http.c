@@ -345,7 +345,9 @@ static void test_health_model(void **state) {
 }
 
 /* A client that sends half a request and stalls must not delay others, and is dropped
- * after the idle timeout (1 s in this fixture). */
+ * after the idle timeout (1 s in this fixture). Judged by order, not by clock: the
+ * other client's answer comes while the stalled connection is still open, and the
+ * stalled one is then closed by the server (not by our own receive timeout). */
 static void test_slow_client(void **state) {
   fixture_t *f = *state;
   int slow = connect_to(f->port);
@@ -353,22 +355,23 @@ static void test_slow_client(void **state) {
   const char *half = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
   assert_int_equal(send_all(slow, half, strlen(half)), 0);
 
-  int64_t t0 = dtw_clock_mono_ns();
   resp_t r;
   request(f->port, "GET", "/healthz", &r);
-  int64_t took = dtw_clock_mono_ns() - t0;
   assert_int_equal(r.status, 200);
-  assert_true(took < 500 * 1000000LL);
   resp_free(&r);
-
-  /* the server closes the stalled connection on its own */
-  t0 = dtw_clock_mono_ns();
   char buf[256] = "";
-  ssize_t n = recv(slow, buf, sizeof buf - 1, 0);
+  ssize_t n = recv(slow, buf, sizeof buf - 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n >= 0) fail_msg("the stalled connection was answered or closed (%zd) before the other", n);
+  assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+
+  /* the server closes the stalled connection on its own: wait as long as a loaded
+   * machine needs, far past the fixture's 1 s */
+  struct timeval tv = {60, 0};
+  setsockopt(slow, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  n = recv(slow, buf, sizeof buf - 1, 0);
   if (n > 0) buf[n] = '\0';
-  took = dtw_clock_mono_ns() - t0;
-  assert_true(n <= 0 || strstr(buf, "HTTP/1.1 ") != NULL); /* closed, or an error reply */
-  assert_true(took < 4 * DTW_NS_PER_S);                   /* well before our 5 s timeout */
+  if (n < 0) fail_msg("stalled connection not closed by the server: %s", strerror(errno));
+  assert_true(n == 0 || strstr(buf, "HTTP/1.1 ") != NULL); /* closed, or an error reply */
   close(slow);
 }
 

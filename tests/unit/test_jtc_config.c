@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/control__jtc_params.h"
 #include "dtw/err.h"
+#include "dtw/file.h"
 #include "dtw/jtc.h"
 
 static const char *const humanoid[23] = {
@@ -163,32 +165,33 @@ static void test_errors_with_lines(void **state) {
   expect_error(HEAD GAINS "    frobnicate: true\n", DTW_EPARSE,
                ":14: frobnicate: unknown parameter");
   expect_error(HEAD GAINS "    allow_partial_joints_goal: maybe\n", DTW_EPARSE,
-               ":14: allow_partial_joints_goal: expected true or false, got 'maybe'");
+               ":14: allow_partial_joints_goal: 'maybe' is not a boolean (expected true or false)");
   expect_error(HEAD GAINS "    open_loop_control: [1]\n", DTW_EPARSE,
-               ":14: open_loop_control: expected true or false, got a sequence");
-  expect_error(HEAD GAINS "    interpolation_method: cubic\n", DTW_EPARSE,
-               ":14: interpolation_method: 'cubic' is not splines or none");
+               ":14: open_loop_control: got a sequence (expected true or false)");
+  expect_error(HEAD GAINS "    interpolation_method: cubic\n", DTW_ERANGE,
+               ":14: interpolation_method: 'cubic' is not a valid choice (expected one of: "
+               "splines, none)");
   expect_error(HEAD GAINS "    constraints:\n      goal_time: -1\n", DTW_ERANGE,
-               ":15: constraints.goal_time: -1 is out of range [0, 3600]");
+               ":15: constraints.goal_time: -1 is out of range (expected a number in [0, 3600])");
   expect_error(HEAD GAINS "    constraints:\n      j3: {goal: 0.1}\n", DTW_EPARSE,
                ":15: constraints.j3: 'j3' is not one of the controller's joints");
   expect_error(HEAD GAINS "    constraints:\n      j1: {goal: 0.1, path: 1}\n", DTW_EPARSE,
                ":15: constraints.j1.path: unknown parameter (trajectory, goal)");
   expect_error(HEAD GAINS "    max_points: 0\n", DTW_ERANGE,
-               ":14: max_points: 0 is out of range [1, 100000]");
+               ":14: max_points: 0 is out of range (expected an integer in [1, 100000])");
   // gains
   expect_error(HEAD "    gains:\n      j1: {p: 10.0}\n", DTW_EPARSE,
                ":8: gains: joint 'j2' has no gains (the effort interface needs p, d...)");
   expect_error(HEAD "    gains:\n      j1: {p: -5.0}\n      j2: {p: 1}\n", DTW_ERANGE,
-               ":12: gains.j1.p: -5 is out of range [0, 1e+06]");
+               ":12: gains.j1.p: -5.0 is out of range (expected a number in [0, 1000000])");
   expect_error(HEAD "    gains:\n      j1: {p: 1, kp: 5}\n      j2: {p: 1}\n", DTW_EPARSE,
                ":12: gains.j1.kp: unknown parameter (p, i, d, i_clamp, ff_velocity_scale)");
   expect_error(HEAD "    gains:\n      j1: {d: 5}\n      j2: {p: 1}\n", DTW_EPARSE,
                ":12: gains.j1: missing p");
   expect_error(HEAD "    gains:\n      j1: {p: '5'}\n      j2: {p: 1}\n", DTW_EPARSE,
-               ":12: gains.j1.p: expected a number, got the quoted string '5'");
+               ":12: gains.j1.p: '5' is a quoted string (expected a number in [0, 1000000])");
   expect_error(HEAD "    gains:\n      j1: {p: .nan}\n      j2: {p: 1}\n", DTW_ERANGE,
-               ":12: gains.j1.p: .nan is not a finite number");
+               ":12: gains.j1.p: NaN is not allowed (expected a number in [0, 1000000])");
   expect_error(HEAD "    gains:\n      wrist: {p: 1}\n", DTW_EPARSE,
                ":12: gains.wrist: 'wrist' is not one of the controller's joints");
   // interfaces
@@ -214,7 +217,8 @@ static void test_errors_with_lines(void **state) {
   expect_error("arm:\n  parameters: {}\n", DTW_EPARSE,
                ":2: arm.parameters: unknown key (expected ros__parameters)");
   expect_error("controller_manager:\n  ros__parameters:\n    update_rate: 0\n", DTW_ERANGE,
-               ":3: controller_manager.update_rate: 0 is out of range [1, 100000]");
+               ":3: controller_manager.update_rate: 0 is out of range (expected an integer in "
+               "[1, 100000])");
   expect_error("controller_manager:\n  ros__parameters:\n    arm:\n      type: "
                "forward_command_controller/ForwardCommandController\n",
                DTW_EUNSUP,
@@ -222,6 +226,137 @@ static void test_errors_with_lines(void **state) {
                "'forward_command_controller/ForwardCommandController' is not "
                "joint_trajectory_controller/JointTrajectoryController");
   expect_error("other:\n  ros__parameters: {}\n", DTW_ENOENT, ": controller 'arm' not found");
+}
+
+/* The table-driven reader: each kind of problem, with file:line and the element. */
+static void test_table_errors(void **state) {
+  (void)state;
+  // unknown keys: at the top, a dotted name (nested maps only), in a joint's entry
+  expect_error(HEAD GAINS "    max_point: 5\n", DTW_EPARSE, ":14: max_point: unknown parameter");
+  expect_error(HEAD GAINS "    constraints.goal_time: 1.0\n", DTW_EPARSE,
+               ":14: constraints.goal_time: unknown parameter");
+  expect_error(HEAD GAINS "    constraints:\n      j1: {trajectory: 0.1, goal_time: 1}\n",
+               DTW_EPARSE, ":15: constraints.j1.goal_time: unknown parameter (trajectory, goal)");
+  expect_error("controller_manager:\n  ros__parameters:\n    update_rate: 100\n"
+               "    arm: {type: " DTW_JTC_TYPE "}\n"
+               "arm:\n  ros__parameters:\n    joints: [j1]\n    gains: {j1: {p: 1, p_gain: 2}}\n",
+               DTW_EPARSE,
+               ":8: gains.j1.p_gain: unknown parameter (p, i, d, i_clamp, ff_velocity_scale)");
+  // wrong types
+  expect_error(HEAD GAINS "    max_points: 1.5\n", DTW_EPARSE,
+               ":14: max_points: 1.5 is not an integer (expected an integer in [1, 100000])");
+  expect_error(HEAD GAINS "    state_publish_rate: fast\n", DTW_EPARSE,
+               ":14: state_publish_rate: 'fast' is not a number (expected a number in [0.1, "
+               "10000])");
+  expect_error(HEAD GAINS "    constraints:\n      j2: 0.1\n", DTW_EPARSE,
+               ":15: constraints.j2: expected a mapping, got a scalar");
+  expect_error(HEAD GAINS "    constraints:\n      goal_time: {s: 1}\n", DTW_EPARSE,
+               ":15: constraints.goal_time: got a mapping (expected a number in [0, 3600])");
+  expect_error(HEAD "    gains:\n      j1: {p: 1, d: [1]}\n      j2: {p: 1}\n", DTW_EPARSE,
+               ":12: gains.j1.d: got a sequence (expected a number in [0, 1000000])");
+  expect_error(HEAD GAINS "    set_last_command_interface_value_as_state_on_activation: 1\n",
+               DTW_EPARSE,
+               ":14: set_last_command_interface_value_as_state_on_activation: '1' is not a "
+               "boolean (expected true or false)");
+  // out of range, ignored parameters included
+  expect_error(HEAD GAINS "    constraints:\n      j1: {trajectory: 101}\n", DTW_ERANGE,
+               ":15: constraints.j1.trajectory: 101 is out of range (expected a number in [0, "
+               "100])");
+  expect_error(HEAD GAINS "    action_monitor_rate: -1.0\n", DTW_ERANGE,
+               ":14: action_monitor_rate: -1.0 is out of range (expected a number in [0, "
+               "10000])");
+  expect_error(HEAD "    gains:\n      j1: {p: 1, ff_velocity_scale: -2e6}\n      j2: {p: 1}\n",
+               DTW_ERANGE,
+               ":12: gains.j1.ff_velocity_scale: -2e6 is out of range (expected a number in "
+               "[-1000000, 1000000])");
+  expect_error(HEAD GAINS "    constraints:\n      stopped_velocity_tolerance: .inf\n",
+               DTW_ERANGE,
+               ":15: constraints.stopped_velocity_tolerance: .inf is out of range (expected a "
+               "number in [0, 100])");
+  // missing gains: a joint without an entry, an entry without its required p
+  expect_error(HEAD "    gains:\n      j2: {p: 1}\n", DTW_EPARSE,
+               ":8: gains: joint 'j1' has no gains (the effort interface needs p, d...)");
+  expect_error(HEAD "    gains:\n      j1: {p: 1}\n      j2: {i: 1, d: 2}\n", DTW_EPARSE,
+               ":13: gains.j2: missing p");
+}
+
+/* What the tables accept lands in the configuration; ignored keys change nothing. */
+static void test_table_values(void **state) {
+  (void)state;
+  const char *p = write_tmp(HEAD
+                            "    gains:\n"
+                            "      j1: {p: 10, i: 0.5, d: 1.0, i_clamp: 2, ff_velocity_scale: -1}\n"
+                            "      j2: {p: 20.0}\n"
+                            "    action_monitor_rate: 5.0\n"
+                            "    set_last_command_interface_value_as_state_on_activation: false\n"
+                            "    open_loop_control: true\n"
+                            "    allow_nonzero_velocity_at_trajectory_end: true\n"
+                            "    state_publish_rate: 25\n"
+                            "    constraints:\n"
+                            "      stopped_velocity_tolerance: 0.5\n"
+                            "      j1: {goal: 0.02}\n");
+  dtw_jtc_config_t c;
+  int rc = dtw_jtc_config_load(p, "arm", &c, err, sizeof err);
+  unlink(p);
+  if (rc != 0) fail_msg("%s", err);
+  const dtw_jtc_gains_t *g = &c.joints[0].gains;
+  assert_true(g->p == 10 && g->i == 0.5 && g->d == 1.0 && g->i_clamp == 2 &&
+              g->ff_velocity_scale == -1);
+  g = &c.joints[1].gains;
+  assert_true(g->p == 20 && g->i == 0 && g->d == 0 && g->i_clamp == 0);
+  assert_true(c.open_loop_control && c.allow_nonzero_velocity_at_trajectory_end);
+  assert_true(c.state_publish_rate_hz == 25.0 && c.stopped_velocity_tolerance == 0.5);
+  assert_true(c.joints[0].goal_tol == 0.02 && c.joints[0].trajectory_tol == 0.0);
+  assert_true(c.goal_time == 0.0 && c.max_points == 256 && c.update_rate_hz == 500.0);
+}
+
+/* Each table is valid: its defaults parse and are the configuration's defaults. */
+static void test_tables(void **state) {
+  (void)state;
+  const dtw_param_table_t *tables[] = {&dtw__jtc_manager_table, &dtw__jtc_param_table,
+                                       &dtw__jtc_ignored_table, &dtw__jtc_tolerance_table,
+                                       &dtw__jtc_gain_table};
+  char buf[512];
+  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+    assert_true(tables[t]->struct_size <= sizeof buf);
+    assert_int_equal(dtw_param_defaults(tables[t], buf), 0);
+  }
+  dtw__jtc_manager_t m;
+  dtw__jtc_params_t p;
+  dtw_param_defaults(&dtw__jtc_manager_table, &m);
+  dtw_param_defaults(&dtw__jtc_param_table, &p);
+  dtw_jtc_config_t from_tables, defaults;
+  memset(&from_tables, 0, sizeof from_tables);
+  dtw__jtc_params_apply(&m, &p, &from_tables);
+  dtw_jtc_config_defaults(&defaults);
+  assert_memory_equal(&from_tables, &defaults, sizeof defaults);
+  // p is required: a gains entry names it, and the reference says so
+  assert_null(dtw__jtc_gain_table.params[dtw_param_find(&dtw__jtc_gain_table, "p")].def);
+}
+
+/* docs/controllers.md holds what dtw_jtc_config_docs writes, between its markers. */
+static void test_docs_match_tables(void **state) {
+  (void)state;
+  const char *src = getenv("DTW_SOURCE_DIR");
+  char doc_path[4096];
+  snprintf(doc_path, sizeof doc_path, "%s/docs/controllers.md", src ? src : "../..");
+  char *doc = NULL;
+  size_t doc_len = 0;
+  if (dtw_file_read(doc_path, 0, &doc, &doc_len, err, sizeof err) != 0) fail_msg("%s", err);
+  char *gen = NULL;
+  size_t gen_len = 0;
+  FILE *f = open_memstream(&gen, &gen_len);
+  assert_non_null(f);
+  assert_int_equal(dtw_jtc_config_docs(f), 0);
+  fclose(f);
+  const char *begin = strstr(doc, DTW_JTC_DOCS_BEGIN);
+  const char *end = begin != NULL ? strstr(begin, DTW_JTC_DOCS_END) : NULL;
+  if (begin == NULL || end == NULL) fail_msg("%s: no generated controllers reference", doc_path);
+  end += strlen(DTW_JTC_DOCS_END "\n");
+  if ((size_t)(end - begin) != gen_len || memcmp(begin, gen, gen_len) != 0)
+    fail_msg("%s differs from `dtwin config docs controllers` (run make config-files)", doc_path);
+  free(gen);
+  free(doc);
 }
 
 static void test_no_controller_found(void **state) {
@@ -242,6 +377,10 @@ int main(void) {
       cmocka_unit_test(test_shipped_config_loads),
       cmocka_unit_test(test_minimal_file),
       cmocka_unit_test(test_errors_with_lines),
+      cmocka_unit_test(test_table_errors),
+      cmocka_unit_test(test_table_values),
+      cmocka_unit_test(test_tables),
+      cmocka_unit_test(test_docs_match_tables),
       cmocka_unit_test(test_no_controller_found),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

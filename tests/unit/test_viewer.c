@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,49 @@ static void test_input(void **state) {
   dtw_viewer_get_stats(v, &st);
   assert_int_equal(st.closed_malformed, 10);
   assert_int_equal(st.clients_now, 0);
+  dtw_viewer_destroy(v);
+}
+
+static int fake_asset(dtw_viewer_t *v, const char *uri, uint8_t **data, size_t *len, char *why,
+                      size_t whylen, void *user) {
+  (void)v;
+  (void)user;
+  if (strcmp(uri, "package://p/a.stl") != 0) {
+    snprintf(why, whylen, "no such asset");
+    return DTW_ENOENT;
+  }
+  *data = malloc(3);
+  memcpy(*data, "STL", 3);
+  *len = 3;
+  return 0;
+}
+
+/* fetchAsset: answered with opcode 4 (status 0 + data, or 1 + the reason);
+ * a request without uri and requestId closes the client. */
+static void test_fetch_asset(void **state) {
+  (void)state;
+  dtw_viewer_options_t o = {.name = "t", .read_only = true};
+  dtw_viewer_callbacks_t cb = {.on_fetch_asset = fake_asset};
+  dtw_viewer_t *v = NULL;
+  assert_int_equal(dtw_viewer_create(&o, &cb, NULL, &v, NULL, 0), 0);
+  dtw__vsession_t *s = dtw__vsession_open(v, NULL);
+  assert_non_null(memmem(s->head->data + DTW__VIEWER_PRE, s->head->len, "\"assets\"", 8));
+  while (s->head) free(dtw__vsession_pop(s));
+  static const char ok[] = "{\"op\":\"fetchAsset\",\"uri\":\"package://p/a.stl\",\"requestId\":7}";
+  assert_int_equal(dtw__vsession_input(v, s, (const uint8_t *)ok, sizeof ok - 1, false), 0);
+  static const uint8_t want_ok[] = {4, 7, 0, 0, 0, 0, 0, 0, 0, 0, 'S', 'T', 'L'};
+  assert_non_null(s->head);
+  assert_int_equal(s->head->len, sizeof want_ok);
+  assert_memory_equal(s->head->data + DTW__VIEWER_PRE, want_ok, sizeof want_ok);
+  free(dtw__vsession_pop(s));
+  static const char no[] = "{\"op\":\"fetchAsset\",\"uri\":\"file:///etc/passwd\",\"requestId\":8}";
+  assert_int_equal(dtw__vsession_input(v, s, (const uint8_t *)no, sizeof no - 1, false), 0);
+  static const uint8_t want_no[] = {4, 8, 0, 0, 0, 1, 13, 0, 0, 0};
+  assert_memory_equal(s->head->data + DTW__VIEWER_PRE, want_no, sizeof want_no);
+  assert_memory_equal(s->head->data + DTW__VIEWER_PRE + 10, "no such asset", 13);
+  dtw__vsession_free(v, s);
+  assert_true(feed(v, "{\"op\":\"fetchAsset\",\"uri\":5,\"requestId\":1}") < 0);
+  assert_true(feed(v, "{\"op\":\"fetchAsset\",\"uri\":\"x\"}") < 0);
   dtw_viewer_destroy(v);
 }
 
@@ -162,6 +206,14 @@ static void test_kinematics_and_tf(void **state) {
   dtw_vtf_end(&tf);
   assert_int_equal(tf.data[4], 4); /* 2 bodies x 2 prefixes */
   assert_non_null(memmem(tf.data, tf.len, "twin/b", 7));
+  /* a tree: b under a (1 m along a's x, turned with a), a under world */
+  assert_non_null(memmem(tf.data, tf.len, "world", 6));
+  const uint8_t *b_at = memmem(tf.data, tf.len, "robot/b", 8);
+  assert_non_null(b_at);
+  assert_non_null(memmem(tf.data, (size_t)(b_at - tf.data), "robot/a", 8));
+  double x;
+  memcpy(&x, b_at + 8, 8); /* translation x right after "robot/b\0" (8-aligned) */
+  assert_true(fabs(x - 1) < 1e-9);
   dtw_vbuf_t json = {0};
   assert_int_equal(dtw_vscene_json(sc, &json), 0);
   assert_non_null(strstr((const char *)json.data, "\"type\":\"sphere\""));
@@ -170,13 +222,65 @@ static void test_kinematics_and_tf(void **state) {
   dtw_vscene_destroy(sc);
 }
 
+static const char k_chain[] =
+    "<mujoco model='c'><worldbody><body name='a' pos='0 0 1'><freejoint/>"
+    "<geom type='capsule' size='.05 .2'/>"
+    "<body name='b' pos='1 0 0' euler='0 0 90'><joint name='hb' type='hinge' axis='0 1 0'/>"
+    "<geom type='ellipsoid' size='.1 .2 .3' contype='0' conaffinity='0'/>"
+    "<geom type='box' size='.1 .1 .1'/>"
+    "<body name='c' pos='0 0 -1'><joint name='sc' type='slide' axis='1 0 0'/>"
+    "<geom type='cylinder' size='.1 .2'/></body>"
+    "<body pos='0 1 0'><geom type='sphere' size='.1'/></body>"
+    "</body></body></worldbody></mujoco>";
+
+/* The URDF for Foxglove: links as /tf names them, joints with their axes. */
+static void test_urdf(void **state) {
+  (void)state;
+  dtw_robot_desc_t d = {.name = "c<&>", .mjcf = (char *)k_chain, .mjcf_len = sizeof k_chain - 1};
+  dtw_vscene_t *sc = NULL;
+  char err[512];
+  assert_int_equal(dtw_vscene_create(&d, &sc, err, sizeof err), 0);
+  dtw_vbuf_t u = {0};
+  assert_int_equal(dtw_vscene_urdf(sc, &d, "twin", &u), 0);
+  const char *t = (const char *)u.data;
+  assert_non_null(strstr(t, "<robot name=\"c&lt;&amp;&gt;\">"));
+  assert_non_null(strstr(t, "<link name=\"twin/a\">"));
+  assert_non_null(strstr(t, "<link name=\"twin/body_4\">")); /* unnamed body */
+  /* the hinge's axis in b's frame is y whatever b's own turn; the slide is prismatic */
+  assert_non_null(strstr(t, "<joint name=\"hb\" type=\"continuous\"><parent link=\"twin/a\"/>"
+                            "<child link=\"twin/b\"/><origin xyz=\"1 0 0\""));
+  assert_non_null(strstr(t, "<axis xyz=\"0 1 0\"/>"));
+  assert_non_null(strstr(t, "<joint name=\"sc\" type=\"prismatic\">"));
+  assert_non_null(strstr(t, "<axis xyz=\"1 0 0\"/>"));
+  assert_non_null(strstr(t, "type=\"fixed\"><parent link=\"twin/b\"/><child link=\"twin/body_4\"/>"));
+  /* b shows its visual ellipsoid (a scaled unit sphere), not its collision box */
+  assert_non_null(strstr(t, "unit_sphere.stl\" scale=\"0.1 0.2 0.3\""));
+  assert_null(strstr(t, "<box"));
+  assert_null(strstr(t, "freejoint"));
+  /* the capsule: a cylinder and two spheres */
+  assert_non_null(strstr(t, "<cylinder radius=\"0.05\" length=\"0.4\"/>"));
+  assert_non_null(strstr(t, "<origin xyz=\"0 0 0.2\""));
+  dtw_vbuf_t a = {0};
+  assert_int_equal(dtw_vscene_asset(sc, DTW_VSCENE_ASSET_ROOT "unit_sphere.stl", &a), 0);
+  uint32_t ntri = (uint32_t)a.data[80] | (uint32_t)a.data[81] << 8;
+  assert_true(ntri > 100);
+  assert_int_equal(a.len, 84 + 50 * (size_t)ntri);
+  assert_int_equal(dtw_vscene_asset(sc, DTW_VSCENE_ASSET_ROOT "mesh_0.stl", &a), DTW_ENOENT);
+  assert_int_equal(dtw_vscene_asset(sc, "file:///etc/passwd", &a), DTW_ENOENT);
+  dtw_vbuf_fini(&a);
+  dtw_vbuf_fini(&u);
+  dtw_vscene_destroy(sc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_input),
       cmocka_unit_test(test_read_only),
+      cmocka_unit_test(test_fetch_asset),
       cmocka_unit_test(test_queue_drops_oldest),
       cmocka_unit_test(test_joint_state_decode),
       cmocka_unit_test(test_kinematics_and_tf),
+      cmocka_unit_test(test_urdf),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
 // check: no console errors; robot and ghost drawn (screenshot not blank, both
 // colours present); the error plot advances; "lock left_knee" shows the fault.
 // bench: frames per second over `seconds` with the page as it is.
+// pair: (dtwin up --twins N) choose pair `seconds` (an index) in the selector:
+// the page shows that pair (its topics and /tf frames) and its joints move.
 // Exit 0 pass, 1 fail, 77 no browser.
 import fs from "node:fs";
 import path from "node:path";
@@ -35,7 +37,40 @@ try {
     catch { fail(`timed out waiting for ${what}`); return false; }
   };
   await waitFor("the scene", "window.__dtwin && window.__dtwin.scene && window.__dtwin.tf > 5");
-  if (mode === "bench") {
+  if (mode === "pair") {
+    const k = Number(secondsArg);
+    const n = await page.$$eval("#pair option", (o) => o.length);
+    const shown = await page.evaluate("!document.getElementById('pair-box').hidden");
+    if (!shown || n <= k) fail(`pair selector: visible ${shown}, ${n} pairs, want pair ${k}`);
+    else {
+      const want = await page.evaluate((i) => window.__dtwin.scene.pairs[i].robot_ns, k);
+      await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.select("#pair", String(k))]);
+      console.log(`selected pair ${k} (${want}): ${page.url()}`);
+      await waitFor("the scene of the pair", "window.__dtwin && window.__dtwin.scene && window.__dtwin.tf > 5");
+      const got = await page.evaluate("window.__dtwin.pairRobotNs");
+      if (got !== want) fail(`the page shows ${got}, not ${want}`);
+      else console.log(`ok: the page shows pair ${k}: ${got}`);
+      // its joints move: the robot column of the joint table changes
+      const table = () => page.$$eval("#joints tbody tr", (rows) => rows.map((r) => r.cells[1].textContent));
+      await waitFor("the joint table", "document.querySelectorAll('#joints tbody tr').length > 0");
+      const a = await table();
+      let moved = 0;
+      for (let i = 0; i < 50 && moved === 0; i++) {
+        await sleep(200);
+        const b = await table();
+        moved = b.filter((x, j) => x !== a[j]).length;
+      }
+      if (moved === 0) fail(`none of ${a.length} joints of ${want} moved in 10 s`);
+      else console.log(`ok: ${moved} of ${a.length} joints of ${want} moved`);
+      // robot and twin drawn from the pair's own /tf frames (<robot_ns>/<link>)
+      const posed = await page.evaluate("window.__dtwin.posed");
+      const bodies = await page.evaluate("window.__dtwin.scene.model.bodies.length - 1");
+      if (!(posed.robot === bodies && posed.twin === bodies)) fail(`posed from /tf: robot ${posed.robot}, twin ${posed.twin} of ${bodies} bodies`);
+      else console.log(`ok: robot and twin of pair ${k} posed from their /tf frames (${bodies} bodies each)`);
+      await page.screenshot({ path: path.join(outDir, `viewer-pair${k}.png`) });
+    }
+    if (errors.length) fail(`console errors: ${errors.join(" | ")}`);
+  } else if (mode === "bench") {
     const secs = Number(secondsArg);
     const f0 = await page.evaluate("window.__dtwin.frames");
     const t0 = Date.now();

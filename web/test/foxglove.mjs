@@ -3,17 +3,20 @@
 //   node foxglove.mjs WS_URL
 // advertise (channels with ros2msg schemas, cdr), subscribe, decode a
 // JointState / DiagnosticArray / TFMessage with the advertised schemas, call a
-// service (Trigger), and a malformed client is closed without disturbing this one.
+// service (Trigger), and a malformed client is closed without disturbing this one;
+// "lock left_knee" published through the protocol (clientPublish) makes
+// /sync/status report left_knee (what Foxglove's Diagnostics panel shows).
 import wsProtocol from "@foxglove/ws-protocol";
 const { FoxgloveClient } = wsProtocol;
 import { parse } from "@foxglove/rosmsg";
 import { MessageReader, MessageWriter } from "@foxglove/rosmsg2-serialization";
+import { definitions as stringDefs } from "./std_string.mjs";
 import WebSocket from "ws";
 
 const url = process.argv[2];
 let failed = 0;
 const check = (ok, what) => { console.log(`${ok ? "ok" : "FAIL"}: ${what}`); if (!ok) failed++; };
-const timeout = setTimeout(() => { console.log("FAIL: timed out"); process.exit(1); }, 60000);
+const timeout = setTimeout(() => { console.log("FAIL: timed out"); process.exit(1); }, 150000);
 
 const client = new FoxgloveClient({ ws: new WebSocket(url, [FoxgloveClient.SUPPORTED_SUBPROTOCOL]) });
 const channels = new Map(), services = new Map(), readers = new Map(), got = new Map();
@@ -55,6 +58,23 @@ check(d && d.status && d.status.some((s) => s.name === "sync: overall"), `Diagno
 const t = got.get(tf);
 check(t && t.transforms && t.transforms.some((x) => x.child_frame_id.startsWith("robot/")) &&
   t.transforms.some((x) => x.child_frame_id.startsWith("twin/")), `TFMessage decoded: ${t && t.transforms && t.transforms.length} transforms`);
+
+// the fault, as Foxglove would publish it, and the sync node's report of it
+const status = [];
+const diagReader = readers.get(diag);
+client.on("message", ({ subscriptionId, data }) => {
+  if (subscriptionId === diag) status.push(diagReader.reader.readMessage(data));
+});
+const names = (d) => d.status.filter((x) => x.level >= 1 && /left_knee/.test(`${x.message} ${x.values.map((v) => v.value).join(" ")}`));
+const synced = (d) => d.status.some((x) => x.name === "sync: overall" && x.message === "SYNCED");
+check(await waitUntil(() => status.length > 0 && synced(status[status.length - 1]), 30000), "/sync/status says SYNCED before the fault");
+const faultCh = client.advertise({ topic: "/robot/fault", encoding: "cdr", schemaName: "std_msgs/msg/String" });
+client.sendMessage(faultCh, new MessageWriter(stringDefs).writeMessage({ data: "lock left_knee" }));
+status.length = 0;
+const seen = await waitUntil(() => status.some((x) => names(x).length > 0), 60000);
+const rep = seen ? names(status.find((x) => names(x).length > 0))[0] : null;
+check(seen, `after "lock left_knee" on /robot/fault, /sync/status reports it: ${rep ? `${rep.name}: ${rep.message}` : "no"}`);
+client.sendMessage(faultCh, new MessageWriter(stringDefs).writeMessage({ data: "clear" }));
 
 // services: pause and resume the twin through the protocol
 async function call(name) {
