@@ -47,8 +47,11 @@
  * almost nothing proves nothing */
 #define FDI_TWIN_PEAK_S 0.25
 #define FDI_DEAD_MIN_DEMAND_NM 0.2
-/* ... and the robot's joint this share of the alarm threshold away from the twin */
+/* ... and the robot's joint this share of the alarm threshold away from the twin,
+ * with at most this many other joints as far off (a robot that does not run the
+ * twin's command is off everywhere: that is no joint's fault) */
 #define FDI_DEAD_OFF_SHARE 0.15
+#define FDI_DEAD_MAX_OTHERS_OFF 2
 /* a second joint of the chain above this share of the first's ratio: a load */
 #define FDI_CHAIN_SHARE 0.5
 
@@ -357,6 +360,9 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     }
   }
   bool warm = stamp >= s->fdi_warm_s;
+  size_t n_off = 0;
+  for (size_t j = 0; j < n; j++)
+    n_off += s->cur_pos[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad;
 
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
@@ -401,7 +407,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
                 fabs(f->tau_fast) <= fmax(FDI_NO_TORQUE_FLOOR_NM, FDI_NO_TORQUE_SHARE * f->twin_peak) &&
                 f->twin_peak > FDI_DEAD_MIN_DEMAND_NM &&
                 s->cur_pos[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad &&
-                !chain_faulted(s, j);
+                n_off <= 1 + FDI_DEAD_MAX_OTHERS_OFF && !chain_faulted(s, j);
     if (!dead)
       f->cand_dead_s = NAN;
     else if (isnan(f->cand_dead_s))

@@ -243,7 +243,7 @@ int dtw_sync_on_robot_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, do
   // stalls its newest stamp falls behind, and a stall would move the estimate by
   // its length and shift the comparison for a whole window after it caught up
   bool twin_fresh = !isnan(s->twin_interval_s) &&
-                    recv_time_s - s->twin_stamp_advanced_recv_s <= 3.0 * s->twin_interval_s + 0.005;
+                    recv_time_s - s->twin_stamp_advanced_recv_s <= 1.5 * s->twin_interval_s + 0.002;
   double cand =
       s->twin_len > 0 && twin_fresh ? twin_at(s, s->twin_len - 1)->stamp_s - stamp : NAN;
   dtw__sync_arrival_add(s, recv_time_s, recv_time_s - stamp, cand);

@@ -279,6 +279,47 @@ static void test_resync_by_period_and_request(void **state) {
   dtw_sync_destroy(s);
 }
 
+/* A twin that stalls for 0.4 s and then catches up (as the paced nodes do):
+ * the clock offset learned before the stall still holds, so the comparison
+ * stays aligned and the state is SYNCED again at once, with no flapping after
+ * (a stall used to move the estimate by its length for a whole window). */
+static void test_stall_does_not_shift_alignment(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = sync_settings();
+  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  snprintf(st.mode, sizeof st.mode, "shadow");
+  st.resync_threshold_rad = 0;
+  st.stale_timeout_s = 1.0;
+  dtw_sync_t *s = sync_new(&st);
+  dtw_sync_report_t *r = malloc(sizeof *r);
+  // robot clock = twin clock + 100; joints move at 2 rad/s amplitude 1 (sin 2t)
+  double twin_t = 0.0;
+  const double dt = 0.002;
+  for (int k = 0; k < 5000; k++) {  // 10 s of our clock
+    double now = k * dt;
+    bool stalled = now >= 4.0 && now < 4.4;
+    if (!stalled) {
+      // caught up: every twin sample up to now (a burst right after the stall)
+      while (twin_t <= now + 1e-9) {
+        twin_uniform(s, twin_t, now, sin(2 * twin_t), 2 * cos(2 * twin_t));
+        twin_t += dt;
+      }
+    }
+    robot_uniform(s, 100.0 + now, now + 0.001, sin(2 * now), 2 * cos(2 * now));
+    if (k % 50 == 0) {
+      assert_true(dtw_sync_tick(s, now + 0.001) >= 0);
+      dtw_sync_report(s, r);
+      if (now > 1.0) assert_int_equal(r->state, DTW_SYNC_SYNCED);
+      if (now > 1.0) assert_near(r->time_offset_s, -100.0, 0.006);
+    }
+  }
+  dtw_sync_report(s, r);
+  assert_int_equal(r->transitions[DTW_SYNC_DIVERGED], 0);
+  assert_true(r->overall.pos_max_rad < 0.02);
+  free(r);
+  dtw_sync_destroy(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_no_data_then_synced),
@@ -289,6 +330,7 @@ int main(void) {
       cmocka_unit_test(test_mirror_never_resyncs),
       cmocka_unit_test(test_resync_by_threshold),
       cmocka_unit_test(test_resync_by_period_and_request),
+      cmocka_unit_test(test_stall_does_not_shift_alignment),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
