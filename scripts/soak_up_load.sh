@@ -3,7 +3,8 @@
 # mode, demo motion, no fault) for SOAK_DURATION seconds (default 600) while
 # SOAK_HOGS (default 2) CPU-bound processes compete for the cores. Passes when
 # the sync node never left SYNCED for DIVERGED or FAULT (STALE from a starved
-# feed is reported, not counted as a false alarm of the comparison).
+# feed is reported, not counted as a false alarm of the comparison). SOAK_ARGS adds
+# options ("--twins 2").
 # Too long for make check; run by hand or from make bench with SOAK=1.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -23,7 +24,10 @@ for ((i = 0; i < hogs; i++)); do
   (while :; do :; done) &
   pids+=($!)
 done
-"$dtwin" up --duration "$duration" --status-period 10 --set dtwin.http_port=0 >"$tmp/out" 2>"$tmp/log" || true
+# SOAK_ARGS: more `dtwin up` options, e.g. "--twins 2"
+# shellcheck disable=SC2086
+"$dtwin" up --duration "$duration" --status-period 10 --set dtwin.http_port=0 --set bridge.port=0 \
+  --set viewer.port=0 ${SOAK_ARGS:-} >"$tmp/out" 2>"$tmp/log" || true
 summary=$(grep 'dtwin up: stopped' "$tmp/out" || true)
 echo "$summary"
 faults=$(grep -c 'fault:' "$tmp/log" || true)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "dtw/msgs.h"
+#include "dtw/sim_dynamics.h"
 #include "dtw/sync.h"
 #include "dtw/twin.h"
 
@@ -23,12 +24,12 @@ typedef struct analyze_tick {
   uint8_t state;
 } analyze_tick_t;
 
-/* A stretch of time not SYNCED (DIVERGED / STALE / NO_DATA after data). */
+/* A stretch of time not SYNCED (DIVERGED / FAULT / STALE / NO_DATA after data). */
 typedef struct analyze_episode {
   double start_s, end_s; /* end < 0: still open at the end */
   int state;
-  char kind[16];         /* position | velocity | stale | no_data */
-  char joints[256];      /* culprits, worst first */
+  char kind[16];         /* position | velocity | stale | no_data | a fault kind (locked, ...) */
+  char joints[256];      /* culprits, worst first; FAULT: the faulty joints */
   double worst_error;
 } analyze_episode_t;
 
@@ -43,6 +44,7 @@ typedef struct analyze {
   dtw_sync_settings_t sync_settings;
   dtw_twin_t *twin;
   dtw_sync_t *sync;
+  dtw_sim_dyn_t *dyn;    /* the twin's model for the fault isolation's residuals (or NULL) */
   size_t n_joints;
   double dt, next_twin_pub, next_tick, duration_s, twin_rate_hz, rtf;
   bool twin_clock; /* the twin runs on the recorded twin's clock (dtwin recordings) */

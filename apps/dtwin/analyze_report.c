@@ -50,6 +50,16 @@ static void open_episode(analyze_t *a, const dtw_sync_report_t *r) {
       if (used >= sizeof e->joints) break;
     }
     snprintf(e->kind, sizeof e->kind, "%s", pos ? "position" : "velocity");
+  } else if (r->state == DTW_SYNC_FAULT && r->n_faults > 0) {
+    size_t used = 0;
+    for (size_t i = 0; i < r->n_faults; i++) {
+      int j = r->faults[i].joint;
+      if (j < 0 || (size_t)j >= r->n_joints) continue;
+      used += (size_t)snprintf(e->joints + used, used < sizeof e->joints ? sizeof e->joints - used : 0,
+                               "%s%s", used ? "," : "", r->joints[j].name);
+      if (used >= sizeof e->joints) break;
+    }
+    snprintf(e->kind, sizeof e->kind, "%s", dtw_sync_fault_kind_name(r->faults[0].kind));
   } else {
     snprintf(e->kind, sizeof e->kind, "%s", r->state == DTW_SYNC_STALE ? "stale" : "no_data");
   }
@@ -72,7 +82,7 @@ void analyze_on_tick(analyze_t *a, int flags) {
   if (flags > 0 && (flags & DTW_SYNC_TICK_TRANSITION)) {
     if (a->n_episodes && a->episodes[a->n_episodes - 1].end_s < 0) a->episodes[a->n_episodes - 1].end_s = r->time_s;
     bool after_data = r->robot_samples > 0;
-    if (r->state == DTW_SYNC_DIVERGED || r->state == DTW_SYNC_STALE ||
+    if (r->state == DTW_SYNC_DIVERGED || r->state == DTW_SYNC_FAULT || r->state == DTW_SYNC_STALE ||
         (r->state == DTW_SYNC_NO_DATA && after_data))
       open_episode(a, r);
   }
@@ -187,7 +197,7 @@ static void html_esc(FILE *f, const char *s) {
 }
 
 static void write_html(analyze_t *a, FILE *f, const char *read_error) {
-  static const char *colors[DTW_SYNC_STATE_COUNT] = {"#bbb", "#8c8", "#e66", "#fb4"};
+  static const char *colors[DTW_SYNC_STATE_COUNT] = {"#bbb", "#8c8", "#e66", "#fb4", "#c4c"};
   const dtw_sync_report_t *r = &a->rep;
   fprintf(f, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>dtwin analyze: ");
   html_esc(f, a->opt.file);

@@ -273,6 +273,11 @@ static size_t find_pairs(dtw_mcap_reader_t *r, int *ks, size_t cap) {
 
 /* Set up pair job a (pair k, or -1 for the recording's only pair): settings,
  * twin, sync, its own reader and the twin's clock origin. 0 or an exit code. */
+static int analyze_dyn_cb(void *ctx, const double *q, const double *qd, const double *qdd,
+                          double *tau, double *grav) {
+  return dtw_sim_dyn_inverse(ctx, q, qd, qdd, tau, grav, NULL);
+}
+
 static int setup(analyze_t *a, dtwin_cli_t *cli, const analyze_opts_t *opt, int pair, const char *base) {
   char err[1024];
   a->opt = *opt;
@@ -314,6 +319,12 @@ static int setup(analyze_t *a, dtwin_cli_t *cli, const analyze_opts_t *opt, int 
     fprintf(stderr, "dtwin analyze: sync: %s\n", err);
     return DTWIN_EXIT_FAILURE;
   }
+  /* the fault isolation's residuals need the model, as in the live sync node */
+  if (dtw_sim_dyn_create(dtw_twin_robot(a->twin), names, a->n_joints, &a->dyn, err, sizeof err) < 0)
+    fprintf(stderr, "dtwin analyze: fault isolation without the model (no torque residuals): %s\n",
+            err);
+  else
+    dtw_sync_set_dynamics(a->sync, analyze_dyn_cb, a->dyn);
   if (dtw_traj_msg_init(&a->traj, (size_t)a->twin_settings.max_trajectory_points)) return DTWIN_EXIT_FAILURE;
   a->dt = dtw_twin_timestep(a->twin);
   a->next_twin_pub = 0;
@@ -331,6 +342,7 @@ static void teardown(analyze_t *a) {
   analyze_free(a);
   dtw_traj_msg_fini(&a->traj);
   dtw_sync_destroy(a->sync);
+  dtw_sim_dyn_destroy(a->dyn);
   dtw_twin_destroy(a->twin);
   dtw_mcap_reader_close(a->reader);
 }
@@ -351,11 +363,12 @@ static int write_index(const char *base, const char *file, const analyze_t *jobs
     const analyze_t *a = &jobs[i];
     fprintf(f, "%s\n    {\"pair\": %d, \"robot_namespace\": \"%s\", \"twin_namespace\": \"%s\", "
                "\"report\": \"%s.json\", \"final_state\": \"%s\", \"robot_samples\": %llu, "
-               "\"duration_s\": %.3f, \"episodes\": %zu, \"transitions_diverged\": %llu, \"ok\": %s}",
+               "\"duration_s\": %.3f, \"episodes\": %zu, \"transitions_diverged\": %llu, "
+               "\"transitions_fault\": %llu, \"ok\": %s}",
             i ? "," : "", a->pair, a->sync_settings.robot_namespace, a->sync_settings.twin_namespace,
             a->opt.prefix, dtw_sync_state_name(a->rep.state), (unsigned long long)a->robot_samples,
             a->duration_s, a->n_episodes, (unsigned long long)a->rep.transitions[DTW_SYNC_DIVERGED],
-            a->rc ? "false" : "true");
+            (unsigned long long)a->rep.transitions[DTW_SYNC_FAULT], a->rc ? "false" : "true");
   }
   fprintf(f, "\n  ]\n}\n");
   if (fclose(f)) {

@@ -1,7 +1,7 @@
 /* dtwin analyze on a `dtwin up --twins 2` recording (issue 13): each
  * robot/twin pair is reported on its own. Pair 1's robot gets a locked knee
  * through its /robot_1/fault topic while pair 0 runs nominally, so the two
- * reports must differ where they should: pair 1 has a DIVERGED episode
+ * reports must differ where they should: pair 1 has a FAULT episode (locked)
  * naming left_knee, pair 0 none. The pairs run in parallel; `--pair 1` alone
  * must give byte for byte the same report as pair 1 of the full run. */
 #include <setjmp.h>
@@ -81,7 +81,7 @@ static void test_pairs_reported_apart(void **state) {
   memcpy(cdr + 4, &n, 4);
   memcpy(cdr + 8, cmd, sizeof cmd);
   assert_int_equal(dtw_pub_cdr(pub, cdr, 8 + sizeof cmd), 0);
-  if (!th_wait_log(&up, "fault: left_knee locked", 30, NULL, 0)) {
+  if (!th_wait_log(&up, "robot: fault: left_knee locked at", 30, NULL, 0)) {
     th_log_dump(&up, 30);
     fail_msg("the robot never locked its knee");
   }
@@ -90,7 +90,7 @@ static void test_pairs_reported_apart(void **state) {
   assert_int_equal(th_stop(&up, SIGINT, 30), 0);
   dtw_bus_destroy(bus);
   /* exactly one pair's fault: the live run locked one knee */
-  assert_int_equal(th_log_count(&up, "fault: left_knee locked"), 1);
+  assert_int_equal(th_log_count(&up, "robot: fault: left_knee locked at"), 1);
 
   const char *all[] = {"analyze", bag, "-o", prefix, NULL};
   assert_int_equal(run_analyze("analyze_all", all), 0);
@@ -100,9 +100,13 @@ static void test_pairs_reported_apart(void **state) {
   assert_non_null(strstr(index, "\"pair\": 1, \"robot_namespace\": \"/robot_1\", \"twin_namespace\": \"/twin_1\""));
   long div0 = int_after(index, "\"pair\": 0,", "\"transitions_diverged\": ");
   long div1 = int_after(index, "\"pair\": 1,", "\"transitions_diverged\": ");
-  fprintf(stderr, "DIVERGED transitions: pair 0 %ld, pair 1 %ld\n", div0, div1);
+  long flt0 = int_after(index, "\"pair\": 0,", "\"transitions_fault\": ");
+  long flt1 = int_after(index, "\"pair\": 1,", "\"transitions_fault\": ");
+  fprintf(stderr, "DIVERGED / FAULT transitions: pair 0 %ld / %ld, pair 1 %ld / %ld\n", div0, flt0,
+          div1, flt1);
   assert_int_equal(div0, 0);
-  assert_true(div1 >= 1);
+  assert_int_equal(flt0, 0);
+  assert_true(flt1 >= 1); /* the locked knee, isolated as a fault */
   assert_true(int_after(index, "\"pair\": 0,", "\"robot_samples\": ") > 4000);
   assert_true(int_after(index, "\"pair\": 1,", "\"robot_samples\": ") > 4000);
   free(index);
@@ -117,6 +121,8 @@ static void test_pairs_reported_apart(void **state) {
   assert_non_null(eps0);
   assert_non_null(eps1);
   assert_null(strstr(eps0, "{\"state\": \"DIVERGED\"")); /* no DIVERGED episode in pair 0 */
+  assert_null(strstr(eps0, "{\"state\": \"FAULT\""));    /* nor a FAULT one */
+  assert_non_null(strstr(eps1, "{\"state\": \"FAULT\", \"kind\": \"locked\""));
   const char *knee = strstr(eps1, "left_knee");
   assert_non_null(knee);
 

@@ -3,10 +3,10 @@
 # --record F` then `dtwin analyze F` replays the live twin's commands on the live
 # twin's clock against the recorded robot, with the recorded settings. The
 # offline report must agree with the live run: the same number of transitions to
-# DIVERGED (0 in a nominal run), and with a locked knee a DIVERGED episode after
-# the lock naming left_knee, starting and ending where the live one did; in
-# mirror mode (each robot sample forwarded to the twin, not a re-sync) the same
-# lock never diverges, live or offline.
+# DIVERGED and FAULT (0 in a nominal run), and with a locked knee a FAULT episode
+# of kind locked after the lock naming left_knee, starting and ending where the
+# live one did - in shadow mode, and in mirror mode (each robot sample forwarded
+# to the twin, not a re-sync), where only the fault isolation can tell.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
@@ -23,39 +23,46 @@ live_vs_offline() {
   expect 0 "^ok $name" -- python3 - "$name" "$work/$name.live" "$work/$name.json" <<'PY'
 import json, re, sys
 name, live_log, rep = sys.argv[1], open(sys.argv[2]).read(), json.load(open(sys.argv[3]))
-m = re.search(r"stopped after .*; sync (\w+), transitions to DIVERGED (\d+), STALE (\d+); (\d+) re-syncs", live_log)
+m = re.search(r"stopped after .*; sync (\w+), transitions to DIVERGED (\d+), STALE (\d+), FAULT (\d+); (\d+) re-syncs", live_log)
 assert m, "no live summary line"
-live_state, live_div, live_stale, live_resyncs = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
+live_state, live_div, live_stale, live_fault, live_resyncs = (m.group(1), int(m.group(2)), int(m.group(3)),
+                                                              int(m.group(4)), int(m.group(5)))
 # live episodes from the transition log lines, on robot stamps (the twin's clock)
-starts = [float(x) for x in re.findall(r"-> DIVERGED: .*\(robot stamp ([0-9.]+) s\)", live_log)]
-ends = [float(x) for x in re.findall(r"DIVERGED -> \w+: .*\(robot stamp ([0-9.]+) s\)", live_log)]
-culprits = re.findall(r"-> DIVERGED: ([^(]*)\(robot stamp", live_log)
+starts = [float(x) for x in re.findall(r"-> (?:DIVERGED|FAULT): .*\(robot stamp ([0-9.]+) s\)", live_log)]
+ends = [float(x) for x in re.findall(r"(?:DIVERGED|FAULT) -> \w+: .*\(robot stamp ([0-9.]+) s\)", live_log)]
+culprits = re.findall(r"-> (?:DIVERGED|FAULT): ([^(]*)\(robot stamp", live_log)
 off_div = rep["transitions"]["DIVERGED"]
-eps = [e for e in rep["episodes"] if e["state"] == "DIVERGED"]
+off_fault = rep["transitions"]["FAULT"]
+eps = [e for e in rep["episodes"] if e["state"] in ("DIVERGED", "FAULT")]
 tis = rep["time_in_state_s"]
 dur = rep["duration_s"]
-print(f"live: {live_state}, DIVERGED x{live_div} at {starts} to {ends}, STALE x{live_stale}, {live_resyncs} re-syncs")
-print(f"offline: {rep['final_state']}, DIVERGED x{off_div} {[(e['start_s'], e['end_s'], e['joints']) for e in eps]},"
+print(f"live: {live_state}, DIVERGED x{live_div} FAULT x{live_fault} at {starts} to {ends}, STALE x{live_stale},"
+      f" {live_resyncs} re-syncs")
+print(f"offline: {rep['final_state']}, DIVERGED x{off_div} FAULT x{off_fault}"
+      f" {[(e['state'], e['kind'], e['start_s'], e['end_s'], e['joints']) for e in eps]},"
       f" SYNCED {tis['SYNCED']:.2f} of {dur:.2f} s, {rep['resyncs']} re-syncs")
 # mirror: the motion goes to the robot only, the twin follows the robot's samples
 assert rep["robot_samples"] > 3000 and (rep["commands"] >= 1 or name == "mirror"), rep
 assert off_div == live_div, ("DIVERGED transitions", live_div, off_div)
+assert off_fault == live_fault, ("FAULT transitions", live_fault, off_fault)
 assert rep["final_state"] == live_state, (live_state, rep["final_state"])
 assert rep["transitions"]["STALE"] == live_stale == 0
-live_div_s = sum((e if e is not None else dur) - s for s, e in zip(starts, ends + [None] * len(starts)))
-off_div_s = tis["DIVERGED"]
+live_bad_s = sum((e if e is not None else dur) - s for s, e in zip(starts, ends + [None] * len(starts)))
+off_bad_s = tis["DIVERGED"] + tis["FAULT"]
 # the live figure is measured on the wall clock at 10 Hz ticks: one tick of slack each end
-assert abs(live_div_s - off_div_s) <= 0.25, ("time DIVERGED", live_div_s, off_div_s)
-assert tis["SYNCED"] >= dur - off_div_s - 0.3, tis
+assert abs(live_bad_s - off_bad_s) <= 0.25, ("time DIVERGED or FAULT", live_bad_s, off_bad_s)
+assert tis["SYNCED"] >= dur - off_bad_s - 0.3, tis
 for s, e in zip(starts, eps):
     assert abs(s - e["start_s"]) <= 0.15, ("episode start", s, e["start_s"])
 assert rep["resyncs"] == live_resyncs, ("re-syncs", live_resyncs, rep["resyncs"])
-if name in ("nominal", "mirror"):
-    # mirror: every robot sample is forwarded to the twin, a locked knee included
-    assert live_div == 0 and tis["SYNCED"] >= 0.95 * dur, tis
+if name == "nominal":
+    assert live_div == 0 and live_fault == 0 and tis["SYNCED"] >= 0.95 * dur, tis
 else:
-    assert live_div >= 1 and "left_knee" in culprits[0], culprits
-    assert eps and eps[0]["start_s"] >= 4.0 and "left_knee" in eps[0]["joints"].split(","), eps
+    # the locked knee: a fault of kind locked on left_knee, live and offline; in mirror
+    # mode too (the twin follows the locked robot, the torque residual still tells)
+    assert live_fault >= 1 and "left_knee locked" in culprits[0], culprits
+    assert eps and eps[0]["state"] == "FAULT" and eps[0]["kind"] == "locked", eps
+    assert eps[0]["start_s"] >= 4.0 and "left_knee" in eps[0]["joints"].split(","), eps
 print(f"ok {name}")
 PY
   cat "$out_file"
