@@ -8,8 +8,8 @@
 # - PromQL through the HTTP API: the twin's real-time factor is 0.5 ... 1.5;
 # - with `dtwin up` (robot + twin + sync in one process): the sync state is
 #   SYNCED (1); with the robot's left knee locked and a squat sent to robot and
-#   twin, dtwin_sync_state_info{state="DIVERGED"} becomes 1 and the alert
-#   DigitalTwinSyncDiverged becomes pending or firing;
+#   twin, dtwin_sync_state_info{state="FAULT"} becomes 1, left_knee is reported
+#   locked and the alert DigitalTwinJointLocked fires;
 # - when dtwin stops, `up` drops to 0 and DigitalTwinTwinDown becomes pending.
 # Until `dtwin up` is built it runs `dtwin sim` and skips the sync assertions.
 # shellcheck source=tests/integration/lib.sh
@@ -172,10 +172,12 @@ YAML
     expect 0 '' -- "$DTWIN" traj send "$tmp/crouch.yaml" \
       --topic /$ns/humanoid_joint_trajectory_controller/joint_trajectory
   done
-  until_ok 25 "sync state becomes DIVERGED" -- pq 'dtwin_sync_state_info{state="DIVERGED"}' 'v == 1'
-  until_ok 15 "alert DigitalTwinSyncDiverged pending" -- alert DigitalTwinSyncDiverged 'pending|firing'
-  # for: 30s, then it fires (the knee stays locked; re-sync is off)
-  until_ok 45 "alert DigitalTwinSyncDiverged firing" -- alert DigitalTwinSyncDiverged firing
+  # the fault isolation names the joint and the kind: FAULT, not DIVERGED
+  until_ok 25 "sync state becomes FAULT" -- pq 'dtwin_sync_state_info{state="FAULT"}' 'v == 1'
+  until_ok 10 "left_knee reported locked (dtwin_sync_joint_fault == 1)" -- \
+    pq 'dtwin_sync_joint_fault{joint="left_knee"}' 'v == 1'
+  # no for: a latched fault fires at once (the knee stays locked)
+  until_ok 45 "alert DigitalTwinJointLocked firing" -- alert DigitalTwinJointLocked firing
   until_ok 5 "robot fault reported (dtwin_robot_fault_active)" -- \
     pq 'dtwin_robot_fault_active{fault="lock", joint="left_knee"}' 'v == 1'
 fi
