@@ -321,6 +321,8 @@ static double quantile(double *v, size_t n, double p) {
 static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double after,
                    uint64_t seed) {
   static double lat[MAX_CASES], tlat[MAX_CASES], elat[MAX_CASES];
+  static double klat[4][MAX_CASES]; /* per fault kind: latency from the first effect */
+  size_t n_klat[4] = {0};
   size_t n_obs = 0, n_det = 0, n_iso = 0, n_kind = 0, n_end = 0, n_fa = 0, n_lat = 0;
   size_t by_kind[4][4] = {{0}};  /* [kind][obs, det, iso, kind_ok] */
   printf("-- %s mode: %zu cases\n", shadow ? "shadow" : "mirror", nc);
@@ -349,6 +351,7 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
                                                                               : cases[i].onset_s;
       // a fault reported before its effect (the effort went to 0 first) counts as at the effect
       elat[n_lat] = fmax(0, res.latency_s - (effect - cases[i].onset_s));
+      klat[cases[i].kind][n_klat[cases[i].kind]++] = elat[n_lat];
       if (r->verbose)
         printf("    latency from the first observable effect at %.3f s: %.3f s\n", effect,
                elat[n_lat]);
@@ -385,8 +388,10 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
          shadow ? "shadow" : "mirror", 1e3 * ep50, 1e3 * ep95);
   for (int k = 0; k < 4; k++)
     if (by_kind[k][0] > 0)
-      printf("    %-13s observable %2zu detected %2zu isolated %2zu kind %2zu\n", k_fnames[k],
-             by_kind[k][0], by_kind[k][1], by_kind[k][2], by_kind[k][3]);
+      printf("    %-13s observable %2zu detected %2zu isolated %2zu kind %2zu; latency from the "
+             "effect p50 %.0f ms p95 %.0f ms\n",
+             k_fnames[k], by_kind[k][0], by_kind[k][1], by_kind[k][2], by_kind[k][3],
+             1e3 * quantile(klat[k], n_klat[k], 0.5), 1e3 * quantile(klat[k], n_klat[k], 0.95));
 }
 
 static rig_t r;

@@ -35,6 +35,7 @@ typedef struct dtw__sync_fdi_joint {
   /* candidates: stamp the condition started, NaN = not holding */
   double cand_resid_s, cand_notorque_s, cand_dead_s;
   double twin_peak;         /* shadow: decaying peak of the twin's |effort| (N m) */
+  double teff_f;            /* shadow: the twin's effort at the robot's stamps, low-passed */
   double cand_vmax;         /* largest |v_f| since cand_resid_s */
   /* latched fault */
   dtw_sync_fault_t fault;   /* kind NONE = none */

@@ -52,6 +52,14 @@
  * twin's command is off everywhere: that is no joint's fault) */
 #define FDI_DEAD_OFF_SHARE 0.15
 #define FDI_DEAD_MAX_OTHERS_OFF 2
+/* shadow: a torque verdict needs the joint (or, for a load, its chain) this share
+ * of the alarm threshold off the twin */
+#define FDI_SHADOW_CONFIRM_SHARE 0.3
+#define FDI_SHADOW_LOAD_CONFIRM_SHARE 0.05
+/* a load stays: its signature must hold this long (robot and twin starting a
+ * motion a little apart, or touching something at slightly different poses,
+ * differ in effort for a moment) */
+#define FDI_LOAD_HOLD_S 0.5
 /* a second joint of the chain above this share of the first's ratio: a load */
 #define FDI_CHAIN_SHARE 0.5
 
@@ -78,6 +86,7 @@ static void joint_reset_filters(dtw__sync_fdi_joint_t *f) {
   f->quiet_s = f->low_eff_s = f->cand_resid_s = f->cand_notorque_s = f->cand_dead_s = NAN;
   f->cand_vmax = 0;
   f->twin_peak = 0;
+  f->teff_f = NAN;
 }
 
 int dtw__sync_fdi_init(dtw_sync_t *s) {
@@ -122,11 +131,28 @@ size_t dtw__sync_fdi_active(const dtw_sync_t *s) {
 
 /* ---- latch ------------------------------------------------------------------ */
 
+/* Largest position error (robot - twin) in joint j's chain. */
+static double chain_off(const dtw_sync_t *s, size_t j) {
+  double m = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->joint_group[k] == s->joint_group[j] && s->cur_pos[k] > m) m = s->cur_pos[k];
+  return m;
+}
+
 static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double onset, double stamp,
                   double recv, double conf) {
   dtw__sync_fdi_joint_t *f = &s->fdi[j];
   dtw_sync_fault_t *F = &f->fault;
   if (F->kind == kind) return;
+  // shadow mode: a torque signature counts once the joint is also measurably off
+  // the twin (a lock, a dead drive or a load moves it); robot and twin starting a
+  // motion a few milliseconds apart differ in effort, not yet in position. A
+  // frozen reading and a constant zero effort need no such consequence.
+  if (s->shadow && kind != DTW_SYNC_FAULT_SENSOR_FROZEN && f->e_run_n < FDI_FROZEN_MIN_REPEATS &&
+      !(s->cur_pos[j] > FDI_SHADOW_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
+      !(kind == DTW_SYNC_FAULT_EXTERNAL_LOAD &&
+        chain_off(s, j) > FDI_SHADOW_LOAD_CONFIRM_SHARE * s->set.alarm_position_error_rad))
+    return;
   // a specific signature replaces a vaguer one; a frozen reading beats all
   // (a joint without torque first looks locked: its effort is off the model)
   if (F->kind != DTW_SYNC_FAULT_NONE && F->kind != DTW_SYNC_FAULT_UNKNOWN &&
@@ -340,9 +366,24 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   }
   bool model = s->dyn != NULL && has_vel && has_eff && named == n &&
                s->dyn(s->dyn_ctx, s->fq, s->fv, s->fa, s->ftau, s->fgrav) == 0;
+  // shadow mode, this sample matched: the twin, under the same command in the same
+  // world, is the reference for the effort (what the model alone leaves out - floor
+  // contacts, a held base, the controller's own dynamics - acts on both and cancels)
+  bool twin_ref = s->shadow && has_eff && s->last_match_recv_s == recv;
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
-    if (model && !isnan(f->tau_f)) {
+    double te = s->twin_eff_at[j];
+    if (twin_ref && !isnan(te))
+      f->teff_f = isnan(f->teff_f) || restart ? te : f->teff_f + alpha * (te - f->teff_f);
+    else if (!s->shadow)
+      f->teff_f = NAN;
+    if (twin_ref && !isnan(f->tau_f) && !isnan(f->teff_f)) {
+      double ref = f->teff_f;
+      double need = model ? fmax(fabs(ref), fabs(s->fgrav[j])) : fabs(ref);
+      f->r = f->tau_f - ref;
+      f->thr = s->set.fdi_torque_floor_nm + s->set.fdi_torque_tolerance * need;
+      f->expected = need;
+    } else if (model && !isnan(f->tau_f)) {
       f->r = f->tau_f - s->ftau[j];
       f->thr = s->set.fdi_torque_floor_nm +
                s->set.fdi_torque_tolerance * fmax(fabs(s->ftau[j]), fabs(s->fgrav[j]));
@@ -404,7 +445,8 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // position error (its controller's gain times the error), a dead one reports
     // ~0 while the joint drifts off what the twin, under the same command, does
     bool dead = warm && shadow_ref && !isnan(f->tau_fast) && !isnan(s->cur_pos[j]) &&
-                fabs(f->tau_fast) <= fmax(FDI_NO_TORQUE_FLOOR_NM, FDI_NO_TORQUE_SHARE * f->twin_peak) &&
+                fabs(f->tau_fast) <= fmax(FDI_NO_TORQUE_FLOOR_NM,
+                                          FDI_NO_TORQUE_SHARE * fabs(s->twin_eff_at[j])) &&
                 f->twin_peak > FDI_DEAD_MIN_DEMAND_NM &&
                 s->cur_pos[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad &&
                 n_off <= 1 + FDI_DEAD_MAX_OTHERS_OFF && !chain_faulted(s, j);
@@ -439,7 +481,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
     if (alone && still)
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
-    else
+    else if (stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S))
       latch(s, j, DTW_SYNC_FAULT_EXTERNAL_LOAD, onset, stamp, recv,
             conf_of(top_ratio) * (alone ? 0.7 : 1.0));
   }

@@ -74,13 +74,13 @@ up_verify() {
   local code=$?
   check "$name: SIGINT stops it with exit 0 (got $code)" test "$code" -eq 0
   if [[ -z $own_contacts ]]; then
-    check "$name: never DIVERGED, no physics failure" \
-      grep -Eq 'transitions to DIVERGED 0, STALE [0-9]+; .* 0 physics failures' "$log"
+    check "$name: never DIVERGED or FAULT, no physics failure" \
+      grep -Eq 'transitions to DIVERGED 0, STALE [0-9]+, FAULT 0; .* 0 physics failures' "$log"
   else
     # an MJCF model keeps its author's contacts: where its own geoms meet (the
     # hand's thumb), robot (friction x1.2) and twin may part for a moment
     check "$name: no physics failure (own contacts: DIVERGED allowed, then SYNCED 30 s)" \
-      grep -Eq 'transitions to DIVERGED [0-9]+, STALE [0-9]+; .* 0 physics failures' "$log"
+      grep -Eq 'transitions to DIVERGED [0-9]+, STALE [0-9]+, FAULT [0-9]+; .* 0 physics failures' "$log"
   fi
   # (a motion that reached a starved process late is refused as ends_in_past: timing, not content)
   check "$name: no trajectory refused for its content" \
