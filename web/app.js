@@ -247,9 +247,15 @@ function kv(status) { const o = {}; for (const v of status.values) o[v.key] = v.
 // DIVERGED.
 function faultJoints(diag, state, overall) {
   const faulty = [];
+  // isolated faults first (fault0, fault1, ...: "kind joint conf C onset T"), then
+  // the joints above their alarm
+  for (let i = 0; i < Number(overall.faults || 0); i++) {
+    const f = (overall[`fault${i}`] || "").split(" ");
+    if (f.length > 1 && !faulty.includes(f[1])) faulty.push(f[1]);
+  }
   for (const s of diag.status) {
     const m = /^above alarm: (.*)$/.exec(s.message);
-    if (m) for (const part of m[1].split(", ")) faulty.push(part.split(" ")[0]);
+    if (m) for (const part of m[1].split(", ")) if (!faulty.includes(part.split(" ")[0])) faulty.push(part.split(" ")[0]);
   }
   if (state === "DIVERGED" && faulty.length === 0 && overall.worst_joint) faulty.push(overall.worst_joint);
   return faulty;
@@ -266,7 +272,8 @@ function onStatus(buf) {
   const faulty = faultJoints(d, S.state, o);
   S.faultJoints = faulty;
   $("fault-banner").hidden = faulty.length === 0;
-  $("fault-banner").textContent = faulty.length ? `${S.state}: ${faulty.join(", ")}` : "";
+  const kindText = o.fault_kind && o.fault_joint ? ` (${o.fault_joint} ${o.fault_kind})` : "";
+  $("fault-banner").textContent = faulty.length ? `${S.state}: ${faulty.join(", ")}${kindText}` : "";
   if (o.last_transition) $("transitions").textContent = `last transition: ${o.last_transition}`;
   const now = performance.now() / 1000;
   if (t0 === null) t0 = now;

@@ -88,6 +88,12 @@ check_generated() {
 }
 check_generated config/dtwin.yaml "$DTWIN" config dump
 check_generated docs/config.md "$DTWIN" config docs
+# docs/controllers.md carries `dtwin config docs controllers` between its markers
+ctl_section=$(mktemp)
+sed -n '/<!-- BEGIN generated: dtwin config docs controllers -->/,/<!-- END generated: dtwin config docs controllers -->/p' \
+  docs/controllers.md >"$ctl_section"
+check_generated "$ctl_section" "$DTWIN" config docs controllers
+rm -f "$ctl_section"
 
 # models
 expect 0 '23 actuated joints' -- "$DTWIN" model check models/digital_twin_humanoid.urdf.xacro

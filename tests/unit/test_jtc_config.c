@@ -334,31 +334,6 @@ static void test_tables(void **state) {
   assert_null(dtw__jtc_gain_table.params[dtw_param_find(&dtw__jtc_gain_table, "p")].def);
 }
 
-/* docs/controllers.md holds what dtw_jtc_config_docs writes, between its markers. */
-static void test_docs_match_tables(void **state) {
-  (void)state;
-  const char *src = getenv("DTW_SOURCE_DIR");
-  char doc_path[4096];
-  snprintf(doc_path, sizeof doc_path, "%s/docs/controllers.md", src ? src : "../..");
-  char *doc = NULL;
-  size_t doc_len = 0;
-  if (dtw_file_read(doc_path, 0, &doc, &doc_len, err, sizeof err) != 0) fail_msg("%s", err);
-  char *gen = NULL;
-  size_t gen_len = 0;
-  FILE *f = open_memstream(&gen, &gen_len);
-  assert_non_null(f);
-  assert_int_equal(dtw_jtc_config_docs(f), 0);
-  fclose(f);
-  const char *begin = strstr(doc, DTW_JTC_DOCS_BEGIN);
-  const char *end = begin != NULL ? strstr(begin, DTW_JTC_DOCS_END) : NULL;
-  if (begin == NULL || end == NULL) fail_msg("%s: no generated controllers reference", doc_path);
-  end += strlen(DTW_JTC_DOCS_END "\n");
-  if ((size_t)(end - begin) != gen_len || memcmp(begin, gen, gen_len) != 0)
-    fail_msg("%s differs from `dtwin config docs controllers` (run make config-files)", doc_path);
-  free(gen);
-  free(doc);
-}
-
 static void test_no_controller_found(void **state) {
   (void)state;
   const char *p = write_tmp("controller_manager:\n  ros__parameters:\n    update_rate: 100\n");
@@ -380,7 +355,6 @@ int main(void) {
       cmocka_unit_test(test_table_errors),
       cmocka_unit_test(test_table_values),
       cmocka_unit_test(test_tables),
-      cmocka_unit_test(test_docs_match_tables),
       cmocka_unit_test(test_no_controller_found),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
