@@ -432,7 +432,9 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   attach_model(n, names, msg->n_name);
   DTW_INFO(LOG, "tracking the twin's %zu joints in %zu groups (%s mode, fault isolation %s)",
            n->rep.n_joints, n->rep.n_groups, n->mirror ? "mirror" : "shadow",
-           n->dyn != NULL ? "with the twin's model" : "without a model: frozen sensors only");
+           n->dyn != NULL    ? "with the twin's model"
+           : n->mirror       ? "without a model: frozen sensors and zero-effort drives only"
+                             : "without a model: the twin's effort as the reference");
 }
 
 static void take_twin(dtw_sync_node_t *n, double now_s) {

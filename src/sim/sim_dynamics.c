@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "dtw/err.h"
+#include "sim__compile.h"
 #include "sim__guard.h"
 
-#define DYN_VFS_NAME "__dtw_sim_dyn_model__.xml"
 
 struct dtw_sim_dyn {
   mjModel *m;
@@ -22,36 +22,6 @@ struct dtw_sim_dyn {
   int *qadr, *vadr;
   dtw__sim_diag_t diag;
 };
-
-static int compile(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen) {
-  char path[4096], mjerr[1000] = "";
-  const char *dir = desc->base_dir != NULL && desc->base_dir[0] ? desc->base_dir : ".";
-  size_t len = desc->mjcf_len > 0 ? desc->mjcf_len : strlen(desc->mjcf);
-  if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, DYN_VFS_NAME) >= sizeof path ||
-      len > INT32_MAX)
-    return dtw_errf(err, errlen, DTW_EINVAL, "model '%s': base_dir or MJCF too large", desc->name);
-  mjVFS *vfs = malloc(sizeof *vfs); /* large: not for the stack */
-  if (vfs == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory for the MuJoCo VFS");
-  int rc = 0;
-  mj_defaultVFS(vfs);
-  if (mj_makeEmptyFileVFS(vfs, DYN_VFS_NAME, (int)len) != 0) {
-    rc = dtw_errf(err, errlen, DTW_ENOMEM, "cannot add the MJCF to the MuJoCo VFS");
-    goto out;
-  }
-  memcpy(vfs->filedata[vfs->nfile - 1], desc->mjcf, len);
-  dtw__sim_compile_lock();
-  *out = mj_loadXML(path, vfs, mjerr, (int)sizeof mjerr);
-  dtw__sim_compile_unlock();
-  for (char *p = mjerr; *p; p++)
-    if (*p == '\n') *p = ' ';
-  if (*out == NULL)
-    rc = dtw_errf(err, errlen, DTW_EMODEL, "MuJoCo rejected model '%s': %s", desc->name,
-                  mjerr[0] ? mjerr : "unknown error");
-out:
-  mj_deleteVFS(vfs);
-  free(vfs);
-  return rc;
-}
 
 typedef struct dyn_call {
   const mjModel *m;
@@ -76,7 +46,8 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
   dtw__sim_hooks_install();
   dtw_sim_dyn_t *y = calloc(1, sizeof *y);
   if (y == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
-  int rc = compile(desc, &y->m, err, errlen);
+  /* the twin's own compile: its in-memory meshes and the MuJoCo 3 translation */
+  int rc = dtw__sim_compile(desc, &y->m, err, errlen);
   if (rc < 0) goto fail;
   dyn_call_t mk = {.m = y->m, .d = NULL};
   if (dtw__sim_guard(call_make_data, &mk, &y->diag) != 0 || mk.d == NULL) {
