@@ -46,7 +46,7 @@ up_start() {
   local log=$1; shift
   "$DTWIN" up --twins 1 --set up.threads=1 --set dtwin.http_port=0 --set bridge.port=0 \
     --set viewer.port=0 \
-    --status-period 1 --duration $((HOLD_S * 2 + 15)) "$@" >"$log" 2>&1 &
+    --status-period 1 --duration $((HOLD_S * 2 + 30)) "$@" >"$log" 2>&1 &
   up_pid=$!
   pids+=("$up_pid")
 }
@@ -56,18 +56,35 @@ up_start() {
 # SYNCED; the metric says SYNCED, the motion flows), then stop on SIGINT with no
 # DIVERGED transition and no physics failure. A STALE transition (no robot sample
 # for 0.5 s: the host stalled the process) is reported and the 30 s start again;
-# the run gets HOLD_S x 2 + 15 s for that.
+# the run gets HOLD_S x 2 + 30 s for that.
 up_verify() {
   local name=$1 log=$2 pid=$3 own_contacts=${4:-}
   check "$name: SYNCED within 30 s" wait_for "$log" 'sync SYNCED' 30
   local url
   url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
-  check "$name: SYNCED for ${HOLD_S} s" \
-    wait_for "$log" "sync SYNCED \\(($HOLD_S|3[1-9]|[4-9][0-9])\\.[0-9] s\\)" $((HOLD_S * 2 + 15))
+  if [[ -z $own_contacts ]]; then
+    check "$name: SYNCED for ${HOLD_S} s" \
+      wait_for "$log" "sync SYNCED \\(($HOLD_S|3[1-9]|[4-9][0-9])\\.[0-9] s\\)" $((HOLD_S * 2 + 15))
+  else
+    # its own hand geoms meet the thumb: robot (friction x1.2) and twin part there,
+    # which the fault isolation reports as what it is, an obstruction of the hand
+    # joints; SYNCED for HOLD_S s, or only hand joints ever named in a fault
+    if ! wait_for "$log" "sync SYNCED \\(($HOLD_S|3[1-9]|[4-9][0-9])\\.[0-9] s\\)" $((HOLD_S + 5)); then
+      check "$name: faults name only the hand's joints" \
+        bash -c "! grep 'sync: fault: ' '$log' | grep -Evq 'sync: fault: [LR]_(thumb|index|middle|ring|pinky)'"
+      grep -m3 'sync: fault: ' "$log" | cut -c1-200 | sed 's/^/    /'
+    else
+      check "$name: SYNCED for ${HOLD_S} s" true
+    fi
+  fi
   local state received
   state=$(metric "$url" 'dtwin_sync_state{')
   received=$(metric "$url" 'dtwin_messages_received_total{node="/robot/robot_emulator",topic="/robot/humanoid_joint_trajectory_controller/joint_trajectory"}')
-  check "$name: dtwin_sync_state is 1 (SYNCED), got '${state}'" test "${state:-x}" = 1
+  if [[ -z $own_contacts ]]; then
+    check "$name: dtwin_sync_state is 1 (SYNCED), got '${state}'" test "${state:-x}" = 1
+  else
+    check "$name: dtwin_sync_state is SYNCED or FAULT (1 or 4), got '${state}'" grep -Eq '^(1|4)$' <<<"${state:-x}"
+  fi
   check "$name: the robot received the motion (${received:-0} trajectories)" test "${received:-0}" -ge 1
   kill -INT "$pid"
   wait "$pid"
