@@ -30,6 +30,7 @@
 #define FDI_MAX_GAP_S 0.2
 /* filters settle for this many time constants before verdicts */
 #define FDI_WARM_TAUS 5.0
+#define FDI_WARM_MIN_S 0.5
 /* a frozen reading needs at least this many repeats, on a sensor whose
  * readings changed in at least this share of samples before */
 #define FDI_FROZEN_MIN_REPEATS 4
@@ -328,7 +329,8 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   s->fdi_prev_stamp_s = stamp;
   if (restart) {
     for (size_t j = 0; j < n; j++) joint_reset_filters(&s->fdi[j]);
-    s->fdi_warm_s = stamp + FDI_WARM_TAUS * T;
+    // and robot and twin settle from their start (or a gap) before verdicts
+    s->fdi_warm_s = stamp + fmax(FDI_WARM_TAUS * T, FDI_WARM_MIN_S);
   }
   double alpha = restart ? 1.0 : 1.0 - exp(-dt / T);
 
@@ -377,7 +379,10 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       f->teff_f = isnan(f->teff_f) || restart ? te : f->teff_f + alpha * (te - f->teff_f);
     else if (!s->shadow)
       f->teff_f = NAN;
-    if (twin_ref && !isnan(f->tau_f) && !isnan(f->teff_f)) {
+    // the twin is a torque reference only where it is near the robot: a joint (or
+    // chain) far off the twin (a robot moved behind its back) needs other torques
+    bool near = !(chain_off(s, j) > s->set.alarm_position_error_rad);
+    if (twin_ref && near && !isnan(f->tau_f) && !isnan(f->teff_f)) {
       double ref = f->teff_f;
       double need = model ? fmax(fabs(ref), fabs(s->fgrav[j])) : fabs(ref);
       f->r = f->tau_f - ref;
@@ -404,6 +409,11 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   size_t n_off = 0;
   for (size_t j = 0; j < n; j++)
     n_off += s->cur_pos[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad;
+  // a constant zero effort tells a dead drive only on a robot that moves: a
+  // simulated robot at rest settles to exactly repeated values
+  bool robot_moving = false;
+  for (size_t j = 0; j < n && !robot_moving; j++)
+    robot_moving = fabs(s->fdi[j].v_fast) > s->set.fdi_stationary_rad_s;
 
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
@@ -436,7 +446,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
 
     // a drive reporting exactly the same ~0 effort sample after sample, where its
     // effort used to change every sample: disabled (works without a model or a twin)
-    if (f->e_run_n >= FDI_FROZEN_MIN_REPEATS && f->e_live_at_run >= FDI_LIVE_MIN &&
+    if (robot_moving && f->e_run_n >= FDI_FROZEN_MIN_REPEATS && f->e_live_at_run >= FDI_LIVE_MIN &&
         stamp - f->e_run_start_s >= hold && !chain_faulted(s, j))
       latch(s, j, DTW_SYNC_FAULT_NO_TORQUE, f->e_run_start_s, stamp, recv,
             fmin(0.99, f->e_live_at_run));
