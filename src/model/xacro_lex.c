@@ -202,7 +202,9 @@ static int lex_number(dtw__xparser_t *p) {
       return dtw__xperr(p, DTW_ERANGE, "number too long");
     if (i < p->len && p->s[i] == '.') {
       is_float = 1;
+      if (n + 2 > sizeof buf) return dtw__xperr(p, DTW_ERANGE, "number too long");
       buf[n++] = '.';
+      buf[n] = '\0'; /* "1." ends here: strtod must not read past it */
       i++;
       if (i < p->len && isdigit((unsigned char)p->s[i]) &&
           take_digits(p, &i, 10, buf, &n, sizeof buf) == -2)
