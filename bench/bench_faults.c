@@ -16,6 +16,7 @@
  * --joint NAME (only this joint's cases), --verbose (one line per case),
  * --effort-noise NM (normal noise on the reported effort: a drive whose
  * disabled state reads as noise around 0 rather than an exact 0),
+ * --integrator NAME (sim.integrator of robot and twin; default the setting's),
  * --baseline (no fault isolation: only DIVERGED and its worst joint count, as
  * before the fault report existed). */
 #include <math.h>
@@ -399,7 +400,7 @@ static rig_t r;
 int main(int argc, char **argv) {
   uint64_t seed = 1;
   double after = 3.0, nominal = 3600;
-  const char *mode = "both", *only = NULL;
+  const char *mode = "both", *only = NULL, *integrator = NULL;
   bool verbose = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
@@ -407,13 +408,14 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--nominal") == 0 && i + 1 < argc) nominal = atof(argv[++i]);
     else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) mode = argv[++i];
     else if (strcmp(argv[i], "--joint") == 0 && i + 1 < argc) only = argv[++i];
+    else if (strcmp(argv[i], "--integrator") == 0 && i + 1 < argc) integrator = argv[++i];
     else if (strcmp(argv[i], "--verbose") == 0) verbose = true;
     else if (strcmp(argv[i], "--baseline") == 0) r.baseline = true;
     else if (strcmp(argv[i], "--effort-noise") == 0 && i + 1 < argc) r.effort_noise = atof(argv[++i]);
     else {
       fprintf(stderr,
               "usage: bench_faults [--seed N] [--after S] [--nominal S] [--mode shadow|mirror|both] "
-              "[--joint NAME] [--effort-noise NM] [--verbose]\n");
+              "[--joint NAME] [--effort-noise NM] [--integrator NAME] [--verbose]\n");
       return 2;
     }
   }
@@ -425,6 +427,8 @@ int main(int argc, char **argv) {
       dtw_param_defaults(&dtw_sync_param_table, &r.set) != 0)
     return 1;
   ts.rtf = 0;
+  if (integrator != NULL) snprintf(ts.integrator, sizeof ts.integrator, "%s", integrator);
+  printf("integrator: %s (robot and twin)\n", ts.integrator);
   if (dtw_twin_create(&ts, &r.robot, err, sizeof err) < 0 ||
       dtw_twin_create(&ts, &r.twin, err, sizeof err) < 0) {
     fprintf(stderr, "bench_faults: %s\n", err);

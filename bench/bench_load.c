@@ -73,7 +73,7 @@ static int load(const char *corpus, const char *path, const robot_t *r, dtw_robo
 static double bare_ms(const dtw_robot_desc_t *desc) {
   bench_bare_t b;
   int64_t t0 = bench_cpu_ns();
-  int rc = bench_bare_load(&b, desc, "bench_load");
+  int rc = bench_bare_load(&b, desc, NULL, "bench_load");
   double ms = (double)(bench_cpu_ns() - t0) / 1e6;
   bench_bare_fini(&b);
   return rc == 0 ? ms : -1;

@@ -1,10 +1,11 @@
 /* bench_step - what dtw_sim_step costs on top of a bare mj_step loop.
  *
- *   bench_step [MODEL] [--seconds S] [--rounds N]
+ *   bench_step [MODEL] [--seconds S] [--rounds N] [--integrator euler|implicit|rk4|model]
  *
  * MODEL (URDF, xacro or MJCF; default: the demo humanoid, fixed base, from
  * $DTW_SOURCE_DIR/models or ./models, else tests/data/sim/pendulum.xml) is
- * compiled twice from the same MJCF text: once as a bare mjModel/mjData
+ * compiled twice from the same MJCF text with the same integrator (default
+ * euler, the twin's sim.integrator): once as a bare mjModel/mjData
  * driven by `mj_step` with constant controls, once as a dtw_sim_t driven by
  * dtw_sim_step with the same efforts (checked: same trajectory). The
  * contenders alternate for N rounds (order swapped every round), each running
@@ -98,9 +99,9 @@ static void pick_efforts(const dtw_joint_desc_t *joints, size_t n, double *effor
 
 /* The bare contender: the same MJCF compiled with plain MuJoCo, holding the
  * same efforts as controls. */
-static int bare_init(bench_bare_t *b, const dtw_robot_desc_t *desc, const dtw_joint_desc_t *joints,
-                     const double *effort, size_t n) {
-  int rc = bench_bare_load(b, desc, "bench_step");
+static int bare_init(bench_bare_t *b, const dtw_robot_desc_t *desc, const char *integrator,
+                     const dtw_joint_desc_t *joints, const double *effort, size_t n) {
+  int rc = bench_bare_load(b, desc, integrator, "bench_step");
   if (rc != 0) return rc;
   for (size_t i = 0; i < n; i++) bench_bare_set_effort(b, joints[i].name, effort[i]);
   bench_bare_reset(b);
@@ -146,6 +147,7 @@ static double trajectory_gap(bench_bare_t *b, dtw_sim_t *sim, const double *effo
 
 int main(int argc, char **argv) {
   const char *model_arg = NULL;
+  const char *integrator = "euler"; /* the twin's default (sim.integrator) */
   double seconds = 2.0;
   int rounds = 5;
   for (int i = 1; i < argc; i++) {
@@ -153,8 +155,10 @@ int main(int argc, char **argv) {
       seconds = atof(argv[++i]);
     } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
       rounds = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--integrator") == 0 && i + 1 < argc) {
+      integrator = argv[++i];
     } else if (argv[i][0] == '-') {
-      fprintf(stderr, "usage: bench_step [MODEL] [--seconds S] [--rounds N]\n");
+      fprintf(stderr, "usage: bench_step [MODEL] [--seconds S] [--rounds N] [--integrator NAME]\n");
       return 2;
     } else {
       model_arg = argv[i];
@@ -179,15 +183,19 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_step: %s\n", err);
     goto out;
   }
+  if (dtw_sim_set_integrator(sim, integrator) != 0) {
+    fprintf(stderr, "bench_step: unknown integrator '%s' (%s)\n", integrator, DTW_SIM_INTEGRATORS);
+    goto out;
+  }
   size_t n = dtw_sim_joint_count(sim);
   effort = calloc(n + 1, sizeof *effort);
   if (effort == NULL) goto out;
   pick_efforts(dtw_sim_joints(sim), n, effort);
-  if (bare_init(&bare, &desc, dtw_sim_joints(sim), effort, n) != 0) goto out;
+  if (bare_init(&bare, &desc, integrator, dtw_sim_joints(sim), effort, n) != 0) goto out;
 
   printf("model: %s\n", used);
-  printf("joints: %zu  nq=%d nv=%d nu=%d  timestep %g s\n", n, bare.m->nq, bare.m->nv,
-         bare.m->nu, bare.m->opt.timestep);
+  printf("joints: %zu  nq=%d nv=%d nu=%d  timestep %g s  integrator %s (both)\n", n, bare.m->nq,
+         bare.m->nv, bare.m->nu, bare.m->opt.timestep, dtw_sim_integrator(sim));
   double gap = trajectory_gap(&bare, sim, effort, n, 1000);
   printf("same trajectory check: max |q_sim - q_bare| after 1000 steps = %g\n", gap);
   if (!(gap < 1e-9)) fprintf(stderr, "bench_step: warning: the contenders diverge\n");

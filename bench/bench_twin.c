@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_twin: %s\n", err);
     goto out;
   }
-  if (bench_bare_load(&bare, dtw_twin_robot(t.twin), "bench_twin") != 0) goto out;
+  if (bench_bare_load(&bare, dtw_twin_robot(t.twin), s.integrator, "bench_twin") != 0) goto out;
 
   /* the bare loop's constant controls: what the controller applies to hold the
    * initial pose, after it settled for 0.5 s */

@@ -11,6 +11,7 @@
 
 #include "dtw/clock.h"
 #include "dtw/err.h"
+#include "dtw/sim.h"
 
 int64_t bench_cpu_ns(void) {
   struct timespec ts;
@@ -109,7 +110,8 @@ double bench_median(double *v, int n) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-int bench_bare_load(bench_bare_t *b, const dtw_robot_desc_t *desc, const char *who) {
+int bench_bare_load(bench_bare_t *b, const dtw_robot_desc_t *desc, const char *integrator,
+                    const char *who) {
   char err[1000] = "";
   char path[4096];
   memset(b, 0, sizeof *b);
@@ -132,6 +134,14 @@ int bench_bare_load(bench_bare_t *b, const dtw_robot_desc_t *desc, const char *w
   if (b->m == NULL) {
     fprintf(stderr, "%s: mj_loadXML: %s\n", who, err);
     return DTW_EMODEL;
+  }
+  if (integrator != NULL && integrator[0] != '\0' && strcmp(integrator, "model") != 0) {
+    int code = dtw_sim_integrator_code(integrator);
+    if (code < 0) {
+      fprintf(stderr, "%s: unknown integrator '%s'\n", who, integrator);
+      return DTW_EINVAL;
+    }
+    b->m->opt.integrator = code;
   }
   b->d = mj_makeData(b->m);
   b->ctrl = calloc((size_t)b->m->nu + 1, sizeof *b->ctrl);

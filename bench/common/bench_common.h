@@ -57,10 +57,13 @@ typedef struct bench_bare {
 } bench_bare_t;
 
 /* Compile desc->mjcf with plain MuJoCo (assets resolve from desc->base_dir and
- * desc->assets, as for the sim). who prefixes the error printed on failure. Returns 0,
- * DTW_EMODEL or DTW_ENOMEM; b is zeroed first, so bench_bare_fini is safe after
- * a failure. */
-int bench_bare_load(bench_bare_t *b, const dtw_robot_desc_t *desc, const char *who);
+ * desc->assets, as for the sim), with the integrator named as for
+ * dtw_sim_set_integrator (NULL or "model": the document's), so that the baseline
+ * runs the options the contender runs. who prefixes the error printed on failure.
+ * Returns 0, DTW_EINVAL (integrator), DTW_EMODEL or DTW_ENOMEM; b is zeroed first,
+ * so bench_bare_fini is safe after a failure. */
+int bench_bare_load(bench_bare_t *b, const dtw_robot_desc_t *desc, const char *integrator,
+                    const char *who);
 /* ctrl of the first motor on joint `joint` = effort / (gear x gain), clamped
  * to its ctrlrange, as dtw_sim translates efforts. Unknown joints: ignored. */
 void bench_bare_set_effort(bench_bare_t *b, const char *joint, double effort);

@@ -92,7 +92,8 @@ void dtw_model_opts_default(dtw_model_opts_t *opts);
  * mesh assets "mesh_<k>" whose files are desc->assets; passive joints for a
  * URDF floating joint "<name>_x/_y/_z/_rot" (a free joint "<name>" at the top
  * level) and planar joint "<name>_u/_v/_rot"; on the root body a site "imu"
- * with sensors "imu_quat" (framequat), "imu_gyro", "imu_accel". A root link named "world" is the
+ * (a frame only: no sensors, since nothing reads them and MuJoCo computes every
+ * sensor each step). A root link named "world" is the
  * world itself (its children are welded to it; base mode ignored). */
 int dtw_model_load(const char *path, const dtw_model_opts_t *opts, dtw_robot_desc_t *out,
                    char *err, size_t errlen);

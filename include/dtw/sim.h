@@ -64,6 +64,22 @@ int dtw_sim_create(const dtw_robot_desc_t *desc, dtw_sim_t **out, char *err, siz
 /* Free everything; NULL is fine. */
 void dtw_sim_destroy(dtw_sim_t *sim);
 
+/* The integrator names dtw_sim_set_integrator takes, '|'-separated, for a
+ * settings table: MuJoCo's three plus "model" (keep the document's). */
+#define DTW_SIM_INTEGRATORS "euler|implicit|rk4|model"
+
+/* Choose the integrator (start-up, before the first step): "euler" (MuJoCo's
+ * semi-implicit Euler, joint damping implicit), "implicit" (also the velocity
+ * derivatives of actuators and bias forces: costs a dense factorisation per
+ * step), "rk4", or "model"/NULL/"" to keep the one the MJCF names. Returns 0
+ * or DTW_EINVAL for another name (nothing changed). */
+int dtw_sim_set_integrator(dtw_sim_t *sim, const char *name);
+/* The integrator in use: "euler", "implicit" or "rk4". */
+const char *dtw_sim_integrator(const dtw_sim_t *sim);
+/* MuJoCo's code for an integrator name (as above; "model" and unknown names:
+ * -1): for a baseline that compiles the same MJCF without dtw_sim. */
+int dtw_sim_integrator_code(const char *name);
+
 /* Set the actuator controls of the first n table joints from efforts
  * (N m or N; divided by the actuator gear, clamped to its ctrlrange), leave
  * the others as they were, and advance one timestep. No allocation. (An

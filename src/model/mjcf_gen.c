@@ -502,23 +502,6 @@ int dtw__mjcf_generate(const dtw__urdf_t *u, const dtw_model_opts_t *opts,
       set(&g, m, "ctrllimited", "false");
     }
   }
-  if (strcmp(rl->name, "world") != 0) {
-    xmlNodePtr sensor = child(&g, root, "sensor");
-    static const char *const kinds[3][2] = {
-        {"framequat", DTW__MJCF_IMU_SITE "_quat"},
-        {"gyro", DTW__MJCF_IMU_SITE "_gyro"},
-        {"accelerometer", DTW__MJCF_IMU_SITE "_accel"}};
-    for (int i = 0; i < 3; i++) {
-      xmlNodePtr s = child(&g, sensor, kinds[i][0]);
-      set(&g, s, "name", kinds[i][1]);
-      if (i == 0) {
-        set(&g, s, "objtype", "site");
-        set(&g, s, "objname", DTW__MJCF_IMU_SITE);
-      } else {
-        set(&g, s, "site", DTW__MJCF_IMU_SITE);
-      }
-    }
-  }
   if (g.oom) goto err_oom;
   /* after the robot, so its root is body 1 */
   if (world != NULL && (rc = dtw__mjcf_merge_world(g.doc, world, false, err, errlen)) != 0)

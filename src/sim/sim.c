@@ -509,6 +509,16 @@ int dtw_sim_step(dtw_sim_t *sim, const double *effort, size_t n) {
 }
 
 double dtw_sim_time(const dtw_sim_t *sim) { return sim->d->time; }
+int dtw_sim_set_integrator(dtw_sim_t *sim, const char *name) {
+  if (name == NULL || name[0] == '\0' || strcmp(name, "model") == 0) return 0;
+  int code = dtw_sim_integrator_code(name);
+  if (code < 0) return DTW_EINVAL;
+  sim->m->opt.integrator = code;
+  return 0;
+}
+const char *dtw_sim_integrator(const dtw_sim_t *sim) {
+  return dtw__sim_integrator_name(sim->m->opt.integrator);
+}
 double dtw_sim_timestep(const dtw_sim_t *sim) { return sim->m->opt.timestep; }
 size_t dtw_sim_joint_count(const dtw_sim_t *sim) { return sim->n_joints; }
 const dtw_joint_desc_t *dtw_sim_joints(const dtw_sim_t *sim) { return sim->joints; }

@@ -13,4 +13,8 @@
  * DTW_ENOMEM, with a message. The caller frees *out with mj_deleteModel. */
 int dtw__sim_compile(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen);
 
+/* "euler", "implicit" or "rk4" for MuJoCo's integrator code; "unknown" otherwise
+ * (sim_integrator.c, beside dtw_sim_integrator_code). */
+const char *dtw__sim_integrator_name(int code);
+
 #endif /* DTW_SIM__COMPILE_H */

@@ -187,6 +187,10 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   mopts.n_xacro_args = n_args;
   if ((rc = dtw_model_load(model_path, &mopts, &t->robot, err, errlen)) < 0) goto fail;
   if ((rc = dtw_sim_create(&t->robot, &t->sim, err, errlen)) < 0) goto fail;
+  if ((rc = dtw_sim_set_integrator(t->sim, s->integrator)) < 0) {
+    rc = dtw_errf(err, errlen, rc, "sim.integrator: unknown integrator '%s'", s->integrator);
+    goto fail;
+  }
   /* MJCF joints left without rotor inertia get what URDF joints get */
   if ((rc = dtw_sim_min_armature(t->sim, s->armature)) < 0) {
     rc = dtw_errf(err, errlen, rc, "%s: cannot set the joints' armature", model_path);

@@ -220,6 +220,32 @@ static void test_step_time_and_direction(void **state) {
   dtw_sim_destroy(sim);
 }
 
+/* sim.integrator: names map to MuJoCo's integrators, an unknown one changes
+ * nothing, and each integrates the same motion (to the step's accuracy). */
+static void test_integrator(void **state) {
+  (void)state;
+  const double push[2] = {2.0, 0.0};
+  const char *const names[] = {"euler", "implicit", "rk4"};
+  double pos[3][2], vel[2];
+  for (int k = 0; k < 3; k++) {
+    dtw_sim_t *sim = create_ok("pendulum.xml");
+    const char *before = dtw_sim_integrator(sim);
+    assert_int_equal(dtw_sim_set_integrator(sim, "verlet"), DTW_EINVAL);
+    assert_string_equal(dtw_sim_integrator(sim), before);
+    assert_int_equal(dtw_sim_set_integrator(sim, "model"), 0);
+    assert_string_equal(dtw_sim_integrator(sim), before);
+    assert_int_equal(dtw_sim_set_integrator(sim, names[k]), 0);
+    assert_string_equal(dtw_sim_integrator(sim), names[k]);
+    assert_int_equal(steps(sim, push, 2, 200), 0);
+    dtw_sim_get_joint_state(sim, pos[k], vel, NULL);
+    assert_true(pos[k][0] > 0.01);
+    dtw_sim_destroy(sim);
+  }
+  assert_float_equal(pos[1][0], pos[0][0], 0.01 * fabs(pos[0][0]));
+  assert_float_equal(pos[2][0], pos[0][0], 0.01 * fabs(pos[0][0]));
+  assert_true(dtw_sim_integrator_code("model") < 0);
+}
+
 static void test_clamp_to_ctrlrange(void **state) {
   (void)state;
   dtw_sim_t *sim = create_ok("pendulum.xml");
@@ -541,6 +567,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_floating_table_and_keyframe, setup, teardown),
       cmocka_unit_test_setup_teardown(test_table_from_desc, setup, teardown),
       cmocka_unit_test_setup_teardown(test_step_time_and_direction, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_integrator, setup, teardown),
       cmocka_unit_test_setup_teardown(test_clamp_to_ctrlrange, setup, teardown),
       cmocka_unit_test_setup_teardown(test_set_joint_state, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
