@@ -237,7 +237,7 @@ function compose(inst) {
 
 // ---- sync status -----------------------------------------------------------------------
 const series = { t: [], worst: [], groups: {}, state: [], rtfR: [], rtfT: [], lat50: [], lat99: [] };
-const STATES = ["NO_DATA", "SYNCED", "DIVERGED", "STALE"];
+const STATES = ["NO_DATA", "SYNCED", "DIVERGED", "STALE", "FAULT", "DEGRADED"];
 let t0 = null;
 function kv(status) { const o = {}; for (const v of status.values) o[v.key] = v.value; return o; }
 
@@ -310,7 +310,7 @@ function setupPlots() {
     error: new uPlot({ width: w, height: 170, axes, scales: { x: { time: false } },
       series: [{}, { label: "worst joint (max)", stroke: "#ff5544", width: 2 },
         ...groups.map((g, i) => ({ label: g, stroke: palette[i % palette.length] }))] }, [[]], $("plot-error")),
-    state: new uPlot({ width: w, height: 110, axes: [axes[0], { ...axes[1], size: 70, splits: () => [0, 1, 2, 3], values: (u, v) => v.map((x) => STATES[x] || "") }],
+    state: new uPlot({ width: w, height: 110, axes: [axes[0], { ...axes[1], size: 70, splits: () => [0, 1, 2, 3, 4, 5], values: (u, v) => v.map((x) => STATES[x] || "") }],
       scales: { x: { time: false }, y: { range: [0, 3] } },
       series: [{}, { label: "state", stroke: "#8ab4f8", width: 2, paths: uPlot.paths.stepped({ align: 1 }) }] }, [[]], $("plot-state")),
     rtf: new uPlot({ width: w, height: 150, axes: [axes[0], axes[1], { side: 1, stroke: "#aaa", scale: "ms" }],

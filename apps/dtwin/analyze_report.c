@@ -61,7 +61,10 @@ static void open_episode(analyze_t *a, const dtw_sync_report_t *r) {
     }
     snprintf(e->kind, sizeof e->kind, "%s", dtw_sync_fault_kind_name(r->faults[0].kind));
   } else {
-    snprintf(e->kind, sizeof e->kind, "%s", r->state == DTW_SYNC_STALE ? "stale" : "no_data");
+    snprintf(e->kind, sizeof e->kind, "%s",
+             r->state == DTW_SYNC_STALE      ? "stale"
+             : r->state == DTW_SYNC_DEGRADED ? "degraded"
+                                             : "no_data");
   }
 }
 
@@ -83,7 +86,7 @@ void analyze_on_tick(analyze_t *a, int flags) {
     if (a->n_episodes && a->episodes[a->n_episodes - 1].end_s < 0) a->episodes[a->n_episodes - 1].end_s = r->time_s;
     bool after_data = r->robot_samples > 0;
     if (r->state == DTW_SYNC_DIVERGED || r->state == DTW_SYNC_FAULT || r->state == DTW_SYNC_STALE ||
-        (r->state == DTW_SYNC_NO_DATA && after_data))
+        r->state == DTW_SYNC_DEGRADED || (r->state == DTW_SYNC_NO_DATA && after_data))
       open_episode(a, r);
   }
   for (size_t j = 0; j < r->n_joints; j++) {
@@ -197,7 +200,8 @@ static void html_esc(FILE *f, const char *s) {
 }
 
 static void write_html(analyze_t *a, FILE *f, const char *read_error) {
-  static const char *colors[DTW_SYNC_STATE_COUNT] = {"#bbb", "#8c8", "#e66", "#fb4", "#c4c"};
+  static const char *colors[DTW_SYNC_STATE_COUNT] = {"#bbb", "#8c8", "#e66", "#fb4", "#c4c",
+                                                          "#9ad"};
   const dtw_sync_report_t *r = &a->rep;
   fprintf(f, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>dtwin analyze: ");
   html_esc(f, a->opt.file);

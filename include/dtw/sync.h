@@ -82,6 +82,12 @@
     "How long an error must stay above its alarm before DIVERGED (s)")                         \
   X(DOUBLE, stale_timeout_s, "0.5", 0.01, 60, NULL,                                            \
     "STALE when no robot sample, or no matched one, arrived for this long (s)")               \
+  X(DOUBLE, degraded_rtf, "0.9", 0, 1, NULL,                                                    \
+    "DEGRADED while the robot's time advances slower than this x real time, or the twin's "  \
+    "slower than this x the robot's, over window_s; 0 = never")                               \
+  X(DOUBLE, degraded_gap_s, "0.1", 0, 60, NULL,                                                  \
+    "DEGRADED for window_s after a gap between robot (or advancing twin) samples longer "    \
+    "than this and than 4x the feed's typical interval (s); 0 = never")                      \
   X(DOUBLE, resync_threshold_rad, "0.5", 0, 10, NULL,                                          \
     "shadow: re-sync when the largest current position error exceeds this (rad); 0 = never")  \
   X(DOUBLE, resync_period_s, "0", 0, 86400, NULL,                                              \
@@ -147,7 +153,9 @@ extern const dtw_param_table_t dtw_sync_param_table;
   X(SYNCED, 0, "twin follows the robot within the alarms")                                     \
   X(DIVERGED, 2, "a joint's error stayed above its alarm for diverged_hold_s")                 \
   X(STALE, 2, "no robot sample, no matched one or no twin sample for stale_timeout_s")        \
-  X(FAULT, 2, "a robot fault is isolated (see the fault report); latched while present")
+  X(FAULT, 2, "a robot fault is isolated (see the fault report); latched while present")      \
+  X(DEGRADED, 1, "a side cannot keep real time (its pace below degraded_rtf, or a feed gap "   \
+    "within window_s): errors are measured but not judged, so no DIVERGED or new fault")
 
 typedef enum {
 #define DTW__SYNC_STATE_ENUM(name, level, help) DTW_SYNC_##name,
@@ -447,6 +455,10 @@ typedef struct dtw_sync_report {
   uint64_t faults_detected[DTW_SYNC_FAULT_KIND_COUNT];  /* since create, by kind */
   bool have_model;               /* a dynamics model is set */
   double since_twin_stamp_advance_s;  /* our clock since the twin's stamp last advanced */
+  /* feed pace over the window: robot seconds per second of our clock, twin
+   * seconds per second of ours; NaN until half a window is known */
+  double robot_pace, twin_pace;
+  char degraded_reason[96];      /* why a side is degraded now; "" when none */
 } dtw_sync_report_t;
 
 /* Copy the snapshot taken by the last dtw_sync_tick (before any tick: the

@@ -130,7 +130,8 @@ bool dtw_hcheck_state_allowed(const char *list, const char *state) {
   return false;
 }
 
-static const char *const k_states[] = {"NO_DATA", "SYNCED", "DIVERGED", "STALE", "FAULT"};
+static const char *const k_states[] = {"NO_DATA", "SYNCED",  "DIVERGED",
+                                       "STALE",   "FAULT", "DEGRADED"};
 
 /* Find the sync state in one exposition: the sync node's, else the monitor's. */
 static const char *sync_state_in(const char *text, char *buf, size_t cap, const char **metric) {

@@ -86,7 +86,7 @@ struct dtw_sync_node {
     dtw_gauge_t *joint_err[DTW_MAX_JOINTS];
     dtw_gauge_t *group_rms[DTW_SYNC_MAX_GROUPS], *overall_rms, *overall_vel_rms;
     dtw_histogram_t *latency;
-    dtw_gauge_t *clock_offset, *sample_age, *rate, *publishers;
+    dtw_gauge_t *clock_offset, *sample_age, *rate, *publishers, *pace[2];
     dtw_counter_t *resyncs[DTW_SYNC_NODE_RESYNC_REASON_COUNT];
     dtw_counter_t *transitions[DTW_SYNC_STATE_COUNT];
     dtw_counter_t *recv_robot, *recv_twin, *pub_status, *pub_set_state, *srv_resync;
@@ -101,7 +101,8 @@ static void register_metrics(dtw_sync_node_t *n) {
   if (reg == NULL) return;
   const char *fqn = n->fqn;
   n->m.state = dtw_metrics_gauge(reg, "dtwin_sync_state",
-                                 "Sync state: 0 NO_DATA, 1 SYNCED, 2 DIVERGED, 3 STALE, 4 FAULT", "node",
+                                 "Sync state: 0 NO_DATA, 1 SYNCED, 2 DIVERGED, 3 STALE, 4 FAULT, 5 DEGRADED",
+                                 "node",
                                  fqn);
   for (int st = 0; st < DTW_SYNC_STATE_COUNT; st++) {
     n->m.state_info[st] = dtw_metrics_gauge(reg, "dtwin_sync_state_info",
@@ -130,6 +131,12 @@ static void register_metrics(dtw_sync_node_t *n) {
       reg, "dtwin_sync_clock_offset_seconds",
       "Minimum receive - stamp over the window: robot clock offset + minimum latency", "node",
       fqn);
+  for (int k = 0; k < 2; k++)
+    n->m.pace[k] = dtw_metrics_gauge(
+        reg, "dtwin_sync_feed_pace",
+        "Feed time advanced per second of the sync node's clock over the window (1 = real "
+        "time); below sync.degraded_rtf (the twin: x the robot's) the state is DEGRADED",
+        "node", fqn, "feed", k == 0 ? "robot" : "twin");
   n->m.publishers = dtw_metrics_gauge(
       reg, "dtwin_sync_robot_publishers",
       "Publishers matched on the robot topic; more than 1 is a feed problem (only the first "
@@ -544,7 +551,7 @@ static void log_transition(dtw_sync_node_t *n) {
   if (dtw_sync_last_transition(n->sync, &tr) < 0) return;
   dtw_counter_add(n->m.transitions[tr.to], 1);
   dtw_log_level_t level = tr.to == DTW_SYNC_DIVERGED || tr.to == DTW_SYNC_STALE ||
-                                  tr.to == DTW_SYNC_FAULT
+                                  tr.to == DTW_SYNC_FAULT || tr.to == DTW_SYNC_DEGRADED
                               ? DTW_LOG_WARN
                               : DTW_LOG_INFO;
   /* the robot stamp places the detection on the robot's own clock */
@@ -580,6 +587,8 @@ static void do_resync(dtw_sync_node_t *n, int flags, double now_s) {
 static void update_metrics(dtw_sync_node_t *n) {
   const dtw_sync_report_t *r = &n->rep;
   dtw_gauge_set(n->m.state, (double)r->state);
+  dtw_gauge_set(n->m.pace[0], r->robot_pace);
+  dtw_gauge_set(n->m.pace[1], r->twin_pace);
   for (int st = 0; st < DTW_SYNC_STATE_COUNT; st++)
     dtw_gauge_set(n->m.state_info[st], st == (int)r->state ? 1.0 : 0.0);
   for (size_t j = 0; j < r->n_joints && j < DTW_MAX_JOINTS; j++)

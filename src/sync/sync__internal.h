@@ -61,6 +61,19 @@ typedef struct dtw__sync_arrival {
   double offset_cand_s;     /* newest twin stamp - robot stamp; NaN without twin */
 } dtw__sync_arrival_t;
 
+/* Feed pace: one side's newest stamp and when it arrived (our clock), taken at
+ * ticks; a silent feed adds no point (STALE is its state, not a slow pace). */
+#define DTW__SYNC_PACE_POINTS 40
+#define DTW__SYNC_PACE_GAP_TYPICAL 4.0  /* a gap: above this x the typical interval */
+typedef struct dtw__sync_pace_point {
+  double recv_s, stamp_s;
+} dtw__sync_pace_point_t;
+
+typedef struct dtw__sync_pace_ring {
+  dtw__sync_pace_point_t p[DTW__SYNC_PACE_POINTS];
+  size_t len;
+} dtw__sync_pace_ring_t;
+
 struct dtw_sync {
   dtw_sync_settings_t set;
   bool shadow, estimate_offset;
@@ -102,6 +115,7 @@ struct dtw_sync {
   double *rob_pos, *rob_vel, *rob_stamp;  /* rob_stamp NaN: never named */
   double rob_newest_stamp;
   double twin_interval_s;   /* typical recv interval of advancing twin samples; NaN */
+  double rob_interval_s;    /* typical recv interval of accepted robot samples; NaN */
   double rob_lat_min;       /* fastest arrival (recv - stamp) of the current robot clock; NaN */
 
   /* fault isolation */
@@ -118,6 +132,13 @@ struct dtw_sync {
   /* liveness and alignment */
   double first_robot_recv_s, last_robot_recv_s, last_match_recv_s;  /* NaN: never */
   double offset_s;          /* twin = robot + offset; NaN unknown (estimate mode) */
+
+  /* feed pace (sync_pace.c) */
+  dtw__sync_pace_ring_t robot_pts, twin_pts;
+  double robot_pace, twin_pace;        /* over the window; NaN unknown */
+  double rob_gap_at_s, rob_gap_s, twin_gap_at_s, twin_gap_s;  /* newest gap; NaN none */
+  bool degraded;                       /* at the last tick */
+  char degraded_why[96];
 
   /* state machine and re-sync policy */
   dtw_sync_state_t state;
@@ -171,6 +192,16 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
 void dtw__sync_fdi_report(dtw_sync_t *s);
 /* Number of latched faults. */
 size_t dtw__sync_fdi_active(const dtw_sync_t *s);
+
+/* Feed pace: forget the pace points (a clock restarted); take one arrival
+ * interval of the twin's (advancing) or the robot's feed; at each tick, the
+ * paces over the window and whether a side is degraded (s->degraded, its
+ * reason); whether verdicts may be drawn from a sample received at recv_s
+ * (not while degraded, nor after a gap no tick has seen yet). */
+void dtw__sync_pace_reset(dtw_sync_t *s);
+void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double recv_s);
+void dtw__sync_pace_tick(dtw_sync_t *s, double now_s);
+bool dtw__sync_pace_judging(const dtw_sync_t *s, double recv_s);
 
 /* The k-th smallest of v[0..n) (0-based); reorders v. n > 0, k < n. */
 double dtw__sync_select(double *v, size_t n, size_t k);

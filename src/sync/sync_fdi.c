@@ -145,6 +145,8 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
   dtw__sync_fdi_joint_t *f = &s->fdi[j];
   dtw_sync_fault_t *F = &f->fault;
   if (F->kind == kind) return;
+  // a side that cannot keep real time leaves traces that look like faults
+  if (!dtw__sync_pace_judging(s, recv)) return;
   // shadow mode: a torque signature counts once the joint is also measurably off
   // the twin (a lock, a dead drive or a load moves it); robot and twin starting a
   // motion a few milliseconds apart differ in effort, not yet in position. A

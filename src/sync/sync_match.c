@@ -69,6 +69,7 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
       // sim time only runs backwards when the twin was reset
       s->twin_clock_resets++;
       dtw__sync_twin_clear(s);
+      dtw__sync_pace_reset(s);
     }
   }
   if (e == NULL) {
@@ -93,9 +94,7 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
   // a twin that republishes one stamp is alive on the bus but not running
   if (isnan(s->last_twin_stamp_s) || stamp != s->last_twin_stamp_s) {
     // typical interval between advancing twin samples (slow average; gaps capped)
-    double gap = recv_time_s - s->twin_stamp_advanced_recv_s;
-    if (gap >= 0 && gap < 1.0)
-      s->twin_interval_s = isnan(s->twin_interval_s) ? gap : s->twin_interval_s + 0.01 * (gap - s->twin_interval_s);
+    dtw__sync_pace_arrival(s, true, recv_time_s - s->twin_stamp_advanced_recv_s, recv_time_s);
     s->last_twin_stamp_s = stamp;
     s->twin_stamp_advanced_recv_s = recv_time_s;
   }
@@ -110,6 +109,7 @@ void dtw__sync_robot_clock_restart(dtw_sync_t *s) {
   s->rob_newest_stamp = s->rob_lat_min = NAN;
   if (s->estimate_offset) s->offset_s = NAN;
   dtw__sync_stats_reset(s);
+  dtw__sync_pace_reset(s);
   s->fdi_prev_stamp_s = NAN;  // the filters restart on the next sample
 }
 
@@ -238,6 +238,7 @@ int dtw_sync_on_robot_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, do
 
   // liveness, latency, alignment candidate, latest state: every accepted sample
   if (isnan(s->first_robot_recv_s)) s->first_robot_recv_s = recv_time_s;
+  dtw__sync_pace_arrival(s, false, recv_time_s - s->last_robot_recv_s, recv_time_s);
   s->last_robot_recv_s = recv_time_s;
   // the clock relation is learned only from a twin that is running now: while it
   // stalls its newest stamp falls behind, and a stall would move the estimate by

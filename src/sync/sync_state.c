@@ -100,6 +100,12 @@ static dtw_sync_state_t evaluate(const dtw_sync_t *s, double now_s, char *why, s
              now_s - s->twin_stamp_advanced_recv_s, now_s - s->last_twin_recv_s);
     return DTW_SYNC_STALE;
   }
+  // errors caused by a side that cannot keep time (a lagging twin's samples stop
+  // matching, too) say nothing about the robot
+  if (s->degraded) {
+    snprintf(why, cap, "%s", s->degraded_why);
+    return DTW_SYNC_DEGRADED;
+  }
   if (now_s - s->last_match_recv_s > stale) {
     snprintf(why, cap, "no matched robot sample for %.3f s (last twin sample %.3f s ago)",
              now_s - s->last_match_recv_s, now_s - s->last_twin_recv_s);
@@ -173,7 +179,8 @@ static int resync_policy(dtw_sync_t *s, double now_s) {
   }
   int flags = 0;
   if (s->resync_requested) flags |= DTW_SYNC_TICK_RESYNC_REQUEST;
-  if (s->state == DTW_SYNC_SYNCED || s->state == DTW_SYNC_DIVERGED || s->state == DTW_SYNC_FAULT) {
+  if (s->state == DTW_SYNC_SYNCED || s->state == DTW_SYNC_DIVERGED || s->state == DTW_SYNC_FAULT ||
+      s->state == DTW_SYNC_DEGRADED) {
     double m = max_current_error(s);
     if (s->set.resync_threshold_rad > 0 && m > s->set.resync_threshold_rad)
       flags |= DTW_SYNC_TICK_RESYNC_THRESHOLD;
@@ -194,6 +201,7 @@ int dtw_sync_tick(dtw_sync_t *s, double now_s) {
   int flags = 0;
   if (isnan(s->state_since_s)) s->state_since_s = now_s;
   char why[192];
+  dtw__sync_pace_tick(s, now_s);
   dtw_sync_state_t next = evaluate(s, now_s, why, sizeof why);
   if (next != s->state) {
     transition(s, next, now_s, why);
@@ -203,5 +211,8 @@ int dtw_sync_tick(dtw_sync_t *s, double now_s) {
   dtw__sync_stats_snapshot(s, now_s);
   dtw__sync_fdi_report(s);
   s->rep.since_twin_stamp_advance_s = now_s - s->twin_stamp_advanced_recv_s;
+  s->rep.robot_pace = s->robot_pace;
+  s->rep.twin_pace = s->twin_pace;
+  snprintf(s->rep.degraded_reason, sizeof s->rep.degraded_reason, "%s", s->degraded_why);
   return flags;
 }

@@ -58,6 +58,13 @@ for line in open("docs/metrics.md", encoding="utf-8"):
             histograms.add(m.group(1))
 for h in histograms:
     known |= {h + "_bucket", h + "_sum", h + "_count"}
+# the sync states as docs/metrics.md numbers them ("0 NO_DATA, 1 SYNCED, ...")
+SYNC_STATES = {}
+for line in open("docs/metrics.md", encoding="utf-8"):
+    if line.startswith("| `dtwin_sync_state` |"):
+        SYNC_STATES = dict(re.findall(r"(\d+) ([A-Z_]+)", line.split("|")[4]))
+if len(SYNC_STATES) < 5:
+    bad(f"docs/metrics.md: dtwin_sync_state's states not found ({SYNC_STATES})")
 if len(known) < 50:
     bad(f"docs/metrics.md: only {len(known)} metric names found in its tables")
 
@@ -202,7 +209,7 @@ for path in sorted(glob.glob(f"{M}/grafana/dashboards/*.json")):
         if p.get("type") == "stat" and "dtwin_sync_state{" in json.dumps(p.get("targets")):
             maps = {k: v.get("text") for m in p["fieldConfig"]["defaults"].get("mappings", [])
                     for k, v in m.get("options", {}).items()}
-            if maps != {"0": "NO_DATA", "1": "SYNCED", "2": "DIVERGED", "3": "STALE"}:
+            if maps != SYNC_STATES:
                 bad(f"{title}: sync state value mappings are {maps}")
     for n in """dtwin_sync_state dtwin_sync_position_error_radians dtwin:sync_latency_seconds:p50_5m
             dtwin:sync_latency_seconds:p99_5m dtwin_real_time_factor dtwin_messages_published_total

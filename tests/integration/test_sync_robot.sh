@@ -83,15 +83,17 @@ expect 0 'position:' -- "$DTWIN" topic echo /twin/joint_states --count 1 --durat
 pids+=($!)
 "$DTWIN" robot "${H[@]}" --quiet --duration 120 --silent-at 4:2 >"$tmp/robot.log" 2>&1 &
 pids+=($!)
-if wait_until 60 grep -q 'STALE -> SYNCED' "$tmp/sync.log"; then
+# back through DEGRADED (the gap is judged for one window) to SYNCED
+if wait_until 60 grep -q 'DEGRADED -> SYNCED' "$tmp/sync.log"; then
   # the sync node's own account: "-> STALE: no robot sample for 0.598 s"
   silent=$(grep -m1 -- '-> STALE' "$tmp/sync.log" | sed -nE 's/.*no robot sample for ([0-9.]+) s.*/\1/p')
   ms=$(awk -v s="${silent:--1}" 'BEGIN { printf "%.0f", s * 1000 }')
   echo "    silent feed: STALE after $ms ms without a robot sample (stale_timeout_s 0.5, status every 0.1 s)"
   check [ "$ms" -ge 500 ] -- "STALE after at least stale_timeout_s of silence ($ms ms)"
+  check grep -q 'STALE -> DEGRADED: robot feed gap' "$tmp/sync.log" -- "the return names the robot feed's gap"
   ok "SYNCED again after the feed returned"
 else
-  fail "no STALE -> SYNCED within 60 s"; tail -n 20 "$tmp/sync.log" "$tmp/robot.log" "$tmp/twin.log"
+  fail "no STALE -> DEGRADED -> SYNCED within 60 s"; tail -n 20 "$tmp/sync.log" "$tmp/robot.log" "$tmp/twin.log"
 fi
 stop_all
 

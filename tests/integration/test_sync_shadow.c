@@ -294,7 +294,9 @@ static void test_silent_robot_is_stale_then_recovers(void **state) {
   assert_true(wait_status("SYNCED", WAIT_NS));
   print_message("robot back: SYNCED after %.0f ms\n",
                 (double)(dtw_clock_mono_ns() - t0) / 1e6);
-  assert_true(th_wait_log(sync_proc, "STALE -> SYNCED", WAIT_S, NULL, 0));
+  // back through DEGRADED: the silence is a feed gap, judged for one window
+  assert_true(th_wait_log(sync_proc, "STALE -> DEGRADED: robot feed gap", WAIT_S, NULL, 0));
+  assert_true(th_wait_log(sync_proc, "DEGRADED -> SYNCED", WAIT_S, NULL, 0));
 }
 
 static void test_metrics(void **state) {

@@ -197,8 +197,11 @@ static void test_dead_twin_is_stale(void **state) {
   dtw_sync_transition_t tr;
   assert_int_equal(dtw_sync_last_transition(r.s, &tr), 0);
   assert_non_null(strstr(tr.text, "twin time has not advanced"));
-  // the twin comes back: SYNCED again
+  // the twin comes back: DEGRADED for a window after its gap, then SYNCED again
   r.twin_alive = true;
+  t = run(&r, t, t + 0.2);
+  assert_int_equal(report(&r)->state, DTW_SYNC_DEGRADED);
+  assert_non_null(strstr(report(&r)->degraded_reason, "twin feed gap"));
   run(&r, t, t + 1);
   assert_int_equal(report(&r)->state, DTW_SYNC_SYNCED);
   dtw_sync_destroy(r.s);

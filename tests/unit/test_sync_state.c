@@ -175,12 +175,20 @@ static void test_stale_and_back(void **state) {
   dtw_sync_report_t r;
   dtw_sync_report(s, &r);
   assert_int_equal(r.level, 2);
-  // samples return
+  // samples return: DEGRADED (a feed gap) for one window, nothing judged; then SYNCED
   assert_int_equal(step(s, 2.0, 0.0), DTW_SYNC_TICK_TRANSITION);
+  assert_int_equal(state_of(s), DTW_SYNC_DEGRADED);
+  dtw_sync_last_transition(s, &tr);
+  assert_non_null(strstr(tr.text, "STALE -> DEGRADED: robot feed gap of 1.5"));
+  dtw_sync_report(s, &r);
+  assert_int_equal(r.level, 1);
+  for (k = 201; k < 300; k++) step(s, 0.01 * k, 0.0);
+  assert_int_equal(state_of(s), DTW_SYNC_DEGRADED);  // 0.99 s after the gap
+  for (; k < 310; k++) step(s, 0.01 * k, 0.0);
   assert_int_equal(state_of(s), DTW_SYNC_SYNCED);
 
   // robot alive but the twin gone: samples stop matching -> STALE
-  for (k = 201; k < 300; k++) {
+  for (k = 310; k < 410; k++) {
     double t = 0.01 * k;
     assert_int_equal(robot_uniform(s, t, t + 0.001, 0.5 * t, 0.5), DTW_SYNC_TOO_NEW);
     dtw_sync_tick(s, t + 0.001);
@@ -298,6 +306,8 @@ static void test_stall_does_not_shift_alignment(void **state) {
   for (int k = 0; k < 5000; k++) {  // 10 s of our clock
     double now = k * dt;
     bool stalled = now >= 4.0 && now < 4.4;
+    // the twin's stall is a feed gap: DEGRADED for a window after it (nothing
+    // judged), SYNCED before and after, never DIVERGED
     if (!stalled) {
       // caught up: every twin sample up to now (a burst right after the stall)
       while (twin_t <= now + 1e-9) {
@@ -309,12 +319,15 @@ static void test_stall_does_not_shift_alignment(void **state) {
     if (k % 50 == 0) {
       assert_true(dtw_sync_tick(s, now + 0.001) >= 0);
       dtw_sync_report(s, r);
-      if (now > 1.0) assert_int_equal(r->state, DTW_SYNC_SYNCED);
+      bool after_gap = now >= 4.4 && now < 4.4 + st.window_s - 0.01;
+      if (now > 1.0 && !after_gap) assert_int_equal(r->state, DTW_SYNC_SYNCED);
+      if (after_gap) assert_int_equal(r->state, DTW_SYNC_DEGRADED);
       if (now > 1.0) assert_near(r->time_offset_s, -100.0, 0.006);
     }
   }
   dtw_sync_report(s, r);
   assert_int_equal(r->transitions[DTW_SYNC_DIVERGED], 0);
+  assert_int_equal(r->transitions[DTW_SYNC_DEGRADED], 1);
   assert_true(r->overall.pos_max_rad < 0.02);
   free(r);
   dtw_sync_destroy(s);

@@ -1,0 +1,84 @@
+/* Feed pace: whether each side keeps real time. A side that cannot (a starved
+ * process, pacing overruns, a stall, a feed with gaps) makes the state DEGRADED
+ * with its reason, instead of its consequences reading as a divergence or a fault. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dtw/sync.h"
+#include "sync__internal.h"
+
+/* pace points are kept at least this share of window_s apart */
+#define PACE_SPACING (1.0 / 32)
+
+void dtw__sync_pace_reset(dtw_sync_t *s) {
+  s->robot_pts.len = s->twin_pts.len = 0;
+  s->robot_pace = s->twin_pace = NAN;
+}
+
+/* An arrival interval: the feed's typical interval (slow average, gaps capped at
+ * 1 s) and, when it is a gap, its time. */
+void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double recv_s) {
+  if (!(interval_s >= 0)) return;
+  double *typ = twin ? &s->twin_interval_s : &s->rob_interval_s;
+  double limit = fmax(s->set.degraded_gap_s, DTW__SYNC_PACE_GAP_TYPICAL * *typ);
+  if (s->set.degraded_gap_s > 0 && !isnan(*typ) && interval_s > limit) {
+    *(twin ? &s->twin_gap_at_s : &s->rob_gap_at_s) = recv_s;
+    *(twin ? &s->twin_gap_s : &s->rob_gap_s) = interval_s;
+  }
+  if (interval_s < 1.0) *typ = isnan(*typ) ? interval_s : *typ + 0.01 * (interval_s - *typ);
+}
+
+/* Add the side's newest (recv, stamp) and return its pace over the window:
+ * stamp seconds per second of our clock; NaN until half a window is covered. */
+static double pace_update(dtw__sync_pace_ring_t *r, double recv, double stamp, double window) {
+  if (isnan(recv) || isnan(stamp)) return NAN;
+  if (r->len == 0 || recv - r->p[r->len - 1].recv_s >= PACE_SPACING * window) {
+    if (r->len == DTW__SYNC_PACE_POINTS) {
+      memmove(r->p, r->p + 1, (DTW__SYNC_PACE_POINTS - 1) * sizeof r->p[0]);
+      r->len--;
+    }
+    r->p[r->len++] = (dtw__sync_pace_point_t){recv, stamp};
+  }
+  // the oldest point still inside the window (one just outside is dropped
+  // only once the next one covers the window)
+  size_t k0 = 0;
+  while (k0 + 1 < r->len && recv - r->p[k0 + 1].recv_s >= window) k0++;
+  if (k0 > 0) {
+    memmove(r->p, r->p + k0, (r->len - k0) * sizeof r->p[0]);
+    r->len -= k0;
+  }
+  double span = recv - r->p[0].recv_s;
+  return span >= 0.5 * window ? (stamp - r->p[0].stamp_s) / span : NAN;
+}
+
+void dtw__sync_pace_tick(dtw_sync_t *s, double now_s) {
+  double w = s->set.window_s;
+  s->robot_pace = pace_update(&s->robot_pts, s->last_robot_recv_s, s->rob_newest_stamp, w);
+  s->twin_pace =
+      pace_update(&s->twin_pts, s->twin_stamp_advanced_recv_s, s->last_twin_stamp_s, w);
+
+  // the reason, most basic first: gaps, then each side's pace
+  double min = s->set.degraded_rtf;
+  char *why = s->degraded_why;
+  size_t cap = sizeof s->degraded_why;
+  why[0] = '\0';
+  if (now_s - s->rob_gap_at_s < w)
+    snprintf(why, cap, "robot feed gap of %.3f s (typical %.4f s)", s->rob_gap_s,
+             s->rob_interval_s);
+  else if (now_s - s->twin_gap_at_s < w)
+    snprintf(why, cap, "twin feed gap of %.3f s (typical %.4f s)", s->twin_gap_s,
+             s->twin_interval_s);
+  else if (min > 0 && s->robot_pace < min)
+    snprintf(why, cap, "robot time advances at %.2fx real time", s->robot_pace);
+  else if (min > 0 && s->twin_pace < min * s->robot_pace)
+    snprintf(why, cap, "twin time advances at %.2fx the robot's", s->twin_pace / s->robot_pace);
+  s->degraded = why[0] != '\0';
+}
+
+bool dtw__sync_pace_judging(const dtw_sync_t *s, double recv_s) {
+  if (s->degraded) return false;
+  // a gap no tick has seen yet
+  double w = s->set.window_s;
+  return !(recv_s - s->rob_gap_at_s < w) && !(recv_s - s->twin_gap_at_s < w);
+}
