@@ -28,11 +28,12 @@
 #include "dtw/err.h"
 #include "dtw/msgs.h"
 #include "dtw/paths.h"
+#include "dtw/robot_emu.h"
 #include "dtw/sim_dynamics.h"
 #include "dtw/sync.h"
 #include "dtw/traj_file.h"
 #include "dtw/twin.h"
-#include "node/robot__emu.h"
+#include "robot/robot__emu.h"
 
 #define MAX_CASES 256
 #define JS_EVERY 2                 /* 1 kHz physics, 500 Hz joint states */
@@ -111,7 +112,7 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
   if (!r->baseline) dtw_sync_set_dynamics(s, dyn_cb, r->dyn);
   dtw_twin_reset(r->robot);
   dtw_twin_reset(r->twin);
-  for (size_t j = 0; j < r->n; j++) dtw_twin_set_joint_fault(r->robot, j, DTW_JOINT_OK);
+  for (size_t j = 0; j < r->n; j++) dtw_emu_set_joint_fault(r->robot, j, DTW_EMU_JOINT_OK);
   dtw__delay_queue_clear(&r->q);
   dtw__rng_seed(&r->rng, seed);
   dtw_twin_accept_trajectory(r->robot, &r->motion, err, sizeof err);
@@ -129,10 +130,10 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
     double t_prev = (double)(k - 1) * dt;
     if (c != NULL && !active && t_prev >= c->onset_s) {
       active = true;
-      if (c->kind == F_LOCK) dtw_twin_set_joint_fault(r->robot, (size_t)fj, DTW_JOINT_LOCKED);
+      if (c->kind == F_LOCK) dtw_emu_set_joint_fault(r->robot, (size_t)fj, DTW_EMU_JOINT_LOCKED);
       if (c->kind == F_NO_TORQUE)
-        dtw_twin_set_joint_fault(r->robot, (size_t)fj, DTW_JOINT_NO_TORQUE);
-      if (c->kind == F_PAYLOAD) dtw_twin_add_payload(r->robot, c->body, c->mass_kg);
+        dtw_emu_set_joint_fault(r->robot, (size_t)fj, DTW_EMU_JOINT_NO_TORQUE);
+      if (c->kind == F_PAYLOAD) dtw_emu_add_payload(r->robot, c->body, c->mass_kg);
       if (c->kind == F_FREEZE) {
         dtw_twin_get_joint_state(r->robot, &r->js);
         frozen_q = r->js.position[fj] + NOISE_POS * dtw__rng_normal(&r->rng);
@@ -241,7 +242,7 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
   free(rep);
   dtw_sync_destroy(s);
   // the payload stays on the robot model otherwise
-  if (c != NULL && c->kind == F_PAYLOAD && active) dtw_twin_add_payload(r->robot, c->body, -c->mass_kg);
+  if (c != NULL && c->kind == F_PAYLOAD && active) dtw_emu_add_payload(r->robot, c->body, -c->mass_kg);
   return 0;
 }
 
@@ -434,7 +435,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_faults: %s\n", err);
     return 1;
   }
-  dtw_twin_scale_model(r.robot, 1.05, 1.2);  /* the robot emulator's model error */
+  dtw_emu_scale_model(r.robot, 1.05, 1.2);  /* the robot emulator's model error */
   dtw_twin_get_joint_state(r.twin, &r.out);
   r.n = r.out.n_name;
   for (size_t j = 0; j < r.n; j++) r.names[j] = r.out.name[j];

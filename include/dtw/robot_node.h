@@ -1,8 +1,9 @@
 /* dtw/robot_node.h - the stand-in for the physical robot ("robot emulator").
  *
- * Its own MuJoCo instance of the robot (a dtw_twin_t), in namespace /robot by
- * default (node robot_emulator), that differs from the twin the way a real
- * robot does:
+ * Its own MuJoCo instance of the robot (a dtw_twin_t made into a robot by the
+ * emulator component, dtw/robot_emu.h; this node joins it to the bus), in
+ * namespace /robot by default (node robot_emulator), that differs from the
+ * twin the way a real robot does:
  *   model error      masses x mass_scale, friction/damping x friction_scale;
  *   encoder noise    Gaussian on positions (encoder_noise_rad) and velocities
  *                    (velocity_noise_rad_s), from a seeded PRNG: the same seed
@@ -48,10 +49,12 @@
 #include "dtw/bus.h"
 #include "dtw/config.h"
 #include "dtw/node.h"
+#include "dtw/robot_emu.h"
 #include "dtw/twin.h"
 
-/* Settings of node "robot": the ROS side, the robot's imperfections, faults,
- * replay, then the twin's own (dtw/twin.h). */
+/* Settings of node "robot": the ROS side, the emulated robot's (its
+ * imperfections, faults, replay: dtw/robot_emu.h), then the twin's own
+ * (dtw/twin.h). */
 #define DTW_ROBOT_NODE_PARAMS(X)                                                              \
   DTW_NODE_PARAMS(X, "robot_emulator", "/robot")                                              \
   X(DOUBLE, joint_states_rate_hz, "500", 1, 20000, NULL,                                      \
@@ -59,50 +62,7 @@
   X(ENUM, qos__joint_states, "sensor_data", 0, 0, "sensor_data|default",                      \
     "QoS profile of joint_states: sensor_data (best effort, keep last 5) or default "         \
     "(reliable, keep last 10)")                                                               \
-  X(DOUBLE, mass_scale, "1.05", 0.1, 10, NULL,                                                \
-    "Model error: the robot's masses and inertias are the model's times this")               \
-  X(DOUBLE, friction_scale, "1.2", 0, 10, NULL,                                               \
-    "Model error: the robot's joint friction and damping are the model's times this")        \
-  X(DOUBLE, encoder_noise_rad, "0.0005", 0, 1, NULL,                                          \
-    "Standard deviation of the Gaussian noise on measured joint positions (rad)")            \
-  X(DOUBLE, velocity_noise_rad_s, "0.005", 0, 10, NULL,                                       \
-    "Standard deviation of the Gaussian noise on measured joint velocities (rad/s)")         \
-  X(INT, seed, "1", 0, 4294967295.0, NULL,                                              \
-    "Seed of the noise, jitter and loss random numbers (same seed, same sequence)")          \
-  X(DOUBLE, latency_s, "0.002", 0, 2, NULL,                                                   \
-    "Fixed transport latency: a sample is published this long after it was measured (s)")   \
-  X(DOUBLE, latency_jitter_s, "0.001", 0, 1, NULL,                                            \
-    "Extra latency drawn uniformly from [0, latency_jitter_s] per sample (s)")               \
-  X(DOUBLE, loss_rate, "0", 0, 1, NULL, "Probability that a sample is lost (never published)") \
-  X(DOUBLE, clock_offset_s, "0", -1e10, 1e10, NULL,                                            \
-    "Offset of the robot's clock: stamp = simulated time since start + clock_offset_s (s)") \
-  X(STRING, motion, "", 0, 0, NULL,                                                           \
-    "YAML motion (as config/motions/) the robot's operator runs on it; 'generic' = every "  \
-    "joint through a small excursion in turn (from the model); empty = hold pose")          \
-  X(BOOL, motion_loop, "true", 0, 0, NULL, "Start the motion again each time it finishes")    \
-  X(STRING, fault__lock_joint, "", 0, 128, NULL,                                              \
-    "Fault: this joint seizes (stays where it is) at fault.lock_at_s; empty = none")         \
-  X(DOUBLE, fault__lock_at_s, "0", 0, 1e9, NULL, "Simulated time the lock fault starts (s)")   \
-  X(STRING, fault__no_torque_joint, "", 0, 128, NULL,                                         \
-    "Fault: this joint's actuator delivers no torque from fault.no_torque_at_s; empty = none") \
-  X(DOUBLE, fault__no_torque_at_s, "0", 0, 1e9, NULL,                                         \
-    "Simulated time the no-torque fault starts (s)")                                          \
-  X(STRING, fault__freeze_joint, "", 0, 128, NULL,                                            \
-    "Fault: this joint's encoder freezes (its published position stays at its value at "    \
-    "fault.freeze_at_s, velocity 0) while the physics goes on; empty = none")                \
-  X(DOUBLE, fault__freeze_at_s, "0", 0, 1e9, NULL, "Simulated time the sensor freezes (s)")   \
-  X(DOUBLE, fault__silent_at_s, "-1", -1, 1e9, NULL,                                          \
-    "Fault: no joint_states are published from this simulated time (s); -1 = never")        \
-  X(DOUBLE, fault__silent_for_s, "0", 0, 1e9, NULL,                                           \
-    "How long the feed stays silent (s); 0 = for good")                                      \
-  X(STRING, replay_file, "", 0, 0, NULL,                                                      \
-    "Recording published instead of running the physics: CSV (header time_s,<joint>..."      \
-    "[,<joint>.velocity...]) or MCAP (*.mcap: sensor_msgs/JointState); empty = physics")     \
-  X(STRING, replay_topic, "", 0, 256, NULL,                                                   \
-    "MCAP replay: the JointState topic; empty = /joint_states, else the file's only one")    \
-  X(DOUBLE, replay_rate, "1", 0.01, 100, NULL,                                                \
-    "Replay speed: recorded times divided by this, velocities multiplied (1 = real time)")    \
-  X(BOOL, replay_loop, "true", 0, 0, NULL, "Start the recording again when it ends")          \
+  DTW_ROBOT_EMU_PARAMS(X)                                                                     \
   DTW_TWIN_PARAMS(X)
 
 DTW_PARAM_STRUCT(dtw_robot_node_settings_t, DTW_ROBOT_NODE_PARAMS);
@@ -122,18 +82,6 @@ typedef enum {
 } dtw_robot_refusal_t;
 
 const char *dtw_robot_refusal_name(int reason);
-
-/* The faults (metric label fault=...). */
-typedef enum {
-  DTW_ROBOT_FAULT_LOCK = 0,
-  DTW_ROBOT_FAULT_NO_TORQUE,
-  DTW_ROBOT_FAULT_FREEZE,
-  DTW_ROBOT_FAULT_SILENT,
-  DTW_ROBOT_FAULT_COUNT
-} dtw_robot_fault_t;
-
-/* "lock", "no_torque", "freeze", "silent". */
-const char *dtw_robot_fault_name(int fault);
 
 typedef struct dtw_robot_node_stats {
   uint64_t measured;                 /* samples taken (physics or replay rows) */

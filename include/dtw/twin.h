@@ -120,26 +120,29 @@ int dtw_twin_accept_trajectory(dtw_twin_t *twin, const dtw_joint_trajectory_msg_
 int dtw_twin_set_state(dtw_twin_t *twin, const dtw_joint_state_msg_t *msg, char *err,
                        size_t errlen);
 
-/* Physical faults, for the robot emulator (the twin itself never has them). */
-typedef enum {
-  DTW_JOINT_OK = 0,
-  DTW_JOINT_LOCKED,    /* seized: stays at the position it had when locked, velocity 0 */
-  DTW_JOINT_NO_TORQUE  /* its actuator delivers nothing (broken driver, e-stop on one axis) */
-} dtw_joint_fault_t;
+/* ---- the plant, for a component that makes the simulated robot differ from
+ * its description (the robot emulator, dtw/robot_emu.h). The twin's joint
+ * table, controller and feed-forward stay the described model's; these change
+ * only what the physics does. Call them from the thread that drives the twin,
+ * between steps. None allocates. */
 
-/* Put joint `joint` (index in joint_states order) into a fault state, or back
- * to OK. Returns 0 or DTW_EINVAL. Does not allocate. */
-int dtw_twin_set_joint_fault(dtw_twin_t *twin, size_t joint, dtw_joint_fault_t fault);
+/* The physics the twin steps (owned by the twin, valid until destroy). A
+ * caller may change the simulated model through it (dtw_sim_scale_model,
+ * dtw_sim_add_payload, dtw_sim_lock_joint); stepping, resetting and setting
+ * the state stay the twin's. */
+dtw_sim_t *dtw_twin_sim(dtw_twin_t *twin);
 
-/* Make the simulated robot differ from its description (robot emulator):
- * masses/inertias times mass_scale, friction and damping times
- * friction_scale, relative to the model as loaded. The controller's
- * gravity/Coriolis feed-forward stays the described model's (the bias forces
- * divided by mass_scale). Returns 0 or DTW_EINVAL. */
-int dtw_twin_scale_model(dtw_twin_t *twin, double mass_scale, double friction_scale);
+/* Gain between the controller's effort on joint `joint` (joint_states order)
+ * and the physics: 1 at create, 0 = the actuator delivers nothing. Returns 0
+ * or DTW_EINVAL (no such joint, gain negative or not finite). */
+int dtw_twin_set_effort_gain(dtw_twin_t *twin, size_t joint, double gain);
 
-/* Robot emulator: a payload of mass_kg at body `body` (dtw_sim_add_payload). */
-int dtw_twin_add_payload(dtw_twin_t *twin, const char *body, double mass_kg);
+/* Scale on the gravity/Coriolis feed-forward (the physics' bias forces at the
+ * measured state): 1 at create. Bias forces are linear in the masses, so a
+ * caller that runs the physics with masses x m sets 1/m and the controller
+ * keeps predicting the described model's forces. Returns 0 or DTW_EINVAL
+ * (not finite and > 0). */
+int dtw_twin_set_feedforward_scale(dtw_twin_t *twin, double scale);
 
 /* Back to the initial pose at time 0; the controller holds it. The initial
  * pose is the model's (keyframe 0 or qpos0) with any joint outside its limits

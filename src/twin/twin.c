@@ -41,8 +41,7 @@ struct dtw_twin {
   uint64_t steps;
   uint64_t sim_errors;
   bool paused;
-  /* faults (robot emulator): per joint */
-  dtw_joint_fault_t *fault;
+  double *effort_gain; /* per joint, between controller and physics (1 = as commanded) */
 };
 
 /* Split "a:=1 b:=2" into "a=1" strings for the xacro expander. */
@@ -238,11 +237,13 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   t->qd = calloc(t->n_joints, sizeof(double));
   t->tau = calloc(t->n_joints, sizeof(double));
   t->bias = calloc(t->n_joints, sizeof(double));
-  t->fault = calloc(t->n_joints, sizeof *t->fault);
-  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->bias == NULL || t->fault == NULL) {
+  t->effort_gain = malloc(t->n_joints * sizeof(double));
+  if (t->q == NULL || t->qd == NULL || t->tau == NULL || t->bias == NULL ||
+      t->effort_gain == NULL) {
     rc = DTW_ENOMEM;
     goto fail;
   }
+  for (size_t i = 0; i < t->n_joints; i++) t->effort_gain[i] = 1.0;
   t->ff_scale = 1.0;
   t->ff = strcmp(s->gravity_feedforward, "on") == 0 ||
           (strcmp(s->gravity_feedforward, "auto") == 0 && t->derived);
@@ -267,7 +268,7 @@ void dtw_twin_destroy(dtw_twin_t *t) {
   free(t->qd);
   free(t->tau);
   free(t->bias);
-  free(t->fault);
+  free(t->effort_gain);
   free(t);
 }
 
@@ -286,7 +287,7 @@ int dtw_twin_step(dtw_twin_t *t) {
     dtw_jtc_update_ff(t->jtc, dtw_sim_time(t->sim), t->q, t->qd, t->ff ? t->bias : NULL,
                       t->tau);
     for (size_t i = 0; i < t->n_joints; i++)
-      if (t->fault[i] == DTW_JOINT_NO_TORQUE) t->tau[i] = 0;
+      if (t->effort_gain[i] != 1.0) t->tau[i] *= t->effort_gain[i];
     rc = t->ff ? dtw_sim_step_end(t->sim, t->tau, t->n_joints)
                : dtw_sim_step(t->sim, t->tau, t->n_joints);
   }
@@ -368,24 +369,18 @@ int dtw_twin_set_state(dtw_twin_t *t, const dtw_joint_state_msg_t *msg, char *er
   return 0;
 }
 
-int dtw_twin_set_joint_fault(dtw_twin_t *t, size_t joint, dtw_joint_fault_t fault) {
-  if (joint >= t->n_joints || (int)fault < DTW_JOINT_OK || fault > DTW_JOINT_NO_TORQUE)
-    return DTW_EINVAL;
-  t->fault[joint] = fault;
-  /* a seized joint is a constraint on its own axis (dtw_sim_lock_joint), so the
-   * torque that holds it acts there only, as on a real robot */
-  return dtw_sim_lock_joint(t->sim, joint, fault == DTW_JOINT_LOCKED);
+dtw_sim_t *dtw_twin_sim(dtw_twin_t *t) { return t->sim; }
+
+int dtw_twin_set_effort_gain(dtw_twin_t *t, size_t joint, double gain) {
+  if (joint >= t->n_joints || !isfinite(gain) || gain < 0) return DTW_EINVAL;
+  t->effort_gain[joint] = gain;
+  return 0;
 }
 
-int dtw_twin_scale_model(dtw_twin_t *t, double mass_scale, double friction_scale) {
-  int rc = dtw_sim_scale_model(t->sim, mass_scale, friction_scale);
-  /* the controller knows the model as described, not the scaled one */
-  if (rc == 0) t->ff_scale = 1.0 / mass_scale;
-  return rc;
-}
-
-int dtw_twin_add_payload(dtw_twin_t *t, const char *body, double mass_kg) {
-  return dtw_sim_add_payload(t->sim, body, mass_kg);
+int dtw_twin_set_feedforward_scale(dtw_twin_t *t, double scale) {
+  if (!isfinite(scale) || !(scale > 0)) return DTW_EINVAL;
+  t->ff_scale = scale;
+  return 0;
 }
 
 int dtw_twin_reset(dtw_twin_t *t) {

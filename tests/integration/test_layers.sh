@@ -76,6 +76,10 @@ EOF
 node_refs=$(nm -g --undefined-only "$build/src/libdtw_node.a" | awk '{print $2}' | sort -u)
 expect 1 '' -- grep -E '^(curl_|dtw_hclient_|dtw_k8s_|dtw_hcheck_)' <<<"$node_refs"
 expect 0 '' -- grep -q '^dtw_bridge_server_create$' <<<"$node_refs" # the check sees references
+# the robot emulator component (src/robot) sits below the nodes: no bus, no metrics
+emu_refs=$(nm -g --undefined-only "$build/src/libdtw_robot_emu.a" | awk '{print $2}' | sort -u)
+expect 1 '' -- grep -E '^(dds_|dtw_bus_|dtw_pub_|dtw_sub_|dtw_metrics_|dtw_counter_|dtw_gauge_|dtw_health_|dtw__twin_node_)' <<<"$emu_refs"
+expect 0 '' -- grep -q '^dtw_twin_sim$' <<<"$emu_refs" # the check sees references
 
 # file length: only the two xacro interpreters (elements, expressions) may pass 800 lines
 long=$(find src -name '*.[ch]' -exec wc -l {} + | awk '$2 != "total" && $1 > 800 {print $2}' |

@@ -26,7 +26,7 @@
 #include "dtw/bus.h"
 #include "dtw/clock.h"
 #include "dtw/msgs.h"
-#include "node/robot__emu.h"
+#include "robot/robot__emu.h"
 
 #define SEC INT64_C(1000000000)
 #define MAX_REC 40000

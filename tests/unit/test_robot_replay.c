@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dtw/err.h"
-#include "node/robot__emu.h"
+#include "robot/robot__emu.h"
 
 static const char *const k_known[] = {"left_knee", "right_knee", "left_elbow", "right_elbow"};
 #define N_KNOWN (sizeof k_known / sizeof k_known[0])

@@ -16,7 +16,7 @@
 #include "dtw/err.h"
 #include "dtw/mcap.h"
 #include "dtw/ros_cdr.h"
-#include "node/robot__emu.h"
+#include "robot/robot__emu.h"
 
 static const char *const k_known[] = {"left_knee", "right_knee", "left_elbow"};
 #define N_KNOWN (sizeof k_known / sizeof k_known[0])

@@ -304,9 +304,34 @@ static void test_mjcf_free_root_on_the_stand(void **state) {
   dtw_twin_destroy(t);
 }
 
+/* The plant hooks: an effort gain of 0 leaves a joint's actuator idle,
+ * arguments out of range are refused; the physics is the twin's own. */
+static void test_plant_hooks(void **state) {
+  (void)state;
+  dtw_twin_t *t = make_twin("fixed");
+  size_t n = dtw_twin_joint_count(t);
+  assert_non_null(dtw_twin_sim(t));
+  assert_int_equal(dtw_sim_joint_count(dtw_twin_sim(t)), n);
+  assert_int_equal(dtw_twin_set_effort_gain(t, n, 0.0), DTW_EINVAL);
+  assert_int_equal(dtw_twin_set_effort_gain(t, 0, -1.0), DTW_EINVAL);
+  assert_int_equal(dtw_twin_set_effort_gain(t, 0, NAN), DTW_EINVAL);
+  assert_int_equal(dtw_twin_set_feedforward_scale(t, 0.0), DTW_EINVAL);
+  assert_int_equal(dtw_twin_set_feedforward_scale(t, INFINITY), DTW_EINVAL);
+  assert_int_equal(dtw_twin_set_feedforward_scale(t, 1.0 / 1.05), 0);
+  for (size_t i = 0; i < n; i++) assert_int_equal(dtw_twin_set_effort_gain(t, i, 0.0), 0);
+  for (int k = 0; k < 200; k++) assert_int_equal(dtw_twin_step(t), 0);
+  dtw_joint_state_msg_t js;
+  dtw_twin_get_joint_state(t, &js);
+  for (size_t i = 0; i < n; i++) assert_true(fabs(js.effort[i]) == 0);
+  assert_int_equal(dtw_twin_set_effort_gain(t, 0, 1.0), 0);
+  for (int k = 0; k < 200; k++) assert_int_equal(dtw_twin_step(t), 0);
+  dtw_twin_destroy(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tracks_reachable_goal_within_0_01_rad),
+      cmocka_unit_test(test_plant_hooks),
       cmocka_unit_test(test_demo_motion_runs_clean),
       cmocka_unit_test(test_set_state_refusals_change_nothing),
       cmocka_unit_test(test_floating_base_stands),

@@ -1,8 +1,10 @@
 /* The pure parts of the robot emulator (no DDS, no MuJoCo, no clock reads):
- * random numbers, the transport delay queue, the fault schedule and the
- * replay recording. Unit-tested on their own (tests/unit/test_robot_*.c). */
-#ifndef DTW_NODE__ROBOT_EMU_H
-#define DTW_NODE__ROBOT_EMU_H
+ * random numbers and the transport delay queue (robot_link.c), the fault
+ * schedule (robot_faults.c) and the replay recording (robot_replay*.c), which
+ * dtw_robot_emu_t (dtw/robot_emu.h) puts together. Unit-tested on their own
+ * (tests/unit/test_robot_link.c, test_robot_faults.c, test_robot_replay*.c). */
+#ifndef DTW_ROBOT__ROBOT_EMU_H
+#define DTW_ROBOT__ROBOT_EMU_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -123,4 +125,4 @@ int dtw__replay_load_mcap(const char *path, const char *topic, const char *const
 /* Safe on a zeroed recording. */
 void dtw__replay_fini(dtw__replay_t *r);
 
-#endif /* DTW_NODE__ROBOT_EMU_H */
+#endif /* DTW_ROBOT__ROBOT_EMU_H */

@@ -1,4 +1,5 @@
-/* Robot emulator, pure parts: random numbers, delay queue, fault schedule. */
+/* Robot emulator, the link: random numbers (noise, jitter, loss) and the
+ * transport delay queue. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,33 +113,4 @@ void dtw__delay_queue_clear(dtw__delay_queue_t *q) {
   q->head = 0;
   q->count = 0;
   q->last_due_s = -INFINITY;
-}
-
-/* ---- fault schedule ----------------------------------------------------- */
-
-int dtw__fault_add(dtw__fault_schedule_t *s, int kind, int joint, double start_s,
-                   double duration_s) {
-  if (s->n >= DTW__FAULT_MAX) return DTW_EFULL;
-  if (!isfinite(start_s) || start_s < 0 || !isfinite(duration_s) || duration_s < 0)
-    return DTW_EINVAL;
-  s->f[s->n++] = (dtw__fault_t){
-      .kind = kind, .joint = joint, .start_s = start_s, .duration_s = duration_s, .active = false};
-  return 0;
-}
-
-bool dtw__fault_due(const dtw__fault_t *f, double t_s) {
-  if (t_s < f->start_s) return false;
-  return f->duration_s <= 0 || t_s < f->start_s + f->duration_s;
-}
-
-unsigned dtw__fault_update(dtw__fault_schedule_t *s, double t_s) {
-  unsigned changed = 0;
-  for (size_t i = 0; i < s->n; i++) {
-    bool due = dtw__fault_due(&s->f[i], t_s);
-    if (due != s->f[i].active) {
-      s->f[i].active = due;
-      changed |= 1u << i;
-    }
-  }
-  return changed;
 }

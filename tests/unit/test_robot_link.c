@@ -1,5 +1,5 @@
-/* Robot emulator, pure parts: PRNG and noise statistics, loss rate, the
- * delay queue's ordering and release, the fault schedule. */
+/* Robot emulator, the link (src/robot/robot_link.c): PRNG and noise
+ * statistics, loss rate, the delay queue's ordering and release. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "dtw/err.h"
-#include "dtw/robot_node.h"
-#include "node/robot__emu.h"
+#include "robot/robot__emu.h"
 
 #define N_DRAWS 100000
 
@@ -160,59 +159,6 @@ static void test_delay_queue_full_and_wrap(void **state) {
   assert_int_equal(dtw__delay_queue_init(&q, 0, 1), DTW_EINVAL);
 }
 
-static void test_fault_schedule(void **state) {
-  (void)state;
-  dtw__fault_schedule_t s = {0};
-  assert_int_equal(dtw__fault_add(&s, DTW_ROBOT_FAULT_LOCK, 3, 1.0, 0), 0);
-  assert_int_equal(dtw__fault_add(&s, DTW_ROBOT_FAULT_SILENT, -1, 2.0, 0.5), 0);
-  assert_int_equal(dtw__fault_add(&s, DTW_ROBOT_FAULT_FREEZE, 4, 0.0, 0), 0);
-  assert_int_equal(dtw__fault_add(&s, DTW_ROBOT_FAULT_NO_TORQUE, 1, -1.0, 0), DTW_EINVAL);
-  assert_int_equal(dtw__fault_add(&s, DTW_ROBOT_FAULT_NO_TORQUE, 1, NAN, 0), DTW_EINVAL);
-  assert_int_equal(dtw__fault_add(&s, DTW_ROBOT_FAULT_NO_TORQUE, 1, 5.0, 0), 0);
-  assert_int_equal(dtw__fault_add(&s, DTW_ROBOT_FAULT_NO_TORQUE, 1, 5.0, 0), DTW_EFULL);
-
-  /* each change is reported once, at the step it happens */
-  assert_int_equal(dtw__fault_update(&s, 0.0), 1u << 2);
-  assert_int_equal(dtw__fault_update(&s, 0.5), 0);
-  assert_int_equal(dtw__fault_update(&s, 0.999), 0);
-  assert_int_equal(dtw__fault_update(&s, 1.0), 1u << 0);
-  assert_true(s.f[0].active);
-  assert_int_equal(dtw__fault_update(&s, 2.0), 1u << 1);
-  assert_true(s.f[1].active);
-  assert_int_equal(dtw__fault_update(&s, 2.499), 0);
-  /* the silent fault ends after its duration; the others stay */
-  assert_int_equal(dtw__fault_update(&s, 2.5), 1u << 1);
-  assert_false(s.f[1].active);
-  assert_true(s.f[0].active && s.f[2].active);
-  assert_int_equal(dtw__fault_update(&s, 100.0), 1u << 3);
-  assert_int_equal(dtw__fault_update(&s, 200.0), 0);
-  /* duration 0 = forever */
-  assert_true(dtw__fault_due(&s.f[0], 1e9));
-  assert_false(dtw__fault_due(&s.f[1], 1e9));
-  assert_string_equal(dtw_robot_fault_name(DTW_ROBOT_FAULT_NO_TORQUE), "no_torque");
-  assert_string_equal(dtw_robot_fault_name(99), "invalid");
-}
-
-static void test_param_table_defaults(void **state) {
-  (void)state;
-  dtw_robot_node_settings_t s;
-  assert_int_equal(dtw_param_defaults(&dtw_robot_node_param_table, &s), 0);
-  assert_string_equal(s.node_name, "robot_emulator");
-  assert_string_equal(s.namespace, "/robot");
-  assert_true(s.joint_states_rate_hz == 500);
-  assert_true(s.mass_scale == 1.05 && s.friction_scale == 1.2);
-  assert_true(s.encoder_noise_rad == 0.0005 && s.velocity_noise_rad_s == 0.005);
-  assert_true(s.latency_s == 0.002 && s.latency_jitter_s == 0.001);
-  assert_true(s.loss_rate == 0 && s.clock_offset_s == 0);
-  assert_true(s.fault__silent_at_s == -1 && s.fault__lock_joint[0] == '\0');
-  assert_true(s.motion_loop && s.replay_loop);
-  assert_string_equal(s.model, "models/digital_twin_humanoid.urdf.xacro");
-  assert_string_equal(dtw_robot_node_param_table.node, "robot");
-  /* every parameter has help text */
-  for (size_t i = 0; i < dtw_robot_node_param_table.n_params; i++)
-    assert_true(strlen(dtw_robot_node_param_table.params[i].help) > 10);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rng_is_deterministic_per_seed),
@@ -221,8 +167,6 @@ int main(void) {
       cmocka_unit_test(test_bernoulli_loss_rate),
       cmocka_unit_test(test_delay_queue_releases_when_due_in_order),
       cmocka_unit_test(test_delay_queue_full_and_wrap),
-      cmocka_unit_test(test_fault_schedule),
-      cmocka_unit_test(test_param_table_defaults),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
