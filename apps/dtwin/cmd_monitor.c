@@ -54,6 +54,8 @@ static void print_status(const dtw_monitor_node_t *node) {
          st.participants, st.nodes, st.n_quiet, st.n_topics, lq ? ":" : "", quiet,
          lr ? rates : " no topic active", st.sync_state_name);
   if (st.sync_level >= 0) printf(" (level %d)", st.sync_level);
+  if (st.duplicate_names > 0)
+    printf(" | DUPLICATE node names %zu (%s)", st.duplicate_names, st.duplicate_first);
   printf("\n");
   fflush(stdout);
 }

@@ -489,15 +489,23 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   dtw_runner_pool_join(s->pool);
   uint64_t failures = dtw_runner_pool_failures(s->pool);
   printf("dtwin up: stopped after %.1f s", (double)(dtw_clock_mono_ns() - start) * 1e-9);
-  if (s->pairs[0].sync) {
+  /* every pair's state; transitions and re-syncs summed over the pairs */
+  unsigned long long tr[DTW_SYNC_STATE_COUNT] = {0}, resyncs = 0;
+  size_t n_sync = 0;
+  for (size_t k = 0; k < s->n_pairs; k++) {
+    if (!s->pairs[k].sync) continue;
     static dtw_sync_report_t r;
-    dtw_sync_node_report(s->pairs[0].sync, &r);
-    printf("; sync %s, transitions to DIVERGED %llu, STALE %llu, FAULT %llu; %llu re-syncs",
-           r.state_name, (unsigned long long)r.transitions[DTW_SYNC_DIVERGED],
-           (unsigned long long)r.transitions[DTW_SYNC_STALE],
-           (unsigned long long)r.transitions[DTW_SYNC_FAULT], (unsigned long long)r.resyncs);
+    dtw_sync_node_report(s->pairs[k].sync, &r);
+    printf("%s%s", n_sync++ ? "/" : "; sync ", r.state_name);
+    for (int st = 0; st < DTW_SYNC_STATE_COUNT; st++) tr[st] += r.transitions[st];
+    resyncs += r.resyncs;
   }
-  printf("; %llu physics failures\n", (unsigned long long)failures);
+  if (n_sync > 0)
+    printf(", transitions to DIVERGED %llu, STALE %llu, FAULT %llu; %llu re-syncs",
+           tr[DTW_SYNC_DIVERGED], tr[DTW_SYNC_STALE], tr[DTW_SYNC_FAULT], resyncs);
+  printf("; %llu physics failures", (unsigned long long)failures);
+  if (n_sync > 0) printf("; DEGRADED %llu (%zu pairs)", tr[DTW_SYNC_DEGRADED], n_sync);
+  printf("\n");
   if (failures > 0) exit_code = DTWIN_EXIT_FAILURE;
   destroy_system(s);
   free(s);

@@ -38,6 +38,7 @@
 
 #include "dtw/config.h"
 #include "dtw/node.h"
+#include "dtw/ros_names.h"
 
 #define DTW_MONITOR_DEFAULT_NODES "/twin/digital_twin /robot/robot_emulator /synchronization_node"
 
@@ -62,7 +63,8 @@ extern const dtw_param_table_t dtw_monitor_node_param_table;
 #define DTW_MONITOR_MAX_TOPICS 32
 
 /* Sync states as /sync/status names them, in the order of dtw/sync.h. */
-#define DTW_MONITOR_SYNC_STATES(X) X(NO_DATA) X(SYNCED) X(DIVERGED) X(STALE)
+#define DTW_MONITOR_SYNC_STATES(X) \
+  X(NO_DATA) X(SYNCED) X(DIVERGED) X(STALE) X(FAULT) X(DEGRADED)
 
 typedef struct dtw_monitor_topic_status {
   const char *topic;        /* full ROS name */
@@ -78,6 +80,8 @@ typedef struct dtw_monitor_topic_status {
 
 typedef struct dtw_monitor_status {
   size_t participants, nodes;
+  size_t duplicate_names;   /* node names more than one graph node carries */
+  char duplicate_first[DTW_ROS_NAME_BUF]; /* the first of them; "" if none */
   size_t n_expected, n_expected_up;
   struct {
     const char *fqn;

@@ -79,8 +79,10 @@ struct dtw_monitor_node {
   int64_t start_ns, last_refresh_ns;
   dtw_monitor_clock_fn clock; /* dtw_clock_mono_ns unless a test set one */
   void *clock_user;
+  size_t dup_names;           /* node names more than one graph node carries */
+  char dup_first[DTW_ROS_NAME_BUF];
   struct {
-    dtw_gauge_t *participants, *nodes, *sync_level;
+    dtw_gauge_t *participants, *nodes, *sync_level, *dup_names;
     dtw_gauge_t *sync_state[N_SYNC_STATES];
   } m;
 };
@@ -194,6 +196,11 @@ static void register_metrics(dtw_monitor_node_t *n, dtw_metrics_t *reg) {
                                         "DDS participants alive on the domain", "node", fqn);
   n->m.nodes = dtw_metrics_gauge(reg, "dtwin_graph_nodes", "ROS 2 nodes alive on the domain",
                                  "node", fqn);
+  n->m.dup_names = dtw_metrics_gauge(
+      reg, "dtwin_graph_duplicate_node_names",
+      "Fully qualified node names that more than one node on the graph carries (two robots "
+      "or two twins in one domain: their topics mix)",
+      "node", fqn);
   for (size_t i = 0; i < n->n_expected; i++)
     n->expected[i].m_up = dtw_metrics_gauge(reg, "dtwin_graph_node_up",
                                             "1 if the expected ROS 2 node is alive, else 0",
@@ -290,6 +297,26 @@ void dtw_monitor_node_destroy(dtw_monitor_node_t *n) {
 
 /* ---- poll ------------------------------------------------------------------------------------ */
 
+/* Node names carried by more than one graph node (the first such name into
+ * first). Quadratic, on graph changes only: one domain holds a robot/twin pair. */
+static size_t duplicate_names(const dtw_graph_t *g, char *first, size_t cap) {
+  size_t n = dtw_graph_node_count(g), dups = 0;
+  first[0] = '\0';
+  for (size_t i = 0; i < n; i++) {
+    dtw_graph_node_info_t a, b;
+    if (dtw_graph_node_at(g, i, &a) < 0) continue;
+    bool earlier = false, later = false;
+    for (size_t k = 0; k < n && !earlier; k++) {
+      if (k == i || dtw_graph_node_at(g, k, &b) < 0 || strcmp(a.fqn, b.fqn) != 0) continue;
+      if (k < i) earlier = true;  // counted at its first occurrence
+      else later = true;
+    }
+    if (earlier || !later) continue;
+    if (dups++ == 0) snprintf(first, cap, "%s", a.fqn);
+  }
+  return dups;
+}
+
 static void on_graph_change(dtw_monitor_node_t *n, double now_s) {
   const dtw_graph_t *g = n->graph;
   for (size_t i = 0; i < n->n_expected; i++) {
@@ -323,6 +350,19 @@ static void on_graph_change(dtw_monitor_node_t *n, double now_s) {
   }
   dtw_gauge_set(n->m.participants, (double)dtw_graph_participant_count(g));
   dtw_gauge_set(n->m.nodes, (double)dtw_graph_node_count(g));
+  char first[DTW_ROS_NAME_BUF];
+  size_t dups = duplicate_names(g, first, sizeof first);
+  // logged when it starts or names another node, not on every graph change
+  if (dups > 0 && (n->dup_names == 0 || strcmp(first, n->dup_first) != 0))
+    DTW_WARN(LOG,
+             "%zu node name(s) on the graph more than once, first %s: another robot or twin "
+             "runs in this domain (ROS_DOMAIN_ID), and topics of the same name mix",
+             dups, first);
+  else if (dups == 0 && n->dup_names > 0)
+    DTW_INFO(LOG, "node names on the graph are unique again");
+  n->dup_names = dups;
+  snprintf(n->dup_first, sizeof n->dup_first, "%s", first);
+  dtw_gauge_set(n->m.dup_names, (double)dups);
   (void)now_s;
 }
 
@@ -455,6 +495,8 @@ void dtw_monitor_node_get_status(const dtw_monitor_node_t *n, dtw_monitor_status
   memset(out, 0, sizeof *out);
   out->participants = dtw_graph_participant_count(n->graph);
   out->nodes = dtw_graph_node_count(n->graph);
+  out->duplicate_names = n->dup_names;
+  snprintf(out->duplicate_first, sizeof out->duplicate_first, "%s", n->dup_first);
   out->n_expected = n->n_expected;
   for (size_t i = 0; i < n->n_expected; i++) {
     out->expected[i].fqn = n->expected[i].fqn;

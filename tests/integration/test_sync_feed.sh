@@ -5,7 +5,9 @@
 #     feed stopped advancing), not SYNCED on the last twin sample;
 #  2. a second robot publishing on /robot/joint_states: the sync node reports
 #     two publishers, refuses the second one's samples (counted with reason
-#     other_publisher) and stays SYNCED on the first.
+#     other_publisher) and stays SYNCED on the first;
+#  3. two robots with one node name in one domain: the monitor reports the
+#     duplicate name (log line, dtwin_graph_duplicate_node_names, status line).
 # Times are reported, not bounded: a loaded machine makes the test slower, not wrong.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -87,6 +89,35 @@ if wait_until 60 grep -q 'NO_DATA -> SYNCED' "$tmp/sync.log"; then
   fi
 else
   fail "never SYNCED"; tail -n 20 "$tmp/sync.log" "$tmp/twin.log" "$tmp/robot.log"
+fi
+stop_all
+
+# ---- 3. one node name twice on the graph -------------------------------------------
+"$DTWIN" monitor "${H[@]}" --duration 120 >"$tmp/monitor.out" 2>"$tmp/monitor.log" &
+pids+=($!)
+"$DTWIN" robot "${H[@]}" --quiet --duration 120 >"$tmp/robot.log" 2>&1 &
+pids+=($!)
+if wait_until 60 grep -q 'ros nodes [1-9]' "$tmp/monitor.out"; then
+  if grep -q 'DUPLICATE' "$tmp/monitor.out"; then
+    fail "a duplicate is reported with one robot: $(grep -m1 DUPLICATE "$tmp/monitor.out")"
+  else
+    ok "one robot: no duplicate node name"
+  fi
+  "$DTWIN" robot "${H[@]}" --quiet --duration 120 >"$tmp/robot2.log" 2>&1 &
+  pids+=($!)
+  if wait_until 60 grep -q 'more than once, first /robot/robot_emulator' "$tmp/monitor.log"; then
+    ok "the monitor logs the duplicate node name"
+    grep -m1 'more than once' "$tmp/monitor.log" | sed 's/^/    /'
+  else
+    fail "the duplicate node name is not logged"; tail -n 5 "$tmp/monitor.log" "$tmp/monitor.out"
+  fi
+  if wait_until 30 grep -q 'DUPLICATE node names 1 (/robot/robot_emulator)' "$tmp/monitor.out"; then
+    ok "the monitor's status line names it"
+  else
+    fail "the status line does not name it"; tail -n 3 "$tmp/monitor.out"
+  fi
+else
+  fail "the monitor never saw the robot's node"; tail -n 5 "$tmp/monitor.out" "$tmp/monitor.log"
 fi
 stop_all
 finish
