@@ -444,7 +444,7 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   }
   if (rc == 0) rc = start_workers(s, err, sizeof err);
   if (rc < 0) {
-    fprintf(stderr, "dtwin up: %s\n", err);
+    fprintf(stderr, "dtwin up: %s\n", err[0] ? err : dtw_strerror(rc));
     destroy_system(s);
     free(s);
     /* runtime conditions (memory, DDS, a port in use) are failures, the rest usage errors */
@@ -491,14 +491,22 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
   printf("dtwin up: stopped after %.1f s", (double)(dtw_clock_mono_ns() - start) * 1e-9);
   /* every pair's state; transitions and re-syncs summed over the pairs */
   unsigned long long tr[DTW_SYNC_STATE_COUNT] = {0}, resyncs = 0;
-  size_t n_sync = 0;
+  size_t n_sync = 0, in_state[DTW_SYNC_STATE_COUNT] = {0};
   for (size_t k = 0; k < s->n_pairs; k++) {
     if (!s->pairs[k].sync) continue;
     static dtw_sync_report_t r;
     dtw_sync_node_report(s->pairs[k].sync, &r);
-    printf("%s%s", n_sync++ ? "/" : "; sync ", r.state_name);
+    n_sync++;
+    if (r.state < DTW_SYNC_STATE_COUNT) in_state[r.state]++;
     for (int st = 0; st < DTW_SYNC_STATE_COUNT; st++) tr[st] += r.transitions[st];
     resyncs += r.resyncs;
+  }
+  /* one pair: its state; several: how many pairs end in each state */
+  for (int st = 0, first = 1; n_sync > 0 && st < DTW_SYNC_STATE_COUNT; st++) {
+    if (in_state[st] == 0) continue;
+    printf("%s%s", first ? "; sync " : " ", dtw_sync_state_name(st));
+    if (n_sync > 1) printf(" x%zu", in_state[st]);
+    first = 0;
   }
   if (n_sync > 0)
     printf(", transitions to DIVERGED %llu, STALE %llu, FAULT %llu; %llu re-syncs",

@@ -414,9 +414,10 @@ static int create_pair(dtw_viewer_node_t *n, pair_rt_t *p, char *err, size_t err
       snprintf(topic, sizeof topic, "%s/fault", pubs[i].ns);
     }
     if ((rc = dtw_pub_create(n->node, topic, pubs[i].type, DTW_QOS_DEFAULT, pubs[i].pub, err,
-                             errlen)) < 0 ||
-        (rc = dtw_viewer_allow_publish(n->v, dtw_pub_topic(*pubs[i].pub), pubs[i].type)) < 0)
+                             errlen)) < 0)
       return rc;
+    if ((rc = dtw_viewer_allow_publish(n->v, dtw_pub_topic(*pubs[i].pub), pubs[i].type)) < 0)
+      return dtw_errf(err, errlen, rc, "viewer: cannot let clients publish on %s", topic);
   }
   return 0;
 }
@@ -501,6 +502,10 @@ int dtw_viewer_node_create(const dtw_viewer_node_settings_t *s, const dtw_viewer
     if ((rc = create_pair(n, &n->pairs[k], err, errlen)) < 0) goto fail;
   rc = dtw_viewer_add_channel(n->v, "/tf", "cdr", DTW_TYPE_TF, "ros2msg", dtw_schema_tf_message);
   if (rc > 0) n->ch_tf = (uint32_t)rc;
+  if (rc < 0) {
+    rc = dtw_errf(err, errlen, rc, "viewer: cannot add channel /tf");
+    goto fail;
+  }
   if ((rc = add_descriptions(n, c, err, errlen)) < 0) goto fail;
   rc = dtw_viewer_add_channel(n->v, "/dtwin/scene", "json", "dtwin/Scene", "jsonschema",
                               dtw_schema_scene_json);

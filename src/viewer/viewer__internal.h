@@ -11,9 +11,11 @@
 
 #include "dtw/viewer.h"
 
-#define DTW__VIEWER_MAX_CHANNELS 256
-#define DTW__VIEWER_MAX_SERVICES 128
-#define DTW__VIEWER_MAX_PUBLISH 64
+/* enough for dtwin up's 64 pairs (up.twins): 5 channels, 4 services and 3
+ * client-publish topics per pair, plus the shared ones */
+#define DTW__VIEWER_MAX_CHANNELS 400
+#define DTW__VIEWER_MAX_SERVICES 300
+#define DTW__VIEWER_MAX_PUBLISH 200
 #define DTW__VIEWER_MAX_SUBS 256        /* subscriptions per client */
 #define DTW__VIEWER_MAX_CLIENT_CH 64    /* client-advertised channels per client */
 #define DTW__VIEWER_PRE 16              /* room before each frame for the ws header (LWS_PRE) */
