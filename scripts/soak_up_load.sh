@@ -34,7 +34,7 @@ echo "$summary"
 faults=$(grep -c 'fault:' "$tmp/log" || true)
 div=$(sed -n 's/.*transitions to DIVERGED \([0-9]*\).*/\1/p' <<<"$summary")
 flt=$(sed -n 's/.*FAULT \([0-9]*\);.*/\1/p' <<<"$summary")
-deg=$(sed -n 's/.*DEGRADED \([0-9]*\).*/\1/p' <<<"$summary")
+deg=$(sed -n 's/.*transitions to DEGRADED \([0-9]*\).*/\1/p' <<<"$summary")
 stale=$(sed -n 's/.*STALE \([0-9]*\),.*/\1/p' <<<"$summary")
 echo "soak_up_load: ${duration} s with $hogs CPU hogs: DIVERGED ${div:-?}, FAULT ${flt:-?}, fault log lines $faults (DEGRADED ${deg:-?}, STALE ${stale:-?}: a busy host's own states)"
 grep -E 'WARN.*(DIVERGED|FAULT|fault:)' "$tmp/log" | head -5 || true

@@ -311,7 +311,7 @@ function setupPlots() {
       series: [{}, { label: "worst joint (max)", stroke: "#ff5544", width: 2 },
         ...groups.map((g, i) => ({ label: g, stroke: palette[i % palette.length] }))] }, [[]], $("plot-error")),
     state: new uPlot({ width: w, height: 110, axes: [axes[0], { ...axes[1], size: 70, splits: () => [0, 1, 2, 3, 4, 5], values: (u, v) => v.map((x) => STATES[x] || "") }],
-      scales: { x: { time: false }, y: { range: [0, 3] } },
+      scales: { x: { time: false }, y: { range: [0, 5] } },
       series: [{}, { label: "state", stroke: "#8ab4f8", width: 2, paths: uPlot.paths.stepped({ align: 1 }) }] }, [[]], $("plot-state")),
     rtf: new uPlot({ width: w, height: 150, axes: [axes[0], axes[1], { side: 1, stroke: "#aaa", scale: "ms" }],
       scales: { x: { time: false } },

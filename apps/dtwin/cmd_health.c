@@ -11,6 +11,7 @@
 #include "dtw/clock.h"
 #include "dtw/health_check.h"
 #include "dtw/monitor_node.h"
+#include "dtw/sync.h"
 #include "process.h"
 
 const char dtwin_usage_health[] =
@@ -39,7 +40,8 @@ const char dtwin_usage_health[] =
     "  --timeout S              per HTTP request (default 2)\n"
     "  --twin-node NAME         node label of the twin's real-time factor (default /twin/digital_twin)\n"
     "  --min-rtf X              lowest acceptable real-time factor (default 0.9)\n"
-    "  --allow-sync-state LIST  comma-separated NO_DATA,SYNCED,DIVERGED,STALE,FAULT or any (default SYNCED)\n"
+    "  --allow-sync-state LIST  comma-separated NO_DATA,SYNCED,DIVERGED,STALE,FAULT,DEGRADED or any\n"
+    "                           (default SYNCED)\n"
     "  --kubernetes             also check the cluster: in-cluster service account, or --kubeconfig\n"
     "  --kubeconfig FILE        kubeconfig (default $KUBECONFIG; token or client certificate)\n"
     "  --namespace NS           namespace of the twin's pods (default dtwin)\n"
@@ -104,6 +106,16 @@ static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
   }
 }
 
+/* Every sync state, comma-separated (dtw/sync.h's table). */
+static const char *sync_state_list(void) {
+  static char list[160];
+  size_t len = 0;
+  for (int k = 0; k < DTW_SYNC_STATE_COUNT && len < sizeof list; k++)
+    len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? "," : "",
+                            dtw_sync_state_name(k));
+  return list;
+}
+
 static int parse_opts(dtwin_cli_t *cli, health_opts_t *o) {
   static const struct option opts[] = {{"endpoint", required_argument, NULL, 'e'},
                                        {"expect-node", required_argument, NULL, 'n'},
@@ -129,9 +141,9 @@ static int parse_opts(dtwin_cli_t *cli, health_opts_t *o) {
   char list[256];
   snprintf(list, sizeof list, "%s", o->allowed);
   for (char *save = NULL, *tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
-    if (!dtw_hcheck_state_allowed("NO_DATA,SYNCED,DIVERGED,STALE,FAULT", tok) && strcasecmp(tok, "any") != 0)
-      return dtwin_usage_error(cli, "--allow-sync-state: unknown state '%s' (NO_DATA, SYNCED, "
-                               "DIVERGED, STALE or any)", tok);
+    if (!dtw_hcheck_state_allowed(sync_state_list(), tok) && strcasecmp(tok, "any") != 0)
+      return dtwin_usage_error(cli, "--allow-sync-state: unknown state '%s' (%s or any)", tok,
+                               sync_state_list());
   /* with --kubernetes the pods' own endpoints are found through the API */
   if (o->n_endpoints == 0 && !o->kubernetes) o->endpoints[o->n_endpoints++] = "http://127.0.0.1:9100";
   if (o->n_nodes == 0) {

@@ -512,7 +512,7 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
     printf(", transitions to DIVERGED %llu, STALE %llu, FAULT %llu; %llu re-syncs",
            tr[DTW_SYNC_DIVERGED], tr[DTW_SYNC_STALE], tr[DTW_SYNC_FAULT], resyncs);
   printf("; %llu physics failures", (unsigned long long)failures);
-  if (n_sync > 0) printf("; DEGRADED %llu (%zu pairs)", tr[DTW_SYNC_DEGRADED], n_sync);
+  if (n_sync > 0) printf("; transitions to DEGRADED %llu (%zu pairs)", tr[DTW_SYNC_DEGRADED], n_sync);
   printf("\n");
   if (failures > 0) exit_code = DTWIN_EXIT_FAILURE;
   destroy_system(s);

@@ -14,7 +14,7 @@
  *              twin sample, or before any robot sample).
  *
  * /sync/status holds one DiagnosticStatus "sync: overall" (message = state
- * name NO_DATA/SYNCED/DIVERGED/STALE, level = dtw_sync_state_level, values =
+ * name NO_DATA/SYNCED/DIVERGED/STALE/FAULT/DEGRADED, level = dtw_sync_state_level, values =
  * the first DTW_DIAG_MAX_VALUES of dtw_sync_report_kv), one "sync: feed" with
  * the remaining overall key/values (liveness and counters, same level), and
  * one "sync: <group>" per joint group (ERROR when a member is above an alarm,

@@ -46,9 +46,9 @@
     "world); an MJCF robot keeps the contacts its author set")                              \
   X(DOUBLE, physics_rate_hz, "1000", 100, 20000, NULL, "Physics steps per simulated second") \
   X(ENUM, integrator, "euler", 0, 0, DTW_SIM_INTEGRATORS,                                   \
-    "Physics integrator: euler (semi-implicit, joint damping implicit; the PD torque is "  \
-    "explicit either way), implicit (about twice the cost per step), rk4, or model (the "  \
-    "MJCF's own)")                                                                            \
+    "Physics integrator for every model, MJCF ones included: euler (semi-implicit, joint "  \
+    "damping implicit; the PD torque is explicit either way), implicit (about 3x the cost "  \
+    "per step on the demo humanoid), rk4, or model (the MJCF's or world's own)")                                                                            \
   X(DOUBLE, rtf, "1.0", 0.0, 100.0, NULL,                                                    \
     "Real-time factor the loop is paced to; 0 runs as fast as possible")                    \
   X(DOUBLE, armature, "0.01", 0.0, 10.0, NULL,                                                \

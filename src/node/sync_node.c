@@ -670,7 +670,9 @@ static void publish_status(dtw_sync_node_t *n) {
     snprintf(st->message, sizeof st->message, "%s; feed problem: %d publishers on %.60s",
              r->state_name, n->st.robot_publishers, n->robot_topic);
   }
-  bool unknown = r->state == DTW_SYNC_NO_DATA || r->state == DTW_SYNC_STALE;
+  /* DEGRADED: errors measured, not judged */
+  bool unknown = r->state == DTW_SYNC_NO_DATA || r->state == DTW_SYNC_STALE ||
+                 r->state == DTW_SYNC_DEGRADED;
   for (size_t g = 0; g < r->n_groups && d->n_status < DTW_DIAG_MAX_STATUS; g++) {
     st = &d->status[d->n_status++];
     snprintf(st->name, sizeof st->name, "sync: %s", r->groups[g].name);

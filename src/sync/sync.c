@@ -339,6 +339,7 @@ int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *join
 
   // an empty snapshot until the first tick
   dtw__sync_stats_snapshot(s, NAN);
+  s->rep.robot_pace = s->rep.twin_pace = NAN;
   *out = s;
   return 0;
 

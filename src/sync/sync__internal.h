@@ -116,6 +116,7 @@ struct dtw_sync {
   double rob_newest_stamp;
   double twin_interval_s;   /* typical recv interval of advancing twin samples; NaN */
   double rob_interval_s;    /* typical recv interval of accepted robot samples; NaN */
+  uint32_t rob_n_intervals, twin_n_intervals;  /* seen, for the typical ones (capped) */
   double rob_lat_min;       /* fastest arrival (recv - stamp) of the current robot clock; NaN */
 
   /* fault isolation */

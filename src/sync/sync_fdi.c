@@ -55,12 +55,12 @@
 #define FDI_DEAD_MAX_OTHERS_OFF 2
 /* shadow: a torque verdict needs the joint (or, for a load, its chain) this share
  * of the alarm threshold off the twin */
-#define FDI_SHADOW_CONFIRM_SHARE 0.3
+#define FDI_SHADOW_CONFIRM_SHARE 0.2
 #define FDI_SHADOW_LOAD_CONFIRM_SHARE 0.05
 /* a load stays: its signature must hold this long (robot and twin starting a
  * motion a little apart, or touching something at slightly different poses,
  * differ in effort for a moment) */
-#define FDI_LOAD_HOLD_S 0.5
+#define FDI_LOAD_HOLD_S 0.15
 /* a second joint of the chain above this share of the first's ratio: a load */
 #define FDI_CHAIN_SHARE 0.5
 

@@ -16,17 +16,24 @@ void dtw__sync_pace_reset(dtw_sync_t *s) {
   s->robot_pace = s->twin_pace = NAN;
 }
 
-/* An arrival interval: the feed's typical interval (slow average, gaps capped at
- * 1 s) and, when it is a gap, its time. */
+/* An arrival interval: the feed's typical interval (the mean of the first
+ * PACE_LEARN, then a slow average; gaps capped at 1 s) and, once it is known,
+ * whether this one is a gap (then its time). A burst at start-up (intervals
+ * near 0) thus neither makes a slow feed's every interval a gap nor hides gaps. */
+#define PACE_LEARN 16
 void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double recv_s) {
   if (!(interval_s >= 0)) return;
   double *typ = twin ? &s->twin_interval_s : &s->rob_interval_s;
+  uint32_t *n = twin ? &s->twin_n_intervals : &s->rob_n_intervals;
   double limit = fmax(s->set.degraded_gap_s, DTW__SYNC_PACE_GAP_TYPICAL * *typ);
-  if (s->set.degraded_gap_s > 0 && !isnan(*typ) && interval_s > limit) {
+  if (s->set.degraded_gap_s > 0 && *n >= PACE_LEARN && interval_s > limit) {
     *(twin ? &s->twin_gap_at_s : &s->rob_gap_at_s) = recv_s;
     *(twin ? &s->twin_gap_s : &s->rob_gap_s) = interval_s;
   }
-  if (interval_s < 1.0) *typ = isnan(*typ) ? interval_s : *typ + 0.01 * (interval_s - *typ);
+  if (interval_s >= 1.0) return;
+  double alpha = *n < PACE_LEARN ? 1.0 / (*n + 1) : 0.01;
+  *typ = isnan(*typ) ? interval_s : *typ + alpha * (interval_s - *typ);
+  if (*n < PACE_LEARN) (*n)++;
 }
 
 /* Add the side's newest (recv, stamp) and return its pace over the window:
@@ -58,8 +65,11 @@ void dtw__sync_pace_tick(dtw_sync_t *s, double now_s) {
   s->twin_pace =
       pace_update(&s->twin_pts, s->twin_stamp_advanced_recv_s, s->last_twin_stamp_s, w);
 
-  // the reason, most basic first: gaps, then each side's pace
+  // the reason, most basic first: gaps, then each side's pace (which must come
+  // back halfway to 1 before a pace-degraded state ends: no flapping at the edge)
+  bool was = s->degraded;
   double min = s->set.degraded_rtf;
+  if (was && min > 0) min += 0.5 * (1.0 - min);
   char *why = s->degraded_why;
   size_t cap = sizeof s->degraded_why;
   why[0] = '\0';
@@ -74,6 +84,16 @@ void dtw__sync_pace_tick(dtw_sync_t *s, double now_s) {
   else if (min > 0 && s->twin_pace < min * s->robot_pace)
     snprintf(why, cap, "twin time advances at %.2fx the robot's", s->twin_pace / s->robot_pace);
   s->degraded = why[0] != '\0';
+  if (was && !s->degraded) {
+    // what was seen while not judging starts from now: an alarm's hold, a
+    // fault signature's candidate (a real fault shows again within its hold)
+    for (size_t j = 0; j < s->n_joints; j++) {
+      if (!isnan(s->above_since[j])) s->above_since[j] = now_s;
+      dtw__sync_fdi_joint_t *f = &s->fdi[j];
+      f->cand_resid_s = f->cand_notorque_s = f->cand_dead_s = NAN;
+      f->cand_vmax = 0;
+    }
+  }
 }
 
 bool dtw__sync_pace_judging(const dtw_sync_t *s, double recv_s) {

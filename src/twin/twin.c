@@ -186,10 +186,17 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   mopts.n_xacro_args = n_args;
   if ((rc = dtw_model_load(model_path, &mopts, &t->robot, err, errlen)) < 0) goto fail;
   if ((rc = dtw_sim_create(&t->robot, &t->sim, err, errlen)) < 0) goto fail;
+  const char *authored = dtw_sim_integrator(t->sim); /* static string */
   if ((rc = dtw_sim_set_integrator(t->sim, s->integrator)) < 0) {
     rc = dtw_errf(err, errlen, rc, "sim.integrator: unknown integrator '%s'", s->integrator);
     goto fail;
   }
+  /* an MJCF author's choice is replaced: say so (a URDF's comes from the world file) */
+  size_t plen = strlen(model_path);
+  if (plen > 4 && strcmp(model_path + plen - 4, ".xml") == 0 &&
+      strcmp(authored, dtw_sim_integrator(t->sim)) != 0)
+    DTW_INFO("twin", "%s: integrator %s (sim.integrator) instead of the model's %s",
+             model_path, dtw_sim_integrator(t->sim), authored);
   /* MJCF joints left without rotor inertia get what URDF joints get */
   if ((rc = dtw_sim_min_armature(t->sim, s->armature)) < 0) {
     rc = dtw_errf(err, errlen, rc, "%s: cannot set the joints' armature", model_path);

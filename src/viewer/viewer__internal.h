@@ -16,7 +16,7 @@
 #define DTW__VIEWER_MAX_CHANNELS 400
 #define DTW__VIEWER_MAX_SERVICES 300
 #define DTW__VIEWER_MAX_PUBLISH 200
-#define DTW__VIEWER_MAX_SUBS 256        /* subscriptions per client */
+#define DTW__VIEWER_MAX_SUBS DTW__VIEWER_MAX_CHANNELS /* subscriptions per client */
 #define DTW__VIEWER_MAX_CLIENT_CH 64    /* client-advertised channels per client */
 #define DTW__VIEWER_PRE 16              /* room before each frame for the ws header (LWS_PRE) */
 

@@ -12,17 +12,28 @@ out_file=$(mktemp)
 trap 'rm -f "$out_file"' EXIT
 
 # expect CODE PATTERN -- command...   PATTERN is an extended regex on stdout+stderr ('' = any)
+# A failed command's output: all of it when short, else its start and its end
+# (where a build says why it stopped).
+show_output() {
+  local n
+  n=$(wc -l <"$1")
+  if ((n <= 40)); then sed 's/^/    /' "$1"; return; fi
+  sed -n '1,10s/^/    /p' "$1"
+  echo "    ... ($((n - 40)) lines)"
+  tail -n 30 "$1" | sed 's/^/    /'
+}
+
 expect() {
   local want_code=$1 pattern=$2
   shift 3
   "$@" >"$out_file" 2>&1
   local code=$?
   if [[ $code -ne $want_code ]]; then
-    echo "FAIL: $* -> exit $code, expected $want_code"; sed 's/^/    /' "$out_file" | head -20
+    echo "FAIL: $* -> exit $code, expected $want_code"; show_output "$out_file"
     n_fail=$((n_fail + 1)); return 1
   fi
   if [[ -n "$pattern" ]] && ! grep -Eq -- "$pattern" "$out_file"; then
-    echo "FAIL: $* -> output does not match /$pattern/"; sed 's/^/    /' "$out_file" | head -20
+    echo "FAIL: $* -> output does not match /$pattern/"; show_output "$out_file"
     n_fail=$((n_fail + 1)); return 1
   fi
   echo "ok: $*"

@@ -4,7 +4,8 @@
 # own, from their own start. Both stamp with their simulated time, so the sync
 # compares them at equal stamps (time_alignment fixed, offset 0; the robot
 # starts after the twin, so its stamps lag and stay inside the twin history).
-# The twin must stay SYNCED for the whole run: one transition, NO_DATA -> SYNCED.
+# The twin must stay SYNCED for the whole run: no DIVERGED, STALE or FAULT (a stall
+# of the host may show as DEGRADED and back).
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
@@ -26,7 +27,8 @@ expect 0 'position:' -- "$DTWIN" topic echo /robot/joint_states --count 1 --dura
 # silent robot here, hence the generous stale timeout.
 sync_args=(--duration 12 --status-period 2 --set dtwin.http_port=0
   --set sync.time_alignment=fixed --set sync.twin_history_s=10 --set sync.stale_timeout_s=2)
-expect 0 'to SYNCED 1, to DIVERGED 0, to STALE 0' -- "$DTWIN" sync "${sync_args[@]}"
+# (a stall shows as DEGRADED and back to SYNCED: allowed, it is no alarm)
+expect 0 'to SYNCED [0-9]+, to DIVERGED 0, to STALE 0, to FAULT 0' -- "$DTWIN" sync "${sync_args[@]}"
 cat "$out_file"
 if grep -Eq 'DIVERGED [0-9.]+ s STALE 0.0 s' "$out_file" && grep -q 'DIVERGED 0.0 s' "$out_file"; then
   echo "ok: no time in DIVERGED or STALE"; n_pass=$((n_pass + 1))

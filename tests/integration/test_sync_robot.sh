@@ -55,7 +55,7 @@ pids+=($!)
   --lock-joint left_knee@6.75 >"$tmp/robot.log" 2>&1 &
 pids+=($!)
 diverged_once() {
-  grep -q 'NO_DATA -> SYNCED' "$tmp/sync.log" && ! grep -q 'SYNCED -> STALE' "$tmp/sync.log" &&
+  grep -q -- '-> SYNCED' "$tmp/sync.log" && ! grep -q 'SYNCED -> STALE' "$tmp/sync.log" &&
     [[ $(grep -Ec -- '-> (DIVERGED|FAULT)' "$tmp/sync.log") -eq 1 ]]
 }
 # without a model the sync node still has the twin's effort under the same command

@@ -71,8 +71,8 @@ fi
 # 2. a locked knee: FAULT naming left_knee and the kind, after the fault (robot clock)
 start_up "$tmp/b.log" --lock-joint left_knee@4 --set sync.resync_threshold_rad=0
 check "fault injected" wait_for "$tmp/b.log" 'left_knee locked at t=4' 30
-check "FAULT reported" wait_for "$tmp/b.log" 'SYNCED -> FAULT' 20
-line=$(grep -m1 'SYNCED -> FAULT' "$tmp/b.log")
+check "FAULT reported" wait_for "$tmp/b.log" '(SYNCED|DEGRADED) -> FAULT' 20
+line=$(grep -Em1 '(SYNCED|DEGRADED) -> FAULT' "$tmp/b.log")
 echo "    $line"
 check "the knee is named, as locked" grep -q 'left_knee locked' <<<"$line"
 check "the status line keeps the fault" wait_for "$tmp/b.log" 'sync FAULT .*FAULT left_knee locked' 10

@@ -36,8 +36,25 @@ wait_for() {  # wait_for LOG REGEX SECONDS
   done
   return 1
 }
-metric() {  # metric URL NAME{labels...}: the sample's value, or empty
-  curl -s --max-time 2 "$1/metrics" | grep -F "$2" | head -1 | awk '{print $NF}'
+metric() {  # metric URL NAME{labels...}: the sample's value, or empty (a starved process
+  local i v  # may miss a scrape: a few tries)
+  for ((i = 0; i < 5; i++)); do
+    v=$(curl -s --max-time 5 "$1/metrics" | grep -F "$2" | head -1 | awk '{print $NF}')
+    [[ -n $v ]] && break
+    sleep 1
+  done
+  echo "$v"
+}
+# held_without_alarm LOG: HOLD_S s after the first SYNCED status line, no
+# DIVERGED or FAULT transition; DEGRADED (a side starved of CPU: the comparison
+# paused, which is what a busy host should read as) and STALE are allowed
+held_without_alarm() {
+  local log=$1 t0=$SECONDS
+  while ((SECONDS - t0 < HOLD_S)); do
+    grep -Eq -- '-> (DIVERGED|FAULT)' "$log" && return 1
+    sleep 1
+  done
+  ! grep -Eq -- '-> (DIVERGED|FAULT)' "$log"
 }
 
 # up_start LOG ARGS...: dtwin up with ARGS in the background (pid in up_pid), one
@@ -52,19 +69,17 @@ up_start() {
 }
 
 # up_verify NAME LOG PID: the dtwin up started with up_start must come up SYNCED
-# and then stay SYNCED for HOLD_S s without a break (a status line HOLD_S s into
-# SYNCED; the metric says SYNCED, the motion flows), then stop on SIGINT with no
-# DIVERGED transition and no physics failure. A STALE transition (no robot sample
-# for 0.5 s: the host stalled the process) is reported and the 30 s start again;
-# the run gets HOLD_S x 2 + 30 s for that.
+# and then run HOLD_S s without a DIVERGED or FAULT transition (DEGRADED or STALE
+# from a starved process are reported, not failures; the metric then says SYNCED
+# or DEGRADED, the motion flows), then stop on SIGINT with no DIVERGED transition
+# and no physics failure.
 up_verify() {
   local name=$1 log=$2 pid=$3 own_contacts=${4:-}
   check "$name: SYNCED within 30 s" wait_for "$log" 'sync SYNCED' 30
   local url
   url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
   if [[ -z $own_contacts ]]; then
-    check "$name: SYNCED for ${HOLD_S} s" \
-      wait_for "$log" "sync SYNCED \\(($HOLD_S|3[1-9]|[4-9][0-9])\\.[0-9] s\\)" $((HOLD_S * 2 + 15))
+    check "$name: ${HOLD_S} s without DIVERGED or FAULT" held_without_alarm "$log"
   else
     # its own hand geoms meet the thumb: robot (friction x1.2) and twin part there,
     # which the fault isolation reports (an obstruction of the hand; under the
@@ -81,9 +96,11 @@ up_verify() {
   state=$(metric "$url" 'dtwin_sync_state{')
   received=$(metric "$url" 'dtwin_messages_received_total{node="/robot/robot_emulator",topic="/robot/humanoid_joint_trajectory_controller/joint_trajectory"}')
   if [[ -z $own_contacts ]]; then
-    check "$name: dtwin_sync_state is 1 (SYNCED), got '${state}'" test "${state:-x}" = 1
+    check "$name: dtwin_sync_state is 1 (SYNCED) or 5 (DEGRADED), got '${state}'" \
+      grep -Eq '^(1|5)$' <<<"${state:-x}"
   else
-    check "$name: dtwin_sync_state is SYNCED or FAULT (1 or 4), got '${state}'" grep -Eq '^(1|4)$' <<<"${state:-x}"
+    check "$name: dtwin_sync_state is SYNCED, FAULT or DEGRADED (1, 4 or 5), got '${state}'" \
+      grep -Eq '^(1|4|5)$' <<<"${state:-x}"
   fi
   check "$name: the robot received the motion (${received:-0} trajectories)" test "${received:-0}" -ge 1
   kill -INT "$pid"
@@ -102,7 +119,7 @@ up_verify() {
   # (a motion that reached a starved process late is refused as ends_in_past: timing, not content)
   check "$name: no trajectory refused for its content" \
     bash -c "! grep 'refused trajectory' '$log' | grep -vq 'ends_in_past'"
-  grep -E 'derived from the model|generic motion|joint groups from|tracking the twin|-> STALE' "$log" |
+  grep -E 'derived from the model|generic motion|joint groups from|tracking the twin|-> STALE|-> DEGRADED' "$log" |
     sed 's/^/    /' | cut -c1-240
   grep -Eo 'max [0-9.]+ rad \([^)]*\)' "$log" | sort -k2 -n | tail -1 | sed 's/^/    largest robot - twin error in a status line: /'
   grep -E 'dtwin up: stopped' "$log" | sed 's/^/    /'

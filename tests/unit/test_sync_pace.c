@@ -20,7 +20,9 @@ typedef struct pace_rig {
   dtw_sync_t *s;
   dtw_sync_report_t r;
   double rob_t, twin_t;      /* each side's clock */
+  double knee_err;           /* added to the robot's left knee (rad) */
   uint64_t states_seen;      /* bit per state seen at a tick */
+  double first_at[DTW_SYNC_STATE_COUNT];  /* our clock at the first tick in each state */
 } pace_rig_t;
 
 static void run(pace_rig_t *g, double t0, double t1, double dt, double robot_pace,
@@ -29,11 +31,20 @@ static void run(pace_rig_t *g, double t0, double t1, double dt, double robot_pac
     g->twin_t += twin_pace * dt;
     twin_uniform(g->s, g->twin_t, now, sin(g->twin_t), cos(g->twin_t));
     g->rob_t += robot_pace * dt;
-    robot_uniform(g->s, g->rob_t, now + 0.0005, sin(g->rob_t), cos(g->rob_t));
+    double pos[NJ], vel[NJ];
+    for (size_t j = 0; j < NJ; j++) {
+      pos[j] = sin(g->rob_t);
+      vel[j] = cos(g->rob_t);
+    }
+    pos[J_LEFT_KNEE] += g->knee_err;
+    dtw_joint_state_msg_t m;
+    sync_msg_all(&m, g->rob_t, pos, vel);
+    assert_int_equal(dtw_sync_on_robot_sample(g->s, &m, now + 0.0005, NULL), 0);
     // a tick every 0.1 s of our clock
     if (floor((now + dt) * 10 + 1e-9) != floor(now * 10 + 1e-9)) {
       assert_true(dtw_sync_tick(g->s, now + 0.001) >= 0);
       dtw_sync_report(g->s, &g->r);
+      if (!(g->states_seen & (UINT64_C(1) << g->r.state))) g->first_at[g->r.state] = now + 0.001;
       g->states_seen |= UINT64_C(1) << g->r.state;
     }
   }
@@ -106,6 +117,60 @@ static void test_gaps_relative_to_the_feed(void **state) {
   dtw_sync_destroy(g.s);
 }
 
+/* Samples arriving in a burst at start-up (intervals ~0), then a 5 Hz feed:
+ * its 0.2 s intervals are no gaps. */
+static void test_startup_burst_then_slow_feed(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = pace_settings();
+  pace_rig_t g = {.s = sync_new(&st)};
+  for (int k = 0; k < 5; k++) {
+    twin_uniform(g.s, 0.001 * k, 0.0, 0, 1);
+    robot_uniform(g.s, 0.001 * k, 0.0, 0, 1);
+  }
+  g.rob_t = g.twin_t = 0.004;
+  run(&g, 0.2, 6, 0.2, 1.0, 1.0);
+  assert_false(g.states_seen & (UINT64_C(1) << DTW_SYNC_DEGRADED));
+  assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
+  dtw_sync_destroy(g.s);
+}
+
+/* An error that appears while DEGRADED is judged from when DEGRADED ends: its
+ * hold (diverged_hold_s) starts then, so no DIVERGED at the first judged tick. */
+static void test_hold_starts_after_degraded(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = pace_settings();
+  pace_rig_t g = {.s = sync_new(&st)};
+  run(&g, 0, 2, 0.002, 1.0, 1.0);
+  assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
+  // a 0.3 s gap on both feeds; after it the knee is 0.3 rad off (alarm 0.1)
+  g.rob_t += 0.3;
+  g.twin_t += 0.3;
+  g.knee_err = 0.3;
+  g.states_seen = 0;
+  run(&g, 2.3, 4, 0.002, 1.0, 1.0);
+  assert_true(g.states_seen & (UINT64_C(1) << DTW_SYNC_DEGRADED));
+  assert_int_equal(g.r.state, DTW_SYNC_DIVERGED);
+  // DEGRADED for window_s after the gap; DIVERGED only diverged_hold_s after that
+  double degraded_end = 2.3 + st.window_s;
+  assert_true(g.first_at[DTW_SYNC_DIVERGED] >= degraded_end + st.diverged_hold_s - 1e-6);
+  assert_true(g.first_at[DTW_SYNC_DIVERGED] <= degraded_end + st.diverged_hold_s + 0.2);
+  dtw_sync_destroy(g.s);
+}
+
+/* A pace at the edge of degraded_rtf does not flap: once DEGRADED, the pace
+ * must come back halfway to 1. */
+static void test_no_flapping_at_the_edge(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = pace_settings();
+  pace_rig_t g = {.s = sync_new(&st)};
+  run(&g, 0, 2, 0.002, 1.0, 1.0);
+  // the twin alternates between 0.88 and 0.92 of real time, 0.5 s each
+  for (int k = 0; k < 10; k++) run(&g, 2 + 0.5 * k, 2.5 + 0.5 * k, 0.002, 1.0, k % 2 ? 0.92 : 0.88);
+  assert_int_equal(g.r.state, DTW_SYNC_DEGRADED);
+  assert_int_equal(g.r.transitions[DTW_SYNC_DEGRADED], 1);
+  dtw_sync_destroy(g.s);
+}
+
 /* degraded_rtf 0 and degraded_gap_s 0: a slow twin is judged as before. */
 static void test_switched_off(void **state) {
   (void)state;
@@ -125,6 +190,9 @@ int main(void) {
       cmocka_unit_test(test_slow_twin_is_degraded_not_diverged),
       cmocka_unit_test(test_slow_robot_is_degraded),
       cmocka_unit_test(test_gaps_relative_to_the_feed),
+      cmocka_unit_test(test_startup_burst_then_slow_feed),
+      cmocka_unit_test(test_hold_starts_after_degraded),
+      cmocka_unit_test(test_no_flapping_at_the_edge),
       cmocka_unit_test(test_switched_off),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
