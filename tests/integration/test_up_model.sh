@@ -63,7 +63,7 @@ up_start() {
   local log=$1; shift
   "$DTWIN" up --twins 1 --set up.threads=1 --set dtwin.http_port=0 --set bridge.port=0 \
     --set viewer.port=0 \
-    --status-period 1 --duration $((HOLD_S * 2 + 30)) "$@" >"$log" 2>&1 &
+    --status-period 1 --duration $((HOLD_S * 2 + 60)) "$@" >"$log" 2>&1 &
   up_pid=$!
   pids+=("$up_pid")
 }
@@ -75,7 +75,8 @@ up_start() {
 # and no physics failure.
 up_verify() {
   local name=$1 log=$2 pid=$3 own_contacts=${4:-}
-  check "$name: SYNCED within 30 s" wait_for "$log" 'sync SYNCED' 30
+  # (a loaded machine compiles and starts slowly: up to 60 s)
+  check "$name: SYNCED within 60 s" wait_for "$log" 'sync SYNCED' 60
   local url
   url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
   if [[ -z $own_contacts ]]; then
