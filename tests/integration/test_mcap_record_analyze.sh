@@ -51,12 +51,14 @@ live_bad_s = sum((e if e is not None else dur) - s for s, e in zip(starts, ends 
 off_bad_s = tis["DIVERGED"] + tis["FAULT"]
 # the live figure is measured on the wall clock at 10 Hz ticks: one tick of slack each end
 assert abs(live_bad_s - off_bad_s) <= 0.25, ("time DIVERGED or FAULT", live_bad_s, off_bad_s)
-assert tis["SYNCED"] >= dur - off_bad_s - 0.3, tis
+# DEGRADED (a gap in the recorded feed: the recording machine was busy) is no alarm
+ok_s = tis["SYNCED"] + tis.get("DEGRADED", 0.0)
+assert ok_s >= dur - off_bad_s - 0.3, tis
 for s, e in zip(starts, eps):
     assert abs(s - e["start_s"]) <= 0.15, ("episode start", s, e["start_s"])
 assert rep["resyncs"] == live_resyncs, ("re-syncs", live_resyncs, rep["resyncs"])
 if name == "nominal":
-    assert live_div == 0 and live_fault == 0 and tis["SYNCED"] >= 0.95 * dur, tis
+    assert live_div == 0 and live_fault == 0 and ok_s >= 0.95 * dur, tis
 else:
     # the locked knee: a fault of kind locked on left_knee, live and offline; in mirror
     # mode too (the twin follows the locked robot, the torque residual still tells)
