@@ -298,7 +298,8 @@ void dtw_monitor_node_destroy(dtw_monitor_node_t *n) {
 /* ---- poll ------------------------------------------------------------------------------------ */
 
 /* Node names carried by more than one graph node (the first such name into
- * first). Quadratic, on graph changes only: one domain holds a robot/twin pair. */
+ * first). Quadratic, on graph changes only: a domain holds one pair (a few nodes),
+ * or dtwin up's pairs (a few hundred at most). */
 static size_t duplicate_names(const dtw_graph_t *g, char *first, size_t cap) {
   size_t n = dtw_graph_node_count(g), dups = 0;
   first[0] = '\0';
