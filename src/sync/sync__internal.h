@@ -191,6 +191,9 @@ void dtw__sync_fdi_free(dtw_sync_t *s);
 void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp,
                           double recv);
 void dtw__sync_fdi_report(dtw_sync_t *s);
+/* Forget every joint's signature candidates (not its filters or latched fault):
+ * evidence gathered while not judging starts again. */
+void dtw__sync_fdi_restart_candidates(dtw_sync_t *s);
 /* Number of latched faults. */
 size_t dtw__sync_fdi_active(const dtw_sync_t *s);
 

@@ -116,6 +116,14 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   return 0;
 }
 
+void dtw__sync_fdi_restart_candidates(dtw_sync_t *s) {
+  for (size_t j = 0; j < s->n_joints; j++) {
+    dtw__sync_fdi_joint_t *f = &s->fdi[j];
+    f->cand_resid_s = f->cand_notorque_s = f->cand_dead_s = NAN;
+    f->cand_vmax = 0;
+  }
+}
+
 void dtw__sync_fdi_free(dtw_sync_t *s) {
   free(s->fdi);
   free(s->fq);

@@ -87,12 +87,9 @@ void dtw__sync_pace_tick(dtw_sync_t *s, double now_s) {
   if (was && !s->degraded) {
     // what was seen while not judging starts from now: an alarm's hold, a
     // fault signature's candidate (a real fault shows again within its hold)
-    for (size_t j = 0; j < s->n_joints; j++) {
+    for (size_t j = 0; j < s->n_joints; j++)
       if (!isnan(s->above_since[j])) s->above_since[j] = now_s;
-      dtw__sync_fdi_joint_t *f = &s->fdi[j];
-      f->cand_resid_s = f->cand_notorque_s = f->cand_dead_s = NAN;
-      f->cand_vmax = 0;
-    }
+    dtw__sync_fdi_restart_candidates(s);
   }
 }
 
