@@ -20,6 +20,9 @@ trap '[[ -n "$pid" ]] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -f "$log"' 
 check_robot() {
   local name=$1; shift
   echo "== $name"
+  # a fresh log: the background start may truncate it only after the loop
+  # below has read the previous robot's address from it
+  rm -f "$log"; log=$(mktemp)
   "$DTWIN" up --duration 240 --quiet --set viewer.port=0 --set bridge.port=0 \
     --set dtwin.http_port=0 "$@" >"$log" 2>&1 &
   pid=$!
@@ -31,8 +34,13 @@ check_robot() {
     sleep 0.1
   done
   [[ -n "$url" ]] || { cat "$log"; echo "FAIL: $name: no viewer address printed"; exit 1; }
-  (cd "$src/web/test" && node foxglove_3d.mjs "ws://${url#http://}" "$url" "$out") ||
-    { echo "FAIL: $name"; exit 1; }
+  if ! (cd "$src/web/test" && node foxglove_3d.mjs "ws://${url#http://}" "$url" "$out"); then
+    # say whether dtwin up is still there, and what it said
+    local st=0
+    kill -0 $pid 2>/dev/null || { wait $pid || st=$?; echo "dtwin up exited with status $st"; }
+    tail -n 40 "$log"
+    echo "FAIL: $name"; exit 1
+  fi
   kill $pid; wait $pid 2>/dev/null || true
   pid=""
 }
