@@ -18,7 +18,18 @@
  * disabled state reads as noise around 0 rather than an exact 0),
  * --integrator NAME (sim.integrator of robot and twin; default the setting's),
  * --baseline (no fault isolation: only DIVERGED and its worst joint count, as
- * before the fault report existed). */
+ * before the fault report existed), --kind KIND (only the cases of one kind:
+ * locked, no_torque, sensor_frozen, payload).
+ *
+ * Another robot: --model PATH (URDF, xacro or MJCF; --xacro-args "a:=b ...",
+ * packages from ROS_PACKAGE_PATH) is set up as `dtwin up` sets it up: the
+ * controller derived from the model where the default controllers file does
+ * not fit, joint groups from its kinematic chains where the default groups do
+ * not cover it, the generic motion where the demo motion names joints it does
+ * not have, a held free root. Its payloads go at the end of every chain
+ * (--payload-kg, 2 kg), each counted observable only where its weight loads a
+ * joint of the chain above the residual threshold for half a second of the
+ * motion after the onset. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,6 +37,7 @@
 #include <string.h>
 
 #include "dtw/err.h"
+#include "dtw/motion_gen.h"
 #include "dtw/msgs.h"
 #include "dtw/paths.h"
 #include "dtw/robot_emu.h"
@@ -59,7 +71,10 @@ typedef struct fcase {
   double mass_kg;
   double onset_s;
   int obs;               /* observability: -1 unknown, 0 no, 1 yes */
-  double effect_s;       /* a lock: first time the healthy joint moves 0.01 rad from where it locked */
+  double effect_s;       /* a lock: first time the healthy joint moves 0.01 rad from where it
+                            locked; a payload: first time its weight loads the chain above the
+                            residual threshold */
+  unsigned ix;           /* index in the whole matrix (its noise seed, whatever --kind selects) */
   char why[128];
 } fcase_t;
 
@@ -84,6 +99,8 @@ typedef struct rig {
   bool verbose;
   double effort_noise; /* N m, normal: a drive's current sensor (0: the emulator's exact effort) */
   bool baseline;  /* the comparison before fault isolation: DIVERGED and its worst joint */
+  char *groups;   /* joint groups from the kinematic chains (--model), or NULL */
+  dtw_twin_t *probe; /* scratch physics: a payload's static torques */
 } rig_t;
 
 static int dyn_cb(void *ctx, const double *q, const double *qd, const double *qdd, double *tau,
@@ -107,6 +124,11 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
   dtw_sync_t *s = NULL;
   if (dtw_sync_create(&set, r->names, r->n, &s, err, sizeof err) < 0) {
     fprintf(stderr, "bench_faults: %s\n", err);
+    return -1;
+  }
+  if (r->groups != NULL && dtw_sync_set_joint_groups(s, r->groups, err, sizeof err) < 0) {
+    fprintf(stderr, "bench_faults: %s\n", err);
+    dtw_sync_destroy(s);
     return -1;
   }
   if (!r->baseline) dtw_sync_set_dynamics(s, dyn_cb, r->dyn);
@@ -275,12 +297,49 @@ static int record_nominal(rig_t *r, double dur) {
   return 0;
 }
 
+/* Does a payload's weight load a joint of its chain above the residual
+ * threshold (floor + tolerance x the joint's gravity torque) for 0.5 s of the
+ * healthy motion after the onset? Static torques at the recorded poses, from
+ * a scratch copy of the robot's physics with and without the mass. */
+static bool payload_loads(rig_t *r, fcase_t *c, double dur, char *why, size_t cap) {
+  dtw_sim_t *sim = dtw_twin_sim(r->probe);
+  static int idx[DTW_MAX_JOINTS];
+  static double q[DTW_MAX_JOINTS], v0[DTW_MAX_JOINTS], g0[DTW_MAX_JOINTS], g1[DTW_MAX_JOINTS];
+  for (size_t j = 0; j < r->n; j++) idx[j] = (int)j;
+  long run_n = 0, best = 0, need = (long)(0.5 * REC_HZ);
+  double peak = 0;
+  c->effect_s = NAN;
+  for (long i = (long)(c->onset_s * REC_HZ); i < g_rec_n && (double)i / REC_HZ <= dur; i++) {
+    for (size_t j = 0; j < r->n; j++) q[j] = g_rec_q[i * (long)r->n + (long)j];
+    dtw_sim_set_joint_state(sim, idx, q, v0, r->n);
+    dtw_sim_get_bias(sim, g0);
+    dtw_sim_add_payload(sim, c->body, c->mass_kg);
+    dtw_sim_set_joint_state(sim, idx, q, v0, r->n);
+    dtw_sim_get_bias(sim, g1);
+    dtw_sim_add_payload(sim, c->body, -c->mass_kg);
+    bool over = false;
+    for (size_t j = 0; j < r->n; j++) {
+      double d = fabs(g1[j] - g0[j]);
+      peak = fmax(peak, d);
+      over |= d > r->set.fdi_torque_floor_nm + r->set.fdi_torque_tolerance * fabs(g0[j]);
+    }
+    if (over && isnan(c->effect_s)) c->effect_s = (double)i / REC_HZ;
+    run_n = over ? run_n + 1 : 0;
+    if (run_n > best) best = run_n;
+  }
+  if (best >= need) return true;
+  snprintf(why, cap, "its weight loads the chain above the residual threshold for %.2f s only "
+           "(peak %.2f N m)", (double)best / REC_HZ, peak);
+  return false;
+}
+
 /* Does the healthy robot give the fault anything to show after the onset?
  * A lock needs commanded motion, no torque needs a torque or motion; a
- * frozen reading always shows (the sensor's noise stops), a payload is
- * counted observable (its weight acts on the chain in most poses). */
+ * frozen reading always shows (the sensor's noise stops), a payload needs its
+ * weight to load the chain (payload_loads). */
 static bool observable(rig_t *r, fcase_t *c, double dur, char *why, size_t cap) {
-  if (c->kind == F_FREEZE || c->kind == F_PAYLOAD) return true;
+  if (c->kind == F_FREEZE) return true;
+  if (c->kind == F_PAYLOAD) return payload_loads(r, c, dur, why, cap);
   double qmin = INFINITY, qmax = -INFINITY, tmax = 0;
   for (long i = (long)(c->onset_s * REC_HZ); i < g_rec_n && (double)i / REC_HZ <= dur; i++) {
     double q = g_rec_q[i * (long)r->n + c->joint], tau = g_rec_tau[i * (long)r->n + c->joint];
@@ -335,7 +394,7 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
     if (cs->obs < 0) cs->obs = observable(r, cs, dur, cs->why, sizeof cs->why);
     bool obs = cs->obs == 1;
     const char *why = cs->why;
-    if (run(r, shadow, &cases[i], dur, seed + i, &res, NULL) < 0) return;
+    if (run(r, shadow, &cases[i], dur, seed + cases[i].ix, &res, NULL) < 0) return;
     const char *what = cases[i].joint >= 0 ? r->names[cases[i].joint] : cases[i].body;
     if (!obs) {
       printf("  unobservable: %-20s %-13s onset %5.2f s: %s%s\n", what, k_fnames[cases[i].kind],
@@ -348,7 +407,7 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
     if (res.detected) {
       n_det++;
       by_kind[cases[i].kind][1]++;
-      double effect = cases[i].kind == F_LOCK ? cases[i].effect_s
+      double effect = cases[i].kind == F_LOCK || cases[i].kind == F_PAYLOAD ? cases[i].effect_s
                       : cases[i].kind == F_NO_TORQUE && !isnan(res.effect_s) ? res.effect_s
                                                                               : cases[i].onset_s;
       // a fault reported before its effect (the effort went to 0 first) counts as at the effect
@@ -386,7 +445,8 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
          1e3 * tp50, 1e3 * tp95, 100.0 * (double)n_iso / d, 100.0 * (double)n_kind / d,
          100.0 * (double)n_end / d, n_fa);
   printf("%s: latency from the first observable effect (a lock or no torque: when the joint is "
-         "first 0.01 rad from where a healthy one is) p50 %.0f ms p95 %.0f ms\n",
+         "first 0.01 rad from where a healthy one is; a payload: when its weight first loads the "
+         "chain above the residual threshold) p50 %.0f ms p95 %.0f ms\n",
          shadow ? "shadow" : "mirror", 1e3 * ep50, 1e3 * ep95);
   for (int k = 0; k < 4; k++)
     if (by_kind[k][0] > 0)
@@ -396,12 +456,88 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
              1e3 * quantile(klat[k], n_klat[k], 0.5), 1e3 * quantile(klat[k], n_klat[k], 0.95));
 }
 
+typedef struct payload {
+  const char *body, *chain;
+  double mass;
+} payload_t;
+
+/* --model: one payload at the end of each chain */
+static payload_t g_loads[DTW_SYNC_MAX_GROUPS];
+static size_t g_n_loads;
+static char g_load_names[2][DTW_SYNC_MAX_GROUPS][DTW_NAME_MAX];
+
+/* Another robot, set up as `dtwin up` sets it up (the controller is derived by
+ * dtw_twin_create): joint groups from its chains where the default groups do
+ * not cover it, the generic motion where the demo motion does not fit, and a
+ * payload at the body the last joint of each group moves. */
+static int other_robot(rig_t *r, char *err, size_t errlen) {
+  const dtw_joint_desc_t *jd = dtw_twin_joints(r->twin);
+  int parent[DTW_MAX_JOINTS];
+  static char links[DTW_MAX_JOINTS][DTW_NAME_MAX];
+  dtw_sim_joint_parents(dtw_twin_sim(r->twin), parent, links);
+  if (!dtw_sync_groups_cover(r->set.joint_groups, r->names, r->n)) {
+    size_t cap = DTW_MAX_JOINTS * (DTW_NAME_MAX + 1) + DTW_SYNC_MAX_GROUPS * (DTW_NAME_MAX + 2);
+    r->groups = malloc(cap);
+    if (r->groups == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+    int rc = dtw_sync_groups_from_tree(r->names, parent, r->n, DTW_SYNC_MAX_GROUPS - 1, r->groups,
+                                       cap, err, errlen);
+    if (rc < 0) return rc;
+    printf("joint groups from the kinematic chains: %s\n", r->groups);
+  }
+  for (size_t k = 0; k < r->motion.n_joints; k++)
+    if (dtw_robot_joint_index_in(jd, r->n, r->motion.joint_names[k]) < 0) {
+      dtw_motion_gen_opts_t o;
+      dtw_motion_gen_opts_default(&o);
+      dtw_twin_get_joint_state(r->twin, &r->out);
+      int rc = dtw_motion_generic(jd, r->n, r->out.position, &o, &r->motion, err, errlen);
+      if (rc < 0) return rc;
+      printf("generic motion: %zu joints in %zu waves\n", r->motion.n_joints,
+             r->motion.n_points - 1);
+      break;
+    }
+  // each group's chain ends at the member no other member hangs from
+  const char *spec = r->groups != NULL ? r->groups : r->set.joint_groups;
+  for (const char *g = spec; *g != '\0' && g_n_loads < DTW_SYNC_MAX_GROUPS;) {
+    const char *colon = strchr(g, ':'), *end = strchr(g, ';');
+    if (end == NULL) end = g + strlen(g);
+    if (colon == NULL || colon > end) break;
+    int last = -1, last_depth = -1;
+    for (const char *m = colon + 1; m < end;) {
+      const char *comma = memchr(m, ',', (size_t)(end - m));
+      size_t len = (size_t)((comma ? comma : end) - m);
+      bool prefix = len > 0 && m[len - 1] == '*'; /* name* matches by prefix */
+      for (size_t j = 0; j < r->n; j++) {
+        if (prefix ? strncmp(r->names[j], m, len - 1) != 0
+                   : strlen(r->names[j]) != len || strncmp(r->names[j], m, len) != 0)
+          continue;
+        int depth = 0;
+        for (int p = parent[j]; p >= 0 && depth <= (int)r->n; p = parent[p]) depth++;
+        if (depth > last_depth) {
+          last = (int)j;
+          last_depth = depth;
+        }
+      }
+      m = comma ? comma + 1 : end;
+    }
+    if (last >= 0) {
+      size_t i = g_n_loads++;
+      snprintf(g_load_names[0][i], DTW_NAME_MAX, "%s", links[last]);
+      snprintf(g_load_names[1][i], DTW_NAME_MAX, "%.*s", (int)(colon - g), g);
+      g_loads[i] = (payload_t){g_load_names[0][i], g_load_names[1][i], 0};
+    }
+    g = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
 static rig_t r;
 
 int main(int argc, char **argv) {
   uint64_t seed = 1;
   double after = 3.0, nominal = 3600;
-  const char *mode = "both", *only = NULL, *integrator = NULL;
+  const char *mode = "both", *only = NULL, *integrator = NULL, *model = NULL, *xargs = NULL,
+             *only_kind = NULL;
+  double payload_kg = 2.0;
   bool verbose = false;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
@@ -413,12 +549,28 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--verbose") == 0) verbose = true;
     else if (strcmp(argv[i], "--baseline") == 0) r.baseline = true;
     else if (strcmp(argv[i], "--effort-noise") == 0 && i + 1 < argc) r.effort_noise = atof(argv[++i]);
+    else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) model = argv[++i];
+    else if (strcmp(argv[i], "--xacro-args") == 0 && i + 1 < argc) xargs = argv[++i];
+    else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc) only_kind = argv[++i];
+    else if (strcmp(argv[i], "--payload-kg") == 0 && i + 1 < argc) payload_kg = atof(argv[++i]);
     else {
       fprintf(stderr,
               "usage: bench_faults [--seed N] [--after S] [--nominal S] [--mode shadow|mirror|both] "
-              "[--joint NAME] [--effort-noise NM] [--integrator NAME] [--verbose]\n");
+              "[--joint NAME] [--kind KIND] [--effort-noise NM] [--integrator NAME] [--model PATH "
+              "[--xacro-args ARGS] [--payload-kg KG]] [--verbose]\n");
       return 2;
     }
+  }
+  int kind_only = -1;
+  for (int k = F_LOCK; only_kind != NULL && k <= F_PAYLOAD; k++)
+    if (strcmp(only_kind, k_fnames[k]) == 0) kind_only = k;
+  if (only_kind != NULL && kind_only < 0) {
+    fprintf(stderr, "bench_faults: --kind: locked, no_torque, sensor_frozen or payload\n");
+    return 2;
+  }
+  if (!(payload_kg > 0 && payload_kg < 1000)) {
+    fprintf(stderr, "bench_faults: --payload-kg: a mass in (0, 1000) kg\n");
+    return 2;
   }
   char err[1024], path[4096];
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -429,9 +581,13 @@ int main(int argc, char **argv) {
     return 1;
   ts.rtf = 0;
   if (integrator != NULL) snprintf(ts.integrator, sizeof ts.integrator, "%s", integrator);
-  printf("integrator: %s (robot and twin)\n", ts.integrator);
+  if (model != NULL) snprintf(ts.model, sizeof ts.model, "%s", model);
+  if (xargs != NULL) snprintf(ts.xacro_args, sizeof ts.xacro_args, "%s", xargs);
+  printf("integrator: %s (robot and twin)%s%s\n", ts.integrator, model ? "; model " : "",
+         model ? model : "");
   if (dtw_twin_create(&ts, &r.robot, err, sizeof err) < 0 ||
-      dtw_twin_create(&ts, &r.twin, err, sizeof err) < 0) {
+      dtw_twin_create(&ts, &r.twin, err, sizeof err) < 0 ||
+      dtw_twin_create(&ts, &r.probe, err, sizeof err) < 0) {
     fprintf(stderr, "bench_faults: %s\n", err);
     return 1;
   }
@@ -448,7 +604,8 @@ int main(int argc, char **argv) {
       dtw_traj_msg_init(&r.motion, 1024) < 0 ||
       dtw_path_resolve("config/motions/demo.yaml", path, sizeof path, err, sizeof err) < 0 ||
       dtw_traj_file_load(path, &r.motion, err, sizeof err) < 0 ||
-      dtw__delay_queue_init(&r.q, 64, 3 * r.n) < 0) {
+      dtw__delay_queue_init(&r.q, 64, 3 * r.n) < 0 ||
+      (model != NULL && other_robot(&r, err, sizeof err) < 0)) {
     fprintf(stderr, "bench_faults: %s\n", err);
     return 1;
   }
@@ -459,29 +616,39 @@ int main(int argc, char **argv) {
   size_t nc = 0;
   dtw__rng_t rng;
   dtw__rng_seed(&rng, seed);
+  // (onsets and seeds are drawn for every case, so --kind and --joint leave the others' as
+  // they were)
+  unsigned ix = 0;
   for (size_t j = 0; j < r.n; j++)
     for (int k = F_LOCK; k <= F_FREEZE; k++) {
+      double onset = ONSET_MIN_S + (ONSET_MAX_S - ONSET_MIN_S) * dtw__rng_uniform(&rng);
+      unsigned case_ix = ix++;
       if (only != NULL && strcmp(only, r.names[j]) != 0) continue;
-      cases[nc++] = (fcase_t){.kind = (fkind_t)k, .joint = (int)j, .obs = -1,
-                              .onset_s = ONSET_MIN_S + (ONSET_MAX_S - ONSET_MIN_S) *
-                                                           dtw__rng_uniform(&rng)};
+      if (kind_only >= 0 && kind_only != k) continue;
+      cases[nc++] = (fcase_t){.kind = (fkind_t)k, .joint = (int)j, .obs = -1, .onset_s = onset,
+                              .ix = case_ix};
     }
-  static const struct {
-    const char *body, *chain;
-    double mass;
-  } loads[] = {{"left_forearm", "left_arm", 2.0}, {"right_forearm", "right_arm", 2.0},
-               {"left_foot", "left_leg", 3.0},    {"right_foot", "right_leg", 3.0}};
-  for (size_t i = 0; only == NULL && i < sizeof loads / sizeof loads[0]; i++)
+  static const payload_t demo_loads[] = {{"left_forearm", "left_arm", 2.0},
+                                         {"right_forearm", "right_arm", 2.0},
+                                         {"left_foot", "left_leg", 3.0},
+                                         {"right_foot", "right_leg", 3.0}};
+  const payload_t *loads = model != NULL ? g_loads : demo_loads;
+  size_t n_loads = model != NULL ? g_n_loads : sizeof demo_loads / sizeof demo_loads[0];
+  for (size_t i = 0; only == NULL && i < n_loads && nc < MAX_CASES; i++) {
+    double onset = ONSET_MIN_S + (ONSET_MAX_S - ONSET_MIN_S) * dtw__rng_uniform(&rng);
+    unsigned case_ix = ix++;
+    if (kind_only >= 0 && kind_only != F_PAYLOAD) continue;
     cases[nc++] = (fcase_t){.kind = F_PAYLOAD, .joint = -1, .obs = -1, .body = loads[i].body,
-                            .chain = loads[i].chain, .mass_kg = loads[i].mass,
-                            .onset_s = ONSET_MIN_S + (ONSET_MAX_S - ONSET_MIN_S) *
-                                                         dtw__rng_uniform(&rng)};
+                            .chain = loads[i].chain,
+                            .mass_kg = model != NULL ? payload_kg : loads[i].mass,
+                            .onset_s = onset, .ix = case_ix};
+  }
   if (record_nominal(&r, ONSET_MAX_S + after + 1) < 0) return 1;
   printf("bench_faults: %zu joints, %zu cases per mode, seed %llu, %.1f s after each onset\n",
          r.n, nc, (unsigned long long)seed, after);
   if (strcmp(mode, "mirror") != 0) matrix(&r, true, cases, nc, after, seed);
   if (strcmp(mode, "shadow") != 0) matrix(&r, false, cases, nc, after, seed);
-  if (nominal > 0 && only == NULL) {
+  if (nominal > 0 && only == NULL && kind_only < 0) {
     for (int m = 0; m < 2; m++) {
       if ((m == 0 && strcmp(mode, "mirror") == 0) || (m == 1 && strcmp(mode, "shadow") == 0))
         continue;
@@ -497,6 +664,8 @@ int main(int argc, char **argv) {
   dtw_sim_dyn_destroy(r.dyn);
   dtw_twin_destroy(r.robot);
   dtw_twin_destroy(r.twin);
+  dtw_twin_destroy(r.probe);
+  free(r.groups);
   free(g_rec_q);
   free(g_rec_tau);
   return 0;

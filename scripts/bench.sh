@@ -30,7 +30,7 @@ for b in "$build"/bench/bench_*; do
 done
 # scripted benchmarks (whole processes)
 for b in scripts/bench_scrape.sh scripts/bench_up.sh scripts/bench_bridge_abuse.sh scripts/bench_abuse_http.sh \
-  scripts/bench_viewer.sh scripts/bench_mcap.sh; do
+  scripts/bench_viewer.sh scripts/bench_mcap.sh scripts/bench_faults_corpus.sh; do
   [[ -x "$b" ]] || continue
   run "$(basename "$b" .sh)" "$b" "$build"
 done
