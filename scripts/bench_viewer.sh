@@ -16,6 +16,7 @@ secs=${BENCH_VIEWER_SECONDS:-10}
 scripts/web-deps.sh >/dev/null || { echo "bench_viewer: web dependencies missing" >&2; exit 1; }
 tmp=$(mktemp -d)
 up_pid=
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   [[ -n $up_pid ]] && kill -INT "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
   rm -rf "$tmp"

@@ -265,7 +265,9 @@ function onStatus(buf) {
   const d = readDiagnosticArray(buf);
   const overall = d.status.find((s) => s.name === "sync: overall");
   if (!overall) return;
-  const o = kv(overall);
+  // the overall key/values go on in "sync: feed", "sync: feed 2"...
+  const isFeed = (name) => /^sync: feed( \d+)?$/.test(name);
+  const o = Object.assign(kv(overall), ...d.status.filter((s) => isFeed(s.name)).map(kv));
   S.state = overall.message;
   $("sync-state").textContent = S.state;
   $("sync-state").className = `badge ${S.state}`;
@@ -280,7 +282,7 @@ function onStatus(buf) {
   series.t.push(now - t0);
   series.worst.push(Number(o.position_error_max_rad) || 0);
   for (const s of d.status) {
-    if (!s.name.startsWith("sync: ") || s.name === "sync: overall" || s.name === "sync: feed") continue;
+    if (!s.name.startsWith("sync: ") || s.name === "sync: overall" || isFeed(s.name)) continue;
     const g = s.name.slice(6);
     (series.groups[g] ||= new Array(series.t.length - 1).fill(null)).push(Number(kv(s).position_error_rms_rad) || 0);
   }

@@ -39,6 +39,7 @@
 #include "dtw/config.h"
 #include "dtw/node.h"
 #include "dtw/ros_names.h"
+#include "dtw/sync_states.h"
 
 #define DTW_MONITOR_DEFAULT_NODES "/twin/digital_twin /robot/robot_emulator /synchronization_node"
 
@@ -62,9 +63,6 @@ extern const dtw_param_table_t dtw_monitor_node_param_table;
 #define DTW_MONITOR_MAX_EXPECTED 32
 #define DTW_MONITOR_MAX_TOPICS 32
 
-/* Sync states as /sync/status names them, in the order of dtw/sync.h. */
-#define DTW_MONITOR_SYNC_STATES(X) \
-  X(NO_DATA) X(SYNCED) X(DIVERGED) X(STALE) X(FAULT) X(DEGRADED)
 
 typedef struct dtw_monitor_topic_status {
   const char *topic;        /* full ROS name */
@@ -89,7 +87,7 @@ typedef struct dtw_monitor_status {
   } expected[DTW_MONITOR_MAX_EXPECTED];
   size_t n_topics, n_quiet;
   dtw_monitor_topic_status_t topics[DTW_MONITOR_MAX_TOPICS];
-  int sync_state;           /* index in DTW_MONITOR_SYNC_STATES, -1 unknown */
+  int sync_state;           /* dtw_sync_state_t (dtw/sync_states.h), -1 unknown */
   const char *sync_state_name; /* "NO_DATA"..., "unknown" */
   int sync_level;           /* -1 unknown */
   char sync_message[128];   /* the overall status message */

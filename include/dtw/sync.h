@@ -60,6 +60,7 @@
 
 #include "dtw/config.h"
 #include "dtw/msgs.h"
+#include "dtw/sync_states.h"
 
 /* ---- settings (node "sync") ------------------------------------------- */
 
@@ -145,24 +146,7 @@ extern const dtw_param_table_t dtw_sync_param_table;
 #define DTW_SYNC_HYSTERESIS 0.8      /* DIVERGED ends below this x alarm */
 #define DTW_SYNC_RESYNC_RETRY_S 1.0  /* a re-sync not done by then is asked again */
 
-/* X(name, diagnostic level, help). Levels follow diagnostic_msgs/DiagnosticStatus
- * (0 OK, 1 WARN, 2 ERROR): nothing to compare yet is a warning; a twin that
- * disagrees with the robot or has lost it is an error. */
-#define DTW_SYNC_STATES(X)                                                                     \
-  X(NO_DATA, 1, "no robot sample yet, or none matched to the twin yet")                        \
-  X(SYNCED, 0, "twin follows the robot within the alarms")                                     \
-  X(DIVERGED, 2, "a joint's error stayed above its alarm for diverged_hold_s")                 \
-  X(STALE, 2, "no robot sample, no matched one or no twin sample for stale_timeout_s")        \
-  X(FAULT, 2, "a robot fault is isolated (see the fault report); latched while present")      \
-  X(DEGRADED, 1, "a side cannot keep real time (its pace below degraded_rtf, or a feed gap "   \
-    "within window_s): errors are measured but not judged, so no DIVERGED or new fault")
-
-typedef enum {
-#define DTW__SYNC_STATE_ENUM(name, level, help) DTW_SYNC_##name,
-  DTW_SYNC_STATES(DTW__SYNC_STATE_ENUM)
-#undef DTW__SYNC_STATE_ENUM
-  DTW_SYNC_STATE_COUNT
-} dtw_sync_state_t;
+/* The states (DTW_SYNC_STATES, dtw_sync_state_t): dtw/sync_states.h. */
 
 /* What became of one robot sample: X(name, text, help). Matched and unmatched
  * samples are accepted (they count for liveness, latency and rate); refused

@@ -16,7 +16,8 @@
  * /sync/status holds one DiagnosticStatus "sync: overall" (message = state
  * name NO_DATA/SYNCED/DIVERGED/STALE/FAULT/DEGRADED, level = dtw_sync_state_level, values =
  * the first DTW_DIAG_MAX_VALUES of dtw_sync_report_kv), one "sync: feed" with
- * the remaining overall key/values (liveness and counters, same level), and
+ * the next ones (liveness and counters, robot_publishers last; same level) and,
+ * when a fault report makes them more, "sync: feed 2" with the rest, and
  * one "sync: <group>" per joint group (ERROR when a member is above an alarm,
  * the state's level in NO_DATA/STALE, else OK).
  *

@@ -14,6 +14,7 @@
 #include "dtw/err.h"
 #include "dtw/hclient.h"
 #include "dtw/metrics_parse.h"
+#include "dtw/sync_states.h"
 
 /* ---- report ------------------------------------------------------------------------------ */
 
@@ -130,8 +131,11 @@ bool dtw_hcheck_state_allowed(const char *list, const char *state) {
   return false;
 }
 
-static const char *const k_states[] = {"NO_DATA", "SYNCED",  "DIVERGED",
-                                       "STALE",   "FAULT", "DEGRADED"};
+static const char *const k_states[] = {
+#define DTW__HC_STATE_NAME(name, level, help) #name,
+    DTW_SYNC_STATES(DTW__HC_STATE_NAME)
+#undef DTW__HC_STATE_NAME
+};
 
 /* Find the sync state in one exposition: the sync node's, else the monitor's. */
 static const char *sync_state_in(const char *text, char *buf, size_t cap, const char **metric) {

@@ -28,8 +28,8 @@ DTW_PARAM_TABLE(dtw_monitor_node_param_table, "monitor",
 #define NODE_GRACE_S 3.0
 
 static const char *const k_sync_states[] = {
-#define DTW__MON_STATE_NAME(name) #name,
-    DTW_MONITOR_SYNC_STATES(DTW__MON_STATE_NAME)
+#define DTW__MON_STATE_NAME(name, level, help) #name,
+    DTW_SYNC_STATES(DTW__MON_STATE_NAME)
 #undef DTW__MON_STATE_NAME
 };
 #define N_SYNC_STATES (sizeof k_sync_states / sizeof k_sync_states[0])

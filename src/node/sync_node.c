@@ -100,10 +100,13 @@ static void register_metrics(dtw_sync_node_t *n) {
   dtw_metrics_t *reg = n->reg;
   if (reg == NULL) return;
   const char *fqn = n->fqn;
-  n->m.state = dtw_metrics_gauge(reg, "dtwin_sync_state",
-                                 "Sync state: 0 NO_DATA, 1 SYNCED, 2 DIVERGED, 3 STALE, 4 FAULT, 5 DEGRADED",
-                                 "node",
-                                 fqn);
+  /* "Sync state: 0 NO_DATA, 1 SYNCED, ..." from the one list (dtw/sync_states.h) */
+  char help[256];
+  size_t len = (size_t)snprintf(help, sizeof help, "Sync state:");
+  for (int st = 0; st < DTW_SYNC_STATE_COUNT && len < sizeof help; st++)
+    len += (size_t)snprintf(help + len, sizeof help - len, "%s %d %s", st ? "," : "", st,
+                            dtw_sync_state_name(st));
+  n->m.state = dtw_metrics_gauge(reg, "dtwin_sync_state", help, "node", fqn);
   for (int st = 0; st < DTW_SYNC_STATE_COUNT; st++) {
     n->m.state_info[st] = dtw_metrics_gauge(reg, "dtwin_sync_state_info",
                                             "1 for the current sync state, 0 for the others",
@@ -646,35 +649,42 @@ static void publish_status(dtw_sync_node_t *n) {
   d->n_status = 0;
   int nkv = dtw_sync_report_kv(r, -1, n->kv, KV_CAP);
   if (nkv < 0) nkv = 0;
-  size_t split = (size_t)nkv < DTW_DIAG_MAX_VALUES ? (size_t)nkv : DTW_DIAG_MAX_VALUES;
-  /* overall: the state first; the key/values that don't fit go to "sync: feed" */
-  dtw_diag_status_t *st = &d->status[d->n_status++];
-  st->level = (uint8_t)r->level;
-  set_text(st->name, "sync: overall");
-  set_text(st->message, r->state_name);
-  set_text(st->hardware_id, n->s.robot_namespace);
-  put_kv(st, n->kv, 0, split);
-  st = &d->status[d->n_status++];
-  st->level = (uint8_t)r->level;
-  set_text(st->name, "sync: feed");
-  set_text(st->message, r->state_name);
-  set_text(st->hardware_id, n->s.robot_namespace);
-  put_kv(st, n->kv, split, (size_t)nkv);
-  if (st->n_values < DTW_DIAG_MAX_VALUES) {
-    dtw_diag_kv_t *kv = &st->values[st->n_values++];
-    set_text(kv->key, "robot_publishers");
-    snprintf(kv->value, sizeof kv->value, "%d", n->st.robot_publishers);
+  if (nkv < KV_CAP) {
+    snprintf(n->kv[nkv].key, sizeof n->kv[nkv].key, "robot_publishers");
+    snprintf(n->kv[nkv].value, sizeof n->kv[nkv].value, "%d", n->st.robot_publishers);
+    nkv++;
   }
-  if (n->st.robot_publishers > 1) {
-    st->level = DTW_DIAG_WARN > st->level ? DTW_DIAG_WARN : st->level;
-    snprintf(st->message, sizeof st->message, "%s; feed problem: %d publishers on %.60s",
-             r->state_name, n->st.robot_publishers, n->robot_topic);
+  /* overall: the state first; the key/values that don't fit go on in "sync: feed"
+   * (always there), then "sync: feed 2"... (a fault report adds up to 10: nothing is cut) */
+  size_t rest = (size_t)nkv > DTW_DIAG_MAX_VALUES ? (size_t)nkv - DTW_DIAG_MAX_VALUES : 0;
+  size_t parts = 1 + (rest > DTW_DIAG_MAX_VALUES ? (rest + DTW_DIAG_MAX_VALUES - 1) /
+                                                       DTW_DIAG_MAX_VALUES
+                                                 : 1);
+  for (size_t part = 0, from = 0; part < parts && d->n_status < DTW_DIAG_MAX_STATUS; part++) {
+    dtw_diag_status_t *st = &d->status[d->n_status++];
+    st->level = (uint8_t)r->level;
+    if (part == 0)
+      set_text(st->name, "sync: overall");
+    else if (part == 1)
+      set_text(st->name, "sync: feed");
+    else
+      snprintf(st->name, sizeof st->name, "sync: feed %zu", part);
+    set_text(st->message, r->state_name);
+    set_text(st->hardware_id, n->s.robot_namespace);
+    size_t to = from + DTW_DIAG_MAX_VALUES < (size_t)nkv ? from + DTW_DIAG_MAX_VALUES : (size_t)nkv;
+    put_kv(st, n->kv, from, to);
+    from = to;
+    if (part > 0 && n->st.robot_publishers > 1) {
+      st->level = DTW_DIAG_WARN > st->level ? DTW_DIAG_WARN : st->level;
+      snprintf(st->message, sizeof st->message, "%s; feed problem: %d publishers on %.60s",
+               r->state_name, n->st.robot_publishers, n->robot_topic);
+    }
   }
   /* DEGRADED: errors measured, not judged */
   bool unknown = r->state == DTW_SYNC_NO_DATA || r->state == DTW_SYNC_STALE ||
                  r->state == DTW_SYNC_DEGRADED;
   for (size_t g = 0; g < r->n_groups && d->n_status < DTW_DIAG_MAX_STATUS; g++) {
-    st = &d->status[d->n_status++];
+    dtw_diag_status_t *st = &d->status[d->n_status++];
     snprintf(st->name, sizeof st->name, "sync: %s", r->groups[g].name);
     set_text(st->hardware_id, n->s.robot_namespace);
     /* the message names the members above an alarm, worst list cut to fit */

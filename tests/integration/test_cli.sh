@@ -65,8 +65,10 @@ expect 0 'physics_rate_hz: 500' -- "$DTWIN" config dump --set sim.physics_rate_h
 
 # one rule for exit codes: output that cannot be written is a failure (1) with
 # the reason; a log level that is not one is a usage error (2)
+# shellcheck disable=SC2016 # $1 is expanded by the inner sh
 expect 1 'config: cannot write to standard output: No space left' -- \
   sh -c '"$1" config dump >/dev/full' sh "$DTWIN"
+# shellcheck disable=SC2016 # $1 is expanded by the inner sh
 expect 1 'model: cannot write to standard output' -- \
   sh -c '"$1" model mjcf models/digital_twin_humanoid.urdf.xacro >/dev/full' sh "$DTWIN"
 expect 2 "DTW_LOG_LEVEL='banana' is not one of" -- env DTW_LOG_LEVEL=banana "$DTWIN" config dump

@@ -6,7 +6,10 @@
 # Exits 77 when node/npm are missing or the packages cannot be installed.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-command -v node >/dev/null && command -v npm >/dev/null || { echo "SKIP: node/npm not installed"; exit 77; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "SKIP: node/npm not installed"
+  exit 77
+fi
 build=${DTW_BUILD_DIR:-$(dirname "$DTWIN")/../..}
 mods=$build/mcap-interop
 src=$DTW_SOURCE_DIR/tests/interop/mcap
