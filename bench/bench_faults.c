@@ -489,10 +489,12 @@ static int other_robot(rig_t *r, char *err, size_t errlen) {
       dtw_motion_gen_opts_t o;
       dtw_motion_gen_opts_default(&o);
       dtw_twin_get_joint_state(r->twin, &r->out);
+      size_t shrunk = 0;
       int rc = dtw_motion_generic(jd, r->n, r->out.position, &o, &r->motion, err, errlen);
+      if (rc == 0) rc = dtw_twin_motion_clear(r->twin, &r->motion, &shrunk, err, errlen);
       if (rc < 0) return rc;
-      printf("generic motion: %zu joints in %zu waves\n", r->motion.n_joints,
-             r->motion.n_points - 1);
+      printf("generic motion (as dtwin up's): %zu joints in %zu waves, %zu points made smaller "
+             "to keep clear of contacts\n", r->motion.n_joints, r->motion.n_points - 1, shrunk);
       break;
     }
   // each group's chain ends at the member no other member hangs from

@@ -38,7 +38,7 @@ extern const dtw_param_table_t dtwin_up_param_table;
  * with a message. */
 struct dtw_twin;
 struct dtw_joint_trajectory_msg;
-int dtwin_up_load_motion(const char *setting, const struct dtw_twin *twin,
+int dtwin_up_load_motion(const char *setting, struct dtw_twin *twin,
                          struct dtw_joint_trajectory_msg *msg, char *err, size_t errlen);
 
 #endif /* DTWIN_UP_H */

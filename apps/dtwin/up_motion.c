@@ -1,5 +1,6 @@
 /* The motion `dtwin up` sends: a YAML file, or one generated from the model
- * when none fits the robot (dtw/motion_gen.h). */
+ * when none fits the robot (dtw/motion_gen.h), kept clear of contacts
+ * (dtw_twin_motion_clear). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ static const char *unknown_joint(const dtw_joint_trajectory_msg_t *msg, const dt
   return NULL;
 }
 
-static int generic(const dtw_twin_t *twin, dtw_joint_trajectory_msg_t *msg, char *err,
+static int generic(dtw_twin_t *twin, dtw_joint_trajectory_msg_t *msg, char *err,
                    size_t errlen) {
   dtw_motion_gen_opts_t o;
   dtw_motion_gen_opts_default(&o);
@@ -31,14 +32,18 @@ static int generic(const dtw_twin_t *twin, dtw_joint_trajectory_msg_t *msg, char
   int rc = dtw_motion_generic(dtw_twin_joints(twin), dtw_twin_joint_count(twin), js->position, &o,
                               msg, err, errlen);
   free(js);
+  /* the limits say nothing of the floor under an arm or the robot's own meshes */
+  size_t shrunk = 0;
+  if (rc == 0) rc = dtw_twin_motion_clear(twin, msg, &shrunk, err, errlen);
   if (rc == 0)
-    DTW_INFO("up", "generic motion for robot '%s': %zu joints in %zu waves, %.1f s",
+    DTW_INFO("up", "generic motion for robot '%s': %zu joints in %zu waves, %.1f s%s",
              dtw_twin_robot(twin)->name, msg->n_joints, msg->n_points - 1,
-             dtw_duration_to_s(msg->points[msg->n_points - 1].time_from_start));
+             dtw_duration_to_s(msg->points[msg->n_points - 1].time_from_start),
+             shrunk ? " (smaller where the model's contacts would stop it)" : "");
   return rc;
 }
 
-int dtwin_up_load_motion(const char *setting, const struct dtw_twin *twin,
+int dtwin_up_load_motion(const char *setting, struct dtw_twin *twin,
                          struct dtw_joint_trajectory_msg *msg, char *err, size_t errlen) {
   if (strcmp(setting, "generic") == 0) return generic(twin, msg, err, errlen);
   char path[4096];

@@ -120,6 +120,19 @@ int dtw_twin_accept_trajectory(dtw_twin_t *twin, const dtw_joint_trajectory_msg_
 int dtw_twin_set_state(dtw_twin_t *twin, const dtw_joint_state_msg_t *msg, char *err,
                        size_t errlen);
 
+/* Fit a motion made of rest-to-rest segments (a generated one: dtw/motion_gen.h)
+ * to the robot's surroundings: each point's excursion from the twin's current
+ * pose is halved until no pose along the segment to it (8 checked: rest-to-rest
+ * segments move every joint with one time scaling) has more contacts than that
+ * pose has -- the robot's own bodies where its MJCF keeps them, the floor under
+ * an arm -- at most 6 times, then its joints stay where they are. Points
+ * without positions for every named joint are left alone. Uses the twin's
+ * physics as scratch and resets the twin at the end: call before running it.
+ * *shrunk (may be NULL) gets the number of points changed. Allocates (start-up
+ * use). Returns 0, DTW_EINVAL (a joint the twin lacks), DTW_ENOMEM or DTW_ESIM. */
+int dtw_twin_motion_clear(dtw_twin_t *twin, dtw_joint_trajectory_msg_t *msg, size_t *shrunk,
+                          char *err, size_t errlen);
+
 /* ---- the plant, for a component that makes the simulated robot differ from
  * its description (the robot emulator, dtw/robot_emu.h). The twin's joint
  * table, controller and feed-forward stay the described model's; these change

@@ -132,7 +132,8 @@ static int setup_replay(dtw_robot_emu_t *e, char *err, size_t errlen) {
   return 0;
 }
 
-/* "generic": every joint through a small excursion (dtw/motion_gen.h). */
+/* "generic": every joint through a small excursion (dtw/motion_gen.h), kept
+ * clear of the model's contacts (dtw_twin_motion_clear), as dtwin up sends it. */
 static int generic_motion(dtw_robot_emu_t *e, char *err, size_t errlen) {
   dtw_motion_gen_opts_t o;
   dtw_motion_gen_opts_default(&o);
@@ -143,6 +144,7 @@ static int generic_motion(dtw_robot_emu_t *e, char *err, size_t errlen) {
     rc = dtw_motion_generic(dtw_twin_joints(e->twin), dtw_twin_joint_count(e->twin),
                             js->position, &o, &e->motion, err, errlen);
   }
+  if (rc == 0) rc = dtw_twin_motion_clear(e->twin, &e->motion, NULL, err, errlen);
   free(js);
   return rc;
 }

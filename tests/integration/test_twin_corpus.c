@@ -8,7 +8,9 @@
  *    joint's range to within 0.02 rad on every joint within 2 s of simulated
  *    time (run unpaced: much faster than real time; no floor: the stand holds
  *    the robot in the air);
- *  - the generic motion runs through with no path or goal tolerance failure.
+ *  - the generic motion runs through with no path or goal tolerance failure;
+ *  - and, kept clear of contacts (dtw_twin_motion_clear), touches neither the
+ *    floor under the UR5e nor the H1 MJCF's own meshes.
  * Needs the corpus: exits 77 (skipped) when DTW_ROBOT_CORPUS is not a
  * directory. The xacro robots are loaded from their xacro sources, with the
  * arguments their makers document, as a user would give them. */
@@ -27,6 +29,7 @@
 
 #include "dtw/jtc_derive.h"
 #include "dtw/motion_gen.h"
+#include "dtw/sim.h"
 #include "dtw/twin.h"
 
 typedef struct corpus_robot {
@@ -253,6 +256,82 @@ static void test_corpus(void **state) {
   assert_int_equal(failed, 0);
 }
 
+/* Sampled poses along the motion (32 per segment, from the start pose) with
+ * more contacts than the start pose: an independent, finer look than
+ * dtw_twin_motion_clear's. *moved = the largest excursion of a point. */
+static size_t poses_in_contact(dtw_twin_t *t, const dtw_joint_trajectory_msg_t *m, double *moved) {
+  size_t n = dtw_twin_joint_count(t), bad = 0;
+  static dtw_joint_state_msg_t js;
+  static int idx[DTW_MAX_JOINTS];
+  static double q0[DTW_MAX_JOINTS], q[DTW_MAX_JOINTS], zero[DTW_MAX_JOINTS], prev[DTW_MAX_JOINTS];
+  assert_int_equal(dtw_twin_reset(t), 0);
+  dtw_twin_get_joint_state(t, &js);
+  dtw_sim_t *sim = dtw_twin_sim(t);
+  for (size_t j = 0; j < n; j++) idx[j] = (int)j, q0[j] = prev[j] = js.position[j];
+  dtw_sim_extras_t ex;
+  assert_int_equal(dtw_sim_set_joint_state(sim, idx, q0, zero, n), 0);
+  dtw_sim_get_extras(sim, &ex);
+  int rest = ex.n_contacts;
+  *moved = 0;
+  assert_int_equal(m->n_joints, n); /* the generic motion names every joint in table order */
+  for (size_t p = 0; p < m->n_points; p++) {
+    const double *to = m->points[p].positions;
+    for (int i = 1; i <= 32; i++) {
+      for (size_t j = 0; j < n; j++) q[j] = prev[j] + (to[j] - prev[j]) * i / 32.0;
+      assert_int_equal(dtw_sim_set_joint_state(sim, idx, q, zero, n), 0);
+      dtw_sim_get_extras(sim, &ex);
+      bad += ex.n_contacts > rest;
+    }
+    for (size_t j = 0; j < n; j++) *moved = fmax(*moved, fabs(to[j] - q0[j])), prev[j] = to[j];
+  }
+  assert_int_equal(dtw_twin_reset(t), 0);
+  return bad;
+}
+
+/* The generic motion `dtwin up` sends a robot without a motion of its own stays
+ * clear of what the model's contacts would stop: the floor under the UR5e (with
+ * the default world, as dtwin up runs it) and the H1 MJCF's own meshes. Without
+ * dtw_twin_motion_clear both touch (checked, so this test can fail). */
+static void test_generic_motion_clear_of_contacts(void **state) {
+  (void)state;
+  static const corpus_robot_t robots[] = {
+      {"ur_description/urdf/ur.urdf.xacro", "name:=ur ur_type:=ur5e", false},
+      {"h1_description/mjcf/h1.xml", "", false},
+  };
+  for (size_t r = 0; r < sizeof robots / sizeof robots[0]; r++) {
+    dtw_twin_settings_t s;
+    assert_int_equal(dtw_param_defaults(&dtw_twin_param_table, &s), 0);
+    snprintf(s.model, sizeof s.model, "%s/%s", corpus_dir(), robots[r].path);
+    snprintf(s.package_path, sizeof s.package_path, "%s", corpus_dir());
+    snprintf(s.xacro_args, sizeof s.xacro_args, "%s", robots[r].xacro_args);
+    s.controllers_file[0] = '\0';
+    char err[2048];
+    dtw_twin_t *t = NULL;
+    if (dtw_twin_create(&s, &t, err, sizeof err) < 0) fail_msg("%s: %s", robots[r].path, err);
+    static dtw_joint_state_msg_t js;
+    dtw_twin_get_joint_state(t, &js);
+    dtw_motion_gen_opts_t o;
+    dtw_motion_gen_opts_default(&o);
+    dtw_joint_trajectory_msg_t m;
+    assert_int_equal(dtw_traj_msg_init(&m, 16), 0);
+    assert_int_equal(dtw_motion_generic(dtw_twin_joints(t), dtw_twin_joint_count(t), js.position,
+                                        &o, &m, err, sizeof err), 0);
+    double moved_before, moved_after;
+    size_t before = poses_in_contact(t, &m, &moved_before), shrunk = 0;
+    assert_int_equal(dtw_twin_motion_clear(t, &m, &shrunk, err, sizeof err), 0);
+    size_t after = poses_in_contact(t, &m, &moved_after);
+    print_message("%-36s generic motion: %zu of %zu sampled poses touch more than the start pose; "
+                  "%zu points made smaller: %zu touch (largest excursion %.2f -> %.2f rad)\n",
+                  robots[r].path, before, 32 * m.n_points, shrunk, after, moved_before, moved_after);
+    assert_true(before > 0);
+    assert_true(shrunk > 0);
+    assert_int_equal(after, 0);
+    assert_true(moved_after > 0.5 * moved_before); /* smaller where it touched, not flattened */
+    dtw_traj_msg_fini(&m);
+    dtw_twin_destroy(t);
+  }
+}
+
 int main(void) {
   if (corpus_dir() == NULL) {
     fprintf(stderr, "DTW_ROBOT_CORPUS is not a directory: skipped\n");
@@ -260,6 +339,7 @@ int main(void) {
   }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_corpus),
+      cmocka_unit_test(test_generic_motion_clear_of_contacts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
