@@ -59,8 +59,12 @@ assert abs(live_bad_s - off_bad_s) <= 0.25, ("time DIVERGED or FAULT", live_bad_
 # busy) and NO_DATA before the first twin sample (a slow start shows in the bag too)
 ok_s = tis["SYNCED"] + tis.get("DEGRADED", 0.0) + tis["NO_DATA"] + off_stale_s
 assert ok_s >= dur - off_bad_s - 0.3, tis
+# Episodes start within a status tick and a half. A host busy enough to make the
+# run DEGRADED shifts the judging windows between live (receive times at the sync
+# node) and offline (receive times at the recorder): then half a second.
+slack = 0.5 if tis.get("DEGRADED", 0.0) > 0 or "-> DEGRADED" in live_log else 0.15
 for s, e in zip(starts, eps):
-    assert abs(s - e["start_s"]) <= 0.15, ("episode start", s, e["start_s"])
+    assert abs(s - e["start_s"]) <= slack, ("episode start", s, e["start_s"], slack)
 assert rep["resyncs"] == live_resyncs, ("re-syncs", live_resyncs, rep["resyncs"])
 if name == "nominal":
     assert live_div == 0 and live_fault == 0 and ok_s >= 0.95 * dur, tis
