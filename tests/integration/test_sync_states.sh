@@ -40,12 +40,7 @@ expect 0 '' -- test "$docs" = "$want"
 # the help text of the running gauge
 "$DTWIN" sync --set dtwin.http_port=0 --duration 60 >"$tmp/sync.log" 2>&1 &
 pid=$!
-url=""
-for _ in $(seq 300); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/sync.log" | head -1)
-  [[ -n $url ]] && break
-  sleep 0.1
-done
+url=$(url_of "$tmp/sync.log" 30)
 expect 0 "^# HELP dtwin_sync_state Sync state: $want\$" -- \
   bash -c "curl -sf '$url/metrics' | grep '^# HELP dtwin_sync_state '"
 finish

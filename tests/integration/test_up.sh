@@ -22,12 +22,7 @@ start_up() {
   "$DTWIN" up --set dtwin.http_port=0 --set bridge.port=0 --set viewer.port=0 --status-period 1 "$@" >"$log" 2>&1 &
   pids+=($!)
   up_pid=$!
-  url=""
-  for _ in $(seq 100); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
-    [[ -n $url ]] && break
-    sleep 0.2
-  done
+  url=$(url_of "$log" 20)
 }
 
 # wait_for LOG REGEX SECONDS: true once LOG has a line matching REGEX
