@@ -497,39 +497,30 @@ static int other_robot(rig_t *r, char *err, size_t errlen) {
              "to keep clear of contacts\n", r->motion.n_joints, r->motion.n_points - 1, shrunk);
       break;
     }
-  // each group's chain ends at the member no other member hangs from
-  const char *spec = r->groups != NULL ? r->groups : r->set.joint_groups;
-  for (const char *g = spec; *g != '\0' && g_n_loads < DTW_SYNC_MAX_GROUPS;) {
-    const char *colon = strchr(g, ':'), *end = strchr(g, ';');
-    if (end == NULL) end = g + strlen(g);
-    if (colon == NULL || colon > end) break;
+  // each group (as the synchronizer parses it) ends at its deepest member
+  dtw_sync_t *sync = NULL;
+  dtw_sync_report_t *rep = malloc(sizeof *rep);
+  int rc = rep == NULL ? dtw_errf(err, errlen, DTW_ENOMEM, "out of memory")
+                       : dtw_sync_create(&r->set, r->names, r->n, &sync, err, errlen);
+  if (rc == 0 && r->groups != NULL) rc = dtw_sync_set_joint_groups(sync, r->groups, err, errlen);
+  if (rc == 0) dtw_sync_report(sync, rep);
+  for (size_t g = 0; rc == 0 && g < rep->n_groups && g_n_loads < DTW_SYNC_MAX_GROUPS; g++) {
     int last = -1, last_depth = -1;
-    for (const char *m = colon + 1; m < end;) {
-      const char *comma = memchr(m, ',', (size_t)(end - m));
-      size_t len = (size_t)((comma ? comma : end) - m);
-      bool prefix = len > 0 && m[len - 1] == '*'; /* name* matches by prefix */
-      for (size_t j = 0; j < r->n; j++) {
-        if (prefix ? strncmp(r->names[j], m, len - 1) != 0
-                   : strlen(r->names[j]) != len || strncmp(r->names[j], m, len) != 0)
-          continue;
-        int depth = 0;
-        for (int p = parent[j]; p >= 0 && depth <= (int)r->n; p = parent[p]) depth++;
-        if (depth > last_depth) {
-          last = (int)j;
-          last_depth = depth;
-        }
-      }
-      m = comma ? comma + 1 : end;
+    for (size_t j = 0; j < r->n; j++) {
+      if (rep->joints[j].group != (int)g) continue;
+      int depth = 0;
+      for (int p = parent[j]; p >= 0 && depth <= (int)r->n; p = parent[p]) depth++;
+      if (depth > last_depth) last = (int)j, last_depth = depth;
     }
-    if (last >= 0) {
-      size_t i = g_n_loads++;
-      snprintf(g_load_names[0][i], DTW_NAME_MAX, "%s", links[last]);
-      snprintf(g_load_names[1][i], DTW_NAME_MAX, "%.*s", (int)(colon - g), g);
-      g_loads[i] = (payload_t){g_load_names[0][i], g_load_names[1][i], 0};
-    }
-    g = *end ? end + 1 : end;
+    if (last < 0) continue;
+    size_t i = g_n_loads++;
+    snprintf(g_load_names[0][i], DTW_NAME_MAX, "%s", links[last]);
+    snprintf(g_load_names[1][i], DTW_NAME_MAX, "%s", rep->groups[g].name);
+    g_loads[i] = (payload_t){g_load_names[0][i], g_load_names[1][i], 0};
   }
-  return 0;
+  dtw_sync_destroy(sync);
+  free(rep);
+  return rc;
 }
 
 static rig_t r;
