@@ -153,6 +153,13 @@ int dtwin_cmd_model(dtwin_cli_t *cli) {
     dtw_sim_extras_t ex;
     dtw_sim_get_extras(sim, &ex);
     printf("  total mass %.2f kg, timestep %.4f s\n", ex.mass_kg, dtw_sim_timestep(sim));
+    const char *pairs;
+    size_t unnamed, excluded = dtw_sim_start_contacts_excluded(sim, &pairs, &unnamed);
+    if (excluded > 0)
+      printf("  %zu body pairs touch in the initial pose, never collided: %s\n", excluded, pairs);
+    if (unnamed > 0)
+      printf("  %zu body pairs touch in the initial pose and stay collided (a body without a "
+             "name cannot be excluded)\n", unnamed);
   }
   dtw_sim_destroy(sim);
   dtw_robot_desc_fini(&desc);

@@ -53,6 +53,10 @@ typedef struct dtw_sim_extras {
  * ctrlrange; 0 = unlimited), damping and frictionloss; velocity 0 (unknown).
  * The initial state (for dtw_sim_reset) is keyframe 0 if the model has one,
  * else qpos0, at time 0; it is computed (mj_forward) before returning.
+ * Bodies of one robot that touch each other in that state (overlapping meshes
+ * of neighbouring links, an authoring artefact that would press from the first
+ * step) never collide with each other: the model is compiled again with those
+ * pairs excluded (dtw_sim_start_contacts_excluded says which).
  * Returns 0 and *out, or DTW_EINVAL (NULL/empty input, an asset with no name
  * or no bytes, two assets of one name), DTW_EFULL (more assets than MuJoCo's
  * VFS holds), DTW_ENOMEM,
@@ -114,6 +118,13 @@ int dtw_sim_set_joint_state(dtw_sim_t *sim, const int *joint_idx, const double *
 /* Back to the initial state at time 0, controls as in the keyframe (or 0);
  * clears the poison. Model scaling is kept. Returns 0 or DTW_ESIM. */
 int dtw_sim_reset(dtw_sim_t *sim);
+
+/* Number of body pairs excluded from contact because they touched in the
+ * initial state (see dtw_sim_create); *names (may be NULL) gets them as
+ * "body1/body2, ..." (owned by sim; cut short if long), *unnamed (may be NULL)
+ * the touching pairs kept because a body has no name to exclude it by. */
+size_t dtw_sim_start_contacts_excluded(const dtw_sim_t *sim, const char **names,
+                                       size_t *unnamed);
 
 /* 1 if a MuJoCo error poisoned the state (see above), else 0. */
 int dtw_sim_poisoned(const dtw_sim_t *sim);

@@ -8,10 +8,23 @@
 
 #include "dtw/robot.h"
 
+/* Body pairs that dtw__sim_compile excluded from contact. */
+typedef struct dtw__sim_excluded {
+  size_t n_pairs;   /* excluded */
+  size_t n_unnamed; /* touching too, but a body has no name to exclude it by: kept */
+  char names[512];  /* "body1/body2, ..." (cut short if long) */
+} dtw__sim_excluded_t;
+
 /* Compile desc (MJCF text + in-memory assets) into *out, under the compile lock.
- * Returns 0, DTW_EMODEL (with MuJoCo's message), DTW_EINVAL, DTW_EFULL or
- * DTW_ENOMEM, with a message. The caller frees *out with mj_deleteModel. */
-int dtw__sim_compile(const dtw_robot_desc_t *desc, mjModel **out, char *err, size_t errlen);
+ * Body pairs of one robot (same root body; the world's geoms never) that touch in
+ * the initial state (keyframe 0, else qpos0) are excluded from contact (a second
+ * compile with <exclude> elements): overlapping meshes of neighbouring links.
+ * excl (may be NULL) says which.
+ * Returns 0, DTW_EMODEL (with MuJoCo's message), DTW_EINVAL, DTW_EFULL,
+ * DTW_ESIM (engine error in the initial state) or DTW_ENOMEM, with a message.
+ * The caller frees *out with mj_deleteModel. */
+int dtw__sim_compile(const dtw_robot_desc_t *desc, mjModel **out, dtw__sim_excluded_t *excl,
+                     char *err, size_t errlen);
 
 /* "euler", "implicit" or "rk4" for MuJoCo's integrator code; "unknown" otherwise
  * (sim_integrator.c, beside dtw_sim_integrator_code). */

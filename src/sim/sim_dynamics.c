@@ -47,7 +47,7 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
   dtw_sim_dyn_t *y = calloc(1, sizeof *y);
   if (y == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
   /* the twin's own compile: its in-memory meshes and the MuJoCo 3 translation */
-  int rc = dtw__sim_compile(desc, &y->m, err, errlen);
+  int rc = dtw__sim_compile(desc, &y->m, NULL, err, errlen);
   if (rc < 0) goto fail;
   dyn_call_t mk = {.m = y->m, .d = NULL};
   if (dtw__sim_guard(call_make_data, &mk, &y->diag) != 0 || mk.d == NULL) {

@@ -44,7 +44,7 @@ int dtw_kin_create(const dtw_robot_desc_t *desc, dtw_kin_t **out, char *err, siz
   dtw__sim_hooks_install();
   dtw_kin_t *k = calloc(1, sizeof *k);
   if (k == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
-  int rc = dtw__sim_compile(desc, &k->m, err, errlen);
+  int rc = dtw__sim_compile(desc, &k->m, NULL, err, errlen);
   if (rc < 0) goto fail;
   if (dtw__sim_guard(call_make_data, k, &k->diag) != 0 || k->d == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "MuJoCo cannot allocate the kinematics data: %s",

@@ -186,6 +186,15 @@ int dtw_twin_create(const dtw_twin_settings_t *s, dtw_twin_t **out, char *err, s
   mopts.n_xacro_args = n_args;
   if ((rc = dtw_model_load(model_path, &mopts, &t->robot, err, errlen)) < 0) goto fail;
   if ((rc = dtw_sim_create(&t->robot, &t->sim, err, errlen)) < 0) goto fail;
+  const char *pairs;
+  size_t unnamed, excluded = dtw_sim_start_contacts_excluded(t->sim, &pairs, &unnamed);
+  if (excluded > 0)
+    DTW_INFO("twin", "%s: %zu body pairs touch in the initial pose and never collide: %s",
+             model_path, excluded, pairs);
+  if (unnamed > 0)
+    DTW_WARN("twin", "%s: %zu body pairs touch in the initial pose and stay in contact (a body "
+             "without a name cannot be excluded): robot and twin may part there",
+             model_path, unnamed);
   const char *authored = dtw_sim_integrator(t->sim); /* static string */
   if ((rc = dtw_sim_set_integrator(t->sim, s->integrator)) < 0) {
     rc = dtw_errf(err, errlen, rc, "sim.integrator: unknown integrator '%s'", s->integrator);

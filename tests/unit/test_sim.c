@@ -561,6 +561,69 @@ static void test_assets_and_placement(void **state) {
   free_desc(&desc);
 }
 
+/* A robot whose link2 overlaps its grandparent in the initial pose (an exclude),
+ * an unnamed body doing the same (kept: nothing to name; it has a joint, else
+ * MuJoCo welds it to its parent, whose own parent filter covers it), and a floor
+ * and a second robot touching it (other trees: kept). LINK2_Z: link2's offset. */
+#define TOUCH_MJCF(LINK2_Z)                                                                   \
+  "<mujoco><worldbody><geom type='plane' size='2 2 0.1'/>"                                    \
+  "<body name='base' pos='0 0 0.09'><freejoint/><geom type='box' size='0.1 0.1 0.1'/>"        \
+  "<body name='link1' pos='0 0 0.5'><joint name='j1' axis='0 1 0'/>"                          \
+  "<geom type='sphere' size='0.05'/>"                                                         \
+  "<body name='l&amp;2' pos='0 0 " LINK2_Z "'><joint name='j2' axis='0 1 0'/>"                \
+  "<geom type='sphere' size='0.05'/></body></body>"                                           \
+  "<body name='link3' pos='0.5 0 0.3'><joint name='j3' axis='0 1 0'/>"                        \
+  "<geom type='sphere' size='0.05'/>"                                                         \
+  "<body pos='-0.41 0 -0.2'><joint axis='0 1 0'/><geom type='sphere' size='0.05'/></body>"   \
+  "</body></body>"                                                                            \
+  "<body name='ball' pos='0 0.12 0.1'><freejoint/><geom type='sphere' size='0.05'/></body>"   \
+  "</worldbody><actuator><motor joint='j1'/><motor joint='j2'/><motor joint='j3'/>"           \
+  "</actuator></mujoco>"
+
+static dtw_sim_t *create_text(const char *mjcf) {
+  dtw_robot_desc_t desc;
+  mesh_desc(&desc, mjcf);
+  dtw_sim_t *sim = NULL;
+  char err[512] = "";
+  if (dtw_sim_create(&desc, &sim, err, sizeof err) != 0) fail_msg("create: %s", err);
+  free_desc(&desc);
+  return sim;
+}
+
+/* Bodies of one robot touching in the initial pose never collide; the world's
+ * and another robot's contacts stay. */
+static void test_start_contacts_excluded(void **state) {
+  (void)state;
+  dtw_sim_t *sim = create_text(TOUCH_MJCF("-0.45"));
+  const char *names = NULL;
+  size_t unnamed = 9;
+  assert_int_equal(dtw_sim_start_contacts_excluded(sim, &names, &unnamed), 1);
+  assert_string_equal(names, "base/l&2");
+  assert_int_equal(unnamed, 1);
+  dtw_sim_extras_t touching, apart;
+  dtw_sim_get_extras(sim, &touching);
+  assert_int_equal(dtw_sim_joint_count(sim), 3);
+
+  /* the same robot with link2 clear of the base: the same contacts (floor, ball,
+   * the unnamed body) */
+  dtw_sim_t *ref = create_text(TOUCH_MJCF("-0.2"));
+  assert_int_equal(dtw_sim_start_contacts_excluded(ref, NULL, &unnamed), 0);
+  assert_int_equal(unnamed, 1);
+  dtw_sim_get_extras(ref, &apart);
+  assert_true(apart.n_contacts >= 3);
+  assert_int_equal(touching.n_contacts, apart.n_contacts);
+  dtw_sim_destroy(ref);
+
+  dtw_sim_destroy(sim);
+
+  /* a model without such pairs is compiled once, as written */
+  sim = create_ok("pendulum.xml");
+  names = NULL;
+  assert_int_equal(dtw_sim_start_contacts_excluded(sim, &names, NULL), 0);
+  assert_string_equal(names, "");
+  dtw_sim_destroy(sim);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_table_derived_from_mjcf, setup, teardown),
@@ -578,6 +641,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_mju_error_does_not_exit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_instances_in_threads, setup, teardown),
       cmocka_unit_test_setup_teardown(test_assets_and_placement, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_start_contacts_excluded, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
