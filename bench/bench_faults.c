@@ -19,7 +19,7 @@
  * --integrator NAME (sim.integrator of robot and twin; default the setting's),
  * --baseline (no fault isolation: only DIVERGED and its worst joint count, as
  * before the fault report existed), --kind KIND (only the cases of one kind:
- * locked, no_torque, sensor_frozen, payload).
+ * locked, no_torque, sensor_frozen, payload; none: only the nominal runs).
  *
  * Another robot: --model PATH (URDF, xacro or MJCF; --xacro-args "a:=b ...",
  * packages from ROS_PACKAGE_PATH) is set up as `dtwin up` sets it up: the
@@ -555,10 +555,12 @@ int main(int argc, char **argv) {
     }
   }
   int kind_only = -1;
+  bool nominal_only = only_kind != NULL && strcmp(only_kind, "none") == 0;
   for (int k = F_LOCK; only_kind != NULL && k <= F_PAYLOAD; k++)
     if (strcmp(only_kind, k_fnames[k]) == 0) kind_only = k;
-  if (only_kind != NULL && kind_only < 0) {
-    fprintf(stderr, "bench_faults: --kind: locked, no_torque, sensor_frozen or payload\n");
+  if (only_kind != NULL && kind_only < 0 && !nominal_only) {
+    fprintf(stderr,
+            "bench_faults: --kind: locked, no_torque, sensor_frozen, payload or none\n");
     return 2;
   }
   if (!(payload_kg > 0 && payload_kg < 1000)) {
@@ -636,11 +638,12 @@ int main(int argc, char **argv) {
                             .mass_kg = model != NULL ? payload_kg : loads[i].mass,
                             .onset_s = onset, .ix = case_ix};
   }
+  if (nominal_only) nc = 0; /* (the cases were drawn: the nominal seed is the same) */
   if (record_nominal(&r, ONSET_MAX_S + after + 1) < 0) return 1;
   printf("bench_faults: %zu joints, %zu cases per mode, seed %llu, %.1f s after each onset\n",
          r.n, nc, (unsigned long long)seed, after);
-  if (strcmp(mode, "mirror") != 0) matrix(&r, true, cases, nc, after, seed);
-  if (strcmp(mode, "shadow") != 0) matrix(&r, false, cases, nc, after, seed);
+  if (strcmp(mode, "mirror") != 0 && nc > 0) matrix(&r, true, cases, nc, after, seed);
+  if (strcmp(mode, "shadow") != 0 && nc > 0) matrix(&r, false, cases, nc, after, seed);
   if (nominal > 0 && only == NULL && kind_only < 0) {
     for (int m = 0; m < 2; m++) {
       if ((m == 0 && strcmp(mode, "mirror") == 0) || (m == 1 && strcmp(mode, "shadow") == 0))
