@@ -63,11 +63,13 @@ expect 0 'metrics and health at' -- podman logs "$name"
 # the viewer's page and every file it loads, served from the image (127.0.0.1 in its network)
 expect 0 'viewer at http://127.0.0.1:8765/' -- podman logs "$name"
 expect 1 '' -- grep -E 'no page to serve|has no node_modules' <(podman logs "$name" 2>&1)
-page=$(nsenter --net="/proc/$pid/ns/net" curl -fsS --max-time 5 http://127.0.0.1:8765/)
+page=$(nsenter --net="/proc/$pid/ns/net" curl -fsS --max-time 20 http://127.0.0.1:8765/)
 loads=$(grep -oE '(href|src)="[^"]+"|"\./[^"]+"' <<<"$page" | grep -oE '[A-Za-z_./]+\.(js|css)' | sed 's|^\./||')
 loads+=" node_modules/three/build/three.core.js node_modules/three/examples/jsm/controls/OrbitControls.js cdr.js"
+# (20 s each: beside parallel tests and CPU hogs one file once took more than 5 s
+# to start; a server that hangs still fails)
 for f in $loads; do
-  expect 0 '' -- nsenter --net="/proc/$pid/ns/net" curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:8765/$f"
+  expect 0 '' -- nsenter --net="/proc/$pid/ns/net" curl -fsS -o /dev/null --max-time 20 "http://127.0.0.1:8765/$f"
 done
 expect 0 '^Uid:\s+10001\s' -- grep '^Uid:' "/proc/$pid/status"
 # dash exits 2 when a redirection fails
