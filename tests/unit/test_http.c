@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,14 @@ static int setup_short_timeout(void **state) {
   return 0;
 }
 
+/* 4 slots, an idle timeout far longer than any test step: a drop is for capacity */
+static int setup_four_slots(void **state) {
+  fixture_t *f = calloc(1, sizeof *f);
+  start(f, 60, 4);
+  *state = f;
+  return 0;
+}
+
 static int setup_two_per_address(void **state) {
   fixture_t *f = calloc(1, sizeof *f);
   start_with(f, (dtw_http_opts_t){.max_per_address = 2});
@@ -291,31 +300,47 @@ static void test_readyz_flips(void **state) {
   resp_free(&r);
 }
 
+/* GET /healthz right after beating `loop` (deadline_s): 200, unless the request itself
+ * took longer than the deadline (a starved host), which is tried again. */
+static void healthy_after_beat(fixture_t *f, dtw_health_loop_t *loop, double deadline_s) {
+  for (int attempt = 0;; attempt++) {
+    resp_t r;
+    dtw_health_beat(loop);
+    int64_t t0 = dtw_clock_mono_ns();
+    request(f->port, "GET", "/healthz", &r);
+    double took = (double)(dtw_clock_mono_ns() - t0) / 1e9;
+    int status = r.status;
+    bool ok_body = r.body != NULL && strcmp(r.body, "ok\n") == 0;
+    resp_free(&r);
+    if (status == 200) {
+      assert_true(ok_body);
+      return;
+    }
+    if (took < deadline_s || attempt == 20)
+      fail_msg("/healthz %d %.3f s after the beat (deadline %.1f s)", status, took, deadline_s);
+  }
+}
+
 static void test_healthz_stale_loop(void **state) {
   fixture_t *f = *state;
   resp_t r;
   dtw_health_loop_t *fast = dtw_health_add_loop(f->health, "control", 0.3);
   assert_non_null(fast);
-  request(f->port, "GET", "/healthz", &r);
-  assert_int_equal(r.status, 200);
-  assert_string_equal(r.body, "ok\n");
-  resp_free(&r);
+  healthy_after_beat(f, fast, 0.3);
 
   /* "physics" (10 s) keeps its deadline; "control" stops beating for 0.5 s */
+  dtw_health_beat(fast);
   dtw_clock_sleep_ns(500 * 1000000LL);
   dtw_health_beat(f->loop);
   request(f->port, "GET", "/healthz", &r);
   assert_int_equal(r.status, 503);
   double age = 0;
   assert_int_equal(sscanf(r.body, "stale control %lfs\n", &age), 1);
-  assert_true(age >= 0.45 && age < 5);
+  assert_true(age >= 0.45 && age < 60);
   assert_null(strstr(r.body, "physics"));
   resp_free(&r);
 
-  dtw_health_beat(fast);
-  request(f->port, "GET", "/healthz", &r);
-  assert_int_equal(r.status, 200);
-  resp_free(&r);
+  healthy_after_beat(f, fast, 0.3);
 }
 
 static void test_health_model(void **state) {
@@ -347,28 +372,37 @@ static void test_health_model(void **state) {
 /* A client that sends half a request and stalls must not delay others, and is dropped
  * after the idle timeout (1 s in this fixture). Judged by order, not by clock: the
  * other client's answer comes while the stalled connection is still open, and the
- * stalled one is then closed by the server (not by our own receive timeout). */
+ * stalled one is then closed by the server (not by our own receive timeout). The
+ * order says nothing when the other request itself took the idle timeout (a
+ * starved host): that round is tried again. */
 static void test_slow_client(void **state) {
   fixture_t *f = *state;
-  int slow = connect_to(f->port);
-  assert_true(slow >= 0);
   const char *half = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
-  assert_int_equal(send_all(slow, half, strlen(half)), 0);
-
-  resp_t r;
-  request(f->port, "GET", "/healthz", &r);
-  assert_int_equal(r.status, 200);
-  resp_free(&r);
-  char buf[256] = "";
-  ssize_t n = recv(slow, buf, sizeof buf - 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n >= 0) fail_msg("the stalled connection was answered or closed (%zd) before the other", n);
-  assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+  int slow = -1;
+  for (int attempt = 0;; attempt++) {
+    slow = connect_to(f->port);
+    assert_true(slow >= 0);
+    int64_t t0 = dtw_clock_mono_ns();
+    assert_int_equal(send_all(slow, half, strlen(half)), 0);
+    resp_t r;
+    request(f->port, "GET", "/healthz", &r);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    char buf[256] = "";
+    ssize_t n = recv(slow, buf, sizeof buf - 1, MSG_PEEK | MSG_DONTWAIT);
+    bool judged = dtw_clock_mono_ns() - t0 < 500 * 1000000LL;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break; /* still open: right */
+    if (judged || attempt == 10)
+      fail_msg("the stalled connection was answered or closed (%zd) before the other", n);
+    close(slow);
+  }
 
   /* the server closes the stalled connection on its own: wait as long as a loaded
    * machine needs, far past the fixture's 1 s */
+  char buf[256] = "";
   struct timeval tv = {60, 0};
   setsockopt(slow, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  n = recv(slow, buf, sizeof buf - 1, 0);
+  ssize_t n = recv(slow, buf, sizeof buf - 1, 0);
   if (n > 0) buf[n] = '\0';
   if (n < 0) fail_msg("stalled connection not closed by the server: %s", strerror(errno));
   assert_true(n == 0 || strstr(buf, "HTTP/1.1 ") != NULL); /* closed, or an error reply */
@@ -566,7 +600,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_healthz_stale_loop, setup, teardown),
       cmocka_unit_test(test_health_model),
       cmocka_unit_test_setup_teardown(test_slow_client, setup_short_timeout, teardown),
-      cmocka_unit_test_setup_teardown(test_connection_limit, setup_short_timeout, teardown),
+      cmocka_unit_test_setup_teardown(test_connection_limit, setup_four_slots, teardown),
       cmocka_unit_test_setup_teardown(test_per_address_limit, setup_two_per_address, teardown),
       cmocka_unit_test_setup_teardown(test_slowloris, setup_slowloris, teardown),
       cmocka_unit_test_setup_teardown(test_huge_header, setup, teardown),
