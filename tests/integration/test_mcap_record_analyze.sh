@@ -51,18 +51,23 @@ assert rep["final_state"] == live_state, (live_state, rep["final_state"])
 # with the feed and may not see the silence; offline, the recording's gap shows
 off_stale_s = tis["STALE"]
 assert off_stale_s <= 2.0, (live_stale, tis)
+# Live judges on the sync node's receive times, offline on the recorder's: on a busy
+# host they part by a few hundred ms, with or without a DEGRADED spell to say so
+# (0.2 s at an episode start in a DEGRADED run, 0.26 s at an episode end in one
+# without). Each episode boundary within half a second, and the time in DIVERGED
+# or FAULT within that per boundary.
+slack = 0.5
 live_bad_s = sum((e if e is not None else dur) - s for s, e in zip(starts, ends + [None] * len(starts)))
 off_bad_s = tis["DIVERGED"] + tis["FAULT"]
-# the live figure is measured on the wall clock at 10 Hz ticks: one tick of slack each end
-assert abs(live_bad_s - off_bad_s) <= 0.25, ("time DIVERGED or FAULT", live_bad_s, off_bad_s)
+for s, e in zip(ends, [e["end_s"] for e in eps if e["end_s"] is not None]):
+    assert abs(s - e) <= slack, ("episode end", s, e, slack)
+tol = slack * (len(starts) + len(ends)) + 0.1
+assert abs(live_bad_s - off_bad_s) <= tol, ("time DIVERGED or FAULT", live_bad_s, off_bad_s, tol)
 # no alarm either: DEGRADED (a gap in the recorded feed: the recording machine was
 # busy) and NO_DATA before the first twin sample (a slow start shows in the bag too)
 ok_s = tis["SYNCED"] + tis.get("DEGRADED", 0.0) + tis["NO_DATA"] + off_stale_s
 assert ok_s >= dur - off_bad_s - 0.3, tis
-# Episodes start within a status tick and a half. A host busy enough to make the
-# run DEGRADED shifts the judging windows between live (receive times at the sync
-# node) and offline (receive times at the recorder): then half a second.
-slack = 0.5 if tis.get("DEGRADED", 0.0) > 0 or "-> DEGRADED" in live_log else 0.15
+# Episodes start within the same slack.
 for s, e in zip(starts, eps):
     assert abs(s - e["start_s"]) <= slack, ("episode start", s, e["start_s"], slack)
 assert rep["resyncs"] == live_resyncs, ("re-syncs", live_resyncs, rep["resyncs"])
