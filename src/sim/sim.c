@@ -273,10 +273,6 @@ static int keep_originals(dtw_sim_t *sim) {
   return 0;
 }
 
-static void call_make_data(void *arg) {
-  sim_call_t *c = arg;
-  c->d = mj_makeData(c->m);
-}
 
 /* Lowest point of geom g along world z (d holds its pose). */
 static double geom_bottom(const mjModel *m, const mjData *d, int g) {
@@ -351,13 +347,11 @@ int dtw_sim_create(const dtw_robot_desc_t *desc, dtw_sim_t **out, char *err, siz
   rc = dtw__sim_compile(desc, &sim->m, &sim->excluded, err, errlen);
   if (rc != 0) goto err_sim;
 
-  sim_call_t mk = {.m = sim->m, .d = NULL};
-  if (dtw__sim_guard(call_make_data, &mk, &sim->diag) != 0 || mk.d == NULL) {
+  if (dtw__sim_make_data(sim->m, &sim->d, &sim->diag) != 0) {
     rc = dtw_errf(err, errlen, DTW_ESIM, "model '%s': cannot allocate MuJoCo data: %s",
                   desc->name, sim->diag.error);
     goto err_sim;
   }
-  sim->d = mk.d;
 
   if (desc->base_auto_height && sim->m->nbody > 1) {
     sim_place_t pl = {.m = sim->m, .d = sim->d, .clearance = desc->base_clearance_m};
@@ -572,13 +566,12 @@ int dtw_sim_joint_inertia(const dtw_sim_t *sim, const double *q, double *diag, d
   for (size_t i = 0; q != NULL && i < n; i++)
     if (!isfinite(q[i])) return DTW_EINVAL;
   dtw__sim_diag_t diag_info = {0};
-  sim_call_t mk = {.m = m, .d = NULL};
   mjtNum *dense = malloc(sizeof *dense * (size_t)m->nv * (size_t)m->nv + 1);
-  if (dense == NULL || dtw__sim_guard(call_make_data, &mk, &diag_info) != 0 || mk.d == NULL) {
+  mjData *d = NULL;
+  if (dense == NULL || dtw__sim_make_data(m, &d, &diag_info) != 0) {
     free(dense);
     return DTW_ENOMEM;
   }
-  mjData *d = mk.d;
   mju_copy(d->qpos, sim->d->qpos, m->nq);
   for (size_t i = 0; q != NULL && i < n; i++) d->qpos[sim->map[i].qadr] = q[i];
   sim_inertia_call_t c = {.m = m, .d = d, .dense = dense};

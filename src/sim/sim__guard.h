@@ -8,6 +8,7 @@
 #ifndef DTW_SIM__GUARD_H
 #define DTW_SIM__GUARD_H
 
+#include <mujoco/mujoco.h>
 #include <stddef.h>
 
 /* What a guarded call saw. */
@@ -24,6 +25,11 @@ void dtw__sim_hooks_install(void);
  * mju_error (text in diag->error; fn did not finish). diag is reset first.
  * No allocation. */
 int dtw__sim_guard(void (*fn)(void *arg), void *arg, dtw__sim_diag_t *diag);
+
+/* mj_makeData(m) under the guard: 0 and *out, or DTW_ESIM (MuJoCo raised an error:
+ * its text in diag->error) or DTW_ENOMEM (no data). The caller frees *out with
+ * mj_deleteData. */
+int dtw__sim_make_data(const mjModel *m, mjData **out, dtw__sim_diag_t *diag);
 
 /* Serialise model compilation: MuJoCo's compiler may swap the global hooks while it
  * runs, and unlock re-installs ours. */

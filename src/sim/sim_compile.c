@@ -21,11 +21,6 @@ typedef struct sim_call {
   mjData *d;
 } sim_call_t;
 
-static void call_make_data(void *arg) {
-  sim_call_t *c = arg;
-  c->d = mj_makeData(c->m);
-}
-
 /* Compile the MJCF text from memory, named as if it lived in base_dir so relative asset
  * paths resolve there (VFS lookups strip the directory; misses fall back to disk), with
  * the description's in-memory assets (converted meshes). */
@@ -87,13 +82,8 @@ out_vfs:
   return rc;
 }
 
-typedef struct sim_touch {
-  const mjModel *m;
-  mjData *d;
-} sim_touch_t;
-
 static void call_start_collisions(void *arg) {
-  sim_touch_t *c = arg;
+  sim_call_t *c = arg;
   mj_resetData(c->m, c->d);
   if (c->m->nkey > 0) mj_resetDataKeyframe(c->m, c->d, 0);
   mj_fwdPosition(c->m, c->d);
@@ -134,12 +124,11 @@ static int start_contacts(const dtw_robot_desc_t *desc, const mjModel *m, char *
   if (names_len > 0) names[0] = '\0';
   dtw__sim_diag_t diag;
   sim_call_t mk = {.m = m, .d = NULL};
-  if (dtw__sim_guard(call_make_data, &mk, &diag) != 0 || mk.d == NULL)
+  if (dtw__sim_make_data(m, &mk.d, &diag) != 0)
     return dtw_errf(err, errlen, DTW_ESIM, "model '%s': cannot allocate MuJoCo data: %s",
                     desc->name, diag.error);
-  sim_touch_t c = {.m = m, .d = mk.d};
   int rc = 0;
-  if (dtw__sim_guard(call_start_collisions, &c, &diag) != 0) {
+  if (dtw__sim_guard(call_start_collisions, &mk, &diag) != 0) {
     rc = dtw_errf(err, errlen, DTW_ESIM, "model '%s': MuJoCo error in the initial state: %s",
                   desc->name, diag.error);
     goto out;

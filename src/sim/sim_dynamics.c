@@ -28,10 +28,6 @@ typedef struct dyn_call {
   mjData *d;
 } dyn_call_t;
 
-static void call_make_data(void *arg) {
-  dyn_call_t *c = arg;
-  c->d = mj_makeData(c->m);
-}
 
 static void call_inverse(void *arg) {
   dyn_call_t *c = arg;
@@ -49,13 +45,11 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
   /* the twin's own compile: its in-memory meshes and the MuJoCo 3 translation */
   int rc = dtw__sim_compile(desc, &y->m, NULL, err, errlen);
   if (rc < 0) goto fail;
-  dyn_call_t mk = {.m = y->m, .d = NULL};
-  if (dtw__sim_guard(call_make_data, &mk, &y->diag) != 0 || mk.d == NULL) {
+  if (dtw__sim_make_data(y->m, &y->d, &y->diag) != 0) {
     rc = dtw_errf(err, errlen, DTW_ESIM, "model '%s': cannot allocate MuJoCo data: %s",
                   desc->name, y->diag.error);
     goto fail;
   }
-  y->d = mk.d;
   /* joint limits as soft constraints make the inverse force at a limit depend on the
    * acceleration noise; a robot reports its actuators' effort, not the stops' */
   y->m->opt.disableflags |= mjDSBL_LIMIT;

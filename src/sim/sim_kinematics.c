@@ -21,11 +21,6 @@ struct dtw_kin {
   dtw__sim_diag_t diag;
 };
 
-static void call_make_data(void *arg) {
-  dtw_kin_t *k = arg;
-  k->d = mj_makeData(k->m);
-}
-
 static void call_reset(void *arg) {
   dtw_kin_t *k = arg;
   if (k->m->nkey > 0) mj_resetDataKeyframe(k->m, k->d, 0);
@@ -46,7 +41,7 @@ int dtw_kin_create(const dtw_robot_desc_t *desc, dtw_kin_t **out, char *err, siz
   if (k == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
   int rc = dtw__sim_compile(desc, &k->m, NULL, err, errlen);
   if (rc < 0) goto fail;
-  if (dtw__sim_guard(call_make_data, k, &k->diag) != 0 || k->d == NULL) {
+  if (dtw__sim_make_data(k->m, &k->d, &k->diag) != 0) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "MuJoCo cannot allocate the kinematics data: %s",
                   k->diag.error);
     goto fail;
