@@ -245,6 +245,15 @@ void dtw_jtc_update_ff(dtw_jtc_t *jtc, double now_s, const double *q, const doub
  * reset, status IDLE. For reset/teleport. Does not allocate. */
 void dtw_jtc_hold(dtw_jtc_t *jtc, const double *q);
 
+/* dtw_jtc_hold at positions q, then the desired position moves on at
+ * velocities qd (robot joint order) from now_s for horizon_s seconds and
+ * stays where it got to (inside the joint's limits); the desired velocity is
+ * qd until then, 0 after. For a twin set to a moving robot's sampled state
+ * (mirror mode): holding still would brake it between two samples. qd NULL
+ * or horizon_s <= 0: the same as dtw_jtc_hold. Does not allocate. */
+void dtw_jtc_hold_moving(dtw_jtc_t *jtc, const double *q, const double *qd, double now_s,
+                         double horizon_s);
+
 /* Copy the current state into *out. Does not allocate. */
 void dtw_jtc_get_state(const dtw_jtc_t *jtc, dtw_jtc_state_t *out);
 

@@ -27,6 +27,8 @@ struct dtw_jtc {
   double *pos, *vel, *acc;               /* [cap * n], point-major */
 
   double hold_p[DTW_MAX_JOINTS];         /* desired position when not active */
+  double hold_v[DTW_MAX_JOINTS];         /* its velocity from hold_t0 (moving hold), else 0 */
+  double hold_t0, hold_until;            /* the moving hold advances over [hold_t0, hold_until] */
   double i_term[DTW_MAX_JOINTS];
   bool have_last_update;
   double last_update_s;
@@ -201,11 +203,21 @@ static void desired_at(const dtw_jtc_t *j, double now_s, double *p, double *v, d
     sample(j, now_s, p, v, a);
     return;
   }
+  /* a moving hold coasts at the sampled velocity, then stops where it got to */
+  double t = fmin(fmax(now_s, j->hold_t0), j->hold_until);
+  bool moving = now_s >= j->hold_t0 && now_s < j->hold_until;
   for (size_t k = 0; k < j->n; k++) {
-    p[k] = j->hold_p[k];
-    v[k] = 0.0;
+    p[k] = j->hold_p[k] + j->hold_v[k] * (t - j->hold_t0);
+    if (j->jd[k].limited) p[k] = fmin(fmax(p[k], j->jd[k].lower), j->jd[k].upper);
+    v[k] = moving ? j->hold_v[k] : 0.0;
     a[k] = 0.0;
   }
+}
+
+/* Holding still: no velocity. */
+static void stop_hold(dtw_jtc_t *j) {
+  for (size_t k = 0; k < j->n; k++) j->hold_v[k] = 0.0;
+  j->hold_t0 = j->hold_until = 0.0;
 }
 
 int dtw_jtc_accept(dtw_jtc_t *jtc, const dtw_joint_trajectory_msg_t *msg, double now_s,
@@ -270,6 +282,7 @@ int dtw_jtc_accept(dtw_jtc_t *jtc, const dtw_joint_trajectory_msg_t *msg, double
 /* Stop the trajectory and hold the measured positions. */
 static void hold_measured(dtw_jtc_t *j, const double *q) {
   for (size_t k = 0; k < j->n; k++) j->hold_p[k] = q[j->robot_index[k]];
+  stop_hold(j);
   j->active = false;
 }
 
@@ -348,6 +361,7 @@ void dtw_jtc_update_ff(dtw_jtc_t *jtc, double now_s, const double *q, const doub
       st->succeeded++;
       // keep holding the last point exactly
       for (size_t k = 0; k < n; k++) jtc->hold_p[k] = jtc->pos[(jtc->np - 1) * n + k];
+      stop_hold(jtc);
       jtc->active = false;
     } else if (!before_last && jtc->cfg.goal_time > 0.0 &&
                now_s - (jtc->t_start + jtc->times[jtc->np - 1]) > jtc->cfg.goal_time) {
@@ -386,6 +400,7 @@ void dtw_jtc_update_ff(dtw_jtc_t *jtc, double now_s, const double *q, const doub
 
 void dtw_jtc_hold(dtw_jtc_t *jtc, const double *q) {
   dtw_jtc_state_t *st = &jtc->st;
+  stop_hold(jtc);
   for (size_t k = 0; k < jtc->n; k++) {
     jtc->hold_p[k] = q ? q[jtc->robot_index[k]] : st->desired_pos[k];
     jtc->i_term[k] = 0.0;
@@ -398,6 +413,19 @@ void dtw_jtc_hold(dtw_jtc_t *jtc, const double *q) {
   st->status = DTW_JTC_IDLE;
   st->failed_joint = -1;
   st->failed_error = 0.0;
+}
+
+void dtw_jtc_hold_moving(dtw_jtc_t *jtc, const double *q, const double *qd, double now_s,
+                         double horizon_s) {
+  dtw_jtc_hold(jtc, q);
+  if (qd == NULL || !isfinite(now_s) || !(horizon_s > 0.0)) return;
+  for (size_t k = 0; k < jtc->n; k++) {
+    double v = qd[jtc->robot_index[k]];
+    jtc->hold_v[k] = isfinite(v) ? v : 0.0;
+    jtc->st.desired_vel[k] = jtc->hold_v[k];
+  }
+  jtc->hold_t0 = now_s;
+  jtc->hold_until = now_s + horizon_s;
 }
 
 void dtw_jtc_get_state(const dtw_jtc_t *jtc, dtw_jtc_state_t *out) { *out = jtc->st; }

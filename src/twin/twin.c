@@ -20,6 +20,7 @@
 #define TWIN_STATE_LIMIT_SLACK 0.05     /* rad or m, at least 5 % of the range */
 #define TWIN_STATE_MAX_TURNS_RAD 1.0e4  /* continuous joints */
 #define TWIN_STATE_MAX_VELOCITY 1.0e3   /* rad/s or m/s, joints with no velocity limit */
+#define TWIN_STATE_COAST_S 0.1          /* a set state's velocity is held this long (10 Hz feeds) */
 
 #define DTW_PARAM_STYPE dtw_twin_settings_t
 DTW_PARAM_TABLE(dtw_twin_param_table, "twin", "The physics twin (MuJoCo + trajectory controller)",
@@ -378,10 +379,14 @@ int dtw_twin_set_state(dtw_twin_t *t, const dtw_joint_state_msg_t *msg, char *er
                                    msg->n_velocity ? msg->velocity : NULL, n);
   if (rc < 0) return dtw_errf(err, errlen, rc, "set_state: physics refused the state");
   dtw_sim_get_joint_state(t->sim, t->q, t->qd, NULL);
-  /* keep following an executing trajectory (shadow re-sync); else hold here */
+  /* keep following an executing trajectory (shadow re-sync); else hold the
+   * state, moving on at its velocity until the next one comes (mirror mode):
+   * holding still would brake the twin between the robot's samples */
   dtw_jtc_state_t st;
   dtw_jtc_get_state(t->jtc, &st);
-  if (st.status != DTW_JTC_ACTIVE) dtw_jtc_hold(t->jtc, t->q);
+  if (st.status != DTW_JTC_ACTIVE)
+    dtw_jtc_hold_moving(t->jtc, t->q, msg->n_velocity ? t->qd : NULL, dtw_sim_time(t->sim),
+                        TWIN_STATE_COAST_S);
   return 0;
 }
 

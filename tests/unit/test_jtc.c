@@ -324,6 +324,47 @@ static void test_hold(void **state) {
   assert_near(get(f).desired_pos[CB], -1.0, 1e-12);
 }
 
+/* A moving hold (a mirror twin between two robot samples) coasts at the given
+ * velocity for its horizon, clamped to the limits, and then stays; a joint
+ * moving with it is not braked. */
+static void test_hold_moving(void **state) {
+  fx_t *f = *state;
+  create(f);
+  step(f);
+  f->q[RA] = 0.5, f->qd[RA] = 1.0;
+  f->q[RB] = 1.98, f->qd[RB] = 1.0; /* reaches its limit (2.0) after 0.02 s */
+  f->q[RC] = 0.0, f->qd[RC] = -2.0;
+  dtw_jtc_hold_moving(f->jtc, f->q, f->qd, f->t, 0.1);
+  dtw_jtc_state_t s = get(f);
+  assert_int_equal(s.status, DTW_JTC_IDLE);
+  assert_near(s.desired_vel[CA], 1.0, 1e-12);
+  // at its velocity, the joint follows the moving target with no effort
+  double t0 = f->t;
+  step(f);
+  assert_near(f->u[RA], 0.0, 1e-9);
+  run(f, t0 + 0.05);
+  s = get(f);
+  assert_near(s.desired_pos[CA], 0.5 + (s.stamp_s - t0), 1e-9);
+  assert_near(s.desired_vel[CA], 1.0, 1e-12);
+  assert_near(f->qd[RA], 1.0, 1e-6);
+  assert_near(s.desired_pos[CB], 2.0, 1e-12);
+  assert_near(s.desired_pos[CC], -2.0 * (s.stamp_s - t0), 1e-9);
+  // past the horizon it stops where it got to
+  run(f, t0 + 1.0);
+  s = get(f);
+  assert_near(s.desired_pos[CA], 0.6, 1e-9);
+  assert_near(s.desired_vel[CA], 0.0, 1e-12);
+  assert_near(s.desired_pos[CC], -0.2, 1e-9);
+  assert_near(f->q[RA], 0.6, 0.01);
+  // a plain hold has no velocity; so has a moving one with no velocities
+  dtw_jtc_hold(f->jtc, f->q);
+  assert_near(get(f).desired_vel[CA], 0.0, 1e-12);
+  dtw_jtc_hold_moving(f->jtc, f->q, NULL, f->t, 0.1);
+  run(f, f->t + 0.05);
+  assert_near(get(f).desired_pos[CA], f->q[RA], 0.01);
+  assert_near(get(f).desired_vel[CA], 0.0, 1e-12);
+}
+
 static void test_path_tolerance_abort(void **state) {
   fx_t *f = *state;
   f->cfg.joints[CA].trajectory_tol = 0.05;
@@ -536,6 +577,7 @@ int main(void) {
       T(test_partial_goal_holds_others),
       T(test_refusal_keeps_active_and_counts),
       T(test_hold),
+      T(test_hold_moving),
       T(test_path_tolerance_abort),
       T(test_goal_tolerance),
       T(test_interpolation_none),

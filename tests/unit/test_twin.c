@@ -103,6 +103,48 @@ static void test_demo_motion_runs_clean(void **state) {
   dtw_twin_destroy(t);
 }
 
+/* Mirror mode: a state with velocities set on an idle twin moves on at them
+ * until the next one, instead of braking to the sampled position. Compared
+ * with the same state at rest, so gravity's sag cancels. */
+static void set_and_run(dtw_twin_t *t, int j, double q0, double v, double secs,
+                        dtw_joint_state_msg_t *js) {
+  dtw_joint_state_msg_t m;
+  char err[256];
+  memset(&m, 0, sizeof m);
+  m.n_name = m.n_position = m.n_velocity = 1;
+  snprintf(m.name[0], DTW_NAME_MAX, "%s", dtw_twin_robot(t)->joints[j].name);
+  m.position[0] = q0;
+  m.velocity[0] = v;
+  assert_int_equal(dtw_twin_reset(t), 0);
+  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0);
+  int n = (int)(secs / dtw_twin_timestep(t) + 0.5);
+  for (int k = 0; k < n; k++) assert_int_equal(dtw_twin_step(t), 0);
+  dtw_twin_get_joint_state(t, js);
+}
+
+static void test_set_state_moves_on_at_its_velocity(void **state) {
+  (void)state;
+  dtw_twin_t *t = make_twin("fixed");
+  int j = dtw_robot_joint_index(dtw_twin_robot(t), "left_elbow");
+  const dtw_joint_desc_t *d = &dtw_twin_robot(t)->joints[j];
+  double q0 = 0.5 * (d->lower + d->upper), v = 0.5;
+  dtw_joint_state_msg_t moving, still;
+  set_and_run(t, j, q0, v, 0.02, &moving);
+  set_and_run(t, j, q0, 0.0, 0.02, &still);
+  double dq = moving.position[j] - still.position[j], dv = moving.velocity[j] - still.velocity[j];
+  if (!(fabs(dq - v * 0.02) < 0.3 * v * 0.02) || !(fabs(dv - v) < 0.3 * v))
+    fail_msg("after 20 ms: %g rad and %g rad/s beyond the state at rest, expected %g and %g", dq,
+             dv, v * 0.02, v);
+  /* past the coasting time (0.1 s) it stops where it got to */
+  set_and_run(t, j, q0, v, 1.0, &moving);
+  set_and_run(t, j, q0, 0.0, 1.0, &still);
+  dq = moving.position[j] - still.position[j];
+  if (!(fabs(dq - v * 0.1) < 0.01) || !(fabs(moving.velocity[j]) < 0.01))
+    fail_msg("after 1 s: %g rad beyond the state at rest (expected %g), %g rad/s", dq, v * 0.1,
+             moving.velocity[j]);
+  dtw_twin_destroy(t);
+}
+
 static void test_set_state_refusals_change_nothing(void **state) {
   (void)state;
   dtw_twin_t *t = make_twin("fixed");
@@ -334,6 +376,7 @@ int main(void) {
       cmocka_unit_test(test_plant_hooks),
       cmocka_unit_test(test_demo_motion_runs_clean),
       cmocka_unit_test(test_set_state_refusals_change_nothing),
+      cmocka_unit_test(test_set_state_moves_on_at_its_velocity),
       cmocka_unit_test(test_floating_base_stands),
       cmocka_unit_test(test_bad_model_is_refused_with_location),
       cmocka_unit_test(test_demo_keeps_its_controllers_file),
