@@ -92,8 +92,8 @@ int dtw_ros_distro_parse(const char *text);
  * ros_discovery_info writer. Allocates. opt may be NULL (defaults). Process-wide:
  * fixes glibc's mmap threshold at 1 MiB (mallopt), so a huge sample another
  * process sent is given back to the OS when freed; a typed sample too large for
- * its plain struct is freed after its refusal, a raw buffer grown past 1 MiB
- * after its delivery (tests/integration/test_traj_memory.c).
+ * its plain struct is freed after its refusal (tests/integration/test_traj_memory.c);
+ * a raw callback is handed Cyclone's own copy, freed after the call.
  * Returns 0, DTW_EINVAL (bad domain/ROS_DOMAIN_ID), DTW_ENOMEM or DTW_EDDS. */
 int dtw_bus_create(const dtw_bus_options_t *opt, dtw_bus_t **out, char *err, size_t errlen);
 /* Destroy every node and endpoint, then the participant. NULL is a no-op. */
@@ -248,8 +248,8 @@ const char *dtw_pub_topic(const dtw_pub_t *pub);
 /* ---- subscriptions ------------------------------------------------------ */
 /* Callback: msg points to the plain struct of the subscription's type
  * (dtw_joint_state_msg_t, dtw_joint_trajectory_msg_t, dtw_time_t for Clock,
- * dtw_diag_array_t) or, for raw subscriptions, to a dtw_cdr_t. Valid only
- * during the call. */
+ * dtw_diag_array_t) or, for raw subscriptions, to a dtw_cdr_t viewing the
+ * received sample in place (no copy). Valid only during the call. */
 typedef void (*dtw_sub_cb_t)(dtw_sub_t *sub, const void *msg, void *user);
 /* Validation hook, called before delivery (callback or take) with the same
  * msg pointer: return 0 to accept, non-zero to refuse (counted in

@@ -47,7 +47,6 @@ struct dtw_sub {
   void *sample;  /* generated sample Cyclone reads into; its buffers are reused */
   void *plain;   /* plain struct delivered to the callback */
   dtw_joint_trajectory_msg_t traj; /* plain trajectory for the callback */
-  dtw_cdr_buf_t raw;               /* raw delivery buffer for the callback */
 };
 
 static void count_refusal(dtw_bus_stats_t *st, int code) {
@@ -314,8 +313,7 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
   if (sub->sample == NULL) goto err_nomem;
   if (opt.on_msg != NULL) {
     if (opt.raw) {
-      if ((sub->raw.data = malloc(DTW__RAW_INITIAL)) == NULL) goto err_nomem;
-      sub->raw.cap = DTW__RAW_INITIAL;
+      /* delivered as views of Cyclone's own bytes: no buffer of ours */
     } else if (t->kind == DTW__K_TRAJ) {
       if (dtw_traj_msg_init(&sub->traj, opt.traj_cap_points ? opt.traj_cap_points : 64) < 0)
         goto err_nomem;
@@ -374,7 +372,6 @@ err_alloc:
   if (sub->sample) dds_sample_free(sub->sample, t->desc, DDS_FREE_ALL);
   if (sub->plain != &sub->traj) free(sub->plain);
   dtw_traj_msg_fini(&sub->traj);
-  free(sub->raw.data);
   free(sub);
   return rc;
 }
@@ -386,7 +383,6 @@ void dtw_sub_destroy(dtw_sub_t *sub) {
   dds_sample_free(sub->sample, sub->type->desc, DDS_FREE_ALL);
   if (sub->plain != &sub->traj) free(sub->plain);
   dtw_traj_msg_fini(&sub->traj);
-  free(sub->raw.data);
   free(sub);
 }
 
@@ -519,6 +515,8 @@ static int take_js(dtw_sub_t *sub, dtw_joint_state_msg_t *msg, bool deliver) {
     }
     if (!deliver && t.refused < 0) return t.refused; /* one sample taken: refused */
     if (n == 0 || (!deliver && t.accepted > 0)) return t.accepted;
+    /* fewer than asked: none was left; a later one wakes us again */
+    if (deliver && n < DTW__TAKE_BATCH) return t.accepted;
   }
 }
 
@@ -529,34 +527,41 @@ int dtw_sub_take(dtw_sub_t *sub, void *msg) {
   return take_typed(sub, msg);
 }
 
+/* Raw delivery: each sample goes to on_msg as a view of Cyclone's bytes (no
+ * copy), many per take. */
+static void raw_sample(const uint8_t *cdr, size_t len, bool valid, uint64_t writer, void *arg) {
+  dtw_sub_t *sub = arg;
+  (void)writer;
+  if (!valid) return;
+  dtw_cdr_t view = {cdr, len};
+  if (sub->opt.validate != NULL && sub->opt.validate(&view, sub->opt.user) != 0) {
+    count_refusal(&sub->stats, DTW_EPARSE);
+    return;
+  }
+  sub->stats.messages++;
+  sub->opt.on_msg(sub, &view, sub->opt.user);
+}
+
 static int sub_dispatch(dtw__ep_t *ep) {
   dtw_sub_t *sub = (dtw_sub_t *)ep;
   int count = 0;
   if (!sub->opt.raw && sub->type->kind == DTW__K_JOINT_STATE) return take_js(sub, sub->plain, true);
-  for (;;) {
-    int rc;
-    if (sub->opt.raw) {
-      rc = take_raw(sub, &sub->raw, true);
-      if (rc == 1) {
-        dtw_cdr_t view = {sub->raw.data, sub->raw.len};
-        sub->opt.on_msg(sub, &view, sub->opt.user);
+  if (sub->opt.raw) {
+    for (;;) {
+      dds_return_t n = dtw__take_cdr_each(sub->reader, DTW__TAKE_BATCH, raw_sample, sub);
+      if (n < 0) {
+        sub->stats.errors++;
+        sub->stats.last_error = DTW_EDDS;
+        return DTW_EDDS;
       }
-      if (sub->raw.cap > DTW__RAW_KEEP_BYTES) {
-        uint8_t *small = malloc(DTW__RAW_INITIAL);
-        if (small != NULL) {
-          free(sub->raw.data);
-          sub->raw.data = small;
-          sub->raw.cap = DTW__RAW_INITIAL;
-          sub->raw.len = 0;
-          /* glibc's dynamic mmap threshold may have put it (and Cyclone's copy) in
-           * a thread's heap, which free() does not shrink */
-          malloc_trim(0);
-        }
-      }
-    } else {
-      rc = take_typed(sub, sub->plain);
-      if (rc == 1) sub->opt.on_msg(sub, sub->plain, sub->opt.user);
+      count += (int)n;
+      /* fewer than asked: none was left; a later one wakes us again */
+      if (n < DTW__TAKE_BATCH) return count;
     }
+  }
+  for (;;) {
+    int rc = take_typed(sub, sub->plain);
+    if (rc == 1) sub->opt.on_msg(sub, sub->plain, sub->opt.user);
     if (rc <= 0) return rc < 0 ? rc : count;
     count++;
   }
