@@ -105,9 +105,10 @@ static void fan_chunk(dtw_bridge_server_t *s, const uint8_t *buf, size_t from, s
   dtw__bt_flush_staged(s->tp);
 }
 
-void dtw__br_fanout(dtw_bridge_server_t *s) {
+/* Swap the inbox's buffers: the filled one is ours until the next swap.
+ * Returns its length (0: nothing came in). */
+static size_t take_inbox(dtw_bridge_server_t *s, const uint8_t **buf) {
   dtw__br_inbox_t *in = &s->inbox;
-  atomic_store(&in->wake_pending, false);
   pthread_mutex_lock(&in->lock);
   int d = in->fill;
   size_t len = in->len;
@@ -121,8 +122,11 @@ void dtw__br_fanout(dtw_bridge_server_t *s) {
                     (unsigned long long)(dropped - in->dropped_logged));
     in->dropped_logged = dropped;
   }
-  if (len == 0) return;
-  const uint8_t *buf = in->buf[d];
+  *buf = in->buf[d];
+  return len;
+}
+
+static void fan_buffer(dtw_bridge_server_t *s, const uint8_t *buf, size_t len) {
   dtw__bt_lock(s->tp);
   /* chunks of up to DTW__BQ_BATCH_MAX samples: a client's frames of a chunk
    * go out in one gather write */
@@ -140,4 +144,31 @@ void dtw__br_fanout(dtw_bridge_server_t *s) {
   }
   if (from < len) fan_chunk(s, buf, from, len);
   dtw__bt_unlock(s->tp);
+}
+
+/* Rounds of fan-out per call before the poll thread serves its sockets again. */
+#define FANOUT_ROUNDS_MAX 2
+
+void dtw__br_fanout(dtw_bridge_server_t *s) {
+  dtw__br_inbox_t *in = &s->inbox;
+  /* wake_pending stays set while this thread drains the inbox, so the
+   * delivering threads do not write the eventfd for every sample or two; it
+   * is cleared only once the inbox is found empty, then checked once more
+   * (a sample that came in meanwhile saw it set and woke nobody) */
+  for (int round = 0; round < FANOUT_ROUNDS_MAX; round++) {
+    const uint8_t *buf;
+    size_t len = take_inbox(s, &buf);
+    if (len > 0) {
+      fan_buffer(s, buf, len);
+      continue;
+    }
+    atomic_store(&in->wake_pending, false);
+    pthread_mutex_lock(&in->lock);
+    bool more = in->len > 0;
+    pthread_mutex_unlock(&in->lock);
+    if (!more) return;
+    atomic_store(&in->wake_pending, true);
+  }
+  /* still busy: serve the sockets, then come back (the eventfd says so) */
+  dtw__bt_wake(s->tp);
 }
