@@ -11,7 +11,7 @@
  * hard stop holds is not in the effort a robot reports.
  *
  * Lifecycle: dtw_sim_dyn_create (compiles; allocates) -> dtw_sim_dyn_inverse
- * many times (no allocation) -> dtw_sim_dyn_destroy. One thread at a time per
+ * and dtw_sim_dyn_load_per_kg many times (no allocation) -> dtw_sim_dyn_destroy. One thread at a time per
  * instance. */
 #ifndef DTW_SIM_DYNAMICS_H
 #define DTW_SIM_DYNAMICS_H
@@ -40,6 +40,19 @@ void dtw_sim_dyn_destroy(dtw_sim_dyn_t *dyn);
  * DTW_ESIM (engine error; outputs unchanged). */
 int dtw_sim_dyn_inverse(dtw_sim_dyn_t *dyn, const double *q, const double *qd, const double *qdd,
                         double *tau, double *gravity, double *m_diag);
+
+/* A payload's signature: the torques (n, this instance's joint order) that
+ * hold 1 kg against gravity at the centre of mass of the outermost body the
+ * joints chain[0..n_chain) move (the deepest in the kinematic tree, where a
+ * payload sits), the joints at q and at rest: J(point)^T x -gravity. A mass
+ * of m kg held there needs m times these on top of the model's torques.
+ * Joints that do not move the point get 0. No allocation. Returns 0,
+ * DTW_EINVAL (NaN/Inf q, an index out of range, n_chain 0) or DTW_ESIM. */
+int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *dyn, const double *q, const size_t *chain,
+                            size_t n_chain, double *per_kg);
+
+/* The model's mass (kg, every body): no payload a fit names weighs more. */
+double dtw_sim_dyn_mass(const dtw_sim_dyn_t *dyn);
 
 /* Number of joints mapped. */
 size_t dtw_sim_dyn_joint_count(const dtw_sim_dyn_t *dyn);

@@ -339,6 +339,20 @@ typedef int (*dtw_sync_dynamics_fn)(void *ctx, const double *q, const double *qd
  * effort and position compared with the twin's. */
 void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx);
 
+/* A payload's signature from the twin's model, in the synchronizer's joint
+ * order: for positions q and the joints chain[0..n_chain) of one group, the
+ * torques (n) that hold 1 kg at the chain's end (dtw_sim_dyn_load_per_kg),
+ * and *max_kg, a mass no payload reaches (the robot's own). Returns 0 or < 0
+ * (no fit for that sample). Called from dtw_sync_on_robot_sample only while
+ * a chain's residuals stand out; must not allocate. With it, residuals over a
+ * chain that fit one weight held at its end (squared cosine >= 0.9 with these
+ * torques, a mass in (0, max_kg]) are an external load after 0.1 s of fitting
+ * instead of 0.5 s, and the report says the mass. */
+typedef int (*dtw_sync_load_fn)(void *ctx, const double *q, const size_t *chain, size_t n_chain,
+                                double *per_kg, double *max_kg);
+/* NULL fn: none. */
+void dtw_sync_set_load_model(dtw_sync_t *s, dtw_sync_load_fn fn, void *ctx);
+
 /* ---- report --------------------------------------------------------------- */
 
 #define DTW_SYNC_MAX_FAULTS 4

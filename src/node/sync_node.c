@@ -399,6 +399,12 @@ static int dyn_cb(void *ctx, const double *q, const double *qd, const double *qd
   return dtw_sim_dyn_inverse(ctx, q, qd, qdd, tau, grav, NULL);
 }
 
+static int load_cb(void *ctx, const double *q, const size_t *chain, size_t n_chain,
+                   double *per_kg, double *max_kg) {
+  *max_kg = dtw_sim_dyn_mass(ctx);
+  return dtw_sim_dyn_load_per_kg(ctx, q, chain, n_chain, per_kg);
+}
+
 /* Compile the model for the residuals with the twin's joints (sync order). */
 static void attach_model(dtw_sync_node_t *n, const char *const *names, size_t count) {
   char err[512];
@@ -408,6 +414,7 @@ static void attach_model(dtw_sync_node_t *n, const char *const *names, size_t co
     return;
   }
   dtw_sync_set_dynamics(n->sync, dyn_cb, n->dyn);
+  dtw_sync_set_load_model(n->sync, load_cb, n->dyn);
 }
 
 void dtw_sync_node_set_model(dtw_sync_node_t *n, const dtw_robot_desc_t *desc) {

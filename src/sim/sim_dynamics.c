@@ -19,7 +19,9 @@ struct dtw_sim_dyn {
   mjModel *m;
   mjData *d;
   size_t n;
-  int *qadr, *vadr;
+  int *qadr, *vadr, *body; /* body: the body each joint moves */
+  int *depth;               /* body -> bodies between it and the world */
+  mjtNum *jacp;             /* 3 x nv scratch for the load's Jacobian */
   dtw__sim_diag_t diag;
 };
 
@@ -32,6 +34,12 @@ typedef struct dyn_call {
 static void call_inverse(void *arg) {
   dyn_call_t *c = arg;
   mj_inverse(c->m, c->d);
+}
+
+static void call_kinematics(void *arg) {
+  dyn_call_t *c = arg;
+  mj_kinematics(c->m, c->d);
+  mj_comPos(c->m, c->d); /* mj_jac needs the subtree centres of mass */
 }
 
 int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, size_t n,
@@ -59,7 +67,11 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
   y->n = n;
   y->qadr = calloc(n, sizeof *y->qadr);
   y->vadr = calloc(n, sizeof *y->vadr);
-  if (y->qadr == NULL || y->vadr == NULL) {
+  y->body = calloc(n, sizeof *y->body);
+  y->depth = calloc((size_t)y->m->nbody, sizeof *y->depth);
+  y->jacp = calloc(3 * (size_t)y->m->nv + 1, sizeof *y->jacp);
+  if (y->qadr == NULL || y->vadr == NULL || y->body == NULL || y->depth == NULL ||
+      y->jacp == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
     goto fail;
   }
@@ -72,7 +84,9 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
     }
     y->qadr[i] = y->m->jnt_qposadr[j];
     y->vadr[i] = y->m->jnt_dofadr[j];
+    y->body[i] = y->m->jnt_bodyid[j];
   }
+  for (int b = 1; b < y->m->nbody; b++) y->depth[b] = y->depth[y->m->body_parentid[b]] + 1;
   *out = y;
   return 0;
 fail:
@@ -86,13 +100,23 @@ void dtw_sim_dyn_destroy(dtw_sim_dyn_t *y) {
   if (y->m != NULL) mj_deleteModel(y->m);
   free(y->qadr);
   free(y->vadr);
+  free(y->body);
+  free(y->depth);
+  free(y->jacp);
   free(y);
 }
 
 size_t dtw_sim_dyn_joint_count(const dtw_sim_dyn_t *y) { return y != NULL ? y->n : 0; }
 
-/* One mj_inverse at (q, qd, qdd); the rest of the state at rest in qpos0. */
-static int inverse_at(dtw_sim_dyn_t *y, const double *q, const double *qd, const double *qdd) {
+double dtw_sim_dyn_mass(const dtw_sim_dyn_t *y) {
+  double m = 0;
+  if (y != NULL)
+    for (int b = 1; b < y->m->nbody; b++) m += y->m->body_mass[b];
+  return m;
+}
+
+/* The state (q, qd, qdd); the rest at rest in qpos0. */
+static void set_state(dtw_sim_dyn_t *y, const double *q, const double *qd, const double *qdd) {
   const mjModel *m = y->m;
   mjData *d = y->d;
   memcpy(d->qpos, m->qpos0, (size_t)m->nq * sizeof(mjtNum));
@@ -103,7 +127,12 @@ static int inverse_at(dtw_sim_dyn_t *y, const double *q, const double *qd, const
     if (qd != NULL) d->qvel[y->vadr[i]] = qd[i];
     if (qdd != NULL) d->qacc[y->vadr[i]] = qdd[i];
   }
-  dyn_call_t c = {.m = m, .d = d};
+}
+
+/* One mj_inverse at (q, qd, qdd). */
+static int inverse_at(dtw_sim_dyn_t *y, const double *q, const double *qd, const double *qdd) {
+  set_state(y, q, qd, qdd);
+  dyn_call_t c = {.m = y->m, .d = y->d};
   return dtw__sim_guard(call_inverse, &c, &y->diag);
 }
 
@@ -124,6 +153,32 @@ int dtw_sim_dyn_inverse(dtw_sim_dyn_t *y, const double *q, const double *qd, con
   if (gravity != NULL) {
     if (inverse_at(y, q, NULL, NULL) != 0) return DTW_ESIM;
     for (size_t i = 0; i < y->n; i++) gravity[i] = y->d->qfrc_inverse[y->vadr[i]];
+  }
+  return 0;
+}
+
+int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *y, const double *q, const size_t *chain,
+                            size_t n_chain, double *per_kg) {
+  if (y == NULL || q == NULL || chain == NULL || n_chain == 0 || per_kg == NULL)
+    return DTW_EINVAL;
+  int body = -1;
+  for (size_t k = 0; k < n_chain; k++) {
+    if (chain[k] >= y->n) return DTW_EINVAL;
+    int b = y->body[chain[k]];
+    if (body < 0 || y->depth[b] > y->depth[body]) body = b;
+  }
+  for (size_t i = 0; i < y->n; i++)
+    if (!isfinite(q[i])) return DTW_EINVAL;
+  set_state(y, q, NULL, NULL);
+  dyn_call_t c = {.m = y->m, .d = y->d};
+  if (dtw__sim_guard(call_kinematics, &c, &y->diag) != 0) return DTW_ESIM;
+  const mjModel *m = y->m;
+  mj_jac(m, y->d, y->jacp, NULL, y->d->xipos + 3 * body, body);
+  for (size_t i = 0; i < y->n; i++) {
+    int v = y->vadr[i];
+    /* the actuators hold the weight: -J^T (1 kg x gravity) */
+    per_kg[i] = -(y->jacp[v] * m->opt.gravity[0] + y->jacp[m->nv + v] * m->opt.gravity[1] +
+                  y->jacp[2 * m->nv + v] * m->opt.gravity[2]);
   }
   return 0;
 }

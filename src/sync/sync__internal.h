@@ -123,6 +123,13 @@ struct dtw_sync {
   dtw__sync_fdi_joint_t *fdi;   /* n_joints */
   dtw_sync_dynamics_fn dyn;
   void *dyn_ctx;
+  dtw_sync_load_fn load;
+  void *load_ctx;
+  size_t *chain_idx;            /* n_joints scratch: one chain's joints */
+  double *per_kg;               /* n_joints scratch: its torques per kg at its end */
+  double fit_since[DTW_SYNC_MAX_GROUPS];  /* stamp a chain's residuals began to fit a weight */
+  double fit_last[DTW_SYNC_MAX_GROUPS];   /* ... and last fitted it */
+  double fit_mass[DTW_SYNC_MAX_GROUPS];   /* that weight, kg; NaN: no fit */
   double *fq, *fv, *fa, *ftau, *fgrav;  /* n_joints scratch for the model call */
   double *twin_eff_at;          /* n_joints: twin effort at the newest match; NaN unknown */
   double fdi_prev_stamp_s, fdi_warm_s;  /* filters valid from fdi_warm_s (stamp) */

@@ -65,6 +65,13 @@
 #define FDI_LOAD_HOLD_S 0.5
 /* a second joint of the chain above this share of the first's ratio: a load */
 #define FDI_CHAIN_SHARE 0.5
+/* residuals over a chain fitting one weight held at its end (squared cosine
+ * with the torques that weight needs) are a load after this long of fitting:
+ * a model mismatch or a motion transient has no reason to take that shape */
+#define FDI_WEIGHT_FIT 0.9
+#define FDI_WEIGHT_HOLD_S 0.1
+/* a fit may lapse this long (noisy samples) without starting again */
+#define FDI_WEIGHT_LAPSE_S 0.05
 
 static const char *const k_kind_names[] = {
 #define DTW__SYNC_FAULT_NAME(name, text, help) text,
@@ -81,6 +88,17 @@ void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx) {
   if (s == NULL) return;
   s->dyn = fn;
   s->dyn_ctx = ctx;
+}
+
+void dtw_sync_set_load_model(dtw_sync_t *s, dtw_sync_load_fn fn, void *ctx) {
+  if (s == NULL) return;
+  s->load = fn;
+  s->load_ctx = ctx;
+}
+
+static void reset_fits(dtw_sync_t *s) {
+  for (size_t g = 0; g < DTW_SYNC_MAX_GROUPS; g++)
+    s->fit_since[g] = s->fit_last[g] = s->fit_mass[g] = NAN;
 }
 
 static void joint_reset_filters(dtw__sync_fdi_joint_t *f) {
@@ -101,9 +119,12 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   s->ftau = calloc(n, sizeof *s->ftau);
   s->fgrav = calloc(n, sizeof *s->fgrav);
   s->twin_eff_at = calloc(n, sizeof *s->twin_eff_at);
+  s->chain_idx = calloc(n, sizeof *s->chain_idx);
+  s->per_kg = calloc(n, sizeof *s->per_kg);
   if (s->fdi == NULL || s->fq == NULL || s->fv == NULL || s->fa == NULL || s->ftau == NULL ||
-      s->fgrav == NULL || s->twin_eff_at == NULL)
+      s->fgrav == NULL || s->twin_eff_at == NULL || s->chain_idx == NULL || s->per_kg == NULL)
     return DTW_ENOMEM;
+  reset_fits(s);
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     f->live = f->live_at_run = 0;
@@ -122,6 +143,7 @@ void dtw__sync_fdi_restart_candidates(dtw_sync_t *s) {
     f->cand_resid_s = f->cand_notorque_s = f->cand_dead_s = NAN;
     f->cand_vmax = 0;
   }
+  reset_fits(s);
 }
 
 void dtw__sync_fdi_free(dtw_sync_t *s) {
@@ -132,6 +154,8 @@ void dtw__sync_fdi_free(dtw_sync_t *s) {
   free(s->ftau);
   free(s->fgrav);
   free(s->twin_eff_at);
+  free(s->chain_idx);
+  free(s->per_kg);
 }
 
 size_t dtw__sync_fdi_active(const dtw_sync_t *s) {
@@ -211,6 +235,13 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
              F->onset_stamp_s);
     break;
   case DTW_SYNC_FAULT_EXTERNAL_LOAD:
+    if (!isnan(s->fit_mass[F->group])) {
+      snprintf(F->text, sizeof F->text,
+               "%s external load: torque %.1f N m off the model, chain %s, as %.2f kg held at "
+               "its end; since %.3f s",
+               name, f->r, s->group_names[F->group], s->fit_mass[F->group], F->onset_stamp_s);
+      break;
+    }
     snprintf(F->text, sizeof F->text,
              "%s external load or model mismatch: torque %.1f N m off the model, chain %s; "
              "since %.3f s",
@@ -329,6 +360,31 @@ static bool chain_faulted(const dtw_sync_t *s, size_t j) {
 
 static double conf_of(double ratio) { return fmin(0.99, 1.0 - 0.5 / fmax(ratio, 1.0)); }
 
+/* The weight (kg) held at group g's end that its joints' residuals fit, or NaN:
+ * none positive, or the residuals point elsewhere (squared cosine with the
+ * weight's torques below FDI_WEIGHT_FIT). Needs the load model and every
+ * joint's position in s->fq. */
+static double weight_fit(dtw_sync_t *s, int g) {
+  size_t nc = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->joint_group[k] == g) s->chain_idx[nc++] = k;
+  double max_kg = 0;
+  if (nc < 2 || s->load(s->load_ctx, s->fq, s->chain_idx, nc, s->per_kg, &max_kg) != 0)
+    return NAN;
+  double rp = 0, pp = 0, rr = 0;
+  for (size_t i = 0; i < nc; i++) {
+    size_t k = s->chain_idx[i];
+    double r = s->fdi[k].r, p = s->per_kg[k];
+    if (isnan(r) || !isfinite(p)) return NAN;
+    rp += r * p;
+    pp += p * p;
+    rr += r * r;
+  }
+  // (a residual the weight's torques barely touch would need an absurd mass)
+  if (!(pp > 0) || !(rr > 0) || !(rp > 0) || !(rp / pp <= max_kg)) return NAN;
+  return rp * rp / (pp * rr) >= FDI_WEIGHT_FIT ? rp / pp : NAN;
+}
+
 void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp,
                           double recv) {
   const size_t n = s->n_joints;
@@ -343,6 +399,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     for (size_t j = 0; j < n; j++) joint_reset_filters(&s->fdi[j]);
     // and robot and twin settle from their start (or a gap) before verdicts
     s->fdi_warm_s = stamp + fmax(FDI_WARM_TAUS * T, FDI_WARM_MIN_S);
+    reset_fits(s);
   }
   double alpha = restart ? 1.0 : 1.0 - exp(-dt / T);
 
@@ -497,13 +554,26 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     if (isnan(f->cand_resid_s) || stamp - f->cand_resid_s < hold) continue;
     double top_ratio, second_ratio;
-    if (chain_top(s, s->joint_group[j], &top_ratio, &second_ratio) != (int)j) continue;
+    int g = s->joint_group[j];
+    if (chain_top(s, g, &top_ratio, &second_ratio) != (int)j) continue;
     bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
     bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
     double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
-    if (alone && still)
+    if (alone && still) {
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
-    else if (stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S))
+      continue;
+    }
+    // a weight held at the chain's end: the chain's residuals in its shape
+    double mass = s->load != NULL && named == n ? weight_fit(s, g) : NAN;
+    if (!isnan(mass)) {
+      if (!(stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S)) s->fit_since[g] = stamp;
+      s->fit_last[g] = stamp;
+      s->fit_mass[g] = mass;
+    }
+    bool weight = stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S;
+    if (!weight) s->fit_mass[g] = NAN; /* the report names a mass only while it fits */
+    if ((weight && stamp - s->fit_since[g] >= FDI_WEIGHT_HOLD_S) ||
+        stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S))
       latch(s, j, DTW_SYNC_FAULT_EXTERNAL_LOAD, onset, stamp, recv,
             conf_of(top_ratio) * (alone ? 0.7 : 1.0));
   }

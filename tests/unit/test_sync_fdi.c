@@ -42,6 +42,7 @@ typedef struct rig {
   double bad_effort;       /* its effort (others report GRAV) */
   double twin_effort;      /* the twin's effort on every joint */
   bool twin_alive;
+  const double *extra;     /* NULL, or torque added to each joint's effort (NJ) */
 } rig_t;
 
 /* 2 ms of robot and twin: stamps = t, received 1 ms later. */
@@ -66,6 +67,8 @@ static void feed(rig_t *r, double t) {
   m.n_effort = NJ;
   for (size_t j = 0; j < NJ; j++) m.effort[j] = GRAV;
   if (r->bad >= 0) m.effort[r->bad] = r->bad_effort;
+  if (r->extra != NULL)
+    for (size_t j = 0; j < NJ; j++) m.effort[j] += r->extra[j];
   assert_int_equal(dtw_sync_on_robot_sample(r->s, &m, t + 0.001, NULL), 0);
 }
 
@@ -179,6 +182,62 @@ static void test_no_torque_shadow(void **state) {
   dtw_sync_destroy(r.s);
 }
 
+/* A stand-in payload signature: 1 kg at the left leg's end needs these (N m). */
+static const double LEG_PER_KG[6] = {0.0, 0.5, 2.0, 1.5, 0.5, 0.0};
+static int fake_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
+                     double *per_kg, double *max_kg) {
+  (void)ctx;
+  (void)q;
+  memset(per_kg, 0, NJ * sizeof *per_kg);
+  for (size_t i = 0; i < n_chain; i++)
+    if (chain[i] < 6) per_kg[chain[i]] = LEG_PER_KG[chain[i]];
+  *max_kg = 60;
+  return 0;
+}
+
+/* Time (robot clock) from t to the first fault, stepping 10 ms; NAN if none by t + 2 s. */
+static double until_fault(rig_t *r, double t, const dtw_sync_report_t **p) {
+  for (double t0 = t; t < t0 + 2;) {
+    t = run(r, t, t + 0.01);
+    *p = report(r);
+    if ((*p)->n_faults > 0) return t - t0;
+  }
+  return NAN;
+}
+
+/* Residuals over a chain in the shape one weight at its end needs are an
+ * external load soon, with the mass; the same residuals in another shape, or
+ * without the load model, only after the slow load hold. */
+static void test_weight_at_chain_end(void **state) {
+  (void)state;
+  double weight[NJ] = {0}, other[NJ] = {0};
+  for (size_t j = 0; j < 6; j++) weight[j] = 3.0 * LEG_PER_KG[j];
+  other[1] = 6.0, other[2] = -4.5, other[3] = 6.0; /* as large, not a weight's shape */
+  for (int c = 0; c < 3; c++) {
+    rig_t r = rig_new(false, true);
+    if (c != 2) dtw_sync_set_load_model(r.s, fake_load, NULL);
+    double t = run(&r, 0, 1);
+    r.extra = c == 1 ? other : weight;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (isnan(dt)) fail_msg("case %d: no fault in 2 s", c);
+    assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
+    assert_int_equal(p->faults[0].group, 0); /* left_leg */
+    if (c == 0) {
+      if (!(dt < 0.3)) fail_msg("a weight's shape took %.3f s", dt);
+      double kg = NAN;
+      const char *at = strstr(p->faults[0].text, "as ");
+      if (at == NULL || sscanf(at, "as %lf kg held at its end", &kg) != 1)
+        fail_msg("no mass in '%s'", p->faults[0].text);
+      assert_near(kg, 3.0, 0.1);
+    } else {
+      if (!(dt >= 0.5)) fail_msg("case %d: load reported after %.3f s, before the load hold", c, dt);
+      assert_null(strstr(p->faults[0].text, "kg held"));
+    }
+    dtw_sync_destroy(r.s);
+  }
+}
+
 static void test_dead_twin_is_stale(void **state) {
   (void)state;
   // estimate alignment: robot samples would keep matching the last twin sample
@@ -211,7 +270,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nominal_quiet),      cmocka_unit_test(test_frozen_sensor),
       cmocka_unit_test(test_locked_by_residual), cmocka_unit_test(test_no_torque_shadow),
-      cmocka_unit_test(test_dead_twin_is_stale),
+      cmocka_unit_test(test_dead_twin_is_stale), cmocka_unit_test(test_weight_at_chain_end),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

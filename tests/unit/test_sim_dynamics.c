@@ -1,0 +1,117 @@
+/* Tests for src/sim/sim_dynamics.c: a payload's torques per kilogram against
+ * the simulator's own bias forces with the payload added (dtw_sim_add_payload),
+ * on the demo humanoid. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dtw/err.h"
+#include "dtw/sim.h"
+#include "dtw/sim_dynamics.h"
+#include "dtw/twin.h"
+
+static dtw_twin_t *make_twin(void) {
+  dtw_twin_settings_t s;
+  assert_int_equal(dtw_param_defaults(&dtw_twin_param_table, &s), 0);
+  snprintf(s.base, sizeof s.base, "fixed");
+  char err[1024];
+  dtw_twin_t *t = NULL;
+  if (dtw_twin_create(&s, &t, err, sizeof err) < 0) fail_msg("twin: %s", err);
+  return t;
+}
+
+/* For the chain of joints named in chain: per_kg from the dynamics equals the
+ * change of the simulator's holding torques when 1 kg is added at the body
+ * the chain's last (outermost) joint moves. */
+static void check_chain(dtw_twin_t *t, dtw_sim_dyn_t *y, const char *const *chain, size_t nc) {
+  dtw_sim_t *sim = dtw_twin_sim(t);
+  const dtw_joint_desc_t *joints = dtw_sim_joints(sim);
+  size_t n = dtw_twin_joint_count(t);
+  double q[DTW_MAX_JOINTS], zero[DTW_MAX_JOINTS] = {0}, b0[DTW_MAX_JOINTS], b1[DTW_MAX_JOINTS];
+  double per_kg[DTW_MAX_JOINTS];
+  int idx[DTW_MAX_JOINTS];
+  size_t ci[8];
+  for (size_t i = 0; i < n; i++) {
+    idx[i] = (int)i;
+    /* a pose off the joints' zero, inside their limits */
+    q[i] = joints[i].limited ? joints[i].lower + 0.4 * (joints[i].upper - joints[i].lower) : 0.3;
+  }
+  for (size_t k = 0; k < nc; k++) {
+    int j = dtw_robot_joint_index_in(joints, n, chain[k]);
+    assert_true(j >= 0);
+    ci[k] = (size_t)j;
+  }
+  assert_int_equal(dtw_sim_dyn_load_per_kg(y, q, ci, nc, per_kg), 0);
+
+  char links[DTW_MAX_JOINTS][DTW_NAME_MAX];
+  int parent[DTW_MAX_JOINTS];
+  dtw_sim_joint_parents(sim, parent, links);
+  assert_int_equal(dtw_sim_set_joint_state(sim, idx, q, zero, n), 0);
+  dtw_sim_get_bias(sim, b0);
+  assert_int_equal(dtw_sim_add_payload(sim, links[ci[nc - 1]], 1.0), 0);
+  assert_int_equal(dtw_sim_set_joint_state(sim, idx, q, zero, n), 0);
+  dtw_sim_get_bias(sim, b1);
+  assert_int_equal(dtw_sim_add_payload(sim, links[ci[nc - 1]], -1.0), 0);
+  double largest = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!(fabs(per_kg[i] - (b1[i] - b0[i])) < 1e-6))
+      fail_msg("%s: %g N m per kg at %s, the simulator needs %g more", joints[i].name, per_kg[i],
+               links[ci[nc - 1]], b1[i] - b0[i]);
+    largest = fmax(largest, fabs(per_kg[i]));
+  }
+  assert_true(largest > 0.1); /* the pose loads the chain */
+}
+
+static void test_load_per_kg_matches_the_simulator(void **state) {
+  (void)state;
+  dtw_twin_t *t = make_twin();
+  size_t n = dtw_twin_joint_count(t);
+  const dtw_joint_desc_t *joints = dtw_sim_joints(dtw_twin_sim(t));
+  const char *names[DTW_MAX_JOINTS];
+  for (size_t i = 0; i < n; i++) names[i] = joints[i].name;
+  dtw_sim_dyn_t *y = NULL;
+  char err[512];
+  if (dtw_sim_dyn_create(dtw_twin_robot(t), names, n, &y, err, sizeof err) < 0)
+    fail_msg("dyn: %s", err);
+  /* in any order: the outermost body of the chain carries the weight */
+  const char *arm[] = {"left_elbow", "left_shoulder_pitch", "left_shoulder_roll",
+                       "left_shoulder_yaw"};
+  const char *arm_outer_last[] = {"left_shoulder_pitch", "left_shoulder_roll",
+                                  "left_shoulder_yaw", "left_elbow"};
+  const char *leg[] = {"right_hip_yaw", "right_hip_roll", "right_hip_pitch", "right_knee",
+                       "right_ankle_pitch", "right_ankle_roll"};
+  double a[DTW_MAX_JOINTS], b[DTW_MAX_JOINTS], q[DTW_MAX_JOINTS] = {0};
+  size_t ia[4], ib[4];
+  for (size_t k = 0; k < 4; k++) {
+    ia[k] = (size_t)dtw_robot_joint_index_in(joints, n, arm[k]);
+    ib[k] = (size_t)dtw_robot_joint_index_in(joints, n, arm_outer_last[k]);
+  }
+  assert_int_equal(dtw_sim_dyn_load_per_kg(y, q, ia, 4, a), 0);
+  assert_int_equal(dtw_sim_dyn_load_per_kg(y, q, ib, 4, b), 0);
+  assert_memory_equal(a, b, n * sizeof *a);
+  check_chain(t, y, arm_outer_last, 4);
+  check_chain(t, y, leg, 6);
+  assert_true(dtw_sim_dyn_mass(y) > 1.0);
+  /* refusals */
+  q[0] = NAN;
+  assert_int_equal(dtw_sim_dyn_load_per_kg(y, q, ia, 4, a), DTW_EINVAL);
+  q[0] = 0;
+  size_t bad = n;
+  assert_int_equal(dtw_sim_dyn_load_per_kg(y, q, &bad, 1, a), DTW_EINVAL);
+  assert_int_equal(dtw_sim_dyn_load_per_kg(y, q, ia, 0, a), DTW_EINVAL);
+  dtw_sim_dyn_destroy(y);
+  dtw_twin_destroy(t);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_load_per_kg_matches_the_simulator),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
