@@ -112,8 +112,9 @@ int dtw_twin_accept_trajectory(dtw_twin_t *twin, const dtw_joint_trajectory_msg_
 /* Teleport named joints to positions (and velocities when given). While a
  * trajectory is executing the controller keeps following it from the new
  * state (a shadow-mode re-sync); otherwise it holds the new state (mirror
- * mode): with velocities given, the held positions move on at them for 0.1 s
- * (a robot's feed of 10 Hz or faster sends the next state by then), then stop. Refuses unknown joints, size mismatches, non-finite values and values
+ * mode): with velocities given, the named joints' held positions move on at
+ * them for 0.1 s (a robot's feed of 10 Hz or faster sends the next state by
+ * then), then stop; the other joints hold where they are. Refuses unknown joints, size mismatches, non-finite values and values
  * no robot reaches (a limited joint's position more than max(0.05, 5 % of its
  * range) past its limits, a velocity beyond twice its limit) with no change,
  * DTW_ERANGE naming the joint and the value; a position just past a limit is

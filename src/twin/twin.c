@@ -384,9 +384,12 @@ int dtw_twin_set_state(dtw_twin_t *t, const dtw_joint_state_msg_t *msg, char *er
    * holding still would brake the twin between the robot's samples */
   dtw_jtc_state_t st;
   dtw_jtc_get_state(t->jtc, &st);
-  if (st.status != DTW_JTC_ACTIVE)
-    dtw_jtc_hold_moving(t->jtc, t->q, msg->n_velocity ? t->qd : NULL, dtw_sim_time(t->sim),
+  if (st.status != DTW_JTC_ACTIVE) {
+    double vel[DTW_MAX_JOINTS] = {0}; /* joints not named hold still */
+    for (size_t k = 0; k < n && msg->n_velocity; k++) vel[idx[k]] = t->qd[idx[k]];
+    dtw_jtc_hold_moving(t->jtc, t->q, msg->n_velocity ? vel : NULL, dtw_sim_time(t->sim),
                         TWIN_STATE_COAST_S);
+  }
   return 0;
 }
 

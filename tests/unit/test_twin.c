@@ -122,6 +122,20 @@ static void set_and_run(dtw_twin_t *t, int j, double q0, double v, double secs,
   dtw_twin_get_joint_state(t, js);
 }
 
+/* set_state naming joint j alone (at rest), then 1 s of steps, without a reset. */
+static void set_state_only(dtw_twin_t *t, int j, double q0, dtw_joint_state_msg_t *js) {
+  dtw_joint_state_msg_t m;
+  char err[256];
+  memset(&m, 0, sizeof m);
+  m.n_name = m.n_position = m.n_velocity = 1;
+  snprintf(m.name[0], DTW_NAME_MAX, "%s", dtw_twin_robot(t)->joints[j].name);
+  m.position[0] = q0;
+  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0);
+  int n = (int)(1.0 / dtw_twin_timestep(t) + 0.5);
+  for (int k = 0; k < n; k++) assert_int_equal(dtw_twin_step(t), 0);
+  dtw_twin_get_joint_state(t, js);
+}
+
 static void test_set_state_moves_on_at_its_velocity(void **state) {
   (void)state;
   dtw_twin_t *t = make_twin("fixed");
@@ -142,6 +156,27 @@ static void test_set_state_moves_on_at_its_velocity(void **state) {
   if (!(fabs(dq - v * 0.1) < 0.01) || !(fabs(moving.velocity[j]) < 0.01))
     fail_msg("after 1 s: %g rad beyond the state at rest (expected %g), %g rad/s", dq, v * 0.1,
              moving.velocity[j]);
+  /* a joint the state does not name holds where it is, even when it moves */
+  int o = dtw_robot_joint_index(dtw_twin_robot(t), "right_elbow");
+  const dtw_joint_desc_t *od = &dtw_twin_robot(t)->joints[o];
+  double oq = 0.5 * (od->lower + od->upper);
+  dtw_joint_state_msg_t m;
+  char err[256];
+  memset(&m, 0, sizeof m);
+  m.n_name = m.n_position = m.n_velocity = 1;
+  snprintf(m.name[0], DTW_NAME_MAX, "right_elbow");
+  m.position[0] = oq;
+  m.velocity[0] = v;
+  assert_int_equal(dtw_twin_reset(t), 0);
+  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0); /* right elbow moving */
+  set_state_only(t, j, q0, &moving);                               /* then the left one alone */
+  m.velocity[0] = 0;
+  assert_int_equal(dtw_twin_reset(t), 0);
+  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0); /* right elbow at rest */
+  set_state_only(t, j, q0, &still);
+  if (!(fabs(moving.position[o] - still.position[o]) < 0.01))
+    fail_msg("right_elbow moved on by %g rad under a state that did not name it",
+             moving.position[o] - still.position[o]);
   dtw_twin_destroy(t);
 }
 
