@@ -558,11 +558,12 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     if (chain_top(s, g, &top_ratio, &second_ratio) != (int)j) continue;
     bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
     bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
+    // shadow mode: a seized joint shows against a command that moves it (the
+    // twin moves, or has moved it beyond the alarm); one the twin holds still
+    // close by carries a weight or a contact instead (it sags, it does not stick)
+    bool twin_still = s->shadow && s->cur_vel[j] < s->set.fdi_stationary_rad_s &&
+                      s->cur_pos[j] < s->set.alarm_position_error_rad;
     double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
-    if (alone && still) {
-      latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
-      continue;
-    }
     // a weight held at the chain's end: the chain's residuals in its shape
     double mass = s->load != NULL && named == n ? weight_fit(s, g) : NAN;
     if (!isnan(mass)) {
@@ -572,6 +573,10 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     }
     bool weight = stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S;
     if (!weight) s->fit_mass[g] = NAN; /* the report names a mass only while it fits */
+    if (alone && still && !(twin_still && weight)) {
+      latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
+      continue;
+    }
     if ((weight && stamp - s->fit_since[g] >= FDI_WEIGHT_HOLD_S) ||
         stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S))
       latch(s, j, DTW_SYNC_FAULT_EXTERNAL_LOAD, onset, stamp, recv,

@@ -43,6 +43,8 @@ typedef struct rig {
   double twin_effort;      /* the twin's effort on every joint */
   bool twin_alive;
   const double *extra;     /* NULL, or torque added to each joint's effort (NJ) */
+  const double *twin_dq;   /* NULL, or the twin's position minus the robot's (NJ) */
+  const double *twin_v;    /* NULL, or the twin's velocity (NJ; the robot's is noise) */
 } rig_t;
 
 /* 2 ms of robot and twin: stamps = t, received 1 ms later. */
@@ -54,7 +56,12 @@ static void feed(rig_t *r, double t) {
     vel[j] = noise(&r->rng);
   }
   if (r->twin_alive) {
-    sync_msg_all(&m, t, pos, vel);
+    double tpos[NJ], tvel[NJ];
+    for (size_t j = 0; j < NJ; j++) {
+      tpos[j] = pos[j] + (r->twin_dq ? r->twin_dq[j] : 0);
+      tvel[j] = r->twin_v ? r->twin_v[j] : vel[j];
+    }
+    sync_msg_all(&m, t, tpos, tvel);
     m.n_effort = NJ;
     for (size_t j = 0; j < NJ; j++) m.effort[j] = r->twin_effort;
     assert_int_equal(dtw_sync_on_twin_sample(r->s, &m, t + 0.0005), 0);
@@ -238,6 +245,49 @@ static void test_weight_at_chain_end(void **state) {
   }
 }
 
+/* Shadow mode, one joint of a still chain pushes beyond the twin and sits
+ * 0.05 rad off it: with the twin still, a weight's shape is a load (it sags);
+ * a shape no weight has, or a twin that moves the joint, is a lock. */
+static const double *g_per_kg;
+static int shaped_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
+                       double *per_kg, double *max_kg) {
+  (void)ctx;
+  (void)q;
+  memset(per_kg, 0, NJ * sizeof *per_kg);
+  for (size_t i = 0; i < n_chain; i++) per_kg[chain[i]] = g_per_kg[chain[i]];
+  *max_kg = 60;
+  return 0;
+}
+
+static void test_still_chain_weight_or_lock(void **state) {
+  (void)state;
+  static const double hip_heavy[NJ] = {0, 0, 2.0, 0.5}, knee_heavy[NJ] = {0, 0, 0.2, 2.0};
+  double extra[NJ] = {0}, dq[NJ] = {0}, tv[NJ] = {0};
+  extra[2] = 6.0; /* left_hip_pitch only: alone in its chain */
+  dq[2] = 0.05;
+  tv[2] = 0.3;
+  for (int c = 0; c < 3; c++) {
+    rig_t r = rig_new(true, true);
+    g_per_kg = c == 1 ? knee_heavy : hip_heavy;
+    dtw_sync_set_load_model(r.s, shaped_load, NULL);
+    double t = run(&r, 0, 1);
+    r.extra = extra;
+    r.twin_dq = dq;
+    r.twin_v = c == 2 ? tv : NULL;
+    const dtw_sync_report_t *p = NULL;
+    if (isnan(until_fault(&r, t, &p))) fail_msg("case %d: no fault in 2 s", c);
+    assert_int_equal(p->faults[0].joint, 2);
+    if (c == 0) {
+      assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
+      assert_non_null(strstr(p->faults[0].text, "kg held at its end"));
+    } else {
+      if (p->faults[0].kind != DTW_SYNC_FAULT_LOCKED)
+        fail_msg("case %d: '%s', expected locked", c, p->faults[0].text);
+    }
+    dtw_sync_destroy(r.s);
+  }
+}
+
 static void test_dead_twin_is_stale(void **state) {
   (void)state;
   // estimate alignment: robot samples would keep matching the last twin sample
@@ -271,6 +321,7 @@ int main(void) {
       cmocka_unit_test(test_nominal_quiet),      cmocka_unit_test(test_frozen_sensor),
       cmocka_unit_test(test_locked_by_residual), cmocka_unit_test(test_no_torque_shadow),
       cmocka_unit_test(test_dead_twin_is_stale), cmocka_unit_test(test_weight_at_chain_end),
+      cmocka_unit_test(test_still_chain_weight_or_lock),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
