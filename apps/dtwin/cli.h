@@ -79,6 +79,8 @@ void dtwin_request_stop(void);
  * emulator's faults, for `dtwin robot` and `dtwin up`). Return 0 or an exit code. */
 int dtwin_robot_fault_flag(dtwin_cli_t *cli, const char *opt, const char *kind, const char *arg);
 int dtwin_robot_silent_flag(dtwin_cli_t *cli, const char *arg);
+/* "--payload BODY[:KG]@T" onto robot.fault.payload_body / _kg / _at_s. */
+int dtwin_robot_payload_flag(dtwin_cli_t *cli, const char *arg);
 
 /* Subcommands. */
 int dtwin_cmd_config(dtwin_cli_t *cli);

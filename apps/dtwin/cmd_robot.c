@@ -18,7 +18,8 @@
 const char dtwin_usage_robot[] =
     "usage: dtwin robot [--model FILE] [--rtf X] [--duration S] [--motion FILE]\n"
     "                   [--lock-joint NAME@T] [--no-torque NAME@T] [--freeze-sensor NAME@T]\n"
-    "                   [--silent-at T[:DURATION]] [--replay FILE [--topic T] [--rate X]]\n"
+    "                   [--payload BODY[:KG]@T] [--silent-at T[:DURATION]]\n"
+    "                   [--replay FILE [--topic T] [--rate X]]\n"
     "                   [--noise STD]\n"
     "                   [--latency S] [--loss P] [--seed N] [--status-period S] [--quiet]\n"
     "\n"
@@ -38,6 +39,8 @@ const char dtwin_usage_robot[] =
     "                          [robot.fault.no_torque_joint, .no_torque_at_s]\n"
     "  --freeze-sensor NAME@T  NAME's published position sticks at its value at T while the\n"
     "                          joint moves on [robot.fault.freeze_joint, .freeze_at_s]\n"
+    "  --payload BODY[:KG]@T   KG (default 2) added at BODY's centre of mass at T: something\n"
+    "                          picked up [robot.fault.payload_body, .payload_kg, .payload_at_s]\n"
     "  --silent-at T[:D]       no joint_states from T, for D seconds (default: for good)\n"
     "                          [robot.fault.silent_at_s, .silent_for_s]\n"
     "  --replay FILE           publish a recording instead of running the physics: CSV\n"
@@ -72,6 +75,7 @@ static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
   case 'T': return dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", arg);
   case 'F': return dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", arg);
   case 'S': return dtwin_robot_silent_flag(cli, arg);
+  case 'P': return dtwin_robot_payload_flag(cli, arg);
   case 'R': return set_param(cli, "replay_file", arg);
   case 0x200: return set_param(cli, "replay_topic", arg);
   case 0x201: return set_param(cli, "replay_rate", arg);
@@ -91,6 +95,7 @@ static int parse_opts(dtwin_cli_t *cli, run_opts_t *ro) {
                                        {"no-torque", required_argument, NULL, 'T'},
                                        {"freeze-sensor", required_argument, NULL, 'F'},
                                        {"silent-at", required_argument, NULL, 'S'},
+                                       {"payload", required_argument, NULL, 'P'},
                                        {"replay", required_argument, NULL, 'R'},
                                        {"topic", required_argument, NULL, 0x200},
                                        {"rate", required_argument, NULL, 0x201},

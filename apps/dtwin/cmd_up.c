@@ -45,7 +45,8 @@ DTW_PARAM_TABLE(dtwin_up_param_table, "up",
 const char dtwin_usage_up[] =
     "usage: dtwin up [--model FILE] [--twins N] [--mode mirror|shadow] [--duration S]\n"
     "                [--rtf X] [--motion FILE|generic] [--lock-joint NAME@T] [--no-torque NAME@T]\n"
-    "                [--freeze-sensor NAME@T] [--silent-at T[:D]] [--status-period S] [--quiet]\n"
+    "                [--freeze-sensor NAME@T] [--payload BODY[:KG]@T] [--silent-at T[:D]]\n"
+    "                [--status-period S] [--quiet]\n"
     "\n"
     "Runs the whole digital-twin system in one process: the robot emulator (node\n"
     "/robot/robot_emulator, or /robot_<k>/... with --twins), the twin (/twin/digital_twin),\n"
@@ -67,7 +68,8 @@ const char dtwin_usage_up[] =
     "  --rtf X               real-time factor of robot and twin [sim.rtf, robot.rtf]\n"
     "  --motion FILE         motion sent in a loop; 'generic' = every joint through a small\n"
     "                        excursion in turn; '' for none [up.motion]\n"
-    "  --lock-joint NAME@T, --no-torque NAME@T, --freeze-sensor NAME@T, --silent-at T[:D]\n"
+    "  --lock-joint NAME@T, --no-torque NAME@T, --freeze-sensor NAME@T,\n"
+    "  --payload BODY[:KG]@T, --silent-at T[:D]\n"
     "                        faults injected into the robot emulator (see dtwin robot --help)\n"
     "  --record FILE.mcap    record every topic to FILE.mcap (see dtwin record)\n"
     "  --status-period S     seconds between status lines (default 1, 0 = none)\n"
@@ -377,6 +379,7 @@ static int on_option(dtwin_cli_t *cli, int c, const char *arg, void *user) {
   case 'T': return dtwin_robot_fault_flag(cli, "--no-torque", "no_torque", arg);
   case 'F': return dtwin_robot_fault_flag(cli, "--freeze-sensor", "freeze", arg);
   case 'S': return dtwin_robot_silent_flag(cli, arg);
+  case 'P': return dtwin_robot_payload_flag(cli, arg);
   case 'R': g_record_path = arg; return 0;
   default: return dtwin_run_option(cli, c, arg, user);
   }
@@ -392,6 +395,7 @@ static int parse_opts(dtwin_cli_t *cli, up_opts_t *o) {
                                        {"no-torque", required_argument, NULL, 'T'},
                                        {"freeze-sensor", required_argument, NULL, 'F'},
                                        {"silent-at", required_argument, NULL, 'S'},
+                                       {"payload", required_argument, NULL, 'P'},
                                        {"record", required_argument, NULL, 'R'},
                                        DTWIN_RUN_OPTIONS,
                                        {NULL, 0, NULL, 0}};

@@ -40,3 +40,25 @@ int dtwin_robot_silent_flag(dtwin_cli_t *cli, const char *arg) {
   return rc;
 }
 
+
+/* "BODY[:KG]@T" onto fault.payload_body, fault.payload_kg and fault.payload_at_s. */
+int dtwin_robot_payload_flag(dtwin_cli_t *cli, const char *arg) {
+  char body[256], kg[64];
+  const char *at = strrchr(arg, '@');
+  size_t len = at ? (size_t)(at - arg) : strlen(arg);
+  const char *colon = memchr(arg, ':', len);
+  size_t blen = colon ? (size_t)(colon - arg) : len;
+  if (blen == 0 || blen >= sizeof body || (colon != NULL && len - blen > sizeof kg))
+    return dtwin_usage_error(cli, "--payload needs BODY[:KG]@SECONDS, not '%s'", arg);
+  memcpy(body, arg, blen);
+  body[blen] = '\0';
+  int rc = robot_param(cli, "fault.payload_body", body);
+  if (rc == 0 && colon != NULL) {
+    size_t klen = len - blen - 1;
+    memcpy(kg, colon + 1, klen);
+    kg[klen] = '\0';
+    rc = robot_param(cli, "fault.payload_kg", kg);
+  }
+  if (rc == 0 && at != NULL) rc = robot_param(cli, "fault.payload_at_s", at + 1);
+  return rc;
+}

@@ -101,6 +101,11 @@ int dtw_emu_add_payload(dtw_twin_t *twin, const char *body, double mass_kg);
     "Fault: this joint's encoder freezes (its published position stays at its value at "    \
     "fault.freeze_at_s, velocity 0) while the physics goes on; empty = none")                \
   X(DOUBLE, fault__freeze_at_s, "0", 0, 1e9, NULL, "Simulated time the sensor freezes (s)")   \
+  X(STRING, fault__payload_body, "", 0, 128, NULL,                                            \
+    "Fault: a mass of fault.payload_kg is added at this body's centre of mass at "          \
+    "fault.payload_at_s (something the robot picked up); empty = none")                     \
+  X(DOUBLE, fault__payload_kg, "2", 0.001, 1e4, NULL, "Mass of the payload fault (kg)")       \
+  X(DOUBLE, fault__payload_at_s, "0", 0, 1e9, NULL, "Simulated time the payload is added (s)") \
   X(DOUBLE, fault__silent_at_s, "-1", -1, 1e9, NULL,                                          \
     "Fault: no joint_states are published from this simulated time (s); -1 = never")        \
   X(DOUBLE, fault__silent_for_s, "0", 0, 1e9, NULL,                                           \
@@ -122,10 +127,11 @@ typedef enum {
   DTW_ROBOT_FAULT_NO_TORQUE,
   DTW_ROBOT_FAULT_FREEZE,
   DTW_ROBOT_FAULT_SILENT,
+  DTW_ROBOT_FAULT_PAYLOAD,
   DTW_ROBOT_FAULT_COUNT
 } dtw_robot_fault_t;
 
-/* "lock", "no_torque", "freeze", "silent"; "invalid" for anything else. */
+/* "lock", "no_torque", "freeze", "silent", "payload"; "invalid" for anything else. */
 const char *dtw_robot_fault_name(int fault);
 
 /* At most this many faults scheduled at once (configured and commanded). */
@@ -134,7 +140,8 @@ const char *dtw_robot_fault_name(int fault);
 /* One scheduled fault, as dtw_robot_emu_fault reports it. */
 typedef struct dtw_robot_emu_fault {
   dtw_robot_fault_t kind;
-  const char *joint;   /* published joint name, "" for silent; owned by the emulator */
+  const char *joint;   /* published joint name, the body for a payload, "" for silent;
+                          owned by the emulator */
   double start_s;      /* robot time */
   double duration_s;   /* 0 = for good */
   bool active;

@@ -49,6 +49,7 @@ struct dtw_robot_emu {
 };
 
 static const char *fault_joint_name(const dtw_robot_emu_t *e, const dtw__fault_t *f) {
+  if (f->kind == DTW_ROBOT_FAULT_PAYLOAD) return e->s.fault__payload_body;
   return f->joint < 0 ? "" : e->out.name[f->joint];
 }
 
@@ -90,6 +91,20 @@ static int setup_faults(dtw_robot_emu_t *e, char *err, size_t errlen) {
     if ((rc = dtw__fault_add(&e->faults, jf[i].kind, j, jf[i].at_s, 0)) < 0)
       return dtw_errf(err, errlen, rc, "robot.%s: cannot schedule the fault", jf[i].param);
     if (jf[i].kind == DTW_ROBOT_FAULT_FREEZE) e->freeze_joint = j;
+  }
+  if (s->fault__payload_body[0] != '\0') {
+    if (e->replaying)
+      return dtw_errf(err, errlen, DTW_EINVAL,
+                      "robot.fault.payload_body: a payload needs the physics, which does not run "
+                      "while replaying robot.replay_file");
+    /* adding nothing checks the body: it exists and has a mass to add to */
+    if (dtw_emu_add_payload(e->twin, s->fault__payload_body, 0.0) < 0)
+      return dtw_errf(err, errlen, DTW_EINVAL,
+                      "robot.fault.payload_body: '%s' is no body of the model with a mass",
+                      s->fault__payload_body);
+    if ((rc = dtw__fault_add(&e->faults, DTW_ROBOT_FAULT_PAYLOAD, -1, s->fault__payload_at_s,
+                             0)) < 0)
+      return dtw_errf(err, errlen, rc, "robot.fault.payload_body: cannot schedule the fault");
   }
   if (s->fault__silent_at_s >= 0 &&
       (rc = dtw__fault_add(&e->faults, DTW_ROBOT_FAULT_SILENT, -1, s->fault__silent_at_s,
@@ -260,8 +275,12 @@ int dtw_robot_emu_command(dtw_robot_emu_t *e, const char *text, unsigned *cleare
         e->faults.f[keep++] = *f;
         continue;
       }
-      if (f->kind != DTW_ROBOT_FAULT_FREEZE)
+      if (f->kind == DTW_ROBOT_FAULT_PAYLOAD) {
+        if (f->active)
+          dtw_emu_add_payload(e->twin, e->s.fault__payload_body, -e->s.fault__payload_kg);
+      } else if (f->kind != DTW_ROBOT_FAULT_FREEZE) {
         dtw_emu_set_joint_fault(e->twin, (size_t)f->joint, DTW_EMU_JOINT_OK);
+      }
       e->stats.fault_active &= ~(1u << f->kind);
       if (cleared != NULL) *cleared |= 1u << i;
     }
@@ -324,6 +343,12 @@ static unsigned update_faults(dtw_robot_emu_t *e, double t) {
       }
       DTW_INFO(LOG, "fault: %s sensor frozen at %.4f rad at t=%.3f s", joint, e->frozen_position,
                t);
+      break;
+    case DTW_ROBOT_FAULT_PAYLOAD:
+      if (dtw_emu_add_payload(e->twin, joint, f->active ? e->s.fault__payload_kg
+                                                        : -e->s.fault__payload_kg) == 0)
+        DTW_INFO(LOG, "fault: %.3f kg %s %s at t=%.3f s", e->s.fault__payload_kg,
+                 f->active ? "added at" : "taken off", joint, t);
       break;
     case DTW_ROBOT_FAULT_SILENT:
       e->silent = f->active;

@@ -7,7 +7,7 @@
 #include "dtw/sim.h"
 #include "robot__emu.h"
 
-static const char *const k_fault_names[] = {"lock", "no_torque", "freeze", "silent"};
+static const char *const k_fault_names[] = {"lock", "no_torque", "freeze", "silent", "payload"};
 
 const char *dtw_robot_fault_name(int fault) {
   return fault >= 0 && fault < DTW_ROBOT_FAULT_COUNT ? k_fault_names[fault] : "invalid";

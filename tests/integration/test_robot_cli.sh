@@ -15,6 +15,10 @@ expect 2 "robot.fault.freeze_joint: unknown joint 'elbow'" -- "${R[@]}" --freeze
 expect 2 "fault.lock_at_s" -- "${R[@]}" --lock-joint left_knee@soon
 expect 2 "needs JOINT@SECONDS" -- "${R[@]}" --lock-joint @1
 expect 2 "silent_for_s" -- "${R[@]}" --silent-at 1:-2
+expect 2 "robot.fault.payload_body: 'no_such_body' is no body of the model with a mass" -- \
+  "${R[@]}" --payload no_such_body:2@1
+expect 2 "needs BODY\[:KG\]@SECONDS" -- "${R[@]}" --payload :2@1
+expect 2 "fault.payload_kg" -- "${R[@]}" --payload left_forearm:-1@1
 expect 2 "loss_rate" -- "${R[@]}" --loss 1.5
 
 # bad recordings, refused with file:line
@@ -27,6 +31,8 @@ expect 2 "no_header.csv:1: missing header" -- "${R[@]}" --replay "$D/no_header.c
 expect 2 "no_such.csv" -- "${R[@]}" --replay "$D/no_such.csv"
 expect 2 "needs the physics" -- \
   "${R[@]}" --replay "$D/wave_recording.csv" --lock-joint right_elbow@1
+expect 2 "a payload needs the physics" -- \
+  "${R[@]}" --replay "$D/wave_recording.csv" --payload left_forearm@1
 expect 2 "exclude each other" -- \
   "${R[@]}" --replay "$D/wave_recording.csv" --motion config/motions/wave.yaml
 
