@@ -40,7 +40,6 @@ int dtwin_robot_silent_flag(dtwin_cli_t *cli, const char *arg) {
   return rc;
 }
 
-
 /* "BODY[:KG]@T" onto fault.payload_body, fault.payload_kg and fault.payload_at_s. */
 int dtwin_robot_payload_flag(dtwin_cli_t *cli, const char *arg) {
   char body[256], kg[64];
