@@ -106,7 +106,10 @@ static void test_demo_motion_runs_clean(void **state) {
 /* Mirror mode: a state with velocities set on an idle twin moves on at them
  * until the next one, instead of braking to the sampled position. Compared
  * with the same state at rest, so gravity's sag cancels. */
-static void set_and_run(dtw_twin_t *t, int j, double q0, double v, double secs,
+
+/* set_state naming joint j alone at q0 with velocity v (after a reset if
+ * reset), then secs of steps. */
+static void set_and_run(dtw_twin_t *t, bool reset, int j, double q0, double v, double secs,
                         dtw_joint_state_msg_t *js) {
   dtw_joint_state_msg_t m;
   char err[256];
@@ -115,65 +118,45 @@ static void set_and_run(dtw_twin_t *t, int j, double q0, double v, double secs,
   snprintf(m.name[0], DTW_NAME_MAX, "%s", dtw_twin_robot(t)->joints[j].name);
   m.position[0] = q0;
   m.velocity[0] = v;
-  assert_int_equal(dtw_twin_reset(t), 0);
+  if (reset) assert_int_equal(dtw_twin_reset(t), 0);
   assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0);
   int n = (int)(secs / dtw_twin_timestep(t) + 0.5);
   for (int k = 0; k < n; k++) assert_int_equal(dtw_twin_step(t), 0);
   dtw_twin_get_joint_state(t, js);
 }
 
-/* set_state naming joint j alone (at rest), then 1 s of steps, without a reset. */
-static void set_state_only(dtw_twin_t *t, int j, double q0, dtw_joint_state_msg_t *js) {
-  dtw_joint_state_msg_t m;
-  char err[256];
-  memset(&m, 0, sizeof m);
-  m.n_name = m.n_position = m.n_velocity = 1;
-  snprintf(m.name[0], DTW_NAME_MAX, "%s", dtw_twin_robot(t)->joints[j].name);
-  m.position[0] = q0;
-  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0);
-  int n = (int)(1.0 / dtw_twin_timestep(t) + 0.5);
-  for (int k = 0; k < n; k++) assert_int_equal(dtw_twin_step(t), 0);
-  dtw_twin_get_joint_state(t, js);
+static double mid_range(dtw_twin_t *t, int j) {
+  const dtw_joint_desc_t *d = &dtw_twin_robot(t)->joints[j];
+  return 0.5 * (d->lower + d->upper);
 }
 
 static void test_set_state_moves_on_at_its_velocity(void **state) {
   (void)state;
   dtw_twin_t *t = make_twin("fixed");
   int j = dtw_robot_joint_index(dtw_twin_robot(t), "left_elbow");
-  const dtw_joint_desc_t *d = &dtw_twin_robot(t)->joints[j];
-  double q0 = 0.5 * (d->lower + d->upper), v = 0.5;
+  double q0 = mid_range(t, j), v = 0.5;
   dtw_joint_state_msg_t moving, still;
-  set_and_run(t, j, q0, v, 0.02, &moving);
-  set_and_run(t, j, q0, 0.0, 0.02, &still);
+  set_and_run(t, true, j, q0, v, 0.02, &moving);
+  set_and_run(t, true, j, q0, 0.0, 0.02, &still);
   double dq = moving.position[j] - still.position[j], dv = moving.velocity[j] - still.velocity[j];
   if (!(fabs(dq - v * 0.02) < 0.3 * v * 0.02) || !(fabs(dv - v) < 0.3 * v))
     fail_msg("after 20 ms: %g rad and %g rad/s beyond the state at rest, expected %g and %g", dq,
              dv, v * 0.02, v);
   /* past the coasting time (0.1 s) it stops where it got to */
-  set_and_run(t, j, q0, v, 1.0, &moving);
-  set_and_run(t, j, q0, 0.0, 1.0, &still);
+  set_and_run(t, true, j, q0, v, 1.0, &moving);
+  set_and_run(t, true, j, q0, 0.0, 1.0, &still);
   dq = moving.position[j] - still.position[j];
   if (!(fabs(dq - v * 0.1) < 0.01) || !(fabs(moving.velocity[j]) < 0.01))
     fail_msg("after 1 s: %g rad beyond the state at rest (expected %g), %g rad/s", dq, v * 0.1,
              moving.velocity[j]);
-  /* a joint the state does not name holds where it is, even when it moves */
+  /* a joint the state does not name holds where it is, even when it moves:
+   * the right elbow set moving (or at rest), then a state of the left one alone */
   int o = dtw_robot_joint_index(dtw_twin_robot(t), "right_elbow");
-  const dtw_joint_desc_t *od = &dtw_twin_robot(t)->joints[o];
-  double oq = 0.5 * (od->lower + od->upper);
-  dtw_joint_state_msg_t m;
-  char err[256];
-  memset(&m, 0, sizeof m);
-  m.n_name = m.n_position = m.n_velocity = 1;
-  snprintf(m.name[0], DTW_NAME_MAX, "right_elbow");
-  m.position[0] = oq;
-  m.velocity[0] = v;
-  assert_int_equal(dtw_twin_reset(t), 0);
-  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0); /* right elbow moving */
-  set_state_only(t, j, q0, &moving);                               /* then the left one alone */
-  m.velocity[0] = 0;
-  assert_int_equal(dtw_twin_reset(t), 0);
-  assert_int_equal(dtw_twin_set_state(t, &m, err, sizeof err), 0); /* right elbow at rest */
-  set_state_only(t, j, q0, &still);
+  dtw_joint_state_msg_t scratch;
+  set_and_run(t, true, o, mid_range(t, o), v, 0.0, &scratch);
+  set_and_run(t, false, j, q0, 0.0, 1.0, &moving);
+  set_and_run(t, true, o, mid_range(t, o), 0.0, 0.0, &scratch);
+  set_and_run(t, false, j, q0, 0.0, 1.0, &still);
   if (!(fabs(moving.position[o] - still.position[o]) < 0.01))
     fail_msg("right_elbow moved on by %g rad under a state that did not name it",
              moving.position[o] - still.position[o]);
