@@ -46,24 +46,19 @@ struct dtw_sim {
 
 /* ---- guarded MuJoCo calls -------------------------------------------------------------- */
 
-typedef struct sim_call {
-  const mjModel *m;
-  mjData *d;
-} sim_call_t;
-
 static void call_step(void *arg) {
-  sim_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   mj_step(c->m, c->d);
 }
 
 static void call_forward(void *arg) {
-  sim_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   mj_forward(c->m, c->d);
 }
 
 /* Reset to keyframe 0 (or qpos0), time 0, and compute derived quantities. */
 static void call_reset(void *arg) {
-  sim_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   mj_resetData(c->m, c->d);
   if (c->m->nkey > 0) mj_resetDataKeyframe(c->m, c->d, 0);
   c->d->time = 0;
@@ -371,7 +366,7 @@ int dtw_sim_create(const dtw_robot_desc_t *desc, dtw_sim_t **out, char *err, siz
     goto err_sim;
   }
 
-  sim_call_t c = {.m = sim->m, .d = sim->d};
+  dtw__sim_call_t c = {.m = sim->m, .d = sim->d};
   if (sim_guard(sim, call_reset, &c) != 0) {
     rc = dtw_errf(err, errlen, DTW_ESIM, "model '%s': MuJoCo error in the initial state: %s",
                   desc->name, sim->last_error);
@@ -424,7 +419,7 @@ static int step_with(dtw_sim_t *sim, const double *effort, size_t n, void (*fn)(
   }
   /* zeroed so a blow-up shows even after an earlier one (MuJoCo's reset keeps it at 1) */
   if (clear_warnings) memset(d->warning, 0, sizeof d->warning);
-  sim_call_t c = {.m = sim->m, .d = d};
+  dtw__sim_call_t c = {.m = sim->m, .d = d};
   int rc = sim_guard(sim, fn, &c);
   if (rc != 0) return rc;
   if (sim_collect_warnings(sim)) {
@@ -488,12 +483,12 @@ int dtw_sim_set_joint_state(dtw_sim_t *sim, const int *joint_idx, const double *
     if (pos != NULL) sim->d->qpos[j->qadr] = pos[i];
     if (vel != NULL) sim->d->qvel[j->vadr] = vel[i];
   }
-  sim_call_t c = {.m = sim->m, .d = sim->d};
+  dtw__sim_call_t c = {.m = sim->m, .d = sim->d};
   return sim_guard(sim, call_forward, &c);
 }
 
 int dtw_sim_reset(dtw_sim_t *sim) {
-  sim_call_t c = {.m = sim->m, .d = sim->d};
+  dtw__sim_call_t c = {.m = sim->m, .d = sim->d};
   sim->poisoned = false;
   sim->last_error[0] = '\0';
   int rc = sim_guard(sim, call_reset, &c); /* mj_resetData also rewinds MuJoCo's stack */
@@ -614,12 +609,12 @@ void dtw_sim_joint_parents(const dtw_sim_t *sim, int *parent, char (*link_out)[D
 }
 
 static void call_step1(void *arg) {
-  sim_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   mj_step1(c->m, c->d);
 }
 
 static void call_step2(void *arg) {
-  sim_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   mj_step2(c->m, c->d);
 }
 
@@ -627,7 +622,7 @@ int dtw_sim_step_begin(dtw_sim_t *sim) {
   if (sim->poisoned) return DTW_ESIM;
   if (sim->m->opt.integrator == mjINT_RK4) return 0;
   memset(sim->d->warning, 0, sizeof sim->d->warning);
-  sim_call_t c = {.m = sim->m, .d = sim->d};
+  dtw__sim_call_t c = {.m = sim->m, .d = sim->d};
   return sim_guard(sim, call_step1, &c);
 }
 

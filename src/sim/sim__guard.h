@@ -26,6 +26,12 @@ void dtw__sim_hooks_install(void);
  * No allocation. */
 int dtw__sim_guard(void (*fn)(void *arg), void *arg, dtw__sim_diag_t *diag);
 
+/* The argument of most guarded calls: a model and its data. */
+typedef struct dtw__sim_call {
+  const mjModel *m;
+  mjData *d;
+} dtw__sim_call_t;
+
 /* mj_makeData(m) under the guard: 0 and *out, or DTW_ESIM (MuJoCo raised an error:
  * its text in diag->error) or DTW_ENOMEM (no data). The caller frees *out with
  * mj_deleteData. */

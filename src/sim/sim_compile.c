@@ -16,11 +16,6 @@
 /* Name of the in-memory MJCF; unusual so no asset include collides with it. */
 #define SIM_VFS_NAME "__dtw_sim_model__.xml"
 
-typedef struct sim_call {
-  const mjModel *m;
-  mjData *d;
-} sim_call_t;
-
 /* Compile the MJCF text from memory, named as if it lived in base_dir so relative asset
  * paths resolve there (VFS lookups strip the directory; misses fall back to disk), with
  * the description's in-memory assets (converted meshes). */
@@ -83,7 +78,7 @@ out_vfs:
 }
 
 static void call_start_collisions(void *arg) {
-  sim_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   mj_resetData(c->m, c->d);
   if (c->m->nkey > 0) mj_resetDataKeyframe(c->m, c->d, 0);
   mj_fwdPosition(c->m, c->d);
@@ -123,7 +118,7 @@ static int start_contacts(const dtw_robot_desc_t *desc, const mjModel *m, char *
   *n_pairs = *unnamed = 0;
   if (names_len > 0) names[0] = '\0';
   dtw__sim_diag_t diag;
-  sim_call_t mk = {.m = m, .d = NULL};
+  dtw__sim_call_t mk = {.m = m, .d = NULL};
   if (dtw__sim_make_data(m, &mk.d, &diag) != 0)
     return dtw_errf(err, errlen, DTW_ESIM, "model '%s': cannot allocate MuJoCo data: %s",
                     desc->name, diag.error);

@@ -14,7 +14,6 @@
 #include "sim__compile.h"
 #include "sim__guard.h"
 
-
 struct dtw_sim_dyn {
   mjModel *m;
   mjData *d;
@@ -22,22 +21,17 @@ struct dtw_sim_dyn {
   int *qadr, *vadr, *body; /* body: the body each joint moves */
   int *depth;               /* body -> bodies between it and the world */
   mjtNum *jacp;             /* 3 x nv scratch for the load's Jacobian */
+  double mass;              /* every body's, kg */
   dtw__sim_diag_t diag;
 };
 
-typedef struct dyn_call {
-  const mjModel *m;
-  mjData *d;
-} dyn_call_t;
-
-
 static void call_inverse(void *arg) {
-  dyn_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   mj_inverse(c->m, c->d);
 }
 
 static void call_kinematics(void *arg) {
-  dyn_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   mj_kinematics(c->m, c->d);
   mj_comPos(c->m, c->d); /* mj_jac needs the subtree centres of mass */
 }
@@ -86,7 +80,10 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
     y->vadr[i] = y->m->jnt_dofadr[j];
     y->body[i] = y->m->jnt_bodyid[j];
   }
-  for (int b = 1; b < y->m->nbody; b++) y->depth[b] = y->depth[y->m->body_parentid[b]] + 1;
+  for (int b = 1; b < y->m->nbody; b++) {
+    y->depth[b] = y->depth[y->m->body_parentid[b]] + 1;
+    y->mass += y->m->body_mass[b];
+  }
   *out = y;
   return 0;
 fail:
@@ -108,12 +105,7 @@ void dtw_sim_dyn_destroy(dtw_sim_dyn_t *y) {
 
 size_t dtw_sim_dyn_joint_count(const dtw_sim_dyn_t *y) { return y != NULL ? y->n : 0; }
 
-double dtw_sim_dyn_mass(const dtw_sim_dyn_t *y) {
-  double m = 0;
-  if (y != NULL)
-    for (int b = 1; b < y->m->nbody; b++) m += y->m->body_mass[b];
-  return m;
-}
+double dtw_sim_dyn_mass(const dtw_sim_dyn_t *y) { return y != NULL ? y->mass : 0.0; }
 
 /* The state (q, qd, qdd); the rest at rest in qpos0. */
 static void set_state(dtw_sim_dyn_t *y, const double *q, const double *qd, const double *qdd) {
@@ -132,7 +124,7 @@ static void set_state(dtw_sim_dyn_t *y, const double *q, const double *qd, const
 /* One mj_inverse at (q, qd, qdd). */
 static int inverse_at(dtw_sim_dyn_t *y, const double *q, const double *qd, const double *qdd) {
   set_state(y, q, qd, qdd);
-  dyn_call_t c = {.m = y->m, .d = y->d};
+  dtw__sim_call_t c = {.m = y->m, .d = y->d};
   return dtw__sim_guard(call_inverse, &c, &y->diag);
 }
 
@@ -170,7 +162,7 @@ int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *y, const double *q, const size_t *cha
   for (size_t i = 0; i < y->n; i++)
     if (!isfinite(q[i])) return DTW_EINVAL;
   set_state(y, q, NULL, NULL);
-  dyn_call_t c = {.m = y->m, .d = y->d};
+  dtw__sim_call_t c = {.m = y->m, .d = y->d};
   if (dtw__sim_guard(call_kinematics, &c, &y->diag) != 0) return DTW_ESIM;
   const mjModel *m = y->m;
   mj_jac(m, y->d, y->jacp, NULL, y->d->xipos + 3 * body, body);

@@ -74,18 +74,13 @@ void dtw__sim_compile_unlock(void) {
   pthread_mutex_unlock(&g_compile_mutex);
 }
 
-typedef struct make_data_call {
-  const mjModel *m;
-  mjData *d;
-} make_data_call_t;
-
 static void call_make_data(void *arg) {
-  make_data_call_t *c = arg;
+  dtw__sim_call_t *c = arg;
   c->d = mj_makeData(c->m);
 }
 
 int dtw__sim_make_data(const mjModel *m, mjData **out, dtw__sim_diag_t *diag) {
-  make_data_call_t c = {.m = m, .d = NULL};
+  dtw__sim_call_t c = {.m = m, .d = NULL};
   *out = NULL;
   if (dtw__sim_guard(call_make_data, &c, diag) != 0) return DTW_ESIM;
   if (c.d == NULL) return DTW_ENOMEM;
