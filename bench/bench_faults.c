@@ -43,6 +43,7 @@
 #include "dtw/robot_emu.h"
 #include "dtw/sim_dynamics.h"
 #include "dtw/sync.h"
+#include "dtw/sync_node.h"
 #include "dtw/traj_file.h"
 #include "dtw/twin.h"
 #include "robot/robot__emu.h"
@@ -103,16 +104,6 @@ typedef struct rig {
   dtw_twin_t *probe; /* scratch physics: a payload's static torques */
 } rig_t;
 
-static int dyn_cb(void *ctx, const double *q, const double *qd, const double *qdd, double *tau,
-                  double *grav) {
-  return dtw_sim_dyn_inverse(ctx, q, qd, qdd, tau, grav, NULL);
-}
-
-static int load_cb(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                   double *per_kg, double *max_kg) {
-  *max_kg = dtw_sim_dyn_mass(ctx);
-  return dtw_sim_dyn_load_per_kg(ctx, q, chain, n_chain, per_kg);
-}
 
 /* One run: faults c (NULL = nominal) in mode shadow/mirror for `dur` seconds. */
 /* The healthy robot's motion, recorded once at 100 Hz: what observability asks. */
@@ -137,10 +128,7 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
     dtw_sync_destroy(s);
     return -1;
   }
-  if (!r->baseline) {
-    dtw_sync_set_dynamics(s, dyn_cb, r->dyn);
-    dtw_sync_set_load_model(s, load_cb, r->dyn);
-  }
+  if (!r->baseline) dtw_sync_node_use_model(s, r->dyn);
   dtw_twin_reset(r->robot);
   dtw_twin_reset(r->twin);
   for (size_t j = 0; j < r->n; j++) dtw_emu_set_joint_fault(r->robot, j, DTW_EMU_JOINT_OK);

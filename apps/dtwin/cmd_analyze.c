@@ -273,17 +273,6 @@ static size_t find_pairs(dtw_mcap_reader_t *r, int *ks, size_t cap) {
 
 /* Set up pair job a (pair k, or -1 for the recording's only pair): settings,
  * twin, sync, its own reader and the twin's clock origin. 0 or an exit code. */
-static int analyze_dyn_cb(void *ctx, const double *q, const double *qd, const double *qdd,
-                          double *tau, double *grav) {
-  return dtw_sim_dyn_inverse(ctx, q, qd, qdd, tau, grav, NULL);
-}
-
-static int analyze_load_cb(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                           double *per_kg, double *max_kg) {
-  *max_kg = dtw_sim_dyn_mass(ctx);
-  return dtw_sim_dyn_load_per_kg(ctx, q, chain, n_chain, per_kg);
-}
-
 static int setup(analyze_t *a, dtwin_cli_t *cli, const analyze_opts_t *opt, int pair, const char *base) {
   char err[1024];
   a->opt = *opt;
@@ -329,10 +318,8 @@ static int setup(analyze_t *a, dtwin_cli_t *cli, const analyze_opts_t *opt, int 
   if (dtw_sim_dyn_create(dtw_twin_robot(a->twin), names, a->n_joints, &a->dyn, err, sizeof err) < 0)
     fprintf(stderr, "dtwin analyze: fault isolation without the model (no torque residuals): %s\n",
             err);
-  else {
-    dtw_sync_set_dynamics(a->sync, analyze_dyn_cb, a->dyn);
-    dtw_sync_set_load_model(a->sync, analyze_load_cb, a->dyn);
-  }
+  else
+    dtw_sync_node_use_model(a->sync, a->dyn);
   if (dtw_traj_msg_init(&a->traj, (size_t)a->twin_settings.max_trajectory_points)) return DTWIN_EXIT_FAILURE;
   a->dt = dtw_twin_timestep(a->twin);
   a->next_twin_pub = 0;

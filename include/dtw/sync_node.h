@@ -60,6 +60,7 @@
 #include "dtw/config.h"
 #include "dtw/node.h"
 #include "dtw/robot.h"
+#include "dtw/sim_dynamics.h"
 #include "dtw/sync.h"
 #include "dtw/twin.h"
 
@@ -147,6 +148,13 @@ int dtw_sync_node_groups_from_twin(dtw_sync_node_t *node, const dtw_twin_t *twin
 
 /* Destroy the endpoints and the synchronizer; NULL is fine. */
 void dtw_sync_node_destroy(dtw_sync_node_t *node);
+
+/* Give synchronizer s the twin's model: its inverse dynamics for the torque
+ * residuals and its torques per kilogram for the payload fit
+ * (dtw_sync_set_dynamics and dtw_sync_set_load_model through dyn, which must
+ * outlive s's use of it). The node does this with its own model; `dtwin
+ * analyze` and bench_faults with theirs. */
+void dtw_sync_node_use_model(dtw_sync_t *s, dtw_sim_dyn_t *dyn);
 
 /* One turn of the node at now_s (monotonic seconds): take every pending
  * twin sample, then every pending robot sample (received at now_s; mirror

@@ -405,6 +405,11 @@ static int load_cb(void *ctx, const double *q, const size_t *chain, size_t n_cha
   return dtw_sim_dyn_load_per_kg(ctx, q, chain, n_chain, per_kg);
 }
 
+void dtw_sync_node_use_model(dtw_sync_t *s, dtw_sim_dyn_t *dyn) {
+  dtw_sync_set_dynamics(s, dyn_cb, dyn);
+  dtw_sync_set_load_model(s, load_cb, dyn);
+}
+
 /* Compile the model for the residuals with the twin's joints (sync order). */
 static void attach_model(dtw_sync_node_t *n, const char *const *names, size_t count) {
   char err[512];
@@ -413,8 +418,7 @@ static void attach_model(dtw_sync_node_t *n, const char *const *names, size_t co
     DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
     return;
   }
-  dtw_sync_set_dynamics(n->sync, dyn_cb, n->dyn);
-  dtw_sync_set_load_model(n->sync, load_cb, n->dyn);
+  dtw_sync_node_use_model(n->sync, n->dyn);
 }
 
 void dtw_sync_node_set_model(dtw_sync_node_t *n, const dtw_robot_desc_t *desc) {
