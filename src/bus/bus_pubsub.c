@@ -12,10 +12,10 @@
 static void pub_ep_destroy(dtw__ep_t *ep) { dtw_pub_destroy((dtw_pub_t *)ep); }
 static void sub_ep_destroy(dtw__ep_t *ep) { dtw_sub_destroy((dtw_sub_t *)ep); }
 
-/* Scratch sizes for raw CDR normalisation and delivery (grown on demand). */
+/* Scratch size of a publisher's raw CDR normalisation (grown on demand). */
 #define DTW__RAW_INITIAL 4096
 /* A raw buffer grown past this for one huge sample is freed after it, so one
- * 32 MB message does not stay resident for the life of the subscription. */
+ * 32 MB message does not stay resident for the life of the publisher. */
 #define DTW__RAW_KEEP_BYTES (1u << 20)
 
 struct dtw_pub {

@@ -189,15 +189,15 @@ static void test_no_torque_shadow(void **state) {
   dtw_sync_destroy(r.s);
 }
 
-/* A stand-in payload signature: 1 kg at the left leg's end needs these (N m). */
-static const double LEG_PER_KG[6] = {0.0, 0.5, 2.0, 1.5, 0.5, 0.0};
+/* A stand-in payload signature: ctx is a table (NJ) of the torques 1 kg at
+ * the chain's end needs, N m; this one is the left leg's. */
+static const double LEG_PER_KG[NJ] = {0.0, 0.5, 2.0, 1.5, 0.5, 0.0};
 static int fake_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
                      double *per_kg, double *max_kg) {
-  (void)ctx;
+  const double *table = ctx;
   (void)q;
   memset(per_kg, 0, NJ * sizeof *per_kg);
-  for (size_t i = 0; i < n_chain; i++)
-    if (chain[i] < 6) per_kg[chain[i]] = LEG_PER_KG[chain[i]];
+  for (size_t i = 0; i < n_chain; i++) per_kg[chain[i]] = table[chain[i]];
   *max_kg = 60;
   return 0;
 }
@@ -222,7 +222,7 @@ static void test_weight_at_chain_end(void **state) {
   other[1] = 6.0, other[2] = -4.5, other[3] = 6.0; /* as large, not a weight's shape */
   for (int c = 0; c < 3; c++) {
     rig_t r = rig_new(false, true);
-    if (c != 2) dtw_sync_set_load_model(r.s, fake_load, NULL);
+    if (c != 2) dtw_sync_set_load_model(r.s, fake_load, (void *)LEG_PER_KG);
     double t = run(&r, 0, 1);
     r.extra = c == 1 ? other : weight;
     const dtw_sync_report_t *p = NULL;
@@ -248,17 +248,6 @@ static void test_weight_at_chain_end(void **state) {
 /* Shadow mode, one joint of a still chain pushes beyond the twin and sits
  * 0.05 rad off it: with the twin still, a weight's shape is a load (it sags);
  * a shape no weight has, or a twin that moves the joint, is a lock. */
-static const double *g_per_kg;
-static int shaped_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                       double *per_kg, double *max_kg) {
-  (void)ctx;
-  (void)q;
-  memset(per_kg, 0, NJ * sizeof *per_kg);
-  for (size_t i = 0; i < n_chain; i++) per_kg[chain[i]] = g_per_kg[chain[i]];
-  *max_kg = 60;
-  return 0;
-}
-
 static void test_still_chain_weight_or_lock(void **state) {
   (void)state;
   static const double hip_heavy[NJ] = {0, 0, 2.0, 0.5}, knee_heavy[NJ] = {0, 0, 0.2, 2.0};
@@ -268,8 +257,7 @@ static void test_still_chain_weight_or_lock(void **state) {
   tv[2] = 0.3;
   for (int c = 0; c < 3; c++) {
     rig_t r = rig_new(true, true);
-    g_per_kg = c == 1 ? knee_heavy : hip_heavy;
-    dtw_sync_set_load_model(r.s, shaped_load, NULL);
+    dtw_sync_set_load_model(r.s, fake_load, (void *)(c == 1 ? knee_heavy : hip_heavy));
     double t = run(&r, 0, 1);
     r.extra = extra;
     r.twin_dq = dq;
