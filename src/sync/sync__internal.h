@@ -37,6 +37,9 @@ typedef struct dtw__sync_fdi_joint {
   double twin_peak;         /* shadow: decaying peak of the twin's |effort| (N m) */
   double teff_f;            /* shadow: the twin's effort at the robot's stamps, low-passed */
   double cand_vmax;         /* largest |v_f| since cand_resid_s */
+  /* shadow: the robot's effort against what the model needs for the robot's own
+   * measured motion (N m), and since when it is above its threshold (NaN: not) */
+  double rm, cand_model_s;
   /* latched fault */
   dtw_sync_fault_t fault;   /* kind NONE = none */
   double healthy_s;         /* stamp health evidence started (NaN: none) */

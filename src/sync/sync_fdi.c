@@ -58,6 +58,11 @@
  * under the robot's extra friction, read as locked: 4.3 N m, 0.035 rad off) */
 #define FDI_SHADOW_CONFIRM_SHARE 0.3
 #define FDI_SHADOW_LOAD_CONFIRM_SHARE 0.05
+/* ... or, for a lock, the joint this share off the twin while the robot's own
+ * effort and motion disagree in the model (the drive pushes the same way, the
+ * joint does not follow): a second witness that does not depend on when the
+ * twin moved, so a host stall cannot fake it */
+#define FDI_SHADOW_MODEL_CONFIRM_SHARE 0.1
 /* a load stays: its signature must hold this long (robot and twin starting a
  * motion a little apart, or touching something at slightly different poses,
  * differ in effort for a moment; the H1 MJCF's hip rolls differ from the model
@@ -108,6 +113,7 @@ static void joint_reset_filters(dtw__sync_fdi_joint_t *f) {
   f->cand_vmax = 0;
   f->twin_peak = 0;
   f->teff_f = NAN;
+  f->rm = f->cand_model_s = NAN;
 }
 
 int dtw__sync_fdi_init(dtw_sync_t *s) {
@@ -140,7 +146,7 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
 void dtw__sync_fdi_restart_candidates(dtw_sync_t *s) {
   for (size_t j = 0; j < s->n_joints; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
-    f->cand_resid_s = f->cand_notorque_s = f->cand_dead_s = NAN;
+    f->cand_resid_s = f->cand_notorque_s = f->cand_dead_s = f->cand_model_s = NAN;
     f->cand_vmax = 0;
   }
   reset_fits(s);
@@ -166,6 +172,16 @@ size_t dtw__sync_fdi_active(const dtw_sync_t *s) {
 
 /* ---- latch ------------------------------------------------------------------ */
 
+/* Shadow mode: joint j's model residual (the robot's effort against its own
+ * measured motion) has stood above its threshold for fdi_hold_s, pushing the
+ * way the twin-referenced residual does, with the joint measurably off the twin. */
+static bool model_witness(const dtw_sync_t *s, size_t j, double stamp) {
+  const dtw__sync_fdi_joint_t *f = &s->fdi[j];
+  return !isnan(f->cand_model_s) && stamp - f->cand_model_s >= s->set.fdi_hold_s &&
+         f->rm * f->r > 0 &&
+         s->cur_pos[j] > FDI_SHADOW_MODEL_CONFIRM_SHARE * s->set.alarm_position_error_rad;
+}
+
 /* Largest position error (robot - twin) in joint j's chain. */
 static double chain_off(const dtw_sync_t *s, size_t j) {
   double m = 0;
@@ -188,7 +204,8 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
   if (s->shadow && kind != DTW_SYNC_FAULT_SENSOR_FROZEN && f->e_run_n < FDI_FROZEN_MIN_REPEATS &&
       !(s->cur_pos[j] > FDI_SHADOW_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
       !(kind == DTW_SYNC_FAULT_EXTERNAL_LOAD &&
-        chain_off(s, j) > FDI_SHADOW_LOAD_CONFIRM_SHARE * s->set.alarm_position_error_rad))
+        chain_off(s, j) > FDI_SHADOW_LOAD_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
+      !(kind == DTW_SYNC_FAULT_LOCKED && model_witness(s, j, stamp)))
     return;
   // a specific signature replaces a vaguer one; a frozen reading beats all
   // (a joint without torque first looks locked: its effort is off the model)
@@ -467,6 +484,17 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       f->thr = s->set.fdi_torque_floor_nm;
       f->expected = NAN;
     }
+    if (s->shadow && model && !isnan(f->tau_f)) {
+      f->rm = f->tau_f - s->ftau[j];
+      double thrm = s->set.fdi_torque_floor_nm +
+                    s->set.fdi_torque_tolerance * fmax(fabs(s->ftau[j]), fabs(s->fgrav[j]));
+      if (!(fabs(f->rm) > thrm))
+        f->cand_model_s = NAN;
+      else if (isnan(f->cand_model_s))
+        f->cand_model_s = stamp;
+    } else {
+      f->rm = f->cand_model_s = NAN;
+    }
     // in shadow mode the twin runs the same command: its effort is what a healthy
     // joint delivers now (the model alone cannot tell free fall from no torque)
     if (s->shadow && !isnan(s->twin_eff_at[j])) {
@@ -552,19 +580,12 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   // residual verdicts: only the chain's strongest joint speaks for it
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
-    if (isnan(f->cand_resid_s) || stamp - f->cand_resid_s < hold) continue;
+    if (isnan(f->cand_resid_s)) continue;
     double top_ratio, second_ratio;
     int g = s->joint_group[j];
     if (chain_top(s, g, &top_ratio, &second_ratio) != (int)j) continue;
-    bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
-    bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
-    // shadow mode: a seized joint shows against a command that moves it (the
-    // twin moves, or has moved it beyond the alarm); one the twin holds still
-    // close by carries a weight or a contact instead (it sags, it does not stick)
-    bool twin_still = s->shadow && s->cur_vel[j] < s->set.fdi_stationary_rad_s &&
-                      s->cur_pos[j] < s->set.alarm_position_error_rad;
-    double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
     // a weight held at the chain's end: the chain's residuals in its shape
+    // (fitted from the first sample above the threshold: the fit holds on its own)
     double mass = s->load != NULL && named == n ? weight_fit(s, g) : NAN;
     if (!isnan(mass)) {
       if (!(stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S)) s->fit_since[g] = stamp;
@@ -573,6 +594,15 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     }
     bool weight = stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S;
     if (!weight) s->fit_mass[g] = NAN; /* the report names a mass only while it fits */
+    if (stamp - f->cand_resid_s < hold) continue;
+    bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
+    bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
+    // shadow mode: a seized joint shows against a command that moves it (the
+    // twin moves, or has moved it beyond the alarm); one the twin holds still
+    // close by carries a weight or a contact instead (it sags, it does not stick)
+    bool twin_still = s->shadow && s->cur_vel[j] < s->set.fdi_stationary_rad_s &&
+                      s->cur_pos[j] < s->set.alarm_position_error_rad;
+    double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
     if (alone && still && !(twin_still && weight)) {
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
       continue;

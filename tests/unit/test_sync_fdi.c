@@ -11,18 +11,19 @@
 #include "dtw/msgs.h"
 #include "test_sync_util.h"
 
-/* A stand-in model: each joint needs GRAV N m to hold, nothing else. */
+/* A stand-in model: each joint needs GRAV N m to hold, nothing else; ctx, if
+ * not NULL, is a table (NJ) of torque the robot's motion needs on top. */
 #define GRAV 5.0
 static int model_calls;
 static int fake_model(void *ctx, const double *q, const double *qd, const double *qdd,
                       double *tau, double *grav) {
-  (void)ctx;
+  const double *more = ctx;
   (void)q;
   (void)qd;
   (void)qdd;
   model_calls++;
   for (size_t j = 0; j < NJ; j++) {
-    if (tau != NULL) tau[j] = GRAV;
+    if (tau != NULL) tau[j] = GRAV + (more != NULL ? more[j] : 0);
     if (grav != NULL) grav[j] = GRAV;
   }
   return 0;
@@ -276,6 +277,38 @@ static void test_still_chain_weight_or_lock(void **state) {
   }
 }
 
+/* Shadow mode: the left knee pushes 8 N m beyond the twin, does not move, and
+ * sits 0.02 rad off a twin that moves it (under the 0.3 x alarm position
+ * confirmation). A lock when the model also says the robot's effort does not
+ * fit its own motion; nothing without a model, or when the model explains the
+ * effort (the robot merely runs the command a little apart from the twin). */
+static void test_shadow_lock_model_witness(void **state) {
+  (void)state;
+  double extra[NJ] = {0}, dq[NJ] = {0}, tv[NJ] = {0};
+  extra[J_LEFT_KNEE] = 8.0;
+  dq[J_LEFT_KNEE] = 0.02;
+  tv[J_LEFT_KNEE] = 0.3;
+  for (int c = 0; c < 3; c++) {
+    rig_t r = rig_new(true, c != 1);
+    if (c == 2) dtw_sync_set_dynamics(r.s, fake_model, extra);
+    double t = run(&r, 0, 1);
+    r.extra = extra;
+    r.twin_dq = dq;
+    r.twin_v = tv;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (c == 0) {
+      if (isnan(dt)) fail_msg("no fault in 2 s");
+      if (!(dt < 0.2)) fail_msg("the lock took %.3f s", dt);
+      assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_LOCKED);
+      assert_int_equal(p->faults[0].joint, J_LEFT_KNEE);
+    } else if (!isnan(dt)) {
+      fail_msg("case %d: '%s' without a model's witness", c, p->faults[0].text);
+    }
+    dtw_sync_destroy(r.s);
+  }
+}
+
 static void test_dead_twin_is_stale(void **state) {
   (void)state;
   // estimate alignment: robot samples would keep matching the last twin sample
@@ -310,6 +343,7 @@ int main(void) {
       cmocka_unit_test(test_locked_by_residual), cmocka_unit_test(test_no_torque_shadow),
       cmocka_unit_test(test_dead_twin_is_stale), cmocka_unit_test(test_weight_at_chain_end),
       cmocka_unit_test(test_still_chain_weight_or_lock),
+      cmocka_unit_test(test_shadow_lock_model_witness),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
