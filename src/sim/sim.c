@@ -681,6 +681,11 @@ int dtw_sim_add_payload(dtw_sim_t *sim, const char *body, double mass_kg) {
   /* a point mass at the body's centre of mass: the inertia about it is unchanged */
   if (b <= 0 || sim->m->body_mass[b] + mass_kg <= 0) return DTW_EINVAL;
   sim->m->body_mass[b] += mass_kg;
+  /* the subtree masses that hold it follow (dtw_sim_get_extras reports the robot's) */
+  for (int a = b;; a = sim->m->body_parentid[a]) {
+    sim->m->body_subtreemass[a] += mass_kg;
+    if (a == 0) break;
+  }
   return 0;
 }
 

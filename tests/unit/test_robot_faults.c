@@ -1,6 +1,6 @@
-/* Robot emulator, faults (src/robot/robot_faults.c): the schedule, and the
- * physical faults a twin gets through its plant hooks (the demo humanoid on
- * its test stand, no DDS). */
+/* Robot emulator, faults (src/robot/robot_faults.c): the schedule, the
+ * physical faults a twin gets through its plant hooks, and the operator's
+ * fault commands (the demo humanoid on its test stand, no DDS). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/harness.h"
+#include "dtw/config.h"
 #include "dtw/err.h"
 #include "dtw/robot_emu.h"
 #include "dtw/twin.h"
@@ -149,12 +151,101 @@ static void test_model_error_and_payload(void **state) {
   dtw_twin_destroy(t);
 }
 
+/* The emulator's settings at their defaults (they are part of node "robot"). */
+#define DTW_PARAM_STYPE dtw_robot_emu_settings_t
+DTW_PARAM_TABLE(emu_table, "robot", "the emulated robot", DTW_ROBOT_EMU_PARAMS);
+#undef DTW_PARAM_STYPE
+
+/* n steps of the emulated robot, its samples drained. */
+static void emu_run(dtw_robot_emu_t *e, dtw_twin_t *t, int n) {
+  for (int k = 0; k < n; k++) {
+    dtw_robot_emu_begin_step(e);
+    assert_int_equal(dtw_twin_step(t), 0);
+    dtw_robot_emu_end_step(e);
+    while (dtw_robot_emu_next_due(e) != NULL) {
+    }
+  }
+}
+
+static double robot_mass(dtw_twin_t *t) {
+  dtw_sim_extras_t ex;
+  dtw_sim_get_extras(dtw_twin_sim(t), &ex);
+  return ex.mass_kg;
+}
+
+static double joint_pos(dtw_twin_t *t, size_t j) {
+  dtw_joint_state_msg_t js;
+  dtw_twin_get_joint_state(t, &js);
+  return js.position[j];
+}
+
+/* The operator's fault commands: "lock <joint>" seizes it now; "clear" frees
+ * it, takes a configured payload off again and keeps a scheduled silent feed;
+ * unknown commands and joints, and more faults than fit, are refused. */
+static void test_fault_commands(void **state) {
+  (void)state;
+  dtw_twin_t *t = make_twin();
+  dtw_robot_emu_settings_t es;
+  assert_int_equal(dtw_param_defaults(&emu_table, &es), 0);
+  snprintf(es.fault__payload_body, sizeof es.fault__payload_body, "left_forearm");
+  es.fault__payload_kg = 2.0;
+  es.fault__payload_at_s = 0.05;
+  es.fault__silent_at_s = 100;
+  es.fault__silent_for_s = 1;
+  dtw_robot_emu_t *e = NULL;
+  char err[512];
+  if (dtw_robot_emu_create(&es, 500, t, &e, err, sizeof err) < 0) fail_msg("emu: %s", err);
+  double mass0 = robot_mass(t);
+  emu_run(e, t, 100);
+  dtw_robot_emu_stats_t st;
+  dtw_robot_emu_get_stats(e, &st);
+  assert_true(st.fault_active & (1u << DTW_ROBOT_FAULT_PAYLOAD));
+  th_assert_near(robot_mass(t), mass0 + 2.0, 1e-9, "robot mass with the payload, kg");
+
+  size_t elbow = (size_t)dtw_robot_joint_index(dtw_twin_robot(t), "left_elbow");
+  assert_int_equal(dtw_robot_emu_command(e, "lock left_elbow", NULL), 0);
+  assert_int_equal(dtw_robot_emu_fault_count(e), 3);
+  emu_run(e, t, 1);
+  double held = joint_pos(t, elbow);
+  double goal[DTW_MAX_JOINTS];
+  send_move(t, goal);
+  emu_run(e, t, 1000);
+  dtw_robot_emu_get_stats(e, &st);
+  assert_true(st.fault_active & (1u << DTW_ROBOT_FAULT_LOCK));
+  assert_true(fabs(joint_pos(t, elbow) - held) < 0.01);
+
+  unsigned cleared = 0;
+  assert_int_equal(dtw_robot_emu_command(e, "clear", &cleared), 0);
+  assert_int_equal(dtw_robot_emu_fault_count(e), 1); /* the silent feed, still scheduled */
+  dtw_robot_emu_fault_t f;
+  assert_int_equal(dtw_robot_emu_fault(e, 0, &f), 0);
+  assert_int_equal(f.kind, DTW_ROBOT_FAULT_SILENT);
+  assert_int_equal(__builtin_popcount(cleared), 2);
+  dtw_robot_emu_get_stats(e, &st);
+  assert_false(st.fault_active & ((1u << DTW_ROBOT_FAULT_PAYLOAD) | (1u << DTW_ROBOT_FAULT_LOCK)));
+  th_assert_near(robot_mass(t), mass0, 1e-9, "robot mass after clear, kg");
+  /* the elbow follows the next move again */
+  send_move(t, goal);
+  emu_run(e, t, 3000);
+  assert_true(fabs(joint_pos(t, elbow) - goal[elbow]) < 0.02);
+
+  assert_int_equal(dtw_robot_emu_command(e, "spin left_elbow", NULL), DTW_EINVAL);
+  assert_int_equal(dtw_robot_emu_command(e, "lock no_such_joint", NULL), DTW_EINVAL);
+  assert_int_equal(dtw_robot_emu_fault_count(e), 1);
+  for (size_t i = 1; i < DTW_ROBOT_EMU_MAX_FAULTS; i++)
+    assert_int_equal(dtw_robot_emu_command(e, "freeze left_elbow", NULL), 0);
+  assert_int_equal(dtw_robot_emu_command(e, "no_torque left_knee", NULL), DTW_EFULL);
+  dtw_robot_emu_destroy(e);
+  dtw_twin_destroy(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fault_schedule),
       cmocka_unit_test(test_locked_joint_stays_then_follows_again),
       cmocka_unit_test(test_no_torque_joint_gets_no_effort),
       cmocka_unit_test(test_model_error_and_payload),
+      cmocka_unit_test(test_fault_commands),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
