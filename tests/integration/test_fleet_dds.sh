@@ -41,17 +41,19 @@ ip netns exec "$nsa" env CYCLONEDDS_URI="file://$fleet" ORDINAL=3 DTW_ROBOT_PEER
   >"$tmp/sim.log" 2>&1 &
 sim_pid=$!
 
-echo_in() { # echo_in NS ENV... : one joint state of the twin within 8 s
+echo_in() { # echo_in NS ENV... : one joint state of the twin within $wait_s s
   local ns=$1; shift
   ip netns exec "$ns" env "$@" "$DTWIN" topic echo /twin_3/joint_states \
-    --type sensor_msgs/msg/JointState --count 1 --duration 8
+    --type sensor_msgs/msg/JointState --count 1 --duration "${wait_s:-8}"
 }
 expect 0 'name:' -- echo_in "$nsa" CYCLONEDDS_URI="file://$fleet" ORDINAL=3
 expect 1 '' -- echo_in "$nsa" CYCLONEDDS_URI="file://$fleet" ORDINAL=4
 # the robots' side: a tag and a peer that is nobody (only the pod knows them)
 deploy/k8s/gen-cyclonedds.sh --tag dtwin-pair-3 10.253.8.99 >"$tmp/robot3.xml"
 deploy/k8s/gen-cyclonedds.sh --tag dtwin-pair-4 10.253.8.99 >"$tmp/robot4.xml"
-expect 0 'name:' -- echo_in "$nsb" CYCLONEDDS_URI="file://$tmp/robot3.xml"
+# a robot nobody lists hears of the pod at the pod's next periodic announcement
+# (periodic, seconds apart): wait for it up to 30 s, not a fixed 8 s
+wait_s=30 expect 0 'name:' -- echo_in "$nsb" CYCLONEDDS_URI="file://$tmp/robot3.xml"
 expect 1 '' -- echo_in "$nsb" CYCLONEDDS_URI="file://$tmp/robot4.xml"
 if kill -0 "$sim_pid" 2>/dev/null; then
   echo "ok: dtwin sim still running"; n_pass=$((n_pass + 1))
