@@ -109,7 +109,8 @@
     "report (s); 0 = unchecked")                                                               \
   X(DOUBLE, fdi_torque_floor_nm, "1.5", 0, 1e6, NULL,                                          \
     "Fault isolation: a joint's torque residual (reported effort - model) counts above "     \
-    "this plus fdi_torque_tolerance x the model torque (N m)")                               \
+    "this plus fdi_torque_tolerance x the model torque (N m); at most a quarter of the "      \
+    "joint's effort limit, where the description gives one")                                \
   X(DOUBLE, fdi_torque_tolerance, "0.25", 0, 10, NULL,                                          \
     "Fault isolation: share of the model torque the robot may differ by (mass, friction "    \
     "error of the model)")                                                                     \
@@ -345,13 +346,24 @@ void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx);
  * and *max_kg, a mass no payload reaches (the robot's own). Returns 0 or < 0
  * (no fit for that sample). Called from dtw_sync_on_robot_sample only while
  * a chain's residuals stand out; must not allocate. With it, residuals over a
- * chain that fit one weight held at its end (squared cosine >= 0.9 with these
- * torques, a mass in (0, max_kg]) are an external load after 0.1 s of fitting
- * instead of 0.5 s, and the report says the mass. */
+ * chain and the other joints that carry its end (where these torques are not
+ * ~0) that fit one weight held there (squared cosine >= 0.9 with these
+ * torques, a mass in (0, max_kg], each joint's residual within its threshold
+ * of the weight's torque, two joints showing it) are an external load after
+ * 0.1 s of fitting
+ * instead of 0.5 s, the report says the mass, and a still joint whose residual
+ * fits one is not read as locked (in shadow mode: where the twin holds it still
+ * too). */
 typedef int (*dtw_sync_load_fn)(void *ctx, const double *q, const size_t *chain, size_t n_chain,
                                 double *per_kg, double *max_kg);
 /* NULL fn: none. */
 void dtw_sync_set_load_model(dtw_sync_t *s, dtw_sync_load_fn fn, void *ctx);
+
+/* Each joint's largest |effort| (N m or N, synchronizer order; 0 = unknown),
+ * from the robot's description: a torque residual's threshold then starts at
+ * the smaller of fdi_torque_floor_nm and a quarter of it, so that a small
+ * drive (a 1 N m finger) can show one. NULL: fdi_torque_floor_nm for all. */
+void dtw_sync_set_effort_limits(dtw_sync_t *s, const double *limit_nm);
 
 /* ---- report --------------------------------------------------------------- */
 

@@ -408,6 +408,10 @@ static int load_cb(void *ctx, const double *q, const size_t *chain, size_t n_cha
 void dtw_sync_node_use_model(dtw_sync_t *s, dtw_sim_dyn_t *dyn) {
   dtw_sync_set_dynamics(s, dyn_cb, dyn);
   dtw_sync_set_load_model(s, load_cb, dyn);
+  double limit[DTW_MAX_JOINTS];
+  size_t n = dtw_sim_dyn_joint_count(dyn);
+  for (size_t j = 0; j < n && j < DTW_MAX_JOINTS; j++) limit[j] = dtw_sim_dyn_effort_limit(dyn, j);
+  if (n == dtw_sync_joint_count(s)) dtw_sync_set_effort_limits(s, limit);
 }
 
 /* Compile the model for the residuals with the twin's joints (sync order). */

@@ -149,6 +149,25 @@ static int find_motor(const mjModel *m, int jnt) {
   return first;
 }
 
+double dtw__sim_actuator_effort(const mjModel *m, int a) {
+  /* the actuator force (gain x ctrl, then forcerange) is scaled by the gear at the joint */
+  double force = 0;
+  if (m->actuator_forcelimited[a])
+    force = fmax(fabs(m->actuator_forcerange[2 * a]), fabs(m->actuator_forcerange[2 * a + 1]));
+  if (m->actuator_ctrllimited[a]) {
+    double gain = fabs(m->actuator_gainprm[mjNGAIN * a]);
+    double f = gain * fmax(fabs(m->actuator_ctrlrange[2 * a]),
+                           fabs(m->actuator_ctrlrange[2 * a + 1]));
+    force = force > 0 ? fmin(force, f) : f;
+  }
+  return fabs(m->actuator_gear[6 * a]) * force;
+}
+
+double dtw__sim_joint_effort(const mjModel *m, int jnt) {
+  int a = find_motor(m, jnt);
+  return a >= 0 ? dtw__sim_actuator_effort(m, a) : 0.0;
+}
+
 static void fill_map(const mjModel *m, int jnt, int act, sim_jmap_t *map) {
   map->jnt = jnt;
   map->qadr = m->jnt_qposadr[jnt];
@@ -177,16 +196,7 @@ static void derive_joint(const mjModel *m, const sim_jmap_t *map, dtw_joint_desc
     j->lower = m->jnt_range[2 * jnt];
     j->upper = m->jnt_range[2 * jnt + 1];
   }
-  /* the actuator force (gain x ctrl, then forcerange) is scaled by the gear at the joint */
-  double force = 0;
-  if (m->actuator_forcelimited[a])
-    force = fmax(fabs(m->actuator_forcerange[2 * a]), fabs(m->actuator_forcerange[2 * a + 1]));
-  if (m->actuator_ctrllimited[a]) {
-    double gain = fabs(m->actuator_gainprm[mjNGAIN * a]);
-    double f = gain * fmax(fabs(map->ctrl_lo), fabs(map->ctrl_hi));
-    force = force > 0 ? fmin(force, f) : f;
-  }
-  j->effort = fabs(map->gear) * force;
+  j->effort = dtw__sim_actuator_effort(m, a);
   j->velocity = 0;
   j->damping = m->dof_damping[map->vadr];
   j->friction = m->dof_frictionloss[map->vadr];

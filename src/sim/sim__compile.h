@@ -26,6 +26,11 @@ typedef struct dtw__sim_excluded {
 int dtw__sim_compile(const dtw_robot_desc_t *desc, mjModel **out, dtw__sim_excluded_t *excl,
                      char *err, size_t errlen);
 
+/* Largest |force| (N m or N at the joint: gain x ctrl within forcerange, x gear)
+ * of motor actuator a, or of joint jnt's motor (0: none, or unlimited). */
+double dtw__sim_actuator_effort(const mjModel *m, int a);
+double dtw__sim_joint_effort(const mjModel *m, int jnt);
+
 /* "euler", "implicit" or "rk4" for MuJoCo's integrator code; "unknown" otherwise
  * (sim_integrator.c, beside dtw_sim_integrator_code). */
 const char *dtw__sim_integrator_name(int code);

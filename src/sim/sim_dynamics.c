@@ -20,6 +20,7 @@ struct dtw_sim_dyn {
   size_t n;
   int *qadr, *vadr, *body; /* body: the body each joint moves */
   int *depth;               /* body -> bodies between it and the world */
+  double *effort;           /* per joint: the description's max |effort|, 0 = none */
   mjtNum *jacp;             /* 3 x nv scratch for the load's Jacobian */
   double mass;              /* every body's, kg */
   dtw__sim_diag_t diag;
@@ -64,8 +65,9 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
   y->body = calloc(n, sizeof *y->body);
   y->depth = calloc((size_t)y->m->nbody, sizeof *y->depth);
   y->jacp = calloc(3 * (size_t)y->m->nv + 1, sizeof *y->jacp);
+  y->effort = calloc(n, sizeof *y->effort);
   if (y->qadr == NULL || y->vadr == NULL || y->body == NULL || y->depth == NULL ||
-      y->jacp == NULL) {
+      y->jacp == NULL || y->effort == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
     goto fail;
   }
@@ -79,6 +81,10 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
     y->qadr[i] = y->m->jnt_qposadr[j];
     y->vadr[i] = y->m->jnt_dofadr[j];
     y->body[i] = y->m->jnt_bodyid[j];
+    /* the description's limit, else (an MJCF without a joint table) its motor's */
+    y->effort[i] = dtw__sim_joint_effort(y->m, j);
+    for (size_t k = 0; k < desc->n_joints; k++)
+      if (strcmp(desc->joints[k].name, joints[i]) == 0) y->effort[i] = desc->joints[k].effort;
   }
   for (int b = 1; b < y->m->nbody; b++) {
     y->depth[b] = y->depth[y->m->body_parentid[b]] + 1;
@@ -100,12 +106,17 @@ void dtw_sim_dyn_destroy(dtw_sim_dyn_t *y) {
   free(y->body);
   free(y->depth);
   free(y->jacp);
+  free(y->effort);
   free(y);
 }
 
 size_t dtw_sim_dyn_joint_count(const dtw_sim_dyn_t *y) { return y != NULL ? y->n : 0; }
 
 double dtw_sim_dyn_mass(const dtw_sim_dyn_t *y) { return y != NULL ? y->mass : 0.0; }
+
+double dtw_sim_dyn_effort_limit(const dtw_sim_dyn_t *y, size_t i) {
+  return y != NULL && i < y->n ? y->effort[i] : 0.0;
+}
 
 /* The state (q, qd, qdd); the rest at rest in qpos0. */
 static void set_state(dtw_sim_dyn_t *y, const double *q, const double *qd, const double *qdd) {

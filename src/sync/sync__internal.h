@@ -130,6 +130,7 @@ struct dtw_sync {
   void *load_ctx;
   size_t *chain_idx;            /* n_joints scratch: one chain's joints */
   double *per_kg;               /* n_joints scratch: its torques per kg at its end */
+  double *floor_nm;             /* n_joints: each residual threshold's floor (N m) */
   double fit_since[DTW_SYNC_MAX_GROUPS];  /* stamp a chain's residuals began to fit a weight */
   double fit_last[DTW_SYNC_MAX_GROUPS];   /* ... and last fitted it */
   double fit_mass[DTW_SYNC_MAX_GROUPS];   /* that weight, kg; NaN: no fit */

@@ -74,9 +74,17 @@
  * with the torques that weight needs) are a load after this long of fitting:
  * a model mismatch or a motion transient has no reason to take that shape */
 #define FDI_WEIGHT_FIT 0.9
+/* a joint of another chain is in the fit when it carries this share of the
+ * weight's largest torque */
+#define FDI_WEIGHT_CARRY_SHARE 0.01
+/* ... and shows on a joint whose residual is this share of its threshold */
+#define FDI_WEIGHT_SEEN_SHARE 0.5
 #define FDI_WEIGHT_HOLD_S 0.1
 /* a fit may lapse this long (noisy samples) without starting again */
 #define FDI_WEIGHT_LAPSE_S 0.05
+/* a drive's residual threshold starts at most at this share of its largest
+ * effort: a 1 N m finger never differs from the model by fdi_torque_floor_nm */
+#define FDI_FLOOR_EFFORT_SHARE 0.25
 
 static const char *const k_kind_names[] = {
 #define DTW__SYNC_FAULT_NAME(name, text, help) text,
@@ -99,6 +107,16 @@ void dtw_sync_set_load_model(dtw_sync_t *s, dtw_sync_load_fn fn, void *ctx) {
   if (s == NULL) return;
   s->load = fn;
   s->load_ctx = ctx;
+}
+
+void dtw_sync_set_effort_limits(dtw_sync_t *s, const double *limit_nm) {
+  if (s == NULL) return;
+  for (size_t j = 0; j < s->n_joints; j++) {
+    double lim = limit_nm != NULL ? limit_nm[j] : 0;
+    s->floor_nm[j] = lim > 0 && isfinite(lim)
+                         ? fmin(s->set.fdi_torque_floor_nm, FDI_FLOOR_EFFORT_SHARE * lim)
+                         : s->set.fdi_torque_floor_nm;
+  }
 }
 
 static void reset_fits(dtw_sync_t *s) {
@@ -127,9 +145,12 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   s->twin_eff_at = calloc(n, sizeof *s->twin_eff_at);
   s->chain_idx = calloc(n, sizeof *s->chain_idx);
   s->per_kg = calloc(n, sizeof *s->per_kg);
+  s->floor_nm = calloc(n, sizeof *s->floor_nm);
   if (s->fdi == NULL || s->fq == NULL || s->fv == NULL || s->fa == NULL || s->ftau == NULL ||
-      s->fgrav == NULL || s->twin_eff_at == NULL || s->chain_idx == NULL || s->per_kg == NULL)
+      s->fgrav == NULL || s->twin_eff_at == NULL || s->chain_idx == NULL || s->per_kg == NULL ||
+      s->floor_nm == NULL)
     return DTW_ENOMEM;
+  dtw_sync_set_effort_limits(s, NULL);
   reset_fits(s);
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
@@ -162,6 +183,7 @@ void dtw__sync_fdi_free(dtw_sync_t *s) {
   free(s->twin_eff_at);
   free(s->chain_idx);
   free(s->per_kg);
+  free(s->floor_nm);
 }
 
 size_t dtw__sync_fdi_active(const dtw_sync_t *s) {
@@ -377,21 +399,26 @@ static bool chain_faulted(const dtw_sync_t *s, size_t j) {
 
 static double conf_of(double ratio) { return fmin(0.99, 1.0 - 0.5 / fmax(ratio, 1.0)); }
 
-/* The weight (kg) held at group g's end that its joints' residuals fit, or NaN:
- * none positive, or the residuals point elsewhere (squared cosine with the
- * weight's torques below FDI_WEIGHT_FIT). Needs the load model and every
- * joint's position in s->fq. */
+/* The weight (kg) held at group g's end that the residuals fit, or NaN: none
+ * positive, or the residuals point elsewhere (squared cosine with the
+ * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
+ * every other joint that carries the weight (a hand's weight loads the torso,
+ * a finger's the arm): a payload loads them all, a seized joint only itself.
+ * Needs the load model and every joint's position in s->fq. */
 static double weight_fit(dtw_sync_t *s, int g) {
   size_t nc = 0;
   for (size_t k = 0; k < s->n_joints; k++)
     if (s->joint_group[k] == g) s->chain_idx[nc++] = k;
   double max_kg = 0;
-  if (nc < 2 || s->load(s->load_ctx, s->fq, s->chain_idx, nc, s->per_kg, &max_kg) != 0)
+  if (nc == 0 || s->load(s->load_ctx, s->fq, s->chain_idx, nc, s->per_kg, &max_kg) != 0)
     return NAN;
+  double pmax = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (isfinite(s->per_kg[k])) pmax = fmax(pmax, fabs(s->per_kg[k]));
   double rp = 0, pp = 0, rr = 0;
-  for (size_t i = 0; i < nc; i++) {
-    size_t k = s->chain_idx[i];
+  for (size_t k = 0; k < s->n_joints; k++) {
     double r = s->fdi[k].r, p = s->per_kg[k];
+    if (s->joint_group[k] != g && !(fabs(p) > FDI_WEIGHT_CARRY_SHARE * pmax)) continue;
     if (isnan(r) || !isfinite(p)) return NAN;
     rp += r * p;
     pp += p * p;
@@ -399,7 +426,20 @@ static double weight_fit(dtw_sync_t *s, int g) {
   }
   // (a residual the weight's torques barely touch would need an absurd mass)
   if (!(pp > 0) || !(rr > 0) || !(rp > 0) || !(rp / pp <= max_kg)) return NAN;
-  return rp * rp / (pp * rr) >= FDI_WEIGHT_FIT ? rp / pp : NAN;
+  double kg = rp / pp;
+  if (!(rp * rp / (pp * rr) >= FDI_WEIGHT_FIT)) return NAN;
+  // the weight must show on two joints at least, pushing its way, and explain
+  // each joint's residual within the joint's threshold: on one joint alone any
+  // residual fits it (a seized shoulder pushes where a weight in the hand would,
+  // and the elbow, which would carry that weight too, shows nothing)
+  size_t seen = 0;
+  for (size_t k = 0; k < s->n_joints; k++) {
+    double r = s->fdi[k].r, p = s->per_kg[k], thr = s->fdi[k].thr;
+    if (s->joint_group[k] != g && !(fabs(p) > FDI_WEIGHT_CARRY_SHARE * pmax)) continue;
+    if (!(fabs(r - kg * p) <= thr)) return NAN;
+    seen += r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * thr;
+  }
+  return seen >= 2 ? kg : NAN;
 }
 
 void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp,
@@ -472,21 +512,21 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       double ref = f->teff_f;
       double need = model ? fmax(fabs(ref), fabs(s->fgrav[j])) : fabs(ref);
       f->r = f->tau_f - ref;
-      f->thr = s->set.fdi_torque_floor_nm + s->set.fdi_torque_tolerance * need;
+      f->thr = s->floor_nm[j] + s->set.fdi_torque_tolerance * need;
       f->expected = need;
     } else if (model && !isnan(f->tau_f)) {
       f->r = f->tau_f - s->ftau[j];
-      f->thr = s->set.fdi_torque_floor_nm +
+      f->thr = s->floor_nm[j] +
                s->set.fdi_torque_tolerance * fmax(fabs(s->ftau[j]), fabs(s->fgrav[j]));
       f->expected = fmax(fabs(s->fgrav[j]), fabs(s->ftau[j]));
     } else {
       f->r = NAN;
-      f->thr = s->set.fdi_torque_floor_nm;
+      f->thr = s->floor_nm[j];
       f->expected = NAN;
     }
     if (s->shadow && model && !isnan(f->tau_f)) {
       f->rm = f->tau_f - s->ftau[j];
-      double thrm = s->set.fdi_torque_floor_nm +
+      double thrm = s->floor_nm[j] +
                     s->set.fdi_torque_tolerance * fmax(fabs(s->ftau[j]), fabs(s->fgrav[j]));
       if (!(fabs(f->rm) > thrm))
         f->cand_model_s = NAN;
@@ -599,11 +639,13 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
     // shadow mode: a seized joint shows against a command that moves it (the
     // twin moves, or has moved it beyond the alarm); one the twin holds still
-    // close by carries a weight or a contact instead (it sags, it does not stick)
-    bool twin_still = s->shadow && s->cur_vel[j] < s->set.fdi_stationary_rad_s &&
-                      s->cur_pos[j] < s->set.alarm_position_error_rad;
+    // close by carries a weight or a contact instead (it sags, it does not stick).
+    // Mirror mode knows no command: a still joint whose residuals, with those of
+    // every joint that carries its chain's end, fit a weight carries one
+    bool held_still = !s->shadow || (s->cur_vel[j] < s->set.fdi_stationary_rad_s &&
+                                     s->cur_pos[j] < s->set.alarm_position_error_rad);
     double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
-    if (alone && still && !(twin_still && weight)) {
+    if (alone && still && !(held_still && weight)) {
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
       continue;
     }

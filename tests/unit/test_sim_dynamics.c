@@ -98,6 +98,12 @@ static void test_load_per_kg_matches_the_simulator(void **state) {
   check_chain(t, y, arm_outer_last, 4);
   check_chain(t, y, leg, 6);
   assert_true(dtw_sim_dyn_mass(y) > 1.0);
+  /* each joint's effort limit is the description's (the neck's drives are 10 N m) */
+  for (size_t i = 0; i < n; i++)
+    assert_true(dtw_sim_dyn_effort_limit(y, i) == joints[i].effort);
+  size_t neck = (size_t)dtw_robot_joint_index_in(joints, n, "neck_yaw");
+  assert_true(dtw_sim_dyn_effort_limit(y, neck) == 10.0);
+  assert_true(dtw_sim_dyn_effort_limit(y, n) == 0.0);
   /* refusals */
   q[0] = NAN;
   assert_int_equal(dtw_sim_dyn_load_per_kg(y, q, ia, 4, a), DTW_EINVAL);

@@ -191,14 +191,16 @@ static void test_no_torque_shadow(void **state) {
 }
 
 /* A stand-in payload signature: ctx is a table (NJ) of the torques 1 kg at
- * the chain's end needs, N m; this one is the left leg's. */
+ * the chain's end needs on every joint, N m, whichever chain asks; this one
+ * is the left leg's. */
 static const double LEG_PER_KG[NJ] = {0.0, 0.5, 2.0, 1.5, 0.5, 0.0};
 static int fake_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
                      double *per_kg, double *max_kg) {
   const double *table = ctx;
   (void)q;
-  memset(per_kg, 0, NJ * sizeof *per_kg);
-  for (size_t i = 0; i < n_chain; i++) per_kg[chain[i]] = table[chain[i]];
+  (void)chain;
+  (void)n_chain;
+  memcpy(per_kg, table, NJ * sizeof *per_kg);
   *max_kg = 60;
   return 0;
 }
@@ -246,14 +248,16 @@ static void test_weight_at_chain_end(void **state) {
   }
 }
 
-/* Shadow mode, one joint of a still chain pushes beyond the twin and sits
- * 0.05 rad off it: with the twin still, a weight's shape is a load (it sags);
- * a shape no weight has, or a twin that moves the joint, is a lock. */
+/* Shadow mode, the hip of a still chain pushes beyond the twin (the knee a
+ * little: the hip alone is over its threshold) and sits 0.05 rad off it: with
+ * the twin still, a weight's shape is a load (it sags); a shape no weight has,
+ * or a twin that moves the joint, is a lock. */
 static void test_still_chain_weight_or_lock(void **state) {
   (void)state;
   static const double hip_heavy[NJ] = {0, 0, 2.0, 0.5}, knee_heavy[NJ] = {0, 0, 0.2, 2.0};
   double extra[NJ] = {0}, dq[NJ] = {0}, tv[NJ] = {0};
-  extra[2] = 6.0; /* left_hip_pitch only: alone in its chain */
+  extra[2] = 6.0; /* left_hip_pitch: alone above its threshold in its chain */
+  extra[3] = 1.5; /* left_knee: what 3 kg on hip_heavy's foot adds there */
   dq[2] = 0.05;
   tv[2] = 0.3;
   for (int c = 0; c < 3; c++) {
@@ -272,6 +276,103 @@ static void test_still_chain_weight_or_lock(void **state) {
     } else {
       if (p->faults[0].kind != DTW_SYNC_FAULT_LOCKED)
         fail_msg("case %d: '%s', expected locked", c, p->faults[0].text);
+    }
+    dtw_sync_destroy(r.s);
+  }
+}
+
+/* Mirror mode, the torso (a chain of one joint) held still and pushing: a
+ * weight at its end when the joints that carry the torso (here the left leg's)
+ * show the same weight - not a lock, which loads only the seized joint. */
+static void test_mirror_weight_on_one_joint_chain(void **state) {
+  (void)state;
+  double carried[NJ] = {0}, extra[NJ] = {0};
+  carried[J_TORSO] = 1.0;
+  carried[2] = 2.0; /* left_hip_pitch */
+  carried[J_LEFT_KNEE] = 1.5;
+  for (int c = 0; c < 2; c++) {
+    rig_t r = rig_new(false, true);
+    dtw_sync_set_load_model(r.s, fake_load, carried);
+    double t = run(&r, 0, 1);
+    for (size_t j = 0; j < NJ; j++) extra[j] = c == 0 ? 3.0 * carried[j] : 0;
+    if (c == 1) extra[J_TORSO] = 8.0;
+    r.extra = extra;
+    const dtw_sync_report_t *p = NULL;
+    if (isnan(until_fault(&r, t, &p))) fail_msg("case %d: no fault in 2 s", c);
+    if (c == 0) {
+      for (size_t i = 0; i < p->n_faults; i++)
+        if (p->faults[i].kind != DTW_SYNC_FAULT_EXTERNAL_LOAD)
+          fail_msg("a weight read as '%s'", p->faults[i].text);
+      assert_non_null(strstr(p->faults[0].text, "kg held at its end"));
+    } else {
+      assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_LOCKED);
+      assert_int_equal(p->faults[0].joint, J_TORSO);
+    }
+    dtw_sync_destroy(r.s);
+  }
+}
+
+/* Mirror mode, the left shoulder pitch held still and pushing the way a weight
+ * in the hand would, while the elbow, which would carry that weight too,
+ * shows nothing: the squared cosine alone (0.92) would call it a weight; one
+ * joint showing it is a lock. */
+static void test_mirror_lock_where_a_weight_would_push(void **state) {
+  (void)state;
+  double arm[NJ] = {0}, extra[NJ] = {0};
+  arm[13] = 3.0; /* left_shoulder_pitch */
+  arm[16] = 0.9; /* left_elbow */
+  extra[13] = 8.0;
+  rig_t r = rig_new(false, true);
+  dtw_sync_set_load_model(r.s, fake_load, arm);
+  double t = run(&r, 0, 1);
+  r.extra = extra;
+  const dtw_sync_report_t *p = NULL;
+  if (isnan(until_fault(&r, t, &p))) fail_msg("no fault in 2 s");
+  if (p->faults[0].kind != DTW_SYNC_FAULT_LOCKED) fail_msg("'%s', expected locked", p->faults[0].text);
+  assert_int_equal(p->faults[0].joint, 13);
+  dtw_sync_destroy(r.s);
+}
+
+/* A model in which the neck's pitch is a small drive that needs 0.1 N m. */
+#define J_NECK_PITCH 22
+static int small_neck_model(void *ctx, const double *q, const double *qd, const double *qdd,
+                            double *tau, double *grav) {
+  (void)ctx;
+  (void)q;
+  (void)qd;
+  (void)qdd;
+  for (size_t j = 0; j < NJ; j++) {
+    double need = j == J_NECK_PITCH ? 0.1 : GRAV;
+    if (tau != NULL) tau[j] = need;
+    if (grav != NULL) grav[j] = need;
+  }
+  return 0;
+}
+
+/* Mirror mode, a 1 N m drive pushing 0.8 N m beyond the model, not moving: below
+ * fdi_torque_floor_nm (1.5), so nothing without the drive's effort limit; a
+ * lock with it (the floor becomes a quarter of the limit). */
+static void test_small_drive_floor(void **state) {
+  (void)state;
+  double limit[NJ];
+  for (size_t j = 0; j < NJ; j++) limit[j] = j == J_NECK_PITCH ? 1.0 : 100.0;
+  for (int c = 0; c < 3; c++) {
+    rig_t r = rig_new(false, false);
+    dtw_sync_set_dynamics(r.s, small_neck_model, NULL);
+    if (c != 0) dtw_sync_set_effort_limits(r.s, limit);
+    r.bad = J_NECK_PITCH;
+    r.bad_effort = 0.1; /* healthy: what the model needs */
+    double t = run(&r, 0, 1);
+    if (c != 2) r.bad_effort = 0.9;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (c == 1) {
+      if (isnan(dt)) fail_msg("no fault in 2 s with the effort limit");
+      assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_LOCKED);
+      assert_int_equal(p->faults[0].joint, J_NECK_PITCH);
+      assert_true(p->joints[J_NECK_PITCH].residual_limit_nm < 0.3);
+    } else if (!isnan(dt)) {
+      fail_msg("case %d: '%s'", c, p->faults[0].text);
     }
     dtw_sync_destroy(r.s);
   }
@@ -344,6 +445,9 @@ int main(void) {
       cmocka_unit_test(test_dead_twin_is_stale), cmocka_unit_test(test_weight_at_chain_end),
       cmocka_unit_test(test_still_chain_weight_or_lock),
       cmocka_unit_test(test_shadow_lock_model_witness),
+      cmocka_unit_test(test_mirror_weight_on_one_joint_chain),
+      cmocka_unit_test(test_small_drive_floor),
+      cmocka_unit_test(test_mirror_lock_where_a_weight_would_push),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
