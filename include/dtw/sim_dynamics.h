@@ -54,8 +54,8 @@ int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *dyn, const double *q, const size_t *c
 /* The model's mass (kg, every body): no payload a fit names weighs more. */
 double dtw_sim_dyn_mass(const dtw_sim_dyn_t *dyn);
 
-/* Joint i's largest |effort| in the description (N m or N), 0 = none given
- * (or i out of range). */
+/* Joint i's largest |effort| (N m or N): the description's, or for an MJCF
+ * without a joint table its motor's range; 0 = none given, or i out of range. */
 double dtw_sim_dyn_effort_limit(const dtw_sim_dyn_t *dyn, size_t i);
 
 /* Number of joints mapped. */

@@ -152,8 +152,9 @@ void dtw_sync_node_destroy(dtw_sync_node_t *node);
 /* Give synchronizer s the twin's model: its inverse dynamics for the torque
  * residuals, its torques per kilogram for the payload fit and its joints'
  * effort limits (dtw_sync_set_dynamics, dtw_sync_set_load_model and
- * dtw_sync_set_effort_limits through dyn, which must outlive s's use of it). The node does this with its own model; `dtwin
- * analyze` and bench_faults with theirs. */
+ * dtw_sync_set_effort_limits through dyn, which must outlive s's use of it).
+ * The node does this with its own model; `dtwin analyze` and bench_faults
+ * with theirs. */
 void dtw_sync_node_use_model(dtw_sync_t *s, dtw_sim_dyn_t *dyn);
 
 /* One turn of the node at now_s (monotonic seconds): take every pending

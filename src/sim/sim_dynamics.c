@@ -20,7 +20,7 @@ struct dtw_sim_dyn {
   size_t n;
   int *qadr, *vadr, *body; /* body: the body each joint moves */
   int *depth;               /* body -> bodies between it and the world */
-  double *effort;           /* per joint: the description's max |effort|, 0 = none */
+  double *effort;           /* per joint: max |effort| (description or motor), 0 = none */
   mjtNum *jacp;             /* 3 x nv scratch for the load's Jacobian */
   double mass;              /* every body's, kg */
   dtw__sim_diag_t diag;
