@@ -104,7 +104,6 @@ typedef struct rig {
   dtw_twin_t *probe; /* scratch physics: a payload's static torques */
 } rig_t;
 
-
 /* One run: faults c (NULL = nominal) in mode shadow/mirror for `dur` seconds. */
 /* The healthy robot's motion, recorded once at 100 Hz: what observability asks. */
 #define REC_HZ 100

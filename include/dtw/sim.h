@@ -198,8 +198,7 @@ int dtw_sim_min_armature(dtw_sim_t *sim, double armature);
 /* Add a point mass of mass_kg (negative removes it) at the centre of mass of
  * body `body` (robot emulator: a payload in a hand, a tool on a foot). The
  * dynamics see it from the next step, dtw_sim_get_extras's mass_kg at once;
- * dtw_sim_scale_model starts again from
- * the compiled masses. Returns 0, or DTW_EINVAL (unknown or world body,
+ * dtw_sim_scale_model starts again from the compiled masses. Returns 0, or DTW_EINVAL (unknown or world body,
  * non-finite mass, total mass not > 0). No allocation. */
 int dtw_sim_add_payload(dtw_sim_t *sim, const char *body, double mass_kg);
 

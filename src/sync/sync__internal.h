@@ -128,7 +128,7 @@ struct dtw_sync {
   void *dyn_ctx;
   dtw_sync_load_fn load;
   void *load_ctx;
-  size_t *chain_idx;            /* n_joints scratch: one chain's joints */
+  size_t *chain_idx;            /* n_joints scratch: one chain's joints, then its fit's */
   double *per_kg;               /* n_joints scratch: its torques per kg at its end */
   double *floor_nm;             /* n_joints: each residual threshold's floor (N m) */
   double fit_since[DTW_SYNC_MAX_GROUPS];  /* stamp a chain's residuals began to fit a weight */

@@ -415,10 +415,15 @@ static double weight_fit(dtw_sync_t *s, int g) {
   double pmax = 0;
   for (size_t k = 0; k < s->n_joints; k++)
     if (isfinite(s->per_kg[k])) pmax = fmax(pmax, fabs(s->per_kg[k]));
+  // the chain's joints and every other joint that carries the weight
+  size_t nf = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->joint_group[k] == g || fabs(s->per_kg[k]) > FDI_WEIGHT_CARRY_SHARE * pmax)
+      s->chain_idx[nf++] = k;
   double rp = 0, pp = 0, rr = 0;
-  for (size_t k = 0; k < s->n_joints; k++) {
+  for (size_t i = 0; i < nf; i++) {
+    size_t k = s->chain_idx[i];
     double r = s->fdi[k].r, p = s->per_kg[k];
-    if (s->joint_group[k] != g && !(fabs(p) > FDI_WEIGHT_CARRY_SHARE * pmax)) continue;
     if (isnan(r) || !isfinite(p)) return NAN;
     rp += r * p;
     pp += p * p;
@@ -433,9 +438,9 @@ static double weight_fit(dtw_sync_t *s, int g) {
   // residual fits it (a seized shoulder pushes where a weight in the hand would,
   // and the elbow, which would carry that weight too, shows nothing)
   size_t seen = 0;
-  for (size_t k = 0; k < s->n_joints; k++) {
+  for (size_t i = 0; i < nf; i++) {
+    size_t k = s->chain_idx[i];
     double r = s->fdi[k].r, p = s->per_kg[k], thr = s->fdi[k].thr;
-    if (s->joint_group[k] != g && !(fabs(p) > FDI_WEIGHT_CARRY_SHARE * pmax)) continue;
     if (!(fabs(r - kg * p) <= thr)) return NAN;
     seen += r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * thr;
   }
@@ -508,33 +513,32 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // the twin is a torque reference only where it is near the robot: a joint (or
     // chain) far off the twin (a robot moved behind its back) needs other torques
     bool near = !(chain_off(s, j) > s->set.alarm_position_error_rad);
+    // the robot's effort against what the model needs for its own measured motion:
+    // mirror mode's residual, and in shadow mode a lock's second witness
+    bool have_rm = model && !isnan(f->tau_f);
+    double model_need = have_rm ? fmax(fabs(s->ftau[j]), fabs(s->fgrav[j])) : NAN;
+    double rm = have_rm ? f->tau_f - s->ftau[j] : NAN;
+    double thrm = s->floor_nm[j] + s->set.fdi_torque_tolerance * model_need;
     if (twin_ref && near && !isnan(f->tau_f) && !isnan(f->teff_f)) {
       double ref = f->teff_f;
       double need = model ? fmax(fabs(ref), fabs(s->fgrav[j])) : fabs(ref);
       f->r = f->tau_f - ref;
       f->thr = s->floor_nm[j] + s->set.fdi_torque_tolerance * need;
       f->expected = need;
-    } else if (model && !isnan(f->tau_f)) {
-      f->r = f->tau_f - s->ftau[j];
-      f->thr = s->floor_nm[j] +
-               s->set.fdi_torque_tolerance * fmax(fabs(s->ftau[j]), fabs(s->fgrav[j]));
-      f->expected = fmax(fabs(s->fgrav[j]), fabs(s->ftau[j]));
+    } else if (have_rm) {
+      f->r = rm;
+      f->thr = thrm;
+      f->expected = model_need;
     } else {
       f->r = NAN;
       f->thr = s->floor_nm[j];
       f->expected = NAN;
     }
-    if (s->shadow && model && !isnan(f->tau_f)) {
-      f->rm = f->tau_f - s->ftau[j];
-      double thrm = s->floor_nm[j] +
-                    s->set.fdi_torque_tolerance * fmax(fabs(s->ftau[j]), fabs(s->fgrav[j]));
-      if (!(fabs(f->rm) > thrm))
-        f->cand_model_s = NAN;
-      else if (isnan(f->cand_model_s))
-        f->cand_model_s = stamp;
-    } else {
-      f->rm = f->cand_model_s = NAN;
-    }
+    f->rm = s->shadow ? rm : NAN;
+    if (!(s->shadow && fabs(rm) > thrm))
+      f->cand_model_s = NAN;
+    else if (isnan(f->cand_model_s))
+      f->cand_model_s = stamp;
     // in shadow mode the twin runs the same command: its effort is what a healthy
     // joint delivers now (the model alone cannot tell free fall from no torque)
     if (s->shadow && !isnan(s->twin_eff_at[j])) {

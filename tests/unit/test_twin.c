@@ -103,10 +103,6 @@ static void test_demo_motion_runs_clean(void **state) {
   dtw_twin_destroy(t);
 }
 
-/* Mirror mode: a state with velocities set on an idle twin moves on at them
- * until the next one, instead of braking to the sampled position. Compared
- * with the same state at rest, so gravity's sag cancels. */
-
 /* set_state naming joint j alone at q0 with velocity v (after a reset if
  * reset), then secs of steps. */
 static void set_and_run(dtw_twin_t *t, bool reset, int j, double q0, double v, double secs,
@@ -130,6 +126,9 @@ static double mid_range(dtw_twin_t *t, int j) {
   return 0.5 * (d->lower + d->upper);
 }
 
+/* Mirror mode: a state with velocities set on an idle twin moves on at them
+ * until the next one, instead of braking to the sampled position. Compared
+ * with the same state at rest, so gravity's sag cancels. */
 static void test_set_state_moves_on_at_its_velocity(void **state) {
   (void)state;
   dtw_twin_t *t = make_twin("fixed");
