@@ -230,8 +230,11 @@ int dtw_pub_clock(dtw_pub_t *pub, dtw_time_t clock);
 int dtw_pub_diagnostics(dtw_pub_t *pub, const dtw_diag_array_t *msg);
 int dtw_pub_jtc_state(dtw_pub_t *pub, const dtw_jtc_state_msg_t *msg);
 /* Publish serialized CDR (with encapsulation header) of the publisher's type,
- * any type. The bytes are validated against the type first: DTW_EPARSE if
- * they do not form a valid sample (nothing is sent). */
+ * any type. Plain CDR (XCDR1) in either byte order; the bytes are sent as they
+ * are (in native order), not read into a sample and written again. They are
+ * validated against the type before anything is sent: DTW_EPARSE if they do
+ * not form a valid sample, DTW_EDDS if the write fails. No allocation of ours;
+ * Cyclone copies the bytes into its own serialized sample. */
 int dtw_pub_cdr(dtw_pub_t *pub, const void *cdr, size_t len);
 
 /* Send what write batching queued (no-op without batching). */

@@ -138,8 +138,9 @@ void dtw__br_publish(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd);
 void dtw__br_service(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd, bool unity);
 void dtw__br_remove(dtw__bs_client_t *c, const dtw_bridge_cmd_t *cmd);
 void dtw__br_topic_list(dtw__bs_client_t *c);
-/* A data frame: published on the topic c registered under dest. */
-void dtw__br_data(dtw__bs_client_t *c, const char *dest, const uint8_t *p, size_t len);
+/* A data frame: published on the topic c registered under dest. True if it
+ * was published (the caller counts it in the server's `published`). */
+bool dtw__br_data(dtw__bs_client_t *c, const char *dest, const uint8_t *p, size_t len);
 /* The frame after __request{srv_id}: a call of the ROS service dest. */
 void dtw__br_ros_request(dtw__bs_client_t *c, const char *dest, const uint8_t *p, size_t len,
                          int64_t srv_id);

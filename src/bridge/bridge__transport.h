@@ -164,6 +164,8 @@ bool dtw__bt_conn_closing(const dtw__bt_conn_t *c);
 unsigned dtw__bt_conn_id(const dtw__bt_conn_t *c);
 /* "host:port" of the peer. */
 const char *dtw__bt_conn_peer(const dtw__bt_conn_t *c);
+/* Monotonic time (ns) of the read that brought c's latest bytes. Poll thread. */
+int64_t dtw__bt_conn_last_rx(const dtw__bt_conn_t *c);
 /* The layer above's pointer for c (set in on_open). */
 void *dtw__bt_conn_user(const dtw__bt_conn_t *c);
 void dtw__bt_conn_set_user(dtw__bt_conn_t *c, void *user);

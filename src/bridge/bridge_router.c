@@ -396,25 +396,31 @@ void dtw__br_topic_list(dtw__bs_client_t *c) {
   free(type_buf);
 }
 
-void dtw__br_data(dtw__bs_client_t *c, const char *dest, const uint8_t *p, size_t len) {
+bool dtw__br_data(dtw__bs_client_t *c, const char *dest, const uint8_t *p, size_t len) {
   dtw_bridge_server_t *s = c->srv;
   for (size_t i = 0; i < s->n_topics; i++) {
     dtw__br_topic_t *t = s->topics[i];
     if (t->pub == NULL || ref_find(&t->pubs, c, dest) == NULL) continue;
-    if (dtw_pub_cdr(t->pub, p, len) < 0) {
+    int rc = dtw_pub_cdr(t->pub, p, len);
+    if (rc == DTW_EPARSE) {
       dtw__bs_refuse(s, DTW_BRIDGE_REFUSAL_INVALID_MESSAGE);
       dtw__bs_send_text(c, "__error",
                         "message on %s is not a valid %s (CDR with encapsulation header)", t->name,
                         t->type);
-      return;
+      return false;
     }
-    dtw__bt_lock(s->tp);
-    s->published++;
-    dtw__bt_unlock(s->tp);
-    return;
+    if (rc < 0) { /* not the client's fault: said to it and logged, not counted as its refusal */
+      dtw_log_limited(&s->lim, DTW_LOG_WARN, LOG, "%s: DDS write failed: %s", t->name,
+                      dtw_strerror(rc));
+      dtw__bs_send_text(c, "__error", "message on %s: DDS write failed: %s", t->name,
+                        dtw_strerror(rc));
+      return false;
+    }
+    return true;
   }
   dtw__bs_refuse(s, DTW_BRIDGE_REFUSAL_NOT_REGISTERED);
   dtw__bs_send_text(c, "__error", "message for %s: send __publish for it first", dest);
+  return false;
 }
 
 /* ---- service calls -------------------------------------------------------------------------- */

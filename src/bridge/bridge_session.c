@@ -100,7 +100,8 @@ static void handle_command(dtw__bs_client_t *c, const dtw_bridge_frame_t *f) {
   }
 }
 
-static void handle_data(dtw__bs_client_t *c, const dtw_bridge_frame_t *f) {
+/* True if the frame was published on DDS. */
+static bool handle_data(dtw__bs_client_t *c, const dtw_bridge_frame_t *f) {
   char dest[DTW_BRIDGE_DEST_MAX + 1];
   memcpy(dest, f->dest, f->dest_len);
   dest[f->dest_len] = '\0';
@@ -111,14 +112,19 @@ static void handle_data(dtw__bs_client_t *c, const dtw_bridge_frame_t *f) {
   else if (pending == DTW_BRIDGE_CMD_RESPONSE)
     dtw__br_unity_response(c, f->payload, f->payload_len, c->pending_srv_id);
   else
-    dtw__br_data(c, dest, f->payload, f->payload_len);
+    return dtw__br_data(c, dest, f->payload, f->payload_len);
+  return false;
 }
 
-/* Whole frames off the front of the input; the rest waits for more bytes. */
+/* Whole frames off the front of the input; the rest waits for more bytes.
+ * The server's tallies are added once per call, not per frame: a client
+ * streaming small messages sends dozens per read. */
 static size_t on_input(void *user, dtw__bt_conn_t *conn, const uint8_t *buf, size_t len) {
   dtw_bridge_server_t *s = user;
   dtw__bs_client_t *c = dtw__bt_conn_user(conn);
   size_t off = 0, used = 0;
+  uint64_t frames = 0, published = 0;
+  bool active = false;
   dtw_bridge_frame_t f;
   char err[200];
   int rc = 0;
@@ -126,19 +132,24 @@ static size_t on_input(void *user, dtw__bt_conn_t *conn, const uint8_t *buf, siz
          (rc = dtw_bridge_frame_decode(buf + off, len - off, s->cfg.max_frame_bytes, &f, &used,
                                        err, sizeof err)) == 1) {
     off += used;
-    dtw__bt_lock(s->tp);
-    s->frames_in++;
-    s->bytes_in += used;
-    dtw__bt_unlock(s->tp);
-    dtw_counter_add(s->m.frames_in, 1);
-    dtw_counter_add(s->m.bytes_in, used);
-    c->bytes_in += used;
+    frames++;
     if (f.dest_len == 0) continue; /* keepalive */
-    c->last_cmd_ns = dtw_clock_mono_ns();
+    active = true;
     if (f.dest_len >= 2 && f.dest[0] == '_' && f.dest[1] == '_')
       handle_command(c, &f);
     else
-      handle_data(c, &f);
+      published += handle_data(c, &f);
+  }
+  if (frames > 0) {
+    dtw__bt_lock(s->tp);
+    s->frames_in += frames;
+    s->bytes_in += off;
+    s->published += published;
+    dtw__bt_unlock(s->tp);
+    dtw_counter_add(s->m.frames_in, frames);
+    dtw_counter_add(s->m.bytes_in, off);
+    c->bytes_in += off;
+    if (active) c->last_cmd_ns = dtw__bt_conn_last_rx(conn); /* when these bytes came */
   }
   if (rc < 0)
     close_with(c, rc == DTW_EFULL ? DTW_BRIDGE_REFUSAL_FRAME_TOO_LARGE

@@ -76,6 +76,7 @@ const char *dtw__bt_address(const dtw__bt_t *t) { return t->addr; }
 int dtw__bt_port(const dtw__bt_t *t) { return t->port; }
 unsigned dtw__bt_conn_id(const dtw__bt_conn_t *c) { return c->id; }
 const char *dtw__bt_conn_peer(const dtw__bt_conn_t *c) { return c->peer; }
+int64_t dtw__bt_conn_last_rx(const dtw__bt_conn_t *c) { return c->last_rx_ns; }
 void *dtw__bt_conn_user(const dtw__bt_conn_t *c) { return c->user; }
 void dtw__bt_conn_set_user(dtw__bt_conn_t *c, void *user) { c->user = user; }
 bool dtw__bt_conn_closing(const dtw__bt_conn_t *c) { return c->close_reason >= 0; }

@@ -131,6 +131,9 @@ int dtw__serialize(const dds_topic_descriptor_t *desc, const void *sample, uint8
  * used for the in-place normalisation. 0 or DTW_EPARSE / DTW_EFULL. */
 int dtw__deserialize(const dds_topic_descriptor_t *desc, const void *cdr, size_t len,
                      void *sample, uint8_t *scratch, size_t cap);
+/* The same validation without reading the sample (a malloc'd copy, freed):
+ * 0, DTW_EPARSE or DTW_ENOMEM. For an error path, not per message. */
+int dtw__cdr_check(const dds_topic_descriptor_t *desc, const void *cdr, size_t len);
 
 /* Conversions between plain structs and generated samples (bus_convert.c).
  * to_sample functions point the sample at msg's storage (no allocation) and
@@ -169,6 +172,13 @@ typedef void (*dtw__cdr_fn_t)(const uint8_t *cdr, size_t len, bool valid, uint64
  * to fn without copying (no Cyclone lock held during fn). Returns the number
  * taken (0 = none pending) or a negative dds_return_t. No allocation. */
 dds_return_t dtw__take_cdr_each(dds_entity_t reader, uint32_t max, dtw__cdr_fn_t fn, void *arg);
+/* Write len bytes of CDR (with the 4-byte header, len <= UINT32_MAX) as a
+ * sample of writer's type without reading them into a sample: Cyclone copies
+ * them into the writer's own serialized form, validating and normalising them
+ * on the way. Returns what dds_writecdr returns; DDS_RETCODE_ERROR covers both
+ * bytes that do not form a sample (nothing is sent) and a failed send.
+ * Thread-safe; no allocation of ours (Cyclone allocates its serialized copy). */
+dds_return_t dtw__write_cdr(dds_entity_t writer, const void *cdr, size_t len);
 
 /* Decode a sensor_msgs/JointState straight from its CDR (with encapsulation
  * header, plain CDR in either byte order) into msg, checking every length

@@ -12,12 +12,6 @@
 static void pub_ep_destroy(dtw__ep_t *ep) { dtw_pub_destroy((dtw_pub_t *)ep); }
 static void sub_ep_destroy(dtw__ep_t *ep) { dtw_sub_destroy((dtw_sub_t *)ep); }
 
-/* Scratch size of a publisher's raw CDR normalisation (grown on demand). */
-#define DTW__RAW_INITIAL 4096
-/* A raw buffer grown past this for one huge sample is freed after it, so one
- * 32 MB message does not stay resident for the life of the publisher. */
-#define DTW__RAW_KEEP_BYTES (1u << 20)
-
 struct dtw_pub {
   dtw__ep_t ep; /* first: the endpoint list holds &pub->ep */
   const dtw__type_t *type;
@@ -30,10 +24,6 @@ struct dtw_pub {
   size_t cap_points;
   diagnostic_msgs_msg_dds__DiagnosticStatus_ *diag_status;
   diagnostic_msgs_msg_dds__KeyValue_ *diag_kv;
-  /* raw path: CDR is validated and read into this sample, then written */
-  void *raw_sample;
-  uint8_t *raw_scratch;
-  size_t raw_cap;
 };
 
 struct dtw_sub {
@@ -124,8 +114,6 @@ void dtw_pub_destroy(dtw_pub_t *pub) {
   if (pub == NULL) return;
   dtw__ep_unregister(&pub->ep);
   dds_delete(pub->writer);
-  if (pub->raw_sample) dds_sample_free(pub->raw_sample, pub->type->desc, DDS_FREE_ALL);
-  free(pub->raw_scratch);
   free(pub->points);
   free(pub->diag_status);
   free(pub->diag_kv);
@@ -195,36 +183,27 @@ int dtw_pub_jtc_state(dtw_pub_t *pub, const dtw_jtc_state_msg_t *msg) {
   return pub_write(pub, &s);
 }
 
-/* Cyclone 0.10 has no public way to get a writer's sertype for dds_writecdr,
- * so raw CDR is validated and read into a sample (reused) and written: the
- * bytes on the wire are re-serialized but equal for plain XCDR1 input. */
+/* The bytes go to Cyclone as they are (dtw__write_cdr): it validates them
+ * while copying them into the writer's serialized form, with no sample read
+ * and written again. Plain CDR only, so that ROS 2 readers get XCDR1. */
 int dtw_pub_cdr(dtw_pub_t *pub, const void *cdr, size_t len) {
-  if (cdr == NULL || len < 4) return pub_refuse(pub, DTW_EPARSE);
-  if (pub->raw_sample == NULL) {
-    pub->raw_sample = calloc(1, pub->type->desc->m_size);
-    if (pub->raw_sample == NULL) return pub_refuse(pub, DTW_ENOMEM);
+  const uint8_t *in = cdr;
+  if (in == NULL || len < 4 || in[0] != 0x00 || in[1] > 0x01) return pub_refuse(pub, DTW_EPARSE);
+  if (len > UINT32_MAX) return pub_refuse(pub, DTW_EFULL);
+  dds_return_t rc = dtw__write_cdr(pub->writer, cdr, len);
+  if (rc >= 0) {
+    pub->stats.messages++;
+    return 0;
   }
-  if (len > pub->raw_cap) {
-    size_t cap = len < DTW__RAW_INITIAL ? DTW__RAW_INITIAL : len;
-    uint8_t *p = realloc(pub->raw_scratch, cap);
-    if (p == NULL) return pub_refuse(pub, DTW_ENOMEM);
-    pub->raw_scratch = p;
-    pub->raw_cap = cap;
+  /* Cyclone says ERROR both for bytes that are no sample and for a failed
+   * send: only the first is the sender's fault */
+  if (rc == DDS_RETCODE_ERROR) {
+    if (dtw__cdr_check(pub->type->desc, cdr, len) == DTW_EPARSE)
+      return pub_refuse(pub, DTW_EPARSE);
   }
-  int rc = dtw__deserialize(pub->type->desc, cdr, len, pub->raw_sample, pub->raw_scratch,
-                            pub->raw_cap);
-  if (rc < 0) return pub_refuse(pub, rc);
-  rc = pub_write(pub, pub->raw_sample);
-  if (pub->raw_cap > DTW__RAW_KEEP_BYTES) {
-    /* one huge message: do not keep its buffers for the life of the publisher */
-    free(pub->raw_scratch);
-    pub->raw_scratch = NULL;
-    pub->raw_cap = 0;
-    dds_sample_free(pub->raw_sample, pub->type->desc, DDS_FREE_CONTENTS);
-    memset(pub->raw_sample, 0, pub->type->desc->m_size);
-    malloc_trim(0);
-  }
-  return rc;
+  pub->stats.errors++;
+  pub->stats.last_error = DTW_EDDS;
+  return DTW_EDDS;
 }
 
 void dtw_pub_flush(dtw_pub_t *pub) { dds_write_flush(pub->writer); }

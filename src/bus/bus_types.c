@@ -107,23 +107,42 @@ int dtw__serialize(const dds_topic_descriptor_t *desc, const void *sample, uint8
   return 0;
 }
 
-int dtw__deserialize(const dds_topic_descriptor_t *desc, const void *cdr, size_t len,
-                     void *sample, uint8_t *scratch, size_t cap) {
+/* Check the header (plain CDR, either byte order), copy the body into scratch
+ * and normalise it there: every length and bound validated, native order. */
+static int normalize_into(const dds_topic_descriptor_t *desc, const void *cdr, size_t len,
+                          uint8_t *scratch, size_t cap, uint32_t *size) {
   const uint8_t *in = cdr;
   if (len < 4 || in[0] != 0x00 || in[1] > 0x01) return DTW_EPARSE; /* plain CDR BE/LE only */
   if (len - 4 > cap) return DTW_EFULL;
   if (len - 4 > UINT32_MAX) return DTW_EFULL;
-  uint32_t size = (uint32_t)(len - 4);
+  *size = (uint32_t)(len - 4);
   bool bswap = (in[1] == 0x01) != host_is_le();
-  memcpy(scratch, in + 4, size);
+  memcpy(scratch, in + 4, *size);
   uint32_t off = 0;
-  /* validates every length and bound and swaps to native order in place */
-  if (dds_stream_normalize_data((char *)scratch, &off, size, bswap, DTW__XCDR1, desc->m_ops) ==
+  if (dds_stream_normalize_data((char *)scratch, &off, *size, bswap, DTW__XCDR1, desc->m_ops) ==
       NULL)
     return DTW_EPARSE;
+  return 0;
+}
+
+int dtw__deserialize(const dds_topic_descriptor_t *desc, const void *cdr, size_t len,
+                     void *sample, uint8_t *scratch, size_t cap) {
+  uint32_t size;
+  int rc = normalize_into(desc, cdr, len, scratch, cap, &size);
+  if (rc < 0) return rc;
   dds_istream_t is;
   dds_istream_init(&is, size, scratch, DTW__XCDR1);
   dds_stream_read(&is, sample, desc->m_ops);
   dds_istream_fini(&is);
   return 0;
+}
+
+int dtw__cdr_check(const dds_topic_descriptor_t *desc, const void *cdr, size_t len) {
+  if (len < 4) return DTW_EPARSE;
+  uint8_t *scratch = malloc(len - 4 > 0 ? len - 4 : 1);
+  if (scratch == NULL) return DTW_ENOMEM;
+  uint32_t size;
+  int rc = normalize_into(desc, cdr, len, scratch, len - 4, &size);
+  free(scratch);
+  return rc;
 }

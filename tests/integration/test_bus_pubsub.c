@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dds/ddsi/ddsi_cdrstream.h>
+
 #include "bus/bus__internal.h"
 #include "common/harness.h"
 #include "dtw/bus.h"
@@ -228,6 +230,10 @@ static void js_cb(dtw_sub_t *sub, const void *msg, void *user) {
   c->accepted++;
 }
 
+/* JointState samples the parent sends (valid, size mismatch, NaN, valid as raw
+ * CDR, valid as big-endian raw CDR) */
+#define JS_SENT 5
+
 typedef struct {
   child_result_t *res;
   uint8_t *expect;
@@ -239,8 +245,9 @@ static void raw_cb(dtw_sub_t *sub, const void *msg, void *user) {
   (void)sub;
   raw_ctx_t *c = user;
   const dtw_cdr_t *cdr = msg;
-  /* the first and the last sample are the valid message: compare bytes */
-  if (c->n == 0)
+  /* the first and the last sample are the valid message (the last sent in
+   * big-endian order, so it must arrive in native order): compare bytes */
+  if (c->n == 0 || c->n == JS_SENT - 1)
     CHECK(c->res, cdr->len == c->expect_len && memcmp(cdr->data, c->expect, c->expect_len) == 0,
           "raw CDR of JointState differs (len %zu vs %zu)", cdr->len, c->expect_len);
   CHECK(c->res, cdr->len >= 4 && cdr->data[0] == 0 && cdr->data[1] == 1,
@@ -248,8 +255,6 @@ static void raw_cb(dtw_sub_t *sub, const void *msg, void *user) {
   c->n++;
 }
 
-/* JointState samples the parent sends (valid, size mismatch, NaN, valid as raw CDR) */
-#define JS_SENT 4
 
 static void js_child(int up, int down) {
   child_result_t res = {.ok = 1};
@@ -348,16 +353,38 @@ static void test_joint_state_round_trip(void **state) {
     dtw__js_to_sample(&m, &s, names);
     assert_int_equal(dtw__serialize(&sensor_msgs_msg_dds__JointState__desc, &s, &cdr, &len), 0);
     assert_int_equal(dtw_pub_cdr(pub, cdr, len), 0);
+    /* the same bytes marked as XCDR2 are refused: ROS 2 readers expect XCDR1 */
+    cdr[1] = 0x07;
+    assert_int_equal(dtw_pub_cdr(pub, cdr, len), DTW_EPARSE);
+    free(cdr);
+  }
+  /* 5: the valid message as big-endian CDR (another host's byte order) */
+  {
+    sensor_msgs_msg_dds__JointState_ s;
+    char *names[DTW_MAX_JOINTS];
+    dds_ostreamBE_t os;
+    make_js(&m, 23, 0);
+    dtw__js_to_sample(&m, &s, names);
+    dds_ostreamBE_init(&os, 64, DTW__XCDR1);
+    assert_non_null(dds_stream_writeBE(&os, (const char *)&s,
+                                       sensor_msgs_msg_dds__JointState__desc.m_ops));
+    size_t len = os.x.m_index + 4;
+    uint8_t *cdr = malloc(len);
+    assert_non_null(cdr);
+    memcpy(cdr, (const uint8_t[]){0x00, 0x00, 0x00, 0x00}, 4); /* CDR_BE */
+    memcpy(cdr + 4, os.x.m_buffer, os.x.m_index);
+    dds_ostreamBE_fini(&os);
+    assert_int_equal(dtw_pub_cdr(pub, cdr, len), 0);
     free(cdr);
   }
   dtw_bus_stats_t st;
   dtw_pub_stats(pub, &st);
   assert_int_equal(st.messages, JS_SENT);
-  assert_int_equal(st.refused_invalid, 1);
+  assert_int_equal(st.refused_invalid, 2);
   child_result_t r;
   child_finish(&c, &r);
-  assert_int_equal(r.n_typed, 2);            /* 1 and 4 */
-  assert_int_equal(r.typed.messages, 2);
+  assert_int_equal(r.n_typed, 3);            /* 1, 4 and 5 */
+  assert_int_equal(r.typed.messages, 3);
   assert_int_equal(r.typed.refused_invalid, 2); /* 2 and 3 reached the hook */
   assert_int_equal(r.n_raw, JS_SENT);        /* raw delivers everything faithfully */
   dtw_bus_destroy(bus);
