@@ -352,7 +352,8 @@ void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx);
  * of the weight's torque, two joints showing it) are an external load after
  * 0.1 s of fitting instead of 0.5 s, the report says the mass, and a still
  * joint whose residual fits one is not read as locked (in shadow mode: where
- * the twin holds it still too). */
+ * the twin holds it still too, or where the residuals against the dynamics
+ * model of dtw_sync_set_dynamics fit the weight as well). */
 typedef int (*dtw_sync_load_fn)(void *ctx, const double *q, const size_t *chain, size_t n_chain,
                                 double *per_kg, double *max_kg);
 /* NULL fn: none. */

@@ -229,6 +229,12 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
         chain_off(s, j) > FDI_SHADOW_LOAD_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
       !(kind == DTW_SYNC_FAULT_LOCKED && model_witness(s, j, stamp)))
     return;
+  // a load is the chain's: one report for it, on the joint that showed it first
+  if (kind == DTW_SYNC_FAULT_EXTERNAL_LOAD)
+    for (size_t k = 0; k < s->n_joints; k++)
+      if (k != j && s->joint_group[k] == s->joint_group[j] &&
+          s->fdi[k].fault.kind == DTW_SYNC_FAULT_EXTERNAL_LOAD)
+        return;
   // a specific signature replaces a vaguer one; a frozen reading beats all
   // (a joint without torque first looks locked: its effort is off the model)
   if (F->kind != DTW_SYNC_FAULT_NONE && F->kind != DTW_SYNC_FAULT_UNKNOWN &&
@@ -404,8 +410,9 @@ static double conf_of(double ratio) { return fmin(0.99, 1.0 - 0.5 / fmax(ratio, 
  * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
  * every other joint that carries the weight (a hand's weight loads the torso,
  * a finger's the arm): a payload loads them all, a seized joint only itself.
+ * model: fit the shadow-mode model residuals (rm) instead of the residuals.
  * Needs the load model and every joint's position in s->fq. */
-static double weight_fit(dtw_sync_t *s, int g) {
+static double weight_fit(dtw_sync_t *s, int g, bool model) {
   size_t nc = 0;
   for (size_t k = 0; k < s->n_joints; k++)
     if (s->joint_group[k] == g) s->chain_idx[nc++] = k;
@@ -423,7 +430,7 @@ static double weight_fit(dtw_sync_t *s, int g) {
   double rp = 0, pp = 0, rr = 0;
   for (size_t i = 0; i < nf; i++) {
     size_t k = s->chain_idx[i];
-    double r = s->fdi[k].r, p = s->per_kg[k];
+    double r = model ? s->fdi[k].rm : s->fdi[k].r, p = s->per_kg[k];
     if (isnan(r) || !isfinite(p)) return NAN;
     rp += r * p;
     pp += p * p;
@@ -440,7 +447,7 @@ static double weight_fit(dtw_sync_t *s, int g) {
   size_t seen = 0;
   for (size_t i = 0; i < nf; i++) {
     size_t k = s->chain_idx[i];
-    double r = s->fdi[k].r, p = s->per_kg[k], thr = s->fdi[k].thr;
+    double r = model ? s->fdi[k].rm : s->fdi[k].r, p = s->per_kg[k], thr = s->fdi[k].thr;
     if (!(fabs(r - kg * p) <= thr)) return NAN;
     seen += r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * thr;
   }
@@ -630,7 +637,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     if (chain_top(s, g, &top_ratio, &second_ratio) != (int)j) continue;
     // a weight held at the chain's end: the chain's residuals in its shape
     // (fitted from the first sample above the threshold: the fit holds on its own)
-    double mass = s->load != NULL && named == n ? weight_fit(s, g) : NAN;
+    double mass = s->load != NULL && named == n ? weight_fit(s, g, false) : NAN;
     if (!isnan(mass)) {
       if (!(stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S)) s->fit_since[g] = stamp;
       s->fit_last[g] = stamp;
@@ -641,15 +648,20 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     if (stamp - f->cand_resid_s < hold) continue;
     bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
     bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
-    // shadow mode: a seized joint shows against a command that moves it (the
-    // twin moves, or has moved it beyond the alarm); one the twin holds still
-    // close by carries a weight or a contact instead (it sags, it does not stick).
-    // Mirror mode knows no command: a still joint whose residuals, with those of
-    // every joint that carries its chain's end, fit a weight carries one
+    // a still joint whose residuals, with those of every joint that carries its
+    // chain's end, fit a weight carries one: not read as seized while the fit
+    // holds (mirror mode knows no command). Shadow mode: a seized joint shows
+    // against a command that moves it, so where the twin moves on the weight
+    // must also fit the model residuals - the robot's effort against its own
+    // motion, which a seized joint leaves on itself alone (an arm that takes a
+    // weight at the top of its motion stalls there and pushes as a seized one
+    // would, its elbow pushing too). Where the twin holds it still close by,
+    // the joint sags, it does not stick.
     bool held_still = !s->shadow || (s->cur_vel[j] < s->set.fdi_stationary_rad_s &&
                                      s->cur_pos[j] < s->set.alarm_position_error_rad);
     double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
-    if (alone && still && !(held_still && weight)) {
+    if (alone && still &&
+        !(weight && (held_still || !isnan(weight_fit(s, g, true))))) {
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
       continue;
     }

@@ -77,11 +77,17 @@ check "detected after the fault (at robot stamp ${stamp:-?} s)" \
   python3 -c "import sys; sys.exit(0 if float('${stamp:--1}') >= 4.0 else 1)"
 kill -INT "$up_pid"; wait "$up_pid"
 
-# 2b. a 2 kg payload in the left hand: an external load on the left arm, with its mass
-start_up "$tmp/p.log" --payload left_forearm:2@8 --set sync.resync_threshold_rad=0
-check "payload added" wait_for "$tmp/p.log" '2.000 kg added at left_forearm at t=8' 40
+# 2b. a 2 kg payload in the left hand: an external load on the left arm, with its
+# mass. At 3 s the arms turn overhead: the loaded arm stalls there before it
+# follows the twin down, its shoulder pushing as a seized one would - the first
+# report must still be the load, not a lock.
+start_up "$tmp/p.log" --payload left_forearm:2@3 --set sync.resync_threshold_rad=0
+check "payload added" wait_for "$tmp/p.log" '2.000 kg added at left_forearm at t=3' 40
 check "reported as a weight held by the left arm" \
   wait_for "$tmp/p.log" 'fault: left_[a-z_]+ external load: .*chain left_arm, as [0-9.]+ kg held at its end' 30
+line=$(grep -Em1 '(SYNCED|DEGRADED) -> FAULT' "$tmp/p.log")
+echo "    $line"
+check "the first report is the load, not a lock" grep -q 'external load: .*chain left_arm' <<<"$line"
 kg=$(grep -Eo 'chain left_arm, as [0-9.]+ kg' "$tmp/p.log" | head -1 | grep -Eo '[0-9.]+ kg' | cut -d' ' -f1)
 echo "    the fit says ${kg:-?} kg (2 kg added; the robot's masses are 5 % off the model's)"
 check "the mass is about 2 kg (${kg:-?})" \

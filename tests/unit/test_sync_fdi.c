@@ -240,6 +240,16 @@ static void test_weight_at_chain_end(void **state) {
       if (at == NULL || sscanf(at, "as %lf kg held at its end", &kg) != 1)
         fail_msg("no mass in '%s'", p->faults[0].text);
       assert_near(kg, 3.0, 0.1);
+      // the residuals move on, the knee's now the largest (both over their
+      // thresholds: no lock): still the chain's one load report
+      double later[NJ] = {0};
+      later[2] = 5.0;
+      later[J_LEFT_KNEE] = 8.0;
+      r.extra = later;
+      run(&r, t + dt, t + dt + 1.5);
+      p = report(&r);
+      assert_int_equal(p->n_faults, 1);
+      assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
     } else {
       if (!(dt >= 0.5)) fail_msg("case %d: load reported after %.3f s, before the load hold", c, dt);
       assert_null(strstr(p->faults[0].text, "kg held"));
@@ -249,29 +259,36 @@ static void test_weight_at_chain_end(void **state) {
 }
 
 /* Shadow mode, the hip of a still chain pushes beyond the twin (the knee a
- * little: the hip alone is over its threshold) and sits 0.05 rad off it: with
- * the twin still, a weight's shape is a load (it sags); a shape no weight has,
- * or a twin that moves the joint, is a lock. */
+ * little: the hip alone is over its threshold) and sits 0.05 rad off it. With
+ * the twin still, a weight's shape is a load (it sags); a shape no weight has
+ * is a lock. With a twin that moves the joint, it is a lock when the model
+ * says only the hip pushes beyond the robot's own motion (what a twin that
+ * moves on leaves on the knee, the model explains), and a load when the model
+ * residuals have the weight's shape too (a limb that stalls under a new
+ * weight at a turning point of its motion). */
 static void test_still_chain_weight_or_lock(void **state) {
   (void)state;
   static const double hip_heavy[NJ] = {0, 0, 2.0, 0.5}, knee_heavy[NJ] = {0, 0, 0.2, 2.0};
-  double extra[NJ] = {0}, dq[NJ] = {0}, tv[NJ] = {0};
+  double extra[NJ] = {0}, dq[NJ] = {0}, tv[NJ] = {0}, knee_explained[NJ] = {0};
   extra[2] = 6.0; /* left_hip_pitch: alone above its threshold in its chain */
   extra[3] = 1.5; /* left_knee: what 3 kg on hip_heavy's foot adds there */
+  knee_explained[3] = 1.5;
   dq[2] = 0.05;
   tv[2] = 0.3;
-  for (int c = 0; c < 3; c++) {
+  for (int c = 0; c < 4; c++) {
     rig_t r = rig_new(true, true);
     dtw_sync_set_load_model(r.s, fake_load, (void *)(c == 1 ? knee_heavy : hip_heavy));
+    if (c == 2) dtw_sync_set_dynamics(r.s, fake_model, knee_explained);
     double t = run(&r, 0, 1);
     r.extra = extra;
     r.twin_dq = dq;
-    r.twin_v = c == 2 ? tv : NULL;
+    r.twin_v = c >= 2 ? tv : NULL;
     const dtw_sync_report_t *p = NULL;
     if (isnan(until_fault(&r, t, &p))) fail_msg("case %d: no fault in 2 s", c);
     assert_int_equal(p->faults[0].joint, 2);
-    if (c == 0) {
-      assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
+    if (c == 0 || c == 3) {
+      if (p->faults[0].kind != DTW_SYNC_FAULT_EXTERNAL_LOAD)
+        fail_msg("case %d: '%s', expected an external load", c, p->faults[0].text);
       assert_non_null(strstr(p->faults[0].text, "kg held at its end"));
     } else {
       if (p->faults[0].kind != DTW_SYNC_FAULT_LOCKED)
