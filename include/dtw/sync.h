@@ -379,6 +379,8 @@ typedef struct dtw_sync_fault {
   double detected_stamp_s;   /* robot clock: the sample that confirmed it */
   double detected_s;         /* our clock */
   double residual_nm;        /* torque residual at detection (NaN without model) */
+  double mass_kg;            /* external_load: the weight its residuals fit, the mean of the
+                                fits since detection (kg); NaN: none fits, or another kind */
   char text[200];            /* "left_knee locked (residual 42.1 N m, not moving) since 12.345 s" */
 } dtw_sync_fault_t;
 
@@ -488,7 +490,7 @@ size_t dtw_sync_joint_count(const dtw_sync_t *s);
 
 typedef struct dtw_sync_kv {
   char key[48];
-  char value[96];
+  char value[128]; /* a diagnostic value's limit (DTW_DIAG_TEXT_MAX) */
 } dtw_sync_kv_t;
 
 /* Key/values of a diagnostic_msgs/DiagnosticStatus for the whole twin

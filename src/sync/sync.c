@@ -484,6 +484,8 @@ int dtw_sync_report_kv(const dtw_sync_report_t *r, int group, dtw_sync_kv_t *kv,
            f->group >= 0 && (size_t)f->group < r->n_groups ? r->groups[f->group].name : "");
     kv_add(kv, cap, &n, "fault_confidence", "%.2f", f->confidence);
     kv_add(kv, cap, &n, "fault_onset_robot_stamp_s", "%.3f", f->onset_stamp_s);
+    if (f->kind == DTW_SYNC_FAULT_EXTERNAL_LOAD && !isnan(f->mass_kg))
+      kv_add(kv, cap, &n, "fault_mass_kg", "%.2f", f->mass_kg);
     kv_add(kv, cap, &n, "fault_text", "%s", f->text);
   }
   kv_add(kv, cap, &n, "fault_model", "%s", r->have_model ? "yes" : "no (frozen sensor only)");

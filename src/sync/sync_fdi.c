@@ -80,6 +80,8 @@
 /* ... and shows on a joint whose residual is this share of its threshold */
 #define FDI_WEIGHT_SEEN_SHARE 0.5
 #define FDI_WEIGHT_HOLD_S 0.1
+/* a load's report gives the mean fitted mass again once it moved by this share */
+#define FDI_LOAD_MASS_UPDATE 0.05
 /* a fit may lapse this long (noisy samples) without starting again */
 #define FDI_WEIGHT_LAPSE_S 0.05
 /* a drive's residual threshold starts at most at this share of its largest
@@ -155,7 +157,7 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     f->live = f->live_at_run = 0;
-    f->run_start_s = f->last_q_stamp = f->healthy_s = NAN;
+    f->run_start_s = f->last_q_stamp = f->healthy_s = f->load_kg = NAN;
     joint_reset_filters(f);
     f->fault.kind = DTW_SYNC_FAULT_NONE;
     s->twin_eff_at[j] = NAN;
@@ -212,6 +214,24 @@ static double chain_off(const dtw_sync_t *s, size_t j) {
   return m;
 }
 
+/* Joint j's load report, with the weight's mass kg when one fits (NaN: none). */
+static void load_text(dtw_sync_t *s, size_t j, double kg) {
+  dtw__sync_fdi_joint_t *f = &s->fdi[j];
+  dtw_sync_fault_t *F = &f->fault;
+  f->load_kg = F->mass_kg = kg;
+  if (!isnan(kg)) {
+    snprintf(F->text, sizeof F->text,
+             "%s external load: torque %.1f N m off the model, chain %s, as %.2f kg held at its "
+             "end; since %.3f s",
+             s->names[j], F->residual_nm, s->group_names[F->group], kg, F->onset_stamp_s);
+    return;
+  }
+  snprintf(F->text, sizeof F->text,
+           "%s external load or model mismatch: torque %.1f N m off the model, chain %s; since "
+           "%.3f s",
+           s->names[j], F->residual_nm, s->group_names[F->group], F->onset_stamp_s);
+}
+
 static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double onset, double stamp,
                   double recv, double conf) {
   dtw__sync_fdi_joint_t *f = &s->fdi[j];
@@ -253,6 +273,7 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
     f->order = ++s->fdi_serial;
   }
   F->residual_nm = f->r;
+  F->mass_kg = NAN;
   f->healthy_s = NAN;
   s->faults_detected[kind]++;
   const char *name = s->names[j];
@@ -280,17 +301,9 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
              F->onset_stamp_s);
     break;
   case DTW_SYNC_FAULT_EXTERNAL_LOAD:
-    if (!isnan(s->fit_mass[F->group])) {
-      snprintf(F->text, sizeof F->text,
-               "%s external load: torque %.1f N m off the model, chain %s, as %.2f kg held at "
-               "its end; since %.3f s",
-               name, f->r, s->group_names[F->group], s->fit_mass[F->group], F->onset_stamp_s);
-      break;
-    }
-    snprintf(F->text, sizeof F->text,
-             "%s external load or model mismatch: torque %.1f N m off the model, chain %s; "
-             "since %.3f s",
-             name, f->r, s->group_names[F->group], F->onset_stamp_s);
+    f->load_sum = isnan(s->fit_mass[F->group]) ? 0 : s->fit_mass[F->group];
+    f->load_n = isnan(s->fit_mass[F->group]) ? 0 : 1;
+    load_text(s, j, s->fit_mass[F->group]);
     break;
   default:
     snprintf(F->text, sizeof F->text, "%s: robot and twin disagree, cause unknown; since %.3f s",
@@ -645,6 +658,19 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     }
     bool weight = stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S;
     if (!weight) s->fit_mass[g] = NAN; /* the report names a mass only while it fits */
+    // a load reported on this chain gives the mean of the fits since: one fit
+    // carries the motion's transients (a limb that stalls under the weight
+    // pushes too), which the mean over the motion evens out
+    if (!isnan(mass))
+      for (size_t k = 0; k < n; k++) {
+        dtw__sync_fdi_joint_t *h = &s->fdi[k];
+        if (s->joint_group[k] != g || h->fault.kind != DTW_SYNC_FAULT_EXTERNAL_LOAD) continue;
+        h->load_sum += mass;
+        h->load_n++;
+        double mean = h->load_sum / h->load_n;
+        if (!(fabs(mean - h->load_kg) <= FDI_LOAD_MASS_UPDATE * h->load_kg))
+          load_text(s, k, mean);
+      }
     if (stamp - f->cand_resid_s < hold) continue;
     bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
     bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
+
 #include "dtw/msgs.h"
 #include "test_sync_util.h"
 
@@ -240,6 +242,26 @@ static void test_weight_at_chain_end(void **state) {
       if (at == NULL || sscanf(at, "as %lf kg held at its end", &kg) != 1)
         fail_msg("no mass in '%s'", p->faults[0].text);
       assert_near(kg, 3.0, 0.1);
+      // the fits say 2 kg from now on: the report gives their mean since
+      // detection, in its text and in /sync/status
+      double lighter[NJ] = {0};
+      for (size_t j = 0; j < 6; j++) lighter[j] = 2.0 * LEG_PER_KG[j];
+      r.extra = lighter;
+      t = run(&r, t + dt, t + dt + 2.0);
+      p = report(&r);
+      at = strstr(p->faults[0].text, "as ");
+      if (at == NULL || sscanf(at, "as %lf kg held at its end", &kg) != 1)
+        fail_msg("no mass in '%s'", p->faults[0].text);
+      assert_near(kg, 2.0, 0.1);
+      assert_near(p->faults[0].mass_kg, kg, 0.005);
+      dtw_sync_kv_t kv[64];
+      int nkv = dtw_sync_report_kv(p, -1, kv, 64);
+      const char *mass_kv = NULL;
+      for (int i = 0; i < nkv; i++)
+        if (strcmp(kv[i].key, "fault_mass_kg") == 0) mass_kv = kv[i].value;
+      assert_non_null(mass_kv);
+      assert_near(strtod(mass_kv, NULL), kg, 0.005);
+      dt = 0;
       // the residuals move on, the knee's now the largest (both over their
       // thresholds: no lock): still the chain's one load report
       double later[NJ] = {0};
