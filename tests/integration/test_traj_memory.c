@@ -81,7 +81,12 @@ static int start(const char *cmd) {
     dup2(fd, 2);
     const char *src = getenv("DTW_SOURCE_DIR");
     if (src != NULL && chdir(src) != 0) _exit(127);
-    execl(dtwin, dtwin, cmd, "--quiet", "--set", "dtwin.http_port=0", (char *)NULL);
+    /* ports 0: no clash with another dtwin up on this machine (a parallel test) */
+    if (strcmp(cmd, "up") == 0)
+      execl(dtwin, dtwin, cmd, "--quiet", "--set", "dtwin.http_port=0", "--set", "bridge.port=0",
+            "--set", "viewer.port=0", (char *)NULL);
+    else
+      execl(dtwin, dtwin, cmd, "--quiet", "--set", "dtwin.http_port=0", (char *)NULL);
     _exit(127);
   }
   close(fd);
