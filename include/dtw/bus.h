@@ -233,8 +233,9 @@ int dtw_pub_jtc_state(dtw_pub_t *pub, const dtw_jtc_state_msg_t *msg);
  * any type. Plain CDR (XCDR1) in either byte order; the bytes are sent as they
  * are (in native order), not read into a sample and written again. They are
  * validated against the type before anything is sent: DTW_EPARSE if they do
- * not form a valid sample, DTW_EDDS if the write fails. No allocation of ours;
- * Cyclone copies the bytes into its own serialized sample. */
+ * not form a valid sample, DTW_EDDS if the write fails. Cyclone copies the
+ * bytes into its own serialized sample; we allocate nothing, except a copy to
+ * check the bytes when Cyclone refuses them (to tell EPARSE from EDDS). */
 int dtw_pub_cdr(dtw_pub_t *pub, const void *cdr, size_t len);
 
 /* Send what write batching queued (no-op without batching). */
