@@ -131,6 +131,8 @@ int dtw__serialize(const dds_topic_descriptor_t *desc, const void *sample, uint8
  * used for the in-place normalisation. 0 or DTW_EPARSE / DTW_EFULL. */
 int dtw__deserialize(const dds_topic_descriptor_t *desc, const void *cdr, size_t len,
                      void *sample, uint8_t *scratch, size_t cap);
+/* The header is plain CDR (XCDR1), big or little endian: 00 00 or 00 01. */
+bool dtw__cdr_plain(const void *cdr, size_t len);
 /* The same validation without reading the sample (a malloc'd copy, freed):
  * 0, DTW_EPARSE or DTW_ENOMEM. For an error path, not per message. */
 int dtw__cdr_check(const dds_topic_descriptor_t *desc, const void *cdr, size_t len);

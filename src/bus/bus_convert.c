@@ -318,8 +318,7 @@ static bool host_le(void) {
 int dtw__js_decode(const uint8_t *cdr, size_t len, dtw_joint_state_msg_t *msg) {
   uint32_t u, n_name;
   int rc;
-  /* plain CDR only: 00 00 (big endian) or 00 01 (little endian) */
-  if (cdr == NULL || len < 4 || cdr[0] != 0x00 || cdr[1] > 0x01) return DTW_EPARSE;
+  if (!dtw__cdr_plain(cdr, len)) return DTW_EPARSE;
   cdr_rd_t r = {cdr + 4, len - 4, 0, (cdr[1] == 0x01) != host_le()};
   if (!rd_u32(&r, &u)) return DTW_EPARSE;
   msg->stamp.sec = (int32_t)u;

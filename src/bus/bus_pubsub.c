@@ -187,8 +187,7 @@ int dtw_pub_jtc_state(dtw_pub_t *pub, const dtw_jtc_state_msg_t *msg) {
  * while copying them into the writer's serialized form, with no sample read
  * and written again. Plain CDR only, so that ROS 2 readers get XCDR1. */
 int dtw_pub_cdr(dtw_pub_t *pub, const void *cdr, size_t len) {
-  const uint8_t *in = cdr;
-  if (in == NULL || len < 4 || in[0] != 0x00 || in[1] > 0x01) return pub_refuse(pub, DTW_EPARSE);
+  if (!dtw__cdr_plain(cdr, len)) return pub_refuse(pub, DTW_EPARSE);
   if (len > UINT32_MAX) return pub_refuse(pub, DTW_EFULL);
   dds_return_t rc = dtw__write_cdr(pub->writer, cdr, len);
   if (rc >= 0) {

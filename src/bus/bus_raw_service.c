@@ -103,7 +103,7 @@ fail:
 static int io_prepare(raw_io_t *io, const dds_topic_descriptor_t *desc, const void *cdr,
                       size_t len, uint64_t guid, int64_t seq, char *err, size_t errlen) {
   const uint8_t *in = cdr;
-  if (cdr == NULL || len < 4 || in[0] != 0x00 || in[1] > 0x01 || len > UINT32_MAX - 32)
+  if (!dtw__cdr_plain(cdr, len) || len > UINT32_MAX - 32)
     return dtw_errf(err, errlen, DTW_EPARSE,
                     "%s: payload is not plain CDR with an encapsulation header", io->service);
   size_t body = len - 4, need = 4 + DTW__SRV_HEADER_BYTES + (body == 0 ? 1 : body);

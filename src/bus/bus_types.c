@@ -107,12 +107,17 @@ int dtw__serialize(const dds_topic_descriptor_t *desc, const void *sample, uint8
   return 0;
 }
 
+bool dtw__cdr_plain(const void *cdr, size_t len) {
+  const uint8_t *in = cdr;
+  return in != NULL && len >= 4 && in[0] == 0x00 && in[1] <= 0x01;
+}
+
 /* Check the header (plain CDR, either byte order), copy the body into scratch
  * and normalise it there: every length and bound validated, native order. */
 static int normalize_into(const dds_topic_descriptor_t *desc, const void *cdr, size_t len,
                           uint8_t *scratch, size_t cap, uint32_t *size) {
   const uint8_t *in = cdr;
-  if (len < 4 || in[0] != 0x00 || in[1] > 0x01) return DTW_EPARSE; /* plain CDR BE/LE only */
+  if (!dtw__cdr_plain(cdr, len)) return DTW_EPARSE;
   if (len - 4 > cap) return DTW_EFULL;
   if (len - 4 > UINT32_MAX) return DTW_EFULL;
   *size = (uint32_t)(len - 4);

@@ -43,9 +43,8 @@ typedef struct dtw__sync_fdi_joint {
   /* latched fault */
   dtw_sync_fault_t fault;   /* kind NONE = none */
   double healthy_s;         /* stamp health evidence started (NaN: none) */
-  double load_kg;           /* the mass a latched load's report gives (NaN: none) */
-  double load_sum;          /* ... from the mean of this many fits since detection */
-  uint32_t load_n;
+  double load_sum;          /* a latched load: the sum of this many fitted masses since */
+  uint32_t load_n;          /* detection, whose mean its report gives (fault.mass_kg) */
   uint64_t order;           /* detection serial, for the report order */
 } dtw__sync_fdi_joint_t;
 

@@ -157,7 +157,7 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     f->live = f->live_at_run = 0;
-    f->run_start_s = f->last_q_stamp = f->healthy_s = f->load_kg = NAN;
+    f->run_start_s = f->last_q_stamp = f->healthy_s = NAN;
     joint_reset_filters(f);
     f->fault.kind = DTW_SYNC_FAULT_NONE;
     s->twin_eff_at[j] = NAN;
@@ -214,11 +214,19 @@ static double chain_off(const dtw_sync_t *s, size_t j) {
   return m;
 }
 
+/* The joint of group g with a load report (a chain has one at most), or -1. */
+static int chain_load(const dtw_sync_t *s, int g) {
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->joint_group[k] == g && s->fdi[k].fault.kind == DTW_SYNC_FAULT_EXTERNAL_LOAD)
+      return (int)k;
+  return -1;
+}
+
 /* Joint j's load report, with the weight's mass kg when one fits (NaN: none). */
 static void load_text(dtw_sync_t *s, size_t j, double kg) {
   dtw__sync_fdi_joint_t *f = &s->fdi[j];
   dtw_sync_fault_t *F = &f->fault;
-  f->load_kg = F->mass_kg = kg;
+  F->mass_kg = kg;
   if (!isnan(kg)) {
     snprintf(F->text, sizeof F->text,
              "%s external load: torque %.1f N m off the model, chain %s, as %.2f kg held at its "
@@ -250,11 +258,7 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
       !(kind == DTW_SYNC_FAULT_LOCKED && model_witness(s, j, stamp)))
     return;
   // a load is the chain's: one report for it, on the joint that showed it first
-  if (kind == DTW_SYNC_FAULT_EXTERNAL_LOAD)
-    for (size_t k = 0; k < s->n_joints; k++)
-      if (k != j && s->joint_group[k] == s->joint_group[j] &&
-          s->fdi[k].fault.kind == DTW_SYNC_FAULT_EXTERNAL_LOAD)
-        return;
+  if (kind == DTW_SYNC_FAULT_EXTERNAL_LOAD && chain_load(s, s->joint_group[j]) >= 0) return;
   // a specific signature replaces a vaguer one; a frozen reading beats all
   // (a joint without torque first looks locked: its effort is off the model)
   if (F->kind != DTW_SYNC_FAULT_NONE && F->kind != DTW_SYNC_FAULT_UNKNOWN &&
@@ -300,11 +304,13 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
              "%s sensor frozen: position reads %.5f rad unchanged; since %.3f s", name, f->last_q,
              F->onset_stamp_s);
     break;
-  case DTW_SYNC_FAULT_EXTERNAL_LOAD:
-    f->load_sum = isnan(s->fit_mass[F->group]) ? 0 : s->fit_mass[F->group];
-    f->load_n = isnan(s->fit_mass[F->group]) ? 0 : 1;
-    load_text(s, j, s->fit_mass[F->group]);
+  case DTW_SYNC_FAULT_EXTERNAL_LOAD: {
+    double kg = s->fit_mass[F->group];
+    f->load_sum = isnan(kg) ? 0 : kg;
+    f->load_n = isnan(kg) ? 0 : 1;
+    load_text(s, j, kg);
     break;
+  }
   default:
     snprintf(F->text, sizeof F->text, "%s: robot and twin disagree, cause unknown; since %.3f s",
              name, F->onset_stamp_s);
@@ -661,16 +667,14 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // a load reported on this chain gives the mean of the fits since: one fit
     // carries the motion's transients (a limb that stalls under the weight
     // pushes too), which the mean over the motion evens out
-    if (!isnan(mass))
-      for (size_t k = 0; k < n; k++) {
-        dtw__sync_fdi_joint_t *h = &s->fdi[k];
-        if (s->joint_group[k] != g || h->fault.kind != DTW_SYNC_FAULT_EXTERNAL_LOAD) continue;
-        h->load_sum += mass;
-        h->load_n++;
-        double mean = h->load_sum / h->load_n;
-        if (!(fabs(mean - h->load_kg) <= FDI_LOAD_MASS_UPDATE * h->load_kg))
-          load_text(s, k, mean);
-      }
+    int loaded = isnan(mass) ? -1 : chain_load(s, g);
+    if (loaded >= 0) {
+      dtw__sync_fdi_joint_t *h = &s->fdi[loaded];
+      h->load_sum += mass;
+      h->load_n++;
+      double mean = h->load_sum / h->load_n, shown = h->fault.mass_kg;
+      if (!(fabs(mean - shown) <= FDI_LOAD_MASS_UPDATE * shown)) load_text(s, (size_t)loaded, mean);
+    }
     if (stamp - f->cand_resid_s < hold) continue;
     bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
     bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
