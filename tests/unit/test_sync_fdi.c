@@ -140,10 +140,8 @@ static void test_frozen_sensor(void **state) {
   // the status key/values carry it
   dtw_sync_kv_t kv[64];
   int n = dtw_sync_report_kv(p, -1, kv, 64);
-  bool seen = false;
-  for (int i = 0; i < n; i++)
-    if (strcmp(kv[i].key, "fault_joint") == 0) seen = strcmp(kv[i].value, "left_ankle_pitch") == 0;
-  assert_true(seen);
+  const char *joint = kv_get(kv, n, "fault_joint");
+  assert_true(joint != NULL && strcmp(joint, "left_ankle_pitch") == 0);
   // latched while present: seconds later, and across a re-sync
   dtw_sync_resync_done(r.s, t);
   t = run(&r, t, t + 3);
@@ -255,10 +253,7 @@ static void test_weight_at_chain_end(void **state) {
       assert_near(kg, 2.0, 0.1);
       assert_near(p->faults[0].mass_kg, kg, 0.005);
       dtw_sync_kv_t kv[64];
-      int nkv = dtw_sync_report_kv(p, -1, kv, 64);
-      const char *mass_kv = NULL;
-      for (int i = 0; i < nkv; i++)
-        if (strcmp(kv[i].key, "fault_mass_kg") == 0) mass_kv = kv[i].value;
+      const char *mass_kv = kv_get(kv, dtw_sync_report_kv(p, -1, kv, 64), "fault_mass_kg");
       assert_non_null(mass_kv);
       assert_near(strtod(mass_kv, NULL), kg, 0.005);
       dt = 0;

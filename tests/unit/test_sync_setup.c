@@ -156,12 +156,6 @@ static void test_names(void **state) {
   assert_true(dtw_sync_outcome_refused(DTW_SYNC_REFUSED_NO_KNOWN_JOINT));
 }
 
-static const char *kv_get(const dtw_sync_kv_t *kv, int n, const char *key) {
-  for (int i = 0; i < n; i++)
-    if (strcmp(kv[i].key, key) == 0) return kv[i].value;
-  return NULL;
-}
-
 static void test_report_kv(void **state) {
   (void)state;
   dtw_sync_settings_t st = sync_settings();

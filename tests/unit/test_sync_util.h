@@ -102,4 +102,11 @@ static inline dtw_sync_report_t *sync_report_at(dtw_sync_t *s, double now, dtw_s
   return r;
 }
 
+/* The value of key among n status key/values, or NULL. */
+static inline const char *kv_get(const dtw_sync_kv_t *kv, int n, const char *key) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(kv[i].key, key) == 0) return kv[i].value;
+  return NULL;
+}
+
 #endif /* TEST_SYNC_UTIL_H */
