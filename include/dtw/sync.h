@@ -179,6 +179,11 @@ typedef enum {
  * means the robot's clock restarted. */
 #define DTW_SYNC_STAMP_JUMP_S 1.0
 
+/* Estimate mode: a twin still behind its schedule this long after it fell
+ * behind has lost that time for good (the paced nodes catch up at most 2 s):
+ * the clock relation is learned again from its samples (twin_realigns). */
+#define DTW_SYNC_REALIGN_S 3.0
+
 /* Fault kinds the isolation tells apart: X(name, text, what the operator checks). */
 #define DTW_SYNC_FAULT_KINDS(X)                                                                \
   X(NONE, "none", "nothing")                                                                   \
@@ -470,6 +475,11 @@ typedef struct dtw_sync_report {
   /* feed pace over the window: robot seconds per second of our clock, twin
    * seconds per second of ours; NaN until half a window is known */
   double robot_pace, twin_pace;
+  /* estimate mode: how far the twin's newest sample is behind its schedule
+   * (latency above its reference; a lagging twin teaches the offset nothing),
+   * and how often a lag that lasted DTW_SYNC_REALIGN_S was taken as lost time */
+  double twin_behind_s;
+  uint64_t twin_realigns;
   char degraded_reason[96];      /* why a side is degraded now; "" when none */
 } dtw_sync_report_t;
 

@@ -86,7 +86,7 @@ struct dtw_sync_node {
     dtw_gauge_t *joint_err[DTW_MAX_JOINTS];
     dtw_gauge_t *group_rms[DTW_SYNC_MAX_GROUPS], *overall_rms, *overall_vel_rms;
     dtw_histogram_t *latency;
-    dtw_gauge_t *clock_offset, *sample_age, *rate, *publishers, *pace[2];
+    dtw_gauge_t *clock_offset, *sample_age, *rate, *publishers, *pace[2], *twin_behind;
     dtw_counter_t *resyncs[DTW_SYNC_NODE_RESYNC_REASON_COUNT];
     dtw_counter_t *transitions[DTW_SYNC_STATE_COUNT];
     dtw_counter_t *recv_robot, *recv_twin, *pub_status, *pub_set_state, *srv_resync;
@@ -140,6 +140,10 @@ static void register_metrics(dtw_sync_node_t *n) {
         "Feed time advanced per second of the sync node's clock over the window (1 = real "
         "time); below sync.degraded_rtf (the twin: x the robot's) the state is DEGRADED",
         "node", fqn, "feed", k == 0 ? "robot" : "twin");
+  n->m.twin_behind = dtw_metrics_gauge(
+      reg, "dtwin_sync_twin_behind_seconds",
+      "How far the twin's newest sample is behind its schedule (estimated alignment: latency "
+      "above its usual); above sync.degraded_gap_s the state is DEGRADED", "node", fqn);
   n->m.publishers = dtw_metrics_gauge(
       reg, "dtwin_sync_robot_publishers",
       "Publishers matched on the robot topic; more than 1 is a feed problem (only the first "
@@ -607,6 +611,7 @@ static void update_metrics(dtw_sync_node_t *n) {
   dtw_gauge_set(n->m.state, (double)r->state);
   dtw_gauge_set(n->m.pace[0], r->robot_pace);
   dtw_gauge_set(n->m.pace[1], r->twin_pace);
+  dtw_gauge_set(n->m.twin_behind, r->twin_behind_s);
   for (int st = 0; st < DTW_SYNC_STATE_COUNT; st++)
     dtw_gauge_set(n->m.state_info[st], st == (int)r->state ? 1.0 : 0.0);
   for (size_t j = 0; j < r->n_joints && j < DTW_MAX_JOINTS; j++)

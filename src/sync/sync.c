@@ -332,6 +332,7 @@ int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *join
   s->last_match_recv_s = s->rob_newest_stamp = s->rob_lat_min = s->twin_interval_s = NAN;
   s->last_twin_stamp_s = s->twin_stamp_advanced_recv_s = NAN;
   s->rob_interval_s = s->rob_gap_at_s = s->rob_gap_s = s->twin_gap_at_s = s->twin_gap_s = NAN;
+  s->twin_lat_ref_s = s->twin_lat_ref_at_s = s->twin_behind_since_s = NAN;
   dtw__sync_pace_reset(s);
   s->offset_s = estimate ? NAN : settings->time_offset_s;
   s->state = DTW_SYNC_NO_DATA;
@@ -500,6 +501,8 @@ int dtw_sync_report_kv(const dtw_sync_report_t *r, int group, dtw_sync_kv_t *kv,
   kv_add(kv, cap, &n, "gaps", "%llu", (unsigned long long)r->gap_count);
   kv_add(kv, cap, &n, "robot_pace", "%.3f", r->robot_pace);
   kv_add(kv, cap, &n, "twin_pace", "%.3f", r->twin_pace);
+  kv_add(kv, cap, &n, "twin_behind_s", "%.3f", r->twin_behind_s);
+  kv_add(kv, cap, &n, "twin_realigns", "%llu", (unsigned long long)r->twin_realigns);
   if (r->degraded_reason[0] != '\0') kv_add(kv, cap, &n, "degraded", "%s", r->degraded_reason);
   kv_add(kv, cap, &n, "since_robot_s", "%.3f", r->since_robot_s);
   kv_add(kv, cap, &n, "since_match_s", "%.3f", r->since_match_s);

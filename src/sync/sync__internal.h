@@ -70,6 +70,11 @@ typedef struct dtw__sync_arrival {
  * ticks; a silent feed adds no point (STALE is its state, not a slow pace). */
 #define DTW__SYNC_PACE_POINTS 40
 #define DTW__SYNC_PACE_GAP_TYPICAL 4.0  /* a gap: above this x the typical interval */
+/* a twin this far (+ 2 typical intervals) behind its schedule is lagging */
+#define DTW__SYNC_BEHIND_TOL_S 0.02
+/* how fast the twin's latency may rise and still be on schedule: two
+ * hosts' monotonic clocks (1000 ppm, far above any crystal's drift) */
+#define DTW__SYNC_CLOCK_DRIFT 1e-3
 typedef struct dtw__sync_pace_point {
   double recv_s, stamp_s;
 } dtw__sync_pace_point_t;
@@ -151,6 +156,14 @@ struct dtw_sync {
   dtw__sync_pace_ring_t robot_pts, twin_pts;
   double robot_pace, twin_pace;        /* over the window; NaN unknown */
   double rob_gap_at_s, rob_gap_s, twin_gap_at_s, twin_gap_s;  /* newest gap; NaN none */
+  /* the twin's schedule (estimate mode): its arrival latency (recv - stamp)
+   * against a reference that rises at most at DTW__SYNC_CLOCK_DRIFT */
+  double twin_lat_ref_s, twin_lat_ref_at_s;  /* NaN: unknown */
+  double twin_behind_s;                      /* newest latency above the reference, >= 0 */
+  double twin_behind_since_s;                /* our clock; NaN: on time */
+  bool twin_lagging;                         /* behind by more than degraded_gap_s, not
+                                                back on time since: DEGRADED */
+  uint64_t twin_realigns;
   bool degraded;                       /* at the last tick */
   char degraded_why[96];
 
@@ -217,6 +230,8 @@ size_t dtw__sync_fdi_active(const dtw_sync_t *s);
  * (not while degraded, nor after a gap no tick has seen yet). */
 void dtw__sync_pace_reset(dtw_sync_t *s);
 void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double recv_s);
+void dtw__sync_twin_schedule(dtw_sync_t *s, double recv_s, double stamp_s);
+void dtw__sync_twin_schedule_reset(dtw_sync_t *s);
 void dtw__sync_pace_tick(dtw_sync_t *s, double now_s);
 bool dtw__sync_pace_judging(const dtw_sync_t *s, double recv_s);
 

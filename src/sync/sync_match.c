@@ -70,6 +70,7 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
       s->twin_clock_resets++;
       dtw__sync_twin_clear(s);
       dtw__sync_pace_reset(s);
+      dtw__sync_twin_schedule_reset(s);
     }
   }
   if (e == NULL) {
@@ -95,6 +96,7 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
   if (isnan(s->last_twin_stamp_s) || stamp != s->last_twin_stamp_s) {
     // typical interval between advancing twin samples (slow average; gaps capped)
     dtw__sync_pace_arrival(s, true, recv_time_s - s->twin_stamp_advanced_recv_s, recv_time_s);
+    dtw__sync_twin_schedule(s, recv_time_s, stamp);
     s->last_twin_stamp_s = stamp;
     s->twin_stamp_advanced_recv_s = recv_time_s;
   }
@@ -240,11 +242,12 @@ int dtw_sync_on_robot_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, do
   if (isnan(s->first_robot_recv_s)) s->first_robot_recv_s = recv_time_s;
   dtw__sync_pace_arrival(s, false, recv_time_s - s->last_robot_recv_s, recv_time_s);
   s->last_robot_recv_s = recv_time_s;
-  // the clock relation is learned only from a twin that is running now: while it
-  // stalls its newest stamp falls behind, and a stall would move the estimate by
-  // its length and shift the comparison for a whole window after it caught up
+  // the clock relation is learned only from a twin that is running now and on
+  // its schedule: while it stalls, or lags after a stall, its newest stamp falls
+  // behind, and following it would compare the robot with the twin's older states
   bool twin_fresh = !isnan(s->twin_interval_s) &&
-                    recv_time_s - s->twin_stamp_advanced_recv_s <= 1.5 * s->twin_interval_s + 0.002;
+                    recv_time_s - s->twin_stamp_advanced_recv_s <= 1.5 * s->twin_interval_s + 0.002 &&
+                    isnan(s->twin_behind_since_s);
   double cand =
       s->twin_len > 0 && twin_fresh ? twin_at(s, s->twin_len - 1)->stamp_s - stamp : NAN;
   dtw__sync_arrival_add(s, recv_time_s, recv_time_s - stamp, cand);

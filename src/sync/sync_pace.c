@@ -36,6 +36,45 @@ void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double 
   if (*n < PACE_LEARN) (*n)++;
 }
 
+/* The twin's schedule. With the estimated offset, a twin sample's latency
+ * (recv - stamp) is the clock relation plus transport; a twin that resumes
+ * behind after a stall, or runs starved, shows it larger. Its reference follows
+ * a lower latency at once and a higher one only as fast as two clocks drift, so
+ * a lag stands out as twin_behind_s; the offset learns nothing from a lagging
+ * twin (sync_match.c), and a lag beyond degraded_gap_s is DEGRADED until the
+ * twin is back on its schedule. */
+void dtw__sync_twin_schedule(dtw_sync_t *s, double recv_s, double stamp_s) {
+  if (!s->estimate_offset) return;
+  double lat = recv_s - stamp_s;
+  double ref = s->twin_lat_ref_s;
+  if (!isnan(ref)) ref += DTW__SYNC_CLOCK_DRIFT * fmax(0.0, recv_s - s->twin_lat_ref_at_s);
+  if (isnan(ref) || lat < ref) ref = lat;
+  s->twin_lat_ref_s = ref;
+  s->twin_lat_ref_at_s = recv_s;
+  s->twin_behind_s = lat - ref;
+  double tol = DTW__SYNC_BEHIND_TOL_S + 2 * (isnan(s->twin_interval_s) ? 0 : s->twin_interval_s);
+  if (s->twin_behind_s <= tol) {
+    s->twin_behind_since_s = NAN;
+    s->twin_lagging = false;
+  } else if (isnan(s->twin_behind_since_s)) {
+    s->twin_behind_since_s = recv_s;
+  } else if (recv_s - s->twin_behind_since_s >= DTW_SYNC_REALIGN_S) {
+    // still behind long after any catch-up: that time is lost, re-align to it
+    s->twin_lat_ref_s = lat;
+    s->twin_behind_s = 0;
+    s->twin_behind_since_s = NAN;
+    s->twin_lagging = false;
+    s->twin_realigns++;
+  }
+  if (s->set.degraded_gap_s > 0 && s->twin_behind_s > s->set.degraded_gap_s) s->twin_lagging = true;
+}
+
+void dtw__sync_twin_schedule_reset(dtw_sync_t *s) {
+  s->twin_lat_ref_s = s->twin_lat_ref_at_s = s->twin_behind_since_s = NAN;
+  s->twin_behind_s = 0;
+  s->twin_lagging = false;
+}
+
 /* Add the side's newest (recv, stamp) and return its pace over the window:
  * stamp seconds per second of our clock; NaN until half a window is covered. */
 static double pace_update(dtw__sync_pace_ring_t *r, double recv, double stamp, double window) {
@@ -79,6 +118,9 @@ void dtw__sync_pace_tick(dtw_sync_t *s, double now_s) {
   else if (now_s - s->twin_gap_at_s < w)
     snprintf(why, cap, "twin feed gap of %.3f s (typical %.4f s)", s->twin_gap_s,
              s->twin_interval_s);
+  else if (s->twin_lagging)
+    snprintf(why, cap, "twin time %.3f s behind its schedule (stalled or starved)",
+             s->twin_behind_s);
   else if (min > 0 && s->robot_pace < min)
     snprintf(why, cap, "robot time advances at %.2fx real time", s->robot_pace);
   else if (min > 0 && s->twin_pace < min * s->robot_pace)

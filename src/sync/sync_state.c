@@ -213,6 +213,8 @@ int dtw_sync_tick(dtw_sync_t *s, double now_s) {
   s->rep.since_twin_stamp_advance_s = now_s - s->twin_stamp_advanced_recv_s;
   s->rep.robot_pace = s->robot_pace;
   s->rep.twin_pace = s->twin_pace;
+  s->rep.twin_behind_s = s->twin_behind_s;
+  s->rep.twin_realigns = s->twin_realigns;
   snprintf(s->rep.degraded_reason, sizeof s->rep.degraded_reason, "%s", s->degraded_why);
   return flags;
 }

@@ -21,6 +21,7 @@ typedef struct pace_rig {
   dtw_sync_report_t r;
   double rob_t, twin_t;      /* each side's clock */
   double knee_err;           /* added to the robot's left knee (rad) */
+  double twin_shift;         /* added to the twin's time in what its samples say */
   uint64_t states_seen;      /* bit per state seen at a tick */
   double first_at[DTW_SYNC_STATE_COUNT];  /* our clock at the first tick in each state */
 } pace_rig_t;
@@ -29,7 +30,8 @@ static void run(pace_rig_t *g, double t0, double t1, double dt, double robot_pac
                 double twin_pace) {
   for (double now = t0; now < t1 - 1e-9; now += dt) {
     g->twin_t += twin_pace * dt;
-    twin_uniform(g->s, g->twin_t, now, sin(g->twin_t), cos(g->twin_t));
+    double tm = g->twin_t + g->twin_shift;
+    twin_uniform(g->s, g->twin_t, now, sin(tm), cos(tm));
     g->rob_t += robot_pace * dt;
     double pos[NJ], vel[NJ];
     for (size_t j = 0; j < NJ; j++) {
@@ -171,6 +173,66 @@ static void test_no_flapping_at_the_edge(void **state) {
   dtw_sync_destroy(g.s);
 }
 
+/* With the estimated offset (the default): one stall of the whole process (both
+ * feeds pause 0.3 s, the robot catches up, the twin does not), then a twin that
+ * runs at 0.84 x real time for 1.5 s before it catches up. A lagging twin is no
+ * new clock relation: the offset keeps what it learned, robot stamps run past
+ * the twin (too_new) and the state says DEGRADED, never DIVERGED; once caught
+ * up the comparison is aligned again. The offset used to follow the lagging
+ * twin, comparing the robot with the twin's older states (v x lag of error). */
+static void test_lagging_twin_keeps_alignment(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = pace_settings();
+  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  pace_rig_t g = {.s = sync_new(&st)};
+  const double ahead = 32 * M_PI;  // the robot's clock is ahead (a whole number of periods)
+  g.rob_t = ahead;
+  run(&g, 0, 3, 0.002, 1.0, 1.0);
+  assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
+  assert_near(g.r.time_offset_s, -ahead, 0.003);
+  g.rob_t += 0.3;
+  g.states_seen = 0;
+  run(&g, 3.3, 4.8, 0.002, 1.0, 0.84);
+  run(&g, 4.8, 5.88, 0.002, 1.0, 1.5);  // 0.54 s behind, caught up at 1.5 x
+  g.twin_t = fmin(g.twin_t, g.rob_t - ahead);
+  run(&g, 5.88, 8, 0.002, 1.0, 1.0);
+  assert_true(g.states_seen & (UINT64_C(1) << DTW_SYNC_DEGRADED));
+  assert_int_equal(g.r.transitions[DTW_SYNC_DIVERGED], 0);
+  assert_int_equal(g.r.transitions[DTW_SYNC_FAULT], 0);
+  assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
+  assert_near(g.r.time_offset_s, -ahead, 0.003);
+  assert_true(g.r.overall.pos_max_rad < 0.01);
+  dtw_sync_destroy(g.s);
+}
+
+/* A twin that lost 0.5 s for good (its motion went on from where it stopped,
+ * its clock never caught up): DEGRADED for DTW_SYNC_REALIGN_S, then the clock
+ * relation is learned again and the comparison is aligned with its motion. */
+static void test_lost_time_is_realigned(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = pace_settings();
+  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  pace_rig_t g = {.s = sync_new(&st)};
+  run(&g, 0, 2, 0.002, 1.0, 1.0);
+  assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
+  double off0 = g.r.time_offset_s;
+  run(&g, 2, 2.5, 0.002, 1.0, 0.0);  // held (a paused twin republishes its time)
+  g.twin_shift = 0.5;
+  g.states_seen = 0;
+  run(&g, 2.5, 2.5 + DTW_SYNC_REALIGN_S - 0.1, 0.002, 1.0, 1.0);
+  assert_int_equal(g.r.state, DTW_SYNC_DEGRADED);
+  assert_non_null(strstr(g.r.degraded_reason, "behind its schedule"));
+  assert_near(g.r.twin_behind_s, 0.5, 0.01);
+  assert_int_equal(g.r.twin_realigns, 0);
+  run(&g, 2.5 + DTW_SYNC_REALIGN_S - 0.1, 8, 0.002, 1.0, 1.0);
+  assert_int_equal(g.r.twin_realigns, 1);
+  assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
+  assert_near(g.r.time_offset_s, off0 - 0.5, 0.003);
+  assert_int_equal(g.r.transitions[DTW_SYNC_DIVERGED], 0);
+  assert_false(g.states_seen & (UINT64_C(1) << DTW_SYNC_STALE));
+  dtw_sync_destroy(g.s);
+}
+
 /* degraded_rtf 0 and degraded_gap_s 0: a slow twin is judged as before. */
 static void test_switched_off(void **state) {
   (void)state;
@@ -193,6 +255,8 @@ int main(void) {
       cmocka_unit_test(test_startup_burst_then_slow_feed),
       cmocka_unit_test(test_hold_starts_after_degraded),
       cmocka_unit_test(test_no_flapping_at_the_edge),
+      cmocka_unit_test(test_lagging_twin_keeps_alignment),
+      cmocka_unit_test(test_lost_time_is_realigned),
       cmocka_unit_test(test_switched_off),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
