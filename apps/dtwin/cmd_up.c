@@ -213,12 +213,15 @@ static void command_tick(system_t *s) {
         (p->cmd_twin && dtw_pub_matched_count(p->cmd_twin) < 1))
       return;
   }
-  /* Robot and twin start stepping together and are paced alike, so their
-   * clocks agree: stamp the motion to start a little ahead on that shared
-   * clock, and both begin it at the same simulated instant however late the
-   * message reaches either of them. (Unpaced, "start on receipt".) */
+  /* A robot hosted here and its twin start stepping together and are paced
+   * alike, so their clocks agree: stamp the motion to start a little ahead on
+   * that shared clock, and both begin it at the same simulated instant however
+   * late the message reaches either of them. A robot outside (up.robot false)
+   * has a clock of its own, where that stamp means nothing (an emulator in
+   * another process started at another instant; a real robot's wall clock
+   * reads it as 1970): "start on receipt" for both, as unpaced. */
   double lead_s = 0.3;
-  if (s->sim.rtf > 0) {
+  if (s->sim.rtf > 0 && s->up.robot) {
     double sim_now = (double)(dtw_clock_mono_ns() - s->workers_started_ns) * 1e-9 * s->sim.rtf;
     s->motion.stamp = dtw_time_from_s(sim_now + lead_s);
   }

@@ -227,6 +227,11 @@ void dtw_jtc_destroy(dtw_jtc_t *jtc);
  * DTW_EINVAL for NULL arguments. Does not allocate. */
 int dtw_jtc_accept(dtw_jtc_t *jtc, const dtw_joint_trajectory_msg_t *msg, double now_s,
                    char *err, size_t errlen);
+/* As dtw_jtc_accept, but an unstamped trajectory ("start now") starts at
+ * start_s (>= now_s) instead: a loop behind its schedule starts it where it
+ * will be once caught up. Stamped ones start at their stamp as always. */
+int dtw_jtc_accept_at(dtw_jtc_t *jtc, const dtw_joint_trajectory_msg_t *msg, double now_s,
+                      double start_s, char *err, size_t errlen);
 
 /* One control step at now_s: sample the desired state, check tolerances,
  * compute efforts. q, qd: measured state, robot joint order (length of the

@@ -62,6 +62,7 @@ typedef struct dtw_pacer {
   int64_t anchor_ns;       /* schedule start (moved on resync and rtf change) */
   uint64_t anchor_steps;   /* steps ended since the anchor */
   int64_t step_start_ns;
+  int64_t behind_ns;       /* at the current step's start: past its scheduled start (>= 0) */
   /* statistics */
   uint64_t steps, overruns, schedule_restarts;
   int behind;              /* in an overrun episode (more than max_lag_ns behind) */
@@ -115,6 +116,10 @@ void dtw_pacer_step_stalled(dtw_pacer_t *p);
  * by more than max_lag_ns counts an overrun, by more than catch_up_ns
  * restarts the schedule from now. Returns the ns slept (0 if none). */
 int64_t dtw_pacer_wait(dtw_pacer_t *p);
+
+/* Simulated seconds the loop is behind its wall-clock schedule at the start of
+ * the current step (0 when on time or unpaced): how far it has to catch up. */
+double dtw_pacer_behind_s(const dtw_pacer_t *p);
 
 /* Snapshot of the statistics at the current time of p's clock. */
 void dtw_pacer_stats(const dtw_pacer_t *p, dtw_pacer_stats_t *out);

@@ -52,6 +52,13 @@ int dtw_runner_step(dtw_runner_t *r, int (*fn)(void *user), void *user);
 /* Beat the health loop (event loops). */
 void dtw_runner_beat(dtw_runner_t *r);
 
+/* Simulated seconds by which the paced loop stepping on the calling thread is
+ * behind its wall-clock schedule in the step now running (0: on time, unpaced,
+ * or not called from a step). A node that starts something "now" (an
+ * unstamped trajectory) starts it this much later in its simulated time, where
+ * it will be once caught up: where a loop on time would have started it. */
+double dtw_runner_behind_s(void);
+
 /* ---- a pool of physics loops (dtwin up) ------------------------------------
  * Several stepping loops share a few threads, each thread stepping its tasks
  * once per physics period, paced to the wall clock at one real-time factor (so

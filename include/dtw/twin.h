@@ -108,6 +108,11 @@ int dtw_twin_step(dtw_twin_t *twin);
  * with the reason in err. */
 int dtw_twin_accept_trajectory(dtw_twin_t *twin, const dtw_joint_trajectory_msg_t *msg,
                                char *err, size_t errlen);
+/* As dtw_twin_accept_trajectory, for a loop behind_s simulated seconds behind
+ * its wall-clock schedule: an unstamped trajectory starts behind_s after the
+ * twin's current time (dtw_jtc_accept_at). */
+int dtw_twin_accept_trajectory_behind(dtw_twin_t *twin, const dtw_joint_trajectory_msg_t *msg,
+                                      double behind_s, char *err, size_t errlen);
 
 /* Teleport named joints to positions (and velocities when given). While a
  * trajectory is executing the controller keeps following it from the new

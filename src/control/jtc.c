@@ -222,6 +222,11 @@ static void stop_hold(dtw_jtc_t *j) {
 
 int dtw_jtc_accept(dtw_jtc_t *jtc, const dtw_joint_trajectory_msg_t *msg, double now_s,
                    char *err, size_t errlen) {
+  return dtw_jtc_accept_at(jtc, msg, now_s, now_s, err, errlen);
+}
+
+int dtw_jtc_accept_at(dtw_jtc_t *jtc, const dtw_joint_trajectory_msg_t *msg, double now_s,
+                      double start_s, char *err, size_t errlen) {
   if (jtc == NULL || msg == NULL)
     return dtw_errf(err, errlen, DTW_EINVAL, "dtw_jtc_accept: NULL argument");
   int rc = dtw_jtc_validate(msg, jtc->jd, &jtc->cfg, now_s, jtc->map, err, errlen);
@@ -270,7 +275,7 @@ int dtw_jtc_accept(dtw_jtc_t *jtc, const dtw_joint_trajectory_msg_t *msg, double
   memcpy(jtc->a0, jtc->sa, n * sizeof *jtc->a0);
   jtc->t_before = now_s;
   double stamp = dtw_time_to_s(msg->stamp);
-  jtc->t_start = stamp != 0.0 ? stamp : now_s;
+  jtc->t_start = stamp != 0.0 ? stamp : fmax(now_s, start_s);
   jtc->active = true;
   jtc->st.status = DTW_JTC_ACTIVE;
   jtc->st.failed_joint = -1;

@@ -59,7 +59,15 @@ void dtw_pacer_begin_step(dtw_pacer_t *p) {
     p->anchor_steps = 0;
   }
   p->step_start_ns = t;
+  p->behind_ns = 0;
+  if (p->rtf > 0) {
+    double sim_ns = (double)p->anchor_steps * (double)p->period_ns;
+    int64_t due = p->anchor_ns + (int64_t)llround(sim_ns / p->rtf);
+    if (t > due) p->behind_ns = t - due;
+  }
 }
+
+double dtw_pacer_behind_s(const dtw_pacer_t *p) { return (double)p->behind_ns * 1e-9 * p->rtf; }
 
 static int64_t slot_index(const dtw_pacer_t *p, int64_t t) {
   return t > p->origin_ns ? (t - p->origin_ns) / PACER_SLOT_NS : 0;

@@ -17,4 +17,8 @@ typedef dtw_log_limiter_t dtw__log_limiter_t;
 /* Steps between publications for a rate (at least 1). */
 uint64_t dtw__every_steps(double physics_rate_hz, double rate_hz);
 
+/* runner.c: the calling thread's dtw_runner_behind_s (a pool worker sets its
+ * pacer's before stepping its tasks). */
+void dtw__runner_set_behind(double behind_s);
+
 #endif /* DTW_NODE__UTIL_H */

@@ -5,6 +5,7 @@
 #include "dtw/err.h"
 #include "dtw/log.h"
 #include "dtw/node.h"
+#include "dtw/runner.h"
 #include "node__twin.h"
 
 int dtw__twin_node_init(dtw__twin_node_t *tn, const char *log, const dtw__twin_node_config_t *cfg,
@@ -86,7 +87,10 @@ const dtw_joint_trajectory_msg_t *dtw__twin_node_take_trajectory(dtw__twin_node_
 
 int dtw__twin_node_accept_trajectory(dtw__twin_node_t *tn, const dtw_joint_trajectory_msg_t *traj) {
   char err[512];
-  int rc = dtw_twin_accept_trajectory(tn->twin, traj, err, sizeof err);
+  // "start now" means now on the wall clock: a loop behind its schedule starts
+  // the motion where it will be once caught up, in step with a robot on time
+  int rc = dtw_twin_accept_trajectory_behind(tn->twin, traj, dtw_runner_behind_s(), err,
+                                             sizeof err);
   if (rc >= 0) return 0;
   dtw_jtc_refusal_t why = dtw_jtc_refusal_from_code(rc);
   dtw__twin_node_refuse(tn, DTW__TWIN_REFUSAL_TRAJECTORY_INVALID);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dtw/err.h"
+#include "node__util.h"
 
 int dtw_runner_init(dtw_runner_t *r, const dtw_node_host_t *host, const char *fqn,
                     double period_s, double rtf) {
@@ -43,8 +44,16 @@ int dtw_runner_init_event(dtw_runner_t *r, const dtw_node_host_t *host, const ch
   return 0;
 }
 
+/* the pacer of the loop stepping on this thread (dtw_runner_behind_s) */
+static _Thread_local double g_behind_s;
+
+double dtw_runner_behind_s(void) { return g_behind_s; }
+
+void dtw__runner_set_behind(double s) { g_behind_s = s; }
+
 int dtw_runner_step(dtw_runner_t *r, int (*fn)(void *user), void *user) {
   dtw_pacer_begin_step(&r->pacer);
+  if (r->pacer.rtf > 0) g_behind_s = dtw_pacer_behind_s(&r->pacer); /* a pool's tasks: its worker's */
   int rc = fn(user);
   dtw_pacer_end_step(&r->pacer);
   if (rc == DTW_ESIM) dtw_pacer_step_stalled(&r->pacer); /* restarted: no simulated time */

@@ -1,5 +1,6 @@
 /* A pool of threads stepping physics loops together (dtw/runner.h). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "dtw/clock.h"
 #include "dtw/err.h"
 #include "dtw/runner.h"
+#include "node__util.h"
 
 typedef struct pool_worker {
   pthread_t thread;
@@ -31,6 +33,7 @@ static void *worker_main(void *arg) {
   uint64_t overruns_seen = 0;
   while (!atomic_load(&w->pool->stop)) {
     dtw_pacer_begin_step(&pacer);
+    dtw__runner_set_behind(dtw_pacer_behind_s(&pacer));
     for (size_t i = 0; i < w->n; i++)
       if (dtw_runner_step(&w->items[i]->runner, w->items[i]->step, w->items[i]->node) < 0)
         atomic_fetch_add(&w->failures, 1);
@@ -89,6 +92,9 @@ int dtw_runner_pool_start(dtw_runner_task_t *tasks, size_t n_tasks, size_t threa
       return dtw_errf(err, errlen, DTW_ENOMEM, "runner pool: cannot start worker thread %zu", w);
     }
     p->n_started++;
+    char name[16]; /* `top -H` and /proc name the workers (15 characters at most) */
+    snprintf(name, sizeof name, "dtw-phys-%u", (unsigned)(w % 1000000));
+    (void)pthread_setname_np(p->workers[w].thread, name);
   }
   *out = p;
   return 0;

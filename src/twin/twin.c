@@ -326,6 +326,12 @@ int dtw_twin_accept_trajectory(dtw_twin_t *t, const dtw_joint_trajectory_msg_t *
   return dtw_jtc_accept(t->jtc, msg, dtw_sim_time(t->sim), err, errlen);
 }
 
+int dtw_twin_accept_trajectory_behind(dtw_twin_t *t, const dtw_joint_trajectory_msg_t *msg,
+                                      double behind_s, char *err, size_t errlen) {
+  double now = dtw_sim_time(t->sim);
+  return dtw_jtc_accept_at(t->jtc, msg, now, now + fmax(0.0, behind_s), err, errlen);
+}
+
 int dtw_twin_set_state(dtw_twin_t *t, const dtw_joint_state_msg_t *msg, char *err,
                        size_t errlen) {
   int idx[DTW_MAX_JOINTS];

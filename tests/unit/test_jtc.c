@@ -492,6 +492,33 @@ static void test_stamped_future_start(void **state) {
   assert_near(get(f).desired_pos[CA], 0.4, 1e-9);
 }
 
+/* An unstamped ("start now") trajectory accepted by a loop 0.3 s behind its
+ * schedule starts 0.3 s later on its clock, where a loop on time would have
+ * started it; a stamped one keeps its stamp. */
+static void test_unstamped_start_behind(void **state) {
+  fx_t *f = *state;
+  create(f);
+  step(f);
+  traj_begin(f, "a");
+  traj_point(f, 0.5, (double[]){0.4}, (double[]){0.0});
+  double t_point = f->t + 0.3 + 0.5;
+  int rc = dtw_jtc_accept_at(f->jtc, &f->msg, f->t, f->t + 0.3, f->err, sizeof f->err);
+  if (rc != 0) fail_msg("accept_at: %d %s", rc, f->err);
+  run(f, t_point - 0.4);
+  assert_true(get(f).desired_pos[CA] < 0.4 - 1e-3);
+  run(f, t_point + DT);
+  assert_near(get(f).desired_pos[CA], 0.4, 1e-9);
+  // stamped: the start given for an unstamped one does not apply
+  traj_begin(f, "a");
+  traj_point(f, 0.5, (double[]){0.1}, (double[]){0.0});
+  f->msg.stamp = dtw_time_from_s(f->t);
+  t_point = f->t + 0.5;
+  rc = dtw_jtc_accept_at(f->jtc, &f->msg, f->t, f->t + 2.0, f->err, sizeof f->err);
+  if (rc != 0) fail_msg("accept_at: %d %s", rc, f->err);
+  run(f, t_point + DT);
+  assert_near(get(f).desired_pos[CA], 0.1, 1e-9);
+}
+
 static void test_effort_terms_and_clamp(void **state) {
   fx_t *f = *state;
   f->joints[RB].effort = 10.0;
@@ -584,6 +611,7 @@ int main(void) {
       T(test_first_point_at_zero_jumps),
       T(test_accept_before_first_update),
       T(test_stamped_future_start),
+      T(test_unstamped_start_behind),
       T(test_effort_terms_and_clamp),
       T(test_continuous_joint_short_way),
       T(test_create_errors),

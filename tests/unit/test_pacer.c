@@ -186,6 +186,34 @@ static void test_falling_behind_resyncs(void **state) {
   assert_int_equal(step(&p, &c, 50 * US), 200 * US);
 }
 
+/* How far behind its schedule the step now running is, in simulated seconds:
+ * what it has to catch up (and 0 on time, unpaced, or caught up). */
+static void test_behind_in_simulated_time(void **state) {
+  (void)state;
+  dtw_pacer_t p;
+  fake_clock_t c;
+  init_fake(&p, &c, 0.001, 0.5); /* half real time: 1 ms simulated every 2 ms */
+  for (int i = 0; i < 5; i++) step(&p, &c, 200 * US);
+  dtw_pacer_begin_step(&p);
+  assert_true(dtw_pacer_behind_s(&p) == 0);
+  c.t += 100 * MS; /* this step stalls 100 ms of wall time: 50 ms simulated */
+  dtw_pacer_end_step(&p);
+  dtw_pacer_wait(&p);
+  dtw_pacer_begin_step(&p);
+  assert_true(fabs(dtw_pacer_behind_s(&p) - 0.049) < 1e-9);
+  c.t += 200 * US;
+  dtw_pacer_end_step(&p);
+  dtw_pacer_wait(&p);
+  /* back to back until caught up (1.8 ms of slack per step), then 0 again */
+  for (int i = 0; i < 60; i++) step(&p, &c, 200 * US);
+  dtw_pacer_begin_step(&p);
+  assert_true(dtw_pacer_behind_s(&p) == 0);
+  dtw_pacer_t u;
+  assert_int_equal(dtw_pacer_init(&u, 0.001, 0), 0);
+  dtw_pacer_begin_step(&u);
+  assert_true(dtw_pacer_behind_s(&u) == 0);
+}
+
 static void test_window_forgets_old_steps(void **state) {
   (void)state;
   dtw_pacer_t p;
@@ -260,6 +288,7 @@ int main(void) {
       cmocka_unit_test(test_stalled_steps_are_not_simulated_time),
       cmocka_unit_test(test_rtf0_never_sleeps),
       cmocka_unit_test(test_falling_behind_resyncs),
+      cmocka_unit_test(test_behind_in_simulated_time),
       cmocka_unit_test(test_window_forgets_old_steps),
       cmocka_unit_test(test_histogram_buckets),
       cmocka_unit_test(test_real_clock_smoke),

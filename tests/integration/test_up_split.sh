@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The robot outside `dtwin up` (up.robot false, as with a real robot): an
+# emulator in a process of its own, started 1.5 s after `dtwin up` (so its clock
+# reads 1.5 s less), `dtwin up` hosting the twin and sending the demo motion to
+# both, and `dtwin sync` in a third process. Robot and twin must run each motion
+# together: SYNCED, then two whole motions without DIVERGED or FAULT, and the
+# robot must have received and run the motions. (The motion used to carry a
+# start stamp on `dtwin up`'s own clock, which the outside robot read on its own:
+# it started every motion 1.5 s late.)
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$DTW_SOURCE_DIR" || exit 1
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+wait_for() {  # wait_for SECONDS command...
+  local end=$((SECONDS + $1)); shift
+  until "$@"; do ((SECONDS < end)) || return 1; sleep 0.2; done
+}
+
+"$DTWIN" up --set up.robot=false --set up.sync=false --set up.monitor=false \
+  --set up.bridge=false --set dtwin.http_port=0 --set viewer.port=0 --quiet \
+  --duration 150 >"$tmp/up.log" 2>&1 &
+pids+=($!)
+sleep 1.5
+"$DTWIN" robot --set dtwin.http_port=0 --quiet --duration 150 >"$tmp/robot.log" 2>&1 &
+robot_pid=$!
+pids+=("$robot_pid")
+"$DTWIN" sync --set dtwin.http_port=0 --status-period 0 --duration 150 >"$tmp/sync.log" 2>&1 &
+pids+=($!)
+
+alarm() { grep -Eq -- '-> (DIVERGED|FAULT)' "$tmp/sync.log"; }
+if wait_for 60 grep -q -- '-> SYNCED' "$tmp/sync.log"; then
+  echo "ok: SYNCED"; n_pass=$((n_pass + 1))
+else
+  echo "FAIL: never SYNCED"; show_output "$tmp/sync.log"; n_fail=$((n_fail + 1))
+fi
+# two whole motions (the demo motion: about 10 s and a 1 s pause each)
+t0=$SECONDS
+while ((SECONDS - t0 < 24)) && ! alarm; do sleep 1; done
+if ! alarm; then
+  echo "ok: two motions without DIVERGED or FAULT"; n_pass=$((n_pass + 1))
+else
+  echo "FAIL: the sync node raised an alarm"; grep -E -- '-> ' "$tmp/sync.log" | head -10
+  n_fail=$((n_fail + 1))
+fi
+kill -INT "$robot_pid"
+wait "$robot_pid"
+expect 0 'dtwin robot: stopped .* ([2-9]|[1-9][0-9]+) trajectories received, 0 refused' -- cat "$tmp/robot.log"
+finish
