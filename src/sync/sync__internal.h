@@ -157,7 +157,8 @@ struct dtw_sync {
   double robot_pace, twin_pace;        /* over the window; NaN unknown */
   double rob_gap_at_s, rob_gap_s, twin_gap_at_s, twin_gap_s;  /* newest gap; NaN none */
   /* the twin's schedule (estimate mode): its arrival latency (recv - stamp)
-   * against a reference that rises at most at DTW__SYNC_CLOCK_DRIFT */
+   * against a reference that rises at most at DTW__SYNC_CLOCK_DRIFT (+ the
+   * robot's slowness: 1 - robot_pace) */
   double twin_lat_ref_s, twin_lat_ref_at_s;  /* NaN: unknown */
   double twin_behind_s;                      /* newest latency above the reference, >= 0 */
   double twin_behind_since_s;                /* our clock; NaN: on time */

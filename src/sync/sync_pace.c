@@ -39,15 +39,17 @@ void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double 
 /* The twin's schedule. With the estimated offset, a twin sample's latency
  * (recv - stamp) is the clock relation plus transport; a twin that resumes
  * behind after a stall, or runs starved, shows it larger. Its reference follows
- * a lower latency at once and a higher one only as fast as two clocks drift, so
- * a lag stands out as twin_behind_s; the offset learns nothing from a lagging
- * twin (sync_match.c), and a lag beyond degraded_gap_s is DEGRADED until the
- * twin is back on its schedule. */
+ * a lower latency at once and a higher one only as fast as two clocks drift
+ * (or as the robot's own time runs slow: a replay below real time), so a lag
+ * stands out as twin_behind_s; the offset learns nothing from a lagging twin
+ * (sync_match.c), and a lag beyond degraded_gap_s is DEGRADED until the twin
+ * is back on its schedule. */
 void dtw__sync_twin_schedule(dtw_sync_t *s, double recv_s, double stamp_s) {
   if (!s->estimate_offset) return;
   double lat = recv_s - stamp_s;
+  double rise = DTW__SYNC_CLOCK_DRIFT + (s->robot_pace < 1.0 ? 1.0 - s->robot_pace : 0.0);
   double ref = s->twin_lat_ref_s;
-  if (!isnan(ref)) ref += DTW__SYNC_CLOCK_DRIFT * fmax(0.0, recv_s - s->twin_lat_ref_at_s);
+  if (!isnan(ref)) ref += rise * fmax(0.0, recv_s - s->twin_lat_ref_at_s);
   if (isnan(ref) || lat < ref) ref = lat;
   s->twin_lat_ref_s = ref;
   s->twin_lat_ref_at_s = recv_s;
@@ -118,11 +120,11 @@ void dtw__sync_pace_tick(dtw_sync_t *s, double now_s) {
   else if (now_s - s->twin_gap_at_s < w)
     snprintf(why, cap, "twin feed gap of %.3f s (typical %.4f s)", s->twin_gap_s,
              s->twin_interval_s);
+  else if (min > 0 && s->robot_pace < min)
+    snprintf(why, cap, "robot time advances at %.2fx real time", s->robot_pace);
   else if (s->twin_lagging)
     snprintf(why, cap, "twin time %.3f s behind its schedule (stalled or starved)",
              s->twin_behind_s);
-  else if (min > 0 && s->robot_pace < min)
-    snprintf(why, cap, "robot time advances at %.2fx real time", s->robot_pace);
   else if (min > 0 && s->twin_pace < min * s->robot_pace)
     snprintf(why, cap, "twin time advances at %.2fx the robot's", s->twin_pace / s->robot_pace);
   s->degraded = why[0] != '\0';

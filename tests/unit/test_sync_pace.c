@@ -233,6 +233,25 @@ static void test_lost_time_is_realigned(void **state) {
   dtw_sync_destroy(g.s);
 }
 
+/* Robot and twin both at half real time (a pair run at rtf 0.5, estimated
+ * alignment): the robot's pace is the reason, and the twin, keeping the
+ * robot's pace, ends on its schedule (its reference follows the robot's pace
+ * over the window: the switch may leave a lag that one realign absorbs). */
+static void test_slow_pair_twin_on_schedule(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = pace_settings();
+  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  pace_rig_t g = {.s = sync_new(&st)};
+  run(&g, 0, 2, 0.002, 1.0, 1.0);
+  run(&g, 2, 8, 0.002, 0.5, 0.5);
+  assert_int_equal(g.r.state, DTW_SYNC_DEGRADED);
+  assert_non_null(strstr(g.r.degraded_reason, "robot time advances at 0.50x"));
+  assert_true(g.r.twin_behind_s < 0.05);
+  assert_true(g.r.twin_realigns <= 1);
+  assert_int_equal(g.r.transitions[DTW_SYNC_DIVERGED], 0);
+  dtw_sync_destroy(g.s);
+}
+
 /* degraded_rtf 0 and degraded_gap_s 0: a slow twin is judged as before. */
 static void test_switched_off(void **state) {
   (void)state;
@@ -257,6 +276,7 @@ int main(void) {
       cmocka_unit_test(test_no_flapping_at_the_edge),
       cmocka_unit_test(test_lagging_twin_keeps_alignment),
       cmocka_unit_test(test_lost_time_is_realigned),
+      cmocka_unit_test(test_slow_pair_twin_on_schedule),
       cmocka_unit_test(test_switched_off),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
