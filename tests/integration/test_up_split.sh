@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The robot outside `dtwin up` (up.robot false, as with a real robot): an
-# emulator in a process of its own, started 1.5 s after `dtwin up` (so its clock
-# reads 1.5 s less), `dtwin up` hosting the twin and sending the demo motion to
-# both, and `dtwin sync` in a third process. Robot and twin must run each motion
-# together: SYNCED, then two whole motions without DIVERGED or FAULT, and the
-# robot must have received and run the motions. (The motion used to carry a
-# start stamp on `dtwin up`'s own clock, which the outside robot read on its own:
-# it started every motion 1.5 s late.)
+# emulator in a process of its own, running 1.5 s before `dtwin up` starts (so
+# its clock reads 1.5 s more), `dtwin up` hosting the twin and sending the demo
+# motion to both, and `dtwin sync` in a third process. Robot and twin must run
+# each motion together: SYNCED, then two whole motions without DIVERGED or
+# FAULT, and the robot must have received and run the motions. (The motion used
+# to carry a start stamp on `dtwin up`'s own clock, which the outside robot read
+# on its own: 1.5 s in its past, so it ran every motion 1.5 s ahead.) The robot
+# runs first, as a real one would: a motion that reaches an emulator before its
+# physics loop steps starts only when the loop does, out of step with the twin.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
@@ -24,14 +26,14 @@ wait_for() {  # wait_for SECONDS command...
   until "$@"; do ((SECONDS < end)) || return 1; sleep 0.2; done
 }
 
+"$DTWIN" robot --set dtwin.http_port=0 --quiet --duration 150 >"$tmp/robot.log" 2>&1 &
+robot_pid=$!
+pids+=("$robot_pid")
+sleep 1.5
 "$DTWIN" up --set up.robot=false --set up.sync=false --set up.monitor=false \
   --set up.bridge=false --set dtwin.http_port=0 --set viewer.port=0 --quiet \
   --duration 150 >"$tmp/up.log" 2>&1 &
 pids+=($!)
-sleep 1.5
-"$DTWIN" robot --set dtwin.http_port=0 --quiet --duration 150 >"$tmp/robot.log" 2>&1 &
-robot_pid=$!
-pids+=("$robot_pid")
 "$DTWIN" sync --set dtwin.http_port=0 --status-period 0 --duration 150 >"$tmp/sync.log" 2>&1 &
 pids+=($!)
 
