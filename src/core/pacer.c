@@ -50,6 +50,13 @@ int dtw_pacer_set_rtf(dtw_pacer_t *p, double rtf) {
   return 0;
 }
 
+/* When the steps ended since the anchor are due on the wall clock: their
+ * simulated ns stretched by 1/rtf (rtf > 0). */
+static int64_t due_ns(const dtw_pacer_t *p) {
+  double sim_ns = (double)p->anchor_steps * (double)p->period_ns;
+  return p->anchor_ns + (int64_t)llround(sim_ns / p->rtf);
+}
+
 void dtw_pacer_begin_step(dtw_pacer_t *p) {
   int64_t t = p->now(p->clock_user);
   if (!p->started) {
@@ -60,11 +67,7 @@ void dtw_pacer_begin_step(dtw_pacer_t *p) {
   }
   p->step_start_ns = t;
   p->behind_ns = 0;
-  if (p->rtf > 0) {
-    double sim_ns = (double)p->anchor_steps * (double)p->period_ns;
-    int64_t due = p->anchor_ns + (int64_t)llround(sim_ns / p->rtf);
-    if (t > due) p->behind_ns = t - due;
-  }
+  if (p->rtf > 0 && t > due_ns(p)) p->behind_ns = t - due_ns(p);
 }
 
 double dtw_pacer_behind_s(const dtw_pacer_t *p) { return (double)p->behind_ns * 1e-9 * p->rtf; }
@@ -111,9 +114,7 @@ void dtw_pacer_step_stalled(dtw_pacer_t *p) {
 int64_t dtw_pacer_wait(dtw_pacer_t *p) {
   if (p->rtf <= 0 || !p->started) return 0;
   int64_t t = p->now(p->clock_user);
-  /* simulated ns since the anchor, stretched by 1/rtf */
-  double sim_ns = (double)p->anchor_steps * (double)p->period_ns;
-  int64_t deadline = p->anchor_ns + (int64_t)llround(sim_ns / p->rtf);
+  int64_t deadline = due_ns(p);
   int64_t lag = t - deadline;
   if (lag > p->max_lag_ns && !p->behind) {
     p->overruns++;

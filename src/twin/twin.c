@@ -323,7 +323,7 @@ int dtw_twin_step(dtw_twin_t *t) {
 
 int dtw_twin_accept_trajectory(dtw_twin_t *t, const dtw_joint_trajectory_msg_t *msg, char *err,
                                size_t errlen) {
-  return dtw_jtc_accept(t->jtc, msg, dtw_sim_time(t->sim), err, errlen);
+  return dtw_twin_accept_trajectory_behind(t, msg, 0.0, err, errlen);
 }
 
 int dtw_twin_accept_trajectory_behind(dtw_twin_t *t, const dtw_joint_trajectory_msg_t *msg,

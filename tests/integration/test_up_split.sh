@@ -21,11 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for() {  # wait_for SECONDS command...
-  local end=$((SECONDS + $1)); shift
-  until "$@"; do ((SECONDS < end)) || return 1; sleep 0.2; done
-}
-
 "$DTWIN" robot --set dtwin.http_port=0 --quiet --duration 150 >"$tmp/robot.log" 2>&1 &
 robot_pid=$!
 pids+=("$robot_pid")
@@ -38,7 +33,7 @@ pids+=($!)
 pids+=($!)
 
 alarm() { grep -Eq -- '-> (DIVERGED|FAULT)' "$tmp/sync.log"; }
-if wait_for 60 grep -q -- '-> SYNCED' "$tmp/sync.log"; then
+if wait_until 60 grep -q -- '-> SYNCED' "$tmp/sync.log"; then
   echo "ok: SYNCED"; n_pass=$((n_pass + 1))
 else
   echo "FAIL: never SYNCED"; show_output "$tmp/sync.log"; n_fail=$((n_fail + 1))

@@ -60,6 +60,13 @@ static dtw_sync_settings_t pace_settings(void) {
   return st;
 }
 
+/* The same with the offset estimated from the feeds (the default). */
+static dtw_sync_settings_t estimate_settings(void) {
+  dtw_sync_settings_t st = pace_settings();
+  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  return st;
+}
+
 static void test_slow_twin_is_degraded_not_diverged(void **state) {
   (void)state;
   dtw_sync_settings_t st = pace_settings();
@@ -182,8 +189,7 @@ static void test_no_flapping_at_the_edge(void **state) {
  * twin, comparing the robot with the twin's older states (v x lag of error). */
 static void test_lagging_twin_keeps_alignment(void **state) {
   (void)state;
-  dtw_sync_settings_t st = pace_settings();
-  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  dtw_sync_settings_t st = estimate_settings();
   pace_rig_t g = {.s = sync_new(&st)};
   const double ahead = 32 * M_PI;  // the robot's clock is ahead (a whole number of periods)
   g.rob_t = ahead;
@@ -210,8 +216,7 @@ static void test_lagging_twin_keeps_alignment(void **state) {
  * relation is learned again and the comparison is aligned with its motion. */
 static void test_lost_time_is_realigned(void **state) {
   (void)state;
-  dtw_sync_settings_t st = pace_settings();
-  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  dtw_sync_settings_t st = estimate_settings();
   pace_rig_t g = {.s = sync_new(&st)};
   run(&g, 0, 2, 0.002, 1.0, 1.0);
   assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
@@ -239,8 +244,7 @@ static void test_lost_time_is_realigned(void **state) {
  * over the window: the switch may leave a lag that one realign absorbs). */
 static void test_slow_pair_twin_on_schedule(void **state) {
   (void)state;
-  dtw_sync_settings_t st = pace_settings();
-  snprintf(st.time_alignment, sizeof st.time_alignment, "estimate");
+  dtw_sync_settings_t st = estimate_settings();
   pace_rig_t g = {.s = sync_new(&st)};
   run(&g, 0, 2, 0.002, 1.0, 1.0);
   run(&g, 2, 8, 0.002, 0.5, 0.5);
