@@ -12,6 +12,7 @@
  * as separate processes (dtwin robot / sim / sync / ...) behaves the same. */
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,8 @@ typedef struct pair {
   dtw_sim_node_t *twin;
   dtw_sync_node_t *sync;
   dtw_pub_t *cmd_robot, *cmd_twin;   /* demo command stream */
+  dtw_sub_t *robot_js;               /* a robot outside: its joint states, until the first */
+  atomic_bool robot_seen;
   char robot_ns[DTW_PARAM_STRING_MAX], twin_ns[DTW_PARAM_STRING_MAX];
 } pair_t;
 
@@ -108,6 +111,7 @@ typedef struct system {
   dtw_joint_trajectory_msg_t motion;
   double motion_len_s;
   int64_t next_motion_ns;
+  bool robot_wait_told;      /* logged that the first motion waits for a robot outside */
   int64_t workers_started_ns;
   dtw_runner_task_t *paced; /* robot and twin loops, stepped by the pool */
   size_t n_paced;
@@ -172,6 +176,12 @@ static int create_pairs(system_t *s, char *err, size_t errlen) {
   return 0;
 }
 
+static void on_robot_js(dtw_sub_t *sub, const void *msg, void *user) {
+  (void)sub;
+  (void)msg;
+  atomic_store(&((pair_t *)user)->robot_seen, true);
+}
+
 /* The demo command stream: the motion goes to the robot and, in shadow mode,
  * to the twin, over DDS like any operator's commands would. */
 static int create_commander(system_t *s, char *err, size_t errlen) {
@@ -193,6 +203,21 @@ static int create_commander(system_t *s, char *err, size_t errlen) {
     if ((rc = dtw_pub_create(s->commander, topic, DTW_TYPE_JOINT_TRAJECTORY, DTW_QOS_DEFAULT,
                              &p->cmd_robot, err, errlen)) < 0)
       return rc;
+    if (!s->up.robot) {
+      // a robot outside may subscribe before its loop runs: the motion waits for its
+      // first joint states, or it would start the motion late, out of step with the twin
+      dtw_sub_options_t o;
+      dtw_sub_options_default(&o);
+      o.qos = DTW_QOS_SENSOR_DATA;
+      o.raw = o.direct = true;
+      o.depth = 1;
+      o.on_msg = on_robot_js;
+      o.user = p;
+      snprintf(topic, sizeof topic, "%.512s/joint_states", p->robot_ns);
+      if ((rc = dtw_sub_create(s->commander, topic, DTW_TYPE_JOINT_STATE, &o, &p->robot_js, err,
+                               errlen)) < 0)
+        return rc;
+    }
     if (!shadow) continue;
     snprintf(topic, sizeof topic, "%.512s/%.512s/joint_trajectory", p->twin_ns, s->sim.controller);
     if ((rc = dtw_pub_create(s->commander, topic, DTW_TYPE_JOINT_TRAJECTORY, DTW_QOS_DEFAULT,
@@ -212,6 +237,17 @@ static void command_tick(system_t *s) {
     if (dtw_pub_matched_count(p->cmd_robot) < 1 ||
         (p->cmd_twin && dtw_pub_matched_count(p->cmd_twin) < 1))
       return;
+    if (p->robot_js != NULL && !atomic_load(&p->robot_seen)) {
+      if (!s->robot_wait_told)
+        DTW_INFO("up", "the first motion waits for the robot's first %s",
+                 dtw_sub_topic(p->robot_js));
+      s->robot_wait_told = true;
+      return;
+    }
+  }
+  for (size_t k = 0; k < s->n_pairs; k++) {
+    dtw_sub_destroy(s->pairs[k].robot_js);
+    s->pairs[k].robot_js = NULL;
   }
   /* A robot hosted here and its twin start stepping together and are paced
    * alike, so their clocks agree: stamp the motion to start a little ahead on

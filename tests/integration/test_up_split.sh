@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The robot outside `dtwin up` (up.robot false, as with a real robot): an
-# emulator in a process of its own, running 1.5 s before `dtwin up` starts (so
-# its clock reads 1.5 s more), `dtwin up` hosting the twin and sending the demo
-# motion to both, and `dtwin sync` in a third process. Robot and twin must run
-# each motion together: SYNCED, then two whole motions without DIVERGED or
-# FAULT, and the robot must have received and run the motions. (The motion used
-# to carry a start stamp on `dtwin up`'s own clock, which the outside robot read
-# on its own: 1.5 s in its past, so it ran every motion 1.5 s ahead.) The robot
-# runs first, as a real one would: a motion that reaches an emulator before its
-# physics loop steps starts only when the loop does, out of step with the twin.
+# The robot outside `dtwin up` (up.robot false, as with a real robot): `dtwin
+# up` hosting the twin and sending the demo motion to both, an emulator in a
+# process of its own started 4 s later (so its clock reads 4 s less), and
+# `dtwin sync` in a third process. Robot and twin must run each motion together:
+# SYNCED, then two whole motions without DIVERGED or FAULT, and the robot must
+# have received and run the motions. Two ways this went wrong:
+#  - the motion carried a start stamp on `dtwin up`'s own clock, which the
+#    outside robot read on its own, seconds apart;
+#  - the first motion went out once the robot's subscription matched, before
+#    its physics loop stepped, so the robot started it late. `dtwin up` now
+#    waits for the robot's first joint states: a subscriber alone (`dtwin
+#    topic echo`, 4 s before the robot starts) gets no motion.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
@@ -21,14 +23,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$DTWIN" robot --set dtwin.http_port=0 --quiet --duration 150 >"$tmp/robot.log" 2>&1 &
-robot_pid=$!
-pids+=("$robot_pid")
-sleep 1.5
 "$DTWIN" up --set up.robot=false --set up.sync=false --set up.monitor=false \
   --set up.bridge=false --set dtwin.http_port=0 --set viewer.port=0 --quiet \
   --duration 150 >"$tmp/up.log" 2>&1 &
 pids+=($!)
+expect 1 'no message received' -- "$DTWIN" topic echo \
+  /robot/humanoid_joint_trajectory_controller/joint_trajectory --count 1 --duration 4
+"$DTWIN" robot --set dtwin.http_port=0 --quiet --duration 150 >"$tmp/robot.log" 2>&1 &
+robot_pid=$!
+pids+=("$robot_pid")
 "$DTWIN" sync --set dtwin.http_port=0 --status-period 0 --duration 150 >"$tmp/sync.log" 2>&1 &
 pids+=($!)
 
