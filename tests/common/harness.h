@@ -116,6 +116,8 @@ double th_scrape(const char *url, const char *series);
  * |actual - expected| <= tol (NaN fails). */
 #define th_assert_near(actual, expected, tol, what) \
   th__assert_near((actual), (expected), (tol), (what), __FILE__, __LINE__)
+/* th_assert_near with the expression as its text: assert_near(q[3], 0.5, 1e-9). */
+#define assert_near(actual, expected, tol) th_assert_near((actual), (expected), (tol), #actual)
 /* Fail unless lo <= actual <= hi, with "<what>: <actual>, expected in [lo, hi]". */
 #define th_assert_range(actual, lo, hi, what) \
   th__assert_range((actual), (lo), (hi), (what), __FILE__, __LINE__)

@@ -10,15 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/harness.h"
 #include "dtw/err.h"
 #include "dtw/jtc.h"
-
-#define assert_near(a, b, eps)                                                  \
-  do {                                                                          \
-    double a_ = (a), b_ = (b);                                                  \
-    if (!(fabs(a_ - b_) <= (eps)))                                              \
-      fail_msg("%s = %.12g, expected %.12g +- %g", #a, a_, b_, (double)(eps));  \
-  } while (0)
 
 #define NR 4   /* robot joints: a, x (not controlled), b, c */
 #define DT 1e-3

@@ -7,17 +7,10 @@
 
 #include <math.h>
 
+#include "common/harness.h"
 #include "dtw/spline.h"
 
 #define EPS 1e-9
-
-// cmocka's float compare works in single precision; compare doubles here
-#define assert_near(a, b, eps)                                                  \
-  do {                                                                          \
-    double a_ = (a), b_ = (b);                                                  \
-    if (!(fabs(a_ - b_) <= (eps)))                                              \
-      fail_msg("%s = %.12g, expected %.12g +- %g", #a, a_, b_, (double)(eps));  \
-  } while (0)
 
 static void eval(const dtw_spline_t *s, double t, double *p, double *v, double *a) {
   dtw_spline_eval(s, t, p, v, a);

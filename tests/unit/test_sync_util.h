@@ -11,13 +11,7 @@
 #include "dtw/err.h"
 #include "dtw/sync.h"
 
-// cmocka's float compare works in single precision; compare doubles here
-#define assert_near(a, b, eps)                                                  \
-  do {                                                                          \
-    double a_ = (a), b_ = (b);                                                  \
-    if (!(fabs(a_ - b_) <= (eps)))                                              \
-      fail_msg("%s = %.12g, expected %.12g +- %g", #a, a_, b_, (double)(eps));  \
-  } while (0)
+#include "common/harness.h"
 
 static const char *const HUMANOID[] = {
     "left_hip_yaw",        "left_hip_roll",      "left_hip_pitch",    "left_knee",
