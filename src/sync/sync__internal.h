@@ -141,6 +141,8 @@ struct dtw_sync {
   double fit_since[DTW_SYNC_MAX_GROUPS];  /* stamp a chain's residuals began to fit a weight */
   double fit_last[DTW_SYNC_MAX_GROUPS];   /* ... and last fitted it */
   double fit_mass[DTW_SYNC_MAX_GROUPS];   /* that weight, kg; NaN: no fit */
+  int load_outer[DTW_SYNC_MAX_GROUPS];    /* the chain further out whose load report this
+                                             chain's residuals went to; -1 none */
   double *fq, *fv, *fa, *ftau, *fgrav;  /* n_joints scratch for the model call */
   double *twin_eff_at;          /* n_joints: twin effort at the newest match; NaN unknown */
   double fdi_prev_stamp_s, fdi_warm_s;  /* filters valid from fdi_warm_s (stamp) */
@@ -223,6 +225,19 @@ void dtw__sync_fdi_report(dtw_sync_t *s);
 void dtw__sync_fdi_restart_candidates(dtw_sync_t *s);
 /* Number of latched faults. */
 size_t dtw__sync_fdi_active(const dtw_sync_t *s);
+
+/* The weight model (sync_weight.c). Chain `group`'s joint with the largest
+ * residual / threshold (-1: none has a residual), its ratio and the runner-up's. */
+int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, double *second_ratio);
+/* The weight (kg) held at group g's end that the residuals fit, or NaN (see the
+ * definition for the rules). model: fit the shadow-mode model residuals (rm).
+ * via >= 0: NaN as well unless joint via carries that weight. Needs the load
+ * model and every joint's position in s->fq; leaves the weight's torques per
+ * kg in s->per_kg. */
+double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via);
+/* The chain, other than g and carried by joint j, whose end holds the weight
+ * its own joints show (its fitted mass in *kg), or -1. */
+int dtw__sync_outer_chain(dtw_sync_t *s, int g, size_t j, double *kg);
 
 /* Feed pace: forget the pace points (a clock restarted); take one arrival
  * interval of the twin's (advancing) or the robot's feed; at each tick, the

@@ -70,15 +70,9 @@
 #define FDI_LOAD_HOLD_S 0.5
 /* a second joint of the chain above this share of the first's ratio: a load */
 #define FDI_CHAIN_SHARE 0.5
-/* residuals over a chain fitting one weight held at its end (squared cosine
- * with the torques that weight needs) are a load after this long of fitting:
- * a model mismatch or a motion transient has no reason to take that shape */
-#define FDI_WEIGHT_FIT 0.9
-/* a joint of another chain is in the fit when it carries this share of the
- * weight's largest torque */
-#define FDI_WEIGHT_CARRY_SHARE 0.01
-/* ... and shows on a joint whose residual is this share of its threshold */
-#define FDI_WEIGHT_SEEN_SHARE 0.5
+/* residuals over a chain fitting one weight held at its end (sync_weight.c)
+ * are a load after this long of fitting: a model mismatch or a motion
+ * transient has no reason to take that shape */
 #define FDI_WEIGHT_HOLD_S 0.1
 /* a load's report gives the mean fitted mass again once it moved by this share */
 #define FDI_LOAD_MASS_UPDATE 0.05
@@ -154,6 +148,7 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
     return DTW_ENOMEM;
   dtw_sync_set_effort_limits(s, NULL);
   reset_fits(s);
+  for (size_t g = 0; g < DTW_SYNC_MAX_GROUPS; g++) s->load_outer[g] = -1;
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     f->live = f->live_at_run = 0;
@@ -214,6 +209,15 @@ static double chain_off(const dtw_sync_t *s, size_t j) {
   return m;
 }
 
+/* ... and of the chains that carry it and hand it their load report. */
+static double load_off(const dtw_sync_t *s, size_t j) {
+  double m = chain_off(s, j);
+  int g = s->joint_group[j];
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->load_outer[s->joint_group[k]] == g && s->cur_pos[k] > m) m = s->cur_pos[k];
+  return m;
+}
+
 /* The joint of group g with a load report (a chain has one at most), or -1. */
 static int chain_load(const dtw_sync_t *s, int g) {
   for (size_t k = 0; k < s->n_joints; k++)
@@ -254,7 +258,7 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
   if (s->shadow && kind != DTW_SYNC_FAULT_SENSOR_FROZEN && f->e_run_n < FDI_FROZEN_MIN_REPEATS &&
       !(s->cur_pos[j] > FDI_SHADOW_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
       !(kind == DTW_SYNC_FAULT_EXTERNAL_LOAD &&
-        chain_off(s, j) > FDI_SHADOW_LOAD_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
+        load_off(s, j) > FDI_SHADOW_LOAD_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
       !(kind == DTW_SYNC_FAULT_LOCKED && model_witness(s, j, stamp)))
     return;
   // a load is the chain's: one report for it, on the joint that showed it first
@@ -334,10 +338,14 @@ static void update_health(dtw_sync_t *s, size_t j, double stamp) {
     healthy = fabs(f->v_fast) > s->set.fdi_stationary_rad_s && resid_ok;
     break;
   case DTW_SYNC_FAULT_EXTERNAL_LOAD: {
+    // the chain's joints, and those of the chains that carry it and gave it the report
     healthy = true;
-    for (size_t k = 0; k < s->n_joints && healthy; k++)
-      if (s->joint_group[k] == f->fault.group && !isnan(s->fdi[k].r))
+    for (size_t k = 0; k < s->n_joints && healthy; k++) {
+      int g = s->joint_group[k];
+      if (g >= 0 && (g == f->fault.group || s->load_outer[g] == f->fault.group) &&
+          !isnan(s->fdi[k].r))
         healthy = fabs(s->fdi[k].r) < 0.8 * s->fdi[k].thr;
+    }
     break;
   }
   default:
@@ -351,6 +359,9 @@ static void update_health(dtw_sync_t *s, size_t j, double stamp) {
   }
   if (isnan(f->healthy_s)) f->healthy_s = stamp;
   if (stamp - f->healthy_s >= s->set.fdi_clear_s) {
+    if (f->fault.kind == DTW_SYNC_FAULT_EXTERNAL_LOAD)
+      for (size_t g = 0; g < DTW_SYNC_MAX_GROUPS; g++)
+        if (s->load_outer[g] == f->fault.group) s->load_outer[g] = -1;
     f->fault.kind = DTW_SYNC_FAULT_NONE;
     f->healthy_s = NAN;
   }
@@ -393,25 +404,6 @@ static void track_reading(dtw__sync_fdi_joint_t *f, double q, double v, double s
   f->have_q = true;
 }
 
-/* The chain's joint with the largest residual / threshold, and the runner-up's ratio. */
-static int chain_top(const dtw_sync_t *s, int group, double *top_ratio, double *second_ratio) {
-  int top = -1;
-  *top_ratio = *second_ratio = 0;
-  for (size_t k = 0; k < s->n_joints; k++) {
-    const dtw__sync_fdi_joint_t *g = &s->fdi[k];
-    if (s->joint_group[k] != group || isnan(g->r) || !(g->thr > 0)) continue;
-    double ratio = fabs(g->r) / g->thr;
-    if (ratio > *top_ratio) {
-      *second_ratio = *top_ratio;
-      *top_ratio = ratio;
-      top = (int)k;
-    } else if (ratio > *second_ratio) {
-      *second_ratio = ratio;
-    }
-  }
-  return top;
-}
-
 /* Another joint of j's chain has a fault: the twin then no longer shows what
  * j should do (a locked knee changes the whole leg), small signs are not new faults. */
 static bool chain_faulted(const dtw_sync_t *s, size_t j) {
@@ -422,56 +414,24 @@ static bool chain_faulted(const dtw_sync_t *s, size_t j) {
   return false;
 }
 
-static double conf_of(double ratio) { return fmin(0.99, 1.0 - 0.5 / fmax(ratio, 1.0)); }
-
-/* The weight (kg) held at group g's end that the residuals fit, or NaN: none
- * positive, or the residuals point elsewhere (squared cosine with the
- * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
- * every other joint that carries the weight (a hand's weight loads the torso,
- * a finger's the arm): a payload loads them all, a seized joint only itself.
- * model: fit the shadow-mode model residuals (rm) instead of the residuals.
- * Needs the load model and every joint's position in s->fq. */
-static double weight_fit(dtw_sync_t *s, int g, bool model) {
-  size_t nc = 0;
-  for (size_t k = 0; k < s->n_joints; k++)
-    if (s->joint_group[k] == g) s->chain_idx[nc++] = k;
-  double max_kg = 0;
-  if (nc == 0 || s->load(s->load_ctx, s->fq, s->chain_idx, nc, s->per_kg, &max_kg) != 0)
-    return NAN;
-  double pmax = 0;
-  for (size_t k = 0; k < s->n_joints; k++)
-    if (isfinite(s->per_kg[k])) pmax = fmax(pmax, fabs(s->per_kg[k]));
-  // the chain's joints and every other joint that carries the weight
-  size_t nf = 0;
-  for (size_t k = 0; k < s->n_joints; k++)
-    if (s->joint_group[k] == g || fabs(s->per_kg[k]) > FDI_WEIGHT_CARRY_SHARE * pmax)
-      s->chain_idx[nf++] = k;
-  double rp = 0, pp = 0, rr = 0;
-  for (size_t i = 0; i < nf; i++) {
-    size_t k = s->chain_idx[i];
-    double r = model ? s->fdi[k].rm : s->fdi[k].r, p = s->per_kg[k];
-    if (isnan(r) || !isfinite(p)) return NAN;
-    rp += r * p;
-    pp += p * p;
-    rr += r * r;
+/* Mirror mode: another chain's residuals stand above their thresholds now, or
+ * fitted a weight a moment ago. A weight's motion pushes on the joints that
+ * carry it beyond what its gravity does (a yaw joint under a swinging arm,
+ * which the weight's fit does not see): that is no lock. A seized joint leaves
+ * the other chains' residuals, taken against their own measured motion, at
+ * nothing. */
+static bool pushed_elsewhere(const dtw_sync_t *s, int g, double stamp) {
+  for (size_t h = 0; h < s->n_groups; h++) {
+    double top, second;
+    if ((int)h == g) continue;
+    if (stamp - s->fit_last[h] <= FDI_WEIGHT_LAPSE_S ||
+        (dtw__sync_chain_top(s, (int)h, &top, &second) >= 0 && top > 1.0))
+      return true;
   }
-  // (a residual the weight's torques barely touch would need an absurd mass)
-  if (!(pp > 0) || !(rr > 0) || !(rp > 0) || !(rp / pp <= max_kg)) return NAN;
-  double kg = rp / pp;
-  if (!(rp * rp / (pp * rr) >= FDI_WEIGHT_FIT)) return NAN;
-  // the weight must show on two joints at least, pushing its way, and explain
-  // each joint's residual within the joint's threshold: on one joint alone any
-  // residual fits it (a seized shoulder pushes where a weight in the hand would,
-  // and the elbow, which would carry that weight too, shows nothing)
-  size_t seen = 0;
-  for (size_t i = 0; i < nf; i++) {
-    size_t k = s->chain_idx[i];
-    double r = model ? s->fdi[k].rm : s->fdi[k].r, p = s->per_kg[k], thr = s->fdi[k].thr;
-    if (!(fabs(r - kg * p) <= thr)) return NAN;
-    seen += r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * thr;
-  }
-  return seen >= 2 ? kg : NAN;
+  return false;
 }
+
+static double conf_of(double ratio) { return fmin(0.99, 1.0 - 0.5 / fmax(ratio, 1.0)); }
 
 void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp,
                           double recv) {
@@ -653,21 +613,34 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     if (isnan(f->cand_resid_s)) continue;
     double top_ratio, second_ratio;
     int g = s->joint_group[j];
-    if (chain_top(s, g, &top_ratio, &second_ratio) != (int)j) continue;
+    if (dtw__sync_chain_top(s, g, &top_ratio, &second_ratio) != (int)j) continue;
     // a weight held at the chain's end: the chain's residuals in its shape
     // (fitted from the first sample above the threshold: the fit holds on its own)
-    double mass = s->load != NULL && named == n ? weight_fit(s, g, false) : NAN;
-    if (!isnan(mass)) {
-      if (!(stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S)) s->fit_since[g] = stamp;
-      s->fit_last[g] = stamp;
-      s->fit_mass[g] = mass;
+    bool fits = s->load != NULL && named == n;
+    double mass = fits ? dtw__sync_weight_fit(s, g, false, -1) : NAN;
+    // ... or further out, at the end of a chain it carries (w, reported on wj)
+    int w = g, wj = (int)j;
+    for (size_t step = 0; fits && step < s->n_groups; step++) {
+      double kg, e_top, e_second;
+      int e = dtw__sync_outer_chain(s, w, (size_t)wj, &kg);
+      if (e < 0) break;
+      w = e;
+      wj = dtw__sync_chain_top(s, e, &e_top, &e_second);
+      mass = kg;
     }
-    bool weight = stamp - s->fit_last[g] <= FDI_WEIGHT_LAPSE_S;
-    if (!weight) s->fit_mass[g] = NAN; /* the report names a mass only while it fits */
+    if (!isnan(mass)) {
+      if (!(stamp - s->fit_last[w] <= FDI_WEIGHT_LAPSE_S)) s->fit_since[w] = stamp;
+      s->fit_last[w] = stamp;
+      s->fit_mass[w] = mass;
+    }
+    bool weight = stamp - s->fit_last[w] <= FDI_WEIGHT_LAPSE_S;
+    if (!weight) s->fit_mass[w] = NAN; /* the report names a mass only while it fits */
+    // this chain's residuals already went to a load reported further out
+    bool carried = s->load_outer[g] >= 0 && chain_load(s, s->load_outer[g]) >= 0;
     // a load reported on this chain gives the mean of the fits since: one fit
     // carries the motion's transients (a limb that stalls under the weight
     // pushes too), which the mean over the motion evens out
-    int loaded = isnan(mass) ? -1 : chain_load(s, g);
+    int loaded = isnan(mass) ? -1 : chain_load(s, w);
     if (loaded >= 0) {
       dtw__sync_fdi_joint_t *h = &s->fdi[loaded];
       h->load_sum += mass;
@@ -690,15 +663,18 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     bool held_still = !s->shadow || (s->cur_vel[j] < s->set.fdi_stationary_rad_s &&
                                      s->cur_pos[j] < s->set.alarm_position_error_rad);
     double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
-    if (alone && still &&
-        !(weight && (held_still || !isnan(weight_fit(s, g, true))))) {
+    if (alone && still && !carried && (s->shadow || !pushed_elsewhere(s, g, stamp)) &&
+        !(weight && (held_still || !isnan(dtw__sync_weight_fit(s, w, true, (int)j))))) {
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
       continue;
     }
-    if ((weight && stamp - s->fit_since[g] >= FDI_WEIGHT_HOLD_S) ||
-        stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S))
-      latch(s, j, DTW_SYNC_FAULT_EXTERNAL_LOAD, onset, stamp, recv,
+    if (carried) continue;
+    if ((weight && stamp - s->fit_since[w] >= FDI_WEIGHT_HOLD_S) ||
+        stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S)) {
+      if (w != g) s->load_outer[g] = w;
+      latch(s, (size_t)wj, DTW_SYNC_FAULT_EXTERNAL_LOAD, onset, stamp, recv,
             conf_of(top_ratio) * (alone ? 0.7 : 1.0));
+    }
   }
 
   for (size_t j = 0; j < n; j++) update_health(s, j, stamp);

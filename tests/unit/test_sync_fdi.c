@@ -346,6 +346,37 @@ static void test_mirror_weight_on_one_joint_chain(void **state) {
   }
 }
 
+/* Mirror mode, the torso's yaw held still and pushing while the left arm's
+ * residuals stand above their thresholds too, in no weight's shape (a weight
+ * swinging with the arm pushes the yaw joint under it, which its gravity does
+ * not load): no lock. The same push with the arm quiet is one. */
+static void test_mirror_yaw_under_a_swinging_arm(void **state) {
+  (void)state;
+  double arm[NJ] = {0}, extra[NJ] = {0};
+  arm[13] = 3.0; /* a weight in the left hand: no torque on the yaw */
+  arm[16] = 0.9;
+  for (int c = 0; c < 2; c++) {
+    rig_t r = rig_new(false, true);
+    dtw_sync_set_load_model(r.s, fake_load, arm);
+    double t = run(&r, 0, 1);
+    extra[J_TORSO] = 6.0;
+    extra[13] = c == 0 ? 8.0 : 0, extra[14] = c == 0 ? -5.0 : 0, extra[16] = c == 0 ? 4.0 : 0;
+    r.extra = extra;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (isnan(dt)) fail_msg("case %d: no fault in 2 s", c);
+    run(&r, t + dt, t + 1.5);
+    p = report(&r);
+    bool locked = false;
+    for (size_t i = 0; i < p->n_faults; i++)
+      locked |= p->faults[i].kind == DTW_SYNC_FAULT_LOCKED && p->faults[i].joint == J_TORSO;
+    if (c == 0 && locked) fail_msg("the yaw under a pushing arm read as locked");
+    if (c == 1 && !locked)
+      fail_msg("the yaw alone pushing: '%s', expected locked", p->faults[0].text);
+    dtw_sync_destroy(r.s);
+  }
+}
+
 /* Mirror mode, the left shoulder pitch held still and pushing the way a weight
  * in the hand would, while the elbow, which would carry that weight too,
  * shows nothing: the squared cosine alone (0.92) would call it a weight; one
@@ -365,6 +396,73 @@ static void test_mirror_lock_where_a_weight_would_push(void **state) {
   if (p->faults[0].kind != DTW_SYNC_FAULT_LOCKED) fail_msg("'%s', expected locked", p->faults[0].text);
   assert_int_equal(p->faults[0].joint, 13);
   dtw_sync_destroy(r.s);
+}
+
+/* A stand-in load model with two chains: an arm, and a two-joint finger at its
+ * end (two of the humanoid's joint names stand in for the finger's). A weight
+ * at the finger's end loads the arm a little more than one at the arm's end,
+ * and the finger's own joints little: 3 kg puts one just over its threshold. */
+enum { J_ARM = 13, J_FINGER = 21 };
+typedef struct two_chains {
+  double arm[NJ], finger[NJ]; /* N m per kg at each chain's end */
+} two_chains_t;
+static int two_chain_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
+                          double *per_kg, double *max_kg) {
+  const two_chains_t *tc = ctx;
+  (void)q;
+  bool finger = n_chain > 0 && chain[0] >= J_FINGER;
+  memcpy(per_kg, finger ? tc->finger : tc->arm, NJ * sizeof *per_kg);
+  *max_kg = 60;
+  return 0;
+}
+
+/* Mirror mode, 3 kg at the finger's end: its arm's residuals fit a weight in
+ * the hand as well, and stand far higher than the finger's; the finger's own
+ * joints, in the weight's shape, say where it is. The report names the finger's
+ * chain, stays one report while the weight is there (the arm reports nothing of
+ * its own), and clears once the weight is gone. The same 3 kg at the arm's end
+ * (the finger shows nothing) is the arm's, and so is the finger's weight
+ * while the finger's joints stay under their thresholds (residuals that low
+ * are on every finger of a moving arm). In shadow mode the same: the arm sags
+ * off the twin under the finger's weight, the finger itself need not. */
+static void test_weight_in_the_finger(void **state) {
+  (void)state;
+  two_chains_t tc = {{0}, {0}};
+  tc.arm[J_ARM] = 3.0, tc.arm[J_ARM + 1] = 0.2, tc.arm[J_ARM + 3] = 1.0;
+  tc.finger[J_ARM] = 3.2, tc.finger[J_ARM + 1] = 0.2, tc.finger[J_ARM + 3] = 1.1;
+  tc.finger[J_FINGER] = 1.0, tc.finger[J_FINGER + 1] = 0.4;
+  double sag[NJ] = {0};
+  sag[J_ARM] = sag[J_ARM + 3] = 0.02;
+  for (int c = 0; c < 4; c++) {
+    rig_t r = rig_new(c == 2, true);
+    char err[256] = "";
+    if (dtw_sync_set_joint_groups(r.s, "arm:left_shoulder_*,left_elbow;finger:neck_*", err,
+                                  sizeof err) != 0)
+      fail_msg("groups: %s", err);
+    dtw_sync_set_load_model(r.s, two_chain_load, &tc);
+    double t = run(&r, 0, 1), extra[NJ] = {0};
+    for (size_t j = 0; j < NJ; j++) extra[j] = 3.0 * (c == 1 ? tc.arm[j] : tc.finger[j]);
+    if (c == 3) extra[J_FINGER] *= 0.8, extra[J_FINGER + 1] *= 0.8; /* 2.4 N m: under 2.75 */
+    r.extra = extra;
+    r.twin_dq = c == 2 ? sag : NULL;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (isnan(dt) || !(dt < 0.3)) fail_msg("case %d: no fault in %.2f s", c, isnan(dt) ? 2 : dt);
+    const char *want = c == 1 || c == 3 ? "arm" : "finger";
+    if (p->faults[0].kind != DTW_SYNC_FAULT_EXTERNAL_LOAD ||
+        strcmp(p->groups[p->faults[0].group].name, want) != 0)
+      fail_msg("case %d: '%s', expected a load on chain %s", c, p->faults[0].text, want);
+    assert_near(p->faults[0].mass_kg, 3.0, 0.2);
+    t = run(&r, t + dt, t + dt + 2.5);
+    p = report(&r);
+    assert_int_equal(p->n_faults, 1);
+    assert_string_equal(p->groups[p->faults[0].group].name, want);
+    r.extra = NULL;
+    r.twin_dq = NULL;
+    run(&r, t, t + 2.5);
+    assert_int_equal(report(&r)->n_faults, 0);
+    dtw_sync_destroy(r.s);
+  }
 }
 
 /* A model in which the neck's pitch is a small drive that needs 0.1 N m. */
@@ -482,6 +580,8 @@ int main(void) {
       cmocka_unit_test(test_mirror_weight_on_one_joint_chain),
       cmocka_unit_test(test_small_drive_floor),
       cmocka_unit_test(test_mirror_lock_where_a_weight_would_push),
+      cmocka_unit_test(test_weight_in_the_finger),
+      cmocka_unit_test(test_mirror_yaw_under_a_swinging_arm),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,133 @@
+/* The weight model of fault isolation: whether a chain's residuals have the
+ * shape of a weight held at its end (src/sim's load model gives the torques
+ * one kg there needs), and which chain's end holds it. No allocation here:
+ * the scratch (chain_idx, per_kg) is sized at create. */
+#include <math.h>
+
+#include "sync__internal.h"
+
+/* the residuals in the weight's direction: squared cosine with the torques
+ * that weight needs */
+#define FDI_WEIGHT_FIT 0.9
+/* a joint of another chain is in the fit when it carries this share of the
+ * weight's largest torque */
+#define FDI_WEIGHT_CARRY_SHARE 0.01
+/* ... and shows on a joint whose residual is this share of its threshold */
+#define FDI_WEIGHT_SEEN_SHARE 0.5
+
+/* The chain's joint with the largest residual / threshold, and the runner-up's ratio. */
+int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, double *second_ratio) {
+  int top = -1;
+  *top_ratio = *second_ratio = 0;
+  for (size_t k = 0; k < s->n_joints; k++) {
+    const dtw__sync_fdi_joint_t *g = &s->fdi[k];
+    if (s->joint_group[k] != group || isnan(g->r) || !(g->thr > 0)) continue;
+    double ratio = fabs(g->r) / g->thr;
+    if (ratio > *top_ratio) {
+      *second_ratio = *top_ratio;
+      *top_ratio = ratio;
+      top = (int)k;
+    } else if (ratio > *second_ratio) {
+      *second_ratio = ratio;
+    }
+  }
+  return top;
+}
+
+/* The weight (kg) held at group g's end that the residuals fit, or NaN: none
+ * positive, or the residuals point elsewhere (squared cosine with the
+ * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
+ * every other joint that carries the weight (a hand's weight loads the torso,
+ * a finger's the arm): a payload loads them all, a seized joint only itself.
+ * model: fit the shadow-mode model residuals (rm) instead of the residuals.
+ * via >= 0: NaN as well unless joint via carries the weight (is in the fit).
+ * Needs the load model and every joint's position in s->fq. */
+double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
+  size_t nc = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->joint_group[k] == g) s->chain_idx[nc++] = k;
+  double max_kg = 0;
+  if (nc == 0 || s->load(s->load_ctx, s->fq, s->chain_idx, nc, s->per_kg, &max_kg) != 0)
+    return NAN;
+  double pmax = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (isfinite(s->per_kg[k])) pmax = fmax(pmax, fabs(s->per_kg[k]));
+  // the chain's joints and every other joint that carries the weight
+  size_t nf = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->joint_group[k] == g || fabs(s->per_kg[k]) > FDI_WEIGHT_CARRY_SHARE * pmax)
+      s->chain_idx[nf++] = k;
+  if (via >= 0 && s->joint_group[via] != g &&
+      !(fabs(s->per_kg[via]) > FDI_WEIGHT_CARRY_SHARE * pmax))
+    return NAN;
+  double rp = 0, pp = 0, rr = 0;
+  for (size_t i = 0; i < nf; i++) {
+    size_t k = s->chain_idx[i];
+    double r = model ? s->fdi[k].rm : s->fdi[k].r, p = s->per_kg[k];
+    if (isnan(r) || !isfinite(p)) return NAN;
+    rp += r * p;
+    pp += p * p;
+    rr += r * r;
+  }
+  // (a residual the weight's torques barely touch would need an absurd mass)
+  if (!(pp > 0) || !(rr > 0) || !(rp > 0) || !(rp / pp <= max_kg)) return NAN;
+  double kg = rp / pp;
+  if (!(rp * rp / (pp * rr) >= FDI_WEIGHT_FIT)) return NAN;
+  // the weight must show on two joints at least, pushing its way, and explain
+  // each joint's residual within the joint's threshold: on one joint alone any
+  // residual fits it (a seized shoulder pushes where a weight in the hand would,
+  // and the elbow, which would carry that weight too, shows nothing)
+  size_t seen = 0;
+  for (size_t i = 0; i < nf; i++) {
+    size_t k = s->chain_idx[i];
+    double r = model ? s->fdi[k].rm : s->fdi[k].r, p = s->per_kg[k], thr = s->fdi[k].thr;
+    if (!(fabs(r - kg * p) <= thr)) return NAN;
+    seen += r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * thr;
+  }
+  return seen >= 2 ? kg : NAN;
+}
+
+/* Chain h's own residuals alone in the shape of a weight of about kg at its
+ * end (per_kg as dtw__sync_weight_fit left it for h): one of them clearly
+ * seen, pushing the weight's way, and the mass they fit within a factor 2 of kg. */
+static bool own_fit(const dtw_sync_t *s, int h, double kg) {
+  double rp = 0, pp = 0, rr = 0;
+  bool seen = false;
+  for (size_t k = 0; k < s->n_joints; k++) {
+    if (s->joint_group[k] != h) continue;
+    double r = s->fdi[k].r, p = s->per_kg[k];
+    rp += r * p;
+    pp += p * p;
+    rr += r * r;
+    seen |= r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * s->fdi[k].thr;
+  }
+  if (!seen || !(rp > 0) || !(rp * rp / (pp * rr) >= FDI_WEIGHT_FIT)) return false;
+  double own = rp / pp;
+  return own >= 0.5 * kg && own <= 2.0 * kg;
+}
+
+/* A chain other than g, carried by joint j, with a joint above its threshold,
+ * whose own residuals show a weight at its end, and whose residuals with those
+ * of every joint carrying it fit that weight; the one whose joints stand
+ * highest. Its fitted mass in *kg; -1: none. A weight in the fingers loads the
+ * arm far more than the fingers, and the arm's fit for a weight in the hand
+ * holds as well: only the fingers' own joints tell where it is. Under their
+ * thresholds they do not: residuals at half of it, which a moving arm leaves on
+ * every finger, took turns to fit as well, and a finger without the weight
+ * was named. */
+int dtw__sync_outer_chain(dtw_sync_t *s, int g, size_t j, double *kg) {
+  int best = -1;
+  double best_ratio = 1.0;
+  for (size_t h = 0; h < s->n_groups; h++) {
+    double top, second;
+    if ((int)h == g || dtw__sync_chain_top(s, (int)h, &top, &second) < 0 ||
+        !(top > best_ratio))
+      continue;
+    double m = dtw__sync_weight_fit(s, (int)h, false, (int)j);
+    if (isnan(m) || !own_fit(s, (int)h, m)) continue;
+    best = (int)h;
+    best_ratio = top;
+    *kg = m;
+  }
+  return best;
+}
