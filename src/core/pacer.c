@@ -67,7 +67,10 @@ void dtw_pacer_begin_step(dtw_pacer_t *p) {
   }
   p->step_start_ns = t;
   p->behind_ns = 0;
-  if (p->rtf > 0 && t > due_ns(p)) p->behind_ns = t - due_ns(p);
+  if (p->rtf > 0) {
+    int64_t due = due_ns(p);
+    if (t > due) p->behind_ns = t - due;
+  }
 }
 
 double dtw_pacer_behind_s(const dtw_pacer_t *p) { return (double)p->behind_ns * 1e-9 * p->rtf; }

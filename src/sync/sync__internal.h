@@ -236,8 +236,9 @@ int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, doubl
  * kg in s->per_kg. */
 double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via);
 /* The chain, other than g and carried by joint j, whose end holds the weight
- * its own joints show (its fitted mass in *kg), or -1. */
-int dtw__sync_outer_chain(dtw_sync_t *s, int g, size_t j, double *kg);
+ * its own joints show (its fitted mass in *kg, its strongest joint in
+ * *top_joint), or -1. */
+int dtw__sync_outer_chain(dtw_sync_t *s, int g, size_t j, double *kg, int *top_joint);
 
 /* Feed pace: forget the pace points (a clock restarted); take one arrival
  * interval of the twin's (advancing) or the robot's feed; at each tick, the

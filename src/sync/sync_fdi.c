@@ -209,12 +209,18 @@ static double chain_off(const dtw_sync_t *s, size_t j) {
   return m;
 }
 
-/* ... and of the chains that carry it and hand it their load report. */
+/* Joint k is in chain g, or in a chain that carries g and handed it its load
+ * report: a load reported on g shows there. */
+static bool load_joint(const dtw_sync_t *s, size_t k, int g) {
+  int h = s->joint_group[k];
+  return h == g || (h >= 0 && s->load_outer[h] == g);
+}
+
+/* Largest position error (robot - twin) where a load on joint j's chain shows. */
 static double load_off(const dtw_sync_t *s, size_t j) {
-  double m = chain_off(s, j);
-  int g = s->joint_group[j];
+  double m = 0;
   for (size_t k = 0; k < s->n_joints; k++)
-    if (s->load_outer[s->joint_group[k]] == g && s->cur_pos[k] > m) m = s->cur_pos[k];
+    if (load_joint(s, k, s->joint_group[j]) && s->cur_pos[k] > m) m = s->cur_pos[k];
   return m;
 }
 
@@ -340,12 +346,9 @@ static void update_health(dtw_sync_t *s, size_t j, double stamp) {
   case DTW_SYNC_FAULT_EXTERNAL_LOAD: {
     // the chain's joints, and those of the chains that carry it and gave it the report
     healthy = true;
-    for (size_t k = 0; k < s->n_joints && healthy; k++) {
-      int g = s->joint_group[k];
-      if (g >= 0 && (g == f->fault.group || s->load_outer[g] == f->fault.group) &&
-          !isnan(s->fdi[k].r))
+    for (size_t k = 0; k < s->n_joints && healthy; k++)
+      if (load_joint(s, k, f->fault.group) && !isnan(s->fdi[k].r))
         healthy = fabs(s->fdi[k].r) < 0.8 * s->fdi[k].thr;
-    }
     break;
   }
   default:
@@ -621,11 +624,10 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // ... or further out, at the end of a chain it carries (w, reported on wj)
     int w = g, wj = (int)j;
     for (size_t step = 0; fits && step < s->n_groups; step++) {
-      double kg, e_top, e_second;
-      int e = dtw__sync_outer_chain(s, w, (size_t)wj, &kg);
+      double kg;
+      int e = dtw__sync_outer_chain(s, w, (size_t)wj, &kg, &wj);
       if (e < 0) break;
       w = e;
-      wj = dtw__sync_chain_top(s, e, &e_top, &e_second);
       mass = kg;
     }
     if (!isnan(mass)) {

@@ -109,25 +109,26 @@ static bool own_fit(const dtw_sync_t *s, int h, double kg) {
 /* A chain other than g, carried by joint j, with a joint above its threshold,
  * whose own residuals show a weight at its end, and whose residuals with those
  * of every joint carrying it fit that weight; the one whose joints stand
- * highest. Its fitted mass in *kg; -1: none. A weight in the fingers loads the
+ * highest, its strongest joint in *top_joint and its fitted mass in *kg; -1:
+ * none (both left alone). A weight in the fingers loads the
  * arm far more than the fingers, and the arm's fit for a weight in the hand
  * holds as well: only the fingers' own joints tell where it is. Under their
  * thresholds they do not: residuals at half of it, which a moving arm leaves on
  * every finger, took turns to fit as well, and a finger without the weight
  * was named. */
-int dtw__sync_outer_chain(dtw_sync_t *s, int g, size_t j, double *kg) {
+int dtw__sync_outer_chain(dtw_sync_t *s, int g, size_t j, double *kg, int *top_joint) {
   int best = -1;
   double best_ratio = 1.0;
   for (size_t h = 0; h < s->n_groups; h++) {
     double top, second;
-    if ((int)h == g || dtw__sync_chain_top(s, (int)h, &top, &second) < 0 ||
-        !(top > best_ratio))
-      continue;
+    int tj = (int)h == g ? -1 : dtw__sync_chain_top(s, (int)h, &top, &second);
+    if (tj < 0 || !(top > best_ratio)) continue;
     double m = dtw__sync_weight_fit(s, (int)h, false, (int)j);
     if (isnan(m) || !own_fit(s, (int)h, m)) continue;
     best = (int)h;
     best_ratio = top;
     *kg = m;
+    *top_joint = tj;
   }
   return best;
 }
