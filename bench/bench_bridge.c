@@ -8,10 +8,17 @@
  * Latency: one message at a time (sequence number in header.stamp.sec),
  * until every receiver has it; median and p99. Printed as ratios to DDS.
  * Publisher CPU: the publishing thread's CPU time per message during the
- * burst -- with the bridge subscribed in the same process this is what a
- * physics worker of `dtwin up` would pay for the bridge's clients.
+ * burst. The publisher as a physics worker: one message every 1000, 50 or 15
+ * us between other work, the time spent in the publish call with the bridge
+ * subscribed against a DDS subscriber alone -- what a physics worker of
+ * `dtwin up` pays for the bridge's clients.
+ * The ceilings, without the bridge: loopback TCP alone (one thread writing
+ * the same frames to 1 or 8 reader threads, 64 per writev) and one thread
+ * that reads the client's frames and writes them to DDS.
  * Each figure is the median of ROUNDS rounds not disturbed by neighbours
- * (bench_common.h); the neighbours' CPU of every round is printed. */
+ * (bench_common.h); the neighbours' CPU of every round is printed.
+ * Options: --only out|in (one direction), --fanout-period-us N (the bridge's
+ * setting; default the node's). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "bench_common.h"
@@ -297,6 +305,160 @@ static void send_tcp_in(void *ctx, int32_t seq) {
   t->next = (t->next + 1) % t->n;
 }
 
+/* ---- loopback TCP without the bridge: the ceiling it works under ---- */
+
+#define BARE_BATCH 64 /* frames per gather write, the bridge's DTW__BQ_BATCH_MAX */
+
+static int bare_listen(int *port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  socklen_t sl = sizeof sa;
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0 ||
+      getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+    perror("bench_bridge: listen");
+    exit(1);
+  }
+  *port = ntohs(sa.sin_port);
+  return fd;
+}
+
+/* The server end, set up as the bridge sets up its connections. */
+static int bare_accept(int lfd) {
+  int fd = accept(lfd, NULL, NULL), one = 1, sndbuf = 256 * 1024;
+  if (fd < 0) {
+    perror("bench_bridge: accept");
+    exit(1);
+  }
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  return fd;
+}
+
+static void writev_all(int fd, struct iovec *iov, int n) {
+  while (n > 0) {
+    ssize_t w = writev(fd, iov, n);
+    if (w <= 0) return;
+    while (n > 0 && (size_t)w >= iov->iov_len) {
+      w -= (ssize_t)iov->iov_len;
+      iov++;
+      n--;
+    }
+    if (n > 0) {
+      iov->iov_base = (char *)iov->iov_base + w;
+      iov->iov_len -= (size_t)w;
+    }
+  }
+}
+
+/* One thread writes the frames to n readers, BARE_BATCH per gather write, as
+ * fast as the slowest reader takes them (blocking sockets): frames/s per
+ * reader, median of ROUNDS undisturbed rounds. Nothing else runs: no DDS, no
+ * copy, no queue -- what loopback TCP and the readers allow. */
+static double bare_out(const int *fds, tcp_client_t *cs, int n, const char *what) {
+  static uint8_t head[8 + sizeof TOPIC_OUT], payload[4096];
+  size_t pl = make_js(payload, 1);
+  size_t hl = dtw_bridge_frame_head(head, TOPIC_OUT, sizeof TOPIC_OUT - 1, pl);
+  double rate[ROUNDS];
+  bool dist[ROUNDS];
+  for (int i = 0; i < ROUNDS; i++) {
+    bench_cpu_snapshot_t snap;
+    bench_round_begin(&snap);
+    int64_t before = min_count(cs, n), t0 = dtw_clock_mono_ns();
+    while (dtw_clock_mono_ns() - t0 < 1000000000)
+      for (int c = 0; c < n; c++) {
+        struct iovec iov[2 * BARE_BATCH];
+        for (int k = 0; k < BARE_BATCH; k++) {
+          iov[2 * k] = (struct iovec){head, hl};
+          iov[2 * k + 1] = (struct iovec){payload, pl};
+        }
+        writev_all(fds[c], iov, 2 * BARE_BATCH);
+      }
+    dtw_clock_sleep_ns(200000000);
+    rate[i] = (double)(min_count(cs, n) - before) /
+              ((double)(dtw_clock_mono_ns() - t0 - 200000000) / 1e9);
+    printf("  %s round %d: %.0f msg/s", what, i + 1, rate[i]);
+    dist[i] = bench_round_end(&snap);
+  }
+  int used;
+  double m = bench_median_quiet(rate, dist, ROUNDS, &used);
+  char note[96];
+  printf("  %s: %s\n", what, bench_rounds_note(used, ROUNDS, note, sizeof note));
+  return m;
+}
+
+/* TCP -> DDS without the bridge: one thread reads the client's frames (as
+ * much as the socket holds per recv), decodes them with the bridge's decoder
+ * and writes each payload to DDS. */
+typedef struct bare_in {
+  int fd;
+  dtw_pub_t *pub;
+  pthread_t th;
+} bare_in_t;
+
+static void *bare_in_thread(void *arg) {
+  bare_in_t *b = arg;
+  enum { CAP = 1 << 18 };
+  uint8_t *buf = malloc(CAP);
+  size_t len = 0;
+  if (buf == NULL) return NULL;
+  for (;;) {
+    ssize_t r = recv(b->fd, buf + len, CAP - len, 0);
+    if (r <= 0) break;
+    len += (size_t)r;
+    size_t off = 0, used;
+    dtw_bridge_frame_t f;
+    while (dtw_bridge_frame_decode(buf + off, len - off, CAP, &f, &used, NULL, 0) == 1) {
+      dtw_pub_cdr(b->pub, f.payload, f.payload_len);
+      off += used;
+    }
+    memmove(buf, buf + off, len - off);
+    len -= off;
+  }
+  free(buf);
+  return NULL;
+}
+
+/* ---- the publisher as a physics worker ---- */
+
+static const int k_gaps_us[] = {1000, 50, 15}; /* 1 kHz; 20 and ~67 kHz */
+#define N_GAPS (int)(sizeof k_gaps_us / sizeof k_gaps_us[0])
+
+/* A physics worker publishes between other work: one message every gap_us
+ * (spun, not slept), for 1 s. Returns the mean wall time inside the publish
+ * call -- with an in-process reader that is where delivering to it costs
+ * (Cyclone calls the reader's listener in the publishing thread) -- as the
+ * median of ROUNDS undisturbed rounds. */
+static double paced_pub_us(int gap_us, const char *what, int32_t *seq) {
+  double v[ROUNDS];
+  bool dist[ROUNDS];
+  for (int i = 0; i < ROUNDS; i++) {
+    bench_cpu_snapshot_t snap;
+    bench_round_begin(&snap);
+    int64_t t0 = dtw_clock_mono_ns(), next = t0, inside = 0, n = 0;
+    while (next - t0 < 1000000000) {
+      while (dtw_clock_mono_ns() < next) {
+      }
+      int64_t a = dtw_clock_mono_ns();
+      send_dds_out(NULL, ++*seq);
+      inside += dtw_clock_mono_ns() - a;
+      n++;
+      next += (int64_t)gap_us * 1000;
+    }
+    dtw_clock_sleep_ns(100000000);
+    v[i] = (double)inside / 1e3 / (double)(n ? n : 1);
+    printf("  %s, a message every %d us, round %d: %.2f us in the publish call", what, gap_us,
+           i + 1, v[i]);
+    dist[i] = bench_round_end(&snap);
+  }
+  int used;
+  double m = bench_median_quiet(v, dist, ROUNDS, &used);
+  char note[96];
+  printf("  %s, a message every %d us: %s\n", what, gap_us,
+         bench_rounds_note(used, ROUNDS, note, sizeof note));
+  return m;
+}
+
 static void print_row(const char *what, result_t r, result_t base) {
   printf("%-34s %9.0f msg/s (x%.2f)   latency p50 %7.1f us (x%.2f)  p99 %7.1f us   publisher "
          "%.2f us CPU/msg (%+.2f)\n",
@@ -306,8 +468,25 @@ static void print_row(const char *what, result_t r, result_t base) {
   fflush(stdout);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   char err[1024];
+  /* --only out | in: one direction (to profile it alone); --fanout-period-us N:
+   * the bridge's setting (default: the node's) */
+  const char *only = "";
+  double fanout_period_us = -1;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+      only = argv[++i];
+    else if (strcmp(argv[i], "--fanout-period-us") == 0 && i + 1 < argc)
+      fanout_period_us = atof(argv[++i]);
+    else
+      only = "?";
+  }
+  if (!(only[0] == '\0' || strcmp(only, "out") == 0 || strcmp(only, "in") == 0)) {
+    fprintf(stderr, "usage: bench_bridge [--only out|in] [--fanout-period-us N]\n");
+    return 2;
+  }
+  bool do_out = strcmp(only, "in") != 0, do_in = strcmp(only, "out") != 0;
   dtw_log_set_level(DTW_LOG_WARN);
   dtw_bus_options_t bo;
   dtw_bus_options_default(&bo);
@@ -323,6 +502,7 @@ int main(void) {
   snprintf(s.bind_address, sizeof s.bind_address, "127.0.0.1");
   s.send_queue_bytes = 64 << 20;
   s.send_queue_messages = 100000;
+  if (fanout_period_us >= 0) s.fanout_period_us = fanout_period_us;
   dtw_node_host_t host = {.bus = bus};
   if (dtw_bridge_node_create(&s, &host, &g_bridge, err, sizeof err) < 0) {
     fprintf(stderr, "bench_bridge: %s\n", err);
@@ -345,8 +525,9 @@ int main(void) {
   so.depth = 10;
   dtw_sub_t *sub;
   int32_t seq = 0;
-  printf("bench_bridge: JointState (23 joints, %zu B CDR), loopback, bridge on port %d\n",
-         make_js(g_js, 0), port);
+  printf("bench_bridge: JointState (23 joints, %zu B CDR), loopback, bridge on port %d, "
+         "fanout_period_us %g\n",
+         make_js(g_js, 0), port, s.fanout_period_us);
 
   /* ---- DDS -> TCP ---- */
   dtw_sub_create(bn, TOPIC_OUT, DTW_TYPE_JOINT_STATE, &so, &sub, err, sizeof err);
@@ -354,12 +535,15 @@ int main(void) {
   bench_cpu_snapshot_t whole0, whole1;
   bench_cpu_snap(&whole0);
   result_t base = measure_rounds("DDS -> DDS", send_dds_out, NULL, NULL, 0, &seq);
+  double base_paced[N_GAPS];
+  for (int g = 0; g < N_GAPS && do_out; g++)
+    base_paced[g] = paced_pub_us(k_gaps_us[g], "DDS -> DDS", &seq);
   dtw_sub_destroy(sub);
   print_row("DDS -> DDS subscriber (baseline)", base, base);
   tcp_client_t cs[MAXC];
   memset(cs, 0, sizeof cs);
   int counts[] = {1, 8};
-  for (int ci = 0; ci < 2; ci++) {
+  for (int ci = 0; ci < 2 && do_out; ci++) {
     int n = counts[ci];
     for (int i = 0; i < n; i++) {
       cs[i].fd = connect_client(port);
@@ -375,12 +559,45 @@ int main(void) {
     snprintf(what, sizeof what, "DDS -> bridge -> %d TCP client%s", n, n > 1 ? "s" : "");
     result_t r = measure_rounds(what, send_dds_out, NULL, cs, n, &seq);
     print_row(what, r, base);
+    for (int g = 0; g < N_GAPS && n == 1; g++) {
+      double us = paced_pub_us(k_gaps_us[g], what, &seq);
+      printf("%-34s a message every %4d us: %.2f us in the publish call (DDS subscriber alone "
+             "%.2f, %+.2f)\n",
+             "  publisher as a physics worker", k_gaps_us[g], us, base_paced[g],
+             us - base_paced[g]);
+    }
     for (int i = 0; i < n; i++) {
       shutdown(cs[i].fd, SHUT_RDWR);
       pthread_join(cs[i].th, NULL);
       close(cs[i].fd);
     }
     dtw_clock_sleep_ns(200000000);
+  }
+  /* the same frames over loopback TCP with nothing else: the ceiling */
+  for (int ci = 0; ci < 2 && do_out; ci++) {
+    int n = counts[ci], bport, fds[MAXC];
+    int lfd = bare_listen(&bport);
+    for (int i = 0; i < n; i++) {
+      cs[i].fd = connect_client(bport);
+      fds[i] = bare_accept(lfd);
+      atomic_store(&cs[i].last, -1);
+      atomic_store(&cs[i].count, 0);
+      pthread_create(&cs[i].th, NULL, client_reader, &cs[i]);
+    }
+    char what[80];
+    snprintf(what, sizeof what, "TCP alone: 1 writer -> %d reader%s", n, n > 1 ? "s" : "");
+    double rate = bare_out(fds, cs, n, what);
+    printf("%-34s %9.0f msg/s (x%.2f)   (%d frames per writev; the ceiling for DDS -> bridge -> "
+           "%d)\n",
+           what, rate, base.rate > 0 ? rate / base.rate : 0, BARE_BATCH, n);
+    fflush(stdout);
+    for (int i = 0; i < n; i++) {
+      shutdown(fds[i], SHUT_RDWR);
+      pthread_join(cs[i].th, NULL);
+      close(fds[i]);
+      close(cs[i].fd);
+    }
+    close(lfd);
   }
 
   /* ---- TCP -> DDS ---- */
@@ -392,7 +609,7 @@ int main(void) {
   result_t base_in = measure_rounds("DDS -> DDS (in)", send_dds_in, NULL, NULL, 0, &seq);
   print_row("DDS publisher -> DDS (baseline)", base_in, base_in);
   dtw_pub_destroy(g_pub_in);
-  for (int ci = 0; ci < 2; ci++) {
+  for (int ci = 0; ci < 2 && do_in; ci++) {
     int n = counts[ci];
     for (int i = 0; i < n; i++) {
       cs[i].fd = connect_client(port);
@@ -414,6 +631,27 @@ int main(void) {
       close(cs[i].fd);
     }
     dtw_clock_sleep_ns(200000000);
+  }
+  /* the same client over loopback TCP without the bridge: one thread reads the
+   * frames and writes each payload to DDS (the least a forwarder does) */
+  if (do_in) {
+    int bport, lfd = bare_listen(&bport);
+    tcp_client_t tx = {.fd = connect_client(bport)};
+    bare_in_t b = {.fd = bare_accept(lfd)};
+    dtw_pub_create(bn, TOPIC_IN, DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &b.pub, err, sizeof err);
+    dtw_pub_wait_matched(b.pub, 1, 3000000000LL);
+    dtw_sub_wait_matched(sub, 1, 3000000000LL);
+    pthread_create(&b.th, NULL, bare_in_thread, &b);
+    tcp_send_ctx_t ctx = {&tx, 1, 0};
+    const char *what = "TCP -> one thread -> DDS";
+    result_t r = measure_rounds(what, send_tcp_in, &ctx, NULL, 0, &seq);
+    print_row(what, r, base_in);
+    shutdown(tx.fd, SHUT_RDWR);
+    pthread_join(b.th, NULL);
+    close(tx.fd);
+    close(b.fd);
+    close(lfd);
+    dtw_pub_destroy(b.pub);
   }
   dtw_bridge_node_stats_t st;
   dtw_bridge_node_get_stats(g_bridge, &st);

@@ -106,7 +106,11 @@
     "fair share ends the oldest call of the client holding most")                           \
   X(BOOL, allow_service_shadowing, "false", 0, 0, NULL,                                     \
     "Let a Unity client implement a service that already exists on the ROS graph (e.g. "   \
-    "/twin/reset); off: __unity_service for such a name gets an __error")
+    "/twin/reset); off: __unity_service for such a name gets an __error")                   \
+  X(DOUBLE, fanout_period_us, "1000", 0, 100000, NULL,                                     \
+    "Topic messages go to clients on a tick of this period (microseconds): the thread "    \
+    "that delivers one (in dtwin up, a physics worker) never wakes the bridge, and a "      \
+    "message waits up to this long; 0 = wake the bridge for each message")
 
 DTW_PARAM_STRUCT(dtw_bridge_node_settings_t, DTW_BRIDGE_NODE_PARAMS);
 extern const dtw_param_table_t dtw_bridge_node_param_table;

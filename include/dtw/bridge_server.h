@@ -118,6 +118,9 @@ typedef struct dtw_bridge_server_config {
   size_t max_call_bytes_per_client; /* payload bytes they may hold */
   size_t max_call_bytes;       /* payload bytes all calls may hold */
   bool allow_service_shadowing; /* a Unity service may take a name the graph already serves */
+  double fanout_period_us;     /* >0: bus samples go out on a tick of this period, and the
+                                * thread that delivers one (a physics worker in `dtwin up`)
+                                * never wakes the poll thread; 0: it wakes it for each */
 } dtw_bridge_server_config_t;
 
 typedef struct dtw_bridge_server dtw_bridge_server_t;
@@ -133,7 +136,9 @@ int dtw_bridge_server_create(const dtw_bridge_server_config_t *cfg, dtw_bus_node
 /* Close every connection, registration and call. NULL ok. */
 void dtw_bridge_server_destroy(dtw_bridge_server_t *s);
 /* One round: wait up to timeout_ms for sockets and bus events (less while a
- * service call waits for matching), handle them, close what must close.
+ * service call waits for matching, or while a client subscribes to a topic and
+ * fanout_period_us is set: then no longer than that), handle them, close what
+ * must close.
  * Returns the number of socket events, 0, or DTW_EIO if epoll failed. */
 int dtw_bridge_server_poll(dtw_bridge_server_t *s, int timeout_ms);
 

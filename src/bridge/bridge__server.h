@@ -157,6 +157,8 @@ void dtw__br_collect_garbage(dtw_bridge_server_t *s);
 int dtw__br_inbox_init(dtw_bridge_server_t *s);
 void dtw__br_inbox_fini(dtw_bridge_server_t *s);
 void dtw__br_fanout(dtw_bridge_server_t *s);
+/* Does any topic have a bus subscription (samples may come)? Poll thread. */
+bool dtw__br_subscribed(const dtw_bridge_server_t *s);
 /* A topic's subscription callback (the bus's thread): into the inbox. */
 void dtw__br_on_sample(dtw_sub_t *sub, const void *msg, void *user);
 

@@ -121,9 +121,9 @@ void dtw__bt_destroy(dtw__bt_t *t);
 /* Close every connection now (on_close for each), keep listening. */
 void dtw__bt_close_all(dtw__bt_t *t);
 
-/* Wait up to timeout_ms for events and handle them: accept, read (on_input),
- * flush. Returns the number of events, 0 on timeout or EINTR, DTW_EIO. */
-int dtw__bt_dispatch(dtw__bt_t *t, int timeout_ms);
+/* Wait up to timeout_ns (< 0: no limit) for events and handle them: accept,
+ * read (on_input), flush. Returns the number of events, 0 on timeout or EINTR, DTW_EIO. */
+int dtw__bt_dispatch(dtw__bt_t *t, int64_t timeout_ns);
 /* The safe point: close idle connections (at now, CLOCK_MONOTONIC ns), then
  * free every closing or broken one (on_close first). */
 void dtw__bt_reap(dtw__bt_t *t, int64_t now);

@@ -396,6 +396,12 @@ void dtw__br_topic_list(dtw__bs_client_t *c) {
   free(type_buf);
 }
 
+bool dtw__br_subscribed(const dtw_bridge_server_t *s) {
+  for (size_t i = 0; i < s->n_topics; i++)
+    if (s->topics[i]->sub != NULL) return true;
+  return false;
+}
+
 bool dtw__br_data(dtw__bs_client_t *c, const char *dest, const uint8_t *p, size_t len) {
   dtw_bridge_server_t *s = c->srv;
   for (size_t i = 0; i < s->n_topics; i++) {

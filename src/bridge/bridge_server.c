@@ -85,7 +85,12 @@ void dtw_bridge_server_destroy(dtw_bridge_server_t *s) {
 int dtw_bridge_server_poll(dtw_bridge_server_t *s, int timeout_ms) {
   if (timeout_ms > 5 && dtw__calls_retry_pending(&s->calls))
     timeout_ms = 5; /* a call waits for bus matching: poll it */
-  int nev = dtw__bt_dispatch(s->tp, timeout_ms);
+  int64_t timeout_ns = timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000000;
+  /* on a tick: nothing that delivers a sample wakes this thread (see the inbox) */
+  int64_t period_ns = (int64_t)(s->cfg.fanout_period_us * 1e3);
+  if (period_ns > 0 && (timeout_ns < 0 || timeout_ns > period_ns) && dtw__br_subscribed(s))
+    timeout_ns = period_ns;
+  int nev = dtw__bt_dispatch(s->tp, timeout_ns);
   if (nev < 0) return nev;
   if (atomic_load(&s->inbox.wake_pending)) dtw__br_fanout(s);
   if (atomic_exchange(&s->svc_event, false)) dtw__br_service_events(s);

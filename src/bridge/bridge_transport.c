@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bridge__queue.h"
@@ -393,14 +394,16 @@ static void on_accept(dtw__bt_t *t) {
 
 /* ---- the loop ---------------------------------------------------------------------------- */
 
-int dtw__bt_dispatch(dtw__bt_t *t, int timeout_ms) {
+int dtw__bt_dispatch(dtw__bt_t *t, int64_t timeout_ns) {
   struct epoll_event evs[MAX_EVENTS];
   if (t->accept_resume_ns > 0) { /* wake in time to accept again */
-    int64_t left_ms = (t->accept_resume_ns - dtw_clock_mono_ns()) / 1000000 + 1;
-    if (left_ms < 1) left_ms = 0;
-    if (timeout_ms < 0 || left_ms < timeout_ms) timeout_ms = (int)left_ms;
+    int64_t left = t->accept_resume_ns - dtw_clock_mono_ns();
+    if (left < 0) left = 0;
+    if (timeout_ns < 0 || left < timeout_ns) timeout_ns = left;
   }
-  int nev = epoll_wait(t->epfd, evs, MAX_EVENTS, timeout_ms);
+  /* nanoseconds: the fan-out period is below epoll_wait's millisecond */
+  struct timespec ts = {timeout_ns / 1000000000, timeout_ns % 1000000000};
+  int nev = epoll_pwait2(t->epfd, evs, MAX_EVENTS, timeout_ns < 0 ? NULL : &ts, NULL);
   if (nev < 0) return errno == EINTR ? 0 : DTW_EIO;
   for (int i = 0; i < nev; i++) {
     void *p = evs[i].data.ptr;

@@ -105,6 +105,7 @@ int dtw_bridge_node_create(const dtw_bridge_node_settings_t *s, const dtw_node_h
       .max_call_bytes_per_client = (size_t)s->max_call_bytes_per_client,
       .max_call_bytes = (size_t)s->max_call_bytes,
       .allow_service_shadowing = s->allow_service_shadowing,
+      .fanout_period_us = s->fanout_period_us,
   };
   dtw_bridge_metrics_t m;
   register_metrics(host->metrics, n->fqn, &m);

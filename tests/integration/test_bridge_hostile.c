@@ -12,7 +12,10 @@
  *   out of fds     the accept loop does not spin at the descriptor limit;
  *   shadowing      a Unity service cannot take /twin/reset; a subscription
  *                  with another type than the graph's gets an __error;
- *   busy port      `dtwin bridge` on a taken port exits 1 with the reason. */
+ *   busy port      `dtwin bridge` on a taken port exits 1 with the reason.
+ * And one that is no attack: a stream the bridge sends on its fan-out tick
+ * (fanout_period_us) arrives whole and in order, and a lone message after it
+ * goes out on the next tick, not at the poll's timeout. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,10 +54,11 @@ static dtw_bridge_node_t *g_br;
 static pthread_t g_th;
 static atomic_bool g_stop;
 static atomic_int g_resets;
+static int g_poll_ms = 10; /* the poll thread's timeout */
 
 static void *poll_thread(void *arg) {
   (void)arg;
-  while (!atomic_load(&g_stop)) dtw_bridge_node_poll(g_br, 10);
+  while (!atomic_load(&g_stop)) dtw_bridge_node_poll(g_br, g_poll_ms);
   return NULL;
 }
 
@@ -536,6 +540,84 @@ static void test_busy_port_exits_1(void **state) {
   assert_non_null(strstr(out, "Address already in use"));
 }
 
+/* ---- the fan-out tick ----------------------------------------------------------------------- */
+
+/* The next frame to dest within timeout_ms; its header.stamp.sec (a JointState's
+ * bytes 4..7 after the encapsulation header), or -1. */
+static int32_t next_stamp(client_t *c, const char *dest, int timeout_ms) {
+  int64_t end = dtw_clock_mono_ns() + timeout_ms * MS;
+  for (;;) {
+    dtw_bridge_frame_t f;
+    size_t used;
+    if (dtw_bridge_frame_decode(c->buf, c->len, sizeof c->buf, &f, &used, NULL, 0) == 1) {
+      int32_t sec = -1;
+      bool ours = f.dest_len == strlen(dest) && memcmp(f.dest, dest, f.dest_len) == 0;
+      if (ours && f.payload_len >= 8) memcpy(&sec, f.payload + 4, 4);
+      memmove(c->buf, c->buf + used, c->len - used);
+      c->len -= used;
+      if (ours) return sec;
+      continue;
+    }
+    int left = (int)((end - dtw_clock_mono_ns()) / MS);
+    if (left <= 0) return -1;
+    struct pollfd p = {c->fd, POLLIN, 0};
+    if (poll(&p, 1, left) <= 0) continue;
+    ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+    if (r <= 0) return -1;
+    c->len += (size_t)r;
+  }
+}
+
+static void test_stream_on_tick(void **state) {
+  (void)state;
+  char err[512];
+  dtw_bridge_node_settings_t s;
+  defaults(&s);
+  s.fanout_period_us = 20000; /* a long tick: the burst waits for it */
+  s.send_queue_messages = 10000;
+  s.send_queue_bytes = 64 << 20;
+  g_poll_ms = 3000; /* a sample the poll thread was not woken for waits this long */
+  bridge_start(&s);
+  const char *topic = "/coalesce/joint_states";
+  client_t *c = client_open("127.0.0.1");
+  send_cmd(c, "__subscribe", "{\"topic\":\"%s\",\"message_name\":\"sensor_msgs/JointState\"}",
+           topic);
+  dtw_pub_t *pub;
+  assert_int_equal(dtw_pub_create(g_node, topic, DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &pub, err,
+                                  sizeof err),
+                   0);
+  assert_int_equal(dtw_pub_wait_matched(pub, 1, 5000 * MS), 0);
+  static dtw_joint_state_msg_t m;
+  m.n_name = m.n_position = 1;
+  snprintf(m.name[0], sizeof m.name[0], "j");
+  int32_t seq = 0;
+  for (int burst = 0; burst < 5; burst++) {
+    /* a burst back to back: every message, in order */
+    int32_t first = seq + 1;
+    for (int i = 0; i < 300; i++) {
+      m.stamp.sec = ++seq;
+      assert_int_equal(dtw_pub_joint_state(pub, &m), 0);
+    }
+    for (int32_t want = first; want <= seq; want++) assert_int_equal(next_stamp(c, topic, 5000), want);
+    /* idle, then one message: it goes out on the tick (not at the 3 s timeout) */
+    usleep(50000);
+    m.stamp.sec = ++seq;
+    int64_t t0 = dtw_clock_mono_ns();
+    assert_int_equal(dtw_pub_joint_state(pub, &m), 0);
+    assert_int_equal(next_stamp(c, topic, 5000), seq);
+    int64_t took_ms = (dtw_clock_mono_ns() - t0) / MS;
+    if (took_ms >= 1000) fail_msg("a lone message took %lld ms: the poll thread slept through it",
+                                  (long long)took_ms);
+  }
+  dtw_bridge_node_stats_t st;
+  stats(&st);
+  assert_int_equal(st.dropped, 0);
+  dtw_pub_destroy(pub);
+  client_close(c);
+  bridge_stop();
+  g_poll_ms = 10;
+}
+
 int main(void) {
   char err[512];
   dtw_log_set_level(DTW_LOG_ERROR);
@@ -557,6 +639,7 @@ int main(void) {
       cmocka_unit_test(test_subscriptions_bounded), cmocka_unit_test(test_calls_bounded),
       cmocka_unit_test(test_slots),                 cmocka_unit_test(test_out_of_fds),
       cmocka_unit_test(test_no_shadowing),          cmocka_unit_test(test_busy_port_exits_1),
+      cmocka_unit_test(test_stream_on_tick),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   dtw_srv_destroy(reset);
