@@ -578,7 +578,7 @@ static void test_stream_on_tick(void **state) {
   s.send_queue_bytes = 64 << 20;
   g_poll_ms = 3000; /* a sample the poll thread was not woken for waits this long */
   bridge_start(&s);
-  const char *topic = "/coalesce/joint_states";
+  const char *topic = "/tick/joint_states";
   client_t *c = client_open("127.0.0.1");
   send_cmd(c, "__subscribe", "{\"topic\":\"%s\",\"message_name\":\"sensor_msgs/JointState\"}",
            topic);
@@ -598,7 +598,8 @@ static void test_stream_on_tick(void **state) {
       m.stamp.sec = ++seq;
       assert_int_equal(dtw_pub_joint_state(pub, &m), 0);
     }
-    for (int32_t want = first; want <= seq; want++) assert_int_equal(next_stamp(c, topic, 5000), want);
+    for (int32_t want = first; want <= seq; want++)
+      assert_int_equal(next_stamp(c, topic, 5000), want);
     /* idle, then one message: it goes out on the tick (not at the 3 s timeout) */
     usleep(50000);
     m.stamp.sec = ++seq;
@@ -606,8 +607,9 @@ static void test_stream_on_tick(void **state) {
     assert_int_equal(dtw_pub_joint_state(pub, &m), 0);
     assert_int_equal(next_stamp(c, topic, 5000), seq);
     int64_t took_ms = (dtw_clock_mono_ns() - t0) / MS;
-    if (took_ms >= 1000) fail_msg("a lone message took %lld ms: the poll thread slept through it",
-                                  (long long)took_ms);
+    if (took_ms >= 1000)
+      fail_msg("a lone message took %lld ms: the poll thread slept through its tick",
+               (long long)took_ms);
   }
   dtw_bridge_node_stats_t st;
   stats(&st);
