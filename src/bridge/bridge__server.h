@@ -77,8 +77,9 @@ typedef struct dtw__br_service {
 } dtw__br_service_t;
 
 /* Samples on their way from the bus to the poll thread: the delivering
- * thread appends {topic, len, bytes} to buf[fill] and wakes the poll thread,
- * which swaps the buffers and fans the other one out. */
+ * thread appends {topic, len, bytes} to buf[fill] and sets wake_pending (it
+ * wakes the poll thread only without a fan-out tick); the poll thread swaps
+ * the buffers and fans the other one out. */
 typedef struct dtw__br_inbox {
   pthread_mutex_t lock;
   uint8_t *buf[2];

@@ -1,7 +1,8 @@
 /* The bridge's fan-out of bus samples to subscribed clients. The thread that
  * delivers a sample (Cyclone's receive thread, or a publisher's own thread
  * when it is in this process -- a physics worker in `dtwin up`) only copies
- * it into the inbox and wakes the poll thread; the poll thread frames it once
+ * it into the inbox, and wakes the poll thread only when there is no fan-out
+ * tick (fanout_period_us 0); the poll thread frames it once
  * per client (a header; the payload is shared) and writes each client's
  * frames of a round with one gather write (bridge__transport.h staging).
  * See bridge__server.h for the locking. */
@@ -69,9 +70,9 @@ void dtw__br_on_sample(dtw_sub_t *sub, const void *msg, void *user) {
     dtw__bs_refuse(s, DTW_BRIDGE_REFUSAL_BACKLOG);
     return;
   }
-  /* on a tick the poll thread comes by itself: waking it from here would cost
-   * this thread a wake-up (an eventfd write and, on a VM, an interrupt to the
-   * other CPU: ~16 us measured on a physics worker publishing at 1 kHz) */
+  /* on a tick the poll thread comes by itself: waking it from here (an eventfd
+   * write to a thread asleep in epoll) made a 1 kHz publisher's call 16-22 us
+   * longer (bench_bridge, "the publisher as a physics worker") */
   if (!atomic_exchange(&in->wake_pending, true) && !(s->cfg.fanout_period_us > 0))
     dtw__bt_wake(s->tp);
 }
