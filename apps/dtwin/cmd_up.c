@@ -293,6 +293,40 @@ static int start_workers(system_t *s, char *err, size_t errlen) {
                                &s->pool, err, errlen);
 }
 
+/* Several pairs: the monitor's defaults name the one pair's nodes and topics
+ * (/robot/..., /twin/..., /sync/status), which then do not exist and would read
+ * as down and quiet -- a false alarm on every start. Each pair's feeds are
+ * watched by its synchronization node (STALE, DEGRADED, its metrics); the
+ * monitor watches the pairs' sync status topics (while they fit its limits)
+ * and /clock. Settings given by the user stay. */
+static void monitor_for_pairs(system_t *s) {
+  if (s->n_pairs < 2) return;
+  dtw_monitor_node_settings_t d;
+  dtw_param_defaults(&dtw_monitor_node_param_table, &d);
+  dtw_monitor_node_settings_t *m = &s->monitor;
+  bool nodes = strcmp(m->expected_nodes, d.expected_nodes) == 0;
+  bool topics = strcmp(m->watched_topics, d.watched_topics) == 0;
+  bool status = strcmp(m->status_topic, d.status_topic) == 0;
+  if (nodes) m->expected_nodes[0] = '\0';
+  if (status) m->status_topic[0] = '\0';
+  bool each = s->up.sync && s->n_pairs < DTW_MONITOR_MAX_TOPICS;
+  if (topics) {
+    size_t len = 0;
+    for (size_t k = 0; each && k < s->n_pairs; k++) {
+      int w = snprintf(m->watched_topics + len, sizeof m->watched_topics - len,
+                       "/sync_%zu/status ", k);
+      if (w < 0 || (size_t)w >= sizeof m->watched_topics - len - sizeof "/clock") each = false;
+      else len += (size_t)w;
+    }
+    if (!each) len = 0;
+    snprintf(m->watched_topics + len, sizeof m->watched_topics - len, "/clock");
+  }
+  if (nodes || topics || status)
+    DTW_INFO("up", "%zu pairs: the monitor watches %s/clock; each pair's feeds are watched by its "
+             "synchronization node (monitor.watched_topics, monitor.expected_nodes name others)",
+             s->n_pairs, topics && each ? "each pair's /sync_N/status and " : "");
+}
+
 /* The page and Foxglove server (dtw/viewer_node.h), on the pairs' topics like any client. */
 static int create_viewer(system_t *s, char *err, size_t errlen) {
   if (!s->viewer.enabled) return 0;
@@ -459,6 +493,7 @@ int dtwin_cmd_up(dtwin_cli_t *cli) {
     return rc;
   }
   s->n_pairs = (size_t)s->up.twins;
+  monitor_for_pairs(s);
   int64_t t0 = dtw_clock_mono_ns();
   if ((rc = dtwin_host_open(cli, &s->host)) != 0) {
     free(s);

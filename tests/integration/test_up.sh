@@ -3,7 +3,8 @@
 # with no fault, catches a locked knee as DIVERGED naming the knee after the
 # fault (on the robot's clock; how soon is test_sync_state's, with an injected
 # clock: here it is reported), passes `dtwin health`, hosts
-# several robot/twin pairs, and stops cleanly on SIGINT with a summary.
+# several robot/twin pairs (the monitor watching theirs, not one pair's
+# names), and stops cleanly on SIGINT with a summary.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
@@ -99,6 +100,12 @@ start_up "$tmp/c.log" --twins 3 --motion config/motions/wave.yaml
 check "three pairs SYNCED" wait_for "$tmp/c.log" 'pairs SYNCED 3/3' 40
 expect 0 'average rate' -- "$DTWIN" topic hz /twin_2/joint_states --duration 2.5
 expect 0 "SYNCED" -- "$DTWIN" topic echo /sync_1/status --count 1
+# the monitor watches the pairs' names, not the one pair's (/twin/..., /sync/status:
+# they do not exist here and read as quiet after 1 s and down after 3 s)
+check "the monitor watches each pair's status" grep -q "monitor watches each pair's /sync_N/status" "$tmp/c.log"
+check "5 s of status lines" wait_for "$tmp/c.log" '^t +5\.0 s' 30
+check "no monitor alarm for names of a single pair" \
+  bash -c "! grep -E 'monitor: (topic|expected node) /(twin|robot|sync|synchronization_node)[/ ]' '$tmp/c.log'"
 kill -INT "$up_pid"; wait "$up_pid"
 
 # 4. bad settings are usage errors
