@@ -322,9 +322,11 @@ static void monitor_for_pairs(system_t *s) {
     snprintf(m->watched_topics + len, sizeof m->watched_topics - len, "/clock");
   }
   if (nodes || topics || status)
-    DTW_INFO("up", "%zu pairs: the monitor watches %s/clock; each pair's feeds are watched by its "
-             "synchronization node (monitor.watched_topics, monitor.expected_nodes name others)",
-             s->n_pairs, topics && each ? "each pair's /sync_N/status and " : "");
+    DTW_INFO("up", "%zu pairs: the monitor watches %s, not one pair's names; each pair's feeds "
+             "are watched by its synchronization node",
+             s->n_pairs, !topics ? "monitor.watched_topics as set"
+                         : each  ? "each pair's /sync_N/status and /clock"
+                                 : "/clock");
 }
 
 /* The page and Foxglove server (dtw/viewer_node.h), on the pairs' topics like any client. */

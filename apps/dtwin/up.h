@@ -12,8 +12,9 @@
 #define DTWIN_UP_PARAMS(X)                                                                    \
   X(INT, twins, "1", 1, 64, NULL,                                                              \
     "Robot/twin pairs hosted; with more than one they are namespaced /robot_<k>, /twin_<k>, " \
-    "/sync_<k>, and the monitor's default watch list becomes each pair's /sync_<k>/status "    \
-    "and /clock (each pair's feeds are its sync node's to watch)")                             \
+    "/sync_<k>; the monitor's defaults then become: watch each pair's /sync_<k>/status and "  \
+    "/clock, no expected nodes, no status topic (each pair's feeds are its sync node's to "   \
+    "watch)")                                                                                  \
   X(INT, threads, "0", 0, 256, NULL,                                                           \
     "Worker threads stepping the robots and twins (a robot and its twin share one, so they " \
     "keep one clock: at most one per pair); 0 = one per core")                               \
