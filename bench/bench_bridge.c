@@ -76,46 +76,59 @@ static void on_dds(dtw_sub_t *s, const void *msg, void *user) {
   atomic_fetch_add(&g_dds_count, 1);
 }
 
-/* A client reads as a TCP client that cares about its CPU does: as much as the socket
- * holds per recv, then frames out of its buffer (not 4 recv calls per frame, which
- * would measure the stand-in client, not the bridge). */
-static void *client_reader(void *arg) {
-  tcp_client_t *c = arg;
-  enum { CAP = 1 << 18 };
-  uint8_t *buf = malloc(CAP);
+/* A reader as a TCP client that cares about its CPU has one: as much as the
+ * socket holds per recv, then `frames` takes the whole frames at the front of
+ * the buffer and returns the bytes it used (SIZE_MAX: stop). Until EOF. */
+enum { READ_CAP = 1 << 18 };
+static void read_frames(int fd, size_t (*frames)(void *ctx, const uint8_t *buf, size_t len),
+                        void *ctx) {
+  uint8_t *buf = malloc(READ_CAP);
   size_t len = 0;
-  if (buf == NULL) return NULL;
+  if (buf == NULL) return;
   for (;;) {
-    ssize_t r = recv(c->fd, buf + len, CAP - len, 0);
+    ssize_t r = recv(fd, buf + len, READ_CAP - len, 0);
     if (r <= 0) break;
     len += (size_t)r;
-    size_t off = 0;
-    int64_t last = -1, n = 0;
-    for (;;) { /* whole frames: u32 dest length, dest, u32 payload length, payload */
-      uint32_t dl, pl;
-      if (len - off < 4) break;
-      memcpy(&dl, buf + off, 4);
-      if (dl > 255) goto out;
-      if (len - off < 8 + (size_t)dl) break;
-      memcpy(&pl, buf + off + 4 + dl, 4);
-      if (pl > CAP / 2) goto out;
-      size_t whole = 8 + (size_t)dl + pl;
-      if (len - off < whole) break;
-      if (dl == sizeof TOPIC_OUT - 1 && memcmp(buf + off + 4, TOPIC_OUT, dl) == 0) {
-        last = stamp_of(buf + off + 8 + dl, pl);
-        n++;
-      }
-      off += whole;
-    }
-    if (n > 0) {
-      atomic_store(&c->last, last);
-      atomic_fetch_add(&c->count, n);
-    }
-    memmove(buf, buf + off, len - off);
-    len -= off;
+    size_t used = frames(ctx, buf, len);
+    if (used == SIZE_MAX) break;
+    memmove(buf, buf + used, len - used);
+    len -= used;
   }
-out:
   free(buf);
+}
+
+/* The stand-in client's frames (not 4 recv calls per frame, which would
+ * measure the stand-in client, not the bridge): whole frames -- u32 dest
+ * length, dest, u32 payload length, payload -- counted when for TOPIC_OUT. */
+static size_t client_frames(void *ctx, const uint8_t *buf, size_t len) {
+  tcp_client_t *c = ctx;
+  size_t off = 0;
+  int64_t last = -1, n = 0;
+  for (;;) {
+    uint32_t dl, pl;
+    if (len - off < 4) break;
+    memcpy(&dl, buf + off, 4);
+    if (dl > 255) return SIZE_MAX;
+    if (len - off < 8 + (size_t)dl) break;
+    memcpy(&pl, buf + off + 4 + dl, 4);
+    if (pl > READ_CAP / 2) return SIZE_MAX;
+    size_t whole = 8 + (size_t)dl + pl;
+    if (len - off < whole) break;
+    if (dl == sizeof TOPIC_OUT - 1 && memcmp(buf + off + 4, TOPIC_OUT, dl) == 0) {
+      last = stamp_of(buf + off + 8 + dl, pl);
+      n++;
+    }
+    off += whole;
+  }
+  if (n > 0) {
+    atomic_store(&c->last, last);
+    atomic_fetch_add(&c->count, n);
+  }
+  return off;
+}
+
+static void *client_reader(void *arg) {
+  read_frames(((tcp_client_t *)arg)->fd, client_frames, arg);
   return NULL;
 }
 
@@ -396,26 +409,20 @@ typedef struct bare_in {
   pthread_t th;
 } bare_in_t;
 
-static void *bare_in_thread(void *arg) {
-  bare_in_t *b = arg;
-  enum { CAP = 1 << 18 };
-  uint8_t *buf = malloc(CAP);
-  size_t len = 0;
-  if (buf == NULL) return NULL;
-  for (;;) {
-    ssize_t r = recv(b->fd, buf + len, CAP - len, 0);
-    if (r <= 0) break;
-    len += (size_t)r;
-    size_t off = 0, used;
-    dtw_bridge_frame_t f;
-    while (dtw_bridge_frame_decode(buf + off, len - off, CAP, &f, &used, NULL, 0) == 1) {
-      dtw_pub_cdr(b->pub, f.payload, f.payload_len);
-      off += used;
-    }
-    memmove(buf, buf + off, len - off);
-    len -= off;
+/* Decoded with the bridge's decoder, each written to DDS. */
+static size_t bare_in_frames(void *ctx, const uint8_t *buf, size_t len) {
+  bare_in_t *b = ctx;
+  size_t off = 0, used;
+  dtw_bridge_frame_t f;
+  while (dtw_bridge_frame_decode(buf + off, len - off, READ_CAP, &f, &used, NULL, 0) == 1) {
+    dtw_pub_cdr(b->pub, f.payload, f.payload_len);
+    off += used;
   }
-  free(buf);
+  return off;
+}
+
+static void *bare_in_thread(void *arg) {
+  read_frames(((bare_in_t *)arg)->fd, bare_in_frames, arg);
   return NULL;
 }
 
