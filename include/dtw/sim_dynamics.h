@@ -10,9 +10,11 @@
  * an approximation for a walking robot). Joint limits are left out: what a
  * hard stop holds is not in the effort a robot reports.
  *
- * Lifecycle: dtw_sim_dyn_create (compiles; allocates) -> dtw_sim_dyn_inverse
- * and dtw_sim_dyn_load_per_kg many times (no allocation) -> dtw_sim_dyn_destroy. One thread at a time per
- * instance. */
+ * Lifecycle: dtw_sim_dyn_create (compiles, maps the joints; allocates), or
+ * dtw_sim_dyn_compile then dtw_sim_dyn_bind once the joints are known (the
+ * compile, tens of ms, can then run before a caller's loop starts) ->
+ * dtw_sim_dyn_inverse and dtw_sim_dyn_load_per_kg many times (no allocation)
+ * -> dtw_sim_dyn_destroy. One thread at a time per instance. */
 #ifndef DTW_SIM_DYNAMICS_H
 #define DTW_SIM_DYNAMICS_H
 
@@ -28,6 +30,18 @@ typedef struct dtw_sim_dyn dtw_sim_dyn_t;
  * model, or a name is no hinge/slide joint: named in err), DTW_ESIM. */
 int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, size_t n,
                        dtw_sim_dyn_t **out, char *err, size_t errlen);
+/* The first half of dtw_sim_dyn_create: compile desc->mjcf, no joints mapped
+ * yet (dtw_sim_dyn_joint_count 0). desc stays the caller's and must outlive
+ * the instance (dtw_sim_dyn_bind reads its joint table). Returns 0 and *out,
+ * or DTW_EINVAL, DTW_ENOMEM, DTW_EMODEL, DTW_ESIM as dtw_sim_dyn_create. */
+int dtw_sim_dyn_compile(const dtw_robot_desc_t *desc, dtw_sim_dyn_t **out, char *err,
+                        size_t errlen);
+/* The second half: map the n joint names (replacing any earlier mapping).
+ * Allocates. Returns 0, DTW_EINVAL (NULL, n 0), DTW_ENOMEM or DTW_EMODEL (a
+ * name is no hinge/slide joint of the model: named in err); on an error no
+ * joint stays mapped. */
+int dtw_sim_dyn_bind(dtw_sim_dyn_t *dyn, const char *const *joints, size_t n, char *err,
+                     size_t errlen);
 /* NULL is fine. */
 void dtw_sim_dyn_destroy(dtw_sim_dyn_t *dyn);
 

@@ -174,9 +174,11 @@ void dtw_sync_node_report(const dtw_sync_node_t *node, dtw_sync_report_t *out);
 
 /* Give the node the twin's robot description for the model-based residuals
  * of the fault isolation (dtw/sim_dynamics.h). desc must stay valid until the
- * node is destroyed (dtwin up passes its twin's). The model is compiled when
- * the twin's joints are known (first twin sample); a model that does not fit
- * them is logged and the isolation runs without it. NULL: none. */
+ * node is destroyed (dtwin up passes its twin's). The model is compiled here
+ * (tens of ms; call it before the loop that polls the node) and bound to the
+ * twin's joints when they are known (first twin sample); a model that does
+ * not compile or fit them is logged and the isolation runs without it. NULL:
+ * none. Once a model is compiled, later calls are ignored. Allocates. */
 void dtw_sync_node_set_model(dtw_sync_node_t *node, const dtw_robot_desc_t *desc);
 /* The node's counters. */
 void dtw_sync_node_get_stats(const dtw_sync_node_t *node, dtw_sync_node_stats_t *out);

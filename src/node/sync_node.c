@@ -398,45 +398,34 @@ int dtw_sync_node_groups_from_twin(dtw_sync_node_t *n, const dtw_twin_t *twin, c
 
 /* ---- samples ---------------------------------------------------------------- */
 
-static int dyn_cb(void *ctx, const double *q, const double *qd, const double *qdd, double *tau,
-                  double *grav) {
-  return dtw_sim_dyn_inverse(ctx, q, qd, qdd, tau, grav, NULL);
-}
-
-static int load_cb(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                   double *per_kg, double *max_kg) {
-  *max_kg = dtw_sim_dyn_mass(ctx);
-  return dtw_sim_dyn_load_per_kg(ctx, q, chain, n_chain, per_kg);
-}
-
-void dtw_sync_node_use_model(dtw_sync_t *s, dtw_sim_dyn_t *dyn) {
-  dtw_sync_set_dynamics(s, dyn_cb, dyn);
-  dtw_sync_set_load_model(s, load_cb, dyn);
-  double limit[DTW_MAX_JOINTS];
-  size_t n = dtw_sim_dyn_joint_count(dyn);
-  for (size_t j = 0; j < n && j < DTW_MAX_JOINTS; j++) limit[j] = dtw_sim_dyn_effort_limit(dyn, j);
-  if (n == dtw_sync_joint_count(s)) dtw_sync_set_effort_limits(s, limit);
-}
-
-/* Compile the model for the residuals with the twin's joints (sync order). */
+/* Bind the compiled model (compiled now if not yet) to the synchronizer's joints. */
 static void attach_model(dtw_sync_node_t *n, const char *const *names, size_t count) {
   char err[512];
-  if (n->model == NULL || n->sync == NULL || n->dyn != NULL) return;
-  if (dtw_sim_dyn_create(n->model, names, count, &n->dyn, err, sizeof err) < 0) {
+  if (n->model == NULL || n->sync == NULL || dtw_sim_dyn_joint_count(n->dyn) > 0) return;
+  if ((n->dyn == NULL && dtw_sim_dyn_compile(n->model, &n->dyn, err, sizeof err) < 0) ||
+      dtw_sim_dyn_bind(n->dyn, names, count, err, sizeof err) < 0) {
     DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
+    dtw_sim_dyn_destroy(n->dyn);
+    n->dyn = NULL;
     return;
   }
   dtw_sync_node_use_model(n->sync, n->dyn);
 }
 
+/* Compiled here, before the caller's loop: on the first twin sample the compile
+ * (tens of ms) would hold up every node that loop serves (dtwin up --twins N). */
 void dtw_sync_node_set_model(dtw_sync_node_t *n, const dtw_robot_desc_t *desc) {
-  if (n == NULL) return;
+  if (n == NULL || n->dyn != NULL) return;
   n->model = desc;
-  if (n->sync != NULL && desc != NULL) {
-    const char *names[DTW_MAX_JOINTS];
-    size_t count = dtw_sync_joint_count(n->sync);
-    for (size_t j = 0; j < count; j++) names[j] = dtw_sync_joint_name(n->sync, j);
+  const char *names[DTW_MAX_JOINTS];
+  size_t count = n->sync != NULL ? dtw_sync_joint_count(n->sync) : 0;
+  for (size_t j = 0; j < count; j++) names[j] = dtw_sync_joint_name(n->sync, j);
+  char err[512];
+  if (count > 0) {
     attach_model(n, names, count);
+  } else if (desc != NULL && dtw_sim_dyn_compile(desc, &n->dyn, err, sizeof err) < 0) {
+    DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
+    n->model = NULL;
   }
 }
 
@@ -461,7 +450,7 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   attach_model(n, names, msg->n_name);
   DTW_INFO(LOG, "tracking the twin's %zu joints in %zu groups (%s mode, fault isolation %s)",
            n->rep.n_joints, n->rep.n_groups, n->mirror ? "mirror" : "shadow",
-           n->dyn != NULL    ? "with the twin's model"
+           dtw_sim_dyn_joint_count(n->dyn) > 0 ? "with the twin's model"
            : n->mirror       ? "without a model: frozen sensors and zero-effort drives only"
                              : "without a model: the twin's effort as the reference");
 }

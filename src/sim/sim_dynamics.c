@@ -15,6 +15,7 @@
 #include "sim__guard.h"
 
 struct dtw_sim_dyn {
+  const dtw_robot_desc_t *desc; /* the caller's, read again by dtw_sim_dyn_bind */
   mjModel *m;
   mjData *d;
   size_t n;
@@ -37,14 +38,14 @@ static void call_kinematics(void *arg) {
   mj_comPos(c->m, c->d); /* mj_jac needs the subtree centres of mass */
 }
 
-int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, size_t n,
-                       dtw_sim_dyn_t **out, char *err, size_t errlen) {
-  if (desc == NULL || desc->mjcf == NULL || desc->mjcf[0] == '\0' || joints == NULL || n == 0 ||
-      out == NULL)
-    return dtw_errf(err, errlen, DTW_EINVAL, "dtw_sim_dyn_create: no model or no joints");
+int dtw_sim_dyn_compile(const dtw_robot_desc_t *desc, dtw_sim_dyn_t **out, char *err,
+                        size_t errlen) {
+  if (desc == NULL || desc->mjcf == NULL || desc->mjcf[0] == '\0' || out == NULL)
+    return dtw_errf(err, errlen, DTW_EINVAL, "dtw_sim_dyn_compile: no model");
   dtw__sim_hooks_install();
   dtw_sim_dyn_t *y = calloc(1, sizeof *y);
   if (y == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+  y->desc = desc;
   /* the twin's own compile: its in-memory meshes and the MuJoCo 3 translation */
   int rc = dtw__sim_compile(desc, &y->m, NULL, err, errlen);
   if (rc < 0) goto fail;
@@ -59,32 +60,11 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
   /* contacts (the demo world's floor, a gripped object) are what the residual is to
    * reveal, and mj_inverse would turn any penetration into huge forces */
   y->m->opt.disableflags |= mjDSBL_CONTACT;
-  y->n = n;
-  y->qadr = calloc(n, sizeof *y->qadr);
-  y->vadr = calloc(n, sizeof *y->vadr);
-  y->body = calloc(n, sizeof *y->body);
   y->depth = calloc((size_t)y->m->nbody, sizeof *y->depth);
   y->jacp = calloc(3 * (size_t)y->m->nv + 1, sizeof *y->jacp);
-  y->effort = calloc(n, sizeof *y->effort);
-  if (y->qadr == NULL || y->vadr == NULL || y->body == NULL || y->depth == NULL ||
-      y->jacp == NULL || y->effort == NULL) {
+  if (y->depth == NULL || y->jacp == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
     goto fail;
-  }
-  for (size_t i = 0; i < n; i++) {
-    int j = joints[i] != NULL ? mj_name2id(y->m, mjOBJ_JOINT, joints[i]) : -1;
-    if (j < 0 || (y->m->jnt_type[j] != mjJNT_HINGE && y->m->jnt_type[j] != mjJNT_SLIDE)) {
-      rc = dtw_errf(err, errlen, DTW_EMODEL, "model '%s': joint '%s' is no hinge or slide joint",
-                    desc->name, joints[i] != NULL ? joints[i] : "(null)");
-      goto fail;
-    }
-    y->qadr[i] = y->m->jnt_qposadr[j];
-    y->vadr[i] = y->m->jnt_dofadr[j];
-    y->body[i] = y->m->jnt_bodyid[j];
-    /* the description's limit, else (an MJCF without a joint table) its motor's */
-    y->effort[i] = dtw__sim_joint_effort(y->m, j);
-    for (size_t k = 0; k < desc->n_joints; k++)
-      if (strcmp(desc->joints[k].name, joints[i]) == 0) y->effort[i] = desc->joints[k].effort;
   }
   for (int b = 1; b < y->m->nbody; b++) {
     y->depth[b] = y->depth[y->m->body_parentid[b]] + 1;
@@ -97,16 +77,71 @@ fail:
   return rc;
 }
 
+static void unbind(dtw_sim_dyn_t *y) {
+  free(y->qadr);
+  free(y->vadr);
+  free(y->body);
+  free(y->effort);
+  y->qadr = y->vadr = y->body = NULL;
+  y->effort = NULL;
+  y->n = 0;
+}
+
+int dtw_sim_dyn_bind(dtw_sim_dyn_t *y, const char *const *joints, size_t n, char *err,
+                     size_t errlen) {
+  if (y == NULL || joints == NULL || n == 0)
+    return dtw_errf(err, errlen, DTW_EINVAL, "dtw_sim_dyn_bind: no model or no joints");
+  unbind(y);
+  const dtw_robot_desc_t *desc = y->desc;
+  y->qadr = calloc(n, sizeof *y->qadr);
+  y->vadr = calloc(n, sizeof *y->vadr);
+  y->body = calloc(n, sizeof *y->body);
+  y->effort = calloc(n, sizeof *y->effort);
+  if (y->qadr == NULL || y->vadr == NULL || y->body == NULL || y->effort == NULL) {
+    unbind(y);
+    return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < n; i++) {
+    int j = joints[i] != NULL ? mj_name2id(y->m, mjOBJ_JOINT, joints[i]) : -1;
+    if (j < 0 || (y->m->jnt_type[j] != mjJNT_HINGE && y->m->jnt_type[j] != mjJNT_SLIDE)) {
+      int rc = dtw_errf(err, errlen, DTW_EMODEL, "model '%s': joint '%s' is no hinge or slide joint",
+                        desc->name, joints[i] != NULL ? joints[i] : "(null)");
+      unbind(y);
+      return rc;
+    }
+    y->qadr[i] = y->m->jnt_qposadr[j];
+    y->vadr[i] = y->m->jnt_dofadr[j];
+    y->body[i] = y->m->jnt_bodyid[j];
+    /* the description's limit, else (an MJCF without a joint table) its motor's */
+    y->effort[i] = dtw__sim_joint_effort(y->m, j);
+    for (size_t k = 0; k < desc->n_joints; k++)
+      if (strcmp(desc->joints[k].name, joints[i]) == 0) y->effort[i] = desc->joints[k].effort;
+  }
+  y->n = n;
+  return 0;
+}
+
+int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, size_t n,
+                       dtw_sim_dyn_t **out, char *err, size_t errlen) {
+  if (desc == NULL || joints == NULL || n == 0 || out == NULL)
+    return dtw_errf(err, errlen, DTW_EINVAL, "dtw_sim_dyn_create: no model or no joints");
+  dtw_sim_dyn_t *y = NULL;
+  int rc = dtw_sim_dyn_compile(desc, &y, err, errlen);
+  if (rc == 0 && (rc = dtw_sim_dyn_bind(y, joints, n, err, errlen)) < 0) {
+    dtw_sim_dyn_destroy(y);
+    y = NULL;
+  }
+  if (rc == 0) *out = y;
+  return rc;
+}
+
 void dtw_sim_dyn_destroy(dtw_sim_dyn_t *y) {
   if (y == NULL) return;
   if (y->d != NULL) mj_deleteData(y->d);
   if (y->m != NULL) mj_deleteModel(y->m);
-  free(y->qadr);
-  free(y->vadr);
-  free(y->body);
+  unbind(y);
   free(y->depth);
   free(y->jacp);
-  free(y->effort);
   free(y);
 }
 

@@ -1,6 +1,6 @@
 /* Tests for src/sim/sim_dynamics.c: a payload's torques per kilogram against
  * the simulator's own bias forces with the payload added (dtw_sim_add_payload),
- * on the demo humanoid. */
+ * on the demo humanoid; compile then bind against create. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -115,9 +115,52 @@ static void test_load_per_kg_matches_the_simulator(void **state) {
   dtw_twin_destroy(t);
 }
 
+/* Compile, then bind (twice, the second in another order): the same torques
+ * and limits as one create; a name the model lacks is refused by name and
+ * leaves nothing bound. */
+static void test_compile_then_bind(void **state) {
+  (void)state;
+  dtw_twin_t *t = make_twin();
+  size_t n = dtw_twin_joint_count(t);
+  const dtw_joint_desc_t *joints = dtw_sim_joints(dtw_twin_sim(t));
+  const char *names[DTW_MAX_JOINTS], *rev[DTW_MAX_JOINTS];
+  double q[DTW_MAX_JOINTS], qr[DTW_MAX_JOINTS], a[DTW_MAX_JOINTS], b[DTW_MAX_JOINTS];
+  for (size_t i = 0; i < n; i++) {
+    names[i] = rev[n - 1 - i] = joints[i].name;
+    q[i] = qr[n - 1 - i] = 0.1 * (double)(i % 5) - 0.2;
+  }
+  char err[512];
+  dtw_sim_dyn_t *ref = NULL, *y = NULL;
+  if (dtw_sim_dyn_create(dtw_twin_robot(t), names, n, &ref, err, sizeof err) < 0)
+    fail_msg("create: %s", err);
+  if (dtw_sim_dyn_compile(dtw_twin_robot(t), &y, err, sizeof err) < 0) fail_msg("compile: %s", err);
+  assert_int_equal(dtw_sim_dyn_joint_count(y), 0);
+  const char *wrong[] = {names[0], "no_such_joint"};
+  assert_int_equal(dtw_sim_dyn_bind(y, wrong, 2, err, sizeof err), DTW_EMODEL);
+  assert_non_null(strstr(err, "'no_such_joint'"));
+  assert_int_equal(dtw_sim_dyn_joint_count(y), 0);
+  assert_int_equal(dtw_sim_dyn_bind(y, rev, n, err, sizeof err), 0);
+  assert_int_equal(dtw_sim_dyn_bind(y, names, n, err, sizeof err), 0);
+  assert_int_equal(dtw_sim_dyn_joint_count(y), n);
+  assert_int_equal(dtw_sim_dyn_inverse(ref, q, NULL, NULL, a, NULL, NULL), 0);
+  assert_int_equal(dtw_sim_dyn_inverse(y, q, NULL, NULL, b, NULL, NULL), 0);
+  assert_memory_equal(a, b, n * sizeof *a);
+  for (size_t i = 0; i < n; i++)
+    assert_true(dtw_sim_dyn_effort_limit(y, i) == dtw_sim_dyn_effort_limit(ref, i));
+  /* bound in reverse order: each joint's torque moves with its name */
+  assert_int_equal(dtw_sim_dyn_bind(y, rev, n, err, sizeof err), 0);
+  assert_int_equal(dtw_sim_dyn_inverse(y, qr, NULL, NULL, b, NULL, NULL), 0);
+  for (size_t i = 0; i < n; i++) assert_true(fabs(b[n - 1 - i] - a[i]) < 1e-9);
+  assert_true(dtw_sim_dyn_mass(y) == dtw_sim_dyn_mass(ref));
+  dtw_sim_dyn_destroy(y);
+  dtw_sim_dyn_destroy(ref);
+  dtw_twin_destroy(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load_per_kg_matches_the_simulator),
+      cmocka_unit_test(test_compile_then_bind),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
