@@ -3,7 +3,7 @@
  * nodes and tools see and talk to dtwin nodes.
  *
  * Components never see DDS: they exchange the plain structs of dtw/msgs.h
- * (and the diagnostics / controller-state structs below) or serialized CDR.
+ * (and the diagnostics structs below) or serialized CDR.
  *
  * Objects: one dtw_bus_t (= one DDS participant) per process; nodes on it;
  * publishers, subscriptions, service servers and clients on a node. The
@@ -173,27 +173,6 @@ typedef struct dtw_diag_array {
   dtw_diag_status_t status[DTW_DIAG_MAX_STATUS];
 } dtw_diag_array_t;
 
-/* One trajectory point with inline storage (control_msgs state fields). */
-typedef struct dtw_jtc_point_msg {
-  size_t n_positions, n_velocities, n_accelerations, n_effort;
-  double positions[DTW_MAX_JOINTS];
-  double velocities[DTW_MAX_JOINTS];
-  double accelerations[DTW_MAX_JOINTS];
-  double effort[DTW_MAX_JOINTS];
-  dtw_duration_t time_from_start;
-} dtw_jtc_point_msg_t;
-
-/* control_msgs/JointTrajectoryControllerState (Humble). The deprecated
- * desired/actual fields are published as copies of reference/feedback, the
- * multi_dof_* fields empty. */
-typedef struct dtw_jtc_state_msg {
-  dtw_time_t stamp;
-  char frame_id[DTW_NAME_MAX];
-  size_t n_joints;
-  char joint_names[DTW_MAX_JOINTS][DTW_NAME_MAX];
-  dtw_jtc_point_msg_t reference, feedback, error, output;
-} dtw_jtc_state_msg_t;
-
 /* std_srvs/Trigger response. */
 #define DTW_TRIGGER_MESSAGE_MAX 256
 typedef struct dtw_trigger_response {
@@ -275,8 +254,8 @@ typedef struct dtw_sub_options {
 
 void dtw_sub_options_default(dtw_sub_options_t *opt);
 /* Create a subscription. Non-raw subscriptions need a type with a plain
- * struct (JointState, JointTrajectory, Clock, DiagnosticArray): DTW_EUNSUP
- * otherwise. opt may be NULL (defaults). */
+ * struct (JointState, JointTrajectory, Clock, DiagnosticArray,
+ * JointTrajectoryControllerState): DTW_EUNSUP otherwise. opt may be NULL (defaults). */
 int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
                    const dtw_sub_options_t *opt, dtw_sub_t **out, char *err, size_t errlen);
 void dtw_sub_destroy(dtw_sub_t *sub);

@@ -65,4 +65,25 @@ void dtw_traj_msg_clear(dtw_joint_trajectory_msg_t *msg);
  * point or NULL when cap_points is reached. */
 dtw_traj_point_t *dtw_traj_msg_add_point(dtw_joint_trajectory_msg_t *msg);
 
+/* One trajectory point with inline storage (control_msgs state fields). */
+typedef struct dtw_jtc_point_msg {
+  size_t n_positions, n_velocities, n_accelerations, n_effort;
+  double positions[DTW_MAX_JOINTS];
+  double velocities[DTW_MAX_JOINTS];
+  double accelerations[DTW_MAX_JOINTS];
+  double effort[DTW_MAX_JOINTS];
+  dtw_duration_t time_from_start;
+} dtw_jtc_point_msg_t;
+
+/* control_msgs/JointTrajectoryControllerState (Humble). The deprecated
+ * desired/actual fields are published as copies of reference/feedback, the
+ * multi_dof_* fields empty. */
+typedef struct dtw_jtc_state_msg {
+  dtw_time_t stamp;
+  char frame_id[DTW_NAME_MAX];
+  size_t n_joints;
+  char joint_names[DTW_MAX_JOINTS][DTW_NAME_MAX];
+  dtw_jtc_point_msg_t reference, feedback, error, output;
+} dtw_jtc_state_msg_t;
+
 #endif /* DTW_MSGS_H */

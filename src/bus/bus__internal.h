@@ -156,6 +156,9 @@ int dtw__diag_from_sample(const diagnostic_msgs_msg_dds__DiagnosticArray_ *s,
                           dtw_diag_array_t *msg);
 int dtw__jtc_to_sample(const dtw_jtc_state_msg_t *msg,
                        control_msgs_msg_dds__JointTrajectoryControllerState_ *s, char **names);
+/* Older controllers fill only desired/actual: read as reference/feedback. */
+int dtw__jtc_from_sample(const control_msgs_msg_dds__JointTrajectoryControllerState_ *s,
+                         dtw_jtc_state_msg_t *msg);
 
 /* dds_takecdr one sample and copy its serialized form (with encapsulation
  * header) into buf, growing it if grow. Returns the number taken (0/1) or a

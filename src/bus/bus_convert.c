@@ -227,6 +227,44 @@ int dtw__jtc_to_sample(const dtw_jtc_state_msg_t *msg,
   return 0;
 }
 
+static int jtc_point_from(dtw_jtc_point_msg_t *m, const trajectory_msgs_msg_dds__JointTrajectoryPoint_ *p) {
+  int rc;
+  if ((rc = copy_doubles(m->positions, &m->n_positions, &p->positions_)) < 0 ||
+      (rc = copy_doubles(m->velocities, &m->n_velocities, &p->velocities_)) < 0 ||
+      (rc = copy_doubles(m->accelerations, &m->n_accelerations, &p->accelerations_)) < 0 ||
+      (rc = copy_doubles(m->effort, &m->n_effort, &p->effort_)) < 0)
+    return rc;
+  m->time_from_start.sec = p->time_from_start_.sec_;
+  m->time_from_start.nanosec = p->time_from_start_.nanosec_;
+  return 0;
+}
+
+static bool point_empty(const trajectory_msgs_msg_dds__JointTrajectoryPoint_ *p) {
+  return p->positions_._length == 0 && p->velocities_._length == 0 && p->effort_._length == 0;
+}
+
+int dtw__jtc_from_sample(const control_msgs_msg_dds__JointTrajectoryControllerState_ *s,
+                         dtw_jtc_state_msg_t *msg) {
+  int rc;
+  if (s->joint_names_._length > DTW_MAX_JOINTS) return DTW_EFULL;
+  msg->stamp.sec = s->header_.stamp_.sec_;
+  msg->stamp.nanosec = s->header_.stamp_.nanosec_;
+  if ((rc = copy_str(msg->frame_id, sizeof msg->frame_id, s->header_.frame_id_)) < 0) return rc;
+  for (uint32_t i = 0; i < s->joint_names_._length; i++) {
+    rc = copy_str(msg->joint_names[i], sizeof msg->joint_names[i], s->joint_names_._buffer[i]);
+    if (rc < 0) return rc;
+  }
+  msg->n_joints = s->joint_names_._length;
+  /* a controller that fills only the deprecated fields (older control_msgs) */
+  bool old = point_empty(&s->reference_) && point_empty(&s->feedback_);
+  if ((rc = jtc_point_from(&msg->reference, old ? &s->desired_ : &s->reference_)) < 0 ||
+      (rc = jtc_point_from(&msg->feedback, old ? &s->actual_ : &s->feedback_)) < 0 ||
+      (rc = jtc_point_from(&msg->error, &s->error_)) < 0 ||
+      (rc = jtc_point_from(&msg->output, &s->output_)) < 0)
+    return rc;
+  return 0;
+}
+
 int dtw_joint_state_check(const dtw_joint_state_msg_t *msg, char *err, size_t errlen) {
   const struct {
     const char *what;

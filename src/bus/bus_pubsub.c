@@ -247,6 +247,7 @@ static size_t plain_size(dtw__kind_t k) {
     case DTW__K_JOINT_STATE: return sizeof(dtw_joint_state_msg_t);
     case DTW__K_CLOCK: return sizeof(dtw_time_t);
     case DTW__K_DIAG: return sizeof(dtw_diag_array_t);
+    case DTW__K_JTC: return sizeof(dtw_jtc_state_msg_t);
     default: return 0;
   }
 }
@@ -274,7 +275,7 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
     return dtw_errf(err, errlen, DTW_EUNSUP, "type '%s': no IDL for it in the bus",
                     type ? type : "(null)");
   if (!opt.raw && t->kind != DTW__K_JOINT_STATE && t->kind != DTW__K_TRAJ &&
-      t->kind != DTW__K_CLOCK && t->kind != DTW__K_DIAG)
+      t->kind != DTW__K_CLOCK && t->kind != DTW__K_DIAG && t->kind != DTW__K_JTC)
     return dtw_errf(err, errlen, DTW_EUNSUP,
                     "type '%s': no plain struct to receive it into (use a raw subscription)",
                     t->ros_name);
@@ -370,6 +371,7 @@ static int sub_convert(dtw_sub_t *sub, void *msg) {
     case DTW__K_JOINT_STATE: return dtw__js_from_sample(sub->sample, msg);
     case DTW__K_TRAJ: return dtw__traj_from_sample(sub->sample, msg);
     case DTW__K_DIAG: return dtw__diag_from_sample(sub->sample, msg);
+    case DTW__K_JTC: return dtw__jtc_from_sample(sub->sample, msg);
     case DTW__K_CLOCK: {
       const rosgraph_msgs_msg_dds__Clock_ *c = sub->sample;
       dtw_time_t *t = msg;

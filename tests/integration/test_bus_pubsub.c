@@ -557,6 +557,85 @@ static void test_trigger_service_direct(void **state) {
   srv_direct = false;
 }
 
+/* ---- JointTrajectoryControllerState ------------------------------------------ */
+
+static void fill_ctl_point(dtw_jtc_point_msg_t *p, size_t n, double base, bool eff) {
+  p->n_positions = p->n_velocities = n;
+  p->n_effort = eff ? n : 0;
+  for (size_t i = 0; i < n; i++) {
+    p->positions[i] = base + (double)i;
+    p->velocities[i] = -base - (double)i;
+    p->effort[i] = 10 * base + (double)i;
+  }
+}
+
+/* In one participant: every field published comes back; a controller that
+ * fills only the deprecated desired/actual (older control_msgs) is read as
+ * reference/feedback; more joints than a plain struct holds are refused. */
+static void test_controller_state_round_trip(void **state) {
+  (void)state;
+  dtw_bus_node_t *node;
+  dtw_pub_t *pub;
+  dtw_sub_t *sub;
+  char err[256];
+  dtw_bus_t *bus = make_bus("ctl_talker", &node);
+  assert_non_null(bus);
+  assert_int_equal(dtw_pub_create(node, "ctl", DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT, &pub, err,
+                                  sizeof err),
+                   0);
+  assert_int_equal(dtw_sub_create(node, "ctl", DTW_TYPE_JTC_STATE, NULL, &sub, err, sizeof err), 0);
+  assert_int_equal(dtw_pub_wait_matched(pub, 1, CHILD_WAIT_NS), 0);
+  static dtw_jtc_state_msg_t out, in;
+  out.stamp = (dtw_time_t){12, 345};
+  snprintf(out.frame_id, sizeof out.frame_id, "base");
+  out.n_joints = 3;
+  for (size_t i = 0; i < 3; i++) snprintf(out.joint_names[i], DTW_NAME_MAX, "j%zu", i);
+  fill_ctl_point(&out.reference, 3, 1.0, false);
+  fill_ctl_point(&out.feedback, 3, 2.0, false);
+  fill_ctl_point(&out.error, 3, 3.0, false);
+  fill_ctl_point(&out.output, 3, 4.0, true);
+  assert_int_equal(dtw_pub_jtc_state(pub, &out), 0);
+  int64_t end = dtw_clock_mono_ns() + CHILD_WAIT_NS;
+  int got = 0;
+  while (got != 1 && dtw_clock_mono_ns() < end) {
+    got = dtw_sub_take(sub, &in);
+    if (got != 1) dtw_clock_sleep_ns(SEC / 1000);
+  }
+  assert_int_equal(got, 1);
+  assert_int_equal(in.stamp.sec, 12);
+  assert_int_equal(in.stamp.nanosec, 345);
+  assert_string_equal(in.frame_id, "base");
+  assert_int_equal(in.n_joints, 3);
+  assert_string_equal(in.joint_names[2], "j2");
+  const dtw_jtc_point_msg_t *po[] = {&out.reference, &out.feedback, &out.error, &out.output};
+  const dtw_jtc_point_msg_t *pi[] = {&in.reference, &in.feedback, &in.error, &in.output};
+  for (size_t k = 0; k < 4; k++) {
+    assert_int_equal(pi[k]->n_positions, 3);
+    assert_int_equal(pi[k]->n_effort, po[k]->n_effort);
+    assert_memory_equal(pi[k]->positions, po[k]->positions, 3 * sizeof(double));
+    assert_memory_equal(pi[k]->velocities, po[k]->velocities, 3 * sizeof(double));
+  }
+  assert_memory_equal(in.output.effort, out.output.effort, 3 * sizeof(double));
+
+  /* the deprecated fields alone: a generated sample as an older controller sends it */
+  control_msgs_msg_dds__JointTrajectoryControllerState_ old;
+  memset(&old, 0, sizeof old);
+  char *names[] = {"a", "b"};
+  double des[] = {0.5, 0.25}, act[] = {0.4, 0.2};
+  old.joint_names_ = (dds_sequence_string){2, 2, names, false};
+  old.desired_.positions_ = (dds_sequence_double){2, 2, des, false};
+  old.actual_.positions_ = (dds_sequence_double){2, 2, act, false};
+  assert_int_equal(dtw__jtc_from_sample(&old, &in), 0);
+  assert_int_equal(in.n_joints, 2);
+  assert_int_equal(in.reference.n_positions, 2);
+  assert_true(in.reference.positions[1] == 0.25 && in.feedback.positions[0] == 0.4);
+  char *many[DTW_MAX_JOINTS + 1];
+  for (size_t i = 0; i <= DTW_MAX_JOINTS; i++) many[i] = "x";
+  old.joint_names_ = (dds_sequence_string){DTW_MAX_JOINTS + 1, DTW_MAX_JOINTS + 1, many, false};
+  assert_int_equal(dtw__jtc_from_sample(&old, &in), DTW_EFULL);
+  dtw_bus_destroy(bus);
+}
+
 static void test_unknown_type(void **state) {
   (void)state;
   /* no DDS needed to refuse: fork-free */
@@ -569,6 +648,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_type),
       cmocka_unit_test(test_joint_state_round_trip),
       cmocka_unit_test(test_trajectory_round_trip),
+      cmocka_unit_test(test_controller_state_round_trip),
       cmocka_unit_test(test_trigger_service),
       cmocka_unit_test(test_trigger_service_direct),
   };
