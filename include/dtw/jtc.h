@@ -262,6 +262,14 @@ void dtw_jtc_hold_moving(dtw_jtc_t *jtc, const double *q, const double *qd, doub
 /* Copy the current state into *out. Does not allocate. */
 void dtw_jtc_get_state(const dtw_jtc_t *jtc, dtw_jtc_state_t *out);
 
+/* The state as control_msgs/JointTrajectoryControllerState (dtw/msgs.h), what
+ * <controller>/controller_state carries: reference, feedback and error
+ * (positions, velocities; the reference's accelerations too), and the output
+ * as the commanded effort. st is the caller's scratch (left holding the
+ * snapshot). Does not allocate. */
+void dtw_jtc_state_msg(const dtw_jtc_t *jtc, dtw_time_t stamp, dtw_jtc_state_t *st,
+                       dtw_jtc_state_msg_t *out);
+
 /* Number of controller joints; name of controller joint k (NULL if out of
  * range); index of controller joint k in the robot table (-1 if out of range). */
 size_t dtw_jtc_joint_count(const dtw_jtc_t *jtc);

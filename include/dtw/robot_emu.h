@@ -77,6 +77,9 @@ int dtw_emu_add_payload(dtw_twin_t *twin, const char *body, double mass_kg);
     "Standard deviation of the Gaussian noise on measured joint positions (rad)")            \
   X(DOUBLE, velocity_noise_rad_s, "0.005", 0, 10, NULL,                                       \
     "Standard deviation of the Gaussian noise on measured joint velocities (rad/s)")         \
+  X(DOUBLE, effort_noise_nm, "0", 0, 1000, NULL,                                              \
+    "Standard deviation of the Gaussian noise on measured joint efforts (N m; a drive's "     \
+    "current sensor: a dead drive then reads as noise around 0, not an exact 0)")             \
   X(INT, seed, "1", 0, 4294967295.0, NULL,                                              \
     "Seed of the noise, jitter and loss random numbers (same seed, same sequence)")          \
   X(DOUBLE, latency_s, "0.002", 0, 2, NULL,                                                   \

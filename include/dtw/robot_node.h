@@ -5,9 +5,10 @@
  * namespace /robot by default (node robot_emulator), that differs from the
  * twin the way a real robot does:
  *   model error      masses x mass_scale, friction/damping x friction_scale;
- *   encoder noise    Gaussian on positions (encoder_noise_rad) and velocities
- *                    (velocity_noise_rad_s), from a seeded PRNG: the same seed
- *                    gives the same noise;
+ *   encoder noise    Gaussian on positions (encoder_noise_rad), velocities
+ *                    (velocity_noise_rad_s) and efforts (effort_noise_nm, 0
+ *                    by default), from a seeded PRNG: the same seed gives the
+ *                    same noise;
  *   latency          each sample is stamped when measured and published when
  *                    due, latency_s + U(0, latency_jitter_s) later (robot time):
  *                    receivers see stamps older than arrival. Samples leave in
@@ -21,6 +22,11 @@
  * Its topics:
  *   publishes  joint_states (sensor_msgs/JointState: every joint, or the
  *              replay file's joints; stamp = robot clock at measurement);
+ *              <controller>/controller_state (control_msgs/
+ *              JointTrajectoryControllerState at controller_state_rate_hz:
+ *              the controller's reference, true feedback, error and the
+ *              effort it commands - which a joint without torque does not
+ *              deliver; robot clock; not sent through the link, none in replay);
  *   subscribes <controller>/joint_trajectory (trajectory_msgs/JointTrajectory);
  *              fault (std_msgs/String, physics only): "lock <joint>",
  *              "no_torque <joint>", "freeze <joint>" start that fault now,
@@ -62,6 +68,9 @@
   X(ENUM, qos__joint_states, "sensor_data", 0, 0, "sensor_data|default",                      \
     "QoS profile of joint_states: sensor_data (best effort, keep last 5) or default "         \
     "(reliable, keep last 10)")                                                               \
+  X(DOUBLE, controller_state_rate_hz, "100", 0, 1000, NULL,                                   \
+    "Rate of <controller>/controller_state (the controller's reference, error and output "    \
+    "effort, which mirror-mode sync reads); 0 = not published")                               \
   DTW_ROBOT_EMU_PARAMS(X)                                                                     \
   DTW_TWIN_PARAMS(X)
 
@@ -86,6 +95,7 @@ const char *dtw_robot_refusal_name(int reason);
 typedef struct dtw_robot_node_stats {
   uint64_t measured;                 /* samples taken (physics or replay rows) */
   uint64_t published;                /* joint_states published */
+  uint64_t controller_states_published;
   uint64_t dropped_loss, dropped_silent, dropped_overflow;
   uint64_t trajectories_received, replay_loops;
   uint64_t refused[DTW_ROBOT_REFUSAL_COUNT];

@@ -446,3 +446,31 @@ int dtw_jtc_robot_index(const dtw_jtc_t *jtc, size_t k) {
 }
 
 const dtw_jtc_config_t *dtw_jtc_config(const dtw_jtc_t *jtc) { return &jtc->cfg; }
+
+static void fill_point(dtw_jtc_point_msg_t *p, size_t n, const double *pos, const double *vel,
+                       const double *acc) {
+  p->n_positions = pos ? n : 0;
+  p->n_velocities = vel ? n : 0;
+  p->n_accelerations = acc ? n : 0;
+  p->n_effort = 0;
+  if (pos) memcpy(p->positions, pos, n * sizeof(double));
+  if (vel) memcpy(p->velocities, vel, n * sizeof(double));
+  if (acc) memcpy(p->accelerations, acc, n * sizeof(double));
+}
+
+void dtw_jtc_state_msg(const dtw_jtc_t *jtc, dtw_time_t stamp, dtw_jtc_state_t *st,
+                       dtw_jtc_state_msg_t *m) {
+  dtw_jtc_get_state(jtc, st);
+  size_t n = st->n_joints;
+  m->stamp = stamp;
+  m->frame_id[0] = '\0';
+  m->n_joints = n;
+  for (size_t i = 0; i < n; i++)
+    snprintf(m->joint_names[i], DTW_NAME_MAX, "%s", dtw_jtc_joint_name(jtc, i));
+  fill_point(&m->reference, n, st->desired_pos, st->desired_vel, st->desired_acc);
+  fill_point(&m->feedback, n, st->actual_pos, st->actual_vel, NULL);
+  fill_point(&m->error, n, st->error_pos, st->error_vel, NULL);
+  fill_point(&m->output, n, NULL, NULL, NULL);
+  m->output.n_effort = n;
+  memcpy(m->output.effort, st->effort, n * sizeof(double));
+}

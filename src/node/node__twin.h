@@ -58,8 +58,13 @@ typedef struct dtw__twin_node {
   dtw_twin_t *twin;
   dtw_bus_node_t *node;
   dtw_pub_t *joint_states;
+  dtw_pub_t *controller_state;     /* NULL: not published */
   dtw_sub_t *trajectory;
   dtw_joint_trajectory_msg_t traj_in;  /* sized at open, reused every step */
+  dtw_jtc_state_t ctl_state;           /* the last controller state published */
+  dtw_jtc_state_msg_t ctl_out;
+  uint64_t ctl_every;                  /* publish every ctl_every steps; 0 = never */
+  double ctl_stamp_offset_s;           /* stamp = simulated time + this (the node's clock) */
   dtw__log_limiter_t limit_traj, limit_physics;
   /* physics health: failures in the current window of steps; the readiness
    * condition "<fqn>: physics advancing" follows the last full window */
@@ -70,9 +75,10 @@ typedef struct dtw__twin_node {
   char traj_topic[1024];           /* resolved, as metric labels show it */
   /* tallies, for the node's stats */
   uint64_t received, published;    /* trajectories, joint_states */
+  uint64_t ctl_published;          /* controller states */
   uint64_t refused[DTW__TWIN_NODE_MAX_REFUSALS];
   struct {
-    dtw_counter_t *pub_js, *recv_traj, *physics_failures;
+    dtw_counter_t *pub_js, *pub_ctl, *recv_traj, *physics_failures;
     dtw_counter_t *refused[DTW__TWIN_NODE_MAX_REFUSALS];   /* by the node's reason */
     dtw_counter_t *traj_refused[DTW_JTC_REFUSAL_COUNT];    /* by the controller's */
   } m;
@@ -89,6 +95,17 @@ int dtw__twin_node_open(dtw__twin_node_t *tn, dtw_bus_t *bus, char *err, size_t 
 /* The <controller>/joint_trajectory subscription; fills traj_topic.
  * Returns 0 or the bus's errors, with a message. */
 int dtw__twin_node_subscribe(dtw__twin_node_t *tn, char *err, size_t errlen);
+/* The <controller>/controller_state publisher
+ * (control_msgs/JointTrajectoryControllerState: the controller's reference,
+ * feedback, error and output effort), published every ctl_every steps so that
+ * it comes at rate_hz of the twin's physics (0: none). Writes the resolved
+ * topic into topic (cap bytes) for metric labels. Returns 0 or the bus's
+ * errors, with a message. */
+int dtw__twin_node_open_controller_state(dtw__twin_node_t *tn, double rate_hz, char *topic,
+                                         size_t cap, char *err, size_t errlen);
+/* After step k (1, 2, ...): publish the controller state if it is due.
+ * Returns 1 if it published (tn->ctl_state then holds it), else 0. */
+int dtw__twin_node_controller_state_due(dtw__twin_node_t *tn, uint64_t k);
 /* Tell host health the node is ready (health may be NULL), and register the
  * condition "<fqn>: physics advancing": false while at least
  * DTW__PHYSICS_FAIL_PERMILLE of the steps of the last window of

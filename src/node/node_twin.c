@@ -133,3 +133,29 @@ void dtw__twin_node_publish_joint_state(dtw__twin_node_t *tn, const dtw_joint_st
     dtw_counter_add(tn->m.pub_js, 1);
   }
 }
+
+int dtw__twin_node_open_controller_state(dtw__twin_node_t *tn, double rate_hz, char *topic,
+                                         size_t cap, char *err, size_t errlen) {
+  char name[600];
+  snprintf(name, sizeof name, "%s/controller_state", tn->cfg.controller);
+  dtw_bus_node_resolve(tn->node, name, topic, cap, NULL, 0);
+  if (!(rate_hz > 0)) return 0;
+  int rc = dtw_pub_create(tn->node, name, DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT,
+                          &tn->controller_state, err, errlen);
+  if (rc < 0) return rc;
+  tn->ctl_every = dtw__every_steps(1.0 / dtw_twin_timestep(tn->twin), rate_hz);
+  return 0;
+}
+
+int dtw__twin_node_controller_state_due(dtw__twin_node_t *tn, uint64_t k) {
+  if (tn->controller_state == NULL || tn->ctl_every == 0 || k % tn->ctl_every != 0) return 0;
+  dtw_jtc_state_msg_t *m = &tn->ctl_out;
+  dtw_jtc_state_msg(dtw_twin_controller(tn->twin),
+                    dtw_time_from_s(dtw_twin_sim_time(tn->twin) + tn->ctl_stamp_offset_s),
+                    &tn->ctl_state, m);
+  if (dtw_pub_jtc_state(tn->controller_state, m) == 0) {
+    tn->ctl_published++;
+    dtw_counter_add(tn->m.pub_ctl, 1);
+  }
+  return 1;
+}

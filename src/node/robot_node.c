@@ -40,6 +40,7 @@ struct dtw_robot_node {
   dtw__twin_node_t tn;      /* twin, bus node, joint_states, joint_trajectory */
   dtw_robot_emu_t *emu;     /* the robot: faults, operator, link, replay */
   dtw_robot_emu_stats_t last; /* for the drop counters' increments */
+  uint64_t steps;           /* physics steps taken (the controller state's schedule) */
   dtw_sub_t *fault_cmd;     /* <ns>/fault: std_msgs/String "lock|no_torque|freeze <joint>", "clear" */
   dtw_cdr_buf_t fault_buf;
   struct {
@@ -49,7 +50,7 @@ struct dtw_robot_node {
   } m;
 };
 
-static void register_metrics(dtw_robot_node_t *n, dtw_metrics_t *reg) {
+static void register_metrics(dtw_robot_node_t *n, dtw_metrics_t *reg, const char *ctl_topic) {
   if (reg == NULL) return;
   const char *fqn = n->tn.fqn, *traj_topic = n->tn.traj_topic;
   const char *js = dtw_pub_topic(n->tn.joint_states);
@@ -63,6 +64,9 @@ static void register_metrics(dtw_robot_node_t *n, dtw_metrics_t *reg) {
                                          fqn, "topic", js, "reason", "silent");
   n->m.drop_full = dtw_metrics_counter(reg, "dtwin_messages_dropped_total", drop_help, "node",
                                        fqn, "topic", js, "reason", "queue_full");
+  if (n->tn.controller_state)
+    n->tn.m.pub_ctl = dtw_metrics_counter(reg, "dtwin_messages_published_total",
+                                          "Messages published", "node", fqn, "topic", ctl_topic);
   n->tn.m.recv_traj = dtw_metrics_counter(reg, "dtwin_messages_received_total",
                                           "Messages received (before validation)", "node", fqn,
                                           "topic", traj_topic);
@@ -105,8 +109,14 @@ int dtw_robot_node_create(const dtw_robot_node_settings_t *s, const dtw_node_hos
                                  errlen)) < 0)
     goto fail;
 
+  char ctl_topic[1024];
+  n->tn.ctl_stamp_offset_s = s->clock_offset_s; /* the robot's own clock, as joint_states */
+  /* a replay has no controller to report */
+  double ctl_hz = dtw_robot_emu_replaying(n->emu) ? 0 : s->controller_state_rate_hz;
   if ((rc = dtw__twin_node_open(&n->tn, host->bus, err, errlen)) < 0 ||
-      (rc = dtw__twin_node_subscribe(&n->tn, err, errlen)) < 0)
+      (rc = dtw__twin_node_subscribe(&n->tn, err, errlen)) < 0 ||
+      (rc = dtw__twin_node_open_controller_state(&n->tn, ctl_hz, ctl_topic, sizeof ctl_topic, err,
+                                                 errlen)) < 0)
     goto fail;
   if (!dtw_robot_emu_replaying(n->emu)) {
     dtw_sub_options_t so;
@@ -121,7 +131,7 @@ int dtw_robot_node_create(const dtw_robot_node_settings_t *s, const dtw_node_hos
                              errlen)) < 0)
       goto fail;
   }
-  register_metrics(n, host->metrics);
+  register_metrics(n, host->metrics, ctl_topic);
   dtw__twin_node_set_ready(&n->tn, host->health);
   *out = n;
   return 0;
@@ -179,7 +189,10 @@ int dtw_robot_node_step(dtw_robot_node_t *n) {
   for (size_t i = 0; changed != 0 && i < DTW_ROBOT_EMU_MAX_FAULTS; i++)
     if ((changed & (1u << i)) && dtw_robot_emu_fault(n->emu, i, &f) == 0)
       dtw_gauge_set(n->m.fault[i], f.active ? 1 : 0);
-  if (!dtw_robot_emu_replaying(n->emu)) rc = dtw__twin_node_step(&n->tn);
+  if (!dtw_robot_emu_replaying(n->emu)) {
+    rc = dtw__twin_node_step(&n->tn);
+    dtw__twin_node_controller_state_due(&n->tn, ++n->steps);
+  }
   dtw_robot_emu_end_step(n->emu);
   const dtw_joint_state_msg_t *js;
   while ((js = dtw_robot_emu_next_due(n->emu)) != NULL)
@@ -210,6 +223,7 @@ void dtw_robot_node_get_stats(const dtw_robot_node_t *n, dtw_robot_node_stats_t 
   out->fault_active = st.fault_active;
   out->time_s = st.time_s;
   out->published = n->tn.published;
+  out->controller_states_published = n->tn.ctl_published;
   out->trajectories_received = n->tn.received;
   memcpy(out->refused, n->tn.refused, sizeof out->refused);
 }

@@ -36,19 +36,17 @@ const char *dtw_sim_refusal_name(int reason) {
 struct dtw_sim_node {
   dtw_sim_node_settings_t s;
   dtw__twin_node_t tn;  /* twin, bus node, joint_states, joint_trajectory */
-  dtw_pub_t *clock, *controller_state;
+  dtw_pub_t *clock;
   dtw_sub_t *set_state;
   dtw_srv_t *reset, *pause, *resume;
   /* buffers sized at create, reused every step */
   dtw_joint_state_msg_t state_in, state_out;
-  dtw_jtc_state_msg_t ctl_out;
-  dtw_jtc_state_t ctl_state;
-  uint64_t steps, js_every, clock_every, ctl_every;
+  uint64_t steps, js_every, clock_every;
   dtw_sim_node_stats_t stats;  /* what tn does not tally */
   dtw__log_limiter_t limit_state;
   /* metric handles (NULL without a registry: updates are then no-ops) */
   struct {
-    dtw_counter_t *pub_clock, *pub_ctl, *recv_state;
+    dtw_counter_t *pub_clock, *recv_state;
     dtw_counter_t *srv_requests[3];
     dtw_histogram_t *srv_seconds[3];
     dtw_gauge_t *sim_time;
@@ -73,8 +71,8 @@ static void register_metrics(dtw_sim_node_t *n, dtw_metrics_t *reg, const char *
   if (n->clock)
     n->m.pub_clock = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
                                          fqn, "topic", "/clock");
-  if (n->controller_state)
-    n->m.pub_ctl = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
+  if (n->tn.controller_state)
+    n->tn.m.pub_ctl = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
                                        fqn, "topic", ctl_topic);
   n->tn.m.recv_traj = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
                                           fqn, "topic", traj_topic);
@@ -170,7 +168,6 @@ static int on_resume(const void *req, void *resp, void *user) {
 int dtw_sim_node_create(const dtw_sim_node_settings_t *s, const dtw_node_host_t *host,
                         dtw_sim_node_t **out, char *err, size_t errlen) {
   int rc;
-  char topic[DTW_PARAM_STRING_MAX + 32];
   char state_topic[1024], ctl_topic[1024];
   dtw_sim_node_t *n = calloc(1, sizeof *n);
   if (n == NULL) return DTW_ENOMEM;
@@ -190,12 +187,9 @@ int dtw_sim_node_create(const dtw_sim_node_settings_t *s, const dtw_node_host_t 
       (rc = dtw_pub_create(node, "/clock", DTW_TYPE_CLOCK, DTW_QOS_CLOCK, &n->clock, err,
                            errlen)) < 0)
     goto fail;
-  if (s->controller_state_rate_hz > 0) {
-    snprintf(topic, sizeof topic, "%s/controller_state", s->controller);
-    if ((rc = dtw_pub_create(node, topic, DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT,
-                             &n->controller_state, err, errlen)) < 0)
-      goto fail;
-  }
+  if ((rc = dtw__twin_node_open_controller_state(&n->tn, s->controller_state_rate_hz, ctl_topic,
+                                                  sizeof ctl_topic, err, errlen)) < 0)
+    goto fail;
 
   if ((rc = dtw__twin_node_subscribe(&n->tn, err, errlen)) < 0) goto fail;
   dtw_sub_options_t so;
@@ -218,15 +212,12 @@ int dtw_sim_node_create(const dtw_sim_node_settings_t *s, const dtw_node_host_t 
 
   /* metric labels use the resolved names, as ros2 topic list shows them */
   dtw_bus_node_resolve(node, "set_state", state_topic, sizeof state_topic, NULL, 0);
-  snprintf(topic, sizeof topic, "%s/controller_state", s->controller);
-  dtw_bus_node_resolve(node, topic, ctl_topic, sizeof ctl_topic, NULL, 0);
   register_metrics(n, host->metrics, state_topic, ctl_topic);
   dtw__twin_node_set_ready(&n->tn, host->health);
 
   double physics_hz = 1.0 / dtw_twin_timestep(n->tn.twin);
   n->js_every = dtw__every_steps(physics_hz, s->joint_states_rate_hz);
   n->clock_every = dtw__every_steps(physics_hz, s->clock_rate_hz);
-  n->ctl_every = dtw__every_steps(physics_hz, s->controller_state_rate_hz);
   *out = n;
   return 0;
 
@@ -267,41 +258,6 @@ static void poll_inputs(dtw_sim_node_t *n) {
   dtw_srv_process(n->resume);
 }
 
-static void fill_point(dtw_jtc_point_msg_t *p, size_t n, const double *pos, const double *vel,
-                       const double *acc) {
-  p->n_positions = pos ? n : 0;
-  p->n_velocities = vel ? n : 0;
-  p->n_accelerations = acc ? n : 0;
-  p->n_effort = 0;
-  if (pos) memcpy(p->positions, pos, n * sizeof(double));
-  if (vel) memcpy(p->velocities, vel, n * sizeof(double));
-  if (acc) memcpy(p->accelerations, acc, n * sizeof(double));
-}
-
-static void publish_controller_state(dtw_sim_node_t *n) {
-  const dtw_jtc_t *jtc = dtw_twin_controller(n->tn.twin);
-  dtw_jtc_state_t *st = &n->ctl_state;
-  dtw_jtc_state_msg_t *m = &n->ctl_out;
-  dtw_jtc_get_state(jtc, st);
-  size_t k = st->n_joints;
-  m->stamp = dtw_time_from_s(dtw_twin_sim_time(n->tn.twin));
-  m->frame_id[0] = '\0';
-  m->n_joints = k;
-  for (size_t i = 0; i < k; i++)
-    snprintf(m->joint_names[i], DTW_NAME_MAX, "%s", dtw_jtc_joint_name(jtc, i));
-  fill_point(&m->reference, k, st->desired_pos, st->desired_vel, st->desired_acc);
-  fill_point(&m->feedback, k, st->actual_pos, st->actual_vel, NULL);
-  fill_point(&m->error, k, st->error_pos, st->error_vel, NULL);
-  fill_point(&m->output, k, NULL, NULL, NULL);
-  m->output.n_effort = k;
-  memcpy(m->output.effort, st->effort, k * sizeof(double));
-  if (dtw_pub_jtc_state(n->controller_state, m) == 0) {
-    n->stats.controller_state_published++;
-    dtw_counter_add(n->m.pub_ctl, 1);
-  }
-  for (size_t i = 0; i < k; i++) dtw_gauge_set(n->m.tracking_error[i], st->error_pos[i]);
-}
-
 int dtw_sim_node_step(dtw_sim_node_t *n) {
   poll_inputs(n);
   int rc = dtw__twin_node_step(&n->tn);
@@ -316,7 +272,9 @@ int dtw_sim_node_step(dtw_sim_node_t *n) {
     n->stats.clock_published++;
     dtw_counter_add(n->m.pub_clock, 1);
   }
-  if (n->controller_state && n->ctl_every && k % n->ctl_every == 0) publish_controller_state(n);
+  if (dtw__twin_node_controller_state_due(&n->tn, k))
+    for (size_t i = 0; i < n->tn.ctl_state.n_joints; i++)
+      dtw_gauge_set(n->m.tracking_error[i], n->tn.ctl_state.error_pos[i]);
   return rc;
 }
 

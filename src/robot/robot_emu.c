@@ -413,10 +413,11 @@ static void measure_physics(dtw_robot_emu_t *e, double t) {
   size_t k = e->n_out;
   dtw_twin_get_joint_state(e->twin, &e->measured);
   const double sp = e->s.encoder_noise_rad, sv = e->s.velocity_noise_rad_s;
+  const double se = e->s.effort_noise_nm;
   for (size_t i = 0; i < k; i++) {
     slot[i] = e->measured.position[i] + (sp > 0 ? sp * dtw__rng_normal(&e->rng) : 0);
     slot[k + i] = e->measured.velocity[i] + (sv > 0 ? sv * dtw__rng_normal(&e->rng) : 0);
-    slot[2 * k + i] = e->measured.effort[i];
+    slot[2 * k + i] = e->measured.effort[i] + (se > 0 ? se * dtw__rng_normal(&e->rng) : 0);
   }
   apply_freeze(e, slot);
 }
