@@ -19,7 +19,9 @@
  * --integrator NAME (sim.integrator of robot and twin; default the setting's),
  * --baseline (no fault isolation: only DIVERGED and its worst joint count, as
  * before the fault report existed), --kind KIND (only the cases of one kind:
- * locked, no_torque, sensor_frozen, payload; none: only the nominal runs).
+ * locked, no_torque, sensor_frozen, payload; none: only the nominal runs),
+ * --no-controller (mirror mode without the robot's controller state, which it
+ * otherwise reads at 100 Hz as `dtwin up` does).
  *
  * Another robot: --model PATH (URDF, xacro or MJCF; --xacro-args "a:=b ...",
  * packages from ROS_PACKAGE_PATH) is set up as `dtwin up` sets it up: the
@@ -50,6 +52,7 @@
 
 #define MAX_CASES 256
 #define JS_EVERY 2                 /* 1 kHz physics, 500 Hz joint states */
+#define CTL_EVERY 10               /* 100 Hz controller state (robot.controller_state_rate_hz) */
 #define LATENCY_S 0.002            /* the robot emulator's defaults */
 #define JITTER_S 0.001
 #define NOISE_POS 0.0005
@@ -100,6 +103,9 @@ typedef struct rig {
   bool verbose;
   double effort_noise; /* N m, normal: a drive's current sensor (0: the emulator's exact effort) */
   bool baseline;  /* the comparison before fault isolation: DIVERGED and its worst joint */
+  bool no_controller; /* mirror mode without the robot's controller state */
+  dtw_jtc_state_t ctl_scratch;
+  dtw_jtc_state_msg_t ctl;
   char *groups;   /* joint groups from the kinematic chains (--model), or NULL */
   dtw_twin_t *probe; /* scratch physics: a payload's static torques */
 } rig_t;
@@ -190,6 +196,12 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
       }
       dtw_twin_get_joint_state(r->twin, &r->out);
       dtw_sync_on_twin_sample(s, &r->out, t);
+    }
+    // mirror mode reads the robot's controller state (sent as the emulator does, not
+    // through its delayed link)
+    if (!shadow && !r->no_controller && k % CTL_EVERY == 0) {
+      dtw_jtc_state_msg(dtw_twin_controller(r->robot), dtw_time_from_s(t), &r->ctl_scratch, &r->ctl);
+      dtw_sync_on_robot_controller(s, &r->ctl, t);
     }
     const double *v;
     double stamp;
@@ -537,6 +549,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--integrator") == 0 && i + 1 < argc) integrator = argv[++i];
     else if (strcmp(argv[i], "--verbose") == 0) verbose = true;
     else if (strcmp(argv[i], "--baseline") == 0) r.baseline = true;
+    else if (strcmp(argv[i], "--no-controller") == 0) r.no_controller = true;
     else if (strcmp(argv[i], "--effort-noise") == 0 && i + 1 < argc) r.effort_noise = atof(argv[++i]);
     else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) model = argv[++i];
     else if (strcmp(argv[i], "--xacro-args") == 0 && i + 1 < argc) xargs = argv[++i];
@@ -545,7 +558,7 @@ int main(int argc, char **argv) {
     else {
       fprintf(stderr,
               "usage: bench_faults [--seed N] [--after S] [--nominal S] [--mode shadow|mirror|both] "
-              "[--joint NAME] [--kind KIND] [--effort-noise NM] [--integrator NAME] [--model PATH "
+              "[--joint NAME] [--kind KIND] [--effort-noise NM] [--no-controller] [--integrator NAME] [--model PATH "
               "[--xacro-args ARGS] [--payload-kg KG]] [--verbose]\n");
       return 2;
     }

@@ -70,6 +70,10 @@
     "twin runs on its own and is re-synced by threshold, period or request")                  \
   X(STRING, robot_namespace, "/robot", 1, 128, NULL,                                           \
     "Namespace of the physical robot's topics (<ns>/joint_states)")                            \
+  X(STRING, robot_controller, "humanoid_joint_trajectory_controller", 0, 128, NULL,            \
+    "Mirror mode: read the robot's <robot_namespace>/<robot_controller>/controller_state "    \
+    "(its reference, error and commanded effort) to tell a joint without torque; empty: "     \
+    "not read (dtwin up: the robot's controller unless set)")                                 \
   X(STRING, twin_namespace, "/twin", 1, 128, NULL,                                             \
     "Namespace of the twin's topics (<ns>/joint_states, <ns>/set_state)")                     \
   X(DOUBLE, window_s, "1.0", 0.05, 60, NULL,                                                   \
@@ -270,6 +274,20 @@ int dtw_sync_set_joint_groups(dtw_sync_t *s, const char *spec, char *err, size_t
  * (size mismatch, no positions, non-finite values, duplicate names, no twin
  * joint named, non-finite recv time; counted in twin_refused) with no change. */
 int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double recv_time_s);
+
+/* Mirror mode's command: the robot's own trajectory controller state
+ * (<controller>/controller_state), received at recv_time_s. Per joint named:
+ * its position error (error.positions; else reference - feedback) and, from a
+ * controller that commands effort, the effort it commands (output.effort).
+ * A joint off its reference whose drive reports none of that effort has no
+ * torque, also where the model needs none (a yaw joint, a limb swinging
+ * free), which the robot's joint states alone cannot show. Used while fresh
+ * (the newest received within DTW_SYNC_CONTROLLER_FRESH_S); shadow mode keeps
+ * it unused (the twin runs the same command). Joints it does not name stay
+ * unknown. Returns 0, or DTW_EINVAL (NULL, non-finite time or values, sizes
+ * that do not match the names, no joint of the twin named) with no change. */
+#define DTW_SYNC_CONTROLLER_FRESH_S 0.2
+int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, double recv_time_s);
 
 /* Take a robot sample received at recv_time_s: validate, update liveness,
  * latency/rate statistics and the latest robot state, then match it by stamp

@@ -4,6 +4,10 @@
  * With robot_namespace /robot and twin_namespace /twin (the defaults) the node
  *   subscribes /robot/joint_states, /twin/joint_states (sensor_data QoS: best
  *              effort, so it matches reliable and best-effort publishers);
+ *              in mirror mode /robot/<robot_controller>/controller_state
+ *              (control_msgs/JointTrajectoryControllerState: the robot's
+ *              command, dtw_sync_on_robot_controller), unless the setting
+ *              is empty;
  *   publishes  sync/status (diagnostic_msgs/DiagnosticArray, at status_rate_hz;
  *              "/sync/status" in the default namespace "/"),
  *              /twin/set_state (sensor_msgs/JointState: mirror mode forwards
@@ -86,7 +90,9 @@ extern const dtw_param_table_t dtw_sync_node_param_table;
     "robot: from a second publisher on the robot topic (the first keeps the feed)")          \
   X(TWIN_INVALID, "invalid", "twin: sizes, NaN, duplicates or no known joint")               \
   X(TWIN_MALFORMED, "malformed", "twin: the bus could not decode or validate it")            \
-  X(TWIN_TOO_LARGE, "too_large", "twin: more joints than DTW_MAX_JOINTS")
+  X(TWIN_TOO_LARGE, "too_large", "twin: more joints than DTW_MAX_JOINTS")                    \
+  X(CONTROLLER_INVALID, "invalid",                                                            \
+    "robot controller state: sizes, NaN, no known joint, or not decodable")
 
 typedef enum {
 #define DTW__SYNC_NODE_REFUSAL_ENUM(name, label, help) DTW_SYNC_NODE_REFUSED_##name,

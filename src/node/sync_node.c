@@ -11,6 +11,7 @@
 #include "dtw/log.h"
 #include "dtw/sim_dynamics.h"
 #include "node__util.h"
+#include "sync_node__internal.h"
 
 #define DTW_PARAM_STYPE dtw_sync_node_settings_t
 DTW_PARAM_TABLE(dtw_sync_node_param_table, "sync",
@@ -20,7 +21,6 @@ DTW_PARAM_TABLE(dtw_sync_node_param_table, "sync",
 #undef DTW_PARAM_STYPE
 
 #define LOG "sync"
-#define KV_CAP 48
 
 const char *dtw_sync_node_refusal_name(int reason) {
   switch (reason) {
@@ -40,59 +40,6 @@ const char *dtw_sync_node_resync_reason_name(int reason) {
   if (reason < 0 || reason >= DTW_SYNC_NODE_RESYNC_REASON_COUNT) return "?";
   return k_resync_reasons[reason];
 }
-
-struct dtw_sync_node {
-  dtw_sync_node_settings_t s;
-  dtw_sync_settings_t ss;
-  bool mirror;
-  dtw_sync_t *sync;          /* created on the first valid twin sample */
-  char *groups;              /* joint groups replacing the setting, or NULL */
-  bool sync_failed;          /* the twin's joints do not fit the settings */
-  dtw_metrics_t *reg;        /* kept for the one-time per-joint registration */
-  dtw_bus_node_t *node;
-  dtw_sub_t *robot, *twin;
-  dtw_pub_t *status, *set_state;
-  dtw_srv_t *resync;
-  dtw_health_ready_t *ready;
-  char fqn[520];
-  char robot_topic[600], twin_topic[600], status_topic[600], set_state_topic[600];
-  char resync_service[600];
-  /* buffers sized at create, reused every poll */
-  dtw_joint_state_msg_t in, out;
-  dtw_diag_array_t diag;
-  dtw_sync_report_t rep;
-  dtw_sync_kv_t kv[KV_CAP];
-  /* tick schedule on the caller's clock */
-  double period_s, next_tick_s, last_tick_s, first_poll_s;
-  double robot_newest_stamp_s; /* newest accepted robot stamp; NaN before */
-  /* the robot feed's publisher: samples of others are refused while it lives */
-  uint64_t robot_writer;
-  double robot_writer_seen_s;
-  uint64_t robot_clock_resets_seen;
-  int publishers_logged;
-  dtw_bus_stats_t robot_bus_seen, twin_bus_seen;
-  dtw_sync_node_stats_t st;
-  dtw__log_limiter_t limit_robot, limit_twin;
-  const dtw_robot_desc_t *model;  /* for the residuals; not owned */
-  dtw_sim_dyn_t *dyn;
-  uint64_t faults_seen[DTW_SYNC_FAULT_KIND_COUNT];
-  struct {
-    dtw_gauge_t *joint_fault[DTW_MAX_JOINTS], *joint_resid[DTW_MAX_JOINTS];
-    dtw_gauge_t *joint_onset[DTW_MAX_JOINTS];
-    dtw_counter_t *faults[DTW_SYNC_FAULT_KIND_COUNT];
-  } f;
-  struct {
-    dtw_gauge_t *state, *state_info[DTW_SYNC_STATE_COUNT];
-    dtw_gauge_t *joint_err[DTW_MAX_JOINTS];
-    dtw_gauge_t *group_rms[DTW_SYNC_MAX_GROUPS], *overall_rms, *overall_vel_rms;
-    dtw_histogram_t *latency;
-    dtw_gauge_t *clock_offset, *sample_age, *rate, *publishers, *pace[2], *twin_behind;
-    dtw_counter_t *resyncs[DTW_SYNC_NODE_RESYNC_REASON_COUNT];
-    dtw_counter_t *transitions[DTW_SYNC_STATE_COUNT];
-    dtw_counter_t *recv_robot, *recv_twin, *pub_status, *pub_set_state, *srv_resync;
-    dtw_counter_t *refused[DTW_SYNC_NODE_REFUSAL_COUNT];
-  } m;
-};
 
 /* ---- metrics ------------------------------------------------------------- */
 
@@ -163,11 +110,19 @@ static void register_metrics(dtw_sync_node_t *n) {
                                         fqn, "topic", n->robot_topic);
   n->m.recv_twin = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
                                        fqn, "topic", n->twin_topic);
-  for (int r = 0; r < DTW_SYNC_NODE_REFUSAL_COUNT; r++)
+  if (n->robot_ctl)
+    n->m.recv_ctl = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
+                                        fqn, "topic", n->ctl_topic);
+  for (int r = 0; r < DTW_SYNC_NODE_REFUSAL_COUNT; r++) {
+    bool ctl = r == DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID;
+    if (ctl && !n->robot_ctl) continue;
     n->m.refused[r] = dtw_metrics_counter(
         reg, "dtwin_messages_refused_total", "Messages refused as malformed or invalid, by reason",
-        "node", fqn, "topic", r < DTW_SYNC_NODE_REFUSED_TWIN_INVALID ? n->robot_topic : n->twin_topic,
+        "node", fqn, "topic",
+        ctl ? n->ctl_topic
+            : r < DTW_SYNC_NODE_REFUSED_TWIN_INVALID ? n->robot_topic : n->twin_topic,
         "reason", dtw_sync_node_refusal_name(r));
+  }
   const char *pub_help = "Messages published";
   n->m.pub_status = dtw_metrics_counter(reg, "dtwin_messages_published_total", pub_help, "node",
                                         fqn, "topic", n->status_topic);
@@ -271,7 +226,7 @@ static int on_resync(const void *req, void *resp, void *user) {
 int dtw_sync_node_create(const dtw_sync_node_settings_t *s, const dtw_node_host_t *host,
                          dtw_sync_node_t **out, char *err, size_t errlen) {
   int rc;
-  char topic[DTW_PARAM_STRING_MAX + 32];
+  char topic[2 * DTW_PARAM_STRING_MAX + 32];
   if (s == NULL || host == NULL || host->bus == NULL || out == NULL)
     return dtw_errf(err, errlen, DTW_EINVAL, "sync node: missing settings or bus");
   if (strcmp(s->mode, "mirror") != 0 && strcmp(s->mode, "shadow") != 0)
@@ -310,6 +265,15 @@ int dtw_sync_node_create(const dtw_sync_node_settings_t *s, const dtw_node_host_
   snprintf(topic, sizeof topic, "%s/joint_states", s->twin_namespace);
   if ((rc = dtw_sub_create(n->node, topic, DTW_TYPE_JOINT_STATE, &so, &n->twin, err, errlen)) < 0)
     goto fail;
+  if (n->mirror && s->robot_controller[0] != '\0') {
+    so.depth = 16;
+    snprintf(topic, sizeof topic, "%s/%s/controller_state", s->robot_namespace,
+             s->robot_controller);
+    if ((rc = dtw_sub_create(n->node, topic, DTW_TYPE_JTC_STATE, &so, &n->robot_ctl, err,
+                             errlen)) < 0)
+      goto fail;
+    snprintf(n->ctl_topic, sizeof n->ctl_topic, "%s", dtw_sub_topic(n->robot_ctl));
+  }
   snprintf(topic, sizeof topic, "%s/set_state", s->twin_namespace);
   if ((rc = dtw_pub_create(n->node, topic, DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &n->set_state,
                            err, errlen)) < 0 ||
@@ -398,37 +362,6 @@ int dtw_sync_node_groups_from_twin(dtw_sync_node_t *n, const dtw_twin_t *twin, c
 
 /* ---- samples ---------------------------------------------------------------- */
 
-/* Bind the compiled model (compiled now if not yet) to the synchronizer's joints. */
-static void attach_model(dtw_sync_node_t *n, const char *const *names, size_t count) {
-  char err[512];
-  if (n->model == NULL || n->sync == NULL || dtw_sim_dyn_joint_count(n->dyn) > 0) return;
-  if ((n->dyn == NULL && dtw_sim_dyn_compile(n->model, &n->dyn, err, sizeof err) < 0) ||
-      dtw_sim_dyn_bind(n->dyn, names, count, err, sizeof err) < 0) {
-    DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
-    dtw_sim_dyn_destroy(n->dyn);
-    n->dyn = NULL;
-    return;
-  }
-  dtw_sync_node_use_model(n->sync, n->dyn);
-}
-
-/* Compiled here, before the caller's loop: on the first twin sample the compile
- * (tens of ms) would hold up every node that loop serves (dtwin up --twins N). */
-void dtw_sync_node_set_model(dtw_sync_node_t *n, const dtw_robot_desc_t *desc) {
-  if (n == NULL || n->dyn != NULL) return;
-  n->model = desc;
-  const char *names[DTW_MAX_JOINTS];
-  size_t count = n->sync != NULL ? dtw_sync_joint_count(n->sync) : 0;
-  for (size_t j = 0; j < count; j++) names[j] = dtw_sync_joint_name(n->sync, j);
-  char err[512];
-  if (count > 0) {
-    attach_model(n, names, count);
-  } else if (desc != NULL && dtw_sim_dyn_compile(desc, &n->dyn, err, sizeof err) < 0) {
-    DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
-    n->model = NULL;
-  }
-}
-
 /* The first valid twin sample names the joints the synchronizer tracks. */
 static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   const char *names[DTW_MAX_JOINTS];
@@ -447,7 +380,7 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
     return;
   }
   register_joint_metrics(n);
-  attach_model(n, names, msg->n_name);
+  dtw__sync_node_attach_model(n, names, msg->n_name);
   DTW_INFO(LOG, "tracking the twin's %zu joints in %zu groups (%s mode, fault isolation %s)",
            n->rep.n_joints, n->rep.n_groups, n->mirror ? "mirror" : "shadow",
            dtw_sim_dyn_joint_count(n->dyn) > 0 ? "with the twin's model"
@@ -552,6 +485,21 @@ static void take_robot(dtw_sync_node_t *n, double now_s) {
     if (isfinite(n->rep.clock_offset_s))
       dtw_histogram_observe(n->m.latency, fmax(0.0, now_s - stamp - n->rep.clock_offset_s));
     if (n->mirror) forward(n, &n->in);
+  }
+}
+
+/* Mirror mode: the robot's controller state, mirror mode's command (dtw/sync.h). */
+static void take_controller(dtw_sync_node_t *n, double now_s) {
+  int rc;
+  for (int k = 0; k < 64 && n->robot_ctl != NULL && (rc = dtw_sub_take(n->robot_ctl, &n->ctl_in)) != 0;
+       k++) {
+    dtw_counter_add(n->m.recv_ctl, 1);
+    if (rc == 1 && (n->sync == NULL || dtw_sync_on_robot_controller(n->sync, &n->ctl_in, now_s) == 0))
+      continue;
+    refuse(n, DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID, 1);
+    dtw__log_limited(&n->limit_robot, DTW_LOG_WARN, LOG,
+                     "refused %s sample: %s", n->ctl_topic,
+                     rc == 1 ? "sizes, NaN or no joint of the twin" : dtw_strerror(rc));
   }
 }
 
@@ -746,6 +694,16 @@ static void tick(dtw_sync_node_t *n, double now_s) {
     DTW_WARN(LOG, "%s has %d publishers: a feed problem (only the first one's samples are "
              "compared)", n->robot_topic, n->st.robot_publishers);
   n->publishers_logged = n->st.robot_publishers;
+  /* a controller named wrong leaves mirror mode blind to dead drives: say so */
+  if (n->robot_ctl != NULL && n->st.matched) {
+    bool has = dtw_sub_matched_count(n->robot_ctl) > 0;
+    if (has && n->ctl_logged != 1)
+      DTW_INFO(LOG, "mirror mode: reading the robot's controller state on %s", n->ctl_topic);
+    else if (!has && n->ctl_logged == 0 && now_s - n->first_poll_s > 5.0)
+      DTW_WARN(LOG, "mirror mode: nothing publishes %s: joints without torque that need little "
+               "go unseen (sync.robot_controller names the robot's controller)", n->ctl_topic);
+    if (has || now_s - n->first_poll_s > 5.0) n->ctl_logged = has ? 1 : -1;
+  }
   if (n->rep.robot_clock_resets > n->robot_clock_resets_seen) {
     DTW_WARN(LOG, "%s: the robot's clock jumped back (a restarted robot): its state, clock "
              "offset and fault filters start again", n->robot_topic);
@@ -764,6 +722,7 @@ int dtw_sync_node_poll(dtw_sync_node_t *n, double now_s) {
   }
   take_twin(n, now_s);
   take_robot(n, now_s);
+  take_controller(n, now_s);
   dtw_srv_process(n->resync);
   int ticked = 0;
   if (now_s >= n->next_tick_s) {

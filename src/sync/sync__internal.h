@@ -34,7 +34,8 @@ typedef struct dtw__sync_fdi_joint {
   double low_eff_s;         /* stamp the effort fell to ~0 (NaN: it is not) */
   /* candidates: stamp the condition started, NaN = not holding */
   double cand_resid_s, cand_notorque_s, cand_dead_s;
-  double twin_peak;         /* shadow: decaying peak of the twin's |effort| (N m) */
+  double twin_peak;         /* decaying peak of the command's effort (N m): the twin's
+                               (shadow), the robot controller's (mirror) */
   double teff_f;            /* shadow: the twin's effort at the robot's stamps, low-passed */
   double cand_vmax;         /* largest |v_f| since cand_resid_s */
   /* shadow: the robot's effort against what the model needs for the robot's own
@@ -145,6 +146,11 @@ struct dtw_sync {
                                              chain's residuals went to; -1 none */
   double *fq, *fv, *fa, *ftau, *fgrav;  /* n_joints scratch for the model call */
   double *twin_eff_at;          /* n_joints: twin effort at the newest match; NaN unknown */
+  /* mirror: the robot's controller (dtw_sync_on_robot_controller), n_joints each:
+   * position error, commanded effort (NaN unknown), and when it was received */
+  double *ctl_err, *ctl_eff;
+  double ctl_recv_s;
+  double *cmd_off;              /* n_joints scratch: |off the command| (rad); NaN unknown */
   double fdi_prev_stamp_s, fdi_warm_s;  /* filters valid from fdi_warm_s (stamp) */
   uint64_t fdi_serial;
   uint64_t faults_detected[DTW_SYNC_FAULT_KIND_COUNT];

@@ -142,6 +142,10 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   s->chain_idx = calloc(n, sizeof *s->chain_idx);
   s->per_kg = calloc(n, sizeof *s->per_kg);
   s->floor_nm = calloc(n, sizeof *s->floor_nm);
+  s->ctl_err = calloc(n, sizeof *s->ctl_err);
+  s->ctl_eff = calloc(n, sizeof *s->ctl_eff);
+  s->cmd_off = calloc(n, sizeof *s->cmd_off);
+  if (s->ctl_err == NULL || s->ctl_eff == NULL || s->cmd_off == NULL) return DTW_ENOMEM;
   if (s->fdi == NULL || s->fq == NULL || s->fv == NULL || s->fa == NULL || s->ftau == NULL ||
       s->fgrav == NULL || s->twin_eff_at == NULL || s->chain_idx == NULL || s->per_kg == NULL ||
       s->floor_nm == NULL)
@@ -155,9 +159,9 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
     f->run_start_s = f->last_q_stamp = f->healthy_s = NAN;
     joint_reset_filters(f);
     f->fault.kind = DTW_SYNC_FAULT_NONE;
-    s->twin_eff_at[j] = NAN;
+    s->twin_eff_at[j] = s->ctl_err[j] = s->ctl_eff[j] = NAN;
   }
-  s->fdi_prev_stamp_s = s->fdi_warm_s = NAN;
+  s->fdi_prev_stamp_s = s->fdi_warm_s = s->ctl_recv_s = NAN;
   return 0;
 }
 
@@ -181,6 +185,36 @@ void dtw__sync_fdi_free(dtw_sync_t *s) {
   free(s->chain_idx);
   free(s->per_kg);
   free(s->floor_nm);
+  free(s->ctl_err);
+  free(s->ctl_eff);
+  free(s->cmd_off);
+}
+
+int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, double recv_time_s) {
+  if (s == NULL || msg == NULL || !isfinite(recv_time_s) || msg->n_joints > DTW_MAX_JOINTS)
+    return DTW_EINVAL;
+  size_t n = msg->n_joints;
+  const dtw_jtc_point_msg_t *e = &msg->error, *r = &msg->reference, *fb = &msg->feedback;
+  bool has_err = e->n_positions == n && n > 0;
+  bool has_diff = r->n_positions == n && fb->n_positions == n && n > 0;
+  bool has_eff = msg->output.n_effort == n && n > 0;
+  if (!has_err && !has_diff) return DTW_EINVAL;
+  size_t known = 0;
+  for (size_t k = 0; k < n; k++) {
+    double err = has_err ? e->positions[k] : r->positions[k] - fb->positions[k];
+    if (!isfinite(err) || (has_eff && !isfinite(msg->output.effort[k]))) return DTW_EINVAL;
+    known += dtw__sync_find_joint(s, msg->joint_names[k]) >= 0;
+  }
+  if (known == 0) return DTW_EINVAL;
+  for (size_t j = 0; j < s->n_joints; j++) s->ctl_err[j] = s->ctl_eff[j] = NAN;
+  for (size_t k = 0; k < n; k++) {
+    int j = dtw__sync_find_joint(s, msg->joint_names[k]);
+    if (j < 0) continue;
+    s->ctl_err[j] = has_err ? e->positions[k] : r->positions[k] - fb->positions[k];
+    s->ctl_eff[j] = has_eff ? msg->output.effort[k] : NAN;
+  }
+  s->ctl_recv_s = recv_time_s;
+  return 0;
 }
 
 size_t dtw__sync_fdi_active(const dtw_sync_t *s) {
@@ -303,6 +337,14 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
       snprintf(F->text, sizeof F->text,
                "%s no torque: the drive reports a constant %.2f N m effort; since %.3f s", name,
                f->last_e, F->onset_stamp_s);
+      break;
+    }
+    if (!s->shadow && recv - s->ctl_recv_s <= DTW_SYNC_CONTROLLER_FRESH_S &&
+        !isnan(s->ctl_eff[j])) {
+      snprintf(F->text, sizeof F->text,
+               "%s no torque: effort %.2f N m where its controller commands %.1f N m, %.3f rad "
+               "off its reference; since %.3f s",
+               name, f->tau_f, fabs(s->ctl_eff[j]), fabs(s->ctl_err[j]), F->onset_stamp_s);
       break;
     }
     snprintf(F->text, sizeof F->text,
@@ -492,6 +534,8 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   // world, is the reference for the effort (what the model alone leaves out - floor
   // contacts, a held base, the controller's own dynamics - acts on both and cancels)
   bool twin_ref = s->shadow && has_eff && s->last_match_recv_s == recv;
+  // mirror: the robot's own controller, while its state is fresh, is the command
+  bool ctl = !s->shadow && recv - s->ctl_recv_s <= DTW_SYNC_CONTROLLER_FRESH_S;
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     double te = s->twin_eff_at[j];
@@ -533,12 +577,23 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     if (s->shadow && !isnan(s->twin_eff_at[j])) {
       f->expected = fabs(s->twin_eff_at[j]);
       f->twin_peak = fmax(f->expected, restart ? 0 : f->twin_peak * exp(-dt / FDI_TWIN_PEAK_S));
+    } else if (ctl && !isnan(s->ctl_err[j])) {
+      // mirror: what the robot's controller commands is what a healthy drive
+      // delivers (a position controller's output is no torque: then what the
+      // model needs)
+      if (!isnan(s->ctl_eff[j])) f->expected = fabs(s->ctl_eff[j]);
+      double d = f->expected;
+      if (!isnan(d)) f->twin_peak = fmax(d, restart ? 0 : f->twin_peak * exp(-dt / FDI_TWIN_PEAK_S));
     }
   }
   bool warm = stamp >= s->fdi_warm_s;
+  // how far each joint is off its command: the twin (shadow), the robot's
+  // controller's error (mirror; NaN without it)
   size_t n_off = 0;
-  for (size_t j = 0; j < n; j++)
-    n_off += s->cur_pos[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad;
+  for (size_t j = 0; j < n; j++) {
+    s->cmd_off[j] = s->shadow ? s->cur_pos[j] : ctl ? fabs(s->ctl_err[j]) : NAN;
+    n_off += s->cmd_off[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad;
+  }
   // a constant zero effort tells a dead drive only on a robot that moves: a
   // simulated robot at rest settles to exactly repeated values
   bool robot_moving = false;
@@ -565,12 +620,14 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // expected torque proves nothing: a stalled host shifts robot and twin in
     // time, and a fault elsewhere in the chain changes what the twin does.
     bool shadow_ref = s->shadow && !isnan(s->twin_eff_at[j]);
+    bool ctl_ref = ctl && !isnan(s->ctl_err[j]);
+    bool cmd_ref = shadow_ref || (ctl_ref && !isnan(s->ctl_eff[j]));
     bool notorque = warm && low && f->expected > s->set.fdi_torque_floor_nm && !chain_faulted(s, j);
     if (!notorque)
       f->cand_notorque_s = NAN;
     else if (isnan(f->cand_notorque_s))
       f->cand_notorque_s = stamp;
-    if (notorque && stamp - f->cand_notorque_s >= (shadow_ref ? hold : FDI_NO_TORQUE_MIRROR_HOLDS * hold))
+    if (notorque && stamp - f->cand_notorque_s >= (cmd_ref ? hold : FDI_NO_TORQUE_MIRROR_HOLDS * hold))
       latch(s, j, DTW_SYNC_FAULT_NO_TORQUE, f->low_eff_s, stamp, recv,
             conf_of(f->expected / s->set.fdi_torque_floor_nm));
 
@@ -583,12 +640,16 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
 
     // no torque on a joint that needs little: a healthy actuator pushes against a
     // position error (its controller's gain times the error), a dead one reports
-    // ~0 while the joint drifts off what the twin, under the same command, does
-    bool dead = warm && shadow_ref && !isnan(f->tau_fast) && !isnan(s->cur_pos[j]) &&
-                fabs(f->tau_fast) <= fmax(FDI_NO_TORQUE_FLOOR_NM,
-                                          FDI_NO_TORQUE_SHARE * fabs(s->twin_eff_at[j])) &&
+    // ~0 while the joint drifts off its command: what the twin, under the same
+    // command, does (shadow); the robot's controller's reference (mirror)
+    double cmd_eff = shadow_ref ? fabs(s->twin_eff_at[j])
+                     : ctl_ref && !isnan(s->ctl_eff[j]) ? fabs(s->ctl_eff[j])
+                                                         : f->expected;
+    double off = s->cmd_off[j];
+    bool dead = warm && (shadow_ref || ctl_ref) && !isnan(f->tau_fast) && !isnan(off) &&
+                fabs(f->tau_fast) <= fmax(FDI_NO_TORQUE_FLOOR_NM, FDI_NO_TORQUE_SHARE * cmd_eff) &&
                 f->twin_peak > FDI_DEAD_MIN_DEMAND_NM &&
-                s->cur_pos[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad &&
+                off > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad &&
                 n_off <= 1 + FDI_DEAD_MAX_OTHERS_OFF && !chain_faulted(s, j);
     if (!dead)
       f->cand_dead_s = NAN;
@@ -596,7 +657,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       f->cand_dead_s = stamp;
     if (dead && stamp - f->cand_dead_s >= hold)
       latch(s, j, DTW_SYNC_FAULT_NO_TORQUE, isnan(f->low_eff_s) ? f->cand_dead_s : f->low_eff_s,
-            stamp, recv, conf_of(s->cur_pos[j] / (FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad)));
+            stamp, recv, conf_of(off / (FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad)));
 
     // torque residual
     if (isnan(f->r) || fabs(f->r) < 0.5 * f->thr) f->quiet_s = stamp;

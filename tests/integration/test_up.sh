@@ -2,7 +2,8 @@
 # dtwin up: the whole system in one process. It comes up ready, stays SYNCED
 # with no fault, catches a locked knee as DIVERGED naming the knee after the
 # fault (on the robot's clock; how soon is test_sync_state's, with an injected
-# clock: here it is reported), passes `dtwin health`, hosts
+# clock: here it is reported), in mirror mode a hip yaw without torque from
+# the robot's controller state, passes `dtwin health`, hosts
 # several robot/twin pairs (the monitor watching theirs, not one pair's
 # names), and stops cleanly on SIGINT with a summary.
 # shellcheck source=tests/integration/lib.sh
@@ -93,6 +94,22 @@ kg=$(grep -Eo 'chain left_arm, as [0-9.]+ kg' "$tmp/p.log" | head -1 | grep -Eo 
 echo "    the fit says ${kg:-?} kg (2 kg added; the robot's masses are 5 % off the model's)"
 check "the mass is about 2 kg (${kg:-?})" \
   python3 -c "import sys; sys.exit(0 if 1.2 <= float('${kg:--1}') <= 3.5 else 1)"
+kill -INT "$up_pid"; wait "$up_pid"
+
+# 2c. mirror mode, efforts measured with noise: a hip yaw without torque. The
+# model alone cannot tell it (a yaw joint needs no torque against gravity, and
+# the dead drive reads as noise around 0): the robot's controller state can (it
+# commands an effort the drive does not deliver, and the joint falls behind)
+start_up "$tmp/m.log" --mode mirror --no-torque left_hip_yaw@4 --set robot.effort_noise_nm=0.02
+check "fault injected" wait_for "$tmp/m.log" 'left_hip_yaw has no torque from t=4' 40
+check "reported as no torque on the hip yaw, from its controller" \
+  wait_for "$tmp/m.log" '-> FAULT: left_hip_yaw no torque: .* where its controller commands' 20
+line=$(grep -Em1 -- '-> FAULT' "$tmp/m.log")
+echo "    $line"
+check "the first report is the hip yaw's" grep -q 'left_hip_yaw no torque' <<<"$line"
+stamp=$(sed -nE 's/.*robot stamp ([0-9.]+) s.*/\1/p' <<<"$line")
+check "detected after the fault (at robot stamp ${stamp:-?} s)" \
+  python3 -c "import sys; sys.exit(0 if float('${stamp:--1}') >= 4.0 else 1)"
 kill -INT "$up_pid"; wait "$up_pid"
 
 # 3. several pairs on the worker pool, each in its own namespaces

@@ -48,6 +48,8 @@ typedef struct rig {
   const double *extra;     /* NULL, or torque added to each joint's effort (NJ) */
   const double *twin_dq;   /* NULL, or the twin's position minus the robot's (NJ) */
   const double *twin_v;    /* NULL, or the twin's velocity (NJ; the robot's is noise) */
+  const double *ctl_err;   /* NULL, or the robot controller's error (NJ), sent with ... */
+  const double *ctl_eff;   /* ... its commanded effort (NJ) every 10 ms */
 } rig_t;
 
 /* 2 ms of robot and twin: stamps = t, received 1 ms later. */
@@ -80,6 +82,18 @@ static void feed(rig_t *r, double t) {
   if (r->extra != NULL)
     for (size_t j = 0; j < NJ; j++) m.effort[j] += r->extra[j];
   assert_int_equal(dtw_sync_on_robot_sample(r->s, &m, t + 0.001, NULL), 0);
+  if (r->ctl_err != NULL && fmod(t + 1e-9, 0.01) < 0.002) {
+    static dtw_jtc_state_msg_t c;
+    memset(&c, 0, sizeof c);
+    c.stamp = dtw_time_from_s(t);
+    c.n_joints = c.error.n_positions = c.output.n_effort = NJ;
+    for (size_t j = 0; j < NJ; j++) {
+      snprintf(c.joint_names[j], DTW_NAME_MAX, "%s", HUMANOID[NJ - 1 - j]); /* any order */
+      c.error.positions[j] = r->ctl_err[NJ - 1 - j];
+      c.output.effort[j] = r->ctl_eff[NJ - 1 - j];
+    }
+    assert_int_equal(dtw_sync_on_robot_controller(r->s, &c, t + 0.0005), 0);
+  }
 }
 
 /* Run from t0 to t1 (2 ms samples, 10 Hz ticks); returns the end time. */
@@ -188,6 +202,95 @@ static void test_no_torque_shadow(void **state) {
   assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_NO_TORQUE);
   assert_int_equal(p->faults[0].joint, J_TORSO);
   dtw_sync_destroy(r.s);
+}
+
+/* A stand-in model where the torso yaw needs nothing (gravity does not act on
+ * a yaw): the robot's joint states alone cannot tell its drive from a dead one. */
+static int yaw_model(void *ctx, const double *q, const double *qd, const double *qdd, double *tau,
+                     double *grav) {
+  (void)ctx;
+  (void)q;
+  (void)qd;
+  (void)qdd;
+  for (size_t j = 0; j < NJ; j++) {
+    if (tau != NULL) tau[j] = j == J_TORSO ? 0 : GRAV;
+    if (grav != NULL) grav[j] = j == J_TORSO ? 0 : GRAV;
+  }
+  return 0;
+}
+
+/* Mirror mode with the robot's controller state: a joint off its reference
+ * whose drive delivers none of the effort its controller commands has no
+ * torque, where the model needs none too; a joint whose controller commands
+ * nothing is no dead drive, whatever the model says; a controller state that
+ * names no joint, or whose sizes do not match, is refused. */
+static void test_mirror_no_torque_from_the_controller(void **state) {
+  (void)state;
+  double err[NJ] = {0}, eff[NJ];
+  for (size_t j = 0; j < NJ; j++) eff[j] = GRAV;
+  eff[J_TORSO] = 0;
+  rig_t r = rig_new(false, false);
+  dtw_sync_set_dynamics(r.s, yaw_model, NULL);
+  r.bad = J_TORSO;
+  r.bad_effort = 0;
+  double t = run(&r, 0, 2);  // healthy: the yaw drive idles, as commanded
+  assert_int_equal(report(&r)->n_faults, 0);
+  // the drive dies while the torso turns: without the controller, nothing shows
+  r.bad_effort = 0;
+  err[J_TORSO] = 0.05;
+  t = run(&r, t, t + 1);
+  assert_int_equal(report(&r)->n_faults, 0);
+  // with it: 0.05 rad off the reference, 3 N m commanded, none delivered
+  r.ctl_err = err;
+  r.ctl_eff = eff;
+  eff[J_TORSO] = 3.0;
+  run(&r, t, t + 0.5);
+  const dtw_sync_report_t *p = report(&r);
+  assert_int_equal(p->n_faults, 1);
+  assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_NO_TORQUE);
+  assert_int_equal(p->faults[0].joint, J_TORSO);
+  assert_non_null(strstr(p->faults[0].text, "where its controller commands 3.0 N m, 0.050 rad off"));
+  dtw_sync_destroy(r.s);
+
+  // the model says the knee needs GRAV, the robot reports ~0, and so does the
+  // knee's controller: nothing is wrong with the drive
+  rig_t q = rig_new(false, true);
+  for (size_t j = 0; j < NJ; j++) {
+    err[j] = 0;
+    eff[j] = GRAV;
+  }
+  eff[J_LEFT_KNEE] = 0.01;
+  q.ctl_err = err;
+  q.ctl_eff = eff;
+  t = run(&q, 0, 2);
+  q.bad = J_LEFT_KNEE;
+  q.bad_effort = 0;
+  run(&q, t, t + 3);
+  assert_int_equal(report(&q)->n_faults, 0);
+  // without the controller the model alone calls it (held longer: 5 holds)
+  rig_t m = rig_new(false, true);
+  t = run(&m, 0, 2);
+  m.bad = J_LEFT_KNEE;
+  m.bad_effort = 0;
+  run(&m, t, t + 3);
+  assert_int_equal(report(&m)->n_faults, 1);
+  assert_int_equal(report(&m)->faults[0].kind, DTW_SYNC_FAULT_NO_TORQUE);
+
+  static dtw_jtc_state_msg_t c;
+  memset(&c, 0, sizeof c);
+  c.n_joints = c.error.n_positions = 1;
+  snprintf(c.joint_names[0], DTW_NAME_MAX, "no_such_joint");
+  assert_int_equal(dtw_sync_on_robot_controller(q.s, &c, 10.0), DTW_EINVAL);
+  snprintf(c.joint_names[0], DTW_NAME_MAX, "left_knee");
+  c.output.n_effort = 2;
+  assert_int_equal(dtw_sync_on_robot_controller(q.s, &c, 10.0), 0);  // effort ignored
+  c.error.n_positions = 0;
+  assert_int_equal(dtw_sync_on_robot_controller(q.s, &c, 10.0), DTW_EINVAL);
+  c.error.n_positions = 1;
+  c.error.positions[0] = NAN;
+  assert_int_equal(dtw_sync_on_robot_controller(q.s, &c, 10.0), DTW_EINVAL);
+  dtw_sync_destroy(q.s);
+  dtw_sync_destroy(m.s);
 }
 
 /* A stand-in payload signature: ctx is a table (NJ) of the torques 1 kg at
@@ -582,6 +685,7 @@ int main(void) {
       cmocka_unit_test(test_mirror_lock_where_a_weight_would_push),
       cmocka_unit_test(test_weight_in_the_finger),
       cmocka_unit_test(test_mirror_yaw_under_a_swinging_arm),
+      cmocka_unit_test(test_mirror_no_torque_from_the_controller),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

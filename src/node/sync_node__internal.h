@@ -1,0 +1,74 @@
+/* sync_node__internal.h - the synchronization node's state, shared by
+ * sync_node.c (the node) and sync_node_model.c (the twin's model for the
+ * residuals). */
+#ifndef DTW_SYNC_NODE__INTERNAL_H
+#define DTW_SYNC_NODE__INTERNAL_H
+
+#include "dtw/sim_dynamics.h"
+#include "dtw/sync_node.h"
+#include "node__util.h"
+
+#define KV_CAP 48
+
+struct dtw_sync_node {
+  dtw_sync_node_settings_t s;
+  dtw_sync_settings_t ss;
+  bool mirror;
+  dtw_sync_t *sync;          /* created on the first valid twin sample */
+  char *groups;              /* joint groups replacing the setting, or NULL */
+  bool sync_failed;          /* the twin's joints do not fit the settings */
+  dtw_metrics_t *reg;        /* kept for the one-time per-joint registration */
+  dtw_bus_node_t *node;
+  dtw_sub_t *robot, *twin;
+  dtw_sub_t *robot_ctl;      /* mirror: the robot's controller_state; NULL: not read */
+  dtw_jtc_state_msg_t ctl_in;
+  char ctl_topic[600];
+  dtw_pub_t *status, *set_state;
+  dtw_srv_t *resync;
+  dtw_health_ready_t *ready;
+  char fqn[520];
+  char robot_topic[600], twin_topic[600], status_topic[600], set_state_topic[600];
+  char resync_service[600];
+  /* buffers sized at create, reused every poll */
+  dtw_joint_state_msg_t in, out;
+  dtw_diag_array_t diag;
+  dtw_sync_report_t rep;
+  dtw_sync_kv_t kv[KV_CAP];
+  /* tick schedule on the caller's clock */
+  double period_s, next_tick_s, last_tick_s, first_poll_s;
+  double robot_newest_stamp_s; /* newest accepted robot stamp; NaN before */
+  /* the robot feed's publisher: samples of others are refused while it lives */
+  uint64_t robot_writer;
+  double robot_writer_seen_s;
+  uint64_t robot_clock_resets_seen;
+  int publishers_logged;
+  int ctl_logged;            /* controller state: 0 not yet, 1 read, -1 missing (logged) */
+  dtw_bus_stats_t robot_bus_seen, twin_bus_seen;
+  dtw_sync_node_stats_t st;
+  dtw__log_limiter_t limit_robot, limit_twin;
+  const dtw_robot_desc_t *model;  /* for the residuals; not owned */
+  dtw_sim_dyn_t *dyn;
+  uint64_t faults_seen[DTW_SYNC_FAULT_KIND_COUNT];
+  struct {
+    dtw_gauge_t *joint_fault[DTW_MAX_JOINTS], *joint_resid[DTW_MAX_JOINTS];
+    dtw_gauge_t *joint_onset[DTW_MAX_JOINTS];
+    dtw_counter_t *faults[DTW_SYNC_FAULT_KIND_COUNT];
+  } f;
+  struct {
+    dtw_gauge_t *state, *state_info[DTW_SYNC_STATE_COUNT];
+    dtw_gauge_t *joint_err[DTW_MAX_JOINTS];
+    dtw_gauge_t *group_rms[DTW_SYNC_MAX_GROUPS], *overall_rms, *overall_vel_rms;
+    dtw_histogram_t *latency;
+    dtw_gauge_t *clock_offset, *sample_age, *rate, *publishers, *pace[2], *twin_behind;
+    dtw_counter_t *resyncs[DTW_SYNC_NODE_RESYNC_REASON_COUNT];
+    dtw_counter_t *transitions[DTW_SYNC_STATE_COUNT];
+    dtw_counter_t *recv_robot, *recv_twin, *recv_ctl, *pub_status, *pub_set_state, *srv_resync;
+    dtw_counter_t *refused[DTW_SYNC_NODE_REFUSAL_COUNT];
+  } m;
+};
+
+/* Bind the node's model to the synchronizer's joints (names, count), compiling
+ * it first if set_model could not; logged, and left out, when it does not fit. */
+void dtw__sync_node_attach_model(dtw_sync_node_t *n, const char *const *names, size_t count);
+
+#endif /* DTW_SYNC_NODE__INTERNAL_H */
