@@ -201,7 +201,12 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
     // through its delayed link)
     if (!shadow && !r->no_controller && k % CTL_EVERY == 0) {
       dtw_jtc_state_msg(dtw_twin_controller(r->robot), dtw_time_from_s(t), &r->ctl_scratch, &r->ctl);
-      dtw_sync_on_robot_controller(s, &r->ctl, t);
+      if (dtw_sync_on_robot_controller(s, &r->ctl, t) < 0) {
+        fprintf(stderr, "bench_faults: the robot's controller state was refused\n");
+        free(rep);
+        dtw_sync_destroy(s);
+        return -1;
+      }
     }
     const double *v;
     double stamp;

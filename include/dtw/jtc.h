@@ -266,7 +266,9 @@ void dtw_jtc_get_state(const dtw_jtc_t *jtc, dtw_jtc_state_t *out);
  * <controller>/controller_state carries: reference, feedback and error
  * (positions, velocities; the reference's accelerations too), and the output
  * as the commanded effort. st is the caller's scratch (left holding the
- * snapshot). Does not allocate. */
+ * snapshot). The joint names are written only into an out that holds none
+ * or another count (zeroed, or reused for this controller: the names stay).
+ * Does not allocate. */
 void dtw_jtc_state_msg(const dtw_jtc_t *jtc, dtw_time_t stamp, dtw_jtc_state_t *st,
                        dtw_jtc_state_msg_t *out);
 

@@ -37,9 +37,9 @@ int dtw_sim_dyn_create(const dtw_robot_desc_t *desc, const char *const *joints, 
 int dtw_sim_dyn_compile(const dtw_robot_desc_t *desc, dtw_sim_dyn_t **out, char *err,
                         size_t errlen);
 /* The second half: map the n joint names (replacing any earlier mapping).
- * Allocates. Returns 0, DTW_EINVAL (NULL, n 0), DTW_ENOMEM or DTW_EMODEL (a
- * name is no hinge/slide joint of the model: named in err); on an error no
- * joint stays mapped. */
+ * Allocates. Returns 0, DTW_EINVAL (NULL, n 0: nothing changed), DTW_ENOMEM
+ * or DTW_EMODEL (a name is no hinge/slide joint of the model: named in err;
+ * after these two no joint stays mapped). */
 int dtw_sim_dyn_bind(dtw_sim_dyn_t *dyn, const char *const *joints, size_t n, char *err,
                      size_t errlen);
 /* NULL is fine. */

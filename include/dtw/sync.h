@@ -277,15 +277,17 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
 
 /* Mirror mode's command: the robot's own trajectory controller state
  * (<controller>/controller_state), received at recv_time_s. Per joint named:
- * its position error (error.positions; else reference - feedback) and, from a
- * controller that commands effort, the effort it commands (output.effort).
+ * its position error (error.positions when it has one per name, else
+ * reference - feedback) and, from a controller that commands effort, the
+ * effort it commands (output.effort when it has one per name; else none).
  * A joint off its reference whose drive reports none of that effort has no
  * torque, also where the model needs none (a yaw joint, a limb swinging
  * free), which the robot's joint states alone cannot show. Used while fresh
  * (the newest received within DTW_SYNC_CONTROLLER_FRESH_S); shadow mode keeps
  * it unused (the twin runs the same command). Joints it does not name stay
- * unknown. Returns 0, or DTW_EINVAL (NULL, non-finite time or values, sizes
- * that do not match the names, no joint of the twin named) with no change. */
+ * unknown. Returns 0, or DTW_EINVAL (NULL, non-finite time or values, neither
+ * error nor reference and feedback positions one per name, no joint of the
+ * twin named) with no change. */
 #define DTW_SYNC_CONTROLLER_FRESH_S 0.2
 int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, double recv_time_s);
 

@@ -464,9 +464,11 @@ void dtw_jtc_state_msg(const dtw_jtc_t *jtc, dtw_time_t stamp, dtw_jtc_state_t *
   size_t n = st->n_joints;
   m->stamp = stamp;
   m->frame_id[0] = '\0';
-  m->n_joints = n;
-  for (size_t i = 0; i < n; i++)
-    snprintf(m->joint_names[i], DTW_NAME_MAX, "%s", dtw_jtc_joint_name(jtc, i));
+  if (m->n_joints != n || (n > 0 && m->joint_names[0][0] == '\0')) {
+    for (size_t i = 0; i < n; i++)
+      snprintf(m->joint_names[i], DTW_NAME_MAX, "%s", dtw_jtc_joint_name(jtc, i));
+    m->n_joints = n;
+  }
   fill_point(&m->reference, n, st->desired_pos, st->desired_vel, st->desired_acc);
   fill_point(&m->feedback, n, st->actual_pos, st->actual_vel, NULL);
   fill_point(&m->error, n, st->error_pos, st->error_vel, NULL);

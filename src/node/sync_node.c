@@ -384,8 +384,10 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   DTW_INFO(LOG, "tracking the twin's %zu joints in %zu groups (%s mode, fault isolation %s)",
            n->rep.n_joints, n->rep.n_groups, n->mirror ? "mirror" : "shadow",
            dtw_sim_dyn_joint_count(n->dyn) > 0 ? "with the twin's model"
-           : n->mirror       ? "without a model: frozen sensors and zero-effort drives only"
-                             : "without a model: the twin's effort as the reference");
+           : n->robot_ctl   ? "without a model: frozen sensors, zero-effort drives and, from the "
+                              "robot's controller, drives without torque"
+           : n->mirror      ? "without a model: frozen sensors and zero-effort drives only"
+                            : "without a model: the twin's effort as the reference");
 }
 
 static void take_twin(dtw_sync_node_t *n, double now_s) {
@@ -488,17 +490,18 @@ static void take_robot(dtw_sync_node_t *n, double now_s) {
   }
 }
 
-/* Mirror mode: the robot's controller state, mirror mode's command (dtw/sync.h). */
+/* Mirror mode: the robot's controller state, mirror mode's command (dtw/sync.h).
+ * A sample the bus refused (too large, malformed) is consumed and counted; any
+ * other error ends this poll's takes. */
 static void take_controller(dtw_sync_node_t *n, double now_s) {
-  int rc;
-  for (int k = 0; k < 64 && n->robot_ctl != NULL && (rc = dtw_sub_take(n->robot_ctl, &n->ctl_in)) != 0;
-       k++) {
+  for (int k = 0; k < 64 && n->robot_ctl != NULL; k++) {
+    int rc = dtw_sub_take(n->robot_ctl, &n->ctl_in);
+    if (rc == 0 || (rc < 0 && rc != DTW_EFULL && rc != DTW_ERANGE && rc != DTW_EPARSE)) break;
     dtw_counter_add(n->m.recv_ctl, 1);
     if (rc == 1 && (n->sync == NULL || dtw_sync_on_robot_controller(n->sync, &n->ctl_in, now_s) == 0))
       continue;
     refuse(n, DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID, 1);
-    dtw__log_limited(&n->limit_robot, DTW_LOG_WARN, LOG,
-                     "refused %s sample: %s", n->ctl_topic,
+    dtw__log_limited(&n->limit_ctl, DTW_LOG_WARN, LOG, "refused %s sample: %s", n->ctl_topic,
                      rc == 1 ? "sizes, NaN or no joint of the twin" : dtw_strerror(rc));
   }
 }
@@ -694,15 +697,18 @@ static void tick(dtw_sync_node_t *n, double now_s) {
     DTW_WARN(LOG, "%s has %d publishers: a feed problem (only the first one's samples are "
              "compared)", n->robot_topic, n->st.robot_publishers);
   n->publishers_logged = n->st.robot_publishers;
-  /* a controller named wrong leaves mirror mode blind to dead drives: say so */
+  /* a controller named wrong leaves mirror mode blind to dead drives: say so
+   * (and when its publisher goes) */
   if (n->robot_ctl != NULL && n->st.matched) {
     bool has = dtw_sub_matched_count(n->robot_ctl) > 0;
-    if (has && n->ctl_logged != 1)
+    if (has && n->ctl_logged != 1) {
       DTW_INFO(LOG, "mirror mode: reading the robot's controller state on %s", n->ctl_topic);
-    else if (!has && n->ctl_logged == 0 && now_s - n->first_poll_s > 5.0)
+      n->ctl_logged = 1;
+    } else if (!has && n->ctl_logged != -1 && now_s - n->first_poll_s > 5.0) {
       DTW_WARN(LOG, "mirror mode: nothing publishes %s: joints without torque that need little "
                "go unseen (sync.robot_controller names the robot's controller)", n->ctl_topic);
-    if (has || now_s - n->first_poll_s > 5.0) n->ctl_logged = has ? 1 : -1;
+      n->ctl_logged = -1;
+    }
   }
   if (n->rep.robot_clock_resets > n->robot_clock_resets_seen) {
     DTW_WARN(LOG, "%s: the robot's clock jumped back (a restarted robot): its state, clock "

@@ -45,7 +45,7 @@ struct dtw_sync_node {
   int ctl_logged;            /* controller state: 0 not yet, 1 read, -1 missing (logged) */
   dtw_bus_stats_t robot_bus_seen, twin_bus_seen;
   dtw_sync_node_stats_t st;
-  dtw__log_limiter_t limit_robot, limit_twin;
+  dtw__log_limiter_t limit_robot, limit_twin, limit_ctl;
   const dtw_robot_desc_t *model;  /* for the residuals; not owned */
   dtw_sim_dyn_t *dyn;
   uint64_t faults_seen[DTW_SYNC_FAULT_KIND_COUNT];

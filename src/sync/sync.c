@@ -369,7 +369,7 @@ void dtw_sync_destroy(dtw_sync_t *s) {
   free(s->acc_store);
   free(s->arr);
   free(s->scratch);
-  if (s->fdi != NULL) dtw__sync_fdi_free(s);
+  dtw__sync_fdi_free(s); /* each array NULL or allocated */
   free(s);
 }
 

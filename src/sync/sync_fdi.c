@@ -12,7 +12,10 @@
  *    a sensor whose readings used to change (its noise) - a live encoder
  *    never repeats a double exactly for tens of milliseconds.
  *  - no torque: the reported effort stays ~0 while the joint needs a torque
- *    (gravity at its pose from the model, or the twin's effort in shadow).
+ *    (gravity at its pose from the model, the twin's effort in shadow mode,
+ *    the robot controller's commanded effort in mirror mode), or while it
+ *    falls behind a command that asks for one (the twin; the controller's
+ *    reference and error: dtw_sync_on_robot_controller).
  * Kinds: a residual concentrated on one joint that does not move is a lock
  * (the actuator pushes, nothing gives); residuals over several joints of a
  * chain, or on a joint that moves, are an external load / model mismatch.
@@ -40,12 +43,13 @@
 /* effort below this share of what the joint needs (and this floor, N m) is none */
 #define FDI_NO_TORQUE_SHARE 0.05
 #define FDI_NO_TORQUE_FLOOR_NM 0.05
-/* no torque: holds the model-only test needs (mirror: a coupled motion can
- * cancel gravity for a while) */
+/* no torque: holds the model-only test needs (mirror mode without the robot's
+ * controller: a coupled motion can cancel gravity for a while) */
 #define FDI_NO_TORQUE_MIRROR_HOLDS 5
-/* no torque seen as a joint off its command (shadow): the twin's effort peak
- * (decaying with this time constant) must exceed this, so a joint that needs
- * almost nothing proves nothing */
+/* no torque seen as a joint off its command (the twin in shadow mode, the
+ * robot's controller in mirror mode): the command's effort peak (decaying with
+ * this time constant) must exceed this, so a joint that needs almost nothing
+ * proves nothing */
 #define FDI_TWIN_PEAK_S 0.25
 #define FDI_DEAD_MIN_DEMAND_NM 0.2
 /* ... and the robot's joint this share of the alarm threshold away from the twin,
@@ -584,6 +588,8 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       if (!isnan(s->ctl_eff[j])) f->expected = fabs(s->ctl_eff[j]);
       double d = f->expected;
       if (!isnan(d)) f->twin_peak = fmax(d, restart ? 0 : f->twin_peak * exp(-dt / FDI_TWIN_PEAK_S));
+    } else if (!s->shadow) {
+      f->twin_peak = 0;  // no command known now: no demand carried over a gap
     }
   }
   bool warm = stamp >= s->fdi_warm_s;

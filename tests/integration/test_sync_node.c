@@ -5,8 +5,9 @@
  * up --twins 8: ~0.2 s, read as feed gaps by the others). Checked through the
  * node's own log lines:
  *   - a model MuJoCo refuses is reported by set_model, before any poll;
- *   - a good one is compiled there, then used from the first twin sample
- *     ("fault isolation with the twin's model"). */
+ *   - a good one is compiled there (its MJCF is spoiled right after: a compile
+ *     later would fail), then used from the first twin sample ("fault
+ *     isolation with the twin's model"). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,8 +98,15 @@ static void test_good_model_used_from_first_twin_sample(void **state) {
   dtw_twin_t *twin = NULL;
   if (dtw_twin_create(&ts, &twin, err, sizeof err) < 0) fail_msg("twin: %s", err);
   open_node("sync_good_model");
-  dtw_sync_node_set_model(g.sync, dtw_twin_robot(twin));
+  /* the node keeps the description: spoil its MJCF once set_model has run, so
+   * that a compile on the first twin sample would fail (and say so) */
+  static dtw_robot_desc_t desc;
+  desc = *dtw_twin_robot(twin);
+  dtw_sync_node_set_model(g.sync, &desc);
   assert_null(strstr(log_text, "without the model"));
+  static char spoiled[] = "<mujoco><worldbody>";
+  desc.mjcf = spoiled;
+  desc.mjcf_len = strlen(spoiled);
 
   assert_int_equal(dtw_bus_node_create(g.bus, "digital_twin", "/twin", &g.twin_node, err, sizeof err), 0);
   assert_int_equal(dtw_pub_create(g.twin_node, "joint_states", DTW_TYPE_JOINT_STATE,
