@@ -291,6 +291,17 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
 #define DTW_SYNC_CONTROLLER_FRESH_S 0.2
 int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, double recv_time_s);
 
+/* The caller is about to hand over what it received since its previous call
+ * (a node's poll), at now_s of the samples' receive clock. Optional: without
+ * it every arrival interval is the feed's. With it, an arrival taken after the
+ * caller itself was away (no poll) for more than degraded_gap_s is judged by
+ * the silence the caller witnessed, up to its previous poll: a sync node
+ * starved by its own process no longer reads as a robot or twin feed gap, and
+ * the twin latencies its absence inflated do not count against the twin's
+ * schedule. Its absence is a DEGRADED reason of its own ("synchronizer not run
+ * for x s"). Does not allocate. */
+void dtw_sync_on_poll(dtw_sync_t *s, double now_s);
+
 /* Take a robot sample received at recv_time_s: validate, update liveness,
  * latency/rate statistics and the latest robot state, then match it by stamp
  * against the twin history and feed the error statistics. If outcome is not

@@ -726,6 +726,7 @@ int dtw_sync_node_poll(dtw_sync_node_t *n, double now_s) {
     n->first_poll_s = now_s;
     n->next_tick_s = now_s + n->period_s;
   }
+  if (n->sync != NULL) dtw_sync_on_poll(n->sync, now_s);
   take_twin(n, now_s);
   take_robot(n, now_s);
   take_controller(n, now_s);

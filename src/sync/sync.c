@@ -332,6 +332,7 @@ int dtw_sync_create(const dtw_sync_settings_t *settings, const char *const *join
   s->last_match_recv_s = s->rob_newest_stamp = s->rob_lat_min = s->twin_interval_s = NAN;
   s->last_twin_stamp_s = s->twin_stamp_advanced_recv_s = NAN;
   s->rob_interval_s = s->rob_gap_at_s = s->rob_gap_s = s->twin_gap_at_s = s->twin_gap_s = NAN;
+  s->poll_prev_s = s->poll_now_s = s->self_gap_at_s = s->self_gap_s = NAN;
   s->twin_lat_ref_s = s->twin_lat_ref_at_s = s->twin_behind_since_s = NAN;
   dtw__sync_pace_reset(s);
   s->offset_s = estimate ? NAN : settings->time_offset_s;

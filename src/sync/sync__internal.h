@@ -164,6 +164,9 @@ struct dtw_sync {
   dtw__sync_pace_ring_t robot_pts, twin_pts;
   double robot_pace, twin_pace;        /* over the window; NaN unknown */
   double rob_gap_at_s, rob_gap_s, twin_gap_at_s, twin_gap_s;  /* newest gap; NaN none */
+  /* the caller's polls (dtw_sync_on_poll): this one, the one before, and its
+   * newest absence longer than degraded_gap_s (the poll that ended it); NaN none */
+  double poll_prev_s, poll_now_s, self_gap_at_s, self_gap_s;
   /* the twin's schedule (estimate mode): its arrival latency (recv - stamp)
    * against a reference that rises at most at DTW__SYNC_CLOCK_DRIFT (+ the
    * robot's slowness: 1 - robot_pace) */

@@ -1,6 +1,7 @@
 /* Feed pace: whether each side keeps real time. A side that cannot (a starved
  * process, pacing overruns, a stall, a feed with gaps) makes the state DEGRADED
- * with its reason, instead of its consequences reading as a divergence or a fault. */
+ * with its reason, instead of its consequences reading as a divergence or a
+ * fault; so does the synchronizer's own caller when it was away (not polling). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,10 @@ void dtw__sync_pace_reset(dtw_sync_t *s) {
 #define PACE_LEARN 16
 void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double recv_s) {
   if (!(interval_s >= 0)) return;
+  // taken after the caller's own absence: only the silence it witnessed (up
+  // to its previous poll) is the feed's, and the interval teaches nothing
+  bool after_absence = s->poll_now_s == s->self_gap_at_s;
+  if (after_absence) interval_s = fmax(0.0, interval_s - s->self_gap_s);
   double *typ = twin ? &s->twin_interval_s : &s->rob_interval_s;
   uint32_t *n = twin ? &s->twin_n_intervals : &s->rob_n_intervals;
   double limit = fmax(s->set.degraded_gap_s, DTW__SYNC_PACE_GAP_TYPICAL * *typ);
@@ -30,7 +35,7 @@ void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double 
     *(twin ? &s->twin_gap_at_s : &s->rob_gap_at_s) = recv_s;
     *(twin ? &s->twin_gap_s : &s->rob_gap_s) = interval_s;
   }
-  if (interval_s >= 1.0) return;
+  if (interval_s >= 1.0 || after_absence) return;
   double alpha = *n < PACE_LEARN ? 1.0 / (*n + 1) : 0.01;
   *typ = isnan(*typ) ? interval_s : *typ + alpha * (interval_s - *typ);
   if (*n < PACE_LEARN) (*n)++;
@@ -45,7 +50,8 @@ void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double 
  * (sync_match.c), and a lag beyond degraded_gap_s is DEGRADED until the twin
  * is back on its schedule. */
 void dtw__sync_twin_schedule(dtw_sync_t *s, double recv_s, double stamp_s) {
-  if (!s->estimate_offset) return;
+  // a sample taken after the caller's absence waited for the caller, not the twin
+  if (!s->estimate_offset || s->poll_now_s == s->self_gap_at_s) return;
   double lat = recv_s - stamp_s;
   double rise = DTW__SYNC_CLOCK_DRIFT + (s->robot_pace < 1.0 ? 1.0 - s->robot_pace : 0.0);
   double ref = s->twin_lat_ref_s;
@@ -69,6 +75,17 @@ void dtw__sync_twin_schedule(dtw_sync_t *s, double recv_s, double stamp_s) {
     s->twin_realigns++;
   }
   if (s->set.degraded_gap_s > 0 && s->twin_behind_s > s->set.degraded_gap_s) s->twin_lagging = true;
+}
+
+void dtw_sync_on_poll(dtw_sync_t *s, double now_s) {
+  if (s == NULL || !isfinite(now_s)) return;
+  s->poll_prev_s = s->poll_now_s;
+  s->poll_now_s = now_s;
+  double away = now_s - s->poll_prev_s;
+  if (s->set.degraded_gap_s > 0 && away > s->set.degraded_gap_s) {
+    s->self_gap_at_s = now_s;
+    s->self_gap_s = away;
+  }
 }
 
 void dtw__sync_twin_schedule_reset(dtw_sync_t *s) {
@@ -120,6 +137,9 @@ void dtw__sync_pace_tick(dtw_sync_t *s, double now_s) {
   else if (now_s - s->twin_gap_at_s < w)
     snprintf(why, cap, "twin feed gap of %.3f s (typical %.4f s)", s->twin_gap_s,
              s->twin_interval_s);
+  else if (now_s - s->self_gap_at_s < w)
+    snprintf(why, cap, "synchronizer not run for %.3f s (its process starved or stalled)",
+             s->self_gap_s);
   else if (min > 0 && s->robot_pace < min)
     snprintf(why, cap, "robot time advances at %.2fx real time", s->robot_pace);
   else if (s->twin_lagging)
@@ -141,5 +161,6 @@ bool dtw__sync_pace_judging(const dtw_sync_t *s, double recv_s) {
   if (s->degraded) return false;
   // a gap no tick has seen yet
   double w = s->set.window_s;
-  return !(recv_s - s->rob_gap_at_s < w) && !(recv_s - s->twin_gap_at_s < w);
+  return !(recv_s - s->rob_gap_at_s < w) && !(recv_s - s->twin_gap_at_s < w) &&
+         !(recv_s - s->self_gap_at_s < w);
 }

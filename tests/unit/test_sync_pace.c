@@ -23,15 +23,22 @@ typedef struct pace_rig {
   double knee_err;           /* added to the robot's left knee (rad) */
   double twin_shift;         /* added to the twin's time in what its samples say */
   uint64_t states_seen;      /* bit per state seen at a tick */
+  bool polls;                /* the caller says when it polls (dtw_sync_on_poll) */
+  double away_until;         /* samples up to here arrive only then (the caller away) */
+  double last_poll;
   double first_at[DTW_SYNC_STATE_COUNT];  /* our clock at the first tick in each state */
 } pace_rig_t;
 
 static void run(pace_rig_t *g, double t0, double t1, double dt, double robot_pace,
                 double twin_pace) {
   for (double now = t0; now < t1 - 1e-9; now += dt) {
+    bool away = now < g->away_until - 1e-9;
+    double recv = away ? g->away_until : now;
+    // the poll that takes the backlog starts before its first sample
+    if (g->polls && recv != g->last_poll) dtw_sync_on_poll(g->s, g->last_poll = recv);
     g->twin_t += twin_pace * dt;
     double tm = g->twin_t + g->twin_shift;
-    twin_uniform(g->s, g->twin_t, now, sin(tm), cos(tm));
+    twin_uniform(g->s, g->twin_t, recv, sin(tm), cos(tm));
     g->rob_t += robot_pace * dt;
     double pos[NJ], vel[NJ];
     for (size_t j = 0; j < NJ; j++) {
@@ -41,9 +48,9 @@ static void run(pace_rig_t *g, double t0, double t1, double dt, double robot_pac
     pos[J_LEFT_KNEE] += g->knee_err;
     dtw_joint_state_msg_t m;
     sync_msg_all(&m, g->rob_t, pos, vel);
-    assert_int_equal(dtw_sync_on_robot_sample(g->s, &m, now + 0.0005, NULL), 0);
-    // a tick every 0.1 s of our clock
-    if (floor((now + dt) * 10 + 1e-9) != floor(now * 10 + 1e-9)) {
+    assert_int_equal(dtw_sync_on_robot_sample(g->s, &m, recv + 0.0005, NULL), 0);
+    // a tick every 0.1 s of our clock (none while the caller is away)
+    if (!away && floor((now + dt) * 10 + 1e-9) != floor(now * 10 + 1e-9)) {
       assert_true(dtw_sync_tick(g->s, now + 0.001) >= 0);
       dtw_sync_report(g->s, &g->r);
       if (!(g->states_seen & (UINT64_C(1) << g->r.state))) g->first_at[g->r.state] = now + 0.001;
@@ -257,6 +264,53 @@ static void test_slow_pair_twin_on_schedule(void **state) {
 }
 
 /* degraded_rtf 0 and degraded_gap_s 0: a slow twin is judged as before. */
+/* The caller (a sync node) away for 0.3 s, its process starved, while both
+ * feeds went on: what they sent meanwhile arrives at once when it polls again.
+ * That is no feed gap, and no twin behind its schedule: DEGRADED for the
+ * synchronizer's own absence, then SYNCED. Told apart only when the caller
+ * says when it polls; a real robot gap with the caller polling stays one. */
+static void test_own_absence_is_not_a_feed_gap(void **state) {
+  (void)state;
+  dtw_sync_settings_t st = estimate_settings();
+  pace_rig_t g = {.s = sync_new(&st), .polls = true};
+  run(&g, 0, 2, 0.002, 1.0, 1.0);
+  assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
+  // polled at 2.000 last; everything of 2.002 .. 2.300 arrives at 2.300
+  g.away_until = 2.3;
+  run(&g, 2.002, 2.5, 0.002, 1.0, 1.0);
+  assert_int_equal(g.r.state, DTW_SYNC_DEGRADED);
+  if (strstr(g.r.degraded_reason, "synchronizer not run for 0.30") == NULL)
+    fail_msg("reason: %s", g.r.degraded_reason);
+  run(&g, 2.5, 3.6, 0.002, 1.0, 1.0);
+  assert_int_equal(g.r.state, DTW_SYNC_SYNCED);
+  assert_int_equal(g.r.transitions[DTW_SYNC_DIVERGED], 0);
+  assert_int_equal(g.r.transitions[DTW_SYNC_FAULT], 0);
+  dtw_sync_destroy(g.s);
+
+  // without dtw_sync_on_poll the same absence reads as the robot's feed gap
+  g = (pace_rig_t){.s = sync_new(&st)};
+  run(&g, 0, 2, 0.002, 1.0, 1.0);
+  g.away_until = 2.3;
+  run(&g, 2.002, 2.5, 0.002, 1.0, 1.0);
+  assert_non_null(strstr(g.r.degraded_reason, "robot feed gap"));
+  dtw_sync_destroy(g.s);
+
+  // the caller polling all along, the robot silent for 0.3 s: a robot feed gap
+  g = (pace_rig_t){.s = sync_new(&st), .polls = true};
+  run(&g, 0, 2, 0.002, 1.0, 1.0);
+  for (double now = 2.002; now < 2.3; now += 0.002) {
+    dtw_sync_on_poll(g.s, now);
+    g.twin_t += 0.002;
+    twin_uniform(g.s, g.twin_t, now, sin(g.twin_t), cos(g.twin_t));
+    if (fmod(now + 1e-9, 0.1) < 0.002) assert_true(dtw_sync_tick(g.s, now + 0.001) >= 0);
+  }
+  g.rob_t += 0.3;
+  run(&g, 2.3, 2.5, 0.002, 1.0, 1.0);
+  if (strstr(g.r.degraded_reason, "robot feed gap of 0.30") == NULL)
+    fail_msg("reason: %s", g.r.degraded_reason);
+  dtw_sync_destroy(g.s);
+}
+
 static void test_switched_off(void **state) {
   (void)state;
   dtw_sync_settings_t st = pace_settings();
@@ -281,6 +335,7 @@ int main(void) {
       cmocka_unit_test(test_lagging_twin_keeps_alignment),
       cmocka_unit_test(test_lost_time_is_realigned),
       cmocka_unit_test(test_slow_pair_twin_on_schedule),
+      cmocka_unit_test(test_own_absence_is_not_a_feed_gap),
       cmocka_unit_test(test_switched_off),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
