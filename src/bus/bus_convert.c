@@ -47,6 +47,23 @@ static int copy_doubles(double *dst, size_t *n_out, const dds_sequence_double *s
   return 0;
 }
 
+/* A received header into a stamp and a fixed frame_id buffer. */
+static int header_from(const struct std_msgs_msg_dds__Header_ *h, dtw_time_t *stamp, char *frame,
+                       size_t cap) {
+  stamp->sec = h->stamp_.sec_;
+  stamp->nanosec = h->stamp_.nanosec_;
+  return copy_str(frame, cap, h->frame_id_);
+}
+
+/* Received names into fixed buffers (the caller checked the count). */
+static int names_from(char (*dst)[DTW_NAME_MAX], const dds_sequence_string *src) {
+  for (uint32_t i = 0; i < src->_length; i++) {
+    int rc = copy_str(dst[i], DTW_NAME_MAX, src->_buffer[i]);
+    if (rc < 0) return rc;
+  }
+  return 0;
+}
+
 static void header_view(struct std_msgs_msg_dds__Header_ *h, dtw_time_t stamp,
                         const char *frame_id) {
   h->stamp_.sec_ = stamp.sec;
@@ -70,12 +87,9 @@ int dtw__js_to_sample(const dtw_joint_state_msg_t *msg, sensor_msgs_msg_dds__Joi
 int dtw__js_from_sample(const sensor_msgs_msg_dds__JointState_ *s, dtw_joint_state_msg_t *msg) {
   int rc;
   if (s->name_._length > DTW_MAX_JOINTS) return DTW_EFULL;
-  msg->stamp.sec = s->header_.stamp_.sec_;
-  msg->stamp.nanosec = s->header_.stamp_.nanosec_;
-  if ((rc = copy_str(msg->frame_id, sizeof msg->frame_id, s->header_.frame_id_)) < 0) return rc;
-  for (uint32_t i = 0; i < s->name_._length; i++) {
-    if ((rc = copy_str(msg->name[i], sizeof msg->name[i], s->name_._buffer[i])) < 0) return rc;
-  }
+  if ((rc = header_from(&s->header_, &msg->stamp, msg->frame_id, sizeof msg->frame_id)) < 0 ||
+      (rc = names_from(msg->name, &s->name_)) < 0)
+    return rc;
   msg->n_name = s->name_._length;
   if ((rc = copy_doubles(msg->position, &msg->n_position, &s->position_)) < 0) return rc;
   if ((rc = copy_doubles(msg->velocity, &msg->n_velocity, &s->velocity_)) < 0) return rc;
@@ -124,13 +138,9 @@ int dtw__traj_from_sample(const trajectory_msgs_msg_dds__JointTrajectory_ *s,
   if (s->joint_names_._length > DTW_MAX_JOINTS) return DTW_EFULL;
   if (s->points_._length > msg->cap_points) return DTW_EFULL;
   dtw_traj_msg_clear(msg);
-  msg->stamp.sec = s->header_.stamp_.sec_;
-  msg->stamp.nanosec = s->header_.stamp_.nanosec_;
-  if ((rc = copy_str(msg->frame_id, sizeof msg->frame_id, s->header_.frame_id_)) < 0) return rc;
-  for (uint32_t i = 0; i < s->joint_names_._length; i++) {
-    rc = copy_str(msg->joint_names[i], sizeof msg->joint_names[i], s->joint_names_._buffer[i]);
-    if (rc < 0) return rc;
-  }
+  if ((rc = header_from(&s->header_, &msg->stamp, msg->frame_id, sizeof msg->frame_id)) < 0 ||
+      (rc = names_from(msg->joint_names, &s->joint_names_)) < 0)
+    return rc;
   msg->n_joints = s->joint_names_._length;
   for (uint32_t k = 0; k < s->points_._length; k++) {
     const trajectory_msgs_msg_dds__JointTrajectoryPoint_ *sp = &s->points_._buffer[k];
@@ -181,9 +191,8 @@ int dtw__diag_from_sample(const diagnostic_msgs_msg_dds__DiagnosticArray_ *s,
                           dtw_diag_array_t *msg) {
   int rc;
   if (s->status_._length > DTW_DIAG_MAX_STATUS) return DTW_EFULL;
-  msg->stamp.sec = s->header_.stamp_.sec_;
-  msg->stamp.nanosec = s->header_.stamp_.nanosec_;
-  if ((rc = copy_str(msg->frame_id, sizeof msg->frame_id, s->header_.frame_id_)) < 0) return rc;
+  if ((rc = header_from(&s->header_, &msg->stamp, msg->frame_id, sizeof msg->frame_id)) < 0)
+    return rc;
   for (uint32_t i = 0; i < s->status_._length; i++) {
     const diagnostic_msgs_msg_dds__DiagnosticStatus_ *d = &s->status_._buffer[i];
     dtw_diag_status_t *m = &msg->status[i];
@@ -247,13 +256,9 @@ int dtw__jtc_from_sample(const control_msgs_msg_dds__JointTrajectoryControllerSt
                          dtw_jtc_state_msg_t *msg) {
   int rc;
   if (s->joint_names_._length > DTW_MAX_JOINTS) return DTW_EFULL;
-  msg->stamp.sec = s->header_.stamp_.sec_;
-  msg->stamp.nanosec = s->header_.stamp_.nanosec_;
-  if ((rc = copy_str(msg->frame_id, sizeof msg->frame_id, s->header_.frame_id_)) < 0) return rc;
-  for (uint32_t i = 0; i < s->joint_names_._length; i++) {
-    rc = copy_str(msg->joint_names[i], sizeof msg->joint_names[i], s->joint_names_._buffer[i]);
-    if (rc < 0) return rc;
-  }
+  if ((rc = header_from(&s->header_, &msg->stamp, msg->frame_id, sizeof msg->frame_id)) < 0 ||
+      (rc = names_from(msg->joint_names, &s->joint_names_)) < 0)
+    return rc;
   msg->n_joints = s->joint_names_._length;
   /* a controller that fills only the deprecated fields (older control_msgs) */
   bool old = point_empty(&s->reference_) && point_empty(&s->feedback_);
