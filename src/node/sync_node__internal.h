@@ -67,8 +67,8 @@ struct dtw_sync_node {
   } m;
 };
 
-/* Bind the node's model to the synchronizer's joints (names, count), compiling
- * it first if set_model could not; logged, and left out, when it does not fit. */
+/* Bind the model dtw_sync_node_set_model compiled to the synchronizer's joints
+ * (names, count); logged, and left out, when it does not fit. None: no-op. */
 void dtw__sync_node_attach_model(dtw_sync_node_t *n, const char *const *names, size_t count);
 
 #endif /* DTW_SYNC_NODE__INTERNAL_H */

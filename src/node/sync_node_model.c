@@ -29,15 +29,20 @@ void dtw_sync_node_use_model(dtw_sync_t *s, dtw_sim_dyn_t *dyn) {
   if (n == dtw_sync_joint_count(s)) dtw_sync_set_effort_limits(s, limit);
 }
 
-/* Bind the compiled model (compiled now if not yet) to the synchronizer's joints. */
+/* The model is left out (logged): the isolation runs without it. */
+static void drop_model(dtw_sync_node_t *n, const char *err) {
+  DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
+  dtw_sim_dyn_destroy(n->dyn);
+  n->dyn = NULL;
+  n->model = NULL;
+}
+
+/* Bind the model set_model compiled to the synchronizer's joints. */
 void dtw__sync_node_attach_model(dtw_sync_node_t *n, const char *const *names, size_t count) {
   char err[512];
-  if (n->model == NULL || n->sync == NULL || dtw_sim_dyn_joint_count(n->dyn) > 0) return;
-  if ((n->dyn == NULL && dtw_sim_dyn_compile(n->model, &n->dyn, err, sizeof err) < 0) ||
-      dtw_sim_dyn_bind(n->dyn, names, count, err, sizeof err) < 0) {
-    DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
-    dtw_sim_dyn_destroy(n->dyn);
-    n->dyn = NULL;
+  if (n->dyn == NULL || n->sync == NULL || dtw_sim_dyn_joint_count(n->dyn) > 0) return;
+  if (dtw_sim_dyn_bind(n->dyn, names, count, err, sizeof err) < 0) {
+    drop_model(n, err);
     return;
   }
   dtw_sync_node_use_model(n->sync, n->dyn);
@@ -46,16 +51,16 @@ void dtw__sync_node_attach_model(dtw_sync_node_t *n, const char *const *names, s
 /* Compiled here, before the caller's loop: on the first twin sample the compile
  * (tens of ms) would hold up every node that loop serves (dtwin up --twins N). */
 void dtw_sync_node_set_model(dtw_sync_node_t *n, const dtw_robot_desc_t *desc) {
-  if (n == NULL || n->dyn != NULL) return;
-  n->model = desc;
-  const char *names[DTW_MAX_JOINTS];
-  size_t count = n->sync != NULL ? dtw_sync_joint_count(n->sync) : 0;
-  for (size_t j = 0; j < count; j++) names[j] = dtw_sync_joint_name(n->sync, j);
+  if (n == NULL || n->dyn != NULL || desc == NULL) return;
   char err[512];
-  if (count > 0) {
-    dtw__sync_node_attach_model(n, names, count);
-  } else if (desc != NULL && dtw_sim_dyn_compile(desc, &n->dyn, err, sizeof err) < 0) {
-    DTW_WARN(LOG, "fault isolation without the model (no torque residuals): %s", err);
-    n->model = NULL;
+  n->model = desc;
+  if (dtw_sim_dyn_compile(desc, &n->dyn, err, sizeof err) < 0) {
+    drop_model(n, err);
+    return;
   }
+  if (n->sync == NULL) return;  /* bound on the first twin sample */
+  const char *names[DTW_MAX_JOINTS];
+  size_t count = dtw_sync_joint_count(n->sync);
+  for (size_t j = 0; j < count; j++) names[j] = dtw_sync_joint_name(n->sync, j);
+  dtw__sync_node_attach_model(n, names, count);
 }

@@ -194,6 +194,12 @@ void dtw__sync_fdi_free(dtw_sync_t *s) {
   free(s->cmd_off);
 }
 
+/* Mirror mode: the robot controller's state received within the freshness
+ * bound of recv (dtw_sync_on_robot_controller). */
+static bool ctl_fresh(const dtw_sync_t *s, double recv) {
+  return !s->shadow && recv - s->ctl_recv_s <= DTW_SYNC_CONTROLLER_FRESH_S;
+}
+
 int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, double recv_time_s) {
   if (s == NULL || msg == NULL || !isfinite(recv_time_s) || msg->n_joints > DTW_MAX_JOINTS)
     return DTW_EINVAL;
@@ -203,19 +209,21 @@ int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, 
   bool has_diff = r->n_positions == n && fb->n_positions == n && n > 0;
   bool has_eff = msg->output.n_effort == n && n > 0;
   if (!has_err && !has_diff) return DTW_EINVAL;
+  int idx[DTW_MAX_JOINTS];
+  double err[DTW_MAX_JOINTS];
   size_t known = 0;
   for (size_t k = 0; k < n; k++) {
-    double err = has_err ? e->positions[k] : r->positions[k] - fb->positions[k];
-    if (!isfinite(err) || (has_eff && !isfinite(msg->output.effort[k]))) return DTW_EINVAL;
-    known += dtw__sync_find_joint(s, msg->joint_names[k]) >= 0;
+    err[k] = has_err ? e->positions[k] : r->positions[k] - fb->positions[k];
+    if (!isfinite(err[k]) || (has_eff && !isfinite(msg->output.effort[k]))) return DTW_EINVAL;
+    idx[k] = dtw__sync_find_joint(s, msg->joint_names[k]);
+    known += idx[k] >= 0;
   }
   if (known == 0) return DTW_EINVAL;
   for (size_t j = 0; j < s->n_joints; j++) s->ctl_err[j] = s->ctl_eff[j] = NAN;
   for (size_t k = 0; k < n; k++) {
-    int j = dtw__sync_find_joint(s, msg->joint_names[k]);
-    if (j < 0) continue;
-    s->ctl_err[j] = has_err ? e->positions[k] : r->positions[k] - fb->positions[k];
-    s->ctl_eff[j] = has_eff ? msg->output.effort[k] : NAN;
+    if (idx[k] < 0) continue;
+    s->ctl_err[idx[k]] = err[k];
+    s->ctl_eff[idx[k]] = has_eff ? msg->output.effort[k] : NAN;
   }
   s->ctl_recv_s = recv_time_s;
   return 0;
@@ -343,8 +351,7 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
                f->last_e, F->onset_stamp_s);
       break;
     }
-    if (!s->shadow && recv - s->ctl_recv_s <= DTW_SYNC_CONTROLLER_FRESH_S &&
-        !isnan(s->ctl_eff[j])) {
+    if (ctl_fresh(s, recv) && !isnan(s->ctl_eff[j])) {
       snprintf(F->text, sizeof F->text,
                "%s no torque: effort %.2f N m where its controller commands %.1f N m, %.3f rad "
                "off its reference; since %.3f s",
@@ -539,7 +546,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   // contacts, a held base, the controller's own dynamics - acts on both and cancels)
   bool twin_ref = s->shadow && has_eff && s->last_match_recv_s == recv;
   // mirror: the robot's own controller, while its state is fresh, is the command
-  bool ctl = !s->shadow && recv - s->ctl_recv_s <= DTW_SYNC_CONTROLLER_FRESH_S;
+  bool ctl = ctl_fresh(s, recv);
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     double te = s->twin_eff_at[j];

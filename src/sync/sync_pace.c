@@ -21,13 +21,17 @@ void dtw__sync_pace_reset(dtw_sync_t *s) {
  * PACE_LEARN, then a slow average; gaps capped at 1 s) and, once it is known,
  * whether this one is a gap (then its time). A burst at start-up (intervals
  * near 0) thus neither makes a slow feed's every interval a gap nor hides gaps. */
+/* The caller's current poll ended an absence (dtw_sync_on_poll): what it takes
+ * now waited for the caller, not for its feed. */
+static bool after_absence(const dtw_sync_t *s) { return s->poll_now_s == s->self_gap_at_s; }
+
 #define PACE_LEARN 16
 void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double recv_s) {
   if (!(interval_s >= 0)) return;
   // taken after the caller's own absence: only the silence it witnessed (up
   // to its previous poll) is the feed's, and the interval teaches nothing
-  bool after_absence = s->poll_now_s == s->self_gap_at_s;
-  if (after_absence) interval_s = fmax(0.0, interval_s - s->self_gap_s);
+  bool absent = after_absence(s);
+  if (absent) interval_s = fmax(0.0, interval_s - s->self_gap_s);
   double *typ = twin ? &s->twin_interval_s : &s->rob_interval_s;
   uint32_t *n = twin ? &s->twin_n_intervals : &s->rob_n_intervals;
   double limit = fmax(s->set.degraded_gap_s, DTW__SYNC_PACE_GAP_TYPICAL * *typ);
@@ -35,7 +39,7 @@ void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double 
     *(twin ? &s->twin_gap_at_s : &s->rob_gap_at_s) = recv_s;
     *(twin ? &s->twin_gap_s : &s->rob_gap_s) = interval_s;
   }
-  if (interval_s >= 1.0 || after_absence) return;
+  if (interval_s >= 1.0 || absent) return;
   double alpha = *n < PACE_LEARN ? 1.0 / (*n + 1) : 0.01;
   *typ = isnan(*typ) ? interval_s : *typ + alpha * (interval_s - *typ);
   if (*n < PACE_LEARN) (*n)++;
@@ -51,7 +55,7 @@ void dtw__sync_pace_arrival(dtw_sync_t *s, bool twin, double interval_s, double 
  * is back on its schedule. */
 void dtw__sync_twin_schedule(dtw_sync_t *s, double recv_s, double stamp_s) {
   // a sample taken after the caller's absence waited for the caller, not the twin
-  if (!s->estimate_offset || s->poll_now_s == s->self_gap_at_s) return;
+  if (!s->estimate_offset || after_absence(s)) return;
   double lat = recv_s - stamp_s;
   double rise = DTW__SYNC_CLOCK_DRIFT + (s->robot_pace < 1.0 ? 1.0 - s->robot_pace : 0.0);
   double ref = s->twin_lat_ref_s;
