@@ -13,7 +13,7 @@
  *
  * Options: --seed N (1), --after S (seconds run after the onset, 3),
  * --nominal S (seconds of the fault-free run per mode, 3600), --mode shadow|mirror|both,
- * --joint NAME (only this joint's cases), --verbose (one line per case),
+ * --joint NAME (only this joint's cases, or the payload at body NAME), --verbose (one line per case),
  * --effort-noise NM (normal noise on the reported effort: a drive whose
  * disabled state reads as noise around 0 rather than an exact 0),
  * --integrator NAME (sim.integrator of robot and twin; default the setting's),
@@ -643,9 +643,10 @@ int main(int argc, char **argv) {
                                          {"right_foot", "right_leg", 3.0}};
   const payload_t *loads = model != NULL ? g_loads : demo_loads;
   size_t n_loads = model != NULL ? g_n_loads : sizeof demo_loads / sizeof demo_loads[0];
-  for (size_t i = 0; only == NULL && i < n_loads && nc < MAX_CASES; i++) {
+  for (size_t i = 0; i < n_loads && nc < MAX_CASES; i++) {
     double onset = ONSET_MIN_S + (ONSET_MAX_S - ONSET_MIN_S) * dtw__rng_uniform(&rng);
     unsigned case_ix = ix++;
+    if (only != NULL && strcmp(only, loads[i].body) != 0) continue;
     if (kind_only >= 0 && kind_only != F_PAYLOAD) continue;
     cases[nc++] = (fcase_t){.kind = F_PAYLOAD, .joint = -1, .obs = -1, .body = loads[i].body,
                             .chain = loads[i].chain,
