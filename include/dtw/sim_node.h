@@ -59,12 +59,6 @@ typedef enum {
 
 const char *dtw_sim_refusal_name(int reason);
 
-typedef struct dtw_sim_node_stats {
-  uint64_t joint_states_published, clock_published, controller_state_published;
-  uint64_t trajectories_received, set_state_received, services_served;
-  uint64_t refused[DTW_SIM_REFUSAL_COUNT];
-} dtw_sim_node_stats_t;
-
 typedef struct dtw_sim_node dtw_sim_node_t;
 
 /* Create the twin and its endpoints on host->bus, its metrics on

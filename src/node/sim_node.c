@@ -42,7 +42,6 @@ struct dtw_sim_node {
   /* buffers sized at create, reused every step */
   dtw_joint_state_msg_t state_in, state_out;
   uint64_t steps, js_every, clock_every;
-  dtw_sim_node_stats_t stats;  /* what tn does not tally */
   dtw__log_limiter_t limit_state;
   /* metric handles (NULL without a registry: updates are then no-ops) */
   struct {
@@ -124,7 +123,6 @@ static int validate_joint_state(const void *msg, void *user) {
 }
 
 static void count_service(dtw_sim_node_t *n, int which, int64_t t0) {
-  n->stats.services_served++;
   dtw_counter_add(n->m.srv_requests[which], 1);
   dtw_histogram_observe(n->m.srv_seconds[which], (double)(dtw_clock_mono_ns() - t0) * 1e-9);
 }
@@ -246,7 +244,6 @@ static void poll_inputs(dtw_sim_node_t *n) {
       if (rc == DTW_EDDS) break;
       continue;
     }
-    n->stats.set_state_received++;
     dtw_counter_add(n->m.recv_state, 1);
     if (dtw_twin_set_state(n->tn.twin, &n->state_in, err, sizeof err) < 0) {
       dtw__twin_node_refuse(&n->tn, DTW_SIM_REFUSAL_SET_STATE_INVALID);
@@ -269,7 +266,6 @@ int dtw_sim_node_step(dtw_sim_node_t *n) {
   }
   if (n->clock && k % n->clock_every == 0 &&
       dtw_pub_clock(n->clock, dtw_time_from_s(dtw_twin_sim_time(n->tn.twin))) == 0) {
-    n->stats.clock_published++;
     dtw_counter_add(n->m.pub_clock, 1);
   }
   if (dtw__twin_node_controller_state_due(&n->tn, k))
