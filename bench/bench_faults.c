@@ -21,7 +21,8 @@
  * before the fault report existed), --kind KIND (only the cases of one kind:
  * locked, no_torque, sensor_frozen, payload; none: only the nominal runs),
  * --no-controller (mirror mode without the robot's controller state, which it
- * otherwise reads at 100 Hz as `dtwin up` does).
+ * otherwise reads at 100 Hz as `dtwin up` does), --motion-pause S (the robot
+ * holds the motion's end this long before it runs again; 1, as up.motion_pause_s).
  *
  * Another robot: --model PATH (URDF, xacro or MJCF; --xacro-args "a:=b ...",
  * packages from ROS_PACKAGE_PATH) is set up as `dtwin up` sets it up: the
@@ -94,6 +95,7 @@ typedef struct rig {
   dtw_sim_dyn_t *dyn;
   dtw_joint_trajectory_msg_t motion;
   double motion_len_s;
+  double motion_pause_s; /* the robot holds the motion's end this long before it runs again */
   size_t n;
   const char *names[DTW_MAX_JOINTS];
   dtw_sync_settings_t set;
@@ -145,7 +147,7 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
   const double dt = dtw_twin_timestep(r->robot);
   long steps = (long)(dur / dt + 0.5);
   bool active = false, frozen = false;
-  double frozen_q = 0, next_tick = TICK_S, next_motion = r->motion_len_s;
+  double frozen_q = 0, next_tick = TICK_S, next_motion = r->motion_len_s + r->motion_pause_s;
   int fj = c != NULL ? c->joint : -1;
   double alarms = 0;
   dtw_sync_report_t *rep = malloc(sizeof *rep);
@@ -164,11 +166,11 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
         frozen = true;
       }
     }
-    // the operator runs the motion again when it is over (both sides in shadow mode)
+    // the operator runs the motion again after a pause (both sides in shadow mode)
     if (t_prev >= next_motion) {
       dtw_twin_accept_trajectory(r->robot, &r->motion, err, sizeof err);
       if (shadow) dtw_twin_accept_trajectory(r->twin, &r->motion, err, sizeof err);
-      next_motion += r->motion_len_s;
+      next_motion += r->motion_len_s + r->motion_pause_s;
     }
     dtw_twin_step(r->robot);
     dtw_twin_step(r->twin);
@@ -292,11 +294,11 @@ static int record_nominal(rig_t *r, double dur) {
   dtw_twin_accept_trajectory(r->twin, &r->motion, err, sizeof err);
   const double dt = dtw_twin_timestep(r->twin);
   long every = (long)(1.0 / (REC_HZ * dt) + 0.5);
-  double next_motion = r->motion_len_s;
+  double next_motion = r->motion_len_s + r->motion_pause_s;
   for (long k = 1; k / every < n; k++) {
     if ((double)(k - 1) * dt >= next_motion) {
       dtw_twin_accept_trajectory(r->twin, &r->motion, err, sizeof err);
-      next_motion += r->motion_len_s;
+      next_motion += r->motion_len_s + r->motion_pause_s;
     }
     dtw_twin_step(r->twin);
     if (k % every != 0) continue;
@@ -545,6 +547,7 @@ int main(int argc, char **argv) {
              *only_kind = NULL;
   double payload_kg = 2.0;
   bool verbose = false;
+  r.motion_pause_s = 1.0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--after") == 0 && i + 1 < argc) after = atof(argv[++i]);
@@ -560,10 +563,13 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--xacro-args") == 0 && i + 1 < argc) xargs = argv[++i];
     else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc) only_kind = argv[++i];
     else if (strcmp(argv[i], "--payload-kg") == 0 && i + 1 < argc) payload_kg = atof(argv[++i]);
+    else if (strcmp(argv[i], "--motion-pause") == 0 && i + 1 < argc)
+      r.motion_pause_s = fmax(0.0, atof(argv[++i]));
     else {
       fprintf(stderr,
               "usage: bench_faults [--seed N] [--after S] [--nominal S] [--mode shadow|mirror|both] "
-              "[--joint NAME] [--kind KIND] [--effort-noise NM] [--no-controller] [--integrator NAME] [--model PATH "
+              "[--joint NAME] [--kind KIND] [--effort-noise NM] [--no-controller] [--motion-pause S] "
+              "[--integrator NAME] [--model PATH "
               "[--xacro-args ARGS] [--payload-kg KG]] [--verbose]\n");
       return 2;
     }

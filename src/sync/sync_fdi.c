@@ -658,10 +658,15 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     double cmd_eff = shadow_ref ? fabs(s->twin_eff_at[j])
                      : ctl_ref && !isnan(s->ctl_eff[j]) ? fabs(s->ctl_eff[j])
                                                          : f->expected;
+    // the demand: the controller's command now, where it gives one (a joint held
+    // off its reference by friction, an integral term or a feed-forward gets a
+    // command that crosses 0 there, and a healthy drive follows it); else the
+    // command's recent peak (the twin's effort comes with the feeds' offsets in time)
+    double demand = ctl_ref && !isnan(s->ctl_eff[j]) ? cmd_eff : f->twin_peak;
     double off = s->cmd_off[j];
     bool dead = warm && (shadow_ref || ctl_ref) && !isnan(f->tau_fast) && !isnan(off) &&
                 fabs(f->tau_fast) <= fmax(FDI_NO_TORQUE_FLOOR_NM, FDI_NO_TORQUE_SHARE * cmd_eff) &&
-                f->twin_peak > FDI_DEAD_MIN_DEMAND_NM &&
+                demand > FDI_DEAD_MIN_DEMAND_NM &&
                 off > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad &&
                 n_off <= 1 + FDI_DEAD_MAX_OTHERS_OFF && !chain_faulted(s, j);
     if (!dead)

@@ -293,6 +293,33 @@ static void test_mirror_no_torque_from_the_controller(void **state) {
   dtw_sync_destroy(m.s);
 }
 
+/* Mirror mode: a joint held 0.02 rad off its reference (static friction, an
+ * integral term) whose controller's command falls through 0 N m, the drive
+ * following it, is no dead drive: it delivers what it is told. (As `dtwin up`
+ * ran the demo: the arms at rest after each motion read as torque-less.) */
+static void test_mirror_command_through_zero(void **state) {
+  (void)state;
+  double err[NJ] = {0}, eff[NJ];
+  for (size_t j = 0; j < NJ; j++) eff[j] = GRAV;
+  rig_t r = rig_new(false, false);
+  dtw_sync_set_dynamics(r.s, yaw_model, NULL); /* the torso needs no torque to hold */
+  r.ctl_err = err;
+  r.ctl_eff = eff;
+  r.bad = J_TORSO;
+  r.bad_effort = eff[J_TORSO] = -1.2;
+  err[J_TORSO] = 0.02;
+  double t = run(&r, 0, 2);
+  // as the demo's shoulders did: -1.2 -> -0.3 N m in 0.1 s, then through 0 at 1 N m/s
+  for (double t0 = t; t < t0 + 1.0;) {
+    double dt = t - t0;
+    r.bad_effort = eff[J_TORSO] = dt < 0.1 ? -1.2 + 9.0 * dt : fmin(0.1, -0.3 + (dt - 0.1));
+    t = run(&r, t, t + 0.002);
+  }
+  const dtw_sync_report_t *p = report(&r);
+  if (p->n_faults != 0) fail_msg("a drive that follows its command reported: %s", p->faults[0].text);
+  dtw_sync_destroy(r.s);
+}
+
 /* A stand-in payload signature: ctx is a table (NJ) of the torques 1 kg at
  * the chain's end needs on every joint, N m, whichever chain asks; this one
  * is the left leg's. */
@@ -686,6 +713,7 @@ int main(void) {
       cmocka_unit_test(test_weight_in_the_finger),
       cmocka_unit_test(test_mirror_yaw_under_a_swinging_arm),
       cmocka_unit_test(test_mirror_no_torque_from_the_controller),
+      cmocka_unit_test(test_mirror_command_through_zero),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
