@@ -70,10 +70,12 @@
     "twin runs on its own and is re-synced by threshold, period or request")                  \
   X(STRING, robot_namespace, "/robot", 1, 128, NULL,                                           \
     "Namespace of the physical robot's topics (<ns>/joint_states)")                            \
-  X(STRING, robot_controller, "humanoid_joint_trajectory_controller", 0, 128, NULL,            \
-    "Mirror mode: read the robot's <robot_namespace>/<robot_controller>/controller_state "    \
-    "(its reference, error and commanded effort) to tell a joint without torque; empty: "     \
-    "not read (dtwin up: the robot's controller unless set)")                                 \
+  X(STRING, robot_controller, "*", 0, 511, NULL,                                                \
+    "Mirror mode: the robot's trajectory controllers, comma-separated (up to 8: one per "     \
+    "limb, an arm's and a gripper's); each one's <robot_namespace>/<name>/controller_state "  \
+    "(its reference, error and commanded effort) tells a joint of its own without torque. "   \
+    "*: each JointTrajectoryControllerState the ROS graph shows under robot_namespace, as "   \
+    "it appears; empty: none read (dtwin up: the robot emulator's controller unless set)")    \
   X(STRING, twin_namespace, "/twin", 1, 128, NULL,                                             \
     "Namespace of the twin's topics (<ns>/joint_states, <ns>/set_state)")                     \
   X(DOUBLE, window_s, "1.0", 0.05, 60, NULL,                                                   \
@@ -282,12 +284,14 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
  * effort it commands (output.effort when it has one per name; else none).
  * A joint off its reference whose drive reports none of that effort has no
  * torque, also where the model needs none (a yaw joint, a limb swinging
- * free), which the robot's joint states alone cannot show. Used while fresh
- * (the newest received within DTW_SYNC_CONTROLLER_FRESH_S); shadow mode keeps
- * it unused (the twin runs the same command). Joints it does not name stay
- * unknown. Returns 0, or DTW_EINVAL (NULL, non-finite time or values, neither
- * error nor reference and feedback positions one per name, no joint of the
- * twin named) with no change. */
+ * free), which the robot's joint states alone cannot show. Each joint's is
+ * used while fresh (received within DTW_SYNC_CONTROLLER_FRESH_S); shadow mode
+ * keeps it unused (the twin runs the same command). Joints it does not name
+ * keep what an earlier state gave them until that is no longer fresh: a robot
+ * may run several controllers (an arm's, a gripper's), each naming its own
+ * joints; call this with each one's state. Returns 0, or DTW_EINVAL (NULL,
+ * non-finite time or values, neither error nor reference and feedback
+ * positions one per name, no joint of the twin named) with no change. */
 #define DTW_SYNC_CONTROLLER_FRESH_S 0.2
 int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, double recv_time_s);
 

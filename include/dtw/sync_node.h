@@ -4,10 +4,11 @@
  * With robot_namespace /robot and twin_namespace /twin (the defaults) the node
  *   subscribes /robot/joint_states, /twin/joint_states (sensor_data QoS: best
  *              effort, so it matches reliable and best-effort publishers);
- *              in mirror mode /robot/<robot_controller>/controller_state
- *              (control_msgs/JointTrajectoryControllerState: the robot's
- *              command, dtw_sync_on_robot_controller), unless the setting
- *              is empty;
+ *              in mirror mode /robot/<name>/controller_state for each name
+ *              robot_controller lists (control_msgs/JointTrajectoryController-
+ *              State: the robot's command, dtw_sync_on_robot_controller; up to
+ *              8, comma-separated, each naming its own joints), none when
+ *              the setting is empty;
  *   publishes  sync/status (diagnostic_msgs/DiagnosticArray, at status_rate_hz;
  *              "/sync/status" in the default namespace "/"),
  *              /twin/set_state (sensor_msgs/JointState: mirror mode forwards

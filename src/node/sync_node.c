@@ -110,17 +110,12 @@ static void register_metrics(dtw_sync_node_t *n) {
                                         fqn, "topic", n->robot_topic);
   n->m.recv_twin = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
                                        fqn, "topic", n->twin_topic);
-  if (n->robot_ctl)
-    n->m.recv_ctl = dtw_metrics_counter(reg, "dtwin_messages_received_total", recv_help, "node",
-                                        fqn, "topic", n->ctl_topic);
+  dtw__sync_node_ctl_metrics(n);
   for (int r = 0; r < DTW_SYNC_NODE_REFUSAL_COUNT; r++) {
-    bool ctl = r == DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID;
-    if (ctl && !n->robot_ctl) continue;
+    if (r == DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID) continue; /* per controller */
     n->m.refused[r] = dtw_metrics_counter(
         reg, "dtwin_messages_refused_total", "Messages refused as malformed or invalid, by reason",
-        "node", fqn, "topic",
-        ctl ? n->ctl_topic
-            : r < DTW_SYNC_NODE_REFUSED_TWIN_INVALID ? n->robot_topic : n->twin_topic,
+        "node", fqn, "topic", r < DTW_SYNC_NODE_REFUSED_TWIN_INVALID ? n->robot_topic : n->twin_topic,
         "reason", dtw_sync_node_refusal_name(r));
   }
   const char *pub_help = "Messages published";
@@ -265,15 +260,7 @@ int dtw_sync_node_create(const dtw_sync_node_settings_t *s, const dtw_node_host_
   snprintf(topic, sizeof topic, "%s/joint_states", s->twin_namespace);
   if ((rc = dtw_sub_create(n->node, topic, DTW_TYPE_JOINT_STATE, &so, &n->twin, err, errlen)) < 0)
     goto fail;
-  if (n->mirror && s->robot_controller[0] != '\0') {
-    so.depth = 16;
-    snprintf(topic, sizeof topic, "%s/%s/controller_state", s->robot_namespace,
-             s->robot_controller);
-    if ((rc = dtw_sub_create(n->node, topic, DTW_TYPE_JTC_STATE, &so, &n->robot_ctl, err,
-                             errlen)) < 0)
-      goto fail;
-    snprintf(n->ctl_topic, sizeof n->ctl_topic, "%s", dtw_sub_topic(n->robot_ctl));
-  }
+  if (n->mirror && (rc = dtw__sync_node_ctl_create(n, host->bus, so, err, errlen)) < 0) goto fail;
   snprintf(topic, sizeof topic, "%s/set_state", s->twin_namespace);
   if ((rc = dtw_pub_create(n->node, topic, DTW_TYPE_JOINT_STATE, DTW_QOS_DEFAULT, &n->set_state,
                            err, errlen)) < 0 ||
@@ -319,6 +306,7 @@ void dtw_sync_node_destroy(dtw_sync_node_t *n) {
   if (n == NULL) return;
   /* destroying the bus node destroys its endpoints */
   dtw_bus_node_destroy(n->node);
+  dtw__sync_node_ctl_destroy(n);
   dtw_sync_destroy(n->sync);
   free(n->groups);
   dtw_sim_dyn_destroy(n->dyn);
@@ -384,7 +372,7 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   DTW_INFO(LOG, "tracking the twin's %zu joints in %zu groups (%s mode, fault isolation %s)",
            n->rep.n_joints, n->rep.n_groups, n->mirror ? "mirror" : "shadow",
            dtw_sim_dyn_joint_count(n->dyn) > 0 ? "with the twin's model"
-           : n->robot_ctl   ? "without a model: frozen sensors, zero-effort drives and, from the "
+           : n->n_ctl > 0   ? "without a model: frozen sensors, zero-effort drives and, from the "
                               "robot's controller, drives without torque"
            : n->mirror      ? "without a model: frozen sensors and zero-effort drives only"
                             : "without a model: the twin's effort as the reference");
@@ -487,22 +475,6 @@ static void take_robot(dtw_sync_node_t *n, double now_s) {
     if (isfinite(n->rep.clock_offset_s))
       dtw_histogram_observe(n->m.latency, fmax(0.0, now_s - stamp - n->rep.clock_offset_s));
     if (n->mirror) forward(n, &n->in);
-  }
-}
-
-/* Mirror mode: the robot's controller state, mirror mode's command (dtw/sync.h).
- * A sample the bus refused (too large, malformed) is consumed and counted; any
- * other error ends this poll's takes. */
-static void take_controller(dtw_sync_node_t *n, double now_s) {
-  for (int k = 0; k < 64 && n->robot_ctl != NULL; k++) {
-    int rc = dtw_sub_take(n->robot_ctl, &n->ctl_in);
-    if (rc == 0 || (rc < 0 && rc != DTW_EFULL && rc != DTW_ERANGE && rc != DTW_EPARSE)) break;
-    dtw_counter_add(n->m.recv_ctl, 1);
-    if (rc == 1 && (n->sync == NULL || dtw_sync_on_robot_controller(n->sync, &n->ctl_in, now_s) == 0))
-      continue;
-    refuse(n, DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID, 1);
-    dtw__log_limited(&n->limit_ctl, DTW_LOG_WARN, LOG, "refused %s sample: %s", n->ctl_topic,
-                     rc == 1 ? "sizes, NaN or no joint of the twin" : dtw_strerror(rc));
   }
 }
 
@@ -697,19 +669,7 @@ static void tick(dtw_sync_node_t *n, double now_s) {
     DTW_WARN(LOG, "%s has %d publishers: a feed problem (only the first one's samples are "
              "compared)", n->robot_topic, n->st.robot_publishers);
   n->publishers_logged = n->st.robot_publishers;
-  /* a controller named wrong leaves mirror mode blind to dead drives: say so
-   * (and when its publisher goes) */
-  if (n->robot_ctl != NULL && n->st.matched) {
-    bool has = dtw_sub_matched_count(n->robot_ctl) > 0;
-    if (has && n->ctl_logged != 1) {
-      DTW_INFO(LOG, "mirror mode: reading the robot's controller state on %s", n->ctl_topic);
-      n->ctl_logged = 1;
-    } else if (!has && n->ctl_logged != -1 && now_s - n->first_poll_s > 5.0) {
-      DTW_WARN(LOG, "mirror mode: nothing publishes %s: joints without torque that need little "
-               "go unseen (sync.robot_controller names the robot's controller)", n->ctl_topic);
-      n->ctl_logged = -1;
-    }
-  }
+  dtw__sync_node_ctl_watch(n, now_s, n->st.matched);
   if (n->rep.robot_clock_resets > n->robot_clock_resets_seen) {
     DTW_WARN(LOG, "%s: the robot's clock jumped back (a restarted robot): its state, clock "
              "offset and fault filters start again", n->robot_topic);
@@ -729,7 +689,7 @@ int dtw_sync_node_poll(dtw_sync_node_t *n, double now_s) {
   if (n->sync != NULL) dtw_sync_on_poll(n->sync, now_s);
   take_twin(n, now_s);
   take_robot(n, now_s);
-  take_controller(n, now_s);
+  dtw__sync_node_ctl_take(n, now_s);
   dtw_srv_process(n->resync);
   int ticked = 0;
   if (now_s >= n->next_tick_s) {

@@ -4,11 +4,23 @@
 #ifndef DTW_SYNC_NODE__INTERNAL_H
 #define DTW_SYNC_NODE__INTERNAL_H
 
+#include "dtw/bus_graph.h"
 #include "dtw/sim_dynamics.h"
 #include "dtw/sync_node.h"
 #include "node__util.h"
 
 #define KV_CAP 48
+/* mirror mode: at most this many robot controllers (sync.robot_controller) */
+#define DTW__SYNC_NODE_MAX_CTL 8
+
+/* One of the robot's controllers whose state mirror mode reads. */
+typedef struct dtw__sync_node_ctl {
+  dtw_sub_t *sub;
+  char topic[600];
+  int logged;                /* 0 not yet, 1 read, -1 missing (logged) */
+  dtw__log_limiter_t limit;
+  dtw_counter_t *recv, *refused;
+} dtw__sync_node_ctl_t;
 
 struct dtw_sync_node {
   dtw_sync_node_settings_t s;
@@ -20,9 +32,14 @@ struct dtw_sync_node {
   dtw_metrics_t *reg;        /* kept for the one-time per-joint registration */
   dtw_bus_node_t *node;
   dtw_sub_t *robot, *twin;
-  dtw_sub_t *robot_ctl;      /* mirror: the robot's controller_state; NULL: not read */
+  dtw__sync_node_ctl_t ctl[DTW__SYNC_NODE_MAX_CTL]; /* mirror: the robot's controllers */
+  size_t n_ctl;
+  dtw_sub_options_t ctl_opts;
+  bool ctl_discover;         /* sync.robot_controller '*': each one the graph shows */
+  dtw_graph_t *ctl_graph;    /* ... seen through this; NULL otherwise */
+  bool ctl_graph_seen, ctl_none_logged;
+  dtw__log_limiter_t ctl_graph_limit;
   dtw_jtc_state_msg_t ctl_in;
-  char ctl_topic[600];
   dtw_pub_t *status, *set_state;
   dtw_srv_t *resync;
   dtw_health_ready_t *ready;
@@ -42,10 +59,9 @@ struct dtw_sync_node {
   double robot_writer_seen_s;
   uint64_t robot_clock_resets_seen;
   int publishers_logged;
-  int ctl_logged;            /* controller state: 0 not yet, 1 read, -1 missing (logged) */
   dtw_bus_stats_t robot_bus_seen, twin_bus_seen;
   dtw_sync_node_stats_t st;
-  dtw__log_limiter_t limit_robot, limit_twin, limit_ctl;
+  dtw__log_limiter_t limit_robot, limit_twin;
   const dtw_robot_desc_t *model;  /* for the residuals; not owned */
   dtw_sim_dyn_t *dyn;
   uint64_t faults_seen[DTW_SYNC_FAULT_KIND_COUNT];
@@ -62,7 +78,7 @@ struct dtw_sync_node {
     dtw_gauge_t *clock_offset, *sample_age, *rate, *publishers, *pace[2], *twin_behind;
     dtw_counter_t *resyncs[DTW_SYNC_NODE_RESYNC_REASON_COUNT];
     dtw_counter_t *transitions[DTW_SYNC_STATE_COUNT];
-    dtw_counter_t *recv_robot, *recv_twin, *recv_ctl, *pub_status, *pub_set_state, *srv_resync;
+    dtw_counter_t *recv_robot, *recv_twin, *pub_status, *pub_set_state, *srv_resync;
     dtw_counter_t *refused[DTW_SYNC_NODE_REFUSAL_COUNT];
   } m;
 };
@@ -70,5 +86,19 @@ struct dtw_sync_node {
 /* Bind the model dtw_sync_node_set_model compiled to the synchronizer's joints
  * (names, count); logged, and left out, when it does not fit. None: no-op. */
 void dtw__sync_node_attach_model(dtw_sync_node_t *n, const char *const *names, size_t count);
+
+/* sync_node_ctl.c, mirror mode: subscribe to each controller the settings list
+ * (so: the robot feed's options; with '*', a graph cache on bus finds them;
+ * 0 or a negative DTW_E* with err), register their metrics (n->reg), take
+ * their states into the synchronizer, find new ones and log which are read
+ * and which have no publisher (watch, at each tick; matched: both joint-state
+ * feeds have a publisher), release the graph (destroy; the bus node owns the
+ * subscriptions). */
+int dtw__sync_node_ctl_create(dtw_sync_node_t *n, dtw_bus_t *bus, dtw_sub_options_t so,
+                              char *err, size_t errlen);
+void dtw__sync_node_ctl_metrics(dtw_sync_node_t *n);
+void dtw__sync_node_ctl_take(dtw_sync_node_t *n, double now_s);
+void dtw__sync_node_ctl_watch(dtw_sync_node_t *n, double now_s, bool matched);
+void dtw__sync_node_ctl_destroy(dtw_sync_node_t *n);
 
 #endif /* DTW_SYNC_NODE__INTERNAL_H */

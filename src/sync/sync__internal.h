@@ -147,9 +147,9 @@ struct dtw_sync {
   double *fq, *fv, *fa, *ftau, *fgrav;  /* n_joints scratch for the model call */
   double *twin_eff_at;          /* n_joints: twin effort at the newest match; NaN unknown */
   /* mirror: the robot's controller (dtw_sync_on_robot_controller), n_joints each:
-   * position error, commanded effort (NaN unknown), and when it was received */
-  double *ctl_err, *ctl_eff;
-  double ctl_recv_s;
+   * position error, commanded effort (NaN unknown), and when it was received
+   * (per joint: a robot may run several controllers) */
+  double *ctl_err, *ctl_eff, *ctl_recv_at;
   double *cmd_off;              /* n_joints scratch: |off the command| (rad); NaN unknown */
   double fdi_prev_stamp_s, fdi_warm_s;  /* filters valid from fdi_warm_s (stamp) */
   uint64_t fdi_serial;

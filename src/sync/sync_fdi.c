@@ -148,8 +148,10 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   s->floor_nm = calloc(n, sizeof *s->floor_nm);
   s->ctl_err = calloc(n, sizeof *s->ctl_err);
   s->ctl_eff = calloc(n, sizeof *s->ctl_eff);
+  s->ctl_recv_at = calloc(n, sizeof *s->ctl_recv_at);
   s->cmd_off = calloc(n, sizeof *s->cmd_off);
-  if (s->ctl_err == NULL || s->ctl_eff == NULL || s->cmd_off == NULL) return DTW_ENOMEM;
+  if (s->ctl_err == NULL || s->ctl_eff == NULL || s->ctl_recv_at == NULL || s->cmd_off == NULL)
+    return DTW_ENOMEM;
   if (s->fdi == NULL || s->fq == NULL || s->fv == NULL || s->fa == NULL || s->ftau == NULL ||
       s->fgrav == NULL || s->twin_eff_at == NULL || s->chain_idx == NULL || s->per_kg == NULL ||
       s->floor_nm == NULL)
@@ -163,9 +165,9 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
     f->run_start_s = f->last_q_stamp = f->healthy_s = NAN;
     joint_reset_filters(f);
     f->fault.kind = DTW_SYNC_FAULT_NONE;
-    s->twin_eff_at[j] = s->ctl_err[j] = s->ctl_eff[j] = NAN;
+    s->twin_eff_at[j] = s->ctl_err[j] = s->ctl_eff[j] = s->ctl_recv_at[j] = NAN;
   }
-  s->fdi_prev_stamp_s = s->fdi_warm_s = s->ctl_recv_s = NAN;
+  s->fdi_prev_stamp_s = s->fdi_warm_s = NAN;
   return 0;
 }
 
@@ -191,13 +193,16 @@ void dtw__sync_fdi_free(dtw_sync_t *s) {
   free(s->floor_nm);
   free(s->ctl_err);
   free(s->ctl_eff);
+  free(s->ctl_recv_at);
   free(s->cmd_off);
 }
 
-/* Mirror mode: the robot controller's state received within the freshness
- * bound of recv (dtw_sync_on_robot_controller). */
-static bool ctl_fresh(const dtw_sync_t *s, double recv) {
-  return !s->shadow && recv - s->ctl_recv_s <= DTW_SYNC_CONTROLLER_FRESH_S;
+/* Mirror mode: joint j's controller state received within the freshness bound
+ * of recv (dtw_sync_on_robot_controller; a robot may run several controllers,
+ * each naming its own joints at its own rate). */
+static bool ctl_fresh(const dtw_sync_t *s, size_t j, double recv) {
+  return !s->shadow && recv - s->ctl_recv_at[j] <= DTW_SYNC_CONTROLLER_FRESH_S &&
+         !isnan(s->ctl_err[j]);
 }
 
 int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, double recv_time_s) {
@@ -219,13 +224,12 @@ int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, 
     known += idx[k] >= 0;
   }
   if (known == 0) return DTW_EINVAL;
-  for (size_t j = 0; j < s->n_joints; j++) s->ctl_err[j] = s->ctl_eff[j] = NAN;
   for (size_t k = 0; k < n; k++) {
     if (idx[k] < 0) continue;
     s->ctl_err[idx[k]] = err[k];
     s->ctl_eff[idx[k]] = has_eff ? msg->output.effort[k] : NAN;
+    s->ctl_recv_at[idx[k]] = recv_time_s;
   }
-  s->ctl_recv_s = recv_time_s;
   return 0;
 }
 
@@ -351,7 +355,7 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
                f->last_e, F->onset_stamp_s);
       break;
     }
-    if (ctl_fresh(s, recv) && !isnan(s->ctl_eff[j])) {
+    if (ctl_fresh(s, j, recv) && !isnan(s->ctl_eff[j])) {
       snprintf(F->text, sizeof F->text,
                "%s no torque: effort %.2f N m where its controller commands %.1f N m, %.3f rad "
                "off its reference; since %.3f s",
@@ -546,7 +550,6 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   // contacts, a held base, the controller's own dynamics - acts on both and cancels)
   bool twin_ref = s->shadow && has_eff && s->last_match_recv_s == recv;
   // mirror: the robot's own controller, while its state is fresh, is the command
-  bool ctl = ctl_fresh(s, recv);
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     double te = s->twin_eff_at[j];
@@ -588,7 +591,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     if (s->shadow && !isnan(s->twin_eff_at[j])) {
       f->expected = fabs(s->twin_eff_at[j]);
       f->twin_peak = fmax(f->expected, restart ? 0 : f->twin_peak * exp(-dt / FDI_TWIN_PEAK_S));
-    } else if (ctl && !isnan(s->ctl_err[j])) {
+    } else if (ctl_fresh(s, j, recv)) {
       // mirror: what the robot's controller commands is what a healthy drive
       // delivers (a position controller's output is no torque: then what the
       // model needs)
@@ -604,7 +607,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   // controller's error (mirror; NaN without it)
   size_t n_off = 0;
   for (size_t j = 0; j < n; j++) {
-    s->cmd_off[j] = s->shadow ? s->cur_pos[j] : ctl ? fabs(s->ctl_err[j]) : NAN;
+    s->cmd_off[j] = s->shadow ? s->cur_pos[j] : ctl_fresh(s, j, recv) ? fabs(s->ctl_err[j]) : NAN;
     n_off += s->cmd_off[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad;
   }
   // a constant zero effort tells a dead drive only on a robot that moves: a
@@ -633,7 +636,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // expected torque proves nothing: a stalled host shifts robot and twin in
     // time, and a fault elsewhere in the chain changes what the twin does.
     bool shadow_ref = s->shadow && !isnan(s->twin_eff_at[j]);
-    bool ctl_ref = ctl && !isnan(s->ctl_err[j]);
+    bool ctl_ref = ctl_fresh(s, j, recv);
     bool cmd_ref = shadow_ref || (ctl_ref && !isnan(s->ctl_eff[j]));
     bool notorque = warm && low && f->expected > s->set.fdi_torque_floor_nm && !chain_faulted(s, j);
     if (!notorque)

@@ -7,7 +7,11 @@
  *   - a model MuJoCo refuses is reported by set_model, before any poll;
  *   - a good one is compiled there (its MJCF is spoiled right after: a compile
  *     later would fail), then used from the first twin sample ("fault
- *     isolation with the twin's model"). */
+ *     isolation with the twin's model").
+ * And, in mirror mode, that each robot controller sync.robot_controller lists,
+ * or each '*' finds on the graph, is read (its log line, its samples counted
+ * on its own topic), and that a list the node cannot use is refused at
+ * create. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,12 +19,14 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/harness.h"
 #include "dtw/bus.h"
 #include "dtw/clock.h"
 #include "dtw/log.h"
+#include "dtw/metrics.h"
 #include "dtw/msgs.h"
 #include "dtw/sim.h"
 #include "dtw/sync_node.h"
@@ -123,11 +129,113 @@ static void test_good_model_used_from_first_twin_sample(void **state) {
   dtw_twin_destroy(twin);
 }
 
+static dtw_sync_node_t *mirror_node(dtw_bus_t *bus, dtw_metrics_t *reg, const char *controllers,
+                                    char *err, size_t errlen) {
+  dtw_node_host_t host = {bus, reg, NULL};
+  dtw_sync_node_settings_t s;
+  assert_int_equal(dtw_param_defaults(&dtw_sync_node_param_table, &s), 0);
+  snprintf(s.node_name, sizeof s.node_name, "sync_mirror");
+  snprintf(s.mode, sizeof s.mode, "mirror");
+  snprintf(s.robot_controller, sizeof s.robot_controller, "%s", controllers);
+  dtw_sync_node_t *n = NULL;
+  return dtw_sync_node_create(&s, &host, &n, err, errlen) < 0 ? NULL : n;
+}
+
+static bool both_read(void *user) {
+  (void)user;
+  assert_true(dtw_sync_node_poll(g.sync, th_now_s()) >= 0);
+  return strstr(log_text, "controller state on /robot/arm_controller/controller_state") &&
+         strstr(log_text, "controller state on /robot/gripper_controller/controller_state");
+}
+
+/* The node's received count on topic (from its metrics), -1 when none. */
+static double received_on(dtw_metrics_t *reg, const char *topic) {
+  char *text = NULL, key[256];
+  size_t len = 0;
+  assert_int_equal(dtw_metrics_scrape(reg, &text, &len), 0);
+  snprintf(key, sizeof key, "dtwin_messages_received_total{node=\"/sync_mirror\",topic=\"%s\"} ",
+           topic);
+  const char *at = strstr(text, key);
+  double v = at != NULL ? strtod(at + strlen(key), NULL) : -1;
+  free(text);
+  return v;
+}
+
+static dtw_metrics_t *g_reg;
+static bool both_counted(void *user) {
+  (void)user;
+  assert_true(dtw_sync_node_poll(g.sync, th_now_s()) >= 0);
+  return received_on(g_reg, "/robot/arm_controller/controller_state") >= 1 &&
+         received_on(g_reg, "/robot/gripper_controller/controller_state") >= 1;
+}
+
+/* Mirror mode with the two controllers named, then with '*' (found on the
+ * graph: beside them a topic of that name with another type, and a
+ * controller under another namespace, neither read). */
+static void test_mirror_reads_each_controller(void **state) {
+  (void)state;
+  char err[1024];
+  const char *settings[2] = {" arm_controller , gripper_controller,", "*"};
+  for (int k = 0; k < 2; k++) {
+    dtw_bus_options_t opt;
+    dtw_bus_options_default(&opt);
+    opt.domain_id = th_domain();
+    if (dtw_bus_create(&opt, &g.bus, err, sizeof err) < 0) fail_msg("bus: %s", err);
+    assert_int_equal(dtw_metrics_create(&g_reg), 0);
+    // lists the node cannot use
+    assert_null(mirror_node(g.bus, g_reg, "arm_controller, arm_controller", err, sizeof err));
+    assert_non_null(strstr(err, "/robot/arm_controller/controller_state listed twice"));
+    assert_null(mirror_node(g.bus, g_reg, "a,b,c,d,e,f,g,h,i", err, sizeof err));
+    assert_non_null(strstr(err, "more than 8 controllers"));
+    assert_null(mirror_node(g.bus, g_reg, "*, arm_controller", err, sizeof err));
+    assert_non_null(strstr(err, "'*' (every controller found) and names"));
+    g.sync = mirror_node(g.bus, g_reg, settings[k], err, sizeof err);
+    if (g.sync == NULL) fail_msg("node: %s", err);
+    log_text[0] = '\0';
+
+    // the robot: its joint states (the node watches controllers once both
+    // feeds are matched) and its two controllers' states
+    dtw_bus_node_t *robot = NULL, *other = NULL;
+    dtw_pub_t *robot_js = NULL, *ctl[2] = {NULL, NULL}, *decoy = NULL, *elsewhere = NULL;
+    assert_int_equal(dtw_bus_node_create(g.bus, "robot", "/robot", &robot, err, sizeof err), 0);
+    assert_int_equal(dtw_bus_node_create(g.bus, "robot", "/other", &other, err, sizeof err), 0);
+    assert_int_equal(
+        dtw_bus_node_create(g.bus, "digital_twin", "/twin", &g.twin_node, err, sizeof err), 0);
+    assert_int_equal(dtw_pub_create(robot, "joint_states", DTW_TYPE_JOINT_STATE,
+                                    DTW_QOS_SENSOR_DATA, &robot_js, err, sizeof err), 0);
+    assert_int_equal(dtw_pub_create(g.twin_node, "joint_states", DTW_TYPE_JOINT_STATE,
+                                    DTW_QOS_SENSOR_DATA, &g.twin_js, err, sizeof err), 0);
+    const char *names[2] = {"arm_controller/controller_state",
+                            "gripper_controller/controller_state"};
+    for (int i = 0; i < 2; i++)
+      assert_int_equal(dtw_pub_create(robot, names[i], DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT,
+                                      &ctl[i], err, sizeof err), 0);
+    assert_int_equal(dtw_pub_create(robot, "decoy/controller_state", DTW_TYPE_JOINT_STATE,
+                                    DTW_QOS_DEFAULT, &decoy, err, sizeof err), 0);
+    assert_int_equal(dtw_pub_create(other, "arm_controller/controller_state", DTW_TYPE_JTC_STATE,
+                                    DTW_QOS_DEFAULT, &elsewhere, err, sizeof err), 0);
+    if (!th_wait_for(both_read, NULL, WAIT_S)) fail_msg("not both read:\n%s", log_text);
+    static dtw_jtc_state_msg_t m;
+    m.n_joints = m.error.n_positions = 1;
+    snprintf(m.joint_names[0], DTW_NAME_MAX, "some_joint");
+    for (int i = 0; i < 2; i++) assert_int_equal(dtw_pub_jtc_state(ctl[i], &m), 0);
+    if (!th_wait_for(both_counted, NULL, WAIT_S)) fail_msg("not both counted");
+    if (strstr(log_text, "decoy") != NULL || strstr(log_text, "/other") != NULL)
+      fail_msg("read what is no controller of this robot:\n%s", log_text);
+    if (k == 1 && strstr(log_text, "found the robot's controller /robot/arm_controller/"
+                                   "controller_state") == NULL)
+      fail_msg("'*' did not say what it found:\n%s", log_text);
+    close_node();
+    dtw_metrics_destroy(g_reg);
+  }
+}
+
 int main(void) {
   dtw_log_set_hook(hook, NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_model_reported_by_set_model),
       cmocka_unit_test(test_good_model_used_from_first_twin_sample),
+      cmocka_unit_test(test_mirror_reads_each_controller),
   };
   return th_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -50,7 +50,26 @@ typedef struct rig {
   const double *twin_v;    /* NULL, or the twin's velocity (NJ; the robot's is noise) */
   const double *ctl_err;   /* NULL, or the robot controller's error (NJ), sent with ... */
   const double *ctl_eff;   /* ... its commanded effort (NJ) every 10 ms */
+  int ctl_first;           /* 0: one controller; else two: one for joint ctl_first - 1, sent
+                              first, one for the others */
+  bool ctl_first_quiet;    /* ... of which the first has stopped publishing */
 } rig_t;
+
+/* The robot controller's state for joints j with lo <= (j != only) < hi. */
+static void send_ctl(rig_t *r, double t, int only, int lo, int hi) {
+  static dtw_jtc_state_msg_t c;
+  memset(&c, 0, sizeof c);
+  c.stamp = dtw_time_from_s(t);
+  for (int k = (int)NJ - 1; k >= 0; k--) { /* any order */
+    if (((k != only) < lo) || ((k != only) >= hi)) continue;
+    size_t i = c.n_joints++;
+    snprintf(c.joint_names[i], DTW_NAME_MAX, "%s", HUMANOID[k]);
+    c.error.positions[i] = r->ctl_err[k];
+    c.output.effort[i] = r->ctl_eff[k];
+  }
+  c.error.n_positions = c.output.n_effort = c.n_joints;
+  assert_int_equal(dtw_sync_on_robot_controller(r->s, &c, t + 0.0005), 0);
+}
 
 /* 2 ms of robot and twin: stamps = t, received 1 ms later. */
 static void feed(rig_t *r, double t) {
@@ -83,16 +102,12 @@ static void feed(rig_t *r, double t) {
     for (size_t j = 0; j < NJ; j++) m.effort[j] += r->extra[j];
   assert_int_equal(dtw_sync_on_robot_sample(r->s, &m, t + 0.001, NULL), 0);
   if (r->ctl_err != NULL && fmod(t + 1e-9, 0.01) < 0.002) {
-    static dtw_jtc_state_msg_t c;
-    memset(&c, 0, sizeof c);
-    c.stamp = dtw_time_from_s(t);
-    c.n_joints = c.error.n_positions = c.output.n_effort = NJ;
-    for (size_t j = 0; j < NJ; j++) {
-      snprintf(c.joint_names[j], DTW_NAME_MAX, "%s", HUMANOID[NJ - 1 - j]); /* any order */
-      c.error.positions[j] = r->ctl_err[NJ - 1 - j];
-      c.output.effort[j] = r->ctl_eff[NJ - 1 - j];
+    if (r->ctl_first == 0) {
+      send_ctl(r, t, -1, 1, 2);
+    } else {
+      if (!r->ctl_first_quiet) send_ctl(r, t, r->ctl_first - 1, 0, 1);
+      send_ctl(r, t, r->ctl_first - 1, 1, 2);
     }
-    assert_int_equal(dtw_sync_on_robot_controller(r->s, &c, t + 0.0005), 0);
   }
 }
 
@@ -106,14 +121,15 @@ static double run(rig_t *r, double t0, double t1) {
   return t;
 }
 
-static rig_t rig_new(bool shadow, bool model) {
-  dtw_sync_settings_t st = sync_settings();
+static rig_t rig_with(dtw_sync_settings_t st, bool shadow, bool model) {
   snprintf(st.mode, sizeof st.mode, "%s", shadow ? "shadow" : "mirror");
   rig_t r = {.s = sync_new(&st), .rng = 42, .frozen_q = NAN, .bad = -1, .bad_effort = GRAV,
              .twin_effort = GRAV, .twin_alive = true};
   if (model) dtw_sync_set_dynamics(r.s, fake_model, NULL);
   return r;
 }
+
+static rig_t rig_new(bool shadow, bool model) { return rig_with(sync_settings(), shadow, model); }
 
 static const dtw_sync_report_t *report(rig_t *r) {
   static dtw_sync_report_t rep;
@@ -318,6 +334,48 @@ static void test_mirror_command_through_zero(void **state) {
   const dtw_sync_report_t *p = report(&r);
   if (p->n_faults != 0) fail_msg("a drive that follows its command reported: %s", p->faults[0].text);
   dtw_sync_destroy(r.s);
+}
+
+/* A robot with two controllers, the torso's and the rest's, each naming its
+ * own joints: the torso's command counts while it is fresh, whatever the other
+ * sends after it, and not once its controller has stopped. (A hold longer
+ * than the freshness: a command must be fresh all through it.) */
+static void test_mirror_several_controllers(void **state) {
+  (void)state;
+  double err[NJ] = {0}, eff[NJ];
+  for (size_t j = 0; j < NJ; j++) eff[j] = GRAV;
+  dtw_sync_settings_t st = sync_settings();
+  st.fdi_hold_s = 1.5 * DTW_SYNC_CONTROLLER_FRESH_S;
+  for (int quiet = 0; quiet < 2; quiet++) {
+    rig_t r = rig_with(st, false, false);
+    dtw_sync_set_dynamics(r.s, yaw_model, NULL);
+    r.ctl_err = err;
+    r.ctl_eff = eff;
+    r.ctl_first = J_TORSO + 1;
+    r.bad = J_TORSO;
+    r.bad_effort = 0;
+    err[J_TORSO] = 0;
+    eff[J_TORSO] = 0;
+    double t = run(&r, 0, 2);  // healthy: the yaw drive idles, as commanded
+    assert_int_equal(report(&r)->n_faults, 0);
+    // the torso's controller asks for 3 N m 0.05 rad off its reference; the drive gives none
+    err[J_TORSO] = 0.05;
+    eff[J_TORSO] = 3.0;
+    if (quiet) {
+      t = run(&r, t, t + 0.01);  // its last state, then it stops
+      r.ctl_first_quiet = true;
+    }
+    run(&r, t, t + 1.0);
+    const dtw_sync_report_t *p = report(&r);
+    if (quiet) {
+      assert_int_equal(p->n_faults, 0);  // a stale command proves nothing
+    } else {
+      assert_int_equal(p->n_faults, 1);
+      assert_int_equal(p->faults[0].joint, J_TORSO);
+      assert_non_null(strstr(p->faults[0].text, "where its controller commands 3.0 N m"));
+    }
+    dtw_sync_destroy(r.s);
+  }
 }
 
 /* A stand-in payload signature: ctx is a table (NJ) of the torques 1 kg at
@@ -713,6 +771,7 @@ int main(void) {
       cmocka_unit_test(test_weight_in_the_finger),
       cmocka_unit_test(test_mirror_yaw_under_a_swinging_arm),
       cmocka_unit_test(test_mirror_no_torque_from_the_controller),
+      cmocka_unit_test(test_mirror_several_controllers),
       cmocka_unit_test(test_mirror_command_through_zero),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
