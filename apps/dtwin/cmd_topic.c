@@ -125,23 +125,20 @@ static int open_tool_node(dtwin_cli_t *cli, dtw_bus_t **bus, dtw_bus_node_t **no
   return 0;
 }
 
+static void print_doubles(const char *indent, const char *label, const double *v, size_t n) {
+  printf("%s%s: [", indent, label);
+  for (size_t i = 0; i < n; i++) printf("%s%.6g", i ? ", " : "", v[i]);
+  printf("]\n");
+}
+
 static void print_joint_state(const dtw_joint_state_msg_t *m) {
   printf("header:\n  stamp: {sec: %d, nanosec: %u}\n  frame_id: '%s'\nname: [", m->stamp.sec,
          m->stamp.nanosec, m->frame_id);
   for (size_t i = 0; i < m->n_name; i++) printf("%s%s", i ? ", " : "", m->name[i]);
-  const struct {
-    const char *label;
-    size_t n;
-    const double *v;
-  } arrays[] = {{"position", m->n_position, m->position},
-                {"velocity", m->n_velocity, m->velocity},
-                {"effort", m->n_effort, m->effort}};
   printf("]\n");
-  for (size_t a = 0; a < 3; a++) {
-    printf("%s: [", arrays[a].label);
-    for (size_t i = 0; i < arrays[a].n; i++) printf("%s%.6g", i ? ", " : "", arrays[a].v[i]);
-    printf("]\n");
-  }
+  print_doubles("", "position", m->position, m->n_position);
+  print_doubles("", "velocity", m->velocity, m->n_velocity);
+  print_doubles("", "effort", m->effort, m->n_effort);
 }
 
 static void print_trajectory(const dtw_joint_trajectory_msg_t *m) {
@@ -154,6 +151,28 @@ static void print_trajectory(const dtw_joint_trajectory_msg_t *m) {
     for (size_t i = 0; i < p->n_positions; i++) printf("%s%.6g", i ? ", " : "", p->positions[i]);
     printf("]\n    time_from_start: {sec: %d, nanosec: %u}\n", p->time_from_start.sec,
            p->time_from_start.nanosec);
+  }
+}
+
+/* control_msgs/JointTrajectoryControllerState: what a runbook asks to look at
+ * (a joint's reference, tracking error and the effort its controller commands). */
+static void print_jtc_state(const dtw_jtc_state_msg_t *m) {
+  printf("header:\n  stamp: {sec: %d, nanosec: %u}\n  frame_id: '%s'\njoint_names: [", m->stamp.sec,
+         m->stamp.nanosec, m->frame_id);
+  for (size_t i = 0; i < m->n_joints; i++) printf("%s%s", i ? ", " : "", m->joint_names[i]);
+  printf("]\n");
+  const struct {
+    const char *label;
+    const dtw_jtc_point_msg_t *p;
+  } points[] = {{"reference", &m->reference}, {"feedback", &m->feedback},
+                {"error", &m->error}, {"output", &m->output}};
+  for (size_t k = 0; k < 4; k++) {
+    const dtw_jtc_point_msg_t *p = points[k].p;
+    printf("%s:\n", points[k].label);
+    print_doubles("  ", "positions", p->positions, p->n_positions);
+    print_doubles("  ", "velocities", p->velocities, p->n_velocities);
+    print_doubles("  ", "accelerations", p->accelerations, p->n_accelerations);
+    print_doubles("  ", "effort", p->effort, p->n_effort);
   }
 }
 
@@ -187,6 +206,7 @@ static void on_topic_msg(dtw_sub_t *sub, const void *msg, void *user) {
     if (!st->typed) printf("%s: %zu bytes of CDR\n", st->type, ((const dtw_cdr_t *)msg)->len);
     else if (strcmp(st->type, DTW_TYPE_JOINT_STATE) == 0) print_joint_state(msg);
     else if (strcmp(st->type, DTW_TYPE_JOINT_TRAJECTORY) == 0) print_trajectory(msg);
+    else if (strcmp(st->type, DTW_TYPE_JTC_STATE) == 0) print_jtc_state(msg);
     else if (strcmp(st->type, DTW_TYPE_CLOCK) == 0)
       printf("clock: {sec: %d, nanosec: %u}\n", ((const dtw_time_t *)msg)->sec,
              ((const dtw_time_t *)msg)->nanosec);
@@ -288,6 +308,7 @@ static int topic_run(dtwin_cli_t *cli, bool echo) {
   }
   bool typed = echo && (strcmp(type, DTW_TYPE_JOINT_STATE) == 0 ||
                         strcmp(type, DTW_TYPE_JOINT_TRAJECTORY) == 0 ||
+                        strcmp(type, DTW_TYPE_JTC_STATE) == 0 ||
                         strcmp(type, DTW_TYPE_CLOCK) == 0 ||
                         strcmp(type, DTW_TYPE_DIAGNOSTIC_ARRAY) == 0);
   topic_state_t st = {

@@ -372,7 +372,8 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   DTW_INFO(LOG, "tracking the twin's %zu joints in %zu groups (%s mode, fault isolation %s)",
            n->rep.n_joints, n->rep.n_groups, n->mirror ? "mirror" : "shadow",
            dtw_sim_dyn_joint_count(n->dyn) > 0 ? "with the twin's model"
-           : n->n_ctl > 0   ? "without a model: frozen sensors, zero-effort drives and, from the "
+           : n->n_ctl > 0 || n->ctl_discover
+                            ? "without a model: frozen sensors, zero-effort drives and, from the "
                               "robot's controller, drives without torque"
            : n->mirror      ? "without a model: frozen sensors and zero-effort drives only"
                             : "without a model: the twin's effort as the reference");

@@ -22,6 +22,15 @@ pids+=($!)
 pids+=($!)
 expect 0 'position:' -- "$DTWIN" topic echo /twin/joint_states --count 1 --duration 60
 expect 0 'position:' -- "$DTWIN" topic echo /robot/joint_states --count 1 --duration 60
+# the robot's controller state, as a runbook asks to read it: the tracking
+# error and the commanded effort decoded, one per joint name
+expect 0 '^joint_names: \[[a-z_]+, ' -- "$DTWIN" topic echo \
+  /robot/humanoid_joint_trajectory_controller/controller_state --count 1 --duration 60
+cp "$out_file" "$tmp/ctl.out"
+expect 0 '' -- awk '/^[a-z]+:$/ { part = $1 }
+  part == "error:" && /^  positions: \[-?[0-9]/ { e = 1 }
+  part == "output:" && /^  effort: \[-?[0-9]/ { o = 1 }
+  END { exit !(e && o) }' "$tmp/ctl.out"
 
 # it runs until the checks below are done (SIGINT): a loaded machine makes each
 # `dtwin topic echo` take seconds to discover, and a twin no longer driven stops
