@@ -128,9 +128,10 @@ static void pair_settings(const system_t *s, size_t k, dtw_sim_node_settings_t *
   *sim = s->sim;
   *robot = s->robot;
   *sync = s->sync;
-  /* mirror mode reads the emulator's own controller, whatever it is called */
+  /* mirror mode reads the emulator's own controller, whatever it is called (a
+   * robot outside, up.robot false, is left to the setting: '*' finds its own) */
   dtw_sync_node_settings_t def;
-  if (dtw_param_defaults(&dtw_sync_node_param_table, &def) == 0 &&
+  if (s->up.robot && dtw_param_defaults(&dtw_sync_node_param_table, &def) == 0 &&
       strcmp(sync->robot_controller, def.robot_controller) == 0)
     snprintf(sync->robot_controller, sizeof sync->robot_controller, "%s", robot->controller);
   if (s->n_pairs == 1) return;

@@ -75,7 +75,7 @@
     "limb, an arm's and a gripper's); each one's <robot_namespace>/<name>/controller_state "  \
     "(its reference, error and commanded effort) tells a joint of its own without torque. "   \
     "*: each JointTrajectoryControllerState the ROS graph shows under robot_namespace, as "   \
-    "it appears; empty: none read (dtwin up: the robot emulator's controller unless set)")    \
+    "it appears; empty: none read (dtwin up hosting the emulator: its controller unless set)") \
   X(STRING, twin_namespace, "/twin", 1, 128, NULL,                                             \
     "Namespace of the twin's topics (<ns>/joint_states, <ns>/set_state)")                     \
   X(DOUBLE, window_s, "1.0", 0.05, 60, NULL,                                                   \
