@@ -7,8 +7,10 @@
  *              in mirror mode /robot/<name>/controller_state for each name
  *              robot_controller lists (control_msgs/JointTrajectoryController-
  *              State: the robot's command, dtw_sync_on_robot_controller; up to
- *              8, comma-separated, each naming its own joints), none when
- *              the setting is empty;
+ *              8, comma-separated, each naming its own joints), with "*" each
+ *              one of that type the ROS graph shows under /robot (a graph
+ *              cache on the bus, read at each tick), none when the setting is
+ *              empty;
  *   publishes  sync/status (diagnostic_msgs/DiagnosticArray, at status_rate_hz;
  *              "/sync/status" in the default namespace "/"),
  *              /twin/set_state (sensor_msgs/JointState: mirror mode forwards
