@@ -27,6 +27,7 @@ expect 0 'position:' -- "$DTWIN" topic echo /robot/joint_states --count 1 --dura
 expect 0 '^joint_names: \[[a-z_]+, ' -- "$DTWIN" topic echo \
   /robot/humanoid_joint_trajectory_controller/controller_state --count 1 --duration 60
 cp "$out_file" "$tmp/ctl.out"
+# shellcheck disable=SC2016  # an awk program: its $1 is awk's
 expect 0 '' -- awk '/^[a-z]+:$/ { part = $1 }
   part == "error:" && /^  positions: \[-?[0-9]/ { e = 1 }
   part == "output:" && /^  effort: \[-?[0-9]/ { o = 1 }
