@@ -272,8 +272,8 @@ void dtw_sub_destroy(dtw_sub_t *sub);
 int dtw_sub_take(dtw_sub_t *sub, void *msg);
 /* The publishing writer (a DDS instance handle, unique per matched writer in
  * this participant) of the sample the last dtw_sub_take or on_msg delivered
- * or refused; JointState subscriptions only, 0 for others or before any.
- * Lets a node tell several publishers on one topic apart. */
+ * or refused; 0 before any, and on raw subscriptions. Lets a node tell
+ * several publishers on one topic apart. */
 uint64_t dtw_sub_last_writer(const dtw_sub_t *sub);
 /* Number of matched publications (>= 0) or DTW_EDDS. */
 int dtw_sub_matched_count(const dtw_sub_t *sub);

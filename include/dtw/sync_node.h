@@ -95,7 +95,9 @@ extern const dtw_param_table_t dtw_sync_node_param_table;
   X(TWIN_MALFORMED, "malformed", "twin: the bus could not decode or validate it")            \
   X(TWIN_TOO_LARGE, "too_large", "twin: more joints than DTW_MAX_JOINTS")                    \
   X(CONTROLLER_INVALID, "invalid",                                                            \
-    "robot controller state: sizes, NaN, no known joint, or not decodable")
+    "robot controller state: sizes, NaN, no known joint, or not decodable")                   \
+  X(CONTROLLER_OTHER_PUBLISHER, "other_publisher",                                            \
+    "robot controller state: from a second publisher on that topic (the first keeps it)")
 
 typedef enum {
 #define DTW__SYNC_NODE_REFUSAL_ENUM(name, label, help) DTW_SYNC_NODE_REFUSED_##name,

@@ -33,7 +33,7 @@ struct dtw_sub {
   char topic[DTW_ROS_NAME_BUF];
   dtw_sub_options_t opt;
   dtw_bus_stats_t stats;
-  uint64_t last_writer; /* writer of the last JointState sample taken (0: unknown) */
+  uint64_t last_writer; /* writer of the last sample taken (0: unknown; raw delivery) */
   void *sample;  /* generated sample Cyclone reads into; its buffers are reused */
   void *plain;   /* plain struct delivered to the callback */
   dtw_joint_trajectory_msg_t traj; /* plain trajectory for the callback */
@@ -434,6 +434,7 @@ static int take_typed(dtw_sub_t *sub, void *msg) {
     }
     if (n == 0) return 0;
     if (!info.valid_data) continue;
+    sub->last_writer = info.publication_handle;
     int rc = sub_convert(sub, msg);
     if (rc < 0) {
       count_refusal(&sub->stats, rc);

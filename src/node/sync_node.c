@@ -112,7 +112,9 @@ static void register_metrics(dtw_sync_node_t *n) {
                                        fqn, "topic", n->twin_topic);
   dtw__sync_node_ctl_metrics(n);
   for (int r = 0; r < DTW_SYNC_NODE_REFUSAL_COUNT; r++) {
-    if (r == DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID) continue; /* per controller */
+    if (r == DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID ||
+        r == DTW_SYNC_NODE_REFUSED_CONTROLLER_OTHER_PUBLISHER)
+      continue; /* per controller topic (sync_node_ctl.c) */
     n->m.refused[r] = dtw_metrics_counter(
         reg, "dtwin_messages_refused_total", "Messages refused as malformed or invalid, by reason",
         "node", fqn, "topic", r < DTW_SYNC_NODE_REFUSED_TWIN_INVALID ? n->robot_topic : n->twin_topic,

@@ -18,8 +18,10 @@ typedef struct dtw__sync_node_ctl {
   dtw_sub_t *sub;
   char topic[600];
   int logged;                /* 0 not yet, 1 read, -1 missing (logged) */
+  uint64_t writer;           /* its publisher (dtw_sub_last_writer); 0 none yet */
+  double writer_seen_s;      /* ... last heard from */
   dtw__log_limiter_t limit;
-  dtw_counter_t *recv, *refused;
+  dtw_counter_t *recv, *refused, *refused_other;
 } dtw__sync_node_ctl_t;
 
 struct dtw_sync_node {

@@ -21,10 +21,40 @@ static void register_one(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c) {
   c->recv = dtw_metrics_counter(n->reg, "dtwin_messages_received_total",
                                 "Messages received (before validation)", "node", n->fqn, "topic",
                                 c->topic);
+  const char *help = "Messages refused as malformed or invalid, by reason";
   c->refused = dtw_metrics_counter(
-      n->reg, "dtwin_messages_refused_total", "Messages refused as malformed or invalid, by reason",
-      "node", n->fqn, "topic", c->topic, "reason",
+      n->reg, "dtwin_messages_refused_total", help, "node", n->fqn, "topic", c->topic, "reason",
       dtw_sync_node_refusal_name(DTW_SYNC_NODE_REFUSED_CONTROLLER_INVALID));
+  c->refused_other = dtw_metrics_counter(
+      n->reg, "dtwin_messages_refused_total", help, "node", n->fqn, "topic", c->topic, "reason",
+      dtw_sync_node_refusal_name(DTW_SYNC_NODE_REFUSED_CONTROLLER_OTHER_PUBLISHER));
+}
+
+/* One controller, one publisher, as for the robot feed: the first keeps the
+ * topic until it has been silent for the stale timeout. A second robot, or
+ * a second dtwin system, on the domain publishes a controller state of the
+ * same name: its commands mixed in would be read as this robot's. */
+static bool from_ctl_publisher(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c, double now_s) {
+  uint64_t w = dtw_sub_last_writer(c->sub);
+  if (w == 0 || w == c->writer) {
+    c->writer_seen_s = now_s;
+    return true;
+  }
+  if (c->writer == 0 || !(now_s - c->writer_seen_s <= n->ss.stale_timeout_s)) {
+    if (c->writer != 0)
+      DTW_WARN(LOG, "%s: passes to another publisher (the previous one was silent for %.1f s)",
+               c->topic, now_s - c->writer_seen_s);
+    c->writer = w;
+    c->writer_seen_s = now_s;
+    return true;
+  }
+  n->st.refused[DTW_SYNC_NODE_REFUSED_CONTROLLER_OTHER_PUBLISHER]++;
+  dtw_counter_add(c->refused_other, 1);
+  dtw__log_limited(&c->limit, DTW_LOG_WARN, LOG,
+                   "%s has %d publishers: states of the second are refused (two robots, or two "
+                   "dtwin systems, on one topic?)",
+                   c->topic, dtw_sub_matched_count(c->sub));
+  return false;
 }
 
 static int subscribe(dtw_sync_node_t *n, const char *topic, char *err, size_t errlen) {
@@ -87,6 +117,7 @@ void dtw__sync_node_ctl_take(dtw_sync_node_t *n, double now_s) {
       int rc = dtw_sub_take(c->sub, &n->ctl_in);
       if (rc == 0 || (rc < 0 && rc != DTW_EFULL && rc != DTW_ERANGE && rc != DTW_EPARSE)) break;
       dtw_counter_add(c->recv, 1);
+      if (rc == 1 && !from_ctl_publisher(n, c, now_s)) continue;
       if (rc == 1 &&
           (n->sync == NULL || dtw_sync_on_robot_controller(n->sync, &n->ctl_in, now_s) == 0))
         continue;

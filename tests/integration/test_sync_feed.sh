@@ -5,7 +5,8 @@
 #     feed stopped advancing), not SYNCED on the last twin sample;
 #  2. a second robot publishing on /robot/joint_states: the sync node reports
 #     two publishers, refuses the second one's samples (counted with reason
-#     other_publisher) and stays SYNCED on the first;
+#     other_publisher), and its controller's states as well, and stays SYNCED
+#     on the first;
 #  3. two robots with one node name in one domain: the monitor reports the
 #     duplicate name (log line, dtwin_graph_duplicate_node_names, status line).
 # Times are reported, not bounded: a loaded machine makes the test slower, not wrong.
@@ -69,6 +70,13 @@ if wait_until 60 grep -q -- '-> SYNCED' "$tmp/sync.log"; then
     grep -m1 'has 2 publishers' "$tmp/sync.log" | sed 's/^/    /'
   else
     fail "the second publisher is not reported"; tail -n 15 "$tmp/sync.log" "$tmp/robot2.log"
+  fi
+  # its controller state has the same name: refused too, or its commands would
+  # read as this robot's (mirror mode reads the controller's command)
+  if wait_until 30 grep -q 'controller_state has 2 publishers' "$tmp/sync.log"; then
+    ok "the second robot's controller state is refused"
+  else
+    fail "the second robot's controller state is not refused"; tail -n 15 "$tmp/sync.log"
   fi
   refused_other() {
     "$DTWIN" topic echo /sync/status --count 1 --duration 10 2>/dev/null |

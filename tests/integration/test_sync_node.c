@@ -10,8 +10,9 @@
  *     isolation with the twin's model").
  * And, in mirror mode, that each robot controller sync.robot_controller lists,
  * or each '*' finds on the graph, is read (its log line, its samples counted
- * on its own topic), and that a list the node cannot use is refused at
- * create. */
+ * on its own topic), that a second publisher on one of them is refused (as
+ * on the robot feed: its states would read as this robot's commands), and
+ * that a list the node cannot use is refused at create. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -148,20 +149,39 @@ static bool both_read(void *user) {
          strstr(log_text, "controller state on /robot/gripper_controller/controller_state");
 }
 
-/* The node's received count on topic (from its metrics), -1 when none. */
-static double received_on(dtw_metrics_t *reg, const char *topic) {
-  char *text = NULL, key[256];
+/* A series' value ("name{labels} ") in the registry's text, -1 when absent. */
+static double series_value(dtw_metrics_t *reg, const char *key) {
+  char *text = NULL;
   size_t len = 0;
   assert_int_equal(dtw_metrics_scrape(reg, &text, &len), 0);
-  snprintf(key, sizeof key, "dtwin_messages_received_total{node=\"/sync_mirror\",topic=\"%s\"} ",
-           topic);
   const char *at = strstr(text, key);
   double v = at != NULL ? strtod(at + strlen(key), NULL) : -1;
   free(text);
   return v;
 }
 
+/* The node's received count on topic, -1 when none. */
+static double received_on(dtw_metrics_t *reg, const char *topic) {
+  char key[256];
+  snprintf(key, sizeof key, "dtwin_messages_received_total{node=\"/sync_mirror\",topic=\"%s\"} ",
+           topic);
+  return series_value(reg, key);
+}
+
 static dtw_metrics_t *g_reg;
+static dtw_pub_t *g_second;
+static dtw_jtc_state_msg_t g_ctl_msg;
+
+/* a second publisher on the arm's controller state: its states are refused */
+static bool second_refused(void *user) {
+  (void)user;
+  assert_int_equal(dtw_pub_jtc_state(g_second, &g_ctl_msg), 0);
+  assert_true(dtw_sync_node_poll(g.sync, th_now_s()) >= 0);
+  return series_value(g_reg, "dtwin_messages_refused_total{node=\"/sync_mirror\",topic=\"/robot/"
+                             "arm_controller/controller_state\",reason=\"other_publisher\"} ") >= 1 &&
+         strstr(log_text, "arm_controller/controller_state has 2 publishers") != NULL;
+}
+
 static bool both_counted(void *user) {
   (void)user;
   assert_true(dtw_sync_node_poll(g.sync, th_now_s()) >= 0);
@@ -215,11 +235,18 @@ static void test_mirror_reads_each_controller(void **state) {
     assert_int_equal(dtw_pub_create(other, "arm_controller/controller_state", DTW_TYPE_JTC_STATE,
                                     DTW_QOS_DEFAULT, &elsewhere, err, sizeof err), 0);
     if (!th_wait_for(both_read, NULL, WAIT_S)) fail_msg("not both read:\n%s", log_text);
-    static dtw_jtc_state_msg_t m;
-    m.n_joints = m.error.n_positions = 1;
-    snprintf(m.joint_names[0], DTW_NAME_MAX, "some_joint");
-    for (int i = 0; i < 2; i++) assert_int_equal(dtw_pub_jtc_state(ctl[i], &m), 0);
+    dtw_jtc_state_msg_t *m = &g_ctl_msg;
+    m->n_joints = m->error.n_positions = 1;
+    snprintf(m->joint_names[0], DTW_NAME_MAX, "some_joint");
+    for (int i = 0; i < 2; i++) assert_int_equal(dtw_pub_jtc_state(ctl[i], m), 0);
     if (!th_wait_for(both_counted, NULL, WAIT_S)) fail_msg("not both counted");
+    // another robot on the domain with a controller of the same name
+    dtw_bus_node_t *robot_b = NULL;
+    assert_int_equal(dtw_bus_node_create(g.bus, "robot_b", "/robot", &robot_b, err, sizeof err), 0);
+    assert_int_equal(dtw_pub_create(robot_b, names[0], DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT,
+                                    &g_second, err, sizeof err), 0);
+    if (!th_wait_for(second_refused, NULL, WAIT_S))
+      fail_msg("the second publisher's states were not refused:\n%s", log_text);
     if (strstr(log_text, "decoy") != NULL || strstr(log_text, "/other") != NULL)
       fail_msg("read what is no controller of this robot:\n%s", log_text);
     if (k == 1 && strstr(log_text, "found the robot's controller /robot/arm_controller/"
