@@ -11,6 +11,21 @@ n_fail=0
 out_file=$(mktemp)
 trap 'rm -f "$out_file"' EXIT
 
+# with_background: a scratch directory in $tmp, and the background processes
+# the test adds to pids (pids+=($!)) stopped with SIGINT and waited for at
+# exit; then $tmp and the output file go.
+with_background() {
+  tmp=$(mktemp -d)
+  pids=()
+  trap stop_background EXIT
+}
+stop_background() {
+  local p
+  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp" "$out_file"
+}
+
 # expect CODE PATTERN -- command...   PATTERN is an extended regex on stdout+stderr ('' = any)
 # A failed command's output: all of it when short, else its start and its end
 # (where a build says why it stopped).

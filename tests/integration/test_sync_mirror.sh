@@ -9,10 +9,7 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done; wait; rm -rf "$tmp"; }
-trap cleanup EXIT
+with_background
 
 "$DTWIN" sim --set dtwin.http_port=0 --quiet --duration 120 >"$tmp/twin.log" 2>&1 &
 pids+=($!)

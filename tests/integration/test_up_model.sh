@@ -14,14 +14,7 @@ if [[ ! -f $h1 ]]; then
   echo "skipped: no robot corpus at '${corpus}' (DTW_ROBOT_CORPUS)"
   exit 77
 fi
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+with_background
 
 HOLD_S=30
 check() {  # check DESCRIPTION command...

@@ -14,14 +14,7 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+with_background
 
 "$DTWIN" up --set up.robot=false --set up.sync=false --set up.monitor=false \
   --set up.bridge=false --set dtwin.http_port=0 --set viewer.port=0 --quiet \
