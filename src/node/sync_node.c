@@ -425,22 +425,33 @@ static void forward(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
   }
 }
 
+dtw__feed_claim_t dtw__feed_claim(dtw__feed_owner_t *o, uint64_t w, double now_s, double timeout_s,
+                                  double *silent_s) {
+  *silent_s = 0;
+  if (w == 0 || w == o->writer) {
+    o->seen_s = now_s;
+    return DTW__FEED_OWN;
+  }
+  if (o->writer != 0 && now_s - o->seen_s <= timeout_s) return DTW__FEED_OTHER;
+  if (o->writer != 0) *silent_s = now_s - o->seen_s;
+  o->writer = w;
+  o->seen_s = now_s;
+  return DTW__FEED_PASSED;
+}
+
 /* One robot, one feed: the first publisher keeps it until it has been silent
  * for the stale timeout; samples of another are refused, never compared. */
 static bool from_feed_publisher(dtw_sync_node_t *n, double now_s) {
-  uint64_t w = dtw_sub_last_writer(n->robot);
-  if (w == 0 || w == n->robot_writer) {
-    n->robot_writer_seen_s = now_s;
-    return true;
-  }
-  if (n->robot_writer == 0 || !(now_s - n->robot_writer_seen_s <= n->ss.stale_timeout_s)) {
-    if (n->robot_writer != 0) {
+  double silent_s = 0;
+  dtw__feed_claim_t c = dtw__feed_claim(&n->robot_owner, dtw_sub_last_writer(n->robot), now_s,
+                                        n->ss.stale_timeout_s, &silent_s);
+  if (c == DTW__FEED_OWN) return true;
+  if (c == DTW__FEED_PASSED) {
+    if (silent_s > 0) {
       n->st.robot_publisher_changes++;
       DTW_WARN(LOG, "%s: the feed passes to another publisher (the previous one was silent "
-               "for %.1f s)", n->robot_topic, now_s - n->robot_writer_seen_s);
+               "for %.1f s)", n->robot_topic, silent_s);
     }
-    n->robot_writer = w;
-    n->robot_writer_seen_s = now_s;
     return true;
   }
   refuse(n, DTW_SYNC_NODE_REFUSED_ROBOT_OTHER_PUBLISHER, 1);

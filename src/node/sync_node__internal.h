@@ -13,13 +13,29 @@
 /* mirror mode: at most this many robot controllers (sync.robot_controller) */
 #define DTW__SYNC_NODE_MAX_CTL 8
 
+/* One feed, one publisher: who holds a topic the node reads (the robot's
+ * joint states, each controller state). */
+typedef struct dtw__feed_owner {
+  uint64_t writer;           /* its publisher (dtw_sub_last_writer); 0 none yet */
+  double seen_s;             /* ... last heard from */
+} dtw__feed_owner_t;
+
+typedef enum { DTW__FEED_OWN, DTW__FEED_PASSED, DTW__FEED_OTHER } dtw__feed_claim_t;
+
+/* A sample from writer w at now_s: the holder's (OWN; w 0, unknown, counts as
+ * the holder's), or the topic passes to w because none held it or the holder
+ * has been silent for longer than timeout_s (PASSED; *silent_s how long, 0 for
+ * a first holder), or another publisher's while the holder lives (OTHER:
+ * refuse it, never compare it). */
+dtw__feed_claim_t dtw__feed_claim(dtw__feed_owner_t *o, uint64_t w, double now_s, double timeout_s,
+                                  double *silent_s);
+
 /* One of the robot's controllers whose state mirror mode reads. */
 typedef struct dtw__sync_node_ctl {
   dtw_sub_t *sub;
   char topic[600];
   int logged;                /* 0 not yet, 1 read, -1 missing (logged) */
-  uint64_t writer;           /* its publisher (dtw_sub_last_writer); 0 none yet */
-  double writer_seen_s;      /* ... last heard from */
+  dtw__feed_owner_t owner;
   dtw__log_limiter_t limit;
   dtw_counter_t *recv, *refused, *refused_other;
 } dtw__sync_node_ctl_t;
@@ -57,8 +73,7 @@ struct dtw_sync_node {
   double period_s, next_tick_s, last_tick_s, first_poll_s;
   double robot_newest_stamp_s; /* newest accepted robot stamp; NaN before */
   /* the robot feed's publisher: samples of others are refused while it lives */
-  uint64_t robot_writer;
-  double robot_writer_seen_s;
+  dtw__feed_owner_t robot_owner;
   uint64_t robot_clock_resets_seen;
   int publishers_logged;
   dtw_bus_stats_t robot_bus_seen, twin_bus_seen;

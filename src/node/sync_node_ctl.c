@@ -35,17 +35,14 @@ static void register_one(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c) {
  * a second dtwin system, on the domain publishes a controller state of the
  * same name: its commands mixed in would be read as this robot's. */
 static bool from_ctl_publisher(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c, double now_s) {
-  uint64_t w = dtw_sub_last_writer(c->sub);
-  if (w == 0 || w == c->writer) {
-    c->writer_seen_s = now_s;
-    return true;
-  }
-  if (c->writer == 0 || !(now_s - c->writer_seen_s <= n->ss.stale_timeout_s)) {
-    if (c->writer != 0)
+  double silent_s = 0;
+  dtw__feed_claim_t claim = dtw__feed_claim(&c->owner, dtw_sub_last_writer(c->sub), now_s,
+                                            n->ss.stale_timeout_s, &silent_s);
+  if (claim == DTW__FEED_OWN) return true;
+  if (claim == DTW__FEED_PASSED) {
+    if (silent_s > 0)
       DTW_WARN(LOG, "%s: passes to another publisher (the previous one was silent for %.1f s)",
-               c->topic, now_s - c->writer_seen_s);
-    c->writer = w;
-    c->writer_seen_s = now_s;
+               c->topic, silent_s);
     return true;
   }
   n->st.refused[DTW_SYNC_NODE_REFUSED_CONTROLLER_OTHER_PUBLISHER]++;
