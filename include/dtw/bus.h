@@ -275,6 +275,12 @@ int dtw_sub_take(dtw_sub_t *sub, void *msg);
  * or refused; 0 before any, and on raw subscriptions. Lets a node tell
  * several publishers on one topic apart. */
 uint64_t dtw_sub_last_writer(const dtw_sub_t *sub);
+/* The participant (a DDS process, as a rule) of matched writer `writer`, as a
+ * non-zero key equal for every writer of that participant; 0 when unknown (0,
+ * or no longer matched). Lets a node tell which topics one robot publishes.
+ * Asks discovery, which allocates inside Cyclone: call it when a new writer
+ * appears, not per sample. */
+uint64_t dtw_sub_writer_participant(const dtw_sub_t *sub, uint64_t writer);
 /* Number of matched publications (>= 0) or DTW_EDDS. */
 int dtw_sub_matched_count(const dtw_sub_t *sub);
 int dtw_sub_wait_matched(const dtw_sub_t *sub, int n, int64_t timeout_ns);

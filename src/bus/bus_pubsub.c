@@ -550,6 +550,21 @@ static int sub_dispatch(dtw__ep_t *ep) {
 
 uint64_t dtw_sub_last_writer(const dtw_sub_t *sub) { return sub != NULL ? sub->last_writer : 0; }
 
+uint64_t dtw_sub_writer_participant(const dtw_sub_t *sub, uint64_t writer) {
+  if (sub == NULL || writer == 0) return 0;
+  dds_builtintopic_endpoint_t *e = dds_get_matched_publication_data(sub->reader, writer);
+  if (e == NULL) return 0;
+  // FNV-1a of the participant's GUID: one key per participant on the domain
+  uint64_t h = 14695981039346656037ULL;
+  for (size_t i = 0; i < sizeof e->participant_key.v; i++)
+    h = (h ^ e->participant_key.v[i]) * 1099511628211ULL;
+  dds_delete_qos(e->qos);
+  dds_free(e->topic_name);
+  dds_free(e->type_name);
+  dds_free(e);
+  return h != 0 ? h : 1;
+}
+
 int dtw_sub_matched_count(const dtw_sub_t *sub) {
   dds_subscription_matched_status_t st;
   if (dds_get_subscription_matched_status(sub->reader, &st) < 0) return DTW_EDDS;

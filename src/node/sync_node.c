@@ -447,6 +447,7 @@ static bool from_feed_publisher(dtw_sync_node_t *n, double now_s) {
                                         n->ss.stale_timeout_s, &silent_s);
   if (c == DTW__FEED_OWN) return true;
   if (c == DTW__FEED_PASSED) {
+    n->robot_owner.participant = dtw_sub_writer_participant(n->robot, n->robot_owner.writer);
     if (silent_s > 0) {
       n->st.robot_publisher_changes++;
       DTW_WARN(LOG, "%s: the feed passes to another publisher (the previous one was silent "

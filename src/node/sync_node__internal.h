@@ -18,6 +18,7 @@
 typedef struct dtw__feed_owner {
   uint64_t writer;           /* its publisher (dtw_sub_last_writer); 0 none yet */
   double seen_s;             /* ... last heard from */
+  uint64_t participant;      /* ... its participant (dtw_sub_writer_participant); 0 unknown */
 } dtw__feed_owner_t;
 
 typedef enum { DTW__FEED_OWN, DTW__FEED_PASSED, DTW__FEED_OTHER } dtw__feed_claim_t;
@@ -36,6 +37,7 @@ typedef struct dtw__sync_node_ctl {
   char topic[600];
   int logged;                /* 0 not yet, 1 read, -1 missing (logged) */
   dtw__feed_owner_t owner;
+  uint64_t asked, asked_participant; /* the last other writer asked about, its participant */
   dtw__log_limiter_t limit;
   dtw_counter_t *recv, *refused, *refused_other;
 } dtw__sync_node_ctl_t;

@@ -30,16 +30,40 @@ static void register_one(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c) {
       dtw_sync_node_refusal_name(DTW_SYNC_NODE_REFUSED_CONTROLLER_OTHER_PUBLISHER));
 }
 
+/* Writer w of controller c is in the participant that publishes the robot
+ * feed, and c's holder is not: w is this robot's (a controller manager
+ * publishes its joint states and its controllers' states from one process). */
+static bool robot_participant(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c, uint64_t w) {
+  uint64_t p = n->robot_owner.participant;
+  if (p == 0 || w == 0 || w == c->owner.writer || c->owner.participant == p) return false;
+  if (w != c->asked) {
+    c->asked = w;
+    c->asked_participant = dtw_sub_writer_participant(c->sub, w);
+  }
+  return c->asked_participant == p;
+}
+
 /* One controller, one publisher, as for the robot feed: the first keeps the
- * topic until it has been silent for the stale timeout. A second robot, or
- * a second dtwin system, on the domain publishes a controller state of the
- * same name: its commands mixed in would be read as this robot's. */
+ * topic until it has been silent for the stale timeout - unless another
+ * publisher shares the robot feed's participant (a robot whose joint states
+ * come from another process keeps the first-come rule). A second robot, or a
+ * second dtwin system, on the domain publishes a controller state of the same
+ * name: its commands mixed in would be read as this robot's. */
 static bool from_ctl_publisher(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c, double now_s) {
   double silent_s = 0;
-  dtw__feed_claim_t claim = dtw__feed_claim(&c->owner, dtw_sub_last_writer(c->sub), now_s,
-                                            n->ss.stale_timeout_s, &silent_s);
+  uint64_t w = dtw_sub_last_writer(c->sub);
+  if (robot_participant(n, c, w)) {
+    if (c->owner.writer != 0)
+      DTW_WARN(LOG, "%s: passes to the publisher in the robot feed's participant (the states "
+               "read so far came from another)", c->topic);
+    c->owner = (dtw__feed_owner_t){w, now_s, c->asked_participant};
+    return true;
+  }
+  dtw__feed_claim_t claim =
+      dtw__feed_claim(&c->owner, w, now_s, n->ss.stale_timeout_s, &silent_s);
   if (claim == DTW__FEED_OWN) return true;
   if (claim == DTW__FEED_PASSED) {
+    c->owner.participant = dtw_sub_writer_participant(c->sub, w);
     if (silent_s > 0)
       DTW_WARN(LOG, "%s: passes to another publisher (the previous one was silent for %.1f s)",
                c->topic, silent_s);

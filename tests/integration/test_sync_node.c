@@ -19,6 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,12 +258,93 @@ static void test_mirror_reads_each_controller(void **state) {
   }
 }
 
+/* Two robots on the domain, each with its /robot/arm_controller: robot B's
+ * (another participant) is heard first and holds the topic; once robot A's
+ * joint states (the feed this node reads) come from the participant that also
+ * publishes A's controller state, that publisher holds it and B's states are
+ * refused (without the rule, A's were refused and B's commands read as A's). */
+static struct {
+  dtw_pub_t *js, *ctl_a, *ctl_b;
+  dtw_joint_state_msg_t state;
+  double refused;
+} g2;
+
+static bool b_holds(void *user) {
+  (void)user;
+  assert_int_equal(dtw_pub_jtc_state(g2.ctl_b, &g_ctl_msg), 0);
+  assert_true(dtw_sync_node_poll(g.sync, th_now_s()) >= 0);
+  return received_on(g_reg, "/robot/arm_controller/controller_state") >= 1;
+}
+
+static const char *const k_refused_key =
+    "dtwin_messages_refused_total{node=\"/sync_mirror\",topic=\"/robot/arm_controller/"
+    "controller_state\",reason=\"other_publisher\"} ";
+
+static bool a_takes_over(void *user) {
+  (void)user;
+  assert_int_equal(dtw_pub_joint_state(g2.js, &g2.state), 0);
+  assert_int_equal(dtw_pub_jtc_state(g2.ctl_a, &g_ctl_msg), 0);
+  assert_int_equal(dtw_pub_jtc_state(g2.ctl_b, &g_ctl_msg), 0);
+  assert_true(dtw_sync_node_poll(g.sync, th_now_s()) >= 0);
+  return strstr(log_text, "arm_controller/controller_state: passes to the publisher in the "
+                          "robot feed's participant") != NULL;
+}
+
+static bool b_refused(void *user) {
+  (void)user;
+  assert_int_equal(dtw_pub_jtc_state(g2.ctl_b, &g_ctl_msg), 0);
+  assert_true(dtw_sync_node_poll(g.sync, th_now_s()) >= 0);
+  return series_value(g_reg, k_refused_key) > g2.refused;
+}
+
+static void test_mirror_controller_of_the_feeds_participant(void **state) {
+  (void)state;
+  char err[1024];
+  dtw_bus_options_t opt;
+  dtw_bus_options_default(&opt);
+  opt.domain_id = th_domain();
+  dtw_bus_t *bus_b = NULL;
+  if (dtw_bus_create(&opt, &g.bus, err, sizeof err) < 0) fail_msg("bus: %s", err);
+  if (dtw_bus_create(&opt, &bus_b, err, sizeof err) < 0) fail_msg("bus: %s", err);
+  assert_int_equal(dtw_metrics_create(&g_reg), 0);
+  g.sync = mirror_node(g.bus, g_reg, "arm_controller", err, sizeof err);
+  if (g.sync == NULL) fail_msg("node: %s", err);
+  log_text[0] = '\0';
+  dtw_bus_node_t *robot_a = NULL, *robot_b = NULL;
+  assert_int_equal(dtw_bus_node_create(g.bus, "robot", "/robot", &robot_a, err, sizeof err), 0);
+  assert_int_equal(dtw_bus_node_create(bus_b, "robot", "/robot", &robot_b, err, sizeof err), 0);
+  const char *topic = "arm_controller/controller_state";
+  assert_int_equal(dtw_pub_create(robot_b, topic, DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT, &g2.ctl_b,
+                                  err, sizeof err), 0);
+  dtw_jtc_state_msg_t *m = &g_ctl_msg;
+  memset(m, 0, sizeof *m);
+  m->n_joints = m->error.n_positions = 1;
+  snprintf(m->joint_names[0], DTW_NAME_MAX, "some_joint");
+  if (!th_wait_for(b_holds, NULL, WAIT_S)) fail_msg("robot B's states not read:\n%s", log_text);
+  assert_int_equal(dtw_pub_create(robot_a, "joint_states", DTW_TYPE_JOINT_STATE,
+                                  DTW_QOS_SENSOR_DATA, &g2.js, err, sizeof err), 0);
+  assert_int_equal(dtw_pub_create(robot_a, topic, DTW_TYPE_JTC_STATE, DTW_QOS_DEFAULT, &g2.ctl_a,
+                                  err, sizeof err), 0);
+  g2.state.n_name = g2.state.n_position = 1;
+  snprintf(g2.state.name[0], DTW_NAME_MAX, "some_joint");
+  if (!th_wait_for(a_takes_over, NULL, WAIT_S))
+    fail_msg("robot A's controller did not take the topic over:\n%s", log_text);
+  g2.refused = fmax(0, series_value(g_reg, k_refused_key));
+  if (!th_wait_for(b_refused, NULL, WAIT_S))
+    fail_msg("robot B's states are not refused:\n%s", log_text);
+  close_node();
+  dtw_bus_destroy(bus_b);
+  dtw_metrics_destroy(g_reg);
+  memset(&g2, 0, sizeof g2);
+}
+
 int main(void) {
   dtw_log_set_hook(hook, NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_model_reported_by_set_model),
       cmocka_unit_test(test_good_model_used_from_first_twin_sample),
       cmocka_unit_test(test_mirror_reads_each_controller),
+      cmocka_unit_test(test_mirror_controller_of_the_feeds_participant),
   };
   return th_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }
