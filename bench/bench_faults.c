@@ -312,10 +312,12 @@ static int record_nominal(rig_t *r, double dur) {
   return 0;
 }
 
-/* Does a payload's weight load a joint of its chain above the residual
- * threshold (floor + tolerance x the joint's gravity torque) for 0.5 s of the
- * healthy motion after the onset? Static torques at the recorded poses, from
- * a scratch copy of the robot's physics with and without the mass. */
+/* Does a payload's weight load a joint that carries it (of its chain, or of
+ * a chain nearer the root: a finger's weight loads the arm far more than the
+ * finger) above the residual threshold (floor + tolerance x the joint's
+ * gravity torque) for 0.5 s of the healthy motion after the onset? Static
+ * torques at the recorded poses, from a scratch copy of the robot's physics
+ * with and without the mass. */
 static bool payload_loads(rig_t *r, fcase_t *c, double dur, char *why, size_t cap) {
   dtw_sim_t *sim = dtw_twin_sim(r->probe);
   static int idx[DTW_MAX_JOINTS];

@@ -41,6 +41,7 @@ typedef struct dtw__sync_fdi_joint {
   /* shadow: the robot's effort against what the model needs for the robot's own
    * measured motion (N m), and since when it is above its threshold (NaN: not) */
   double rm, cand_model_s;
+  double explained_s;       /* last stamp a reported load's weight explained the residual */
   /* latched fault */
   dtw_sync_fault_t fault;   /* kind NONE = none */
   double healthy_s;         /* stamp health evidence started (NaN: none) */
@@ -142,6 +143,8 @@ struct dtw_sync {
   double fit_since[DTW_SYNC_MAX_GROUPS];  /* stamp a chain's residuals began to fit a weight */
   double fit_last[DTW_SYNC_MAX_GROUPS];   /* ... and last fitted it */
   double fit_mass[DTW_SYNC_MAX_GROUPS];   /* that weight, kg; NaN: no fit */
+  double mfit_since[DTW_SYNC_MAX_GROUPS]; /* shadow: the model residuals (rm) as well */
+  double mfit_last[DTW_SYNC_MAX_GROUPS];
   int load_outer[DTW_SYNC_MAX_GROUPS];    /* the chain further out whose load report this
                                              chain's residuals went to; -1 none */
   double *fq, *fv, *fa, *ftau, *fgrav;  /* n_joints scratch for the model call */
@@ -235,6 +238,15 @@ void dtw__sync_fdi_restart_candidates(dtw_sync_t *s);
 /* Number of latched faults. */
 size_t dtw__sync_fdi_active(const dtw_sync_t *s);
 
+/* A frozen reading (or a constant zero effort) needs at least this many repeats. */
+#define DTW__SYNC_FROZEN_MIN_REPEATS 4
+/* The fault report's sentences (sync_fdi_text.c), written into joint j's
+ * latched fault: its kind's, with the robot controller's command where
+ * `controller` (mirror mode, fresh, with an effort); a load's with the mass kg
+ * that fits (NaN: none), which it also sets as the fault's mass. */
+void dtw__sync_fault_text(dtw_sync_t *s, size_t j, bool controller);
+void dtw__sync_load_text(dtw_sync_t *s, size_t j, double kg);
+
 /* The weight model (sync_weight.c). Chain `group`'s joint with the largest
  * residual / threshold (-1: none has a residual), its ratio and the runner-up's. */
 int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, double *second_ratio);
@@ -244,6 +256,14 @@ int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, doubl
  * model and every joint's position in s->fq; leaves the weight's torques per
  * kg in s->per_kg. */
 double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via);
+/* Would a weight of kg at group g's end, at the robot's pose (s->fq), push a
+ * joint beyond its residual threshold? True when it cannot be told (no load
+ * model, no mass): a load's report is cleared only where the weight would show. */
+bool dtw__sync_weight_shows(dtw_sync_t *s, int g, double kg);
+/* Does a weight of kg at group g's end, at the robot's pose, explain joint j's
+ * residual (its way, within its threshold or a factor 2)? False when it cannot
+ * be told. */
+bool dtw__sync_weight_explains(dtw_sync_t *s, int g, double kg, size_t j);
 /* The chain, other than g and carried by joint j, whose end holds the weight
  * its own joints show (its fitted mass in *kg, its strongest joint in
  * *top_joint), or -1. */

@@ -34,9 +34,8 @@
 /* filters settle for this many time constants before verdicts */
 #define FDI_WARM_TAUS 5.0
 #define FDI_WARM_MIN_S 0.5
-/* a frozen reading needs at least this many repeats, on a sensor whose
- * readings changed in at least this share of samples before */
-#define FDI_FROZEN_MIN_REPEATS 4
+/* a frozen reading needs at least DTW__SYNC_FROZEN_MIN_REPEATS repeats, on a
+ * sensor whose readings changed in at least this share of samples before */
 #define FDI_LIVE_MIN 0.8
 /* slow average of "reading changed" (per sample) */
 #define FDI_LIVE_ALPHA 0.02
@@ -121,7 +120,7 @@ void dtw_sync_set_effort_limits(dtw_sync_t *s, const double *limit_nm) {
 
 static void reset_fits(dtw_sync_t *s) {
   for (size_t g = 0; g < DTW_SYNC_MAX_GROUPS; g++)
-    s->fit_since[g] = s->fit_last[g] = s->fit_mass[g] = NAN;
+    s->fit_since[g] = s->fit_last[g] = s->fit_mass[g] = s->mfit_since[g] = s->mfit_last[g] = NAN;
 }
 
 static void joint_reset_filters(dtw__sync_fdi_joint_t *f) {
@@ -131,7 +130,7 @@ static void joint_reset_filters(dtw__sync_fdi_joint_t *f) {
   f->cand_vmax = 0;
   f->twin_peak = 0;
   f->teff_f = NAN;
-  f->rm = f->cand_model_s = NAN;
+  f->rm = f->cand_model_s = f->explained_s = NAN;
 }
 
 int dtw__sync_fdi_init(dtw_sync_t *s) {
@@ -251,6 +250,16 @@ static bool model_witness(const dtw_sync_t *s, size_t j, double stamp) {
          s->cur_pos[j] > FDI_SHADOW_MODEL_CONFIRM_SHARE * s->set.alarm_position_error_rad;
 }
 
+/* Shadow mode: chain g's model residuals (the robot's effort against its own
+ * measured motion) have fitted the weight its twin-referenced ones fit for
+ * FDI_WEIGHT_HOLD_S: a second witness of a load, which a host stall (robot and
+ * twin apart in time) cannot fake and which needs no position error - a stiff
+ * leg carries a weight at its foot within a milliradian. */
+static bool load_model_witness(const dtw_sync_t *s, int g, double stamp) {
+  return g >= 0 && stamp - s->mfit_last[g] <= FDI_WEIGHT_LAPSE_S &&
+         stamp - s->mfit_since[g] >= FDI_WEIGHT_HOLD_S;
+}
+
 /* Largest position error (robot - twin) in joint j's chain. */
 static double chain_off(const dtw_sync_t *s, size_t j) {
   double m = 0;
@@ -274,30 +283,25 @@ static double load_off(const dtw_sync_t *s, size_t j) {
   return m;
 }
 
+/* A load reported with its mass where joint j shows it: that weight, at the
+ * robot's pose, explains j's residual (a weight whose torque falls on one
+ * joint in some poses looks like that joint seized). */
+static bool load_explains(dtw_sync_t *s, size_t j) {
+  for (size_t k = 0; k < s->n_joints; k++) {
+    const dtw_sync_fault_t *F = &s->fdi[k].fault;
+    if (F->kind == DTW_SYNC_FAULT_EXTERNAL_LOAD && load_joint(s, j, F->group) &&
+        dtw__sync_weight_explains(s, F->group, F->mass_kg, j))
+      return true;
+  }
+  return false;
+}
+
 /* The joint of group g with a load report (a chain has one at most), or -1. */
 static int chain_load(const dtw_sync_t *s, int g) {
   for (size_t k = 0; k < s->n_joints; k++)
     if (s->joint_group[k] == g && s->fdi[k].fault.kind == DTW_SYNC_FAULT_EXTERNAL_LOAD)
       return (int)k;
   return -1;
-}
-
-/* Joint j's load report, with the weight's mass kg when one fits (NaN: none). */
-static void load_text(dtw_sync_t *s, size_t j, double kg) {
-  dtw__sync_fdi_joint_t *f = &s->fdi[j];
-  dtw_sync_fault_t *F = &f->fault;
-  F->mass_kg = kg;
-  if (!isnan(kg)) {
-    snprintf(F->text, sizeof F->text,
-             "%s external load: torque %.1f N m off the model, chain %s, as %.2f kg held at its "
-             "end; since %.3f s",
-             s->names[j], F->residual_nm, s->group_names[F->group], kg, F->onset_stamp_s);
-    return;
-  }
-  snprintf(F->text, sizeof F->text,
-           "%s external load or model mismatch: torque %.1f N m off the model, chain %s; since "
-           "%.3f s",
-           s->names[j], F->residual_nm, s->group_names[F->group], F->onset_stamp_s);
 }
 
 static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double onset, double stamp,
@@ -310,11 +314,14 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
   // shadow mode: a torque signature counts once the joint is also measurably off
   // the twin (a lock, a dead drive or a load moves it); robot and twin starting a
   // motion a few milliseconds apart differ in effort, not yet in position. A
-  // frozen reading and a constant zero effort need no such consequence.
-  if (s->shadow && kind != DTW_SYNC_FAULT_SENSOR_FROZEN && f->e_run_n < FDI_FROZEN_MIN_REPEATS &&
+  // frozen reading and a constant zero effort need no such consequence; a lock
+  // or a load whose model residuals say the same needs none either.
+  if (s->shadow && kind != DTW_SYNC_FAULT_SENSOR_FROZEN &&
+      f->e_run_n < DTW__SYNC_FROZEN_MIN_REPEATS &&
       !(s->cur_pos[j] > FDI_SHADOW_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
       !(kind == DTW_SYNC_FAULT_EXTERNAL_LOAD &&
-        load_off(s, j) > FDI_SHADOW_LOAD_CONFIRM_SHARE * s->set.alarm_position_error_rad) &&
+        (load_off(s, j) > FDI_SHADOW_LOAD_CONFIRM_SHARE * s->set.alarm_position_error_rad ||
+         load_model_witness(s, s->joint_group[j], stamp))) &&
       !(kind == DTW_SYNC_FAULT_LOCKED && model_witness(s, j, stamp)))
     return;
   // a load is the chain's: one report for it, on the joint that showed it first
@@ -340,49 +347,14 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
   F->mass_kg = NAN;
   f->healthy_s = NAN;
   s->faults_detected[kind]++;
-  const char *name = s->names[j];
-  switch (kind) {
-  case DTW_SYNC_FAULT_LOCKED:
-    snprintf(F->text, sizeof F->text,
-             "%s locked: actuator pushes %.1f N m beyond the model, joint not moving; since "
-             "%.3f s",
-             name, f->r, F->onset_stamp_s);
-    break;
-  case DTW_SYNC_FAULT_NO_TORQUE:
-    if (f->e_run_n >= FDI_FROZEN_MIN_REPEATS && !(f->expected > s->set.fdi_torque_floor_nm)) {
-      snprintf(F->text, sizeof F->text,
-               "%s no torque: the drive reports a constant %.2f N m effort; since %.3f s", name,
-               f->last_e, F->onset_stamp_s);
-      break;
-    }
-    if (ctl_fresh(s, j, recv) && !isnan(s->ctl_eff[j])) {
-      snprintf(F->text, sizeof F->text,
-               "%s no torque: effort %.2f N m where its controller commands %.1f N m, %.3f rad "
-               "off its reference; since %.3f s",
-               name, f->tau_f, fabs(s->ctl_eff[j]), fabs(s->ctl_err[j]), F->onset_stamp_s);
-      break;
-    }
-    snprintf(F->text, sizeof F->text,
-             "%s no torque: effort %.2f N m where the joint needs %.1f N m; since %.3f s", name,
-             f->tau_f, f->expected, F->onset_stamp_s);
-    break;
-  case DTW_SYNC_FAULT_SENSOR_FROZEN:
-    snprintf(F->text, sizeof F->text,
-             "%s sensor frozen: position reads %.5f rad unchanged; since %.3f s", name, f->last_q,
-             F->onset_stamp_s);
-    break;
-  case DTW_SYNC_FAULT_EXTERNAL_LOAD: {
-    double kg = s->fit_mass[F->group];
-    f->load_sum = isnan(kg) ? 0 : kg;
-    f->load_n = isnan(kg) ? 0 : 1;
-    load_text(s, j, kg);
-    break;
+  if (kind != DTW_SYNC_FAULT_EXTERNAL_LOAD) {
+    dtw__sync_fault_text(s, j, ctl_fresh(s, j, recv) && !isnan(s->ctl_eff[j]));
+    return;
   }
-  default:
-    snprintf(F->text, sizeof F->text, "%s: robot and twin disagree, cause unknown; since %.3f s",
-             name, F->onset_stamp_s);
-    break;
-  }
+  double kg = s->fit_mass[F->group];
+  f->load_sum = isnan(kg) ? 0 : kg;
+  f->load_n = isnan(kg) ? 0 : 1;
+  dtw__sync_load_text(s, j, kg);
 }
 
 /* Evidence that joint j is healthy again; clears its fault after fdi_clear_s. */
@@ -406,6 +378,9 @@ static void update_health(dtw_sync_t *s, size_t j, double stamp) {
     for (size_t k = 0; k < s->n_joints && healthy; k++)
       if (load_joint(s, k, f->fault.group) && !isnan(s->fdi[k].r))
         healthy = fabs(s->fdi[k].r) < 0.8 * s->fdi[k].thr;
+    // ... in a pose where the weight would show (a hand's weight on an arm that
+    // hangs straight down pushes on no joint: that proves nothing)
+    if (healthy) healthy = dtw__sync_weight_shows(s, f->fault.group, f->fault.mass_kg);
     break;
   }
   default:
@@ -619,7 +594,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     // frozen reading (needs no model)
-    if (f->run_n >= FDI_FROZEN_MIN_REPEATS && f->live_at_run >= FDI_LIVE_MIN &&
+    if (f->run_n >= DTW__SYNC_FROZEN_MIN_REPEATS && f->live_at_run >= FDI_LIVE_MIN &&
         stamp - f->run_start_s >= hold)
       latch(s, j, DTW_SYNC_FAULT_SENSOR_FROZEN, f->run_start_s, stamp, recv,
             fmin(0.99, f->live_at_run));
@@ -649,7 +624,8 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
 
     // a drive reporting exactly the same ~0 effort sample after sample, where its
     // effort used to change every sample: disabled (works without a model or a twin)
-    if (robot_moving && f->e_run_n >= FDI_FROZEN_MIN_REPEATS && f->e_live_at_run >= FDI_LIVE_MIN &&
+    if (robot_moving && f->e_run_n >= DTW__SYNC_FROZEN_MIN_REPEATS &&
+        f->e_live_at_run >= FDI_LIVE_MIN &&
         stamp - f->e_run_start_s >= hold && !chain_faulted(s, j))
       latch(s, j, DTW_SYNC_FAULT_NO_TORQUE, f->e_run_start_s, stamp, recv,
             fmin(0.99, f->e_live_at_run));
@@ -719,6 +695,10 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     }
     bool weight = stamp - s->fit_last[w] <= FDI_WEIGHT_LAPSE_S;
     if (!weight) s->fit_mass[w] = NAN; /* the report names a mass only while it fits */
+    if (s->shadow && !isnan(mass) && !isnan(dtw__sync_weight_fit(s, w, true, -1))) {
+      if (!(stamp - s->mfit_last[w] <= FDI_WEIGHT_LAPSE_S)) s->mfit_since[w] = stamp;
+      s->mfit_last[w] = stamp;
+    }
     // this chain's residuals already went to a load reported further out
     bool carried = s->load_outer[g] >= 0 && chain_load(s, s->load_outer[g]) >= 0;
     // a load reported on this chain gives the mean of the fits since: one fit
@@ -730,7 +710,8 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       h->load_sum += mass;
       h->load_n++;
       double mean = h->load_sum / h->load_n, shown = h->fault.mass_kg;
-      if (!(fabs(mean - shown) <= FDI_LOAD_MASS_UPDATE * shown)) load_text(s, (size_t)loaded, mean);
+      if (!(fabs(mean - shown) <= FDI_LOAD_MASS_UPDATE * shown))
+        dtw__sync_load_text(s, (size_t)loaded, mean);
     }
     if (stamp - f->cand_resid_s < hold) continue;
     bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
@@ -747,8 +728,11 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     bool held_still = !s->shadow || (s->cur_vel[j] < s->set.fdi_stationary_rad_s &&
                                      s->cur_pos[j] < s->set.alarm_position_error_rad);
     double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
+    // (a residual the reported weight explained a moment ago: fading, not seized)
+    if (load_explains(s, j)) f->explained_s = stamp;
     if (alone && still && !carried && (s->shadow || !pushed_elsewhere(s, g, stamp)) &&
-        !(weight && (held_still || !isnan(dtw__sync_weight_fit(s, w, true, (int)j))))) {
+        !(weight && (held_still || !isnan(dtw__sync_weight_fit(s, w, true, (int)j)))) &&
+        !(stamp - f->explained_s < hold)) {
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));
       continue;
     }

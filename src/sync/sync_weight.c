@@ -14,6 +14,10 @@
 #define FDI_WEIGHT_CARRY_SHARE 0.01
 /* ... and shows on a joint whose residual is this share of its threshold */
 #define FDI_WEIGHT_SEEN_SHARE 0.5
+/* a reported weight explains a joint's residual within its threshold or this
+ * factor either way (the chain's end stands in for where it hangs: a finger's
+ * weight loads the elbow more than the same mass at the wrist) */
+#define FDI_WEIGHT_LEVER 0.5
 
 /* The chain's joint with the largest residual / threshold, and the runner-up's ratio. */
 int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, double *second_ratio) {
@@ -34,6 +38,34 @@ int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, doubl
   return top;
 }
 
+/* The torques per kg of a weight at group g's end into s->per_kg; the
+ * largest mass the model takes as plausible, or NaN (no chain, model error). */
+static double weight_torques(dtw_sync_t *s, int g) {
+  size_t nc = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->joint_group[k] == g) s->chain_idx[nc++] = k;
+  double max_kg = 0;
+  if (nc == 0 || s->load(s->load_ctx, s->fq, s->chain_idx, nc, s->per_kg, &max_kg) != 0)
+    return NAN;
+  return max_kg;
+}
+
+bool dtw__sync_weight_shows(dtw_sync_t *s, int g, double kg) {
+  if (s->load == NULL || !(kg > 0) || isnan(weight_torques(s, g))) return true;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (isfinite(s->per_kg[k]) && fabs(kg * s->per_kg[k]) > s->fdi[k].thr) return true;
+  return false;
+}
+
+bool dtw__sync_weight_explains(dtw_sync_t *s, int g, double kg, size_t j) {
+  if (s->load == NULL || !(kg > 0) || isnan(weight_torques(s, g)) || !isfinite(s->per_kg[j]))
+    return false;
+  double r = s->fdi[j].r, p = kg * s->per_kg[j];
+  return r * p > 0 && (fabs(r - p) <= s->fdi[j].thr ||
+                       (fabs(r) >= FDI_WEIGHT_LEVER * fabs(p) &&
+                        FDI_WEIGHT_LEVER * fabs(r) <= fabs(p)));
+}
+
 /* The weight (kg) held at group g's end that the residuals fit, or NaN: none
  * positive, or the residuals point elsewhere (squared cosine with the
  * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
@@ -43,12 +75,8 @@ int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, doubl
  * via >= 0: NaN as well unless joint via carries the weight (is in the fit).
  * Needs the load model and every joint's position in s->fq. */
 double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
-  size_t nc = 0;
-  for (size_t k = 0; k < s->n_joints; k++)
-    if (s->joint_group[k] == g) s->chain_idx[nc++] = k;
-  double max_kg = 0;
-  if (nc == 0 || s->load(s->load_ctx, s->fq, s->chain_idx, nc, s->per_kg, &max_kg) != 0)
-    return NAN;
+  double max_kg = weight_torques(s, g);
+  if (isnan(max_kg)) return NAN;
   double pmax = 0;
   for (size_t k = 0; k < s->n_joints; k++)
     if (isfinite(s->per_kg[k])) pmax = fmax(pmax, fabs(s->per_kg[k]));

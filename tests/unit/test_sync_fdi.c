@@ -730,6 +730,85 @@ static void test_shadow_lock_model_witness(void **state) {
   }
 }
 
+/* Shadow mode: the left leg's efforts carry 3 kg at its foot beyond the twin's,
+ * and no joint moves off the twin (a stiff leg holds a weight within a
+ * milliradian). A load with its mass when the model says the same of the
+ * robot's effort against its own motion; nothing when the model explains the
+ * effort (the twin, not the robot, is off: robot and twin apart in time). */
+static void test_shadow_load_model_witness(void **state) {
+  (void)state;
+  double weight[NJ] = {0};
+  for (size_t j = 0; j < 6; j++) weight[j] = 3.0 * LEG_PER_KG[j];
+  for (int c = 0; c < 2; c++) {
+    rig_t r = rig_new(true, true);
+    dtw_sync_set_load_model(r.s, fake_load, (void *)LEG_PER_KG);
+    if (c == 1) dtw_sync_set_dynamics(r.s, fake_model, weight);
+    double t = run(&r, 0, 1);
+    r.extra = weight;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (c == 1) {
+      if (!isnan(dt)) fail_msg("'%s' where the model explains the effort", p->faults[0].text);
+    } else {
+      if (isnan(dt)) fail_msg("no fault in 2 s");
+      if (!(dt < 0.3)) fail_msg("the load took %.3f s", dt);
+      assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
+      assert_int_equal(p->faults[0].group, 0); /* left_leg */
+      assert_near(p->faults[0].mass_kg, 3.0, 0.1);
+    }
+    dtw_sync_destroy(r.s);
+  }
+}
+
+/* A load model whose torques per kg change with the "pose": g_pose_per_kg. */
+static const double *g_pose_per_kg;
+static int pose_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
+                     double *per_kg, double *max_kg) {
+  return fake_load((void *)g_pose_per_kg, q, chain, n_chain, per_kg, max_kg);
+  (void)ctx;
+}
+
+/* Mirror mode, 3 kg at the left leg's end, reported with its mass. Then a pose
+ * where that weight loads the hip pitch alone: a residual on one still joint,
+ * as a seized one leaves, but the reported weight explains it - still the
+ * load, never "locked". Then a pose where the weight loads no joint and the
+ * residuals are nothing: that proves nothing, the report stays; back in a pose
+ * where the weight would show and still nothing shows: cleared. */
+static void test_load_report_kept_across_poses(void **state) {
+  (void)state;
+  static const double hip_only[NJ] = {0, 0, 2.0, 0, 0, 0}, none[NJ] = {0};
+  double weight[NJ] = {0}, on_hip[NJ] = {0};
+  for (size_t j = 0; j < 6; j++) weight[j] = 3.0 * LEG_PER_KG[j], on_hip[j] = 3.0 * hip_only[j];
+  rig_t r = rig_new(false, true);
+  g_pose_per_kg = LEG_PER_KG;
+  dtw_sync_set_load_model(r.s, pose_load, NULL);
+  double t = run(&r, 0, 1);
+  r.extra = weight;
+  const dtw_sync_report_t *p = NULL;
+  if (isnan(until_fault(&r, t, &p))) fail_msg("no fault in 2 s");
+  assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
+  t = run(&r, t, t + 0.5);
+  g_pose_per_kg = hip_only;
+  r.extra = on_hip;
+  t = run(&r, t, t + 1.0);
+  p = report(&r);
+  for (size_t i = 0; i < p->n_faults; i++)
+    if (p->faults[i].kind != DTW_SYNC_FAULT_EXTERNAL_LOAD)
+      fail_msg("the weight's pose read as '%s'", p->faults[i].text);
+  assert_int_equal(p->n_faults, 1);
+  r.extra = NULL; /* the weight's torque fades as the pose changes */
+  t = run(&r, t, t + 0.1);
+  g_pose_per_kg = none;
+  t = run(&r, t, t + 3.0); /* beyond fdi_clear_s */
+  p = report(&r);
+  if (p->n_faults != 1 || p->faults[0].kind != DTW_SYNC_FAULT_EXTERNAL_LOAD)
+    fail_msg("the load's report cleared in a pose that cannot show the weight");
+  g_pose_per_kg = LEG_PER_KG;
+  t = run(&r, t, t + 3.0);
+  assert_int_equal(report(&r)->n_faults, 0);
+  dtw_sync_destroy(r.s);
+}
+
 static void test_dead_twin_is_stale(void **state) {
   (void)state;
   // estimate alignment: robot samples would keep matching the last twin sample
@@ -765,6 +844,8 @@ int main(void) {
       cmocka_unit_test(test_dead_twin_is_stale), cmocka_unit_test(test_weight_at_chain_end),
       cmocka_unit_test(test_still_chain_weight_or_lock),
       cmocka_unit_test(test_shadow_lock_model_witness),
+      cmocka_unit_test(test_shadow_load_model_witness),
+      cmocka_unit_test(test_load_report_kept_across_poses),
       cmocka_unit_test(test_mirror_weight_on_one_joint_chain),
       cmocka_unit_test(test_small_drive_floor),
       cmocka_unit_test(test_mirror_lock_where_a_weight_would_push),
