@@ -558,10 +558,7 @@ uint64_t dtw_sub_writer_participant(const dtw_sub_t *sub, uint64_t writer) {
   uint64_t h = 14695981039346656037ULL;
   for (size_t i = 0; i < sizeof e->participant_key.v; i++)
     h = (h ^ e->participant_key.v[i]) * 1099511628211ULL;
-  dds_delete_qos(e->qos);
-  dds_free(e->topic_name);
-  dds_free(e->type_name);
-  dds_free(e);
+  dds_builtintopic_free_endpoint(e);
   return h != 0 ? h : 1;
 }
 

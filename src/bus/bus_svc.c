@@ -77,14 +77,6 @@ int dtw__svc_matched(dds_entity_t writer, dds_entity_t reader) {
   return ps.current_count > 0 && ss.current_count > 0;
 }
 
-static void free_endpoint(dds_builtintopic_endpoint_t *e) {
-  if (e == NULL) return;
-  dds_delete_qos(e->qos);
-  dds_free(e->topic_name);
-  dds_free(e->type_name);
-  dds_free(e);
-}
-
 /* The value of key in "k1=v1;k2=v2;" USER_DATA, copied into out. */
 static bool userdata_value(const dds_qos_t *qos, const char *key, char *out, size_t outlen) {
   void *ud = NULL;
@@ -113,7 +105,7 @@ static int client_state(dds_entity_t reader, dds_entity_t writer, dds_instance_h
   dds_builtintopic_endpoint_t *wr = dds_get_matched_publication_data(reader, reqwr);
   if (wr == NULL) return DTW_ENOENT;
   bool has_id = userdata_value(wr->qos, "clientid", clientid, sizeof clientid);
-  free_endpoint(wr);
+  dds_builtintopic_free_endpoint(wr);
   if (!has_id) return 0; /* clients without an id: nothing to wait for */
   dds_return_t n = dds_get_matched_subscriptions(writer, rds, 64);
   if (n < 0) return DTW_EBUSY;
@@ -122,7 +114,7 @@ static int client_state(dds_entity_t reader, dds_entity_t writer, dds_instance_h
     dds_builtintopic_endpoint_t *rd = dds_get_matched_subscription_data(writer, rds[i]);
     bool same = rd && userdata_value(rd->qos, "clientid", other, sizeof other) &&
                 strcmp(other, clientid) == 0;
-    free_endpoint(rd);
+    if (rd != NULL) dds_builtintopic_free_endpoint(rd);
     if (same) return 0;
   }
   return DTW_EBUSY;
