@@ -8,8 +8,8 @@
  * x {locked, no torque, sensor frozen}, plus a payload at each hand and foot,
  * at a random onset (seeded), in shadow and mirror mode, it records when the
  * fault was first reported, which joint (or chain) and which kind, and
- * whether it is still reported at the end. Then a nominal run (no fault)
- * counts false alarms.
+ * whether it is still reported at the end, and as which kind. Then a nominal
+ * run (no fault) counts false alarms.
  *
  * Options: --seed N (1), --after S (seconds run after the onset, 3),
  * --nominal S (seconds of the fault-free run per mode, 3600), --mode shadow|mirror|both,
@@ -85,6 +85,8 @@ typedef struct fcase {
 
 typedef struct result {
   bool detected, isolated, kind_ok, at_end, false_alarm, unobservable;
+  bool end_kind_ok;      /* ... and reported at the end as its kind */
+  char end_kind[24];     /* the kind it is reported as at the end */
   double latency_s, tick_latency_s;
   double effect_s;       /* no torque: first time the joint is 0.01 rad from the healthy one */
   char named[64], kind[32], why[96];
@@ -271,8 +273,11 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
     for (size_t i = 0; i < rep->n_faults; i++) {
       const dtw_sync_fault_t *f = &rep->faults[i];
       if (c->kind == F_PAYLOAD ? f->group >= 0 && strcmp(rep->groups[f->group].name, c->chain) == 0
-                               : f->joint == fj)
+                               : f->joint == fj) {
         res->at_end = true;
+        res->end_kind_ok |= f->kind == k_expect[c->kind];
+        snprintf(res->end_kind, sizeof res->end_kind, "%s", dtw_sync_fault_kind_name(f->kind));
+      }
     }
   }
   if (nominal_alarms != NULL) *nominal_alarms = alarms;
@@ -401,7 +406,8 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
   static double lat[MAX_CASES], tlat[MAX_CASES], elat[MAX_CASES];
   static double klat[4][MAX_CASES]; /* per fault kind: latency from the first effect */
   size_t n_klat[4] = {0};
-  size_t n_obs = 0, n_det = 0, n_iso = 0, n_kind = 0, n_end = 0, n_fa = 0, n_lat = 0;
+  size_t n_obs = 0, n_det = 0, n_iso = 0, n_kind = 0, n_end = 0, n_end_kind = 0, n_fa = 0,
+         n_lat = 0;
   size_t by_kind[4][4] = {{0}};  /* [kind][obs, det, iso, kind_ok] */
   printf("-- %s mode: %zu cases\n", shadow ? "shadow" : "mirror", nc);
   for (size_t i = 0; i < nc; i++) {
@@ -441,11 +447,15 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
     by_kind[cases[i].kind][2] += res.isolated;
     by_kind[cases[i].kind][3] += res.kind_ok;
     n_end += res.at_end;
-    if (r->verbose || !res.isolated || !res.kind_ok || !res.at_end || res.false_alarm)
-      printf("  %-20s %-13s onset %5.2f s: %s%s named %-20s as %-13s latency %6.3f s%s%s %s\n",
+    n_end_kind += res.end_kind_ok;
+    if (r->verbose || !res.isolated || !res.kind_ok || !res.at_end || !res.end_kind_ok ||
+        res.false_alarm)
+      printf("  %-20s %-13s onset %5.2f s: %s%s named %-20s as %-13s latency %6.3f s%s%s%s%s %s\n",
              what, k_fnames[cases[i].kind], cases[i].onset_s, res.detected ? "" : "MISSED ",
              res.isolated ? "" : "WRONG", res.named, res.kind, res.latency_s,
-             res.at_end ? "" : " NOT-AT-END", res.false_alarm ? " FALSE-ALARM" : "", res.why);
+             res.at_end ? "" : " NOT-AT-END", res.at_end && !res.end_kind_ok ? " END-AS-" : "",
+             res.at_end && !res.end_kind_ok ? res.end_kind : "",
+             res.false_alarm ? " FALSE-ALARM" : "", res.why);
     if (cases[i].kind == F_LOCK && cases[i].effect_s > cases[i].onset_s + 0.05 && r->verbose)
       printf("    (lock without effect until %.2f s: the healthy joint held still)\n",
              cases[i].effect_s);
@@ -456,11 +466,11 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
   double d = n_obs > 0 ? (double)n_obs : 1;
   printf("%s: observable %zu of %zu; detected %.1f %%; detection latency (robot clock) p50 "
          "%.0f ms p95 %.0f ms (at the 10 Hz status: p50 %.0f ms p95 %.0f ms); isolation "
-         "%.1f %%; kind %.1f %%; still reported at the end %.1f %%; false alarms before onset "
-         "%zu\n",
+         "%.1f %%; kind %.1f %%; still reported at the end %.1f %% (as its kind %.1f %%); false "
+         "alarms before onset %zu\n",
          shadow ? "shadow" : "mirror", n_obs, nc, 100.0 * (double)n_det / d, 1e3 * p50, 1e3 * p95,
          1e3 * tp50, 1e3 * tp95, 100.0 * (double)n_iso / d, 100.0 * (double)n_kind / d,
-         100.0 * (double)n_end / d, n_fa);
+         100.0 * (double)n_end / d, 100.0 * (double)n_end_kind / d, n_fa);
   printf("%s: latency from the first observable effect (a lock or no torque: when the joint is "
          "first 0.01 rad from where a healthy one is; a payload: when its weight first loads the "
          "chain above the residual threshold) p50 %.0f ms p95 %.0f ms\n",

@@ -283,14 +283,14 @@ static double load_off(const dtw_sync_t *s, size_t j) {
   return m;
 }
 
-/* A load reported with its mass where joint j shows it: that weight, at the
- * robot's pose, explains j's residual (a weight whose torque falls on one
+/* A load is reported where joint j shows it; explained: and that weight, at
+ * the robot's pose, explains j's residual (a weight whose torque falls on one
  * joint in some poses looks like that joint seized). */
-static bool load_explains(dtw_sync_t *s, size_t j) {
+static bool under_load(dtw_sync_t *s, size_t j, bool explained) {
   for (size_t k = 0; k < s->n_joints; k++) {
     const dtw_sync_fault_t *F = &s->fdi[k].fault;
     if (F->kind == DTW_SYNC_FAULT_EXTERNAL_LOAD && load_joint(s, j, F->group) &&
-        dtw__sync_weight_explains(s, F->group, F->mass_kg, j))
+        (!explained || dtw__sync_weight_explains(s, F->group, F->mass_kg, j)))
       return true;
   }
   return false;
@@ -729,8 +729,14 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
                                      s->cur_pos[j] < s->set.alarm_position_error_rad);
     double onset = isnan(f->quiet_s) ? f->cand_resid_s : f->quiet_s;
     // (a residual the reported weight explained a moment ago: fading, not seized)
-    if (load_explains(s, j)) f->explained_s = stamp;
-    if (alone && still && !carried && (s->shadow || !pushed_elsewhere(s, g, stamp)) &&
+    if (under_load(s, j, true)) f->explained_s = stamp;
+    // under a reported weight a lock must also hold longer, the joint never
+    // moving: the weight's inertia, which its static torques leave out, pushes
+    // alone on a joint that starts a motion (the G1's hip pitch under 2 kg at
+    // its ankle read as locked, 2.1 N m where the weight's gravity gave -0.07)
+    bool settled = !under_load(s, j, false) || (stamp - f->cand_resid_s >= FDI_LOAD_HOLD_S &&
+                                                f->cand_vmax < s->set.fdi_stationary_rad_s);
+    if (alone && still && settled && !carried && (s->shadow || !pushed_elsewhere(s, g, stamp)) &&
         !(weight && (held_still || !isnan(dtw__sync_weight_fit(s, w, true, (int)j)))) &&
         !(stamp - f->explained_s < hold)) {
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));

@@ -785,9 +785,10 @@ static void test_load_report_kept_across_poses(void **state) {
   double t = run(&r, 0, 1);
   r.extra = weight;
   const dtw_sync_report_t *p = NULL;
-  if (isnan(until_fault(&r, t, &p))) fail_msg("no fault in 2 s");
+  double dt = until_fault(&r, t, &p);
+  if (isnan(dt)) fail_msg("no fault in 2 s");
   assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
-  t = run(&r, t, t + 0.5);
+  t = run(&r, t + dt, t + dt + 0.5);
   g_pose_per_kg = hip_only;
   r.extra = on_hip;
   t = run(&r, t, t + 1.0);
@@ -807,6 +808,44 @@ static void test_load_report_kept_across_poses(void **state) {
   t = run(&r, t, t + 3.0);
   assert_int_equal(report(&r)->n_faults, 0);
   dtw_sync_destroy(r.s);
+}
+
+/* Mirror mode, 3 kg at the left leg's end reported; then, in a pose where
+ * that weight loads no joint, the knee pushes 8 N m alone and does not move.
+ * For 0.3 s (a joint starting a motion under the weight's inertia, which its
+ * static torques leave out): no lock. Held: a lock, after the load hold. */
+static void test_lock_under_a_load(void **state) {
+  (void)state;
+  static const double none[NJ] = {0};
+  double weight[NJ] = {0}, knee[NJ] = {0};
+  for (size_t j = 0; j < 6; j++) weight[j] = 3.0 * LEG_PER_KG[j];
+  knee[J_LEFT_KNEE] = 8.0;
+  for (int c = 0; c < 2; c++) {
+    rig_t r = rig_new(false, true);
+    g_pose_per_kg = LEG_PER_KG;
+    dtw_sync_set_load_model(r.s, pose_load, NULL);
+    double t = run(&r, 0, 1);
+    r.extra = weight;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (isnan(dt)) fail_msg("case %d: no fault in 2 s", c);
+    t = run(&r, t + dt, t + dt + 0.5);
+    g_pose_per_kg = none;
+    r.extra = NULL;
+    t = run(&r, t, t + 0.5);
+    r.extra = knee;
+    double t0 = t, locked_at = NAN;
+    for (; t < t0 + (c == 0 ? 0.3 : 1.5) && isnan(locked_at);) {
+      t = run(&r, t, t + 0.01);
+      p = report(&r);
+      for (size_t i = 0; i < p->n_faults; i++)
+        if (p->faults[i].kind == DTW_SYNC_FAULT_LOCKED) locked_at = t - t0;
+    }
+    if (c == 0 && !isnan(locked_at)) fail_msg("locked after %.3f s under the load", locked_at);
+    if (c == 1 && !(locked_at >= 0.45 && locked_at < 1.0))
+      fail_msg("a held lock under the load: after %.3f s", locked_at);
+    dtw_sync_destroy(r.s);
+  }
 }
 
 static void test_dead_twin_is_stale(void **state) {
@@ -846,6 +885,7 @@ int main(void) {
       cmocka_unit_test(test_shadow_lock_model_witness),
       cmocka_unit_test(test_shadow_load_model_witness),
       cmocka_unit_test(test_load_report_kept_across_poses),
+      cmocka_unit_test(test_lock_under_a_load),
       cmocka_unit_test(test_mirror_weight_on_one_joint_chain),
       cmocka_unit_test(test_small_drive_floor),
       cmocka_unit_test(test_mirror_lock_where_a_weight_would_push),
