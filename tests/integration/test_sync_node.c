@@ -54,12 +54,20 @@ static struct {
   dtw_joint_state_msg_t msg;
 } g;
 
-static void open_node(const char *name) {
+/* A bus (its own participant) on the test's domain. */
+static dtw_bus_t *bus_new(void) {
   char err[512];
   dtw_bus_options_t opt;
   dtw_bus_options_default(&opt);
   opt.domain_id = th_domain();
-  if (dtw_bus_create(&opt, &g.bus, err, sizeof err) < 0) fail_msg("bus: %s", err);
+  dtw_bus_t *bus = NULL;
+  if (dtw_bus_create(&opt, &bus, err, sizeof err) < 0) fail_msg("bus: %s", err);
+  return bus;
+}
+
+static void open_node(const char *name) {
+  char err[512];
+  g.bus = bus_new();
   dtw_node_host_t host = {g.bus, NULL, NULL};
   dtw_sync_node_settings_t s;
   assert_int_equal(dtw_param_defaults(&dtw_sync_node_param_table, &s), 0);
@@ -198,10 +206,7 @@ static void test_mirror_reads_each_controller(void **state) {
   char err[1024];
   const char *settings[2] = {" arm_controller , gripper_controller,", "*"};
   for (int k = 0; k < 2; k++) {
-    dtw_bus_options_t opt;
-    dtw_bus_options_default(&opt);
-    opt.domain_id = th_domain();
-    if (dtw_bus_create(&opt, &g.bus, err, sizeof err) < 0) fail_msg("bus: %s", err);
+    g.bus = bus_new();
     assert_int_equal(dtw_metrics_create(&g_reg), 0);
     // lists the node cannot use
     assert_null(mirror_node(g.bus, g_reg, "arm_controller, arm_controller", err, sizeof err));
@@ -300,12 +305,8 @@ static bool b_refused(void *user) {
 static void test_mirror_controller_of_the_feeds_participant(void **state) {
   (void)state;
   char err[1024];
-  dtw_bus_options_t opt;
-  dtw_bus_options_default(&opt);
-  opt.domain_id = th_domain();
-  dtw_bus_t *bus_b = NULL;
-  if (dtw_bus_create(&opt, &g.bus, err, sizeof err) < 0) fail_msg("bus: %s", err);
-  if (dtw_bus_create(&opt, &bus_b, err, sizeof err) < 0) fail_msg("bus: %s", err);
+  g.bus = bus_new();
+  dtw_bus_t *bus_b = bus_new();
   assert_int_equal(dtw_metrics_create(&g_reg), 0);
   g.sync = mirror_node(g.bus, g_reg, "arm_controller", err, sizeof err);
   if (g.sync == NULL) fail_msg("node: %s", err);

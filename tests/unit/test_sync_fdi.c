@@ -768,6 +768,22 @@ static int pose_load(void *ctx, const double *q, const size_t *chain, size_t n_c
   (void)ctx;
 }
 
+/* Mirror mode with the pose-dependent load model: 3 kg at the left leg's end
+ * until it is reported as a load, then 0.5 s more; returns the time. */
+static double reported_leg_load(rig_t *r) {
+  static double weight[NJ];
+  for (size_t j = 0; j < 6; j++) weight[j] = 3.0 * LEG_PER_KG[j];
+  g_pose_per_kg = LEG_PER_KG;
+  dtw_sync_set_load_model(r->s, pose_load, NULL);
+  double t = run(r, 0, 1);
+  r->extra = weight;
+  const dtw_sync_report_t *p = NULL;
+  double dt = until_fault(r, t, &p);
+  if (isnan(dt)) fail_msg("no fault in 2 s");
+  assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
+  return run(r, t + dt, t + dt + 0.5);
+}
+
 /* Mirror mode, 3 kg at the left leg's end, reported with its mass. Then a pose
  * where that weight loads the hip pitch alone: a residual on one still joint,
  * as a seized one leaves, but the reported weight explains it - still the
@@ -777,18 +793,11 @@ static int pose_load(void *ctx, const double *q, const size_t *chain, size_t n_c
 static void test_load_report_kept_across_poses(void **state) {
   (void)state;
   static const double hip_only[NJ] = {0, 0, 2.0, 0, 0, 0}, none[NJ] = {0};
-  double weight[NJ] = {0}, on_hip[NJ] = {0};
-  for (size_t j = 0; j < 6; j++) weight[j] = 3.0 * LEG_PER_KG[j], on_hip[j] = 3.0 * hip_only[j];
+  double on_hip[NJ] = {0};
+  for (size_t j = 0; j < 6; j++) on_hip[j] = 3.0 * hip_only[j];
   rig_t r = rig_new(false, true);
-  g_pose_per_kg = LEG_PER_KG;
-  dtw_sync_set_load_model(r.s, pose_load, NULL);
-  double t = run(&r, 0, 1);
-  r.extra = weight;
+  double t = reported_leg_load(&r);
   const dtw_sync_report_t *p = NULL;
-  double dt = until_fault(&r, t, &p);
-  if (isnan(dt)) fail_msg("no fault in 2 s");
-  assert_int_equal(p->faults[0].kind, DTW_SYNC_FAULT_EXTERNAL_LOAD);
-  t = run(&r, t + dt, t + dt + 0.5);
   g_pose_per_kg = hip_only;
   r.extra = on_hip;
   t = run(&r, t, t + 1.0);
@@ -817,19 +826,12 @@ static void test_load_report_kept_across_poses(void **state) {
 static void test_lock_under_a_load(void **state) {
   (void)state;
   static const double none[NJ] = {0};
-  double weight[NJ] = {0}, knee[NJ] = {0};
-  for (size_t j = 0; j < 6; j++) weight[j] = 3.0 * LEG_PER_KG[j];
+  double knee[NJ] = {0};
   knee[J_LEFT_KNEE] = 8.0;
   for (int c = 0; c < 2; c++) {
     rig_t r = rig_new(false, true);
-    g_pose_per_kg = LEG_PER_KG;
-    dtw_sync_set_load_model(r.s, pose_load, NULL);
-    double t = run(&r, 0, 1);
-    r.extra = weight;
+    double t = reported_leg_load(&r);
     const dtw_sync_report_t *p = NULL;
-    double dt = until_fault(&r, t, &p);
-    if (isnan(dt)) fail_msg("case %d: no fault in 2 s", c);
-    t = run(&r, t + dt, t + dt + 0.5);
     g_pose_per_kg = none;
     r.extra = NULL;
     t = run(&r, t, t + 0.5);
