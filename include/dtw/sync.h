@@ -284,7 +284,11 @@ int dtw_sync_on_twin_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, dou
  * effort it commands (output.effort when it has one per name; else none).
  * A joint off its reference whose drive reports none of that effort has no
  * torque, also where the model needs none (a yaw joint, a limb swinging
- * free), which the robot's joint states alone cannot show. Each joint's is
+ * free), which the robot's joint states alone cannot show. Its reference
+ * positions (reference.positions, one per name), where given, tell whether the
+ * command moves a joint: a still joint pushing beyond the model is read as
+ * locked only against a command that moved since its residual was last
+ * quiet (else it is a load). Each joint's is
  * used while fresh (received within DTW_SYNC_CONTROLLER_FRESH_S); shadow mode
  * keeps it unused (the twin runs the same command). Joints it does not name
  * keep what an earlier state gave them until that is no longer fresh: a robot

@@ -140,6 +140,7 @@ struct dtw_sync {
   size_t *chain_idx;            /* n_joints scratch: one chain's joints, then its fit's */
   double *per_kg;               /* n_joints scratch: its torques per kg at its end */
   double *floor_nm;             /* n_joints: each residual threshold's floor (N m) */
+  double *limit_nm;             /* n_joints: each drive's effort limit (INFINITY: unknown) */
   double fit_since[DTW_SYNC_MAX_GROUPS];  /* stamp a chain's residuals began to fit a weight */
   double fit_last[DTW_SYNC_MAX_GROUPS];   /* ... and last fitted it */
   double fit_mass[DTW_SYNC_MAX_GROUPS];   /* that weight, kg; NaN: no fit */
@@ -153,6 +154,10 @@ struct dtw_sync {
    * position error, commanded effort (NaN unknown), and when it was received
    * (per joint: a robot may run several controllers) */
   double *ctl_err, *ctl_eff, *ctl_recv_at;
+  /* ... its reference position (NaN: none given), and the robot time (the
+   * newest robot sample's stamp) at which that reference last moved
+   * (-INFINITY: not since first seen) */
+  double *ctl_ref, *ctl_ref_moved_s;
   double *cmd_off;              /* n_joints scratch: |off the command| (rad); NaN unknown */
   double fdi_prev_stamp_s, fdi_warm_s;  /* filters valid from fdi_warm_s (stamp) */
   uint64_t fdi_serial;
@@ -246,6 +251,13 @@ size_t dtw__sync_fdi_active(const dtw_sync_t *s);
  * that fits (NaN: none), which it also sets as the fault's mass. */
 void dtw__sync_fault_text(dtw_sync_t *s, size_t j, bool controller);
 void dtw__sync_load_text(dtw_sync_t *s, size_t j, double kg);
+
+/* Mirror mode's command (sync_ctl.c): joint j's robot controller state was
+ * received within DTW_SYNC_CONTROLLER_FRESH_S of recv (false in shadow mode);
+ * and that command moved the joint since its residual was last quiet (true
+ * where the controller's state is not fresh or gives no reference). */
+bool dtw__sync_ctl_fresh(const dtw_sync_t *s, size_t j, double recv);
+bool dtw__sync_ctl_commanded(const dtw_sync_t *s, size_t j, double recv);
 
 /* The weight model (sync_weight.c). Chain `group`'s joint with the largest
  * residual / threshold (-1: none has a residual), its ratio and the runner-up's. */

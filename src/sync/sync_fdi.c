@@ -112,9 +112,8 @@ void dtw_sync_set_effort_limits(dtw_sync_t *s, const double *limit_nm) {
   if (s == NULL) return;
   for (size_t j = 0; j < s->n_joints; j++) {
     double lim = limit_nm != NULL ? limit_nm[j] : 0;
-    s->floor_nm[j] = lim > 0 && isfinite(lim)
-                         ? fmin(s->set.fdi_torque_floor_nm, FDI_FLOOR_EFFORT_SHARE * lim)
-                         : s->set.fdi_torque_floor_nm;
+    s->limit_nm[j] = lim > 0 && isfinite(lim) ? lim : INFINITY;
+    s->floor_nm[j] = fmin(s->set.fdi_torque_floor_nm, FDI_FLOOR_EFFORT_SHARE * s->limit_nm[j]);
   }
 }
 
@@ -145,15 +144,19 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   s->chain_idx = calloc(n, sizeof *s->chain_idx);
   s->per_kg = calloc(n, sizeof *s->per_kg);
   s->floor_nm = calloc(n, sizeof *s->floor_nm);
+  s->limit_nm = calloc(n, sizeof *s->limit_nm);
   s->ctl_err = calloc(n, sizeof *s->ctl_err);
   s->ctl_eff = calloc(n, sizeof *s->ctl_eff);
   s->ctl_recv_at = calloc(n, sizeof *s->ctl_recv_at);
+  s->ctl_ref = calloc(n, sizeof *s->ctl_ref);
+  s->ctl_ref_moved_s = calloc(n, sizeof *s->ctl_ref_moved_s);
   s->cmd_off = calloc(n, sizeof *s->cmd_off);
-  if (s->ctl_err == NULL || s->ctl_eff == NULL || s->ctl_recv_at == NULL || s->cmd_off == NULL)
+  if (s->ctl_err == NULL || s->ctl_eff == NULL || s->ctl_recv_at == NULL || s->cmd_off == NULL ||
+      s->ctl_ref == NULL || s->ctl_ref_moved_s == NULL)
     return DTW_ENOMEM;
   if (s->fdi == NULL || s->fq == NULL || s->fv == NULL || s->fa == NULL || s->ftau == NULL ||
       s->fgrav == NULL || s->twin_eff_at == NULL || s->chain_idx == NULL || s->per_kg == NULL ||
-      s->floor_nm == NULL)
+      s->floor_nm == NULL || s->limit_nm == NULL)
     return DTW_ENOMEM;
   dtw_sync_set_effort_limits(s, NULL);
   reset_fits(s);
@@ -165,6 +168,7 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
     joint_reset_filters(f);
     f->fault.kind = DTW_SYNC_FAULT_NONE;
     s->twin_eff_at[j] = s->ctl_err[j] = s->ctl_eff[j] = s->ctl_recv_at[j] = NAN;
+    s->ctl_ref[j] = s->ctl_ref_moved_s[j] = NAN;
   }
   s->fdi_prev_stamp_s = s->fdi_warm_s = NAN;
   return 0;
@@ -190,46 +194,13 @@ void dtw__sync_fdi_free(dtw_sync_t *s) {
   free(s->chain_idx);
   free(s->per_kg);
   free(s->floor_nm);
+  free(s->limit_nm);
   free(s->ctl_err);
   free(s->ctl_eff);
   free(s->ctl_recv_at);
+  free(s->ctl_ref);
+  free(s->ctl_ref_moved_s);
   free(s->cmd_off);
-}
-
-/* Mirror mode: joint j's controller state received within the freshness bound
- * of recv (dtw_sync_on_robot_controller; a robot may run several controllers,
- * each naming its own joints at its own rate). */
-static bool ctl_fresh(const dtw_sync_t *s, size_t j, double recv) {
-  return !s->shadow && recv - s->ctl_recv_at[j] <= DTW_SYNC_CONTROLLER_FRESH_S &&
-         !isnan(s->ctl_err[j]);
-}
-
-int dtw_sync_on_robot_controller(dtw_sync_t *s, const dtw_jtc_state_msg_t *msg, double recv_time_s) {
-  if (s == NULL || msg == NULL || !isfinite(recv_time_s) || msg->n_joints > DTW_MAX_JOINTS)
-    return DTW_EINVAL;
-  size_t n = msg->n_joints;
-  const dtw_jtc_point_msg_t *e = &msg->error, *r = &msg->reference, *fb = &msg->feedback;
-  bool has_err = e->n_positions == n && n > 0;
-  bool has_diff = r->n_positions == n && fb->n_positions == n && n > 0;
-  bool has_eff = msg->output.n_effort == n && n > 0;
-  if (!has_err && !has_diff) return DTW_EINVAL;
-  int idx[DTW_MAX_JOINTS];
-  double err[DTW_MAX_JOINTS];
-  size_t known = 0;
-  for (size_t k = 0; k < n; k++) {
-    err[k] = has_err ? e->positions[k] : r->positions[k] - fb->positions[k];
-    if (!isfinite(err[k]) || (has_eff && !isfinite(msg->output.effort[k]))) return DTW_EINVAL;
-    idx[k] = dtw__sync_find_joint(s, msg->joint_names[k]);
-    known += idx[k] >= 0;
-  }
-  if (known == 0) return DTW_EINVAL;
-  for (size_t k = 0; k < n; k++) {
-    if (idx[k] < 0) continue;
-    s->ctl_err[idx[k]] = err[k];
-    s->ctl_eff[idx[k]] = has_eff ? msg->output.effort[k] : NAN;
-    s->ctl_recv_at[idx[k]] = recv_time_s;
-  }
-  return 0;
 }
 
 size_t dtw__sync_fdi_active(const dtw_sync_t *s) {
@@ -348,7 +319,7 @@ static void latch(dtw_sync_t *s, size_t j, dtw_sync_fault_kind_t kind, double on
   f->healthy_s = NAN;
   s->faults_detected[kind]++;
   if (kind != DTW_SYNC_FAULT_EXTERNAL_LOAD) {
-    dtw__sync_fault_text(s, j, ctl_fresh(s, j, recv) && !isnan(s->ctl_eff[j]));
+    dtw__sync_fault_text(s, j, dtw__sync_ctl_fresh(s, j, recv) && !isnan(s->ctl_eff[j]));
     return;
   }
   double kg = s->fit_mass[F->group];
@@ -566,7 +537,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     if (s->shadow && !isnan(s->twin_eff_at[j])) {
       f->expected = fabs(s->twin_eff_at[j]);
       f->twin_peak = fmax(f->expected, restart ? 0 : f->twin_peak * exp(-dt / FDI_TWIN_PEAK_S));
-    } else if (ctl_fresh(s, j, recv)) {
+    } else if (dtw__sync_ctl_fresh(s, j, recv)) {
       // mirror: what the robot's controller commands is what a healthy drive
       // delivers (a position controller's output is no torque: then what the
       // model needs)
@@ -582,7 +553,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   // controller's error (mirror; NaN without it)
   size_t n_off = 0;
   for (size_t j = 0; j < n; j++) {
-    s->cmd_off[j] = s->shadow ? s->cur_pos[j] : ctl_fresh(s, j, recv) ? fabs(s->ctl_err[j]) : NAN;
+    s->cmd_off[j] = s->shadow ? s->cur_pos[j] : dtw__sync_ctl_fresh(s, j, recv) ? fabs(s->ctl_err[j]) : NAN;
     n_off += s->cmd_off[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad;
   }
   // a constant zero effort tells a dead drive only on a robot that moves: a
@@ -611,7 +582,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // expected torque proves nothing: a stalled host shifts robot and twin in
     // time, and a fault elsewhere in the chain changes what the twin does.
     bool shadow_ref = s->shadow && !isnan(s->twin_eff_at[j]);
-    bool ctl_ref = ctl_fresh(s, j, recv);
+    bool ctl_ref = dtw__sync_ctl_fresh(s, j, recv);
     bool cmd_ref = shadow_ref || (ctl_ref && !isnan(s->ctl_eff[j]));
     bool notorque = warm && low && f->expected > s->set.fdi_torque_floor_nm && !chain_faulted(s, j);
     if (!notorque)
@@ -736,7 +707,8 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // its ankle read as locked, 2.1 N m where the weight's gravity gave -0.07)
     bool settled = !under_load(s, j, false) || (stamp - f->cand_resid_s >= FDI_LOAD_HOLD_S &&
                                                 f->cand_vmax < s->set.fdi_stationary_rad_s);
-    if (alone && still && settled && !carried && (s->shadow || !pushed_elsewhere(s, g, stamp)) &&
+    if (alone && still && settled && !carried && dtw__sync_ctl_commanded(s, j, recv) &&
+        (s->shadow || !pushed_elsewhere(s, g, stamp)) &&
         !(weight && (held_still || !isnan(dtw__sync_weight_fit(s, w, true, (int)j)))) &&
         !(stamp - f->explained_s < hold)) {
       latch(s, j, DTW_SYNC_FAULT_LOCKED, onset, stamp, recv, conf_of(top_ratio));

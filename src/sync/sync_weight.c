@@ -19,6 +19,18 @@
  * weight loads the elbow more than the same mass at the wrist) */
 #define FDI_WEIGHT_LEVER 0.5
 
+/* a drive reporting this share of its effort limit pushes all it can */
+#define FDI_SATURATED_SHARE 0.95
+
+/* Joint k's drive is at its effort limit, pushing the way a weight with
+ * torques p per kg would (r its residual): it shows that weight's torque
+ * only up to its limit, the rest going to the joint's stop or into motion (a
+ * 1 N m thumb under a 2 kg weight). */
+static bool saturated(const dtw_sync_t *s, size_t k, double r, double p) {
+  double e = s->fdi[k].tau_f;
+  return fabs(e) >= FDI_SATURATED_SHARE * s->limit_nm[k] && e * p > 0 && r * p > 0;
+}
+
 /* The chain's joint with the largest residual / threshold, and the runner-up's ratio. */
 int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, double *second_ratio) {
   int top = -1;
@@ -71,28 +83,22 @@ bool dtw__sync_weight_explains(dtw_sync_t *s, int g, double kg, size_t j) {
  * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
  * every other joint that carries the weight (a hand's weight loads the torso,
  * a finger's the arm): a payload loads them all, a seized joint only itself.
+ * A drive at its effort limit (saturated()) may show only part of the
+ * weight's torque: where the fit fails with it, it is tried without it, the
+ * drive then only not showing more than the weight needs.
  * model: fit the shadow-mode model residuals (rm) instead of the residuals.
  * via >= 0: NaN as well unless joint via carries the weight (is in the fit).
  * Needs the load model and every joint's position in s->fq. */
-double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
-  double max_kg = weight_torques(s, g);
-  if (isnan(max_kg)) return NAN;
-  double pmax = 0;
-  for (size_t k = 0; k < s->n_joints; k++)
-    if (isfinite(s->per_kg[k])) pmax = fmax(pmax, fabs(s->per_kg[k]));
-  // the chain's joints and every other joint that carries the weight
-  size_t nf = 0;
-  for (size_t k = 0; k < s->n_joints; k++)
-    if (s->joint_group[k] == g || fabs(s->per_kg[k]) > FDI_WEIGHT_CARRY_SHARE * pmax)
-      s->chain_idx[nf++] = k;
-  if (via >= 0 && s->joint_group[via] != g &&
-      !(fabs(s->per_kg[via]) > FDI_WEIGHT_CARRY_SHARE * pmax))
-    return NAN;
+/* The mass the residuals of the joints in s->chain_idx[0..nf) fit, or NaN
+ * (the rules: dtw__sync_weight_fit). skip: leave out the drives at their
+ * effort limit that show less than that mass would (checked as a bound). */
+static double fit_joints(const dtw_sync_t *s, size_t nf, bool model, double max_kg, bool skip) {
   double rp = 0, pp = 0, rr = 0;
   for (size_t i = 0; i < nf; i++) {
     size_t k = s->chain_idx[i];
     double r = model ? s->fdi[k].rm : s->fdi[k].r, p = s->per_kg[k];
     if (isnan(r) || !isfinite(p)) return NAN;
+    if (skip && saturated(s, k, r, p)) continue;
     rp += r * p;
     pp += p * p;
     rr += r * r;
@@ -109,29 +115,55 @@ double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
   for (size_t i = 0; i < nf; i++) {
     size_t k = s->chain_idx[i];
     double r = model ? s->fdi[k].rm : s->fdi[k].r, p = s->per_kg[k], thr = s->fdi[k].thr;
-    if (!(fabs(r - kg * p) <= thr)) return NAN;
+    bool bound = skip && saturated(s, k, r, p);
+    if (!(bound ? fabs(r) <= fabs(kg * p) + thr : fabs(r - kg * p) <= thr)) return NAN;
     seen += r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * thr;
   }
   return seen >= 2 ? kg : NAN;
 }
 
+double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
+  double max_kg = weight_torques(s, g);
+  if (isnan(max_kg)) return NAN;
+  double pmax = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (isfinite(s->per_kg[k])) pmax = fmax(pmax, fabs(s->per_kg[k]));
+  // the chain's joints and every other joint that carries the weight
+  size_t nf = 0;
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (s->joint_group[k] == g || fabs(s->per_kg[k]) > FDI_WEIGHT_CARRY_SHARE * pmax)
+      s->chain_idx[nf++] = k;
+  if (via >= 0 && s->joint_group[via] != g &&
+      !(fabs(s->per_kg[via]) > FDI_WEIGHT_CARRY_SHARE * pmax))
+    return NAN;
+  double kg = fit_joints(s, nf, model, max_kg, false);
+  return isnan(kg) ? fit_joints(s, nf, model, max_kg, true) : kg;
+}
+
 /* Chain h's own residuals alone in the shape of a weight of about kg at its
  * end (per_kg as dtw__sync_weight_fit left it for h): one of them clearly
- * seen, pushing the weight's way, and the mass they fit within a factor 2 of kg. */
-static bool own_fit(const dtw_sync_t *s, int h, double kg) {
+ * seen, pushing the weight's way, and the mass they fit within a factor 2 of kg
+ * (skip: without the drives at their effort limit). */
+static bool own_fit_of(const dtw_sync_t *s, int h, double kg, bool skip) {
   double rp = 0, pp = 0, rr = 0;
   bool seen = false;
   for (size_t k = 0; k < s->n_joints; k++) {
     if (s->joint_group[k] != h) continue;
     double r = s->fdi[k].r, p = s->per_kg[k];
+    seen |= r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * s->fdi[k].thr;
+    if (skip && saturated(s, k, r, p)) continue;
     rp += r * p;
     pp += p * p;
     rr += r * r;
-    seen |= r * p > 0 && fabs(r) > FDI_WEIGHT_SEEN_SHARE * s->fdi[k].thr;
   }
   if (!seen || !(rp > 0) || !(rp * rp / (pp * rr) >= FDI_WEIGHT_FIT)) return false;
   double own = rp / pp;
   return own >= 0.5 * kg && own <= 2.0 * kg;
+}
+
+/* ... with every joint, else (as the weight's fit) without those at their limit. */
+static bool own_fit(const dtw_sync_t *s, int h, double kg) {
+  return own_fit_of(s, h, kg, false) || own_fit_of(s, h, kg, true);
 }
 
 /* A chain other than g, carried by joint j, with a joint above its threshold,

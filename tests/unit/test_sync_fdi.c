@@ -53,6 +53,9 @@ typedef struct rig {
   int ctl_first;           /* 0: one controller; else two: one for joint ctl_first - 1, sent
                               first, one for the others */
   bool ctl_first_quiet;    /* ... of which the first has stopped publishing */
+  bool ctl_ref;            /* ... with its reference positions: 0.1, joint `bad`'s moving
+                              at ref_rate (rad/s) from ref_from_s on */
+  double ref_rate, ref_from_s;
 } rig_t;
 
 /* The robot controller's state for joints j with lo <= (j != only) < hi. */
@@ -66,8 +69,10 @@ static void send_ctl(rig_t *r, double t, int only, int lo, int hi) {
     snprintf(c.joint_names[i], DTW_NAME_MAX, "%s", HUMANOID[k]);
     c.error.positions[i] = r->ctl_err[k];
     c.output.effort[i] = r->ctl_eff[k];
+    c.reference.positions[i] = 0.1 + (k == r->bad ? r->ref_rate * fmax(0, t - r->ref_from_s) : 0);
   }
   c.error.n_positions = c.output.n_effort = c.n_joints;
+  c.reference.n_positions = r->ctl_ref ? c.n_joints : 0;
   assert_int_equal(dtw_sync_on_robot_controller(r->s, &c, t + 0.0005), 0);
 }
 
@@ -586,6 +591,44 @@ static void test_mirror_lock_where_a_weight_would_push(void **state) {
   dtw_sync_destroy(r.s);
 }
 
+/* Mirror mode with the robot's controller state, the left knee still, 8 N m
+ * beyond the model, alone in its chain: a lock when its command moves it
+ * (the reference ramps at 0.2 rad/s from just before the residual), an
+ * external load when the command held it still before and holds it now (a
+ * seized joint pushes only against a command that moves it; without the rule
+ * this was read as locked), and a lock as before when the controller gives no
+ * reference. */
+static void test_mirror_lock_needs_a_moving_command(void **state) {
+  (void)state;
+  double err[NJ] = {0}, eff[NJ], extra[NJ] = {0};
+  for (size_t j = 0; j < NJ; j++) eff[j] = GRAV;
+  for (int c = 0; c < 3; c++) {
+    rig_t r = rig_new(false, true);
+    r.ctl_err = err;
+    r.ctl_eff = eff;
+    r.ctl_ref = c != 2;
+    r.bad = J_LEFT_KNEE;
+    double t = run(&r, 0, 1);
+    r.ref_rate = c == 0 ? 0.2 : 0;
+    r.ref_from_s = t - 0.05;
+    extra[J_LEFT_KNEE] = 8.0;
+    err[J_LEFT_KNEE] = 0.08; /* the controller pushes against it */
+    eff[J_LEFT_KNEE] = GRAV + 8.0;
+    r.extra = extra;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (isnan(dt)) fail_msg("case %d: no fault in 2 s", c);
+    dtw_sync_fault_kind_t want = c == 1 ? DTW_SYNC_FAULT_EXTERNAL_LOAD : DTW_SYNC_FAULT_LOCKED;
+    if (p->faults[0].kind != want)
+      fail_msg("case %d: '%s', expected %s", c, p->faults[0].text, dtw_sync_fault_kind_name(want));
+    assert_int_equal(p->faults[0].joint, J_LEFT_KNEE);
+    err[J_LEFT_KNEE] = 0;
+    eff[J_LEFT_KNEE] = GRAV;
+    extra[J_LEFT_KNEE] = 0;
+    dtw_sync_destroy(r.s);
+  }
+}
+
 /* A stand-in load model with two chains: an arm, and a two-joint finger at its
  * end (two of the humanoid's joint names stand in for the finger's). A weight
  * at the finger's end loads the arm a little more than one at the arm's end,
@@ -649,6 +692,46 @@ static void test_weight_in_the_finger(void **state) {
     r.twin_dq = NULL;
     run(&r, t, t + 2.5);
     assert_int_equal(report(&r)->n_faults, 0);
+    dtw_sync_destroy(r.s);
+  }
+}
+
+/* Both modes, 3 kg at the finger's end, the finger's first joint a drive that
+ * gives 8 N m at most where the weight needs 9 beyond the model's 5: its
+ * effort stops at its limit and shows 3 of the weight's 9 N m. The fit leaves
+ * a drive at its limit out of the mass (it shows a bound, not the weight), so
+ * the finger's chain is still named, with its mass; counted in, the finger's
+ * residual is 6 N m off the weight's and the fit failed (the arm was named). */
+static void test_weight_on_a_saturated_drive(void **state) {
+  (void)state;
+  two_chains_t tc = {{0}, {0}};
+  tc.arm[J_ARM] = 3.0, tc.arm[J_ARM + 1] = 0.2, tc.arm[J_ARM + 3] = 1.0;
+  tc.finger[J_ARM] = 3.2, tc.finger[J_ARM + 1] = 0.2, tc.finger[J_ARM + 3] = 1.1;
+  tc.finger[J_FINGER] = 3.0, tc.finger[J_FINGER + 1] = 0.4;
+  double limit[NJ], sag[NJ] = {0};
+  for (size_t j = 0; j < NJ; j++) limit[j] = j == J_FINGER ? GRAV + 3.0 : 100.0;
+  sag[J_ARM] = sag[J_ARM + 3] = sag[J_FINGER] = 0.02;
+  for (int shadow = 0; shadow < 2; shadow++) {
+    rig_t r = rig_new(shadow, true);
+    char err[256] = "";
+    if (dtw_sync_set_joint_groups(r.s, "arm:left_shoulder_*,left_elbow;finger:neck_*", err,
+                                  sizeof err) != 0)
+      fail_msg("groups: %s", err);
+    dtw_sync_set_load_model(r.s, two_chain_load, &tc);
+    dtw_sync_set_effort_limits(r.s, limit);
+    double t = run(&r, 0, 1), extra[NJ] = {0};
+    for (size_t j = 0; j < NJ; j++) extra[j] = 3.0 * tc.finger[j];
+    extra[J_FINGER] = limit[J_FINGER] - GRAV; /* at its limit */
+    r.extra = extra;
+    r.twin_dq = shadow ? sag : NULL;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    if (isnan(dt)) fail_msg("%s: no fault in 2 s", shadow ? "shadow" : "mirror");
+    if (p->faults[0].kind != DTW_SYNC_FAULT_EXTERNAL_LOAD ||
+        strcmp(p->groups[p->faults[0].group].name, "finger") != 0)
+      fail_msg("%s: '%s', expected a load on the finger", shadow ? "shadow" : "mirror",
+               p->faults[0].text);
+    assert_near(p->faults[0].mass_kg, 3.0, 0.2);
     dtw_sync_destroy(r.s);
   }
 }
@@ -891,7 +974,9 @@ int main(void) {
       cmocka_unit_test(test_mirror_weight_on_one_joint_chain),
       cmocka_unit_test(test_small_drive_floor),
       cmocka_unit_test(test_mirror_lock_where_a_weight_would_push),
+      cmocka_unit_test(test_mirror_lock_needs_a_moving_command),
       cmocka_unit_test(test_weight_in_the_finger),
+      cmocka_unit_test(test_weight_on_a_saturated_drive),
       cmocka_unit_test(test_mirror_yaw_under_a_swinging_arm),
       cmocka_unit_test(test_mirror_no_torque_from_the_controller),
       cmocka_unit_test(test_mirror_several_controllers),
