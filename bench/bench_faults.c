@@ -31,8 +31,9 @@
  * not cover it, the generic motion where the demo motion names joints it does
  * not have, a held free root. Its payloads go at the end of every chain
  * (--payload-kg, 2 kg), each counted observable only where its weight loads a
- * joint of the chain above the residual threshold for half a second of the
- * motion after the onset. */
+ * joint that carries it above the residual threshold for half a second of the
+ * motion after the onset, and isolated where the first report names its chain
+ * or, while its own joints do not see it, the chain carrying it that does. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -73,6 +74,10 @@ typedef struct fcase {
   int joint;             /* faulted joint; -1 for a payload */
   const char *body;      /* payload body */
   const char *chain;     /* group expected for a payload */
+  int own, outer;        /* a payload: its chain's group; the nearest chain carrying it whose
+                            joints see its weight for 0.5 s (-1: none) */
+  bool own_shows;        /* a payload: its own chain's joints see its weight for 0.5 s */
+  double own_from_s;     /* ... and first see it at (NaN: never) */
   double mass_kg;
   double onset_s;
   int obs;               /* observability: -1 unknown, 0 no, 1 yes */
@@ -86,6 +91,7 @@ typedef struct fcase {
 typedef struct result {
   bool detected, isolated, kind_ok, at_end, false_alarm, unobservable;
   bool end_kind_ok;      /* ... and reported at the end as its kind */
+  bool isolated_own;     /* a payload: first named its own chain */
   char end_kind[24];     /* the kind it is reported as at the end */
   double latency_s, tick_latency_s;
   double effect_s;       /* no torque: first time the joint is 0.01 rad from the healthy one */
@@ -112,14 +118,30 @@ typedef struct rig {
   dtw_jtc_state_msg_t ctl;
   char *groups;   /* joint groups from the kinematic chains (--model), or NULL */
   dtw_twin_t *probe; /* scratch physics: a payload's static torques */
+  /* the synchronizer's chains: each joint's group, the group names, the parent
+   * joint of each joint (-1: the root) and each joint's residual floor */
+  int group_of[DTW_MAX_JOINTS], parent[DTW_MAX_JOINTS];
+  char links[DTW_MAX_JOINTS][DTW_NAME_MAX]; /* the body each joint moves */
+  char group_name[DTW_SYNC_MAX_GROUPS][DTW_NAME_MAX];
+  size_t n_groups;
+  double floor_nm[DTW_MAX_JOINTS];
 } rig_t;
 
-/* One run: faults c (NULL = nominal) in mode shadow/mirror for `dur` seconds. */
+/* A report naming group g at the robot's time t names payload c where it can
+ * be told: its own chain, or the chain carrying it whose joints see its weight
+ * while its own joints do not (yet: a finger whose joints the pose leaves
+ * under their thresholds shows its weight on the arm alone, as the hand
+ * would). */
+static bool told(const fcase_t *c, int g, double t) {
+  return g >= 0 && (g == c->own || (g == c->outer && !(c->own_shows && t >= c->own_from_s)));
+}
+
 /* The healthy robot's motion, recorded once at 100 Hz: what observability asks. */
 #define REC_HZ 100
 static float *g_rec_q, *g_rec_tau;
 static long g_rec_n;
 
+/* One run: faults c (NULL = nominal) in mode shadow/mirror for `dur` seconds. */
 static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t seed, result_t *res,
                double *nominal_alarms) {
   char err[512];
@@ -257,11 +279,12 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
         snprintf(res->kind, sizeof res->kind, "%s",
                  f != NULL ? dtw_sync_fault_kind_name(f->kind) : "diverged");
         res->latency_s = f != NULL ? f->detected_stamp_s - c->onset_s : res->tick_latency_s;
-        if (c->kind == F_PAYLOAD)
-          res->isolated = f != NULL && f->group >= 0 &&
-                          strcmp(rep->groups[f->group].name, c->chain) == 0;
-        else
+        if (c->kind == F_PAYLOAD) {
+          res->isolated = f != NULL && told(c, f->group, f->detected_stamp_s);
+          res->isolated_own = f != NULL && f->group >= 0 && f->group == c->own;
+        } else {
           res->isolated = nj == fj;
+        }
         res->kind_ok = f != NULL && f->kind == k_expect[c->kind];
       }
     }
@@ -272,7 +295,7 @@ static int run(rig_t *r, bool shadow, const fcase_t *c, double dur, uint64_t see
     // still reported at the end: a fault naming the joint (payload: the chain)
     for (size_t i = 0; i < rep->n_faults; i++) {
       const dtw_sync_fault_t *f = &rep->faults[i];
-      if (c->kind == F_PAYLOAD ? f->group >= 0 && strcmp(rep->groups[f->group].name, c->chain) == 0
+      if (c->kind == F_PAYLOAD ? told(c, f->group, INFINITY)
                                : f->joint == fj) {
         res->at_end = true;
         res->end_kind_ok |= f->kind == k_expect[c->kind];
@@ -317,16 +340,42 @@ static int record_nominal(rig_t *r, double dur) {
   return 0;
 }
 
+/* How many joints stand between joint j and the root. */
+static int depth_of(const rig_t *r, int j) {
+  int depth = 0;
+  for (int p = r->parent[j]; p >= 0 && depth <= (int)r->n; p = r->parent[p]) depth++;
+  return depth;
+}
+
+/* Group g's nearest carrying group: the group of the parent joint of g's
+ * joint nearest the root; -1 at the root. */
+static int carrier(const rig_t *r, int g) {
+  int top = -1, top_depth = 0;
+  for (size_t j = 0; j < r->n; j++) {
+    if (r->group_of[j] != g) continue;
+    int depth = depth_of(r, (int)j);
+    if (top < 0 || depth < top_depth) top = (int)j, top_depth = depth;
+  }
+  for (int p = top >= 0 ? r->parent[top] : -1; p >= 0; p = r->parent[p])
+    if (r->group_of[p] != g) return r->group_of[p];
+  return -1;
+}
+
 /* Does a payload's weight load a joint that carries it (of its chain, or of
  * a chain nearer the root: a finger's weight loads the arm far more than the
- * finger) above the residual threshold (floor + tolerance x the joint's
- * gravity torque) for 0.5 s of the healthy motion after the onset? Static
- * torques at the recorded poses, from a scratch copy of the robot's physics
- * with and without the mass. */
+ * finger) above the residual threshold (the joint's floor + tolerance x what
+ * it needs, as the synchronizer sets them) for 0.5 s of the healthy
+ * motion after the onset? Static torques at the recorded poses, from a
+ * scratch copy of the robot's physics with and without the mass. Also sets
+ * where it can be told (told()): whether and from when its own chain's joints
+ * see it, and the nearest carrying chain whose joints do. */
 static bool payload_loads(rig_t *r, fcase_t *c, double dur, char *why, size_t cap) {
   dtw_sim_t *sim = dtw_twin_sim(r->probe);
   static int idx[DTW_MAX_JOINTS];
   static double q[DTW_MAX_JOINTS], v0[DTW_MAX_JOINTS], g0[DTW_MAX_JOINTS], g1[DTW_MAX_JOINTS];
+  long run_g[DTW_SYNC_MAX_GROUPS] = {0}, best_g[DTW_SYNC_MAX_GROUPS] = {0};
+  double first_g[DTW_SYNC_MAX_GROUPS];
+  for (size_t g = 0; g < r->n_groups; g++) first_g[g] = NAN;
   for (size_t j = 0; j < r->n; j++) idx[j] = (int)j;
   long run_n = 0, best = 0, need = (long)(0.5 * REC_HZ);
   double peak = 0;
@@ -339,16 +388,37 @@ static bool payload_loads(rig_t *r, fcase_t *c, double dur, char *why, size_t ca
     dtw_sim_set_joint_state(sim, idx, q, v0, r->n);
     dtw_sim_get_bias(sim, g1);
     dtw_sim_add_payload(sim, c->body, -c->mass_kg);
-    bool over = false;
+    bool over = false, over_g[DTW_SYNC_MAX_GROUPS] = {false};
     for (size_t j = 0; j < r->n; j++) {
       double d = fabs(g1[j] - g0[j]);
       peak = fmax(peak, d);
-      over |= d > r->set.fdi_torque_floor_nm + r->set.fdi_torque_tolerance * fabs(g0[j]);
+      // the threshold grows with what the joint needs: its gravity torque, or
+      // the healthy joint's effort where the motion needs more
+      double demand = fmax(fabs(g0[j]), fabs(g_rec_tau[i * (long)r->n + (long)j]));
+      bool o = d > r->floor_nm[j] + r->set.fdi_torque_tolerance * demand;
+      over |= o;
+      if (o && r->group_of[j] >= 0) over_g[r->group_of[j]] = true;
+    }
+    for (size_t g = 0; g < r->n_groups; g++) {
+      run_g[g] = over_g[g] ? run_g[g] + 1 : 0;
+      if (over_g[g] && isnan(first_g[g])) first_g[g] = (double)i / REC_HZ;
+      if (run_g[g] > best_g[g]) best_g[g] = run_g[g];
     }
     if (over && isnan(c->effect_s)) c->effect_s = (double)i / REC_HZ;
     run_n = over ? run_n + 1 : 0;
     if (run_n > best) best = run_n;
   }
+  c->own = c->outer = -1;
+  for (size_t g = 0; g < r->n_groups; g++)
+    if (strcmp(r->group_name[g], c->chain) == 0) c->own = (int)g;
+  c->own_shows = c->own >= 0 && best_g[c->own] >= need;
+  c->own_from_s = c->own >= 0 ? first_g[c->own] : NAN;
+  for (int g = carrier(r, c->own), hops = 0; g >= 0 && hops <= (int)r->n_groups;
+       g = carrier(r, g), hops++)
+    if (best_g[g] >= need) {
+      c->outer = g;
+      break;
+    }
   if (best >= need) return true;
   snprintf(why, cap, "its weight loads the chain above the residual threshold for %.2f s only "
            "(peak %.2f N m)", (double)best / REC_HZ, peak);
@@ -406,6 +476,7 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
   static double lat[MAX_CASES], tlat[MAX_CASES], elat[MAX_CASES];
   static double klat[4][MAX_CASES]; /* per fault kind: latency from the first effect */
   size_t n_klat[4] = {0};
+  size_t n_outer = 0; /* payloads isolated on the chain carrying theirs (told()) */
   size_t n_obs = 0, n_det = 0, n_iso = 0, n_kind = 0, n_end = 0, n_end_kind = 0, n_fa = 0,
          n_lat = 0;
   size_t by_kind[4][4] = {{0}};  /* [kind][obs, det, iso, kind_ok] */
@@ -443,6 +514,7 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
       tlat[n_lat++] = res.tick_latency_s;
     }
     n_iso += res.isolated;
+    n_outer += res.isolated && cases[i].kind == F_PAYLOAD && !res.isolated_own;
     n_kind += res.kind_ok;
     by_kind[cases[i].kind][2] += res.isolated;
     by_kind[cases[i].kind][3] += res.kind_ok;
@@ -459,6 +531,16 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
     if (cases[i].kind == F_LOCK && cases[i].effect_s > cases[i].onset_s + 0.05 && r->verbose)
       printf("    (lock without effect until %.2f s: the healthy joint held still)\n",
              cases[i].effect_s);
+    if (cases[i].kind == F_PAYLOAD && cases[i].outer >= 0 && cases[i].own >= 0 &&
+        (!cases[i].own_shows || !res.isolated_own)) {
+      char until[48] = "";
+      if (cases[i].own_shows)
+        snprintf(until, sizeof until, " until %.2f s", cases[i].own_from_s);
+      printf("    (%s: its own joints carry the weight under their thresholds%s: %s chain %s, "
+             "which carries it, names it)\n",
+             cases[i].chain, until, cases[i].own_shows ? "until then" : "only",
+             r->group_name[cases[i].outer]);
+    }
   }
   double p50 = quantile(lat, n_lat, 0.5), p95 = quantile(lat, n_lat, 0.95);
   double tp50 = quantile(tlat, n_lat, 0.5), tp95 = quantile(tlat, n_lat, 0.95);
@@ -481,12 +563,47 @@ static void matrix(rig_t *r, bool shadow, fcase_t *cases, size_t nc, double afte
              "effect p50 %.0f ms p95 %.0f ms\n",
              k_fnames[k], by_kind[k][0], by_kind[k][1], by_kind[k][2], by_kind[k][3],
              1e3 * quantile(klat[k], n_klat[k], 0.5), 1e3 * quantile(klat[k], n_klat[k], 0.95));
+  if (n_outer > 0)
+    printf("    (%zu payloads first named on the chain that carries theirs while their own "
+           "joints could not tell them; asking for their own chain, isolation %.1f %%)\n",
+           n_outer, 100.0 * (double)(n_iso - n_outer) / d);
 }
 
 typedef struct payload {
   const char *body, *chain;
   double mass;
 } payload_t;
+
+/* The kinematic tree and each joint's residual floor (fdi_torque_floor_nm, at
+ * most a quarter of the joint's effort limit, as dtw_sync_set_effort_limits
+ * documents). */
+static void rig_tree(rig_t *r) {
+  dtw_sim_joint_parents(dtw_twin_sim(r->twin), r->parent, r->links);
+  for (size_t j = 0; j < r->n; j++) {
+    double lim = dtw_sim_dyn_effort_limit(r->dyn, j);
+    r->floor_nm[j] = lim > 0 && isfinite(lim) ? fmin(r->set.fdi_torque_floor_nm, 0.25 * lim)
+                                               : r->set.fdi_torque_floor_nm;
+  }
+}
+
+/* The synchronizer's chains as it parses them: each joint's group, the names. */
+static int rig_chains(rig_t *r, char *err, size_t errlen) {
+  dtw_sync_t *sync = NULL;
+  dtw_sync_report_t *rep = malloc(sizeof *rep);
+  int rc = rep == NULL ? dtw_errf(err, errlen, DTW_ENOMEM, "out of memory")
+                       : dtw_sync_create(&r->set, r->names, r->n, &sync, err, errlen);
+  if (rc == 0 && r->groups != NULL) rc = dtw_sync_set_joint_groups(sync, r->groups, err, errlen);
+  if (rc == 0) {
+    dtw_sync_report(sync, rep);
+    r->n_groups = rep->n_groups;
+    for (size_t g = 0; g < rep->n_groups; g++)
+      snprintf(r->group_name[g], DTW_NAME_MAX, "%s", rep->groups[g].name);
+    for (size_t j = 0; j < r->n; j++) r->group_of[j] = rep->joints[j].group;
+  }
+  dtw_sync_destroy(sync);
+  free(rep);
+  return rc;
+}
 
 /* --model: one payload at the end of each chain */
 static payload_t g_loads[DTW_SYNC_MAX_GROUPS];
@@ -499,14 +616,11 @@ static char g_load_names[2][DTW_SYNC_MAX_GROUPS][DTW_NAME_MAX];
  * payload at the body the last joint of each group moves. */
 static int other_robot(rig_t *r, char *err, size_t errlen) {
   const dtw_joint_desc_t *jd = dtw_twin_joints(r->twin);
-  int parent[DTW_MAX_JOINTS];
-  static char links[DTW_MAX_JOINTS][DTW_NAME_MAX];
-  dtw_sim_joint_parents(dtw_twin_sim(r->twin), parent, links);
   if (!dtw_sync_groups_cover(r->set.joint_groups, r->names, r->n)) {
     size_t cap = DTW_MAX_JOINTS * (DTW_NAME_MAX + 1) + DTW_SYNC_MAX_GROUPS * (DTW_NAME_MAX + 2);
     r->groups = malloc(cap);
     if (r->groups == NULL) return dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
-    int rc = dtw_sync_groups_from_tree(r->names, parent, r->n, DTW_SYNC_MAX_GROUPS - 1, r->groups,
+    int rc = dtw_sync_groups_from_tree(r->names, r->parent, r->n, DTW_SYNC_MAX_GROUPS - 1, r->groups,
                                        cap, err, errlen);
     if (rc < 0) return rc;
     printf("joint groups from the kinematic chains: %s\n", r->groups);
@@ -525,28 +639,20 @@ static int other_robot(rig_t *r, char *err, size_t errlen) {
       break;
     }
   // each group (as the synchronizer parses it) ends at its deepest member
-  dtw_sync_t *sync = NULL;
-  dtw_sync_report_t *rep = malloc(sizeof *rep);
-  int rc = rep == NULL ? dtw_errf(err, errlen, DTW_ENOMEM, "out of memory")
-                       : dtw_sync_create(&r->set, r->names, r->n, &sync, err, errlen);
-  if (rc == 0 && r->groups != NULL) rc = dtw_sync_set_joint_groups(sync, r->groups, err, errlen);
-  if (rc == 0) dtw_sync_report(sync, rep);
-  for (size_t g = 0; rc == 0 && g < rep->n_groups && g_n_loads < DTW_SYNC_MAX_GROUPS; g++) {
+  int rc = rig_chains(r, err, errlen);
+  for (size_t g = 0; rc == 0 && g < r->n_groups && g_n_loads < DTW_SYNC_MAX_GROUPS; g++) {
     int last = -1, last_depth = -1;
     for (size_t j = 0; j < r->n; j++) {
-      if (rep->joints[j].group != (int)g) continue;
-      int depth = 0;
-      for (int p = parent[j]; p >= 0 && depth <= (int)r->n; p = parent[p]) depth++;
+      if (r->group_of[j] != (int)g) continue;
+      int depth = depth_of(r, (int)j);
       if (depth > last_depth) last = (int)j, last_depth = depth;
     }
     if (last < 0) continue;
     size_t i = g_n_loads++;
-    snprintf(g_load_names[0][i], DTW_NAME_MAX, "%s", links[last]);
-    snprintf(g_load_names[1][i], DTW_NAME_MAX, "%s", rep->groups[g].name);
+    snprintf(g_load_names[0][i], DTW_NAME_MAX, "%s", r->links[last]);
+    snprintf(g_load_names[1][i], DTW_NAME_MAX, "%s", r->group_name[g]);
     g_loads[i] = (payload_t){g_load_names[0][i], g_load_names[1][i], 0};
   }
-  dtw_sync_destroy(sync);
-  free(rep);
   return rc;
 }
 
@@ -631,8 +737,12 @@ int main(int argc, char **argv) {
       dtw_traj_msg_init(&r.motion, 1024) < 0 ||
       dtw_path_resolve("config/motions/demo.yaml", path, sizeof path, err, sizeof err) < 0 ||
       dtw_traj_file_load(path, &r.motion, err, sizeof err) < 0 ||
-      dtw__delay_queue_init(&r.q, 64, 3 * r.n) < 0 ||
-      (model != NULL && other_robot(&r, err, sizeof err) < 0)) {
+      dtw__delay_queue_init(&r.q, 64, 3 * r.n) < 0) {
+    fprintf(stderr, "bench_faults: %s\n", err);
+    return 1;
+  }
+  rig_tree(&r);
+  if ((model != NULL ? other_robot(&r, err, sizeof err) : rig_chains(&r, err, sizeof err)) < 0) {
     fprintf(stderr, "bench_faults: %s\n", err);
     return 1;
   }
