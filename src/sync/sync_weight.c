@@ -78,20 +78,10 @@ bool dtw__sync_weight_explains(dtw_sync_t *s, int g, double kg, size_t j) {
                         FDI_WEIGHT_LEVER * fabs(r) <= fabs(p)));
 }
 
-/* The weight (kg) held at group g's end that the residuals fit, or NaN: none
- * positive, or the residuals point elsewhere (squared cosine with the
- * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
- * every other joint that carries the weight (a hand's weight loads the torso,
- * a finger's the arm): a payload loads them all, a seized joint only itself.
- * A drive at its effort limit (saturated()) may show only part of the
- * weight's torque: where the fit fails with it, it is tried without it, the
- * drive then only not showing more than the weight needs.
- * model: fit the shadow-mode model residuals (rm) instead of the residuals.
- * via >= 0: NaN as well unless joint via carries the weight (is in the fit).
- * Needs the load model and every joint's position in s->fq. */
 /* The mass the residuals of the joints in s->chain_idx[0..nf) fit, or NaN
- * (the rules: dtw__sync_weight_fit). skip: leave out the drives at their
- * effort limit that show less than that mass would (checked as a bound). */
+ * (the rules: dtw__sync_weight_fit). skip: the drives at their effort limit
+ * are left out of the mass, and each then only must not show more than the
+ * mass needs (plus its threshold). */
 static double fit_joints(const dtw_sync_t *s, size_t nf, bool model, double max_kg, bool skip) {
   double rp = 0, pp = 0, rr = 0;
   for (size_t i = 0; i < nf; i++) {
@@ -122,6 +112,17 @@ static double fit_joints(const dtw_sync_t *s, size_t nf, bool model, double max_
   return seen >= 2 ? kg : NAN;
 }
 
+/* The weight (kg) held at group g's end that the residuals fit, or NaN: none
+ * positive, or the residuals point elsewhere (squared cosine with the
+ * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
+ * every other joint that carries the weight (a hand's weight loads the torso,
+ * a finger's the arm): a payload loads them all, a seized joint only itself.
+ * A drive at its effort limit (saturated()) may show only part of the
+ * weight's torque: where the fit fails with it, it is tried without it, the
+ * drive then only not showing more than the weight needs.
+ * model: fit the shadow-mode model residuals (rm) instead of the residuals.
+ * via >= 0: NaN as well unless joint via carries the weight (is in the fit).
+ * Needs the load model and every joint's position in s->fq. */
 double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
   double max_kg = weight_torques(s, g);
   if (isnan(max_kg)) return NAN;
@@ -137,7 +138,12 @@ double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
       !(fabs(s->per_kg[via]) > FDI_WEIGHT_CARRY_SHARE * pmax))
     return NAN;
   double kg = fit_joints(s, nf, model, max_kg, false);
-  return isnan(kg) ? fit_joints(s, nf, model, max_kg, true) : kg;
+  for (size_t i = 0; isnan(kg) && i < nf; i++) {
+    size_t k = s->chain_idx[i];
+    if (saturated(s, k, model ? s->fdi[k].rm : s->fdi[k].r, s->per_kg[k]))
+      return fit_joints(s, nf, model, max_kg, true);
+  }
+  return kg;
 }
 
 /* Chain h's own residuals alone in the shape of a weight of about kg at its
