@@ -37,7 +37,7 @@ typedef struct dtw__sync_node_ctl {
   char topic[600];
   int logged;                /* 0 not yet, 1 read, -1 missing (logged) */
   dtw__feed_owner_t owner;
-  uint64_t asked, asked_participant; /* the last other writer asked about, its participant */
+  uint64_t asked, asked_participant; /* the last writer asked about, its participant */
   dtw__log_limiter_t limit;
   dtw_counter_t *recv, *refused, *refused_other;
 } dtw__sync_node_ctl_t;

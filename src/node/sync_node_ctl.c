@@ -30,17 +30,23 @@ static void register_one(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c) {
       dtw_sync_node_refusal_name(DTW_SYNC_NODE_REFUSED_CONTROLLER_OTHER_PUBLISHER));
 }
 
+/* The participant of controller c's writer w, asked of discovery once per new
+ * writer (it allocates inside Cyclone; a writer keeps its participant). */
+static uint64_t writer_participant(dtw__sync_node_ctl_t *c, uint64_t w) {
+  if (w != c->asked) {
+    c->asked = w;
+    c->asked_participant = dtw_sub_writer_participant(c->sub, w);
+  }
+  return c->asked_participant;
+}
+
 /* Writer w of controller c is in the participant that publishes the robot
  * feed, and c's holder is not: w is this robot's (a controller manager
  * publishes its joint states and its controllers' states from one process). */
 static bool robot_participant(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c, uint64_t w) {
   uint64_t p = n->robot_owner.participant;
   if (p == 0 || w == 0 || w == c->owner.writer || c->owner.participant == p) return false;
-  if (w != c->asked) {
-    c->asked = w;
-    c->asked_participant = dtw_sub_writer_participant(c->sub, w);
-  }
-  return c->asked_participant == p;
+  return writer_participant(c, w) == p;
 }
 
 /* One controller, one publisher, as for the robot feed: the first keeps the
@@ -63,7 +69,7 @@ static bool from_ctl_publisher(dtw_sync_node_t *n, dtw__sync_node_ctl_t *c, doub
       dtw__feed_claim(&c->owner, w, now_s, n->ss.stale_timeout_s, &silent_s);
   if (claim == DTW__FEED_OWN) return true;
   if (claim == DTW__FEED_PASSED) {
-    c->owner.participant = dtw_sub_writer_participant(c->sub, w);
+    c->owner.participant = writer_participant(c, w);
     if (silent_s > 0)
       DTW_WARN(LOG, "%s: passes to another publisher (the previous one was silent for %.1f s)",
                c->topic, silent_s);
