@@ -222,10 +222,10 @@ static bool model_witness(const dtw_sync_t *s, size_t j, double stamp) {
 }
 
 /* Shadow mode: chain g's model residuals (the robot's effort against its own
- * measured motion) have fitted the weight its twin-referenced ones fit for
- * FDI_WEIGHT_HOLD_S: a second witness of a load, which a host stall (robot and
- * twin apart in time) cannot fake and which needs no position error - a stiff
- * leg carries a weight at its foot within a milliradian. */
+ * measured motion) have fitted a weight at its end for FDI_WEIGHT_HOLD_S: a
+ * second witness of the load its twin-referenced ones fit, which a host stall
+ * (robot and twin apart in time) cannot fake and which needs no position
+ * error - a stiff leg carries a weight at its foot within a milliradian. */
 static bool load_model_witness(const dtw_sync_t *s, int g, double stamp) {
   return g >= 0 && stamp - s->mfit_last[g] <= FDI_WEIGHT_LAPSE_S &&
          stamp - s->mfit_since[g] >= FDI_WEIGHT_HOLD_S;
@@ -666,7 +666,8 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     }
     bool weight = stamp - s->fit_last[w] <= FDI_WEIGHT_LAPSE_S;
     if (!weight) s->fit_mass[w] = NAN; /* the report names a mass only while it fits */
-    if (s->shadow && !isnan(mass) && !isnan(dtw__sync_weight_fit(s, w, true, -1))) {
+    // (the model residuals' own fit, whether or not the twin's fits yet)
+    if (s->shadow && fits && !isnan(dtw__sync_weight_fit(s, w, true, -1))) {
       if (!(stamp - s->mfit_last[w] <= FDI_WEIGHT_LAPSE_S)) s->mfit_since[w] = stamp;
       s->mfit_last[w] = stamp;
     }
@@ -684,7 +685,15 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       if (!(fabs(mean - shown) <= FDI_LOAD_MASS_UPDATE * shown))
         dtw__sync_load_text(s, (size_t)loaded, mean);
     }
-    if (stamp - f->cand_resid_s < hold) continue;
+    // a weight's fit that held is evidence of its own: the joints of a chain
+    // carrying a weight near their thresholds take turns above them, none for
+    // the hold. In shadow mode the model residuals' fit that held counts too,
+    // once the twin residuals fit it now: those see the weight as soon as it
+    // acts, these only as the robot's controller answers the sag.
+    bool held = stamp - f->cand_resid_s >= hold;
+    bool weight_held = weight && (stamp - s->fit_since[w] >= FDI_WEIGHT_HOLD_S ||
+                                  (s->shadow && load_model_witness(s, w, stamp)));
+    if (!held && !weight_held) continue;
     bool alone = second_ratio < fmax(1.0, FDI_CHAIN_SHARE * top_ratio);
     bool still = fabs(f->v_fast) < s->set.fdi_stationary_rad_s;
     // a still joint whose residuals, with those of every joint that carries its
@@ -707,7 +716,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // its ankle read as locked, 2.1 N m where the weight's gravity gave -0.07)
     bool settled = !under_load(s, j, false) || (stamp - f->cand_resid_s >= FDI_LOAD_HOLD_S &&
                                                 f->cand_vmax < s->set.fdi_stationary_rad_s);
-    if (alone && still && settled && !carried && dtw__sync_ctl_commanded(s, j, recv) &&
+    if (held && alone && still && settled && !carried && dtw__sync_ctl_commanded(s, j, recv) &&
         (s->shadow || !pushed_elsewhere(s, g, stamp)) &&
         !(weight && (held_still || !isnan(dtw__sync_weight_fit(s, w, true, (int)j)))) &&
         !(stamp - f->explained_s < hold)) {
@@ -715,8 +724,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       continue;
     }
     if (carried) continue;
-    if ((weight && stamp - s->fit_since[w] >= FDI_WEIGHT_HOLD_S) ||
-        stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S)) {
+    if (weight_held || stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S)) {
       if (w != g) s->load_outer[g] = w;
       latch(s, (size_t)wj, DTW_SYNC_FAULT_EXTERNAL_LOAD, onset, stamp, recv,
             conf_of(top_ratio) * (alone ? 0.7 : 1.0));
