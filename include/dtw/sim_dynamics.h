@@ -65,6 +65,14 @@ int dtw_sim_dyn_inverse(dtw_sim_dyn_t *dyn, const double *q, const double *qd, c
 int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *dyn, const double *q, const size_t *chain,
                             size_t n_chain, double *per_kg);
 
+/* Adds kg (negative: takes it off again) as a point mass at the centre of
+ * mass of the body named body, for what a motion needs with a payload held
+ * there (dtw_sim_dyn_inverse with and without it: its weight and its
+ * inertia). dtw_sim_dyn_mass grows with it. No allocation. Returns 0 or
+ * DTW_EINVAL (NULL, kg not finite, no such body, or its mass would not stay
+ * positive: nothing changed). */
+int dtw_sim_dyn_add_mass(dtw_sim_dyn_t *dyn, const char *body, double kg);
+
 /* The model's mass (kg, every body): no payload a fit names weighs more. */
 double dtw_sim_dyn_mass(const dtw_sim_dyn_t *dyn);
 

@@ -1,6 +1,7 @@
 /* Tests for src/sim/sim_dynamics.c: a payload's torques per kilogram against
  * the simulator's own bias forces with the payload added (dtw_sim_add_payload),
- * on the demo humanoid; compile then bind against create. */
+ * on the demo humanoid; compile then bind against create; a mass added to a
+ * body. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,19 @@ static dtw_twin_t *make_twin(void) {
   dtw_twin_t *t = NULL;
   if (dtw_twin_create(&s, &t, err, sizeof err) < 0) fail_msg("twin: %s", err);
   return t;
+}
+
+/* Inverse dynamics of t's model, for its joints in the twin's order. */
+static dtw_sim_dyn_t *make_dyn(dtw_twin_t *t) {
+  size_t n = dtw_twin_joint_count(t);
+  const dtw_joint_desc_t *joints = dtw_sim_joints(dtw_twin_sim(t));
+  const char *names[DTW_MAX_JOINTS];
+  for (size_t i = 0; i < n; i++) names[i] = joints[i].name;
+  dtw_sim_dyn_t *y = NULL;
+  char err[512];
+  if (dtw_sim_dyn_create(dtw_twin_robot(t), names, n, &y, err, sizeof err) < 0)
+    fail_msg("dyn: %s", err);
+  return y;
 }
 
 /* For the chain of joints named in chain: per_kg from the dynamics equals the
@@ -73,12 +87,7 @@ static void test_load_per_kg_matches_the_simulator(void **state) {
   dtw_twin_t *t = make_twin();
   size_t n = dtw_twin_joint_count(t);
   const dtw_joint_desc_t *joints = dtw_sim_joints(dtw_twin_sim(t));
-  const char *names[DTW_MAX_JOINTS];
-  for (size_t i = 0; i < n; i++) names[i] = joints[i].name;
-  dtw_sim_dyn_t *y = NULL;
-  char err[512];
-  if (dtw_sim_dyn_create(dtw_twin_robot(t), names, n, &y, err, sizeof err) < 0)
-    fail_msg("dyn: %s", err);
+  dtw_sim_dyn_t *y = make_dyn(t);
   /* in any order: the outermost body of the chain carries the weight */
   const char *arm[] = {"left_elbow", "left_shoulder_pitch", "left_shoulder_roll",
                        "left_shoulder_yaw"};
@@ -157,10 +166,65 @@ static void test_compile_then_bind(void **state) {
   dtw_twin_destroy(t);
 }
 
+/* A mass added to a body: at rest the motion needs kg x the load's torques
+ * per kg more, twice as much for twice the mass; accelerating, its inertia
+ * changes that; taken off, the torques are the model's again. */
+static void test_added_mass(void **state) {
+  (void)state;
+  dtw_twin_t *t = make_twin();
+  size_t n = dtw_twin_joint_count(t);
+  const dtw_joint_desc_t *joints = dtw_sim_joints(dtw_twin_sim(t));
+  dtw_sim_dyn_t *y = make_dyn(t);
+  const char *leg[] = {"left_hip_yaw", "left_hip_roll", "left_hip_pitch", "left_knee",
+                       "left_ankle_pitch", "left_ankle_roll"};
+  size_t ci[6];
+  for (size_t k = 0; k < 6; k++) ci[k] = (size_t)dtw_robot_joint_index_in(joints, n, leg[k]);
+  double q[DTW_MAX_JOINTS] = {0}, qdd[DTW_MAX_JOINTS] = {0}, per_kg[DTW_MAX_JOINTS];
+  double t0[DTW_MAX_JOINTS], t2[DTW_MAX_JOINTS], t3[DTW_MAX_JOINTS], a0[DTW_MAX_JOINTS],
+      a3[DTW_MAX_JOINTS];
+  q[ci[1]] = -0.1, q[ci[2]] = -0.4, q[ci[3]] = 0.6;
+  qdd[ci[1]] = 2.0, qdd[ci[2]] = -3.0;
+  char links[DTW_MAX_JOINTS][DTW_NAME_MAX];
+  int parent[DTW_MAX_JOINTS];
+  dtw_sim_joint_parents(dtw_twin_sim(t), parent, links);
+  const char *foot = links[ci[5]];
+  double m0 = dtw_sim_dyn_mass(y);
+  assert_int_equal(dtw_sim_dyn_load_per_kg(y, q, ci, 6, per_kg), 0);
+  assert_int_equal(dtw_sim_dyn_inverse(y, q, NULL, NULL, t0, NULL, NULL), 0);
+  assert_int_equal(dtw_sim_dyn_inverse(y, q, NULL, qdd, a0, NULL, NULL), 0);
+  assert_int_equal(dtw_sim_dyn_add_mass(y, foot, 2.0), 0);
+  assert_int_equal(dtw_sim_dyn_inverse(y, q, NULL, NULL, t2, NULL, NULL), 0);
+  assert_int_equal(dtw_sim_dyn_add_mass(y, foot, 1.0), 0);
+  assert_int_equal(dtw_sim_dyn_inverse(y, q, NULL, NULL, t3, NULL, NULL), 0);
+  assert_int_equal(dtw_sim_dyn_inverse(y, q, NULL, qdd, a3, NULL, NULL), 0);
+  assert_true(fabs(dtw_sim_dyn_mass(y) - (m0 + 3.0)) < 1e-9);
+  double inertia = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!(fabs(t2[i] - t0[i] - 2.0 * per_kg[i]) < 1e-6 &&
+          fabs(t3[i] - t0[i] - 3.0 * per_kg[i]) < 1e-6))
+      fail_msg("%s: +2 kg %g, +3 kg %g N m, the load's torque %g per kg", joints[i].name,
+               t2[i] - t0[i], t3[i] - t0[i], per_kg[i]);
+    inertia = fmax(inertia, fabs((a3[i] - a0[i]) - (t3[i] - t0[i])));
+  }
+  if (!(inertia > 0.1)) fail_msg("the mass's inertia changes no torque (%g N m)", inertia);
+  assert_int_equal(dtw_sim_dyn_add_mass(y, foot, -3.0), 0);
+  assert_int_equal(dtw_sim_dyn_inverse(y, q, NULL, NULL, t2, NULL, NULL), 0);
+  for (size_t i = 0; i < n; i++) assert_true(fabs(t2[i] - t0[i]) < 1e-9);
+  /* refusals change nothing */
+  assert_int_equal(dtw_sim_dyn_add_mass(y, "no_such_body", 1.0), DTW_EINVAL);
+  assert_int_equal(dtw_sim_dyn_add_mass(y, foot, -1e6), DTW_EINVAL);
+  assert_int_equal(dtw_sim_dyn_add_mass(y, foot, NAN), DTW_EINVAL);
+  assert_int_equal(dtw_sim_dyn_add_mass(y, "world", 1.0), DTW_EINVAL);
+  assert_true(fabs(dtw_sim_dyn_mass(y) - m0) < 1e-9);
+  dtw_sim_dyn_destroy(y);
+  dtw_twin_destroy(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load_per_kg_matches_the_simulator),
       cmocka_unit_test(test_compile_then_bind),
+      cmocka_unit_test(test_added_mass),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
