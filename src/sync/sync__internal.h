@@ -146,6 +146,8 @@ struct dtw_sync {
   double fit_mass[DTW_SYNC_MAX_GROUPS];   /* that weight, kg; NaN: no fit */
   double mfit_since[DTW_SYNC_MAX_GROUPS]; /* shadow: the model residuals (rm) as well */
   double mfit_last[DTW_SYNC_MAX_GROUPS];
+  int fit_via[DTW_SYNC_MAX_GROUPS];       /* the chain whose residuals led to a chain's
+                                             fit further out (a finger's: the arm); -1 */
   int load_outer[DTW_SYNC_MAX_GROUPS];    /* the chain further out whose load report this
                                              chain's residuals went to; -1 none */
   double *fq, *fv, *fa, *ftau, *fgrav;  /* n_joints scratch for the model call */

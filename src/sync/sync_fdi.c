@@ -118,8 +118,10 @@ void dtw_sync_set_effort_limits(dtw_sync_t *s, const double *limit_nm) {
 }
 
 static void reset_fits(dtw_sync_t *s) {
-  for (size_t g = 0; g < DTW_SYNC_MAX_GROUPS; g++)
+  for (size_t g = 0; g < DTW_SYNC_MAX_GROUPS; g++) {
     s->fit_since[g] = s->fit_last[g] = s->fit_mass[g] = s->mfit_since[g] = s->mfit_last[g] = NAN;
+    s->fit_via[g] = -1;
+  }
 }
 
 static void joint_reset_filters(dtw__sync_fdi_joint_t *f) {
@@ -437,6 +439,14 @@ static bool pushed_elsewhere(const dtw_sync_t *s, int g, double stamp) {
   return false;
 }
 
+/* A chain further out that chain g's residuals led to fits a weight now. */
+static bool outer_fits(const dtw_sync_t *s, int g, double stamp) {
+  for (size_t h = 0; h < s->n_groups; h++)
+    if ((int)h != g && s->fit_via[h] == g && stamp - s->fit_last[h] <= FDI_WEIGHT_LAPSE_S)
+      return true;
+  return false;
+}
+
 static double conf_of(double ratio) { return fmin(0.99, 1.0 - 0.5 / fmax(ratio, 1.0)); }
 
 void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, double stamp,
@@ -663,6 +673,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       if (!(stamp - s->fit_last[w] <= FDI_WEIGHT_LAPSE_S)) s->fit_since[w] = stamp;
       s->fit_last[w] = stamp;
       s->fit_mass[w] = mass;
+      if (w != g) s->fit_via[w] = g;
     }
     bool weight = stamp - s->fit_last[w] <= FDI_WEIGHT_LAPSE_S;
     if (!weight) s->fit_mass[w] = NAN; /* the report names a mass only while it fits */
@@ -724,6 +735,14 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
       continue;
     }
     if (carried) continue;
+    // a chain further out that fits the weight too is where it is: it is
+    // reported there (by its own joints or through this chain's, which miss
+    // it in some samples), this chain waiting one more hold at most (the H1's
+    // ring finger's joints saw a weight 10 ms after the arm's did: the arm's
+    // fit held first and was named)
+    if (weight_held && w == g && outer_fits(s, g, stamp) &&
+        stamp - s->fit_since[g] < 2 * FDI_WEIGHT_HOLD_S)
+      continue;
     if (weight_held || stamp - f->cand_resid_s >= fmax(hold, FDI_LOAD_HOLD_S)) {
       if (w != g) s->load_outer[g] = w;
       latch(s, (size_t)wj, DTW_SYNC_FAULT_EXTERNAL_LOAD, onset, stamp, recv,

@@ -741,6 +741,34 @@ static void test_weight_in_the_finger(void **state) {
   }
 }
 
+/* Mirror mode, 3 kg at the finger's end; the finger's own joints show it
+ * 10 ms after the arm's do, then above and below their thresholds by turns
+ * (20 ms each): the arm's fit holds first, but the finger, which fits the
+ * weight too, is where it is. The finger's chain is named. */
+static void test_finger_after_the_arm(void **state) {
+  (void)state;
+  two_chains_t tc = arm_and_finger(1.2);
+  rig_t r = rig_arm_finger(false, &tc);
+  double t = run(&r, 0, 1), t0 = t, extra[NJ] = {0};
+  for (size_t j = 0; j < NJ; j++) extra[j] = j < J_FINGER ? 3.0 * tc.finger[j] : 0;
+  r.extra = extra;
+  const dtw_sync_report_t *p = report(&r);
+  t = run(&r, t, t + 0.01);
+  for (int k = 0; t < t0 + 2 && p->n_faults == 0; k++) {
+    double share = k % 2 == 0 ? 1.0 : 0.6; /* 3.6 N m, then 2.2: the threshold is 2.75 */
+    extra[J_FINGER] = share * 3.0 * tc.finger[J_FINGER];
+    extra[J_FINGER + 1] = share * 3.0 * tc.finger[J_FINGER + 1];
+    t = run(&r, t, t + 0.02);
+    p = report(&r);
+  }
+  if (p->n_faults == 0) fail_msg("no fault in 2 s");
+  if (p->faults[0].kind != DTW_SYNC_FAULT_EXTERNAL_LOAD ||
+      strcmp(p->groups[p->faults[0].group].name, "finger") != 0)
+    fail_msg("'%s', expected a load on the finger", p->faults[0].text);
+  assert_near(p->faults[0].mass_kg, 3.0, 0.3);
+  dtw_sync_destroy(r.s);
+}
+
 /* Both modes, 3 kg at the finger's end, the finger's first joint a drive that
  * gives 8 N m at most where the weight needs 9 beyond the model's 5: its
  * effort stops at its limit and shows 3 of the weight's 9 N m, 6 N m off the
@@ -1044,6 +1072,7 @@ int main(void) {
       cmocka_unit_test(test_mirror_lock_where_a_weight_would_push),
       cmocka_unit_test(test_mirror_lock_needs_a_moving_command),
       cmocka_unit_test(test_weight_in_the_finger),
+      cmocka_unit_test(test_finger_after_the_arm),
       cmocka_unit_test(test_weight_on_a_saturated_drive),
       cmocka_unit_test(test_mirror_yaw_under_a_swinging_arm),
       cmocka_unit_test(test_mirror_no_torque_from_the_controller),
