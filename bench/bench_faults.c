@@ -369,12 +369,13 @@ static int carrier(const rig_t *r, int g) {
  * nearer the root: a finger's weight loads the arm far more than the finger)
  * above the residual threshold (the joint's floor + tolerance x what it
  * needs, as the synchronizer sets them) for 0.5 s (in all) of the healthy
- * motion after the onset? What the mass adds to the torques the recorded motion needs: its
- * weight and its inertia, which in some phases of a motion cancel at a joint
- * (a leg swinging back under its own weight needs no more torque with a
- * weight at its foot: gravity accelerates the weight as the motion does).
- * Also sets where it can be told (told()): whether and from when its own
- * chain's joints see it, and the nearest carrying chain whose joints do. */
+ * motion after the onset? What the mass adds to the torques the recorded
+ * motion needs: its weight and its inertia, which in some phases of a motion
+ * cancel at a joint (a leg swinging back under its own weight needs no more
+ * torque with a weight at its foot: gravity accelerates the weight as the
+ * motion does). Also sets where it can be told (told()): whether and from
+ * when its own chain's joints see it, and the nearest carrying chain whose
+ * joints do. */
 static bool payload_loads(rig_t *r, fcase_t *c, double dur, char *why, size_t cap) {
   static double q[DTW_MAX_JOINTS], v[DTW_MAX_JOINTS], a[DTW_MAX_JOINTS], g0[DTW_MAX_JOINTS],
       t0[DTW_MAX_JOINTS], t1[DTW_MAX_JOINTS];

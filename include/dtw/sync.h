@@ -397,10 +397,10 @@ void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx);
  * 0.1 s of fitting instead of 0.5 s of one joint above its threshold (in
  * shadow mode also once they fit it after the residuals against the dynamics
  * model of dtw_sync_set_dynamics fitted it for 0.1 s), the report says the
- * mass, and a still
- * joint whose residual fits one is not read as locked (in shadow mode: where
- * the twin holds it still too, or where the residuals against the dynamics
- * model of dtw_sync_set_dynamics fit the weight as well). */
+ * mass, and a still joint whose residual fits one is not read as locked (in
+ * shadow mode: where the twin holds it still too, or where the residuals
+ * against the dynamics model of dtw_sync_set_dynamics fit the weight as
+ * well). */
 typedef int (*dtw_sync_load_fn)(void *ctx, const double *q, const size_t *chain, size_t n_chain,
                                 double *per_kg, double *max_kg);
 /* NULL fn: none. */
