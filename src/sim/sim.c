@@ -685,18 +685,21 @@ int dtw_sim_min_armature(dtw_sim_t *sim, double armature) {
 
 /* ---- payload (robot emulator faults) ------------------------------------------------- */
 
-int dtw_sim_add_payload(dtw_sim_t *sim, const char *body, double mass_kg) {
-  if (sim == NULL || body == NULL || !isfinite(mass_kg)) return DTW_EINVAL;
-  int b = mj_name2id(sim->m, mjOBJ_BODY, body);
-  /* a point mass at the body's centre of mass: the inertia about it is unchanged */
-  if (b <= 0 || sim->m->body_mass[b] + mass_kg <= 0) return DTW_EINVAL;
-  sim->m->body_mass[b] += mass_kg;
+int dtw__sim_add_point_mass(mjModel *m, const char *body, double kg) {
+  int b = mj_name2id(m, mjOBJ_BODY, body);
+  if (b <= 0 || !(m->body_mass[b] + kg > 0)) return DTW_EINVAL;
+  m->body_mass[b] += kg;
   /* the subtree masses that hold it follow (dtw_sim_get_extras reports the robot's) */
-  for (int a = b;; a = sim->m->body_parentid[a]) {
-    sim->m->body_subtreemass[a] += mass_kg;
+  for (int a = b;; a = m->body_parentid[a]) {
+    m->body_subtreemass[a] += kg;
     if (a == 0) break;
   }
   return 0;
+}
+
+int dtw_sim_add_payload(dtw_sim_t *sim, const char *body, double mass_kg) {
+  if (sim == NULL || body == NULL || !isfinite(mass_kg)) return DTW_EINVAL;
+  return dtw__sim_add_point_mass(sim->m, body, mass_kg);
 }
 
 /* ---- seized joint (robot emulator faults) --------------------------------------------- */

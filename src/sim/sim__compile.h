@@ -1,5 +1,6 @@
 /* sim__compile.h - compile a robot description into a MuJoCo model. Internal to src/sim:
- * the simulator and the viewers' kinematics compile the same description the same way. */
+ * the simulator and the viewers' kinematics compile the same description the same way,
+ * and the simulator and the dynamics read and edit their models with the same helpers. */
 #ifndef DTW_SIM__COMPILE_H
 #define DTW_SIM__COMPILE_H
 
@@ -30,6 +31,14 @@ int dtw__sim_compile(const dtw_robot_desc_t *desc, mjModel **out, dtw__sim_exclu
  * of motor actuator a, or of joint jnt's motor (0: none, or unlimited). */
 double dtw__sim_actuator_effort(const mjModel *m, int a);
 double dtw__sim_joint_effort(const mjModel *m, int jnt);
+
+/* Adds kg (negative: takes it off) as a point mass at the centre of mass of
+ * the body named body: body_mass and the subtree masses that hold it (a point
+ * at the centre of mass leaves the inertia about it). Returns 0, or DTW_EINVAL
+ * (no such body, the world, or its mass would not stay positive: nothing
+ * changed). The caller's model: a payload on the simulator (dtw_sim_add_payload)
+ * or on the dynamics (dtw_sim_dyn_add_mass). */
+int dtw__sim_add_point_mass(mjModel *m, const char *body, double kg);
 
 /* "euler", "implicit" or "rk4" for MuJoCo's integrator code; "unknown" otherwise
  * (sim_integrator.c, beside dtw_sim_integrator_code). */

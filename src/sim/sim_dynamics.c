@@ -155,17 +155,9 @@ double dtw_sim_dyn_effort_limit(const dtw_sim_dyn_t *y, size_t i) {
 
 int dtw_sim_dyn_add_mass(dtw_sim_dyn_t *y, const char *body, double kg) {
   if (y == NULL || body == NULL || !isfinite(kg)) return DTW_EINVAL;
-  mjModel *m = y->m;
-  int b = mj_name2id(m, mjOBJ_BODY, body);
-  if (b <= 0 || !(m->body_mass[b] + kg > 0)) return DTW_EINVAL;
-  /* (as dtw_sim_add_payload: a point at the centre of mass leaves the inertia about it) */
-  m->body_mass[b] += kg;
-  for (int a = b;; a = m->body_parentid[a]) {
-    m->body_subtreemass[a] += kg;
-    if (a == 0) break;
-  }
-  y->mass += kg;
-  return 0;
+  int rc = dtw__sim_add_point_mass(y->m, body, kg);
+  if (rc == 0) y->mass += kg;
+  return rc;
 }
 
 /* The state (q, qd, qdd); the rest at rest in qpos0. */

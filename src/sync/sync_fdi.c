@@ -563,7 +563,9 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   // controller's error (mirror; NaN without it)
   size_t n_off = 0;
   for (size_t j = 0; j < n; j++) {
-    s->cmd_off[j] = s->shadow ? s->cur_pos[j] : dtw__sync_ctl_fresh(s, j, recv) ? fabs(s->ctl_err[j]) : NAN;
+    s->cmd_off[j] = s->shadow                          ? s->cur_pos[j]
+                    : dtw__sync_ctl_fresh(s, j, recv) ? fabs(s->ctl_err[j])
+                                                      : NAN;
     n_off += s->cmd_off[j] > FDI_DEAD_OFF_SHARE * s->set.alarm_position_error_rad;
   }
   // a constant zero effort tells a dead drive only on a robot that moves: a
