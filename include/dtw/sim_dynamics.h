@@ -56,14 +56,17 @@ int dtw_sim_dyn_inverse(dtw_sim_dyn_t *dyn, const double *q, const double *qd, c
                         double *tau, double *gravity, double *m_diag);
 
 /* A payload's signature: the torques (n, this instance's joint order) that
- * hold 1 kg against gravity at the centre of mass of the outermost body the
- * joints chain[0..n_chain) move (the deepest in the kinematic tree, where a
- * payload sits), the joints at q and at rest: J(point)^T x -gravity. A mass
- * of m kg held there needs m times these on top of the model's torques.
- * Joints that do not move the point get 0. No allocation. Returns 0,
- * DTW_EINVAL (NaN/Inf q, an index out of range, n_chain 0) or DTW_ESIM. */
-int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *dyn, const double *q, const size_t *chain,
-                            size_t n_chain, double *per_kg);
+ * 1 kg at the centre of mass of the outermost body the joints chain[0..n_chain)
+ * move (the deepest in the kinematic tree, where a payload sits) needs on top
+ * of the model's. qd and qdd NULL: held at q, at rest (J(point)^T x -gravity,
+ * its weight alone); else for the motion (q, qd, qdd): its weight and its
+ * inertia, J^T (a_point - gravity) (what dtw_sim_dyn_inverse gives more with
+ * dtw_sim_dyn_add_mass(.., 1)). A mass of m kg needs m times these. Joints
+ * that do not move the point get 0. No allocation. Returns 0, DTW_EINVAL
+ * (NaN/Inf input, an index out of range, n_chain 0) or DTW_ESIM. */
+int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *dyn, const double *q, const double *qd,
+                            const double *qdd, const size_t *chain, size_t n_chain,
+                            double *per_kg);
 
 /* Adds kg (negative: takes it off again) as a point mass at the centre of
  * mass of the body named body, for what a motion needs with a payload held

@@ -385,11 +385,16 @@ typedef int (*dtw_sync_dynamics_fn)(void *ctx, const double *q, const double *qd
 void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx);
 
 /* A payload's signature from the twin's model, in the synchronizer's joint
- * order: for positions q and the joints chain[0..n_chain) of one group, the
- * torques (n) that hold 1 kg at the chain's end (dtw_sim_dyn_load_per_kg),
- * and *max_kg, a mass no payload reaches (the robot's own). Returns 0 or < 0
- * (no fit for that sample). Called from dtw_sync_on_robot_sample only while
- * a chain's residuals stand out; must not allocate. With it, residuals over a
+ * order: for the robot's motion (positions q, and the low-passed velocities
+ * qd and accelerations qdd its torque residuals use) and the joints
+ * chain[0..n_chain) of one group, the torques (n) that 1 kg at the chain's
+ * end needs, its weight and its inertia (dtw_sim_dyn_load_per_kg); with qd
+ * and qdd NULL, its weight alone at q (asked for where the motion's do not
+ * fit, and for a robot that reports no velocities); and *max_kg, a mass no
+ * payload reaches (the robot's own). Returns 0 or < 0 (no fit for that
+ * sample). Called from dtw_sync_on_robot_sample only while a chain's
+ * residuals stand out, once per chain, sample and kind at most; must not
+ * allocate. With it, residuals over a
  * chain and the other joints that carry its end (where these torques are not
  * ~0) that fit one weight held there (squared cosine >= 0.9 with these
  * torques, a mass in (0, max_kg], each joint's residual within its threshold
@@ -401,8 +406,9 @@ void dtw_sync_set_dynamics(dtw_sync_t *s, dtw_sync_dynamics_fn fn, void *ctx);
  * shadow mode: where the twin holds it still too, or where the residuals
  * against the dynamics model of dtw_sync_set_dynamics fit the weight as
  * well). */
-typedef int (*dtw_sync_load_fn)(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                                double *per_kg, double *max_kg);
+typedef int (*dtw_sync_load_fn)(void *ctx, const double *q, const double *qd, const double *qdd,
+                                const size_t *chain, size_t n_chain, double *per_kg,
+                                double *max_kg);
 /* NULL fn: none. */
 void dtw_sync_set_load_model(dtw_sync_t *s, dtw_sync_load_fn fn, void *ctx);
 

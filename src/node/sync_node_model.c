@@ -14,10 +14,10 @@ static int dyn_cb(void *ctx, const double *q, const double *qd, const double *qd
   return dtw_sim_dyn_inverse(ctx, q, qd, qdd, tau, grav, NULL);
 }
 
-static int load_cb(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                   double *per_kg, double *max_kg) {
+static int load_cb(void *ctx, const double *q, const double *qd, const double *qdd,
+                   const size_t *chain, size_t n_chain, double *per_kg, double *max_kg) {
   *max_kg = dtw_sim_dyn_mass(ctx);
-  return dtw_sim_dyn_load_per_kg(ctx, q, chain, n_chain, per_kg);
+  return dtw_sim_dyn_load_per_kg(ctx, q, qd, qdd, chain, n_chain, per_kg);
 }
 
 void dtw_sync_node_use_model(dtw_sync_t *s, dtw_sim_dyn_t *dyn) {

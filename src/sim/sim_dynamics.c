@@ -23,6 +23,7 @@ struct dtw_sim_dyn {
   int *depth;               /* body -> bodies between it and the world */
   double *effort;           /* per joint: max |effort| (description or motor), 0 = none */
   mjtNum *jacp;             /* 3 x nv scratch for the load's Jacobian */
+  mjtNum *rne;              /* 2 x nv scratch: a motion's torques without, with a point mass */
   double mass;              /* every body's, kg */
   dtw__sim_diag_t diag;
 };
@@ -62,7 +63,8 @@ int dtw_sim_dyn_compile(const dtw_robot_desc_t *desc, dtw_sim_dyn_t **out, char 
   y->m->opt.disableflags |= mjDSBL_CONTACT;
   y->depth = calloc((size_t)y->m->nbody, sizeof *y->depth);
   y->jacp = calloc(3 * (size_t)y->m->nv + 1, sizeof *y->jacp);
-  if (y->depth == NULL || y->jacp == NULL) {
+  y->rne = calloc(2 * (size_t)y->m->nv + 1, sizeof *y->rne);
+  if (y->depth == NULL || y->jacp == NULL || y->rne == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "out of memory");
     goto fail;
   }
@@ -142,6 +144,7 @@ void dtw_sim_dyn_destroy(dtw_sim_dyn_t *y) {
   unbind(y);
   free(y->depth);
   free(y->jacp);
+  free(y->rne);
   free(y);
 }
 
@@ -202,8 +205,32 @@ int dtw_sim_dyn_inverse(dtw_sim_dyn_t *y, const double *q, const double *qd, con
   return 0;
 }
 
-int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *y, const double *q, const size_t *chain,
-                            size_t n_chain, double *per_kg) {
+/* A motion's torques (recursive Newton-Euler: inertia, Coriolis, gravity) with
+ * and without one more kg at the centre of mass of body; the body's mass is
+ * the caller's to restore (an engine error leaves this call half done). */
+typedef struct point_mass_call {
+  mjModel *m;
+  mjData *d;
+  int body;
+  mjtNum *base, *more;
+} point_mass_call_t;
+
+static void call_point_mass(void *arg) {
+  point_mass_call_t *c = arg;
+  mj_kinematics(c->m, c->d);
+  mj_comPos(c->m, c->d);
+  mj_comVel(c->m, c->d);
+  mj_rne(c->m, c->d, 1, c->base);
+  c->m->body_mass[c->body] += 1;
+  /* the body's inertia in the com frame, and the frame itself, move with its mass */
+  mj_comPos(c->m, c->d);
+  mj_comVel(c->m, c->d);
+  mj_rne(c->m, c->d, 1, c->more);
+}
+
+int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *y, const double *q, const double *qd,
+                            const double *qdd, const size_t *chain, size_t n_chain,
+                            double *per_kg) {
   if (y == NULL || q == NULL || chain == NULL || n_chain == 0 || per_kg == NULL)
     return DTW_EINVAL;
   int body = -1;
@@ -213,11 +240,23 @@ int dtw_sim_dyn_load_per_kg(dtw_sim_dyn_t *y, const double *q, const size_t *cha
     if (body < 0 || y->depth[b] > y->depth[body]) body = b;
   }
   for (size_t i = 0; i < y->n; i++)
-    if (!isfinite(q[i])) return DTW_EINVAL;
-  set_state(y, q, NULL, NULL);
-  dtw__sim_call_t c = {.m = y->m, .d = y->d};
+    if (!isfinite(q[i]) || (qd != NULL && !isfinite(qd[i])) || (qdd != NULL && !isfinite(qdd[i])))
+      return DTW_EINVAL;
+  set_state(y, q, qd, qdd);
+  mjModel *m = y->m;
+  if (qd != NULL || qdd != NULL) {
+    /* its weight and its inertia: what the motion needs more with it */
+    point_mass_call_t c = {
+        .m = m, .d = y->d, .body = body, .base = y->rne, .more = y->rne + m->nv};
+    mjtNum saved = m->body_mass[body];
+    int rc = dtw__sim_guard(call_point_mass, &c, &y->diag);
+    m->body_mass[body] = saved;
+    if (rc != 0) return DTW_ESIM;
+    for (size_t i = 0; i < y->n; i++) per_kg[i] = c.more[y->vadr[i]] - c.base[y->vadr[i]];
+    return 0;
+  }
+  dtw__sim_call_t c = {.m = m, .d = y->d};
   if (dtw__sim_guard(call_kinematics, &c, &y->diag) != 0) return DTW_ESIM;
-  const mjModel *m = y->m;
   mj_jac(m, y->d, y->jacp, NULL, y->d->xipos + 3 * body, body);
   for (size_t i = 0; i < y->n; i++) {
     int v = y->vadr[i];

@@ -138,7 +138,14 @@ struct dtw_sync {
   dtw_sync_load_fn load;
   void *load_ctx;
   size_t *chain_idx;            /* n_joints scratch: one chain's joints, then its fit's */
-  double *per_kg;               /* n_joints scratch: its torques per kg at its end */
+  double *per_kg;               /* n_joints: one chain's torques per kg (in per_kg_all) */
+  /* each chain's, taken once per robot sample (the fits ask for them several
+   * times), in the motion and still: 2 x DTW_SYNC_MAX_GROUPS x n_joints, the
+   * max_kg, the sample they are for */
+  double *per_kg_all;
+  double per_kg_max[2 * DTW_SYNC_MAX_GROUPS];
+  uint64_t per_kg_at[2 * DTW_SYNC_MAX_GROUPS];
+  uint64_t fdi_samples;         /* robot samples the filters took (0: none yet) */
   double *floor_nm;             /* n_joints: each residual threshold's floor (N m) */
   double *limit_nm;             /* n_joints: each drive's effort limit (INFINITY: unknown) */
   double fit_since[DTW_SYNC_MAX_GROUPS];  /* stamp a chain's residuals began to fit a weight */
@@ -267,16 +274,17 @@ int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, doubl
 /* The weight (kg) held at group g's end that the residuals fit, or NaN (see the
  * definition for the rules). model: fit the shadow-mode model residuals (rm).
  * via >= 0: NaN as well unless joint via carries that weight. Needs the load
- * model and every joint's position in s->fq; leaves the weight's torques per
- * kg in s->per_kg. */
+ * model and every joint's state in s->fq, s->fv, s->fa; points s->per_kg at
+ * the weight's torques per kg for g. */
 double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via);
-/* Would a weight of kg at group g's end, at the robot's pose (s->fq), push a
- * joint beyond its residual threshold? True when it cannot be told (no load
- * model, no mass): a load's report is cleared only where the weight would show. */
+/* Would a weight of kg at group g's end, in the robot's motion (s->fq, s->fv,
+ * s->fa), push a joint beyond its residual threshold? True when it cannot be
+ * told (no load model, no mass): a load's report is cleared only where the
+ * weight would show. */
 bool dtw__sync_weight_shows(dtw_sync_t *s, int g, double kg);
-/* Does a weight of kg at group g's end, at the robot's pose, explain joint j's
- * residual (its way, within its threshold or a factor 2)? False when it cannot
- * be told. */
+/* Does a weight of kg at group g's end, in the robot's motion, explain joint
+ * j's residual (its way, within its threshold or a factor 2)? False when it
+ * cannot be told. */
 bool dtw__sync_weight_explains(dtw_sync_t *s, int g, double kg, size_t j);
 /* The chain, other than g and carried by joint j, whose end holds the weight
  * its own joints show (its fitted mass in *kg, its strongest joint in

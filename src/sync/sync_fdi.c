@@ -106,6 +106,7 @@ void dtw_sync_set_load_model(dtw_sync_t *s, dtw_sync_load_fn fn, void *ctx) {
   if (s == NULL) return;
   s->load = fn;
   s->load_ctx = ctx;
+  for (size_t i = 0; i < 2 * DTW_SYNC_MAX_GROUPS; i++) s->per_kg_at[i] = UINT64_MAX;
 }
 
 void dtw_sync_set_effort_limits(dtw_sync_t *s, const double *limit_nm) {
@@ -144,7 +145,8 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
   s->fgrav = calloc(n, sizeof *s->fgrav);
   s->twin_eff_at = calloc(n, sizeof *s->twin_eff_at);
   s->chain_idx = calloc(n, sizeof *s->chain_idx);
-  s->per_kg = calloc(n, sizeof *s->per_kg);
+  s->per_kg_all = calloc(2 * DTW_SYNC_MAX_GROUPS * n, sizeof *s->per_kg_all);
+  s->per_kg = s->per_kg_all;
   s->floor_nm = calloc(n, sizeof *s->floor_nm);
   s->limit_nm = calloc(n, sizeof *s->limit_nm);
   s->ctl_err = calloc(n, sizeof *s->ctl_err);
@@ -157,12 +159,13 @@ int dtw__sync_fdi_init(dtw_sync_t *s) {
       s->ctl_ref == NULL || s->ctl_ref_moved_s == NULL)
     return DTW_ENOMEM;
   if (s->fdi == NULL || s->fq == NULL || s->fv == NULL || s->fa == NULL || s->ftau == NULL ||
-      s->fgrav == NULL || s->twin_eff_at == NULL || s->chain_idx == NULL || s->per_kg == NULL ||
+      s->fgrav == NULL || s->twin_eff_at == NULL || s->chain_idx == NULL || s->per_kg_all == NULL ||
       s->floor_nm == NULL || s->limit_nm == NULL)
     return DTW_ENOMEM;
   dtw_sync_set_effort_limits(s, NULL);
   reset_fits(s);
   for (size_t g = 0; g < DTW_SYNC_MAX_GROUPS; g++) s->load_outer[g] = -1;
+  for (size_t i = 0; i < 2 * DTW_SYNC_MAX_GROUPS; i++) s->per_kg_at[i] = UINT64_MAX;
   for (size_t j = 0; j < n; j++) {
     dtw__sync_fdi_joint_t *f = &s->fdi[j];
     f->live = f->live_at_run = 0;
@@ -194,7 +197,7 @@ void dtw__sync_fdi_free(dtw_sync_t *s) {
   free(s->fgrav);
   free(s->twin_eff_at);
   free(s->chain_idx);
-  free(s->per_kg);
+  free(s->per_kg_all);
   free(s->floor_nm);
   free(s->limit_nm);
   free(s->ctl_err);
@@ -459,6 +462,7 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
   // an old or repeated stamp is no new information for the filters
   if (!isnan(s->fdi_prev_stamp_s) && !(dt > 0)) return;
   s->fdi_prev_stamp_s = stamp;
+  s->fdi_samples++; /* the weight's torques taken for the last sample are old */
   if (restart) {
     for (size_t j = 0; j < n; j++) joint_reset_filters(&s->fdi[j]);
     // and robot and twin settle from their start (or a gap) before verdicts
@@ -724,9 +728,10 @@ void dtw__sync_fdi_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, doubl
     // (a residual the reported weight explained a moment ago: fading, not seized)
     if (under_load(s, j, true)) f->explained_s = stamp;
     // under a reported weight a lock must also hold longer, the joint never
-    // moving: the weight's inertia, which its static torques leave out, pushes
-    // alone on a joint that starts a motion (the G1's hip pitch under 2 kg at
-    // its ankle read as locked, 2.1 N m where the weight's gravity gave -0.07)
+    // moving: the weight's inertia pushes alone on a joint that starts a motion
+    // (with the weight's gravity alone in the fit, the G1's hip pitch under 2 kg
+    // at its ankle read as locked, 2.1 N m where that gave -0.07), and the fit
+    // sees the inertia only through low-passed, noisy accelerations
     bool settled = !under_load(s, j, false) || (stamp - f->cand_resid_s >= FDI_LOAD_HOLD_S &&
                                                 f->cand_vmax < s->set.fdi_stationary_rad_s);
     if (held && alone && still && settled && !carried && dtw__sync_ctl_commanded(s, j, recv) &&

@@ -50,16 +50,38 @@ int dtw__sync_chain_top(const dtw_sync_t *s, int group, double *top_ratio, doubl
   return top;
 }
 
-/* The torques per kg of a weight at group g's end into s->per_kg; the
- * largest mass the model takes as plausible, or NaN (no chain, model error). */
-static double weight_torques(dtw_sync_t *s, int g) {
+/* Does the robot report a motion (velocities; accelerations from them)? */
+static bool moving(const dtw_sync_t *s) {
+  for (size_t k = 0; k < s->n_joints; k++)
+    if (!isfinite(s->fv[k]) || !isfinite(s->fa[k])) return false;
+  return true;
+}
+
+/* The torques per kg of a weight at group g's end, for the robot's motion in
+ * this sample (its weight and its inertia; still: its weight alone), into
+ * s->per_kg; the largest mass the model takes as plausible, or NaN (no chain,
+ * model error). Taken once per chain, sample and kind. */
+static double weight_torques_of(dtw_sync_t *s, int g, bool still) {
+  size_t i = (size_t)still * DTW_SYNC_MAX_GROUPS + (size_t)g;
+  s->per_kg = s->per_kg_all + i * s->n_joints;
+  if (s->per_kg_at[i] == s->fdi_samples) return s->per_kg_max[i];
+  s->per_kg_at[i] = s->fdi_samples;
+  s->per_kg_max[i] = NAN;
   size_t nc = 0;
   for (size_t k = 0; k < s->n_joints; k++)
     if (s->joint_group[k] == g) s->chain_idx[nc++] = k;
   double max_kg = 0;
-  if (nc == 0 || s->load(s->load_ctx, s->fq, s->chain_idx, nc, s->per_kg, &max_kg) != 0)
+  if (nc == 0 || s->load(s->load_ctx, s->fq, still ? NULL : s->fv, still ? NULL : s->fa,
+                         s->chain_idx, nc, s->per_kg, &max_kg) != 0)
     return NAN;
+  s->per_kg_max[i] = max_kg;
   return max_kg;
+}
+
+/* ... in the motion where the robot reports one (a robot that reports no
+ * velocities: its weight alone) */
+static double weight_torques(dtw_sync_t *s, int g) {
+  return weight_torques_of(s, g, !moving(s));
 }
 
 bool dtw__sync_weight_shows(dtw_sync_t *s, int g, double kg) {
@@ -112,19 +134,9 @@ static double fit_joints(const dtw_sync_t *s, size_t nf, bool model, double max_
   return seen >= 2 ? kg : NAN;
 }
 
-/* The weight (kg) held at group g's end that the residuals fit, or NaN: none
- * positive, or the residuals point elsewhere (squared cosine with the
- * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
- * every other joint that carries the weight (a hand's weight loads the torso,
- * a finger's the arm): a payload loads them all, a seized joint only itself.
- * A drive at its effort limit (saturated()) may show only part of the
- * weight's torque: where the fit fails with it, it is tried without it, the
- * drive then only not showing more than the weight needs.
- * model: fit the shadow-mode model residuals (rm) instead of the residuals.
- * via >= 0: NaN as well unless joint via carries the weight (is in the fit).
- * Needs the load model and every joint's position in s->fq. */
-double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
-  double max_kg = weight_torques(s, g);
+/* dtw__sync_weight_fit with the weight's torques of weight_torques_of(still). */
+static double fit_weight(dtw_sync_t *s, int g, bool model, int via, bool still) {
+  double max_kg = weight_torques_of(s, g, still);
   if (isnan(max_kg)) return NAN;
   double pmax = 0;
   for (size_t k = 0; k < s->n_joints; k++)
@@ -144,6 +156,30 @@ double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
       return fit_joints(s, nf, model, max_kg, true);
   }
   return kg;
+}
+
+/* The weight (kg) held at group g's end that the residuals fit, or NaN: none
+ * positive, or the residuals point elsewhere (squared cosine with the
+ * weight's torques below FDI_WEIGHT_FIT). The fit spans the chain's joints and
+ * every other joint that carries the weight (a hand's weight loads the torso,
+ * a finger's the arm): a payload loads them all, a seized joint only itself.
+ * A drive at its effort limit (saturated()) may show only part of the
+ * weight's torque: where the fit fails with it, it is tried without it, the
+ * drive then only not showing more than the weight needs.
+ * The weight's torques are those in the robot's motion, its weight and its
+ * inertia; where they do not fit, its weight alone is tried: the
+ * accelerations come from measured velocities, and their noise (mirror mode:
+ * the robot's alone) moves the inertia's share from sample to sample, while
+ * the weight's gravity is the larger part in a slow motion (demo, mirror
+ * mode, 3 kg at a foot: reported up to 0.13 s later without it).
+ * model: fit the shadow-mode model residuals (rm) instead of the residuals.
+ * via >= 0: NaN as well unless joint via carries the weight (is in the fit).
+ * Needs the load model and every joint's state in s->fq, s->fv, s->fa; leaves
+ * s->per_kg at the torques that fitted (or were tried last). */
+double dtw__sync_weight_fit(dtw_sync_t *s, int g, bool model, int via) {
+  bool motion = moving(s);
+  double kg = fit_weight(s, g, model, via, !motion);
+  return isnan(kg) && motion ? fit_weight(s, g, model, via, true) : kg;
 }
 
 /* Chain h's own residuals alone in the shape of a weight of about kg at its

@@ -389,8 +389,10 @@ static void test_mirror_several_controllers(void **state) {
  * the chain's end needs on every joint, N m, whichever chain asks; this one
  * is the left leg's. */
 static const double LEG_PER_KG[NJ] = {0.0, 0.5, 2.0, 1.5, 0.5, 0.0};
-static int fake_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                     double *per_kg, double *max_kg) {
+static int fake_load(void *ctx, const double *q, const double *qd, const double *qdd,
+                     const size_t *chain, size_t n_chain, double *per_kg, double *max_kg) {
+  (void)qd; /* the weight alone: the rig's residuals are static */
+  (void)qdd;
   const double *table = ctx;
   (void)q;
   (void)chain;
@@ -408,6 +410,61 @@ static double until_fault(rig_t *r, double t, const dtw_sync_report_t **p) {
     if ((*p)->n_faults > 0) return t - t0;
   }
   return NAN;
+}
+
+/* A stand-in whose weight in motion (its inertia too) has another shape than
+ * its weight alone: LEG_PER_KG when the load model is not given the motion. */
+static const double LEG_PER_KG_MOVING[NJ] = {0.0, 1.5, -1.0, 2.0, 0.5, 0.0};
+static int load_calls, load_repeats; /* calls; calls for a chain, pose, shape asked before */
+static int moving_load(void *ctx, const double *q, const double *qd, const double *qdd,
+                       const size_t *chain, size_t n_chain, double *per_kg, double *max_kg) {
+  static double last_q0[2][NJ];
+  bool moving = qd != NULL && qdd != NULL;
+  (void)ctx;
+  load_calls++;
+  // (every sample's positions are new: the rig's encoder noise)
+  if (n_chain > 0 && chain[0] < NJ) {
+    load_repeats += q[0] == last_q0[moving][chain[0]];
+    last_q0[moving][chain[0]] = q[0];
+  }
+  const double *table = moving ? LEG_PER_KG_MOVING : LEG_PER_KG;
+  return fake_load((void *)table, q, qd, qdd, chain, n_chain, per_kg, max_kg);
+}
+
+/* Residuals in the shape of a weight's torques in the robot's motion are a
+ * load within the weight's hold, with its mass, in both modes (where the
+ * weight's inertia loads a swinging leg more than its gravity, its gravity
+ * alone fits nothing); so are residuals in the shape of its weight alone
+ * (noisy accelerations can spoil the motion's shape); the load model is
+ * asked once per chain, sample and shape, however often the fits and the
+ * report need it. */
+static void test_weight_in_motion(void **state) {
+  (void)state;
+  for (int c = 0; c < 4; c++) {
+    bool shadow = c % 2, still = c >= 2;
+    double extra[NJ];
+    for (size_t j = 0; j < NJ; j++) extra[j] = 3.0 * (still ? LEG_PER_KG : LEG_PER_KG_MOVING)[j];
+    rig_t r = rig_new(shadow, true);
+    dtw_sync_set_load_model(r.s, moving_load, NULL);
+    double t = run(&r, 0, 1);
+    r.extra = extra;
+    load_calls = load_repeats = 0;
+    const dtw_sync_report_t *p = NULL;
+    double dt = until_fault(&r, t, &p);
+    const char *mode = shadow ? "shadow" : "mirror", *shape = still ? "still" : "moving";
+    if (isnan(dt)) fail_msg("%s, %s: no fault in 2 s", mode, shape);
+    if (p->faults[0].kind != DTW_SYNC_FAULT_EXTERNAL_LOAD || p->faults[0].group != 0)
+      fail_msg("%s, %s: '%s', expected a load on the left leg", mode, shape, p->faults[0].text);
+    if (!(dt < 0.3)) fail_msg("%s, %s: the load took %.3f s", mode, shape, dt);
+    assert_near(p->faults[0].mass_kg, 3.0, 0.1);
+    // ... and while it is reported (its report asks whether the weight explains
+    // each residual, and shows in this pose)
+    run(&r, t + dt, t + dt + 0.2);
+    if (load_calls == 0 || load_repeats > 0)
+      fail_msg("%s, %s: %d of %d load model calls for a chain, pose and shape asked before",
+               mode, shape, load_repeats, load_calls);
+    dtw_sync_destroy(r.s);
+  }
 }
 
 /* Residuals over a chain in the shape one weight at its end needs are an
@@ -669,8 +726,10 @@ enum { J_ARM = 13, J_FINGER = 21 };
 typedef struct two_chains {
   double arm[NJ], finger[NJ]; /* N m per kg at each chain's end */
 } two_chains_t;
-static int two_chain_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                          double *per_kg, double *max_kg) {
+static int two_chain_load(void *ctx, const double *q, const double *qd, const double *qdd,
+                          const size_t *chain, size_t n_chain, double *per_kg, double *max_kg) {
+  (void)qd; /* the weight alone: the rig's residuals are static */
+  (void)qdd;
   const two_chains_t *tc = ctx;
   (void)q;
   bool finger = n_chain > 0 && chain[0] >= J_FINGER;
@@ -939,9 +998,11 @@ static void test_shadow_load_model_first(void **state) {
 
 /* A load model whose torques per kg change with the "pose": g_pose_per_kg. */
 static const double *g_pose_per_kg;
-static int pose_load(void *ctx, const double *q, const size_t *chain, size_t n_chain,
-                     double *per_kg, double *max_kg) {
-  return fake_load((void *)g_pose_per_kg, q, chain, n_chain, per_kg, max_kg);
+static int pose_load(void *ctx, const double *q, const double *qd, const double *qdd,
+                     const size_t *chain, size_t n_chain, double *per_kg, double *max_kg) {
+  (void)qd; /* the weight alone: the rig's residuals are static */
+  (void)qdd;
+  return fake_load((void *)g_pose_per_kg, q, qd, qdd, chain, n_chain, per_kg, max_kg);
   (void)ctx;
 }
 
@@ -1062,6 +1123,7 @@ int main(void) {
       cmocka_unit_test(test_dead_twin_is_stale), cmocka_unit_test(test_weight_at_chain_end),
       cmocka_unit_test(test_still_chain_weight_or_lock),
       cmocka_unit_test(test_weight_taking_turns),
+      cmocka_unit_test(test_weight_in_motion),
       cmocka_unit_test(test_shadow_lock_model_witness),
       cmocka_unit_test(test_shadow_load_model_witness),
       cmocka_unit_test(test_shadow_load_model_first),
