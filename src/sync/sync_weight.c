@@ -168,10 +168,10 @@ static double fit_weight(dtw_sync_t *s, int g, bool model, int via, bool still) 
  * drive then only not showing more than the weight needs.
  * The weight's torques are those in the robot's motion, its weight and its
  * inertia; where they do not fit, its weight alone is tried: the
- * accelerations come from measured velocities, and their noise (mirror mode:
- * the robot's alone) moves the inertia's share from sample to sample, while
- * the weight's gravity is the larger part in a slow motion (demo, mirror
- * mode, 3 kg at a foot: reported up to 0.13 s later without it).
+ * accelerations come from measured velocities, and their noise moves the
+ * inertia's share from sample to sample, while in a slow motion the weight's
+ * gravity is most of it (demo, mirror mode, 3 kg at a foot: reported up to
+ * 0.13 s later without the second try).
  * model: fit the shadow-mode model residuals (rm) instead of the residuals.
  * via >= 0: NaN as well unless joint via carries the weight (is in the fit).
  * Needs the load model and every joint's state in s->fq, s->fv, s->fa; leaves
