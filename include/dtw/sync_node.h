@@ -168,11 +168,11 @@ void dtw_sync_node_destroy(dtw_sync_node_t *node);
  * with theirs. */
 void dtw_sync_node_use_model(dtw_sync_t *s, dtw_sim_dyn_t *dyn);
 
-/* One turn of the node at now_s (monotonic seconds): take every pending
- * twin sample, then every pending robot sample (received at now_s; mirror
- * mode forwards each accepted one), then (mirror mode) the robot's
- * controller states, serve /sync/resync, and when a tick is
- * due (status_rate_hz) run dtw_sync_tick, log transitions (with the
+/* One turn of the node at now_s (dtw_clock_mono_ns, in seconds): take every
+ * pending twin sample, then every pending robot sample (each received when it
+ * is taken: that clock, read then; mirror mode forwards each accepted one),
+ * then (mirror mode) the robot's controller states, serve /sync/resync, and
+ * when a tick is due (status_rate_hz) run dtw_sync_tick, log transitions (with the
  * responsible joints) and re-syncs (with their reason), perform the re-sync
  * (shadow mode), update the metrics and publish /sync/status. Returns 1 when
  * it ticked, 0 when not, DTW_EINVAL when the synchronizer cannot be created

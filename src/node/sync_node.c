@@ -381,9 +381,19 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
                             : "without a model: the twin's effort as the reference");
 }
 
-static void take_twin(dtw_sync_node_t *n, double now_s) {
+/* When a sample was taken: the monotonic clock read then, not at the poll's
+ * start. A thread preempted between two takes (20-70 ms beside CPU hogs) would
+ * otherwise date the robot samples published meanwhile as early as the twin's
+ * older ones: the robot then seems ahead of the twin, and the clock offset
+ * learned the preemption (the robot compared with the twin's past). */
+double dtw__sync_node_taken_at(double poll_s) {
+  return fmax(poll_s, (double)dtw_clock_mono_ns() * 1e-9);
+}
+
+static void take_twin(dtw_sync_node_t *n, double poll_s) {
   char err[256];
   while (dtw_sub_take(n->twin, &n->in) == 1) {
+    double now_s = dtw__sync_node_taken_at(poll_s);
     n->st.twin_received++;
     dtw_counter_add(n->m.recv_twin, 1);
     if (n->sync == NULL && !n->sync_failed) {
@@ -463,9 +473,10 @@ static bool from_feed_publisher(dtw_sync_node_t *n, double now_s) {
   return false;
 }
 
-static void take_robot(dtw_sync_node_t *n, double now_s) {
+static void take_robot(dtw_sync_node_t *n, double poll_s) {
   char err[256];
   while (dtw_sub_take(n->robot, &n->in) == 1) {
+    double now_s = dtw__sync_node_taken_at(poll_s);
     n->st.robot_received++;
     dtw_counter_add(n->m.recv_robot, 1);
     if (!from_feed_publisher(n, now_s)) continue;
@@ -708,7 +719,7 @@ int dtw_sync_node_poll(dtw_sync_node_t *n, double now_s) {
   dtw_srv_process(n->resync);
   int ticked = 0;
   if (now_s >= n->next_tick_s) {
-    tick(n, now_s);
+    tick(n, dtw__sync_node_taken_at(now_s));  // after every sample taken
     /* keep the cadence; after a stall restart it instead of bursting */
     n->next_tick_s = isfinite(n->next_tick_s) ? n->next_tick_s + n->period_s : now_s;
     if (n->next_tick_s <= now_s) n->next_tick_s = now_s + n->period_s;

@@ -116,7 +116,9 @@ void dtw__sync_node_attach_model(dtw_sync_node_t *n, const char *const *names, s
 int dtw__sync_node_ctl_create(dtw_sync_node_t *n, dtw_bus_t *bus, dtw_sub_options_t so,
                               char *err, size_t errlen);
 void dtw__sync_node_ctl_metrics(dtw_sync_node_t *n);
-void dtw__sync_node_ctl_take(dtw_sync_node_t *n, double now_s);
+/* The monotonic clock when a sample was taken (never before the poll's poll_s). */
+double dtw__sync_node_taken_at(double poll_s);
+void dtw__sync_node_ctl_take(dtw_sync_node_t *n, double poll_s);
 void dtw__sync_node_ctl_watch(dtw_sync_node_t *n, double now_s, bool matched);
 void dtw__sync_node_ctl_destroy(dtw_sync_node_t *n);
 

@@ -137,12 +137,13 @@ void dtw__sync_node_ctl_metrics(dtw_sync_node_t *n) {
 
 /* A sample the bus refused (too large, malformed) is consumed and counted; any
  * other error ends this poll's takes of that topic. */
-void dtw__sync_node_ctl_take(dtw_sync_node_t *n, double now_s) {
+void dtw__sync_node_ctl_take(dtw_sync_node_t *n, double poll_s) {
   for (size_t i = 0; i < n->n_ctl; i++) {
     dtw__sync_node_ctl_t *c = &n->ctl[i];
     for (int k = 0; k < 64; k++) {
       int rc = dtw_sub_take(c->sub, &n->ctl_in);
       if (rc == 0 || (rc < 0 && rc != DTW_EFULL && rc != DTW_ERANGE && rc != DTW_EPARSE)) break;
+      double now_s = dtw__sync_node_taken_at(poll_s);
       dtw_counter_add(c->recv, 1);
       if (rc == 1 && !from_ctl_publisher(n, c, now_s)) continue;
       if (rc == 1 &&

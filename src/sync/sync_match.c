@@ -244,12 +244,17 @@ int dtw_sync_on_robot_sample(dtw_sync_t *s, const dtw_joint_state_msg_t *msg, do
   s->last_robot_recv_s = recv_time_s;
   // the clock relation is learned only from a twin that is running now and on
   // its schedule: while it stalls, or lags after a stall, its newest stamp falls
-  // behind, and following it would compare the robot with the twin's older states
+  // behind, and following it would compare the robot with the twin's older states.
+  // Nor while its newest sample is older than its feed's best latency allows: a
+  // twin feed delivered late (its delivery starved, the robot's not) would take
+  // the delay for the clock relation, under the lag that makes it "behind".
+  double newest = s->twin_len > 0 ? twin_at(s, s->twin_len - 1)->stamp_s : NAN;
+  double slack = 1.5 * s->twin_interval_s + 0.002;
   bool twin_fresh = !isnan(s->twin_interval_s) &&
-                    recv_time_s - s->twin_stamp_advanced_recv_s <= 1.5 * s->twin_interval_s + 0.002 &&
-                    isnan(s->twin_behind_since_s);
-  double cand =
-      s->twin_len > 0 && twin_fresh ? twin_at(s, s->twin_len - 1)->stamp_s - stamp : NAN;
+                    recv_time_s - s->twin_stamp_advanced_recv_s <= slack &&
+                    isnan(s->twin_behind_since_s) &&
+                    !(recv_time_s - newest - s->twin_lat_ref_s > slack);  // NaN ref: unknown
+  double cand = twin_fresh ? newest - stamp : NAN;
   dtw__sync_arrival_add(s, recv_time_s, recv_time_s - stamp, cand);
   if (s->estimate_offset && !isnan(cand) && (isnan(s->offset_s) || cand < s->offset_s))
     s->offset_s = cand;

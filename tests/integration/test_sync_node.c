@@ -12,7 +12,8 @@
  * or each '*' finds on the graph, is read (its log line, its samples counted
  * on its own topic), that a second publisher on one of them is refused (as
  * on the robot feed: its states would read as this robot's commands), and
- * that a list the node cannot use is refused at create. */
+ * that a list the node cannot use is refused at create. And that a sample is
+ * dated when the node takes it, not when its poll began. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -339,6 +340,50 @@ static void test_mirror_controller_of_the_feeds_participant(void **state) {
   memset(&g2, 0, sizeof g2);
 }
 
+static dtw_pub_t *g_robot_js;
+
+/* One turn whose thread was away 50 ms between the poll's start and its takes
+ * (preempted beside CPU hogs): robot and twin sample it as it is now, on the
+ * clock the node polls with. Done once a tick reported the robot's latency. */
+static bool dated_turn(void *user) {
+  (void)user;
+  g.msg.stamp = dtw_time_from_s(th_now_s());
+  assert_int_equal(dtw_pub_joint_state(g.twin_js, &g.msg), 0);
+  assert_int_equal(dtw_pub_joint_state(g_robot_js, &g.msg), 0);
+  assert_true(dtw_sync_node_poll(g.sync, th_now_s() - 0.05) >= 0);
+  dtw_sync_report_t r;
+  dtw_sync_node_report(g.sync, &r);
+  return isfinite(r.clock_offset_s);
+}
+
+/* A robot sample taken after a preemption is dated then: its latency (receipt
+ * minus stamp, one clock here) is never negative. Dated at the poll's start, it
+ * was -50 ms, and the clock offset learned such preemptions (docs/sync.md). */
+static void test_samples_dated_when_taken(void **state) {
+  (void)state;
+  char err[512];
+  open_node("sync_dated");
+  dtw_bus_node_t *robot = NULL;
+  assert_int_equal(
+      dtw_bus_node_create(g.bus, "digital_twin", "/twin", &g.twin_node, err, sizeof err), 0);
+  assert_int_equal(
+      dtw_bus_node_create(g.bus, "robot_emulator", "/robot", &robot, err, sizeof err), 0);
+  assert_int_equal(dtw_pub_create(g.twin_node, "joint_states", DTW_TYPE_JOINT_STATE,
+                                  DTW_QOS_SENSOR_DATA, &g.twin_js, err, sizeof err), 0);
+  assert_int_equal(dtw_pub_create(robot, "joint_states", DTW_TYPE_JOINT_STATE,
+                                  DTW_QOS_SENSOR_DATA, &g_robot_js, err, sizeof err), 0);
+  g.msg.n_name = g.msg.n_position = 2;
+  snprintf(g.msg.name[0], DTW_NAME_MAX, "joint_a");
+  snprintf(g.msg.name[1], DTW_NAME_MAX, "joint_b");
+  if (!th_wait_for(dated_turn, NULL, WAIT_S)) fail_msg("no report:\n%s", log_text);
+  dtw_sync_report_t r;
+  dtw_sync_node_report(g.sync, &r);
+  if (!(r.clock_offset_s >= 0))
+    fail_msg("robot latency %.4f s: dated before it was sent", r.clock_offset_s);
+  close_node();
+  g_robot_js = NULL;
+}
+
 int main(void) {
   dtw_log_set_hook(hook, NULL);
   const struct CMUnitTest tests[] = {
@@ -346,6 +391,7 @@ int main(void) {
       cmocka_unit_test(test_good_model_used_from_first_twin_sample),
       cmocka_unit_test(test_mirror_reads_each_controller),
       cmocka_unit_test(test_mirror_controller_of_the_feeds_participant),
+      cmocka_unit_test(test_samples_dated_when_taken),
   };
   return th_finish(cmocka_run_group_tests(tests, NULL, NULL));
 }
