@@ -382,10 +382,10 @@ static void create_sync(dtw_sync_node_t *n, const dtw_joint_state_msg_t *msg) {
 }
 
 /* When a sample was taken: the monotonic clock read then, not at the poll's
- * start. A thread preempted between two takes (20-70 ms beside CPU hogs) would
+ * start. A thread preempted between two takes (10-70 ms beside CPU hogs) would
  * otherwise date the robot samples published meanwhile as early as the twin's
- * older ones: the robot then seems ahead of the twin, and the clock offset
- * learned the preemption (the robot compared with the twin's past). */
+ * older ones: the robot would seem ahead of the twin, and the clock offset
+ * would learn the preemption (the robot compared with the twin's past). */
 double dtw__sync_node_taken_at(double poll_s) {
   return fmax(poll_s, (double)dtw_clock_mono_ns() * 1e-9);
 }
