@@ -1000,10 +1000,8 @@ static void test_shadow_load_model_first(void **state) {
 static const double *g_pose_per_kg;
 static int pose_load(void *ctx, const double *q, const double *qd, const double *qdd,
                      const size_t *chain, size_t n_chain, double *per_kg, double *max_kg) {
-  (void)qd; /* the weight alone: the rig's residuals are static */
-  (void)qdd;
-  return fake_load((void *)g_pose_per_kg, q, qd, qdd, chain, n_chain, per_kg, max_kg);
   (void)ctx;
+  return fake_load((void *)g_pose_per_kg, q, qd, qdd, chain, n_chain, per_kg, max_kg);
 }
 
 /* Mirror mode with the pose-dependent load model: 3 kg at the left leg's end
