@@ -249,7 +249,9 @@ typedef struct dtw_sub_options {
   int depth;     /* history depth; 0 = the QoS profile's */
   bool direct;   /* run on_msg in Cyclone's receive thread (no hand-off to a spinning
                     thread: lowest latency, highest rate); it must then be quick and
-                    thread-safe, and dtw_bus_spin_once does not see this subscription */
+                    thread-safe, and dtw_bus_spin_once does not see this subscription;
+                    samples that arrived while it was being created are delivered from
+                    dtw_sub_create, on the caller's thread. Calls never overlap */
 } dtw_sub_options_t;
 
 void dtw_sub_options_default(dtw_sub_options_t *opt);

@@ -1,6 +1,7 @@
 /* Publishers and subscriptions: typed (plain structs) and raw CDR. */
 #include <stdio.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,9 @@ struct dtw_sub {
   void *sample;  /* generated sample Cyclone reads into; its buffers are reused */
   void *plain;   /* plain struct delivered to the callback */
   dtw_joint_trajectory_msg_t traj; /* plain trajectory for the callback */
+  /* a direct subscription's takes: its listener can race with the catch-up
+   * take at creation (uncontended otherwise) */
+  pthread_mutex_t lock;
 };
 
 static void count_refusal(dtw_bus_stats_t *st, int code) {
@@ -256,7 +260,10 @@ static int sub_dispatch(dtw__ep_t *ep);
 
 static void on_data_available(dds_entity_t reader, void *arg) {
   (void)reader;
-  sub_dispatch(arg);
+  dtw_sub_t *sub = arg;
+  pthread_mutex_lock(&sub->lock);
+  sub_dispatch(&sub->ep);
+  pthread_mutex_unlock(&sub->lock);
 }
 
 int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
@@ -284,6 +291,7 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
   dtw_sub_t *sub = calloc(1, sizeof *sub);
   if (sub == NULL)
     return dtw_errf(err, errlen, DTW_ENOMEM, "subscription '%s': out of memory", full);
+  pthread_mutex_init(&sub->lock, NULL);
   sub->ep.destroy = sub_ep_destroy;
   sub->type = t;
   sub->opt = opt;
@@ -337,6 +345,13 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
     sub->ep.dispatch = sub_dispatch;
   }
   if ((rc = dtw__ep_register(node, &sub->ep, sub->reader, 0, err, errlen)) < 0) goto err_reader;
+  if (opt.on_msg != NULL && opt.direct) {
+    /* samples that arrived before the listener was set raise no callback of
+     * their own: without this take they would wait for the next sample */
+    pthread_mutex_lock(&sub->lock);
+    sub_dispatch(&sub->ep);
+    pthread_mutex_unlock(&sub->lock);
+  }
   *out = sub;
   return 0;
 
@@ -351,6 +366,7 @@ err_alloc:
   if (sub->sample) dds_sample_free(sub->sample, t->desc, DDS_FREE_ALL);
   if (sub->plain != &sub->traj) free(sub->plain);
   dtw_traj_msg_fini(&sub->traj);
+  pthread_mutex_destroy(&sub->lock);
   free(sub);
   return rc;
 }
@@ -362,6 +378,7 @@ void dtw_sub_destroy(dtw_sub_t *sub) {
   dds_sample_free(sub->sample, sub->type->desc, DDS_FREE_ALL);
   if (sub->plain != &sub->traj) free(sub->plain);
   dtw_traj_msg_fini(&sub->traj);
+  pthread_mutex_destroy(&sub->lock);
   free(sub);
 }
 
