@@ -90,6 +90,7 @@ typedef struct pair {
   dtw_pub_t *cmd_robot, *cmd_twin;   /* demo command stream */
   dtw_sub_t *robot_js;               /* a robot outside: its joint states, until the first */
   atomic_bool robot_seen;
+  double next_motion_s;              /* on the robot's clock, when it is hosted here */
   char robot_ns[DTW_PARAM_STRING_MAX], twin_ns[DTW_PARAM_STRING_MAX];
 } pair_t;
 
@@ -110,9 +111,9 @@ typedef struct system {
   dtw_bus_node_t *commander;
   dtw_joint_trajectory_msg_t motion;
   double motion_len_s;
-  int64_t next_motion_ns;
+  int64_t next_motion_ns;    /* on the wall clock, for a robot outside */
+  bool motion_started;
   bool robot_wait_told;      /* logged that the first motion waits for a robot outside */
-  int64_t workers_started_ns;
   dtw_runner_task_t *paced; /* robot and twin loops, stepped by the pool */
   size_t n_paced;
   dtw_runner_pool_t *pool;
@@ -234,46 +235,65 @@ static int create_commander(system_t *s, char *err, size_t errlen) {
   return 0;
 }
 
-/* Send the motion again when the last one (and its pause) is over; wait for
- * every subscriber first so robot and twin start it together. */
-static void command_tick(system_t *s) {
-  if (s->commander == NULL || dtw_clock_mono_ns() < s->next_motion_ns) return;
+/* The first motion waits for every subscriber (robot and twin start it
+ * together) and for the first sample of a robot outside. */
+static bool motion_can_start(system_t *s) {
   for (size_t k = 0; k < s->n_pairs; k++) {
     pair_t *p = &s->pairs[k];
     if (dtw_pub_matched_count(p->cmd_robot) < 1 ||
         (p->cmd_twin && dtw_pub_matched_count(p->cmd_twin) < 1))
-      return;
+      return false;
     if (p->robot_js != NULL && !atomic_load(&p->robot_seen)) {
       if (!s->robot_wait_told)
         DTW_INFO("up", "the first motion waits for the robot's first %s",
                  dtw_sub_topic(p->robot_js));
       s->robot_wait_told = true;
-      return;
+      return false;
     }
   }
   for (size_t k = 0; k < s->n_pairs; k++) {
     dtw_sub_destroy(s->pairs[k].robot_js);
     s->pairs[k].robot_js = NULL;
   }
-  /* A robot hosted here and its twin start stepping together and are paced
-   * alike, so their clocks agree: stamp the motion to start a little ahead on
-   * that shared clock, and both begin it at the same simulated instant however
-   * late the message reaches either of them. A robot outside (up.robot false)
-   * has a clock of its own, where that stamp means nothing (an emulator in
-   * another process started at another instant; a real robot's wall clock
-   * reads it as 1970): "start on receipt" for both, as unpaced. */
-  double lead_s = 0.3;
-  if (s->sim.rtf > 0 && s->up.robot) {
-    double sim_now = (double)(dtw_clock_mono_ns() - s->workers_started_ns) * 1e-9 * s->sim.rtf;
-    s->motion.stamp = dtw_time_from_s(sim_now + lead_s);
+  return true;
+}
+
+static void send_motion(system_t *s, pair_t *p) {
+  dtw_pub_joint_trajectory(p->cmd_robot, &s->motion);
+  if (p->cmd_twin) dtw_pub_joint_trajectory(p->cmd_twin, &s->motion);
+}
+
+/* Send the motion again when the last one (and its pause) is over.
+ *
+ * A robot hosted here and its twin step on one worker, so they share one
+ * clock: each pair's motion is stamped a little ahead on its robot's clock and
+ * both begin it at the same simulated instant however late the message
+ * reaches either of them. Each pair is timed on that clock too: a pair that
+ * lost time (a stall its pacer gave up catching up) would otherwise get every
+ * later motion early, each cut short by the next. A robot outside (up.robot
+ * false) has a clock of its own, where a stamp means nothing (an emulator in
+ * another process started at another instant; a real robot's wall clock reads
+ * it as 1970): "start on receipt" for both, timed on the wall clock. */
+static void command_tick(system_t *s) {
+  if (s->commander == NULL) return;
+  if (!s->motion_started && !(s->motion_started = motion_can_start(s))) return;
+  const double lead_s = 0.3, cycle_s = lead_s + s->motion_len_s + s->up.motion_pause_s;
+  if (!(s->sim.rtf > 0 && s->up.robot)) {
+    int64_t now_ns = dtw_clock_mono_ns();
+    if (now_ns < s->next_motion_ns) return;
+    for (size_t k = 0; k < s->n_pairs; k++) send_motion(s, &s->pairs[k]);
+    double rtf = s->sim.rtf > 0 ? s->sim.rtf : 1.0;
+    s->next_motion_ns = now_ns + (int64_t)(cycle_s / rtf * 1e9);
+    return;
   }
   for (size_t k = 0; k < s->n_pairs; k++) {
-    dtw_pub_joint_trajectory(s->pairs[k].cmd_robot, &s->motion);
-    if (s->pairs[k].cmd_twin) dtw_pub_joint_trajectory(s->pairs[k].cmd_twin, &s->motion);
+    pair_t *p = &s->pairs[k];
+    double t = dtw_robot_node_time_s(p->robot);
+    if (t < p->next_motion_s) continue; /* the robot's clock never goes back */
+    s->motion.stamp = dtw_time_from_s(t + lead_s);
+    send_motion(s, p);
+    p->next_motion_s = t + cycle_s;
   }
-  double rtf = s->sim.rtf > 0 ? s->sim.rtf : 1.0;
-  s->next_motion_ns = dtw_clock_mono_ns() +
-                      (int64_t)((lead_s + s->motion_len_s + s->up.motion_pause_s) / rtf * 1e9);
 }
 
 static int start_workers(system_t *s, char *err, size_t errlen) {
@@ -294,7 +314,6 @@ static int start_workers(system_t *s, char *err, size_t errlen) {
       return dtw_errf(err, errlen, DTW_EINVAL,
                       "robot and twin must share one physics rate (sim.physics_rate_hz = "
                       "robot.physics_rate_hz)");
-  s->workers_started_ns = dtw_clock_mono_ns();
   return dtw_runner_pool_start(s->paced, s->n_paced, n, s->sim.rtf > 0 ? s->sim.rtf : 1.0,
                                &s->pool, err, errlen);
 }

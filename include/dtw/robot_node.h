@@ -134,7 +134,11 @@ int dtw_robot_node_step(dtw_robot_node_t *node);
 double dtw_robot_node_period_s(const dtw_robot_node_t *node);
 /* The robot's twin instance (model, controller, status). */
 dtw_twin_t *dtw_robot_node_twin(dtw_robot_node_t *node);
+/* Not thread-safe: call from the thread that steps the node, or while it is not stepped. */
 void dtw_robot_node_get_stats(const dtw_robot_node_t *node, dtw_robot_node_stats_t *out);
+/* The robot's simulated time (s) after its last step; 0 before the first. Any thread
+ * (an atomic copy), e.g. to stamp commands on the robot's clock while a worker steps it. */
+double dtw_robot_node_time_s(const dtw_robot_node_t *node);
 /* 1 when replaying a recording instead of running physics. */
 int dtw_robot_node_replaying(const dtw_robot_node_t *node);
 /* "<namespace>/<node_name>" */

@@ -3,6 +3,7 @@
 #include "dtw/robot_node.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct dtw_robot_node {
   dtw_robot_emu_t *emu;     /* the robot: faults, operator, link, replay */
   dtw_robot_emu_stats_t last; /* for the drop counters' increments */
   uint64_t steps;           /* physics steps taken (the controller state's schedule) */
+  atomic_int_least64_t time_ns; /* the robot's clock after its last step, for other threads */
   dtw_sub_t *fault_cmd;     /* <ns>/fault: std_msgs/String "lock|no_torque|freeze <joint>", "clear" */
   dtw_cdr_buf_t fault_buf;
   struct {
@@ -204,7 +206,12 @@ int dtw_robot_node_step(dtw_robot_node_t *n) {
   dtw_counter_add(n->m.drop_full, st.dropped_overflow - n->last.dropped_overflow);
   n->last = st;
   dtw_gauge_set(n->m.sim_time, st.time_s);
+  atomic_store_explicit(&n->time_ns, (int_least64_t)llround(st.time_s * 1e9), memory_order_relaxed);
   return rc;
+}
+
+double dtw_robot_node_time_s(const dtw_robot_node_t *n) {
+  return (double)atomic_load_explicit(&n->time_ns, memory_order_relaxed) * 1e-9;
 }
 
 double dtw_robot_node_period_s(const dtw_robot_node_t *n) { return dtw_robot_emu_period_s(n->emu); }

@@ -118,7 +118,38 @@ check "no monitor alarm for names of a single pair" \
   bash -c "! grep -E 'monitor: (topic|expected node) /(twin|robot|sync|synchronization_node)[/ ]' '$tmp/c.log'"
 kill -INT "$up_pid"; wait "$up_pid"
 
-# 4. bad settings are usage errors
+# 4. a stall of the whole process (stopped 4 s): its pacers give up catching up,
+# and robot and twin lose that time. The motion is timed on the robot's clock,
+# so it still runs to its end pose (all zero) and holds it for its pause; timed
+# on the wall clock, each later motion would be sent 4 s early and replace the
+# one under way before its end.
+start_up "$tmp/s.log"
+check "ready within 30 s" wait_for "$tmp/s.log" 'sync SYNCED' 30
+t0=$(robot_time)
+kill -STOP "$up_pid"; sleep 4; kill -CONT "$up_pid"
+sleep 1
+t1=$(robot_time)
+check "the stall lost its time (robot clock ${t0:-?} s -> ${t1:-?} s over 5 s)" \
+  awk -v a="${t0:-0}" -v b="${t1:-99}" 'BEGIN{exit !(b - a < 3)}'
+"$DTWIN" topic echo /robot/humanoid_joint_trajectory_controller/controller_state \
+  --duration 200 >"$tmp/cs.yaml" 2>/dev/null &
+echo_pid=$!
+pids+=("$echo_pid")
+past_cycle() { awk -v t="$(robot_time)" -v s="${t1:-0}" 'BEGIN{exit !(t != "" && t >= s + 12)}'; }
+check "12 s of robot time after the stall" wait_until 120 past_cycle
+kill "$echo_pid"; wait "$echo_pid" 2>/dev/null
+# a reference at the end pose: positions and velocities all zero
+at_end=$(awk '/^[a-z]/ {r = ($0 ~ /^reference:/); z = 1; next}
+  r && /^  (positions|velocities):/ {
+    gsub(/[][,]/, " "); for (i = 2; i <= NF; i++) if ($i + 0 > 1e-9 || $i + 0 < -1e-9) z = 0
+    if ($1 == "velocities:") n += z }
+  END {print n + 0}' "$tmp/cs.yaml")
+msgs=$(grep -c '^reference:' "$tmp/cs.yaml")
+check "the motion reached its end pose after the stall ($at_end of $msgs states there)" \
+  test "${at_end:-0}" -gt 10
+kill -INT "$up_pid"; wait "$up_pid"
+
+# 5. bad settings are usage errors
 expect 2 'up.twins' -- "$DTWIN" up --twins 0
 expect 2 'left_kneee' -- "$DTWIN" up --lock-joint left_kneee@1 --set dtwin.http_port=0 --set bridge.port=0
 expect 2 'sim.rtf must be > 0' -- "$DTWIN" up --rtf 0 --set dtwin.http_port=0 --set bridge.port=0
