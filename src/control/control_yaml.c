@@ -85,7 +85,7 @@ int dtw__cy_names(const dtw_yaml_node_t *n, const char *key, size_t name_max, si
                         n->count, cap);
   for (size_t i = 0; i < n->count; i++) {
     const dtw_yaml_node_t *it = n->items[i];
-    const char *s;
+    const char *s = NULL;
     rc = dtw__cy_string(it, key, &s, err, errlen);
     if (rc < 0) return rc;
     size_t len = strlen(s);

@@ -466,7 +466,7 @@ void dtw_jtc_state_msg(const dtw_jtc_t *jtc, dtw_time_t stamp, dtw_jtc_state_t *
   m->frame_id[0] = '\0';
   if (m->n_joints != n || (n > 0 && m->joint_names[0][0] == '\0')) {
     for (size_t i = 0; i < n; i++)
-      snprintf(m->joint_names[i], DTW_NAME_MAX, "%s", dtw_jtc_joint_name(jtc, i));
+      snprintf(m->joint_names[i], DTW_NAME_MAX, "%s", jtc->cfg.joints[i].name);
     m->n_joints = n;
   }
   fill_point(&m->reference, n, st->desired_pos, st->desired_vel, st->desired_acc);

@@ -97,6 +97,7 @@ static void count(dtw_http_server_t *s, route_t r, unsigned code) {
 /* Queue a response owning buf (malloc'd; freed by libmicrohttpd), or a copy of text. */
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *ctype,
                              char *buf, size_t len, const char *text) {
+  if (text == NULL) text = "";
   struct MHD_Response *resp =
       buf != NULL ? MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE)
                   : MHD_create_response_from_buffer(strlen(text), (void *)text,

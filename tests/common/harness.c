@@ -215,6 +215,14 @@ int th_stop(th_proc_t *p, int sig, double timeout_s) {
 
 /* ---- logs --------------------------------------------------------------------------------- */
 
+/* The line into the caller's buffer, cut to fit (a long line is cut, not an error). */
+static void copy_line(char *line, size_t cap, const char *buf) {
+  if (line == NULL || cap == 0) return;
+  size_t n = strnlen(buf, cap - 1);
+  memcpy(line, buf, n);
+  line[n] = '\0';
+}
+
 bool th_log_find(const th_proc_t *p, const char *needle, char *line, size_t cap) {
   FILE *f = fopen(p->log, "r");
   if (f == NULL) return false;
@@ -222,7 +230,7 @@ bool th_log_find(const th_proc_t *p, const char *needle, char *line, size_t cap)
   bool found = false;
   while (!found && fgets(buf, sizeof buf, f) != NULL) found = strstr(buf, needle) != NULL;
   fclose(f);
-  if (found && line != NULL && cap > 0) snprintf(line, cap, "%s", buf);
+  if (found) copy_line(line, cap, buf);
   return found;
 }
 
@@ -234,7 +242,7 @@ bool th_log_last(const th_proc_t *p, const char *needle, char *line, size_t cap)
   while (fgets(buf, sizeof buf, f) != NULL)
     if (strstr(buf, needle) != NULL) {
       found = true;
-      if (line != NULL && cap > 0) snprintf(line, cap, "%s", buf);
+      copy_line(line, cap, buf);
     }
   fclose(f);
   return found;

@@ -21,7 +21,10 @@
 
 static char *slurp(const char *path) {
   char err[256];
-  char *text = NULL;
+  /* static: GCC -O3 takes a local whose address went to dtw_file_read for one
+   * that the returned pointer may point into (-Wdangling-pointer) */
+  static char *text;
+  text = NULL;
   size_t len = 0;
   if (dtw_file_read(path, 64u << 20, &text, &len, err, sizeof err) < 0) fail_msg("%s", err);
   return text;

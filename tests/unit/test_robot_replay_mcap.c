@@ -38,7 +38,7 @@ static void write_file(const js_spec_t *msgs, size_t n) {
   dtw_mcap_write_options_default(&o);
   char err[256];
   dtw_mcap_writer_t *w = NULL;
-  uint16_t sid, ch[3], sid_str, ch_str;
+  uint16_t sid, ch[3] = {0}, sid_str, ch_str = 0;
   assert_int_equal(dtw_mcap_writer_open(g_path, &o, &w, err, sizeof err), 0);
   assert_int_equal(dtw_mcap_add_schema(w, "sensor_msgs/msg/JointState", "ros2msg", "x", 1, &sid, err, sizeof err), 0);
   assert_int_equal(dtw_mcap_add_schema(w, "std_msgs/msg/String", "ros2msg", "x", 1, &sid_str, err, sizeof err), 0);

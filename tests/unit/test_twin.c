@@ -251,7 +251,10 @@ static dtw_twin_t *make_twin_with(const char *model, const char *controllers, co
                                   char *err, size_t errlen) {
   dtw_twin_settings_t s;
   assert_int_equal(dtw_param_defaults(&dtw_twin_param_table, &s), 0);
-  if (model != NULL) snprintf(s.model, sizeof s.model, "%s", model);
+  if (model != NULL) {
+    assert_true(strlen(model) < sizeof s.model);
+    snprintf(s.model, sizeof s.model, "%.*s", (int)sizeof s.model - 1, model);
+  }
   snprintf(s.package_path, sizeof s.package_path, "%.400s/model/pkgs", getenv("DTW_TEST_DATA"));
   if (controllers != NULL) snprintf(s.controllers_file, sizeof s.controllers_file, "%s", controllers);
   if (ff != NULL) snprintf(s.gravity_feedforward, sizeof s.gravity_feedforward, "%s", ff);
