@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # dtwin up: the whole system in one process. It comes up ready, stays SYNCED
-# with no fault, catches a locked knee as DIVERGED naming the knee after the
+# with no fault, reports a locked knee as a FAULT naming the knee after the
 # fault (on the robot's clock; how soon is test_sync_state's, with an injected
-# clock: here it is reported), in mirror mode a hip yaw without torque from
-# the robot's controller state, passes `dtwin health`, hosts
-# several robot/twin pairs (the monitor watching theirs, not one pair's
-# names), and stops cleanly on SIGINT with a summary.
+# clock: here it is reported), a payload in a hand as a weight the arm holds,
+# in mirror mode a hip yaw without torque from the robot's controller state,
+# passes `dtwin health`, hosts several robot/twin pairs (the monitor watching
+# theirs, not one pair's names), still runs its motion to the end after a
+# stall of the whole process, and stops cleanly on SIGINT with a summary.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$DTW_SOURCE_DIR" || exit 1
