@@ -348,9 +348,7 @@ int dtw_sub_create(dtw_bus_node_t *node, const char *topic, const char *type,
   if (opt.on_msg != NULL && opt.direct) {
     /* samples that arrived before the listener was set raise no callback of
      * their own: without this take they would wait for the next sample */
-    pthread_mutex_lock(&sub->lock);
-    sub_dispatch(&sub->ep);
-    pthread_mutex_unlock(&sub->lock);
+    on_data_available(sub->reader, sub);
   }
   *out = sub;
   return 0;
