@@ -22,7 +22,8 @@
  * locked, no_torque, sensor_frozen, payload; none: only the nominal runs),
  * --no-controller (mirror mode without the robot's controller state, which it
  * otherwise reads at 100 Hz as `dtwin up` does), --motion-pause S (the robot
- * holds the motion's end this long before it runs again; 1, as up.motion_pause_s).
+ * holds the motion's end this long before it runs again; 0.3, as `dtwin up`
+ * holds it: up.motion_pause_s, 0, plus the 0.3 s each motion is sent ahead).
  *
  * Another robot: --model PATH (URDF, xacro or MJCF; --xacro-args "a:=b ...",
  * packages from ROS_PACKAGE_PATH) is set up as `dtwin up` sets it up: the
@@ -651,7 +652,8 @@ static int other_robot(rig_t *r, char *err, size_t errlen) {
       if (rc == 0) rc = dtw_twin_motion_clear(r->twin, &r->motion, &shrunk, err, errlen);
       if (rc < 0) return rc;
       printf("generic motion (as dtwin up's): %zu joints in %zu waves, %zu points made smaller "
-             "to keep clear of contacts\n", r->motion.n_joints, r->motion.n_points - 1, shrunk);
+             "to keep clear of contacts\n", r->motion.n_joints,
+             o.waves < r->motion.n_joints ? o.waves : r->motion.n_joints, shrunk);
       break;
     }
   // each group (as the synchronizer parses it) ends at its deepest member
@@ -681,7 +683,7 @@ int main(int argc, char **argv) {
              *only_kind = NULL;
   double payload_kg = 2.0;
   bool verbose = false;
-  r.motion_pause_s = 1.0;
+  r.motion_pause_s = 0.3;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--after") == 0 && i + 1 < argc) after = atof(argv[++i]);

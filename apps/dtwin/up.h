@@ -25,9 +25,12 @@
   X(BOOL, bridge, "true", 0, 0, NULL, "Host the Unity bridge")                                \
   X(STRING, motion, DTWIN_UP_DEFAULT_MOTION, 0, 0, NULL,                                      \
     "Motion sent in a loop to the robot (and in shadow mode to the twin); 'generic' = every " \
-    "joint through a small excursion in turn, from the model (also used when the default "   \
-    "motion names joints the robot does not have); empty = none")                            \
-  X(DOUBLE, motion_pause_s, "1.0", 0, 3600, NULL, "Pause between two runs of the motion (s)")
+    "joint moving throughout, each through a larger excursion in turn, from the model (also " \
+    "used when the default motion names joints the robot does not have); empty = none")      \
+  X(DOUBLE, motion_pause_s, "0", 0, 3600, NULL,                                               \
+    "Pause between two runs of the motion (s); the robot holds the end pose this long plus "  \
+    "the 0.3 s each run is sent ahead of its start (a joint that stands still cannot show a " \
+    "lock)")
 
 DTW_PARAM_STRUCT(dtwin_up_settings_t, DTWIN_UP_PARAMS);
 extern const dtw_param_table_t dtwin_up_param_table;

@@ -91,7 +91,8 @@ int dtw_emu_add_payload(dtw_twin_t *twin, const char *body, double mass_kg);
     "Offset of the robot's clock: stamp = simulated time since start + clock_offset_s (s)") \
   X(STRING, motion, "", 0, 0, NULL,                                                           \
     "YAML motion (as config/motions/) the robot's operator runs on it; 'generic' = every "  \
-    "joint through a small excursion in turn (from the model); empty = hold pose")          \
+    "joint moving throughout, each through a larger excursion in turn (from the model); "   \
+    "empty = hold pose")                                                                     \
   X(BOOL, motion_loop, "true", 0, 0, NULL, "Start the motion again each time it finishes")    \
   X(STRING, fault__lock_joint, "", 0, 128, NULL,                                              \
     "Fault: this joint seizes (stays where it is) at fault.lock_at_s; empty = none")         \

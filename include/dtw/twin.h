@@ -128,11 +128,14 @@ int dtw_twin_set_state(dtw_twin_t *twin, const dtw_joint_state_msg_t *msg, char 
                        size_t errlen);
 
 /* Fit a motion made of rest-to-rest segments (a generated one: dtw/motion_gen.h)
- * to the robot's surroundings: each point's excursion from the twin's current
- * pose is halved until no pose along the segment to it (8 checked: rest-to-rest
- * segments move every joint with one time scaling) has more contacts than that
- * pose has -- the robot's own bodies where its MJCF keeps them, the floor under
- * an arm -- at most 6 times, then its joints stay where they are. Points
+ * to the robot's surroundings: while a pose along the segment to a point (8
+ * checked: rest-to-rest segments move every joint with one time scaling) has
+ * more contacts than the twin's current pose has -- the robot's own bodies
+ * where its MJCF keeps them, the floor under an arm -- the joints that make
+ * the contacts (those whose move in the segment, undone alone, leaves fewer)
+ * first turn their excursion from that pose the other way, once, where their
+ * limits allow, then have it halved; every joint is halved when none makes
+ * them alone; at most 6 rounds, then its joints stay where they are. Points
  * without positions for every named joint are left alone. Uses the twin's
  * physics as scratch and resets the twin at the end: call before running it.
  * *shrunk (may be NULL) gets the number of points changed. Allocates (start-up

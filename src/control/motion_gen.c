@@ -1,5 +1,5 @@
 /* A generic motion from the joint table: overlapping waves of single-joint
- * excursions (see dtw/motion_gen.h). */
+ * excursions, every joint swaying between them (see dtw/motion_gen.h). */
 #include "dtw/motion_gen.h"
 
 #include <math.h>
@@ -16,6 +16,14 @@ void dtw_motion_gen_opts_default(dtw_motion_gen_opts_t *o) {
   o->max_m = 0.1;
   o->waves = 6;
   o->segment_s = 1.0;
+  o->sway = 0.4;
+}
+
+size_t dtw_motion_generic_points(size_t n, const dtw_motion_gen_opts_t *o) {
+  size_t waves = o->waves < n ? o->waves : n;
+  if (waves == 0) return 0;
+  // with sway the last knot (at rest) is an even one
+  return waves + 1 + (o->sway > 0 && (waves + 1) % 2 != 0);
 }
 
 static bool has_range(const dtw_joint_desc_t *j) { return j->limited && j->upper > j->lower; }
@@ -43,17 +51,18 @@ int dtw_motion_generic(const dtw_joint_desc_t *joints, size_t n, const double *q
                     DTW_MAX_JOINTS);
   if (!(o->fraction > 0 && o->fraction < 1) || !(o->segment_s > 0) || !isfinite(o->segment_s) ||
       o->waves == 0 || !(o->unlimited_rad >= 0) || !(o->unlimited_m >= 0) ||
-      !(o->max_rad > 0) || !(o->max_m > 0))
+      !(o->max_rad > 0) || !(o->max_m > 0) || !(o->sway >= 0 && o->sway < 1))
     return dtw_errf(err, errlen, DTW_EINVAL,
-                    "generic motion: fraction must be in (0, 1), segment_s > 0, waves >= 1");
+                    "generic motion: fraction must be in (0, 1), sway in [0, 1), segment_s > 0, "
+                    "waves >= 1");
   for (size_t k = 0; k < n; k++)
     if (!isfinite(q0[k]))
       return dtw_errf(err, errlen, DTW_EINVAL, "generic motion: joint '%s': position not finite",
                       joints[k].name);
-  size_t waves = o->waves < n ? o->waves : n;
-  if (out->cap_points < waves + 1)
+  size_t waves = o->waves < n ? o->waves : n, knots = dtw_motion_generic_points(n, o);
+  if (out->cap_points < knots)
     return dtw_errf(err, errlen, DTW_EFULL, "generic motion: needs %zu points, room for %zu",
-                    waves + 1, out->cap_points);
+                    knots, out->cap_points);
 
   double rest[DTW_MAX_JOINTS], peak[DTW_MAX_JOINTS];
   double seg = o->segment_s;
@@ -70,13 +79,15 @@ int dtw_motion_generic(const dtw_joint_desc_t *joints, size_t n, const double *q
   out->frame_id[0] = '\0';
   out->n_joints = n;
   for (size_t k = 0; k < n; k++) snprintf(out->joint_names[k], DTW_NAME_MAX, "%s", joints[k].name);
-  // knot i (1..waves+1) at i T: wave i-1 at its peak, every other joint at rest
-  for (size_t i = 1; i <= waves + 1; i++) {
+  // knot i (1..knots) at i T: wave i-1 at its peak, every other joint swayed
+  // out at odd knots and at rest at even ones (the last knot is even)
+  for (size_t i = 1; i <= knots; i++) {
     dtw_traj_point_t *p = dtw_traj_msg_add_point(out);
     p->n_positions = p->n_velocities = p->n_accelerations = n;
     p->time_from_start = dtw_duration_from_s((double)i * seg);
+    double level = i % 2 == 1 && i < knots ? o->sway : 0;
     for (size_t k = 0; k < n; k++) {
-      p->positions[k] = k % waves == i - 1 ? peak[k] : rest[k];
+      p->positions[k] = k % waves == i - 1 ? peak[k] : rest[k] + level * (peak[k] - rest[k]);
       p->velocities[k] = 0;
       p->accelerations[k] = 0;
     }

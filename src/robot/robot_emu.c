@@ -147,13 +147,16 @@ static int setup_replay(dtw_robot_emu_t *e, char *err, size_t errlen) {
   return 0;
 }
 
-/* "generic": every joint through a small excursion (dtw/motion_gen.h), kept
- * clear of the model's contacts (dtw_twin_motion_clear), as dtwin up sends it. */
+/* "generic": every joint moving, each through a larger excursion in turn
+ * (dtw/motion_gen.h), kept clear of the model's contacts (dtw_twin_motion_clear),
+ * as dtwin up sends it. */
 static int generic_motion(dtw_robot_emu_t *e, char *err, size_t errlen) {
   dtw_motion_gen_opts_t o;
   dtw_motion_gen_opts_default(&o);
   dtw_joint_state_msg_t *js = malloc(sizeof *js);
-  int rc = js == NULL ? DTW_ENOMEM : dtw_traj_msg_init(&e->motion, o.waves + 1);
+  int rc = js == NULL ? DTW_ENOMEM
+                      : dtw_traj_msg_init(&e->motion, dtw_motion_generic_points(
+                                                          dtw_twin_joint_count(e->twin), &o));
   if (rc == 0) {
     dtw_twin_get_joint_state(e->twin, js);
     rc = dtw_motion_generic(dtw_twin_joints(e->twin), dtw_twin_joint_count(e->twin),

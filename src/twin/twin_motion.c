@@ -2,6 +2,7 @@
  * generated motion knows the joints' limits, not where the robot's own bodies
  * or the floor are. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,16 +34,37 @@ static int contacts_at(scratch_t *s, const double *pos) {
   return ex.n_contacts;
 }
 
-/* Is every checked pose from a to b in contact no more than `rest` allows? */
-static int segment_clear(scratch_t *s, const double *a, const double *b, int rest, double *pose) {
+/* Contacts beyond `rest` summed over the checked poses from a to b (0: the
+ * segment is clear), or a negative error. */
+static int segment_excess(scratch_t *s, const double *a, const double *b, int rest, double *pose) {
+  int excess = 0;
   for (int i = 1; i <= CLEAR_SAMPLES; i++) {
     double f = (double)i / CLEAR_SAMPLES;
     for (size_t k = 0; k < s->n_msg; k++) pose[k] = a[k] + f * (b[k] - a[k]);
     int c = contacts_at(s, pose);
     if (c < 0) return c;
-    if (c > rest) return 0;
+    if (c > rest) excess += c - rest;
   }
-  return 1;
+  return excess;
+}
+
+/* Mark in blame[] the joints whose move from a to b makes contacts: those
+ * that, moved back alone, leave fewer (`excess` is the segment's). Returns
+ * how many, or a negative error. A motion that moves every joint at once
+ * would otherwise lose every joint's move to the one arm that meets the floor. */
+static int blame_joints(scratch_t *s, const double *a, const double *b, int rest, int excess,
+                        double *trial, double *pose, bool *blame) {
+  int n = 0;
+  for (size_t k = 0; k < s->n_msg; k++) {
+    blame[k] = false;
+    if (b[k] == a[k]) continue;
+    memcpy(trial, b, s->n_msg * sizeof *trial);
+    trial[k] = a[k];
+    int e = segment_excess(s, a, trial, rest, pose);
+    if (e < 0) return e;
+    if (e < excess) blame[k] = true, n++;
+  }
+  return n;
 }
 
 int dtw_twin_motion_clear(dtw_twin_t *twin, dtw_joint_trajectory_msg_t *msg, size_t *shrunk,
@@ -57,11 +79,13 @@ int dtw_twin_motion_clear(dtw_twin_t *twin, dtw_joint_trajectory_msg_t *msg, siz
   s.q0 = calloc(n ? n : 1, sizeof *s.q0);
   s.q = calloc(n ? n : 1, sizeof *s.q);
   s.zero = calloc(n ? n : 1, sizeof *s.zero);
-  double *rest = calloc(2 * (m ? m : 1), sizeof *rest), *pose = rest + (m ? m : 1);
+  size_t mm = m ? m : 1;
+  double *rest = calloc(3 * mm, sizeof *rest), *pose = rest + mm, *trial = rest + 2 * mm;
+  bool *blame = calloc(2 * mm, sizeof *blame), *flipped = blame + mm;
   dtw_joint_state_msg_t *js = malloc(sizeof *js);
   int rc = 0;
   if (map == NULL || s.idx == NULL || s.q0 == NULL || s.q == NULL || s.zero == NULL ||
-      rest == NULL || js == NULL) {
+      rest == NULL || blame == NULL || js == NULL) {
     rc = dtw_errf(err, errlen, DTW_ENOMEM, "motion: out of memory");
     goto done;
   }
@@ -89,18 +113,34 @@ int dtw_twin_motion_clear(dtw_twin_t *twin, dtw_joint_trajectory_msg_t *msg, siz
     dtw_traj_point_t *pt = &msg->points[p];
     if (pt->n_positions != m) continue; /* not a position knot: left as it is */
     bool changed = false;
+    memset(flipped, 0, m * sizeof *flipped);
     for (int h = 0;; h++) {
-      int c = segment_clear(&s, prev, pt->positions, at_rest, pose);
-      if (c < 0) {
+      int excess = segment_excess(&s, prev, pt->positions, at_rest, pose), culprits = 0;
+      if (excess > 0 && h < CLEAR_HALVINGS)
+        culprits = blame_joints(&s, prev, pt->positions, at_rest, excess, trial, pose, blame);
+      if (excess < 0 || culprits < 0) {
         rc = dtw_errf(err, errlen, DTW_ESIM, "motion: robot '%s': physics error checking point %zu",
                       dtw_twin_robot(twin)->name, p);
         goto done;
       }
-      if (c == 1) break;
+      if (excess == 0) break;
       changed = true;
-      for (size_t k = 0; k < m; k++)
-        pt->positions[k] = h < CLEAR_HALVINGS ? rest[k] + 0.5 * (pt->positions[k] - rest[k])
-                                              : rest[k];
+      // the joints that make the contacts go the other way once where their
+      // limits allow (an arm that meets the floor lifts instead), then halve;
+      // every joint halves when none makes them alone
+      for (size_t k = 0; k < m; k++) {
+        double *q = &pt->positions[k], flip = 2 * rest[k] - *q;
+        const dtw_joint_desc_t *j = &jd[map[k]];
+        if (h >= CLEAR_HALVINGS) {
+          *q = rest[k];
+        } else if (culprits > 0 && blame[k] && !flipped[k] &&
+                   (!j->limited || (flip >= j->lower && flip <= j->upper))) {
+          *q = flip;
+          flipped[k] = true;
+        } else if (culprits == 0 || blame[k]) {
+          *q = rest[k] + 0.5 * (*q - rest[k]);
+        }
+      }
       if (h >= CLEAR_HALVINGS) break;
     }
     if (changed && shrunk != NULL) (*shrunk)++;
@@ -115,6 +155,7 @@ done:
   free(s.q);
   free(s.zero);
   free(rest);
+  free(blame);
   free(js);
   return rc;
 }

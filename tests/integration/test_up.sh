@@ -121,7 +121,8 @@ kill -INT "$up_pid"; wait "$up_pid"
 
 # 4. a stall of the whole process (stopped 4 s): its pacers give up catching up,
 # and robot and twin lose that time. The motion is timed on the robot's clock,
-# so it still runs to its end pose (all zero) and holds it for its pause; timed
+# so it still runs to its end pose (all zero) and holds it until the next run
+# starts (0.3 s: the lead each run is sent with, and up.motion_pause_s, 0); timed
 # on the wall clock, each later motion would be sent 4 s early and replace the
 # one under way before its end.
 start_up "$tmp/s.log"

@@ -1,6 +1,7 @@
 /* The generic motion (src/control/motion_gen.c): every joint makes one
  * excursion 30% of the way toward its roomier limit and back, in
- * overlapping waves, inside its limits, and the controller accepts it. */
+ * overlapping waves, sways part of the way between them so it moves in every
+ * segment, stays inside its limits, and the controller accepts it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +53,7 @@ static void test_each_joint_one_excursion(void **state) {
   dtw_motion_gen_opts_t o;
   dtw_motion_gen_opts_default(&o);
   o.waves = 3;
+  o.sway = 0; /* the waves alone: each joint at rest outside its own */
   dtw_joint_trajectory_msg_t m;
   assert_int_equal(dtw_traj_msg_init(&m, 16), 0);
   char err[256];
@@ -88,6 +90,55 @@ static void test_each_joint_one_excursion(void **state) {
   dtw_traj_msg_fini(&m);
 }
 
+/* With sway (the default), every joint moves in every segment by at least
+ * sway x its excursion, makes its full excursion once, at its wave's knot,
+ * and the motion ends with every joint at rest on an even knot. */
+static void test_every_joint_moves_in_every_segment(void **state) {
+  (void)state;
+  dtw_joint_desc_t j[N];
+  double q0[N];
+  table(j, q0);
+  const double rest[N] = {0.0, 0.0, 0.5, 4.0, 0.1, 0.0, 0.5, 0.0};
+  const double peak[N] = {-0.9, 0.75, 0.05, 4.5, 0.15, 0.6, 0.2, 0.3};
+  dtw_motion_gen_opts_t o;
+  dtw_motion_gen_opts_default(&o);
+  assert_true(o.sway == 0.4);
+  dtw_joint_trajectory_msg_t m;
+  assert_int_equal(dtw_traj_msg_init(&m, 16), 0);
+  char err[256];
+  /* 3 waves: knots 1..4; 4 waves: 5 knots would end on a swayed one, so 6 */
+  const size_t waves[] = {3, 4, 6};
+  const size_t want_points[] = {4, 6, 8};
+  for (size_t w = 0; w < sizeof waves / sizeof waves[0]; w++) {
+    o.waves = waves[w];
+    assert_int_equal(dtw_motion_generic_points(N, &o), want_points[w]);
+    assert_int_equal(dtw_motion_generic(j, N, q0, &o, &m, err, sizeof err), 0);
+    assert_int_equal(m.n_points, want_points[w]);
+    for (size_t k = 0; k < N; k++) {
+      double prev = rest[k], span = fabs(peak[k] - rest[k]);
+      size_t at_peak = 0;
+      for (size_t i = 0; i < m.n_points; i++) {
+        double q = m.points[i].positions[k];
+        if (fabs(q - prev) < o.sway * span - 1e-12)
+          fail_msg("%zu waves, joint %s: moves %g in segment %zu, want >= %g", waves[w],
+                   j[k].name, fabs(q - prev), i, o.sway * span);
+        at_peak += fabs(q - peak[k]) < 1e-12;
+        if (i == k % waves[w]) assert_true(fabs(q - peak[k]) < 1e-12);
+        if (j[k].limited) assert_true(q >= j[k].lower && q <= j[k].upper);
+        prev = q;
+      }
+      assert_int_equal(at_peak, 1);
+      assert_true(fabs(m.points[m.n_points - 1].positions[k] - rest[k]) < 1e-12);
+    }
+  }
+  /* sway out of [0, 1) is refused */
+  o.sway = 1.0;
+  assert_int_equal(dtw_motion_generic(j, N, q0, &o, &m, err, sizeof err), DTW_EINVAL);
+  o.sway = -0.1;
+  assert_int_equal(dtw_motion_generic(j, N, q0, &o, &m, err, sizeof err), DTW_EINVAL);
+  dtw_traj_msg_fini(&m);
+}
+
 static void test_defaults_and_refusals(void **state) {
   (void)state;
   dtw_joint_desc_t j[N];
@@ -99,11 +150,12 @@ static void test_defaults_and_refusals(void **state) {
   dtw_joint_trajectory_msg_t m;
   assert_int_equal(dtw_traj_msg_init(&m, 6), 0);
   char err[256];
-  /* 6 waves need 7 points */
+  /* 6 waves need 8 points (7 knots, one more to end at rest after a swayed one) */
   assert_int_equal(dtw_motion_generic(j, N, q0, &o, &m, err, sizeof err), DTW_EFULL);
   /* fewer joints than waves: one wave per joint */
   assert_int_equal(dtw_motion_generic(j, 3, q0, &o, &m, err, sizeof err), 0);
   assert_int_equal(m.n_points, 4);
+  assert_int_equal(dtw_motion_generic_points(0, &o), 0);
   o.fraction = 1.0;
   assert_int_equal(dtw_motion_generic(j, 3, q0, &o, &m, err, sizeof err), DTW_EINVAL);
   dtw_motion_gen_opts_default(&o);
@@ -117,6 +169,7 @@ static void test_defaults_and_refusals(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_each_joint_one_excursion),
+      cmocka_unit_test(test_every_joint_moves_in_every_segment),
       cmocka_unit_test(test_defaults_and_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
