@@ -323,7 +323,8 @@ static void test_generic_motion_clear_of_contacts(void **state) {
     assert_int_equal(dtw_twin_motion_clear(t, &m, &shrunk, err, sizeof err), 0);
     size_t after = poses_in_contact(t, &m, &moved_after);
     /* ... by moving the joints that touch, not every joint: each still moves in
-     * every segment (halving every joint of a point left the UR5e's arm 0.013 rad) */
+     * every segment (halving every joint of a point left the UR5e's shoulder lift
+     * moving 0.003 rad) */
     double least = INFINITY;
     const char *least_joint = "";
     for (size_t p = 0; p < m.n_points; p++)
