@@ -653,7 +653,7 @@ static int other_robot(rig_t *r, char *err, size_t errlen) {
       if (rc < 0) return rc;
       printf("generic motion (as dtwin up's): %zu joints in %zu waves, %zu points made smaller "
              "to keep clear of contacts\n", r->motion.n_joints,
-             o.waves < r->motion.n_joints ? o.waves : r->motion.n_joints, shrunk);
+             dtw_motion_generic_waves(r->motion.n_joints, &o), shrunk);
       break;
     }
   // each group (as the synchronizer parses it) ends at its deepest member

@@ -38,7 +38,7 @@ static int generic(dtw_twin_t *twin, dtw_joint_trajectory_msg_t *msg, char *err,
   if (rc == 0)
     DTW_INFO("up", "generic motion for robot '%s': %zu joints in %zu waves, %.1f s%s",
              dtw_twin_robot(twin)->name, msg->n_joints,
-             o.waves < msg->n_joints ? o.waves : msg->n_joints,
+             dtw_motion_generic_waves(msg->n_joints, &o),
              dtw_duration_to_s(msg->points[msg->n_points - 1].time_from_start),
              shrunk ? " (smaller where the model's contacts would stop it)" : "");
   return rc;

@@ -51,6 +51,10 @@ void dtw_motion_gen_opts_default(dtw_motion_gen_opts_t *o);
 double dtw_motion_excursion(const dtw_joint_desc_t *j, double rest, int direction,
                            const dtw_motion_gen_opts_t *o);
 
+/* Waves the motion for n joints has with options o: o->waves, or n when
+ * fewer joints. Pure. */
+size_t dtw_motion_generic_waves(size_t n, const dtw_motion_gen_opts_t *o);
+
 /* Points the motion for n joints has with options o (what out needs room
  * for); 0 for n 0 or waves 0. Pure. */
 size_t dtw_motion_generic_points(size_t n, const dtw_motion_gen_opts_t *o);

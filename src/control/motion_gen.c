@@ -19,8 +19,12 @@ void dtw_motion_gen_opts_default(dtw_motion_gen_opts_t *o) {
   o->sway = 0.4;
 }
 
+size_t dtw_motion_generic_waves(size_t n, const dtw_motion_gen_opts_t *o) {
+  return o->waves < n ? o->waves : n;
+}
+
 size_t dtw_motion_generic_points(size_t n, const dtw_motion_gen_opts_t *o) {
-  size_t waves = o->waves < n ? o->waves : n;
+  size_t waves = dtw_motion_generic_waves(n, o);
   if (waves == 0) return 0;
   // with sway the last knot (at rest) is an even one
   return waves + 1 + (o->sway > 0 && (waves + 1) % 2 != 0);
@@ -59,7 +63,7 @@ int dtw_motion_generic(const dtw_joint_desc_t *joints, size_t n, const double *q
     if (!isfinite(q0[k]))
       return dtw_errf(err, errlen, DTW_EINVAL, "generic motion: joint '%s': position not finite",
                       joints[k].name);
-  size_t waves = o->waves < n ? o->waves : n, knots = dtw_motion_generic_points(n, o);
+  size_t waves = dtw_motion_generic_waves(n, o), knots = dtw_motion_generic_points(n, o);
   if (out->cap_points < knots)
     return dtw_errf(err, errlen, DTW_EFULL, "generic motion: needs %zu points, room for %zu",
                     knots, out->cap_points);
